@@ -1,0 +1,19 @@
+import type { EventConfig, Venue } from '../domain/venue.ts';
+import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+
+/**
+ * What the gateway (REST and socket) asks of the booking core. The gateway authenticates and validates; the
+ * service routes each call to the event's actor. Every method rejects with a BookingError carrying a code.
+ */
+export interface BookingService {
+  createVenue(venue: Omit<Venue, 'id'> & { id?: string }): Promise<{ id: string }>;
+  createEvent(event: Omit<EventConfig, 'id'> & { id?: string }): Promise<{ id: string }>;
+  getEvent(eventId: string): Promise<EventConfig>;
+  seatMap(eventId: string): Promise<SeatMapView>;
+  hold(eventId: string, userId: string, requestId: string, request: HoldRequest): Promise<HoldView>;
+  release(holdId: string, userId: string, requestId: string): Promise<void>;
+  /** True once the store is reachable and actors can commit. */
+  ready(): boolean;
+  /** Stops taking commands, lets in-flight batches commit, closes the store. */
+  drain(): Promise<void>;
+}

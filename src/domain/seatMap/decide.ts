@@ -1,0 +1,235 @@
+import { BookingError } from '../bookingError.ts';
+import { seatStatusCodes } from '../machines/seatTransitions.ts';
+import { findBestAvailable } from './bestAvailable.ts';
+import type { InventoryCommand, PlaceHold, ReleaseHold, ReserveHold } from './commands.ts';
+import type { HoldExpired, HoldPlaced, InventoryEvent } from './events.ts';
+import { type HoldRecord, type InventoryState, type RequestOutcome, isLapsed, requestKey } from './state.ts';
+
+/**
+ * Decides what a command does to an event's inventory: the events to append, or a BookingError. Pure: it
+ * reads the state and the command (which carries `now`) and changes nothing.
+ *
+ * Expiry is lazy here: a hold whose time has passed is treated as gone, and the events start with its
+ * HoldExpired so the log says what happened in the order it happened.
+ */
+export const decide = (command: InventoryCommand, state: InventoryState): InventoryEvent[] => {
+  switch (command.type) {
+    case 'PlaceHold':
+      return placeHold(command, state);
+    case 'ReleaseHold':
+      return releaseHold(command, state);
+    case 'ExpireHolds':
+      return expiryEvents(state, allLapsedHolds(state, command.data.now), command.data.now);
+    case 'ReserveHold':
+      return reserveHold(command, state);
+    case 'SellReservation': {
+      const hold = reservationOf(state, command.data.orderId);
+      return [{ type: 'ReservationSold', data: { ...endedHold(state, hold, command.data.now), orderId: command.data.orderId } }];
+    }
+    case 'ReleaseReservation': {
+      const { orderId, reason, now } = command.data;
+      const hold = reservationOf(state, orderId);
+      return [{ type: 'ReservationReleased', data: { ...endedHold(state, hold, now), orderId, reason } }];
+    }
+    default: {
+      const _exhaustive: never = command;
+      throw new Error(`unknown command ${JSON.stringify(_exhaustive)}`);
+    }
+  }
+};
+
+/** The first answer to this request id, if the inventory still remembers it. */
+export const recall = (state: InventoryState, userId: string, requestId: string): RequestOutcome | undefined =>
+  state.requests.get(requestKey(userId, requestId));
+
+const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] => {
+  const { holdId, userId, requestId, request, now } = command.data;
+  const { config, layout } = state;
+  if (config.saleStartsAtMs !== null && now < config.saleStartsAtMs) {
+    throw new BookingError('SALE_NOT_OPEN', `the sale opens at ${new Date(config.saleStartsAtMs).toISOString()}`);
+  }
+  if (state.handleOfHold.has(holdId)) throw new Error(`hold id ${holdId} reused`);
+  const lapsed = new Set(dueHolds(state, now));
+  const isFree = (seat: number): boolean => {
+    const status = state.status[seat];
+    if (status === seatStatusCodes.available) return true;
+    if (status !== seatStatusCodes.held) return false;
+    const hold = state.holds.get(state.holdOfSeat[seat]!)!;
+    if (!isLapsed(hold, now)) return false;
+    lapsed.add(hold.handle);
+    return true;
+  };
+
+  let seats: number[] = [];
+  let sectionId: string | undefined;
+  let quantity: number;
+  if (request.kind === 'seats') {
+    seats = seatsByIds(state, request.seatIds, request.expectedVersions);
+    const taken = seats.filter((seat) => !isFree(seat)).map((seat) => layout.seatIds[seat]!);
+    if (taken.length > 0) {
+      throw new BookingError('SEAT_UNAVAILABLE', `not available: ${taken.join(', ')}`, { seatIds: taken });
+    }
+    quantity = seats.length;
+  } else {
+    quantity = request.quantity;
+    if (!Number.isInteger(quantity) || quantity < 1) throw new BookingError('INVALID_INPUT', 'quantity must be a positive integer');
+    if (quantity > config.maxSeatsPerUser) {
+      throw new BookingError('HOLD_LIMIT', `at most ${config.maxSeatsPerUser} seats per buyer for this event`);
+    }
+    const section = request.sectionId === undefined ? undefined : layout.sections.get(request.sectionId);
+    if (request.sectionId !== undefined && section === undefined) {
+      throw new BookingError('NOT_FOUND', `no section ${request.sectionId} in this venue`);
+    }
+    if (request.kind === 'general' && section?.kind !== 'general') {
+      throw new BookingError('INVALID_INPUT', `section ${request.sectionId} is not general admission`);
+    }
+    if (section?.kind === 'general') {
+      sectionId = section.id;
+      const counter = state.general.get(section.id)!;
+      let available = counter.capacity - counter.held - counter.reserved - counter.sold;
+      for (const handle of lapsed) {
+        const hold = state.holds.get(handle)!;
+        if (hold.sectionId === section.id && hold.seats.length === 0) available += hold.quantity;
+      }
+      if (available === 0) throw new BookingError('SOLD_OUT', `section ${section.id} is sold out`);
+      if (available < quantity) throw new BookingError('SEAT_UNAVAILABLE', `only ${available} places left in ${section.id}`);
+    } else {
+      const priceTier = request.kind === 'bestAvailable' ? request.priceTier : undefined;
+      const tier = priceTier === undefined ? undefined : layout.tierNames.indexOf(priceTier);
+      if (tier === -1) throw new BookingError('NOT_FOUND', `no price tier ${priceTier} at this event`);
+      const found = findBestAvailable(layout, isFree, quantity, section?.id, tier);
+      if (found.kind === 'none') throw new BookingError('SOLD_OUT', 'no seats left that match');
+      if (found.kind === 'notAdjacent') {
+        throw new BookingError('SEAT_UNAVAILABLE', `no ${quantity} adjacent seats left that match`);
+      }
+      seats = found.seats;
+    }
+  }
+
+  const userHeld = seatsOfUser(state, userId, now);
+  if (userHeld + quantity > config.maxSeatsPerUser) {
+    throw new BookingError(
+      'HOLD_LIMIT',
+      `at most ${config.maxSeatsPerUser} seats per buyer for this event; you have ${userHeld}`,
+    );
+  }
+  const placed: HoldPlaced = {
+    type: 'HoldPlaced',
+    data: {
+      holdId,
+      userId,
+      requestId,
+      seatIds: seats.map((seat) => layout.seatIds[seat]!),
+      ...(sectionId === undefined ? {} : { sectionId }),
+      quantity,
+      expiresAt: now + config.holdTtlSeconds * 1000,
+      at: now,
+    },
+  };
+  return [...expiryEvents(state, lapsed, now), placed];
+};
+
+const releaseHold = (command: ReleaseHold, state: InventoryState): InventoryEvent[] => {
+  const { holdId, userId, requestId, now } = command.data;
+  const hold = ownHold(state, holdId, userId);
+  if (hold.status !== 'held') throw new BookingError('ORDER_STATE', `hold ${holdId} is in checkout (${hold.status})`);
+  if (isLapsed(hold, now)) return expiryEvents(state, [hold.handle], now);
+  return [{ type: 'HoldReleased', data: { ...endedHold(state, hold, now), requestId } }];
+};
+
+const reserveHold = (command: ReserveHold, state: InventoryState): InventoryEvent[] => {
+  const { holdId, orderId, userId, requestId, now } = command.data;
+  const hold = ownHold(state, holdId, userId);
+  if (hold.status !== 'held') throw new BookingError('ORDER_STATE', `hold ${holdId} is already ${hold.status}`);
+  if (isLapsed(hold, now)) throw new BookingError('HOLD_EXPIRED', `hold ${holdId} expired`);
+  if (state.handleOfOrder.has(orderId)) throw new Error(`order id ${orderId} reused`);
+  const reservedUntil = now + state.config.paymentTimeoutSeconds * 1000;
+  return [{ type: 'HoldReserved', data: { ...endedHold(state, hold, now), orderId, requestId, reservedUntil } }];
+};
+
+const ownHold = (state: InventoryState, holdId: string, userId: string): HoldRecord => {
+  const handle = state.handleOfHold.get(holdId);
+  const hold = handle === undefined ? undefined : state.holds.get(handle);
+  if (hold === undefined) throw new BookingError('HOLD_NOT_FOUND', `no live hold ${holdId}`);
+  if (hold.userId !== userId) throw new BookingError('FORBIDDEN', `hold ${holdId} belongs to another buyer`);
+  return hold;
+};
+
+const reservationOf = (state: InventoryState, orderId: string): HoldRecord => {
+  const handle = state.handleOfOrder.get(orderId);
+  const hold = handle === undefined ? undefined : state.holds.get(handle);
+  if (hold === undefined) throw new BookingError('ORDER_NOT_FOUND', `no reservation for order ${orderId}`);
+  if (hold.status !== 'reserved') throw new BookingError('ORDER_STATE', `order ${orderId} is ${hold.status}`);
+  return hold;
+};
+
+const seatsByIds = (
+  state: InventoryState,
+  seatIds: readonly string[],
+  expectedVersions: Readonly<Record<string, number>> | undefined,
+): number[] => {
+  if (seatIds.length === 0) throw new BookingError('INVALID_INPUT', 'seatIds must name at least one seat');
+  if (seatIds.length > state.config.maxSeatsPerUser) {
+    throw new BookingError('HOLD_LIMIT', `at most ${state.config.maxSeatsPerUser} seats per buyer for this event`);
+  }
+  if (new Set(seatIds).size !== seatIds.length) throw new BookingError('INVALID_INPUT', 'seatIds must not repeat');
+  const seats = seatIds.map((seatId) => {
+    const seat = state.layout.indexOf.get(seatId);
+    if (seat === undefined) throw new BookingError('NOT_FOUND', `no seat ${seatId} at this event`, { seatId });
+    return seat;
+  });
+  if (expectedVersions !== undefined) {
+    const stale = Object.entries(expectedVersions).filter(([seatId, version]) => {
+      const seat = state.layout.indexOf.get(seatId);
+      return seat === undefined || state.seatVersion[seat] !== version;
+    });
+    if (stale.length > 0) {
+      throw new BookingError('VERSION_CONFLICT', `seats changed since you saw them: ${stale.map(([id]) => id).join(', ')}`, {
+        seatIds: stale.map(([id]) => id),
+      });
+    }
+  }
+  return seats;
+};
+
+/** Seats a buyer holds, has reserved or bought at this event; lapsed holds no longer count. */
+const seatsOfUser = (state: InventoryState, userId: string, now: number): number => {
+  let total = 0;
+  for (const handle of state.holdsOfUser.get(userId) ?? []) {
+    const hold = state.holds.get(handle)!;
+    if (!isLapsed(hold, now)) total += hold.quantity;
+  }
+  return total;
+};
+
+/**
+ * Lapsed holds at the head of the expiry queue. Holds join the queue as they are placed with the event's one
+ * TTL, so the queue is in expiry order and the scan stops at the first hold still running.
+ */
+const dueHolds = (state: InventoryState, now: number): number[] => {
+  const due: number[] = [];
+  for (const [handle, expiresAt] of state.expiryQueue) {
+    if (expiresAt > now) break;
+    due.push(handle);
+  }
+  return due;
+};
+
+/** Every lapsed hold, wherever it sits in the queue: the timer's sweep does not rely on the queue's order. */
+const allLapsedHolds = (state: InventoryState, now: number): number[] => {
+  const due: number[] = [];
+  for (const [handle, expiresAt] of state.expiryQueue) if (expiresAt <= now) due.push(handle);
+  return due;
+};
+
+const expiryEvents = (state: InventoryState, handles: Iterable<number>, now: number): HoldExpired[] =>
+  [...handles].map((handle) => ({ type: 'HoldExpired', data: endedHold(state, state.holds.get(handle)!, now) }));
+
+const endedHold = (state: InventoryState, hold: HoldRecord, now: number) => ({
+  holdId: hold.holdId,
+  userId: hold.userId,
+  seatIds: hold.seats.map((seat) => state.layout.seatIds[seat]!),
+  ...(hold.sectionId === undefined ? {} : { sectionId: hold.sectionId }),
+  quantity: hold.quantity,
+  at: now,
+});

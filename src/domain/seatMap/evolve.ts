@@ -1,0 +1,161 @@
+import { type SeatEventType, nextSeatStatus } from '../machines/seatTransitions.ts';
+import type { InventoryEvent } from './events.ts';
+import { type HoldRecord, type InventoryState, type RequestOutcome, requestKey, requestsRememberedMax } from './state.ts';
+
+/**
+ * Applies one event to the state, in place, and returns it. Deterministic and free of I/O: replaying a stream
+ * through evolve rebuilds the same state. An event that the seat machine does not allow is a programmer error
+ * (decide let it through), so it throws and the actor restarts from the store.
+ */
+export const evolve = (state: InventoryState, event: InventoryEvent): InventoryState => {
+  switch (event.type) {
+    case 'HoldPlaced': {
+      const { holdId, userId, requestId, seatIds, sectionId, quantity, expiresAt } = event.data;
+      const handle = state.nextHandle++;
+      const seats = seatIds.map((seatId) => seatIndex(state, seatId));
+      const hold: HoldRecord = {
+        handle,
+        holdId,
+        userId,
+        seats,
+        sectionId,
+        quantity,
+        expiresAt,
+        status: 'held',
+        orderId: undefined,
+        reservedUntil: undefined,
+      };
+      state.holds.set(handle, hold);
+      state.handleOfHold.set(holdId, handle);
+      state.expiryQueue.set(handle, expiresAt);
+      let userHolds = state.holdsOfUser.get(userId);
+      if (userHolds === undefined) {
+        userHolds = new Set();
+        state.holdsOfUser.set(userId, userHolds);
+      }
+      userHolds.add(handle);
+      for (const seat of seats) {
+        moveSeat(state, seat, 'HOLD');
+        state.holdOfSeat[seat] = handle;
+      }
+      if (sectionId !== undefined && seats.length === 0) generalCounter(state, sectionId).held += quantity;
+      remember(state, userId, requestId, { kind: 'hold', holdId, seatIds, sectionId, quantity, expiresAt });
+      break;
+    }
+    case 'HoldReleased':
+    case 'HoldExpired': {
+      const hold = holdOf(state, event.data.holdId);
+      endHold(state, hold, event.type === 'HoldReleased' ? 'RELEASE' : 'EXPIRE');
+      if (event.type === 'HoldReleased') remember(state, hold.userId, event.data.requestId, { kind: 'release', holdId: hold.holdId });
+      break;
+    }
+    case 'HoldReserved': {
+      const { holdId, orderId, requestId, reservedUntil } = event.data;
+      const hold = holdOf(state, holdId);
+      assertStatus(hold, 'held');
+      for (const seat of hold.seats) moveSeat(state, seat, 'RESERVE');
+      if (isGeneral(hold)) {
+        const counter = generalCounter(state, hold.sectionId!);
+        counter.held -= hold.quantity;
+        counter.reserved += hold.quantity;
+      }
+      hold.status = 'reserved';
+      hold.orderId = orderId;
+      hold.reservedUntil = reservedUntil;
+      state.expiryQueue.delete(hold.handle);
+      state.handleOfOrder.set(orderId, hold.handle);
+      remember(state, hold.userId, requestId, { kind: 'reserve', holdId, orderId, reservedUntil });
+      break;
+    }
+    case 'ReservationSold': {
+      const hold = holdOf(state, event.data.holdId);
+      assertStatus(hold, 'reserved');
+      for (const seat of hold.seats) moveSeat(state, seat, 'SELL');
+      if (isGeneral(hold)) {
+        const counter = generalCounter(state, hold.sectionId!);
+        counter.reserved -= hold.quantity;
+        counter.sold += hold.quantity;
+      }
+      hold.status = 'sold';
+      break;
+    }
+    case 'ReservationReleased': {
+      const hold = holdOf(state, event.data.holdId);
+      assertStatus(hold, 'reserved');
+      endHold(state, hold, 'RELEASE_RESERVATION');
+      state.handleOfOrder.delete(event.data.orderId);
+      break;
+    }
+    default: {
+      const _exhaustive: never = event;
+      throw new Error(`unknown event ${JSON.stringify(_exhaustive)}`);
+    }
+  }
+  state.version += 1;
+  return state;
+};
+
+export const evolveAll = (state: InventoryState, events: readonly InventoryEvent[]): InventoryState => {
+  for (const event of events) evolve(state, event);
+  return state;
+};
+
+const isGeneral = (hold: HoldRecord): boolean => hold.sectionId !== undefined && hold.seats.length === 0;
+
+/** Returns a held or reserved hold's seats and places to sale and forgets the hold. */
+const endHold = (state: InventoryState, hold: HoldRecord, transition: SeatEventType): void => {
+  for (const seat of hold.seats) {
+    moveSeat(state, seat, transition);
+    state.holdOfSeat[seat] = 0;
+  }
+  if (isGeneral(hold)) {
+    const counter = generalCounter(state, hold.sectionId!);
+    if (hold.status === 'held') counter.held -= hold.quantity;
+    else counter.reserved -= hold.quantity;
+  }
+  state.holds.delete(hold.handle);
+  state.handleOfHold.delete(hold.holdId);
+  state.expiryQueue.delete(hold.handle);
+  const userHolds = state.holdsOfUser.get(hold.userId);
+  userHolds?.delete(hold.handle);
+  if (userHolds?.size === 0) state.holdsOfUser.delete(hold.userId);
+};
+
+const moveSeat = (state: InventoryState, seat: number, transition: SeatEventType): void => {
+  const from = state.status[seat]!;
+  const to = nextSeatStatus(from, transition);
+  if (to < 0) throw new Error(`illegal seat transition ${transition} from status ${from} for ${state.layout.seatIds[seat]}`);
+  state.status[seat] = to;
+  state.seatVersion[seat]! += 1;
+  state.counts[from]! -= 1;
+  state.counts[to]! += 1;
+};
+
+const remember = (state: InventoryState, userId: string, requestId: string, outcome: RequestOutcome): void => {
+  state.requests.set(requestKey(userId, requestId), outcome);
+  // Oldest first: a Map iterates in insertion order, so the first key is the one to forget.
+  if (state.requests.size > requestsRememberedMax) state.requests.delete(state.requests.keys().next().value!);
+};
+
+const seatIndex = (state: InventoryState, seatId: string): number => {
+  const index = state.layout.indexOf.get(seatId);
+  if (index === undefined) throw new Error(`event names unknown seat ${seatId}`);
+  return index;
+};
+
+const holdOf = (state: InventoryState, holdId: string): HoldRecord => {
+  const handle = state.handleOfHold.get(holdId);
+  const hold = handle === undefined ? undefined : state.holds.get(handle);
+  if (hold === undefined) throw new Error(`event names unknown hold ${holdId}`);
+  return hold;
+};
+
+const generalCounter = (state: InventoryState, sectionId: string) => {
+  const counter = state.general.get(sectionId);
+  if (counter === undefined) throw new Error(`event names unknown general section ${sectionId}`);
+  return counter;
+};
+
+const assertStatus = (hold: HoldRecord, status: HoldRecord['status']): void => {
+  if (hold.status !== status) throw new Error(`hold ${hold.holdId} is ${hold.status}, expected ${status}`);
+};

@@ -1,0 +1,53 @@
+import { seatStatusCodes } from '../machines/seatTransitions.ts';
+import type { InventoryState } from './state.ts';
+
+const statusOfHold = { held: seatStatusCodes.held, reserved: seatStatusCodes.reserved, sold: seatStatusCodes.sold } as const;
+
+/**
+ * Every way the inventory can be wrong, checked in full: a seat in exactly one state, counts that add up, no
+ * seat in two holds, counters within capacity. O(seats + holds): run where state is written in tests and where
+ * it is read back from a snapshot, not on every batch. Returns the violations; empty means sound.
+ */
+export const inventoryViolations = (state: InventoryState): string[] => {
+  const problems: string[] = [];
+  const seatCount = state.layout.seatIds.length;
+  const counted = new Uint32Array(4);
+  const owner = new Int32Array(seatCount);
+  for (const hold of state.holds.values()) {
+    if (state.handleOfHold.get(hold.holdId) !== hold.handle) problems.push(`hold ${hold.holdId} not indexed`);
+    if (!state.holdsOfUser.get(hold.userId)?.has(hold.handle)) problems.push(`hold ${hold.holdId} not listed for its buyer`);
+    if ((hold.status === 'held') !== state.expiryQueue.has(hold.handle)) problems.push(`hold ${hold.holdId} expiry queue mismatch`);
+    if (hold.seats.length > 0 && hold.quantity !== hold.seats.length) problems.push(`hold ${hold.holdId} quantity mismatch`);
+    for (const seat of hold.seats) {
+      if (owner[seat] !== 0) problems.push(`seat ${state.layout.seatIds[seat]} in two holds`);
+      owner[seat] = hold.handle;
+      if (state.status[seat] !== statusOfHold[hold.status]) problems.push(`seat ${state.layout.seatIds[seat]} status differs from its hold`);
+    }
+  }
+  for (let seat = 0; seat < seatCount; seat++) {
+    const status = state.status[seat]!;
+    if (status > seatStatusCodes.sold) problems.push(`seat ${state.layout.seatIds[seat]} has unknown status ${status}`);
+    counted[status]! += 1;
+    if (state.holdOfSeat[seat] !== owner[seat]) problems.push(`seat ${state.layout.seatIds[seat]} points at the wrong hold`);
+    if (status === seatStatusCodes.available && owner[seat] !== 0) problems.push(`available seat ${state.layout.seatIds[seat]} is in a hold`);
+  }
+  for (let status = 0; status < 4; status++) {
+    if (counted[status] !== state.counts[status]) problems.push(`count of status ${status} is ${state.counts[status]}, seats say ${counted[status]}`);
+  }
+  for (const [sectionId, counter] of state.general) {
+    const fromHolds = { held: 0, reserved: 0, sold: 0 };
+    for (const hold of state.holds.values()) if (hold.sectionId === sectionId && hold.seats.length === 0) fromHolds[hold.status] += hold.quantity;
+    for (const key of ['held', 'reserved', 'sold'] as const) {
+      if (counter[key] !== fromHolds[key]) problems.push(`section ${sectionId} ${key} is ${counter[key]}, holds say ${fromHolds[key]}`);
+      if (counter[key] < 0) problems.push(`section ${sectionId} ${key} is negative`);
+    }
+    if (counter.held + counter.reserved + counter.sold > counter.capacity) problems.push(`section ${sectionId} over capacity`);
+  }
+  return problems;
+};
+
+/** Crashes the caller (the actor restarts clean from the store) when the inventory is unsound. */
+export const assertInventorySound = (state: InventoryState): void => {
+  const problems = inventoryViolations(state);
+  if (problems.length > 0) throw new Error(`inventory of ${state.eventId} unsound: ${problems.slice(0, 5).join('; ')}`);
+};

@@ -1,0 +1,82 @@
+import { seatStatusCodes, seatStatusNames } from '../machines/seatTransitions.ts';
+import type { InventoryEvent } from './events.ts';
+import { type InventoryState, type RequestOutcome, isLapsed } from './state.ts';
+import type { GeneralChange, GeneralView, HoldView, SeatChange, SeatMapView, SeatView } from './views.ts';
+
+/**
+ * The seat map as buyers see it at `now`. Lazy expiry: a held seat whose hold has lapsed reads as available
+ * even before the timer's HoldExpired is in the log.
+ */
+export const seatMapView = (state: InventoryState, now: number): SeatMapView => {
+  const { layout } = state;
+  const seats: Record<string, SeatView> = {};
+  for (let seat = 0; seat < layout.seatIds.length; seat++) {
+    seats[layout.seatIds[seat]!] = {
+      status: seatStatusNames[seatStatusAt(state, seat, now)]!,
+      priceTier: layout.tierNames[layout.tierOf[seat]!]!,
+      version: state.seatVersion[seat]!,
+    };
+  }
+  const general: Record<string, GeneralView> = {};
+  for (const [sectionId, counter] of state.general) {
+    const section = layout.sections.get(sectionId);
+    general[sectionId] = {
+      capacity: counter.capacity,
+      available: generalAvailable(state, sectionId, now),
+      priceTier: section?.kind === 'general' ? section.priceTier : '',
+    };
+  }
+  return { eventId: state.eventId, version: state.version, seats, general };
+};
+
+export const seatStatusAt = (state: InventoryState, seat: number, now: number): number => {
+  const status = state.status[seat]!;
+  if (status !== seatStatusCodes.held) return status;
+  return isLapsed(state.holds.get(state.holdOfSeat[seat]!)!, now) ? seatStatusCodes.available : status;
+};
+
+export const generalAvailable = (state: InventoryState, sectionId: string, now: number): number => {
+  const counter = state.general.get(sectionId)!;
+  let available = counter.capacity - counter.held - counter.reserved - counter.sold;
+  for (const [handle, expiresAt] of state.expiryQueue) {
+    if (expiresAt > now) break;
+    const hold = state.holds.get(handle)!;
+    if (hold.sectionId === sectionId && hold.seats.length === 0) available += hold.quantity;
+  }
+  return available;
+};
+
+/**
+ * What a committed batch changed, for subscribers: every seat and section its events touched, with their
+ * committed status and version. Applied to the map before the batch, they yield the map after it.
+ */
+export const seatMapDiff = (
+  state: InventoryState,
+  events: readonly InventoryEvent[],
+): { changes: SeatChange[]; general: GeneralChange[] } => {
+  const seats = new Set<string>();
+  const sections = new Set<string>();
+  for (const event of events) {
+    for (const seatId of event.data.seatIds) seats.add(seatId);
+    if (event.data.sectionId !== undefined && event.data.seatIds.length === 0) sections.add(event.data.sectionId);
+  }
+  const changes: SeatChange[] = [];
+  for (const seatId of seats) {
+    const seat = state.layout.indexOf.get(seatId)!;
+    changes.push({ seatId, status: seatStatusNames[state.status[seat]!]!, version: state.seatVersion[seat]! });
+  }
+  const general: GeneralChange[] = [];
+  for (const sectionId of sections) {
+    const counter = state.general.get(sectionId)!;
+    general.push({ sectionId, available: counter.capacity - counter.held - counter.reserved - counter.sold });
+  }
+  return { changes, general };
+};
+
+export const holdView = (outcome: Extract<RequestOutcome, { kind: 'hold' }>): HoldView => ({
+  holdId: outcome.holdId,
+  seatIds: outcome.seatIds,
+  ...(outcome.sectionId === undefined ? {} : { sectionId: outcome.sectionId }),
+  quantity: outcome.quantity,
+  expiresAt: new Date(outcome.expiresAt).toISOString(),
+});

@@ -1,0 +1,81 @@
+import type { EventConfig, Venue } from '../venue.ts';
+import { type GeneralCounter, type HoldRecord, type InventoryState, type RequestOutcome, initialState } from './state.ts';
+
+/** Take a snapshot every this many events, so activation replays at most that many. */
+export const snapshotEveryEvents = 1_000;
+
+/** The snapshot policy: pure, so it is tested as a specification. */
+export const shouldSnapshot = (version: number, lastSnapshotVersion: number, every = snapshotEveryEvents): boolean =>
+  version - lastSnapshotVersion >= every;
+
+export const snapshotFormat = 1;
+
+/** JSON-ready state; typed arrays travel as base64 so a 100,000-seat map stays compact and fast to parse. */
+export type InventorySnapshot = Readonly<{
+  format: number;
+  version: number;
+  seatCount: number;
+  status: string;
+  seatVersion: string;
+  holds: readonly Omit<HoldRecord, never>[];
+  nextHandle: number;
+  expiryOrder: readonly number[];
+  general: readonly [string, GeneralCounter][];
+  requests: readonly [string, RequestOutcome][];
+}>;
+
+const toBase64 = (array: ArrayBufferView): string =>
+  Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+
+const fromBase64 = <T>(text: string, make: (buffer: ArrayBuffer) => T): T => {
+  const bytes = Buffer.from(text, 'base64');
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return make(copy);
+};
+
+export const toSnapshot = (state: InventoryState): InventorySnapshot => ({
+  format: snapshotFormat,
+  version: state.version,
+  seatCount: state.layout.seatIds.length,
+  status: toBase64(state.status),
+  seatVersion: toBase64(state.seatVersion),
+  holds: [...state.holds.values()].map((hold) => ({ ...hold })),
+  nextHandle: state.nextHandle,
+  expiryOrder: [...state.expiryQueue.keys()],
+  general: [...state.general].map(([id, counter]) => [id, { ...counter }]),
+  requests: [...state.requests],
+});
+
+/**
+ * Rebuilds state from a snapshot over the venue's layout. Everything derivable (indexes, counts, seat owners)
+ * is derived, not stored; the caller checks the invariants on the result.
+ */
+export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: InventorySnapshot): InventoryState => {
+  if (snapshot.format !== snapshotFormat) throw new Error(`snapshot format ${snapshot.format} is not ${snapshotFormat}`);
+  const state = initialState(venue, config);
+  if (snapshot.seatCount !== state.layout.seatIds.length) throw new Error('snapshot seat count differs from the venue');
+  state.status.set(fromBase64(snapshot.status, (b) => new Uint8Array(b)));
+  state.seatVersion.set(fromBase64(snapshot.seatVersion, (b) => new Uint32Array(b)));
+  state.version = snapshot.version;
+  state.nextHandle = snapshot.nextHandle;
+  state.counts.fill(0);
+  for (const status of state.status) state.counts[status]! += 1;
+  for (const stored of snapshot.holds) {
+    const hold: HoldRecord = { ...stored, sectionId: stored.sectionId ?? undefined, orderId: stored.orderId ?? undefined, reservedUntil: stored.reservedUntil ?? undefined };
+    state.holds.set(hold.handle, hold);
+    state.handleOfHold.set(hold.holdId, hold.handle);
+    if (hold.orderId !== undefined && hold.status !== 'held') state.handleOfOrder.set(hold.orderId, hold.handle);
+    let userHolds = state.holdsOfUser.get(hold.userId);
+    if (userHolds === undefined) {
+      userHolds = new Set();
+      state.holdsOfUser.set(hold.userId, userHolds);
+    }
+    userHolds.add(hold.handle);
+    for (const seat of hold.seats) state.holdOfSeat[seat] = hold.handle;
+  }
+  for (const handle of snapshot.expiryOrder) state.expiryQueue.set(handle, state.holds.get(handle)!.expiresAt);
+  for (const [id, counter] of snapshot.general) state.general.set(id, { ...counter });
+  for (const [key, outcome] of snapshot.requests) state.requests.set(key, outcome);
+  return state;
+};

@@ -1,0 +1,144 @@
+import type { EventConfig, Venue } from '../venue.ts';
+import { seatStatusCodes } from '../machines/seatTransitions.ts';
+
+/** Where a row's seats sit in the flat seat arrays: seats of one row are contiguous, in venue order. */
+export type RowSpan = Readonly<{ sectionId: string; rowId: string; start: number; end: number }>;
+
+export type SectionLayout =
+  | Readonly<{ kind: 'seated'; id: string; firstRow: number; endRow: number }>
+  | Readonly<{ kind: 'general'; id: string; capacity: number; priceTier: string }>;
+
+/** The venue flattened once per activation; never changes while the actor lives. */
+export type SeatLayout = Readonly<{
+  seatIds: readonly string[];
+  indexOf: ReadonlyMap<string, number>;
+  tierNames: readonly string[];
+  tierOf: Uint16Array;
+  rows: readonly RowSpan[];
+  sections: ReadonlyMap<string, SectionLayout>;
+}>;
+
+export type HoldStatus = 'held' | 'reserved' | 'sold';
+
+export type HoldRecord = {
+  readonly handle: number;
+  readonly holdId: string;
+  readonly userId: string;
+  readonly seats: readonly number[];
+  readonly sectionId: string | undefined;
+  readonly quantity: number;
+  readonly expiresAt: number;
+  status: HoldStatus;
+  orderId: string | undefined;
+  reservedUntil: number | undefined;
+};
+
+export type GeneralCounter = { readonly capacity: number; held: number; reserved: number; sold: number };
+
+/** What a request id answered the first time, so a retry gets the same answer. */
+export type RequestOutcome =
+  | Readonly<{ kind: 'hold'; holdId: string; seatIds: readonly string[]; sectionId?: string; quantity: number; expiresAt: number }>
+  | Readonly<{ kind: 'release'; holdId: string }>
+  | Readonly<{ kind: 'reserve'; holdId: string; orderId: string; reservedUntil: number }>;
+
+export const requestsRememberedMax = 50_000;
+
+/**
+ * An event's inventory. Seats live in typed arrays (one byte of status, a version, a hold handle), because a
+ * flash sale keeps 100,000-seat maps in memory and walks them on every best-available request. The actor owns
+ * the only copy: evolve updates it in place, and a failed append rebuilds it from the store.
+ */
+export type InventoryState = {
+  readonly eventId: string;
+  readonly config: EventConfig;
+  readonly layout: SeatLayout;
+  /** Stream version: the number of events applied. */
+  version: number;
+  readonly status: Uint8Array;
+  readonly seatVersion: Uint32Array;
+  /** 0 when the seat belongs to no hold. */
+  readonly holdOfSeat: Int32Array;
+  readonly holds: Map<number, HoldRecord>;
+  readonly handleOfHold: Map<string, number>;
+  readonly handleOfOrder: Map<string, number>;
+  nextHandle: number;
+  /** Held (not reserved) holds by handle → expiresAt, in insertion order, which is expiry order. */
+  readonly expiryQueue: Map<number, number>;
+  readonly general: Map<string, GeneralCounter>;
+  /** Holds (held, reserved, sold) of each user, for the per-user seat limit. */
+  readonly holdsOfUser: Map<string, Set<number>>;
+  readonly requests: Map<string, RequestOutcome>;
+  /** Seated seats by status code. */
+  readonly counts: Uint32Array;
+};
+
+export const requestKey = (userId: string, requestId: string): string => `${userId}\u0000${requestId}`;
+
+export const buildLayout = (venue: Venue, config: EventConfig): SeatLayout => {
+  const seatIds: string[] = [];
+  const indexOf = new Map<string, number>();
+  const tierIndex = new Map<string, number>(Object.keys(config.priceTiers).map((tier, i) => [tier, i]));
+  const tierOfSeat: number[] = [];
+  const rows: RowSpan[] = [];
+  const sections = new Map<string, SectionLayout>();
+  const tierOf = (tier: string): number => {
+    let index = tierIndex.get(tier);
+    if (index === undefined) {
+      index = tierIndex.size;
+      tierIndex.set(tier, index);
+    }
+    return index;
+  };
+  for (const section of venue.sections) {
+    if (section.kind === 'general') {
+      tierOf(section.priceTier);
+      sections.set(section.id, { kind: 'general', id: section.id, capacity: section.capacity, priceTier: section.priceTier });
+      continue;
+    }
+    const firstRow = rows.length;
+    for (const row of section.rows) {
+      const start = seatIds.length;
+      for (const seat of row.seats) {
+        if (indexOf.has(seat.id)) throw new Error(`seat id ${seat.id} appears twice in venue ${venue.id}`);
+        indexOf.set(seat.id, seatIds.length);
+        seatIds.push(seat.id);
+        tierOfSeat.push(tierOf(seat.priceTier));
+      }
+      rows.push({ sectionId: section.id, rowId: row.id, start, end: seatIds.length });
+    }
+    sections.set(section.id, { kind: 'seated', id: section.id, firstRow, endRow: rows.length });
+  }
+  return { seatIds, indexOf, tierNames: [...tierIndex.keys()], tierOf: Uint16Array.from(tierOfSeat), rows, sections };
+};
+
+export const initialState = (venue: Venue, config: EventConfig): InventoryState => {
+  const layout = buildLayout(venue, config);
+  const seatCount = layout.seatIds.length;
+  const general = new Map<string, GeneralCounter>();
+  for (const section of layout.sections.values()) {
+    if (section.kind === 'general') general.set(section.id, { capacity: section.capacity, held: 0, reserved: 0, sold: 0 });
+  }
+  const counts = new Uint32Array(4);
+  counts[seatStatusCodes.available] = seatCount;
+  return {
+    eventId: config.id,
+    config,
+    layout,
+    version: 0,
+    status: new Uint8Array(seatCount),
+    seatVersion: new Uint32Array(seatCount),
+    holdOfSeat: new Int32Array(seatCount),
+    holds: new Map(),
+    handleOfHold: new Map(),
+    handleOfOrder: new Map(),
+    nextHandle: 1,
+    expiryQueue: new Map(),
+    general,
+    holdsOfUser: new Map(),
+    requests: new Map(),
+    counts,
+  };
+};
+
+/** Hold lapsed but not yet expired in the log: every read and decision treats it as gone. */
+export const isLapsed = (hold: HoldRecord, now: number): boolean => hold.status === 'held' && hold.expiresAt <= now;

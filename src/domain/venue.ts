@@ -1,0 +1,37 @@
+/**
+ * Venues and event configuration as plain data. A venue is a tree section → row → seat; seat ids are unique
+ * within a venue. General-admission sections are counters with a capacity.
+ */
+export type SeatDefinition = Readonly<{ id: string; priceTier: string }>;
+export type RowDefinition = Readonly<{ id: string; seats: readonly SeatDefinition[] }>;
+export type SeatedSection = Readonly<{ id: string; name: string; kind: 'seated'; rows: readonly RowDefinition[] }>;
+export type GeneralSection = Readonly<{
+  id: string;
+  name: string;
+  kind: 'general';
+  capacity: number;
+  priceTier: string;
+}>;
+export type SectionDefinition = SeatedSection | GeneralSection;
+
+export type Venue = Readonly<{ id: string; name: string; sections: readonly SectionDefinition[] }>;
+
+export type Money = Readonly<{ amount: number; currency: string }>;
+
+export const defaultHoldTtlSeconds = 8 * 60;
+export const defaultPaymentTimeoutSeconds = 10 * 60;
+export const defaultMaxSeatsPerUser = 5;
+
+/** An event on sale: what the catalog stores and what the actor needs to decide. */
+export type EventConfig = Readonly<{
+  id: string;
+  venueId: string;
+  name: string;
+  startsAt: string;
+  priceTiers: Readonly<Record<string, Money>>;
+  holdTtlSeconds: number;
+  paymentTimeoutSeconds: number;
+  maxSeatsPerUser: number;
+  /** Epoch milliseconds; holds before it are rejected with SALE_NOT_OPEN. */
+  saleStartsAtMs: number | null;
+}>;

@@ -1,0 +1,46 @@
+/**
+ * The event store port. One small interface, several adapters (PGlite, Postgres, in-memory) that pass the
+ * same contract suite. A stream is one event on sale (`event-<eventId>`); its versions start at 1.
+ */
+export type NewEvent = Readonly<{ type: string; data: unknown }>;
+
+export type StoredEvent = Readonly<{
+  /** Global position across all streams of this store, rising. */
+  position: number;
+  streamId: string;
+  /** 1 for the stream's first event. */
+  streamVersion: number;
+  type: string;
+  data: unknown;
+  recordedAt: Date;
+}>;
+
+export type AppendResult = Readonly<{ fromVersion: number; toVersion: number; lastPosition: number }>;
+
+export type Snapshot = Readonly<{ streamId: string; version: number; state: unknown; takenAt: Date }>;
+
+/** The stream was not at the version the writer expected: someone else wrote, or the writer is stale. */
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`stream ${streamId} is not at version ${expectedVersion}`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+export interface EventStore {
+  /**
+   * Appends events in one round trip, only if the stream is at `expectedVersion` (0 = empty stream).
+   * Throws WrongExpectedVersionError otherwise, and nothing is written.
+   */
+  append(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<AppendResult>;
+  /** Events of a stream with streamVersion > afterVersion, in order. */
+  readStream(streamId: string, afterVersion?: number, limit?: number): Promise<StoredEvent[]>;
+  /** Events of all streams with position > afterPosition, in order (for projections). */
+  readAll(afterPosition: number, limit: number): Promise<StoredEvent[]>;
+  saveSnapshot(streamId: string, version: number, state: unknown): Promise<void>;
+  loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,90 @@
+import { BookingError } from '../domain/bookingError.ts';
+import type { InventoryEvent } from '../domain/seatMap/events.ts';
+import { evolve } from '../domain/seatMap/evolve.ts';
+import { assertInventorySound } from '../domain/seatMap/invariants.ts';
+import { type InventorySnapshot, fromSnapshot } from '../domain/seatMap/snapshot.ts';
+import { type InventoryState, initialState } from '../domain/seatMap/state.ts';
+import type { Catalog } from '../persistence/catalog.ts';
+import type { EventStore } from '../persistence/eventStore.ts';
+import type { Clock } from './clock.ts';
+import { type CommittedBatch, EventActor, type EventActorOptions, streamIdOf } from './eventActor.ts';
+
+export type ActivationOptions = Readonly<{
+  store: EventStore;
+  catalog: Catalog;
+  clock: Clock;
+  actor?: Pick<EventActorOptions, 'mailboxLengthMax' | 'batchSizeMax' | 'snapshotEveryEvents' | 'sweepIntervalMs'>;
+  onCommitted?: (batch: CommittedBatch) => void;
+  onError?: (error: unknown, context: string) => void;
+  /** Events read per round trip while replaying a stream. */
+  replayPageSize?: number;
+}>;
+
+/**
+ * Activates an event's actor on first use: catalog → latest snapshot → replay of the events after it.
+ * Concurrent first requests share one activation; a failed activation is forgotten so the next request retries.
+ */
+export class Activations {
+  private readonly actors = new Map<string, Promise<EventActor>>();
+
+  constructor(private readonly options: ActivationOptions) {}
+
+  get(eventId: string): Promise<EventActor> {
+    let actor = this.actors.get(eventId);
+    if (actor === undefined) {
+      actor = this.activate(eventId);
+      this.actors.set(eventId, actor);
+      actor.catch(() => this.actors.delete(eventId));
+    }
+    return actor;
+  }
+
+  /** Actors that are running now (for metrics and shutdown). */
+  async running(): Promise<EventActor[]> {
+    const settled = await Promise.allSettled(this.actors.values());
+    return settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  }
+
+  async stopAll(): Promise<void> {
+    const actors = await this.running();
+    await Promise.all(actors.map((actor) => actor.stop()));
+  }
+
+  /** Latest durable state of an event: snapshot plus every event after it, checked before use. */
+  async load(eventId: string): Promise<InventoryState> {
+    const { catalog, store } = this.options;
+    const config = await catalog.getEvent(eventId);
+    if (config === undefined) throw new BookingError('NOT_FOUND', `no event ${eventId}`);
+    const venue = await catalog.getVenue(config.venueId);
+    if (venue === undefined) throw new Error(`event ${eventId} names missing venue ${config.venueId}`);
+    const streamId = streamIdOf(eventId);
+    const snapshot = await store.loadSnapshot(streamId);
+    const state =
+      snapshot === undefined ? initialState(venue, config) : fromSnapshot(venue, config, snapshot.state as InventorySnapshot);
+    const pageSize = this.options.replayPageSize ?? 5_000;
+    for (;;) {
+      const page = await store.readStream(streamId, state.version, pageSize);
+      for (const stored of page) {
+        if (stored.streamVersion !== state.version + 1) throw new Error(`stream ${streamId} skips to ${stored.streamVersion}`);
+        evolve(state, { type: stored.type, data: stored.data } as InventoryEvent);
+      }
+      if (page.length < pageSize) break;
+    }
+    assertInventorySound(state);
+    return state;
+  }
+
+  private async activate(eventId: string): Promise<EventActor> {
+    const initial = await this.load(eventId);
+    const { store, clock, actor, onCommitted, onError } = this.options;
+    return new EventActor(initial, {
+      eventId,
+      store,
+      clock,
+      load: () => this.load(eventId),
+      ...actor,
+      ...(onCommitted === undefined ? {} : { onCommitted }),
+      ...(onError === undefined ? {} : { onError }),
+    });
+  }
+}

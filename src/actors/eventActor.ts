@@ -1,0 +1,224 @@
+import { BookingError, isBookingError } from '../domain/bookingError.ts';
+import type { InventoryCommand } from '../domain/seatMap/commands.ts';
+import { decide, recall } from '../domain/seatMap/decide.ts';
+import type { InventoryEvent } from '../domain/seatMap/events.ts';
+import { evolve } from '../domain/seatMap/evolve.ts';
+import { seatMapDiff, seatMapView } from '../domain/seatMap/read.ts';
+import { shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
+import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
+import type { SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
+import type { EventStore } from '../persistence/eventStore.ts';
+import type { Clock } from './clock.ts';
+import { Mailbox } from './mailbox.ts';
+
+/** What a command's sender gets once its batch is durable. */
+export type CommandReply = Readonly<{ events: readonly InventoryEvent[]; outcome: RequestOutcome | undefined }>;
+
+/** A committed batch: the diff for subscribers and the events for everyone else (orders, outbox, metrics). */
+export type CommittedBatch = Readonly<{ diff: SeatMapDiff; events: readonly InventoryEvent[]; commandCount: number }>;
+
+type Envelope = {
+  /** The shell stamps `now` when the command is decided, not when it was posted. */
+  readonly command: (now: number) => InventoryCommand;
+  readonly request: Readonly<{ userId: string; requestId: string }> | undefined;
+  readonly resolve: (reply: CommandReply) => void;
+  readonly reject: (error: Error) => void;
+};
+
+export type EventActorOptions = Readonly<{
+  eventId: string;
+  store: EventStore;
+  clock: Clock;
+  /** Loads the latest state from the store (snapshot + replay); used at activation and after a failed append. */
+  load: () => Promise<InventoryState>;
+  mailboxLengthMax?: number;
+  batchSizeMax?: number;
+  snapshotEveryEvents?: number;
+  sweepIntervalMs?: number;
+  rejectionsRememberedMax?: number;
+  onCommitted?: (batch: CommittedBatch) => void;
+  onError?: (error: unknown, context: string) => void;
+}>;
+
+export const streamIdOf = (eventId: string): string => `event-${eventId}`;
+
+/**
+ * One event on sale: owns its inventory and handles every command through one mailbox, one batch at a time.
+ * decide → evolve for each command of a batch, one append for the whole batch, and only then the answers.
+ * Nothing is acknowledged that is not durable; an append that fails answers UNAVAILABLE and reloads.
+ */
+export class EventActor {
+  readonly eventId: string;
+  private readonly streamId: string;
+  private readonly mailbox: Mailbox<Envelope>;
+  private readonly options: EventActorOptions;
+  private state: InventoryState;
+  private lastNow = 0;
+  private lastSnapshotVersion: number;
+  private snapshotInFlight = false;
+  private sweepPosted = false;
+  private stopped = false;
+  private readonly sweepTimer: NodeJS.Timeout;
+  /** Rejections are not events, so they are remembered here (not durably) for retries of the same request. */
+  private readonly rejections = new Map<string, BookingError>();
+  private readonly rejectionsRememberedMax: number;
+  /** Figures for metrics and benchmarks. */
+  readonly stats = { batches: 0, commands: 0, events: 0, appendFailures: 0 };
+
+  constructor(initial: InventoryState, options: EventActorOptions) {
+    this.options = options;
+    this.eventId = options.eventId;
+    this.streamId = streamIdOf(options.eventId);
+    this.state = initial;
+    this.lastSnapshotVersion = initial.version;
+    this.rejectionsRememberedMax = options.rejectionsRememberedMax ?? 10_000;
+    this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, (batch) => this.handleBatch(batch));
+    this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 250);
+    this.sweepTimer.unref();
+  }
+
+  get version(): number {
+    return this.state.version;
+  }
+
+  get mailboxLength(): number {
+    return this.mailbox.length;
+  }
+
+  /** Read-only access for views; callers must not keep or change it. */
+  inspect<T>(read: (state: InventoryState, now: number) => T): T {
+    return read(this.state, this.options.clock.now());
+  }
+
+  seatMap(): SeatMapView {
+    return seatMapView(this.state, this.options.clock.now());
+  }
+
+  /**
+   * Queues a command. With a request (buyer + requestId), a retry gets the first answer: from the inventory
+   * when the first attempt committed, from memory when it was rejected.
+   */
+  send(command: (now: number) => InventoryCommand, request?: Readonly<{ userId: string; requestId: string }>): Promise<CommandReply> {
+    if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
+    return new Promise((resolve, reject) => this.mailbox.post({ command, request, resolve, reject }));
+  }
+
+  /** Stops the timer, lets queued commands commit, and takes a last snapshot. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    await this.mailbox.idle();
+    await this.snapshot(true);
+  }
+
+  private now(): number {
+    // Time never runs backwards inside an actor, so holds join the expiry queue in expiry order.
+    this.lastNow = Math.max(this.lastNow, this.options.clock.now());
+    return this.lastNow;
+  }
+
+  private async handleBatch(batch: Envelope[]): Promise<void> {
+    const fromVersion = this.state.version;
+    const now = this.now();
+    const events: InventoryEvent[] = [];
+    const answers: (() => void)[] = [];
+    try {
+      for (const envelope of batch) {
+        const key = envelope.request && requestKey(envelope.request.userId, envelope.request.requestId);
+        const first = envelope.request && recall(this.state, envelope.request.userId, envelope.request.requestId);
+        if (first !== undefined) {
+          answers.push(() => envelope.resolve({ events: [], outcome: first }));
+          continue;
+        }
+        const rejected = key === undefined ? undefined : this.rejections.get(key);
+        if (rejected !== undefined) {
+          answers.push(() => envelope.reject(rejected));
+          continue;
+        }
+        let decided: InventoryEvent[];
+        try {
+          decided = decide(envelope.command(now), this.state);
+        } catch (error) {
+          if (!isBookingError(error)) throw error;
+          answers.push(() => {
+            if (key !== undefined) this.rememberRejection(key, error);
+            envelope.reject(error);
+          });
+          continue;
+        }
+        for (const event of decided) evolve(this.state, event);
+        events.push(...decided);
+        const outcome = envelope.request && recall(this.state, envelope.request.userId, envelope.request.requestId);
+        answers.push(() => envelope.resolve({ events: decided, outcome }));
+      }
+      if (events.length > 0) await this.options.store.append(this.streamId, fromVersion, events);
+    } catch (error) {
+      this.stats.appendFailures += 1;
+      this.options.onError?.(error, `batch at version ${fromVersion} failed; reloading`);
+      const unavailable = new BookingError('UNAVAILABLE', 'the booking could not be stored; retry with the same requestId');
+      for (const envelope of batch) envelope.reject(unavailable);
+      await this.reload();
+      return;
+    }
+    this.stats.batches += 1;
+    this.stats.commands += batch.length;
+    this.stats.events += events.length;
+    for (const answer of answers) answer();
+    if (events.length > 0) {
+      const { changes, general } = seatMapDiff(this.state, events);
+      const diff: SeatMapDiff = { eventId: this.eventId, fromVersion, version: this.state.version, changes, general };
+      try {
+        this.options.onCommitted?.({ diff, events, commandCount: batch.length });
+      } catch (error) {
+        this.options.onError?.(error, 'a subscriber failed');
+      }
+      void this.snapshot(false);
+    }
+  }
+
+  /** The sweep that makes expiry active: lapsed holds leave the log and reach subscribers without any read. */
+  private sweep(): void {
+    if (this.sweepPosted || this.stopped) return;
+    const head = this.state.expiryQueue.values().next();
+    if (head.done || head.value > this.options.clock.now()) return;
+    this.sweepPosted = true;
+    this.send((now) => ({ type: 'ExpireHolds', data: { now } }))
+      .catch((error) => this.options.onError?.(error, 'expiry sweep failed'))
+      .finally(() => {
+        this.sweepPosted = false;
+      });
+  }
+
+  private async reload(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.state = await this.options.load();
+        this.lastSnapshotVersion = Math.min(this.lastSnapshotVersion, this.state.version);
+        return;
+      } catch (error) {
+        this.options.onError?.(error, `reload attempt ${attempt + 1} failed`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async snapshot(force: boolean): Promise<void> {
+    const due = force ? this.state.version > this.lastSnapshotVersion : shouldSnapshot(this.state.version, this.lastSnapshotVersion, this.options.snapshotEveryEvents);
+    if (!due || this.snapshotInFlight) return;
+    this.snapshotInFlight = true;
+    const snapshot = toSnapshot(this.state);
+    try {
+      await this.options.store.saveSnapshot(this.streamId, snapshot.version, snapshot);
+      this.lastSnapshotVersion = snapshot.version;
+    } catch (error) {
+      this.options.onError?.(error, 'snapshot failed');
+    } finally {
+      this.snapshotInFlight = false;
+    }
+  }
+
+  private rememberRejection(key: string, error: BookingError): void {
+    this.rejections.set(key, error);
+    if (this.rejections.size > this.rejectionsRememberedMax) this.rejections.delete(this.rejections.keys().next().value!);
+  }
+}

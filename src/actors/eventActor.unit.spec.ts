@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { eventFor, gridVenue } from '../../test/support/venues.ts';
+import { BookingError } from '../domain/bookingError.ts';
+import { assertInventorySound } from '../domain/seatMap/invariants.ts';
+import type { HoldRequest } from '../domain/seatMap/views.ts';
+import type { EventStore } from '../persistence/eventStore.ts';
+import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
+import { Activations } from './activations.ts';
+import { ManualClock } from './clock.ts';
+import type { CommittedBatch, EventActor } from './eventActor.ts';
+
+const setup = async (wrap: (store: EventStore) => EventStore = (store) => store, snapshotEveryEvents = 1_000) => {
+  const memory = openInMemoryStore();
+  const venue = gridVenue();
+  const event = eventFor(venue);
+  await memory.catalog.createVenue(venue);
+  await memory.catalog.createEvent(event);
+  const clock = new ManualClock();
+  const store = wrap(memory.eventStore);
+  const committed: CommittedBatch[] = [];
+  const activations = new Activations({
+    store,
+    catalog: memory.catalog,
+    clock,
+    actor: { sweepIntervalMs: 10, snapshotEveryEvents },
+    onCommitted: (batch) => committed.push(batch),
+  });
+  const actor = await activations.get(event.id);
+  return { memory, store, clock, activations, actor, event, committed };
+};
+
+let holdCount = 0;
+const hold = (actor: EventActor, userId: string, requestId: string, request: HoldRequest) =>
+  actor.send((now) => ({ type: 'PlaceHold', data: { holdId: `evt_test.h${++holdCount}`, userId, requestId, request, now } }), {
+    userId,
+    requestId,
+  });
+
+const seats = (...seatIds: string[]): HoldRequest => ({ kind: 'seats', seatIds });
+
+describe('event actor', () => {
+  it('commits a burst of commands as one batch, in one append, and answers each', async () => {
+    let appends = 0;
+    const { actor, committed } = await setup((store) => ({
+      ...store,
+      append: (...args) => {
+        appends += 1;
+        return store.append(...args);
+      },
+    }));
+    const replies = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => hold(actor, `u${i}`, `r${i}`, seats(`ORCH-A-${(i % 10) + 1}`))),
+    );
+    expect(replies.filter((reply) => reply.status === 'fulfilled')).toHaveLength(10);
+    const rejected = replies.filter((reply): reply is PromiseRejectedResult => reply.status === 'rejected');
+    expect(rejected.map((reply) => (reply.reason as BookingError).code)).toEqual(Array(30).fill('SEAT_UNAVAILABLE'));
+    expect(appends).toBe(1);
+    expect(committed).toHaveLength(1);
+    expect(committed[0]!.diff).toMatchObject({ fromVersion: 0, version: 10 });
+    expect(committed[0]!.diff.changes).toHaveLength(10);
+  });
+
+  it('answers a retried request with the first answer, acting once', async () => {
+    const { actor, memory } = await setup();
+    const first = await hold(actor, 'alice', 'req-1', seats('ORCH-A-1'));
+    const again = await hold(actor, 'alice', 'req-1', seats('ORCH-A-1'));
+    expect(again.outcome).toEqual(first.outcome);
+    expect(again.events).toEqual([]);
+    await expect(hold(actor, 'bob', 'req-9', seats('ORCH-A-1'))).rejects.toMatchObject({ code: 'SEAT_UNAVAILABLE' });
+    await expect(hold(actor, 'bob', 'req-9', seats('ORCH-A-2'))).rejects.toMatchObject({ code: 'SEAT_UNAVAILABLE' });
+    expect(await memory.eventStore.readStream('event-evt_test')).toHaveLength(1);
+  });
+
+  it('answers UNAVAILABLE when the append fails, acknowledges nothing and reloads from the store', async () => {
+    let failNext = false;
+    const { actor } = await setup((store) => ({
+      ...store,
+      append: (...args) => {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error('database down'));
+        }
+        return store.append(...args);
+      },
+    }));
+    await hold(actor, 'alice', 'a1', seats('ORCH-A-1'));
+    failNext = true;
+    await expect(hold(actor, 'bob', 'b1', seats('ORCH-A-2'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(actor.seatMap().seats['ORCH-A-2']!.status).toBe('available');
+    expect(actor.seatMap().seats['ORCH-A-1']!.status).toBe('held');
+    // The same request, retried, now succeeds: an UNAVAILABLE answer is not remembered as the first answer.
+    await expect(hold(actor, 'bob', 'b1', seats('ORCH-A-2'))).resolves.toMatchObject({ outcome: { kind: 'hold' } });
+    actor.inspect((state) => assertInventorySound(state));
+  });
+
+  it('expires a hold by its own timer and publishes the change without any read', async () => {
+    const { actor, clock, committed } = await setup();
+    await hold(actor, 'alice', 'a1', seats('ORCH-B-3', 'ORCH-B-4'));
+    clock.advance(61_000);
+    await expect.poll(() => committed.length, { timeout: 2_000 }).toBe(2);
+    expect(committed[1]!.events.map((event) => event.type)).toEqual(['HoldExpired']);
+    expect(committed[1]!.diff.changes.map((change) => change.status)).toEqual(['available', 'available']);
+  });
+
+  it('activates from the latest snapshot plus the events after it', async () => {
+    const { actor, activations, memory, clock } = await setup(undefined, 3);
+    for (let i = 1; i <= 5; i++) await hold(actor, `u${i}`, 'r', seats(`ORCH-C-${i}`));
+    await actor.stop();
+    const snapshot = await memory.eventStore.loadSnapshot('event-evt_test');
+    expect(snapshot?.version).toBe(5);
+    const reloaded = await activations.load('evt_test');
+    expect(reloaded.version).toBe(5);
+    const fresh = new Activations({ store: memory.eventStore, catalog: memory.catalog, clock });
+    const again = await fresh.get('evt_test');
+    expect(again.seatMap()).toEqual(actor.seatMap());
+    await again.stop();
+  });
+
+  it('refuses commands beyond the mailbox limit with UNAVAILABLE', async () => {
+    const memory = openInMemoryStore();
+    const venue = gridVenue();
+    await memory.catalog.createVenue(venue);
+    await memory.catalog.createEvent(eventFor(venue));
+    const activations = new Activations({
+      store: memory.eventStore,
+      catalog: memory.catalog,
+      clock: new ManualClock(),
+      actor: { mailboxLengthMax: 5 },
+    });
+    const actor = await activations.get('evt_test');
+    const replies = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => hold(actor, `u${i}`, 'r', seats(`ORCH-D-${(i % 10) + 1}`))));
+    const codes = replies.map((reply) => (reply.status === 'fulfilled' ? 'ok' : (reply.reason as BookingError).code));
+    expect(codes.filter((code) => code === 'UNAVAILABLE').length).toBeGreaterThan(0);
+    expect(codes.filter((code) => code === 'ok').length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,120 @@
+import { Activations, type ActivationOptions } from '../actors/activations.ts';
+import type { Clock } from '../actors/clock.ts';
+import { BookingError } from '../domain/bookingError.ts';
+import { holdView } from '../domain/seatMap/read.ts';
+import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+import type { EventConfig, Venue } from '../domain/venue.ts';
+import { CatalogConflictError, type Catalog } from '../persistence/catalog.ts';
+import type { EventStore } from '../persistence/eventStore.ts';
+import type { BookingService } from './bookingService.ts';
+import { eventIdOfHold, newHoldId, newId } from './ids.ts';
+
+export type BookingCoreOptions = Readonly<{
+  store: EventStore;
+  catalog: Catalog;
+  clock: Clock;
+  closeStore: () => Promise<void>;
+}> &
+  Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onError'>;
+
+export type BookingCore = BookingService & Readonly<{ activations: Activations }>;
+
+/** The booking service over event actors: routes each call to its event's actor and shapes the answer. */
+export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
+  const { catalog, clock } = options;
+  const activations = new Activations(options);
+  let draining = false;
+
+  const actorOf = (eventId: string) => {
+    if (draining) throw new BookingError('UNAVAILABLE', 'the server is shutting down');
+    return activations.get(eventId);
+  };
+
+  return {
+    activations,
+
+    async createVenue(input) {
+      const venue: Venue = { ...input, id: input.id ?? newId('ven') };
+      const seatIds = new Set<string>();
+      for (const section of venue.sections) {
+        if (section.kind !== 'seated') continue;
+        for (const row of section.rows) {
+          for (const seat of row.seats) {
+            if (seatIds.has(seat.id)) throw new BookingError('INVALID_INPUT', `seat id ${seat.id} appears twice`);
+            seatIds.add(seat.id);
+          }
+        }
+      }
+      if (new Set(venue.sections.map((section) => section.id)).size !== venue.sections.length) {
+        throw new BookingError('INVALID_INPUT', 'section ids must be unique');
+      }
+      await catalog.createVenue(venue).catch(conflictAsInvalid);
+      return { id: venue.id };
+    },
+
+    async createEvent(input) {
+      const event: EventConfig = { ...input, id: input.id ?? newId('evt') };
+      if (event.id.includes('.')) throw new BookingError('INVALID_INPUT', 'event ids must not contain "."');
+      const venue = await catalog.getVenue(event.venueId);
+      if (venue === undefined) throw new BookingError('NOT_FOUND', `no venue ${event.venueId}`);
+      const tiers = new Set<string>();
+      for (const section of venue.sections) {
+        if (section.kind === 'general') tiers.add(section.priceTier);
+        else for (const row of section.rows) for (const seat of row.seats) tiers.add(seat.priceTier);
+      }
+      const unpriced = [...tiers].filter((tier) => event.priceTiers[tier] === undefined);
+      if (unpriced.length > 0) throw new BookingError('INVALID_INPUT', `priceTiers lacks ${unpriced.join(', ')}`);
+      await catalog.createEvent(event).catch(conflictAsInvalid);
+      return { id: event.id };
+    },
+
+    async getEvent(eventId) {
+      const event = await catalog.getEvent(eventId);
+      if (event === undefined) throw new BookingError('NOT_FOUND', `no event ${eventId}`);
+      return event;
+    },
+
+    async seatMap(eventId): Promise<SeatMapView> {
+      return (await actorOf(eventId)).seatMap();
+    },
+
+    async hold(eventId, userId, requestId, request: HoldRequest): Promise<HoldView> {
+      const actor = await actorOf(eventId);
+      const holdId = newHoldId(eventId);
+      const reply = await actor.send(
+        (now) => ({ type: 'PlaceHold', data: { holdId, userId, requestId, request, now } }),
+        { userId, requestId },
+      );
+      if (reply.outcome?.kind !== 'hold') {
+        throw new BookingError('INVALID_INPUT', `requestId ${requestId} was already used for another kind of request`);
+      }
+      return holdView(reply.outcome);
+    },
+
+    async release(holdId, userId, requestId) {
+      const eventId = eventIdOfHold(holdId);
+      if (eventId === undefined) throw new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`);
+      const actor = await actorOf(eventId).catch((error: unknown) => {
+        throw error instanceof BookingError && error.code === 'NOT_FOUND' ? new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`) : error;
+      });
+      const reply = await actor.send((now) => ({ type: 'ReleaseHold', data: { holdId, userId, requestId, now } }), { userId, requestId });
+      if (reply.outcome !== undefined && reply.outcome.kind !== 'release') {
+        throw new BookingError('INVALID_INPUT', `requestId ${requestId} was already used for another kind of request`);
+      }
+    },
+
+    ready: () => !draining,
+
+    async drain() {
+      if (draining) return;
+      draining = true;
+      await activations.stopAll();
+      await options.closeStore();
+    },
+  };
+};
+
+const conflictAsInvalid = (error: unknown): never => {
+  if (error instanceof CatalogConflictError) throw new BookingError('INVALID_INPUT', error.message);
+  throw error;
+};

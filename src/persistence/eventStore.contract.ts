@@ -1,0 +1,188 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventConfig, Venue } from '../domain/venue.ts';
+import { type Catalog, CatalogConflictError, CatalogUnknownVenueError } from './catalog.ts';
+import { type EventStore, type NewEvent, WrongExpectedVersionError } from './eventStore.ts';
+
+export type StoreUnderTest = Readonly<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }>;
+
+/**
+ * The behaviour every EventStore and Catalog adapter must share. Each case gets a fresh, empty store from
+ * `open`, so cases can count events and list the catalog without seeing each other's writes.
+ */
+export function eventStoreContract(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`${name} satisfies the persistence contract`, () => {
+    let store: StoreUnderTest;
+    let events: EventStore;
+    let catalog: Catalog;
+
+    beforeEach(async () => {
+      store = await open();
+      events = store.eventStore;
+      catalog = store.catalog;
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const batchOf = (count: number, tag = 'e'): NewEvent[] =>
+      Array.from({ length: count }, (_, i) => ({ type: `${tag}${i + 1}`, data: { i: i + 1 } }));
+
+    it('appends to an empty stream with expected version 0', async () => {
+      const result = await events.append('event-a', 0, batchOf(2));
+      expect(result).toMatchObject({ fromVersion: 1, toVersion: 2 });
+      const read = await events.readStream('event-a');
+      expect(read.map((e) => [e.streamVersion, e.type, e.data])).toEqual([
+        [1, 'e1', { i: 1 }],
+        [2, 'e2', { i: 2 }],
+      ]);
+      expect(read[1]?.position).toBe(result.lastPosition);
+      expect(typeof result.lastPosition).toBe('number');
+      expect(read[0]?.recordedAt).toBeInstanceOf(Date);
+    });
+
+    it('continues versions on later appends', async () => {
+      await events.append('event-a', 0, batchOf(2));
+      const result = await events.append('event-a', 2, batchOf(3, 'f'));
+      expect(result).toMatchObject({ fromVersion: 3, toVersion: 5 });
+      const read = await events.readStream('event-a');
+      expect(read.map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5]);
+      expect(read.map((e) => e.type)).toEqual(['e1', 'e2', 'f1', 'f2', 'f3']);
+    });
+
+    it('rejects an expected version that is too low or too high, and writes nothing', async () => {
+      await events.append('event-a', 0, batchOf(2));
+      for (const expected of [0, 1, 3, 7]) {
+        const attempt = events.append('event-a', expected, batchOf(2, 'bad'));
+        await expect(attempt).rejects.toBeInstanceOf(WrongExpectedVersionError);
+        await expect(attempt).rejects.toMatchObject({ streamId: 'event-a', expectedVersion: expected });
+      }
+      await expect(events.append('event-empty', 1, batchOf(1))).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect((await events.readStream('event-a')).map((e) => e.type)).toEqual(['e1', 'e2']);
+      expect(await events.readStream('event-empty')).toEqual([]);
+      expect(await events.readAll(0, 100)).toHaveLength(2);
+    });
+
+    it('lets exactly one of several concurrent appends at the same version win', async () => {
+      const writers = Array.from({ length: 8 }, (_, w) => events.append('event-race', 0, batchOf(3, `w${w}-`)));
+      const outcomes = await Promise.allSettled(writers);
+      const winners = outcomes.flatMap((o, w) => (o.status === 'fulfilled' ? [w] : []));
+      expect(winners).toHaveLength(1);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(WrongExpectedVersionError);
+      }
+      const read = await events.readStream('event-race');
+      expect(read.map((e) => e.type)).toEqual([1, 2, 3].map((i) => `w${winners[0]}-${i}`));
+    });
+
+    it('reads a stream after a version, with an optional limit', async () => {
+      await events.append('event-a', 0, batchOf(5));
+      expect((await events.readStream('event-a', 3)).map((e) => e.streamVersion)).toEqual([4, 5]);
+      expect((await events.readStream('event-a', 1, 2)).map((e) => e.streamVersion)).toEqual([2, 3]);
+      expect(await events.readStream('event-a', 5)).toEqual([]);
+      expect(await events.readStream('event-missing')).toEqual([]);
+    });
+
+    it('reads all streams in strictly rising position order, in pages', async () => {
+      await events.append('event-a', 0, batchOf(2));
+      await events.append('event-b', 0, batchOf(3));
+      await events.append('event-a', 2, batchOf(1, 'x'));
+      const read = await events.readAll(0, 100);
+      expect(read.map((e) => `${e.streamId}@${e.streamVersion}`)).toEqual([
+        'event-a@1',
+        'event-a@2',
+        'event-b@1',
+        'event-b@2',
+        'event-b@3',
+        'event-a@3',
+      ]);
+      for (let i = 1; i < read.length; i++) expect(read[i]!.position).toBeGreaterThan(read[i - 1]!.position);
+      const page = await events.readAll(read[1]!.position, 2);
+      expect(page.map((e) => e.position)).toEqual([read[2]!.position, read[3]!.position]);
+    });
+
+    it('saves, loads and overwrites snapshots, never going back to an older version', async () => {
+      expect(await events.loadSnapshot('event-a')).toBeUndefined();
+      await events.saveSnapshot('event-a', 10, { seats: { a1: 'held' } });
+      expect(await events.loadSnapshot('event-a')).toMatchObject({
+        streamId: 'event-a',
+        version: 10,
+        state: { seats: { a1: 'held' } },
+      });
+      await events.saveSnapshot('event-a', 20, { seats: { a1: 'sold' } });
+      await events.saveSnapshot('event-a', 15, { seats: { a1: 'stale' } });
+      const latest = await events.loadSnapshot('event-a');
+      expect(latest).toMatchObject({ version: 20, state: { seats: { a1: 'sold' } } });
+      expect(latest?.takenAt).toBeInstanceOf(Date);
+    });
+
+    it('creates, reads, lists and refuses duplicate catalog entries', async () => {
+      await catalog.createVenue(venue);
+      expect(await catalog.getVenue(venue.id)).toEqual(venue);
+      expect(await catalog.getVenue('nowhere')).toBeUndefined();
+      await expect(catalog.createVenue({ ...venue, name: 'again' })).rejects.toBeInstanceOf(CatalogConflictError);
+      await expect(catalog.createEvent({ ...concert, venueId: 'nowhere' })).rejects.toBeInstanceOf(
+        CatalogUnknownVenueError,
+      );
+
+      await catalog.createEvent(concert);
+      await catalog.createEvent({ ...concert, id: 'concert-2', saleStartsAtMs: 1_700_000_000_000 });
+      expect(await catalog.getEvent(concert.id)).toEqual(concert);
+      expect(await catalog.getEvent('missing')).toBeUndefined();
+      await expect(catalog.createEvent(concert)).rejects.toMatchObject({ kind: 'event', id: concert.id });
+      expect((await catalog.listEvents(10)).map((e) => e.id)).toEqual(['concert-1', 'concert-2']);
+      expect(await catalog.listEvents(1)).toHaveLength(1);
+    });
+
+    it('appends a batch of 500 events in one call and reads it back intact and in order', async () => {
+      const batch = Array.from({ length: 500 }, (_, i) => ({
+        type: i % 2 === 0 ? 'SeatsHeld' : 'SeatsReleased',
+        data: {
+          i,
+          text: `Zürich — 東京 — 🎫 #${i} "quoted" \\ back`,
+          nested: { list: [i, [i + 1, { deep: null }]], flag: i % 3 === 0 },
+        },
+      }));
+      const result = await events.append('event-big', 0, batch);
+      expect(result).toMatchObject({ fromVersion: 1, toVersion: 500 });
+      const read = await events.readStream('event-big');
+      expect(read).toHaveLength(500);
+      expect(read.map((e) => ({ type: e.type, data: e.data }))).toEqual(batch);
+      expect(read.map((e) => e.streamVersion)).toEqual(batch.map((_, i) => i + 1));
+      expect(read.at(-1)?.position).toBe(result.lastPosition);
+    });
+  });
+}
+
+const venue: Venue = {
+  id: 'arena',
+  name: 'Arena — Zürich',
+  sections: [
+    { id: 'floor', name: 'Floor', kind: 'general', capacity: 500, priceTier: 'ga' },
+    {
+      id: 'a',
+      name: 'Block A',
+      kind: 'seated',
+      rows: [
+        {
+          id: 'r1',
+          seats: [
+            { id: 'a-r1-1', priceTier: 'front' },
+            { id: 'a-r1-2', priceTier: 'front' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+const concert: EventConfig = {
+  id: 'concert-1',
+  venueId: 'arena',
+  name: 'Concert',
+  startsAt: '2030-06-01T19:30:00.000Z',
+  priceTiers: { ga: { amount: 4500, currency: 'CHF' }, front: { amount: 12000, currency: 'CHF' } },
+  holdTtlSeconds: 480,
+  paymentTimeoutSeconds: 600,
+  maxSeatsPerUser: 5,
+  saleStartsAtMs: null,
+};

@@ -1,0 +1,103 @@
+import type { EventConfig, Venue } from '../../domain/venue.ts';
+import { type Catalog, CatalogConflictError, CatalogUnknownVenueError } from '../catalog.ts';
+import {
+  type AppendResult,
+  type EventStore,
+  type NewEvent,
+  type Snapshot,
+  type StoredEvent,
+  WrongExpectedVersionError,
+} from '../eventStore.ts';
+
+export type InMemoryStore = Readonly<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }>;
+
+/**
+ * The stores in plain Maps, for unit tests of the actors. Data is copied through JSON on the way in and
+ * out, as jsonb does, so a test cannot pass by mutating an object the store still holds, and a value that
+ * would not survive Postgres (undefined, a Date) does not survive here either.
+ */
+export function openInMemoryStore(): InMemoryStore {
+  const all: StoredEvent[] = [];
+  const streams = new Map<string, StoredEvent[]>();
+  const snapshots = new Map<string, Snapshot>();
+  const venues = new Map<string, string>();
+  // Insertion order is creation order, which is what listEvents promises.
+  const events = new Map<string, string>();
+
+  const eventStore: EventStore = {
+    async append(streamId: string, expectedVersion: number, batch: readonly NewEvent[]): Promise<AppendResult> {
+      if (batch.length === 0) throw new RangeError('append needs at least one event');
+      const stream = streams.get(streamId) ?? [];
+      if (stream.length !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion);
+      const recordedAt = new Date();
+      const stored = batch.map(
+        (event, i): StoredEvent => ({
+          position: all.length + i + 1,
+          streamId,
+          streamVersion: expectedVersion + i + 1,
+          type: event.type,
+          data: jsonCopy(event.data ?? null),
+          recordedAt,
+        }),
+      );
+      all.push(...stored);
+      streams.set(streamId, [...stream, ...stored]);
+      return { fromVersion: expectedVersion + 1, toVersion: expectedVersion + batch.length, lastPosition: all.length };
+    },
+
+    async readStream(streamId: string, afterVersion = 0, limit?: number): Promise<StoredEvent[]> {
+      const stream = streams.get(streamId) ?? [];
+      return stream.slice(afterVersion, limit === undefined ? undefined : afterVersion + limit).map(copyEvent);
+    },
+
+    async readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {
+      return all.slice(afterPosition, afterPosition + limit).map(copyEvent);
+    },
+
+    async saveSnapshot(streamId: string, version: number, state: unknown): Promise<void> {
+      const current = snapshots.get(streamId);
+      if (current !== undefined && current.version > version) return;
+      snapshots.set(streamId, { streamId, version, state: jsonCopy(state ?? null), takenAt: new Date() });
+    },
+
+    async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
+      const snapshot = snapshots.get(streamId);
+      return snapshot === undefined ? undefined : { ...snapshot, state: jsonCopy(snapshot.state) };
+    },
+
+    close: async () => {},
+  };
+
+  const catalog: Catalog = {
+    async createVenue(venue: Venue): Promise<void> {
+      if (venues.has(venue.id)) throw new CatalogConflictError('venue', venue.id);
+      venues.set(venue.id, JSON.stringify(venue));
+    },
+    async getVenue(id: string): Promise<Venue | undefined> {
+      const json = venues.get(id);
+      return json === undefined ? undefined : (JSON.parse(json) as Venue);
+    },
+    async createEvent(event: EventConfig): Promise<void> {
+      if (events.has(event.id)) throw new CatalogConflictError('event', event.id);
+      if (!venues.has(event.venueId)) throw new CatalogUnknownVenueError(event.id, event.venueId);
+      events.set(event.id, JSON.stringify(event));
+    },
+    async getEvent(id: string): Promise<EventConfig | undefined> {
+      const json = events.get(id);
+      return json === undefined ? undefined : (JSON.parse(json) as EventConfig);
+    },
+    async listEvents(limit: number): Promise<EventConfig[]> {
+      return [...events.values()].slice(0, limit).map((json) => JSON.parse(json) as EventConfig);
+    },
+  };
+
+  return { eventStore, catalog, close: eventStore.close };
+}
+
+function jsonCopy(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value));
+}
+
+function copyEvent(event: StoredEvent): StoredEvent {
+  return { ...event, data: jsonCopy(event.data), recordedAt: new Date(event.recordedAt) };
+}

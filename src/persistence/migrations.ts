@@ -1,0 +1,110 @@
+import type { SqlClient } from './sqlClient.ts';
+
+/**
+ * The schema as an ordered, append-only list: a migration that shipped is never edited, a change is a new
+ * entry. Each statement is separate because PGlite's `query` runs exactly one statement (extended protocol).
+ * The SQL is the same for PGlite and Postgres.
+ */
+export type Migration = Readonly<{ id: number; name: string; statements: readonly string[] }>;
+
+export const migrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'events and snapshots',
+    statements: [
+      `CREATE TABLE events (
+        position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        stream_id text NOT NULL,
+        stream_version int NOT NULL,
+        type text NOT NULL,
+        data jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (stream_id, stream_version)
+      )`,
+      `CREATE TABLE snapshots (
+        stream_id text PRIMARY KEY,
+        version int NOT NULL,
+        state jsonb NOT NULL,
+        taken_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
+  {
+    id: 2,
+    name: 'catalog',
+    statements: [
+      `CREATE TABLE catalog_venues (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        definition jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE catalog_events (
+        id text PRIMARY KEY,
+        venue_id text NOT NULL REFERENCES catalog_venues (id),
+        name text NOT NULL,
+        config jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
+  {
+    id: 3,
+    name: 'outbox and projection checkpoints',
+    statements: [
+      `CREATE TABLE outbox (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        topic text NOT NULL,
+        payload jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        delivered_at timestamptz NULL
+      )`,
+      // Undelivered rows are the only ones a relay looks for, so only they are indexed.
+      `CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivered_at IS NULL`,
+      `CREATE TABLE projection_checkpoints (
+        name text PRIMARY KEY,
+        position bigint NOT NULL
+      )`,
+    ],
+  },
+];
+
+/** Any constant works; it only has to be the same for every node migrating the same database. */
+const migrationLockKey = 7_245_001;
+
+const schemaNamePattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, all in one transaction, so a failure
+ * leaves the schema as it was. A transaction-scoped advisory lock makes nodes that start together take
+ * turns: the second one waits, then finds nothing left to do. When `schema` is given it is created first,
+ * under the same lock, because two `CREATE SCHEMA IF NOT EXISTS` can still collide.
+ */
+export async function migrate(client: SqlClient, options: { schema?: string } = {}): Promise<number[]> {
+  return client.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [migrationLockKey]);
+    if (options.schema !== undefined) {
+      await tx.query(`CREATE SCHEMA IF NOT EXISTS ${quoteSchemaName(options.schema)}`);
+    }
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id int PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const done = new Set((await tx.query<{ id: number }>('SELECT id FROM schema_migrations')).map((row) => row.id));
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.id)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (id, name) VALUES ($1, $2)', [migration.id, migration.name]);
+      applied.push(migration.id);
+    }
+    return applied;
+  });
+}
+
+/** Schema names go into SQL text (DDL takes no parameters), so only plain lower-case identifiers pass. */
+export function quoteSchemaName(schema: string): string {
+  if (!schemaNamePattern.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  return `"${schema}"`;
+}

@@ -1,0 +1,35 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { eventStoreContract } from '../eventStore.contract.ts';
+import { openPgliteStore } from './pgliteStore.ts';
+
+eventStoreContract('PGlite in memory', () => openPgliteStore());
+
+describe('PGlite on disk', () => {
+  it('keeps events, snapshots and the catalog across a close and reopen, and migrates only once', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pglite-store-'));
+    try {
+      const first = await openPgliteStore({ dataDir });
+      await first.eventStore.append('event-a', 0, [{ type: 'SeatsHeld', data: { seats: ['a1'], who: 'Zoë' } }]);
+      await first.eventStore.saveSnapshot('event-a', 1, { held: 1 });
+      await first.close();
+
+      const second = await openPgliteStore({ dataDir });
+      try {
+        const read = await second.eventStore.readStream('event-a');
+        expect(read.map((e) => [e.streamVersion, e.type, e.data])).toEqual([
+          [1, 'SeatsHeld', { seats: ['a1'], who: 'Zoë' }],
+        ]);
+        expect(await second.eventStore.loadSnapshot('event-a')).toMatchObject({ version: 1, state: { held: 1 } });
+        const next = await second.eventStore.append('event-a', 1, [{ type: 'SeatsReleased', data: {} }]);
+        expect(next.lastPosition).toBeGreaterThan(read[0]!.position);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

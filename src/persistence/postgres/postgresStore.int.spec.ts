@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventStoreContract } from '../eventStore.contract.ts';
+import { WrongExpectedVersionError } from '../eventStore.ts';
+import { quoteSchemaName } from '../migrations.ts';
+import { openPostgresStore } from './postgresStore.ts';
+
+const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+// Each run, and each case within it, gets its own schema so runs on a shared server cannot see each other.
+const runPrefix = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
+const schemas: string[] = [];
+
+function freshSchema(): string {
+  const schema = `${runPrefix}_${schemas.length}`;
+  schemas.push(schema);
+  return schema;
+}
+
+afterAll(async () => {
+  const admin = new pg.Client({ connectionString });
+  await admin.connect();
+  try {
+    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${quoteSchemaName(schema)} CASCADE`);
+  } finally {
+    await admin.end();
+  }
+});
+
+eventStoreContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 10 }));
+
+describe('Postgres appends', () => {
+  it('turns the unique-key race (23505) into WrongExpectedVersionError', async () => {
+    // A rival transaction inserts version 1 but has not committed: the store's version check cannot see
+    // it and passes, so the store's insert waits on the unique key and fails once the rival commits.
+    const schema = freshSchema();
+    const store = await openPostgresStore({ connectionString, schema, poolSize: 2 });
+    const rival = new pg.Client({ connectionString, options: `-c search_path=${quoteSchemaName(schema)}` });
+    await rival.connect();
+    try {
+      await rival.query('BEGIN');
+      await rival.query(
+        `INSERT INTO events (stream_id, stream_version, type, data) VALUES ('event-a', 1, 'Rival', '{}')`,
+      );
+      const append = store.eventStore.append('event-a', 0, [{ type: 'Mine', data: {} }]);
+      const settled = append.then(
+        () => 'written',
+        (error: unknown) => error,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await rival.query('COMMIT');
+      expect(await settled).toBeInstanceOf(WrongExpectedVersionError);
+      expect((await store.eventStore.readStream('event-a')).map((e) => e.type)).toEqual(['Rival']);
+    } finally {
+      await rival.end();
+      await store.close();
+    }
+  });
+});
+
+describe('Postgres migrations', () => {
+  it('lets several nodes open the same new schema at once, applying each migration exactly once', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(
+      Array.from({ length: 4 }, () => openPostgresStore({ connectionString, schema, poolSize: 2 })),
+    );
+    try {
+      const [first, second] = stores;
+      await first!.eventStore.append('event-a', 0, [{ type: 'SeatsHeld', data: { n: 1 } }]);
+      expect(await second!.eventStore.readStream('event-a')).toHaveLength(1);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+    const admin = new pg.Client({ connectionString });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query(`SELECT id FROM ${quoteSchemaName(schema)}.schema_migrations ORDER BY id`);
+      expect(rows.map((row) => row.id)).toEqual([1, 2, 3]);
+    } finally {
+      await admin.end();
+    }
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * The little SQL surface both database adapters share, so the event store and catalog are written once.
+ * PGlite and `pg` differ only in how they connect, run a statement and open a transaction.
+ */
+export interface SqlClient {
+  /** Runs one statement with `$1`-style parameters and returns its rows (possibly none). */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs `fn` inside BEGIN … COMMIT on one connection; a throw rolls back and rethrows. */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+}
+
+/** The SQLSTATE of a Postgres error, whichever driver raised it (both put it on `code`). */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export const uniqueViolation = '23505';
+export const foreignKeyViolation = '23503';
+
+/**
+ * Postgres hands bigint columns back as strings (pg) or bigints (PGlite); positions fit a double for
+ * 2^53 events, so the ports speak plain numbers and this refuses to lose precision silently.
+ */
+export function toSafeNumber(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`not a safe integer: ${String(value)}`);
+  return n;
+}

@@ -1,0 +1,113 @@
+import {
+  type AppendResult,
+  type EventStore,
+  type NewEvent,
+  type Snapshot,
+  type StoredEvent,
+  WrongExpectedVersionError,
+} from './eventStore.ts';
+import { type SqlClient, sqlState, toSafeNumber, uniqueViolation } from './sqlClient.ts';
+
+type EventRow = {
+  position: unknown;
+  stream_id: string;
+  stream_version: number;
+  type: string;
+  data: unknown;
+  recorded_at: Date;
+};
+
+/**
+ * One statement both checks the expected version and inserts the batch, so an append is one round trip.
+ * The batch travels as a single JSON array in a text parameter: drivers disagree on how JS arrays map to
+ * `jsonb[]` (pg turns nested arrays into Postgres arrays), but everyone agrees on a string.
+ * Two writers that both pass the version check race on UNIQUE (stream_id, stream_version); the loser gets
+ * 23505, which is the same answer as a failed check.
+ */
+const appendSql = `
+  INSERT INTO events (stream_id, stream_version, type, data)
+  SELECT $1, $2 + x.ord, x.e->>'type', x.e->'data'
+  FROM jsonb_array_elements($3::text::jsonb) WITH ORDINALITY AS x(e, ord)
+  WHERE (SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1) = $2
+  ORDER BY x.ord
+  RETURNING position, stream_version`;
+
+const eventColumns = 'position, stream_id, stream_version, type, data, recorded_at';
+
+/** An EventStore over any SqlClient; `close` is whatever shuts the adapter's connection down. */
+export function sqlEventStore(client: SqlClient, close: () => Promise<void>): EventStore {
+  return {
+    async append(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<AppendResult> {
+      // An empty append could not tell "nothing to write" from "wrong version", so it is a caller bug.
+      if (events.length === 0) throw new RangeError('append needs at least one event');
+      const batch = JSON.stringify(events.map((event) => ({ type: event.type, data: event.data ?? null })));
+      let rows: { position: unknown; stream_version: number }[];
+      try {
+        rows = await client.query(appendSql, [streamId, expectedVersion, batch]);
+      } catch (error) {
+        if (sqlState(error) === uniqueViolation) throw new WrongExpectedVersionError(streamId, expectedVersion);
+        throw error;
+      }
+      if (rows.length === 0) throw new WrongExpectedVersionError(streamId, expectedVersion);
+      if (rows.length !== events.length) throw new Error(`append wrote ${rows.length} of ${events.length} events`);
+      // RETURNING order is not promised by SQL, so the answer is computed rather than read off the ends.
+      const positions = rows.map((row) => toSafeNumber(row.position));
+      return {
+        fromVersion: expectedVersion + 1,
+        toVersion: expectedVersion + events.length,
+        lastPosition: Math.max(...positions),
+      };
+    },
+
+    async readStream(streamId: string, afterVersion = 0, limit?: number): Promise<StoredEvent[]> {
+      // LIMIT NULL means no limit in Postgres, so one statement serves both cases.
+      const rows = await client.query<EventRow>(
+        `SELECT ${eventColumns} FROM events WHERE stream_id = $1 AND stream_version > $2
+         ORDER BY stream_version LIMIT $3`,
+        [streamId, afterVersion, limit ?? null],
+      );
+      return rows.map(toStoredEvent);
+    },
+
+    async readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {
+      const rows = await client.query<EventRow>(
+        `SELECT ${eventColumns} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
+        [afterPosition, limit],
+      );
+      return rows.map(toStoredEvent);
+    },
+
+    async saveSnapshot(streamId: string, version: number, state: unknown): Promise<void> {
+      // A slow writer must not replace a newer snapshot with an older one, hence the WHERE on the update.
+      await client.query(
+        `INSERT INTO snapshots (stream_id, version, state, taken_at) VALUES ($1, $2, $3::text::jsonb, now())
+         ON CONFLICT (stream_id) DO UPDATE
+           SET version = excluded.version, state = excluded.state, taken_at = excluded.taken_at
+           WHERE snapshots.version <= excluded.version`,
+        [streamId, version, JSON.stringify(state ?? null)],
+      );
+    },
+
+    async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
+      const [row] = await client.query<{ stream_id: string; version: number; state: unknown; taken_at: Date }>(
+        'SELECT stream_id, version, state, taken_at FROM snapshots WHERE stream_id = $1',
+        [streamId],
+      );
+      if (row === undefined) return undefined;
+      return { streamId: row.stream_id, version: row.version, state: row.state, takenAt: row.taken_at };
+    },
+
+    close,
+  };
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    position: toSafeNumber(row.position),
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    type: row.type,
+    data: row.data,
+    recordedAt: row.recorded_at,
+  };
+}

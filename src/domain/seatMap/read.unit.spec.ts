@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import type { InventoryCommand } from './commands.ts';
+import { decide } from './decide.ts';
+import { evolveAll } from './evolve.ts';
+import type { InventoryEvent } from './events.ts';
+import {
+  T0,
+  expired,
+  generalHeld,
+  holdGeneral,
+  holdSeats,
+  holdTtlMs,
+  releaseHold,
+  released,
+  reserveHold,
+  reserved,
+  seatIdsOf,
+  seatsHeld,
+  sellReservation,
+  sold,
+  stateFrom,
+} from './inventoryFixture.ts';
+import { generalAvailable, holdView, seatMapDiff, seatMapView } from './read.ts';
+import type { InventoryState } from './state.ts';
+import type { SeatMapView } from './views.ts';
+
+const t = (seconds: number): number => T0 + seconds * 1000;
+
+describe('seatMapView', () => {
+  const held = seatsHeld('h1', 'u1', ['ORCH-B-3', 'ORCH-B-4'], t(0));
+
+  it('shows every seat of the venue with its tier and version, at the stream version', () => {
+    const view = seatMapView(stateFrom([held]), t(1));
+    expect(Object.keys(view.seats).sort()).toEqual(seatIdsOf().sort());
+    expect(view).toMatchObject({ eventId: 'event-1', version: 1 });
+    expect(view.seats['ORCH-A-1']).toEqual({ status: 'available', priceTier: 'premium', version: 0 });
+    expect(view.seats['ORCH-B-3']).toEqual({ status: 'held', priceTier: 'standard', version: 1 });
+  });
+
+  it('shows a lapsed hold’s seats as available before any HoldExpired is written', () => {
+    const state = stateFrom([held]);
+    expect(seatMapView(state, t(0) + holdTtlMs - 1).seats['ORCH-B-3']?.status).toBe('held');
+    const lapsed = seatMapView(state, t(0) + holdTtlMs);
+    expect(lapsed.seats['ORCH-B-3']).toEqual({ status: 'available', priceTier: 'standard', version: 1 });
+    expect(lapsed.seats['ORCH-B-4']?.status).toBe('available');
+    expect(state.status[state.layout.indexOf.get('ORCH-B-3')!]).toBe(1);
+  });
+
+  it('keeps reserved and sold seats as they are after the hold TTL', () => {
+    const other = seatsHeld('h2', 'u2', ['ORCH-C-1'], t(0));
+    const state = stateFrom([held, reserved(held, 'o1', t(10)), other, reserved(other, 'o2', t(10)), sold(other, 'o2', t(20))]);
+    const view = seatMapView(state, t(0) + 10 * holdTtlMs);
+    expect(view.seats['ORCH-B-3']?.status).toBe('reserved');
+    expect(view.seats['ORCH-C-1']?.status).toBe('sold');
+  });
+
+  it('shows general admission as capacity and places available, lapsed holds given back', () => {
+    const a = generalHeld('h1', 'u1', 3, t(0));
+    const b = generalHeld('h2', 'u2', 2, t(30));
+    const state = stateFrom([a, b]);
+    expect(seatMapView(state, t(31)).general).toEqual({ FLOOR: { capacity: 10, available: 5, priceTier: 'ga' } });
+    expect(seatMapView(state, t(0) + holdTtlMs).general.FLOOR?.available).toBe(8);
+    expect(seatMapView(state, t(30) + holdTtlMs).general.FLOOR?.available).toBe(10);
+    expect(generalAvailable(state, 'FLOOR', t(30) + holdTtlMs)).toBe(10);
+  });
+
+  it('counts reserved and sold places as gone', () => {
+    const a = generalHeld('h1', 'u1', 3, t(0));
+    const b = generalHeld('h2', 'u2', 4, t(0));
+    const state = stateFrom([a, reserved(a, 'o1', t(1)), b, reserved(b, 'o2', t(1)), sold(b, 'o2', t(2))]);
+    expect(seatMapView(state, t(0) + 10 * holdTtlMs).general.FLOOR?.available).toBe(3);
+  });
+});
+
+describe('seatMapDiff', () => {
+  /** Decides and applies a command, returning the batch's diff. */
+  const commit = (state: InventoryState, command: InventoryCommand) => {
+    const events = decide(command, state);
+    evolveAll(state, events);
+    return { events, diff: seatMapDiff(state, events) };
+  };
+
+  const applyDiff = (view: SeatMapView, diff: ReturnType<typeof seatMapDiff>): SeatMapView => {
+    const seats = { ...view.seats };
+    for (const change of diff.changes) seats[change.seatId] = { ...seats[change.seatId]!, status: change.status, version: change.version };
+    const general = { ...view.general };
+    for (const change of diff.general) general[change.sectionId] = { ...general[change.sectionId]!, available: change.available };
+    return { ...view, seats, general };
+  };
+
+  it('lists exactly the seats a batch touched, with their committed status and version', () => {
+    const state = stateFrom([]);
+    const { diff } = commit(state, holdSeats('h1', 'u1', ['ORCH-B-3', 'ORCH-B-4'], t(0)));
+    expect(diff).toEqual({
+      changes: [
+        { seatId: 'ORCH-B-3', status: 'held', version: 1 },
+        { seatId: 'ORCH-B-4', status: 'held', version: 1 },
+      ],
+      general: [],
+    });
+  });
+
+  it('includes the seats of lazily expired holds, each seat once', () => {
+    const state = stateFrom([seatsHeld('h1', 'u1', ['ORCH-B-3', 'ORCH-B-4'], t(0)), seatsHeld('h2', 'u2', ['ORCH-C-1'], t(1))]);
+    const { events, diff } = commit(state, holdSeats('h3', 'u3', ['ORCH-B-4', 'ORCH-B-5'], t(1) + holdTtlMs));
+    expect(events.map((event) => event.type)).toEqual(['HoldExpired', 'HoldExpired', 'HoldPlaced']);
+    expect(diff.changes).toEqual([
+      { seatId: 'ORCH-B-3', status: 'available', version: 2 },
+      { seatId: 'ORCH-B-4', status: 'held', version: 3 },
+      { seatId: 'ORCH-C-1', status: 'available', version: 2 },
+      { seatId: 'ORCH-B-5', status: 'held', version: 1 },
+    ]);
+    expect(diff.general).toEqual([]);
+  });
+
+  it('lists general-admission sections with their committed places', () => {
+    const state = stateFrom([]);
+    expect(commit(state, holdGeneral('h1', 'u1', 3, t(0))).diff).toEqual({ changes: [], general: [{ sectionId: 'FLOOR', available: 7 }] });
+    expect(commit(state, releaseHold('h1', 'u1', t(5))).diff).toEqual({ changes: [], general: [{ sectionId: 'FLOOR', available: 10 }] });
+  });
+
+  it('turns the map before a batch into the map after it', () => {
+    const state = stateFrom([]);
+    const commands: InventoryCommand[] = [
+      holdSeats('h1', 'u1', ['ORCH-A-1', 'ORCH-A-2'], t(0)),
+      holdGeneral('h2', 'u2', 4, t(1)),
+      reserveHold('h1', 'o1', 'u1', t(2)),
+      sellReservation('o1', t(3)),
+      holdSeats('h3', 'u3', ['ORCH-A-3'], t(4)),
+      releaseHold('h3', 'u3', t(5)),
+      holdSeats('h4', 'u4', ['ORCH-A-3', 'ORCH-A-4'], t(1) + holdTtlMs),
+    ];
+    for (const command of commands) {
+      const before = seatMapView(state, command.data.now);
+      const { diff } = commit(state, command);
+      const after = seatMapView(state, command.data.now);
+      expect(applyDiff({ ...before, version: after.version }, diff)).toEqual(after);
+    }
+  });
+});
+
+describe('seat versions', () => {
+  it('rise by one on every change of the seat and never otherwise', () => {
+    const seat = 'ORCH-B-3';
+    const versionOf = (events: InventoryEvent[]) => {
+      const state = stateFrom(events);
+      return state.seatVersion[state.layout.indexOf.get(seat)!];
+    };
+    const first = seatsHeld('h1', 'u1', [seat], t(0));
+    const second = seatsHeld('h2', 'u2', [seat, 'ORCH-B-4'], t(10));
+    const third = seatsHeld('h3', 'u3', [seat], t(10) + holdTtlMs);
+    const history: InventoryEvent[] = [
+      first,
+      generalHeld('h9', 'u9', 2, t(1)),
+      released(first, t(5)),
+      seatsHeld('h8', 'u8', ['ORCH-C-1'], t(6)),
+      second,
+      expired(second, t(10) + holdTtlMs),
+      third,
+      reserved(third, 'o3', t(11) + holdTtlMs),
+      sold(third, 'o3', t(12) + holdTtlMs),
+    ];
+    const versions = history.map((_, i) => versionOf(history.slice(0, i + 1)));
+    expect(versions).toEqual([1, 1, 2, 2, 3, 4, 5, 6, 7]);
+    const state = stateFrom(history);
+    expect(state.seatVersion[state.layout.indexOf.get('ORCH-A-1')!]).toBe(0);
+    expect(state.seatVersion[state.layout.indexOf.get('ORCH-B-4')!]).toBe(2);
+  });
+});
+
+describe('holdView', () => {
+  it('shows a remembered hold with an ISO expiry', () => {
+    expect(holdView({ kind: 'hold', holdId: 'h1', seatIds: ['ORCH-B-3'], quantity: 1, expiresAt: t(0) })).toEqual({
+      holdId: 'h1',
+      seatIds: ['ORCH-B-3'],
+      quantity: 1,
+      expiresAt: '2030-01-01T10:00:00.000Z',
+    });
+    expect(holdView({ kind: 'hold', holdId: 'h2', seatIds: [], sectionId: 'FLOOR', quantity: 2, expiresAt: t(0) })).toMatchObject({ sectionId: 'FLOOR' });
+  });
+});

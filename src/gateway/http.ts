@@ -1,0 +1,155 @@
+import { STATUS_CODES } from 'node:http';
+import { BookingError, type BookingErrorCode, isBookingError } from '../domain/bookingError.ts';
+import type { HttpResponse } from './uws.ts';
+
+export const bodyBytesMaxDefault = 64 * 1024;
+
+/**
+ * HTTP status per error code. A Record over the union makes a new code a compile error here until it is mapped.
+ * SALE_NOT_OPEN is 409, not 403: the caller is allowed to buy, the event's state (not their identity) refuses,
+ * and clients treat 403 as "your credentials are not enough", which would be misleading.
+ */
+export const httpStatusByCode: Readonly<Record<BookingErrorCode, number>> = {
+  INVALID_INPUT: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  HOLD_NOT_FOUND: 404,
+  ORDER_NOT_FOUND: 404,
+  SEAT_UNAVAILABLE: 409,
+  VERSION_CONFLICT: 409,
+  HOLD_LIMIT: 409,
+  SOLD_OUT: 409,
+  SALE_NOT_OPEN: 409,
+  ORDER_STATE: 409,
+  TICKET_ALREADY_USED: 409,
+  HOLD_EXPIRED: 410,
+  PAYMENT_FAILED: 402,
+  TICKET_INVALID: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export type ErrorBody = { error: { code: BookingErrorCode; message: string } };
+
+/** Turns any thrown value into a status and wire body; only BookingErrors reveal their message. */
+export const errorResponse = (error: unknown): { status: number; body: ErrorBody; internal: boolean } => {
+  if (isBookingError(error)) {
+    return {
+      status: httpStatusByCode[error.code],
+      body: { error: { code: error.code, message: error.message } },
+      internal: false,
+    };
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal server error' } }, internal: true };
+};
+
+/** `Authorization: Bearer <token>`; the scheme is case-insensitive per RFC 7235. */
+export const bearerToken = (authorization: string | undefined): string | undefined => {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '');
+  return match?.[1];
+};
+
+export const parseJson = (body: Buffer): unknown => {
+  if (body.length === 0) throw new BookingError('INVALID_INPUT', 'expected a JSON body');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new BookingError('INVALID_INPUT', 'body is not valid JSON');
+  }
+};
+
+const statusLine = (status: number): string => `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+
+/**
+ * One request/response pair. uWS frees `res` once onAborted fires or end() returns, and touching it afterwards
+ * crashes the process, so every write goes through `send`, which does nothing once the exchange is over.
+ * Construct it synchronously in the route handler: onAborted must be attached before the handler returns.
+ */
+export class HttpExchange {
+  readonly #res: HttpResponse;
+  #finished = false;
+  #aborted = false;
+  #onAbort: (() => void) | undefined;
+  /** True while request body bytes may still be arriving; a reply then closes the connection to stop them. */
+  #bodyUnread = false;
+
+  constructor(res: HttpResponse) {
+    this.#res = res;
+    res.onAborted(() => {
+      this.#aborted = true;
+      this.#finished = true;
+      this.#onAbort?.();
+    });
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /**
+   * Buffers the request body up to bytesMax. Must be called synchronously in the route handler: uWS drops
+   * chunks that arrive before onData is attached. Past the limit it rejects with PAYLOAD_TOO_LARGE and ignores
+   * the rest, and the reply then closes the connection so the client cannot keep uploading into it.
+   */
+  readBody(headers: Readonly<Record<string, string>>, bytesMax: number): Promise<Buffer> {
+    const declared = headers['content-length'];
+    const chunked = headers['transfer-encoding'] !== undefined;
+    if (!chunked && (declared === undefined || declared === '0')) return Promise.resolve(Buffer.alloc(0));
+    const tooLarge = () => new BookingError('PAYLOAD_TOO_LARGE', `request body exceeds ${bytesMax} bytes`);
+    this.#bodyUnread = true;
+    if (declared !== undefined && Number(declared) > bytesMax) return Promise.reject(tooLarge());
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      let settled = false;
+      this.#onAbort = () => {
+        settled = true;
+        reject(new BookingError('UNAVAILABLE', 'client aborted the request'));
+      };
+      this.#res.onData((chunk, isLast) => {
+        if (settled) return;
+        length += chunk.byteLength;
+        if (length > bytesMax) {
+          settled = true;
+          reject(tooLarge());
+          return;
+        }
+        // uWS neuters the ArrayBuffer when this callback returns, so the bytes must be copied now.
+        chunks.push(Buffer.copyBytesFrom(new Uint8Array(chunk)));
+        if (isLast) {
+          settled = true;
+          this.#bodyUnread = false;
+          resolve(Buffer.concat(chunks, length));
+        }
+      });
+    });
+  }
+
+  /** Writes status, headers and body in one corked syscall; a no-op when the client is gone or already answered. */
+  send(status: number, body: string | Buffer, headers: Readonly<Record<string, string>>): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const res = this.#res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
+      // endWithoutBody(undefined) writes `Content-Length: 9223372036854775808` in this build, hence the explicit 0.
+      if (status === 204 || status === 304) res.endWithoutBody(0, this.#bodyUnread);
+      else res.end(body, this.#bodyUnread);
+    });
+  }
+
+  /** `undefined` sends no body and no content-type (for 204). */
+  sendJson(status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): void {
+    const typed: Record<string, string> =
+      value === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' };
+    this.send(status, value === undefined ? '' : JSON.stringify(value), {
+      ...typed,
+      'cache-control': 'no-store',
+      ...headers,
+    });
+  }
+}

@@ -1,0 +1,228 @@
+import type { BookingService } from '../../app/bookingService.ts';
+import { BookingError } from '../../domain/bookingError.ts';
+import type { EventConfig } from '../../domain/venue.ts';
+import type { Auth } from '../auth.ts';
+import { bearerToken, errorResponse, HttpExchange, parseJson } from '../http.ts';
+import type { Logger } from '../logger.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.ts';
+import { compoundIdSchema, parseEvent, parseHold, parseId, parseRequestId, parseVenue } from './schemas.ts';
+
+/** `any` matches every method and ranks below the method-specific routes of the same pattern. */
+export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'any';
+
+/** Everything a handler may know about the request, copied out of uWS's `req`, which dies when the callback returns. */
+export type RequestHead = Readonly<{
+  /** The request's own method, upper-case (an `any` route sees the real one). */
+  method: string;
+  /** The registered pattern, e.g. `/v1/events/:id`; also the metrics label. */
+  route: string;
+  url: string;
+  query: URLSearchParams;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Readonly<Record<string, string>>;
+  params: Readonly<Record<string, string>>;
+  /** The bearer token from Authorization, if any. */
+  token: string | undefined;
+}>;
+
+/** The raw body is kept (not only parsed JSON) because webhook signatures are computed over the exact bytes. */
+export type RouteContext = RequestHead & Readonly<{ body: Buffer }>;
+
+export type RouteReply = Readonly<{
+  status: number;
+  /** Serialized as JSON unless `text` is given. */
+  json?: unknown;
+  text?: string;
+  headers?: Readonly<Record<string, string>>;
+}>;
+
+export type RouteHandler = (context: RouteContext) => Promise<RouteReply> | RouteReply;
+
+export type RouteOptions = Readonly<{
+  /** Overrides the gateway default; a function sees the head so it can grant a larger limit to admins only. */
+  bodyBytesMax?: number | ((head: RequestHead) => number);
+}>;
+
+export type Route = (method: RouteMethod, pattern: string, handler: RouteHandler, options?: RouteOptions) => void;
+
+export type RouterDeps = Readonly<{ logger: Logger; metrics: GatewayMetrics; bodyBytesMax: number }>;
+
+export type RestDeps = RouterDeps &
+  Readonly<{
+    booking: BookingService;
+    auth: Auth;
+    /** Venues are big (up to 200,000 seats is several MB of JSON), so admins get their own body limit. */
+    venueBodyBytesMax?: number;
+  }>;
+
+export const venueBodyBytesMaxDefault = 16 * 1024 * 1024;
+
+const bodyMethods: ReadonlySet<RouteMethod> = new Set(['post', 'put', 'patch', 'delete', 'any']);
+
+/** A malformed escape is passed through undecoded; the id validators then reject it as INVALID_INPUT. */
+const decodeParam = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+};
+
+const readHead = (req: HttpRequest, route: string, paramNames: readonly string[]): RequestHead => {
+  const headers: Record<string, string> = {};
+  req.forEach((name, value) => {
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  });
+  const params: Record<string, string> = {};
+  paramNames.forEach((name, index) => {
+    params[name] = decodeParam(req.getParameter(index));
+  });
+  return {
+    method: req.getMethod().toUpperCase(),
+    route,
+    url: req.getUrl(),
+    query: new URLSearchParams(req.getQuery() ?? ''),
+    headers,
+    params,
+    token: bearerToken(headers.authorization),
+  };
+};
+
+/**
+ * Registers handlers on uWS's own router (which matches by specificity, so registration order does not matter) and
+ * wraps each with what every route needs: a copy of the request, abort safety, the body limit, error mapping,
+ * logging and the latency histogram.
+ */
+export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
+  const { logger, metrics } = deps;
+
+  const respond = (exchange: HttpExchange, head: RequestHead, startedMs: number, reply: RouteReply): void => {
+    if (reply.text !== undefined) exchange.send(reply.status, reply.text, reply.headers ?? {});
+    else exchange.sendJson(reply.status, reply.json, reply.headers);
+    metrics.httpRequestDuration.observe(
+      { route: head.route, method: head.method, status: String(reply.status) },
+      (performance.now() - startedMs) / 1000,
+    );
+  };
+
+  return (method, pattern, handler, options = {}) => {
+    const paramNames = pattern
+      .split('/')
+      .filter((segment) => segment.startsWith(':'))
+      .map((segment) => segment.slice(1));
+    const register = (method === 'delete' ? app.del : app[method]).bind(app);
+    register(pattern, (res: HttpResponse, req: HttpRequest) => {
+      const startedMs = performance.now();
+      const exchange = new HttpExchange(res);
+      const head = readHead(req, pattern, paramNames);
+      let body: Promise<Buffer>;
+      try {
+        const limit = options.bodyBytesMax ?? deps.bodyBytesMax;
+        body = bodyMethods.has(method)
+          ? exchange.readBody(head.headers, typeof limit === 'function' ? limit(head) : limit)
+          : Promise.resolve(Buffer.alloc(0));
+      } catch (error) {
+        body = Promise.reject(error);
+      }
+      body
+        .then((bytes) => handler({ ...head, body: bytes }))
+        .catch((error: unknown): RouteReply => {
+          const { status, body: errorBody, internal } = errorResponse(error);
+          if (internal) logger.error({ err: error, route: pattern, method: head.method }, 'unhandled error in route');
+          else logger.debug({ code: errorBody.error.code, route: pattern, method: head.method }, 'request rejected');
+          return { status, json: errorBody };
+        })
+        .then((reply) => {
+          if (exchange.aborted)
+            logger.debug({ route: pattern, method: head.method }, 'client went away before the reply');
+          else respond(exchange, head, startedMs, reply);
+        })
+        .catch((error: unknown) => {
+          // Only a reply that cannot be serialized gets here; sendJson serializes before it marks the exchange sent.
+          logger.error({ err: error, route: pattern, method: head.method }, 'could not send the reply');
+          exchange.sendJson(500, errorResponse(error).body);
+        });
+    });
+  };
+};
+
+/** The wire shape of an event: the catalog keeps epoch ms, clients get ISO 8601 like every other instant. */
+const eventView = (event: EventConfig) => {
+  const { saleStartsAtMs, ...rest } = event;
+  return { ...rest, saleStartsAt: saleStartsAtMs === null ? null : new Date(saleStartsAtMs).toISOString() };
+};
+
+/** Registers the v1 REST API and returns the route helper so later modules (orders, payments) add routes the same way. */
+export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => {
+  const { booking, auth, metrics } = deps;
+  const route = createRouter(app, deps);
+  const venueBodyBytesMax = deps.venueBodyBytesMax ?? venueBodyBytesMaxDefault;
+
+  route('get', '/healthz', () => ({ status: 200, json: { status: 'ok' } }));
+
+  route('get', '/readyz', () => {
+    if (!booking.ready()) throw new BookingError('UNAVAILABLE', 'not ready to take bookings');
+    return { status: 200, json: { status: 'ready' } };
+  });
+
+  route('get', '/metrics', async () => ({
+    status: 200,
+    text: await metrics.registry.metrics(),
+    headers: { 'content-type': metrics.registry.contentType },
+  }));
+
+  route('post', '/v1/sessions', async () => ({ status: 201, json: await auth.createSession() }));
+
+  route(
+    'post',
+    '/v1/venues',
+    async ({ token, body }) => {
+      await auth.requireAdmin(token);
+      return { status: 201, json: await booking.createVenue(parseVenue(parseJson(body))) };
+    },
+    { bodyBytesMax: (head) => (auth.isAdmin(head.token) ? venueBodyBytesMax : deps.bodyBytesMax) },
+  );
+
+  route('post', '/v1/events', async ({ token, body }) => {
+    await auth.requireAdmin(token);
+    return { status: 201, json: await booking.createEvent(parseEvent(parseJson(body))) };
+  });
+
+  route('get', '/v1/events/:id', async ({ params }) => ({
+    status: 200,
+    json: eventView(await booking.getEvent(parseId('id', params.id ?? ''))),
+  }));
+
+  route('get', '/v1/events/:id/seatmap', async ({ params }) => ({
+    status: 200,
+    json: await booking.seatMap(parseId('id', params.id ?? '')),
+  }));
+
+  route('post', '/v1/events/:id/holds', async ({ params, token, body }) => {
+    const { userId } = await auth.requireBuyer(token);
+    const eventId = parseId('id', params.id ?? '');
+    const { requestId, request } = parseHold(parseJson(body));
+    return { status: 201, json: await booking.hold(eventId, userId, requestId, request) };
+  });
+
+  route('delete', '/v1/holds/:holdId', async ({ params, token, query, body }) => {
+    const { userId } = await auth.requireBuyer(token);
+    const holdId = parseId('holdId', params.holdId ?? '', compoundIdSchema);
+    // DELETE bodies are optional and often stripped by proxies; without any requestId the hold id itself serves,
+    // which is safe because releasing the same hold twice is the same intent.
+    const fromBody = body.length > 0 ? (parseJson(body) as { requestId?: unknown } | null)?.requestId : undefined;
+    const raw = query.get('requestId') ?? fromBody;
+    await booking.release(holdId, userId, raw === undefined ? holdId : parseRequestId(raw));
+    return { status: 204 };
+  });
+
+  // Anything no route matched; uWS ranks this wildcard below every specific pattern.
+  route('any', '/*', notFound);
+
+  return route;
+};
+
+const notFound = (): never => {
+  throw new BookingError('NOT_FOUND', 'no such route');
+};

@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { BookingError } from '../../domain/bookingError.ts';
+import type { HoldRequest } from '../../domain/seatMap/views.ts';
+import {
+  defaultHoldTtlSeconds,
+  defaultMaxSeatsPerUser,
+  defaultPaymentTimeoutSeconds,
+  type EventConfig,
+  type Venue,
+} from '../../domain/venue.ts';
+
+export const venueSeatsMax = 200_000;
+export const venueSectionsMax = 1_000;
+export const generalCapacityMax = 1_000_000;
+export const nameLengthMax = 200;
+export const requestIdLengthMax = 128;
+export const priceTiersMax = 100;
+/** Matches the largest maxSeatsPerUser an event may set, so no single request can ask for more. */
+export const holdSeatsMax = 50;
+
+export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1..64 characters of A-Z a-z 0-9 _ -');
+const nameSchema = z.string().trim().min(1).max(nameLengthMax);
+const requestIdSchema = z.string().min(1).max(requestIdLengthMax);
+
+const seatedSectionSchema = z.object({
+  id: idSchema,
+  name: nameSchema,
+  kind: z.literal('seated'),
+  rows: z
+    .array(
+      z.object({
+        id: idSchema,
+        seats: z
+          .array(z.object({ id: idSchema, priceTier: idSchema }))
+          .min(1)
+          .max(venueSeatsMax),
+      }),
+    )
+    .min(1)
+    .max(venueSeatsMax),
+});
+
+const generalSectionSchema = z.object({
+  id: idSchema,
+  name: nameSchema,
+  kind: z.literal('general'),
+  capacity: z.int().min(1).max(generalCapacityMax),
+  priceTier: idSchema,
+});
+
+export const venueBodySchema = z
+  .object({
+    id: idSchema.optional(),
+    name: nameSchema,
+    sections: z
+      .array(z.discriminatedUnion('kind', [seatedSectionSchema, generalSectionSchema]))
+      .min(1)
+      .max(venueSectionsMax),
+  })
+  .superRefine((venue, ctx) => {
+    // Seat ids are the keys of the seat map and section ids the keys of general admission, so both must be unique.
+    const sectionIds = new Set<string>();
+    const seatIds = new Set<string>();
+    venue.sections.forEach((section, s) => {
+      if (sectionIds.has(section.id))
+        ctx.addIssue({ code: 'custom', path: ['sections', s, 'id'], message: `duplicate section id ${section.id}` });
+      sectionIds.add(section.id);
+      if (section.kind !== 'seated') return;
+      section.rows.forEach((row, r) => {
+        row.seats.forEach((seat, i) => {
+          if (seatIds.has(seat.id)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sections', s, 'rows', r, 'seats', i, 'id'],
+              message: `duplicate seat id ${seat.id}`,
+            });
+          }
+          seatIds.add(seat.id);
+        });
+      });
+    });
+    if (seatIds.size > venueSeatsMax) {
+      ctx.addIssue({ code: 'custom', path: ['sections'], message: `a venue has at most ${venueSeatsMax} seats` });
+    }
+  });
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+export const eventBodySchema = z.object({
+  id: idSchema.optional(),
+  venueId: idSchema,
+  name: nameSchema,
+  startsAt: isoDateTime,
+  priceTiers: z
+    .record(
+      idSchema,
+      z.object({
+        amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+        currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code'),
+      }),
+    )
+    .refine((tiers) => Object.keys(tiers).length >= 1 && Object.keys(tiers).length <= priceTiersMax, {
+      message: `must define 1..${priceTiersMax} price tiers`,
+    }),
+  holdTtlSeconds: z.int().min(10).max(3600).default(defaultHoldTtlSeconds),
+  paymentTimeoutSeconds: z.int().min(30).max(3600).default(defaultPaymentTimeoutSeconds),
+  maxSeatsPerUser: z.int().min(1).max(holdSeatsMax).default(defaultMaxSeatsPerUser),
+  saleStartsAt: isoDateTime.optional(),
+});
+
+const quantitySchema = z.int().min(1).max(holdSeatsMax);
+
+export const seatsHoldBodySchema = z
+  .strictObject({
+    requestId: requestIdSchema,
+    seatIds: z.array(idSchema).min(1).max(holdSeatsMax),
+    expectedVersions: z.record(idSchema, z.int().min(0)).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (new Set(body.seatIds).size !== body.seatIds.length)
+      ctx.addIssue({ code: 'custom', path: ['seatIds'], message: 'seat ids repeat' });
+    for (const seatId of Object.keys(body.expectedVersions ?? {})) {
+      if (!body.seatIds.includes(seatId)) {
+        ctx.addIssue({ code: 'custom', path: ['expectedVersions', seatId], message: 'names a seat not in seatIds' });
+      }
+    }
+  });
+
+export const generalHoldBodySchema = z.strictObject({
+  requestId: requestIdSchema,
+  sectionId: idSchema,
+  quantity: quantitySchema,
+});
+
+export const bestAvailableHoldBodySchema = z.strictObject({
+  requestId: requestIdSchema,
+  bestAvailable: z.strictObject({
+    quantity: quantitySchema,
+    sectionId: idSchema.optional(),
+    priceTier: idSchema.optional(),
+  }),
+});
+
+export const releaseBodySchema = z.object({ requestId: requestIdSchema });
+
+export type VenueInput = Omit<Venue, 'id'> & { id?: string };
+export type EventInput = Omit<EventConfig, 'id'> & { id?: string };
+export type HoldInput = Readonly<{ requestId: string; request: HoldRequest }>;
+
+/** A readable INVALID_INPUT: each issue prefixed with where it is, e.g. `sections.0.rows.1.seats.3.priceTier: ...`. */
+export const toInvalidInput = (error: z.ZodError): BookingError => {
+  const shown = error.issues.slice(0, 5).map((issue) => {
+    const where = issue.path.map(String).join('.');
+    return where === '' ? issue.message : `${where}: ${issue.message}`;
+  });
+  const more = error.issues.length > shown.length ? ` (and ${error.issues.length - shown.length} more)` : '';
+  return new BookingError('INVALID_INPUT', shown.join('; ') + more);
+};
+
+export const parseWith = <S extends z.ZodType>(schema: S, value: unknown): z.output<S> => {
+  const result = schema.safeParse(value);
+  if (!result.success) throw toInvalidInput(result.error);
+  return result.data;
+};
+
+export const parseVenue = (body: unknown): VenueInput => parseWith(venueBodySchema, body);
+
+export const parseEvent = (body: unknown): EventInput => {
+  const { saleStartsAt, ...rest } = parseWith(eventBodySchema, body);
+  return { ...rest, saleStartsAtMs: saleStartsAt === undefined ? null : Date.parse(saleStartsAt) };
+};
+
+/**
+ * The three hold shapes are told apart by their distinguishing key, not by a zod union: a union's failure says
+ * only "invalid input", while parsing the intended shape names the exact field that is wrong.
+ */
+export const parseHold = (body: unknown): HoldInput => {
+  const has = (key: string) => typeof body === 'object' && body !== null && key in body;
+  if (has('seatIds')) {
+    const { requestId, seatIds, expectedVersions } = parseWith(seatsHoldBodySchema, body);
+    return {
+      requestId,
+      request: expectedVersions ? { kind: 'seats', seatIds, expectedVersions } : { kind: 'seats', seatIds },
+    };
+  }
+  if (has('bestAvailable')) {
+    const { requestId, bestAvailable } = parseWith(bestAvailableHoldBodySchema, body);
+    return { requestId, request: { kind: 'bestAvailable', ...bestAvailable } };
+  }
+  if (has('sectionId') || has('quantity')) {
+    const { requestId, sectionId, quantity } = parseWith(generalHoldBodySchema, body);
+    return { requestId, request: { kind: 'general', sectionId, quantity } };
+  }
+  throw new BookingError('INVALID_INPUT', 'a hold needs seatIds, sectionId with quantity, or bestAvailable');
+};
+
+/** Ids the server issues for holds and orders name their event: `<eventId>.<suffix>`. */
+export const compoundIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/, 'must be <eventId>.<id>');
+
+export const parseId = (name: string, value: string, schema: z.ZodString = idSchema): string => {
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new BookingError('INVALID_INPUT', `${name}: ${result.error.issues[0]?.message ?? 'invalid id'}`);
+  return value;
+};
+
+export const parseRequestId = (value: unknown): string => parseWith(releaseBodySchema, { requestId: value }).requestId;

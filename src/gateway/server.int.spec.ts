@@ -1,0 +1,346 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BookingService } from '../app/bookingService.ts';
+import { BookingError } from '../domain/bookingError.ts';
+import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+import type { EventConfig } from '../domain/venue.ts';
+import { createAuth } from './auth.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { type Gateway, startGateway } from './server.ts';
+
+const adminToken = 'admin-secret-token-for-tests';
+const jwtSecret = 'a-jwt-secret-of-at-least-32-bytes-long!';
+
+/** An in-memory stand-in for the booking core: enough behaviour to exercise every gateway path. */
+class FakeBooking implements BookingService {
+  isReady = true;
+  readonly events = new Map<string, EventConfig>();
+  readonly calls: unknown[][] = [];
+  nextError: unknown;
+  holdDelayMs = 0;
+
+  #fail(): void {
+    const error = this.nextError;
+    this.nextError = undefined;
+    if (error !== undefined) throw error;
+  }
+  async createVenue(venue: { id?: string }) {
+    this.#fail();
+    this.calls.push(['createVenue', venue]);
+    return { id: venue.id ?? 'v1' };
+  }
+  async createEvent(event: Omit<EventConfig, 'id'> & { id?: string }) {
+    this.#fail();
+    const id = event.id ?? `e${this.events.size + 1}`;
+    this.events.set(id, { ...event, id });
+    return { id };
+  }
+  async getEvent(eventId: string) {
+    this.#fail();
+    const event = this.events.get(eventId);
+    if (!event) throw new BookingError('NOT_FOUND', `no event ${eventId}`);
+    return event;
+  }
+  async seatMap(eventId: string): Promise<SeatMapView> {
+    await this.getEvent(eventId);
+    return {
+      eventId,
+      version: 3,
+      seats: { 'A-1': { status: 'available', priceTier: 'STD', version: 1 } },
+      general: {},
+    };
+  }
+  async hold(eventId: string, userId: string, requestId: string, request: HoldRequest): Promise<HoldView> {
+    this.#fail();
+    this.calls.push(['hold', eventId, userId, requestId, request]);
+    if (this.holdDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.holdDelayMs));
+    const seatIds = request.kind === 'seats' ? request.seatIds : [];
+    return {
+      holdId: 'h1',
+      seatIds,
+      quantity: request.kind === 'seats' ? seatIds.length : request.quantity,
+      expiresAt: '2030-01-01T00:08:00.000Z',
+    };
+  }
+  async release(holdId: string, userId: string, requestId: string) {
+    this.#fail();
+    this.calls.push(['release', holdId, userId, requestId]);
+  }
+  ready() {
+    return this.isReady;
+  }
+  async drain() {}
+}
+
+const booking = new FakeBooking();
+let gateway: Gateway;
+let base: string;
+
+const call = async (method: string, path: string, options: { token?: string; body?: unknown; raw?: string } = {}) => {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.raw !== undefined) body = options.raw;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(base + path, { method, headers, body });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: response.headers.get('content-type')?.startsWith('application/json')
+      ? (JSON.parse(text) as unknown)
+      : undefined,
+  };
+};
+
+const buyerToken = async () => ((await call('POST', '/v1/sessions')).json as { token: string }).token;
+
+const venue = {
+  name: 'Hall',
+  sections: [
+    { id: 'ORCH', name: 'Orchestra', kind: 'seated', rows: [{ id: 'A', seats: [{ id: 'A-1', priceTier: 'STD' }] }] },
+    { id: 'FLOOR', name: 'Floor', kind: 'general', capacity: 100, priceTier: 'GA' },
+  ],
+};
+const event = {
+  venueId: 'v1',
+  name: 'Show',
+  startsAt: '2030-01-01T20:00:00Z',
+  priceTiers: { STD: { amount: 5000, currency: 'EUR' } },
+};
+
+beforeAll(async () => {
+  gateway = await startGateway({
+    host: '127.0.0.1',
+    port: 0,
+    booking,
+    auth: createAuth({ jwtSecret, adminToken }),
+    logger: createLogger('silent'),
+    metrics: createMetrics(),
+    bodyBytesMax: 8 * 1024,
+  });
+  base = `http://127.0.0.1:${gateway.port}`;
+});
+
+afterAll(() => gateway.close());
+
+describe('gateway over loopback', () => {
+  it('listens on the port the OS picked', () => {
+    expect(gateway.port).toBeGreaterThan(0);
+  });
+
+  it('creates guest sessions', async () => {
+    const { status, json } = await call('POST', '/v1/sessions');
+    expect(status).toBe(201);
+    expect(json).toMatchObject({
+      token: expect.any(String),
+      userId: expect.stringMatching(/^u_/),
+      expiresAt: expect.any(String),
+    });
+  });
+
+  it('guards admin routes: no token 401, forged 401, buyer 403, admin 201', async () => {
+    expect((await call('POST', '/v1/venues', { body: venue })).status).toBe(401);
+    const forged = await call('POST', '/v1/venues', { body: venue, token: 'eyJhbGciOiJIUzI1NiJ9.e30.forged' });
+    expect(forged.status).toBe(401);
+    expect(forged.json).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    const buyer = await call('POST', '/v1/venues', { body: venue, token: await buyerToken() });
+    expect(buyer.status).toBe(403);
+    expect(buyer.json).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    const admin = await call('POST', '/v1/venues', { body: venue, token: adminToken });
+    expect(admin.status).toBe(201);
+    expect(admin.json).toEqual({ id: 'v1' });
+  });
+
+  it('creates events with defaults and returns them with ISO instants', async () => {
+    const created = await call('POST', '/v1/events', {
+      body: { ...event, saleStartsAt: '2030-01-01T10:00:00Z' },
+      token: adminToken,
+    });
+    expect(created.status).toBe(201);
+    const { id } = created.json as { id: string };
+    const fetched = await call('GET', `/v1/events/${id}`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.json).toMatchObject({
+      id,
+      holdTtlSeconds: 480,
+      paymentTimeoutSeconds: 600,
+      maxSeatsPerUser: 5,
+      saleStartsAt: '2030-01-01T10:00:00.000Z',
+    });
+    expect((await call('GET', `/v1/events/${id}/seatmap`)).json).toMatchObject({ eventId: id, version: 3 });
+  });
+
+  it('rejects wrong types and bad JSON with 400 INVALID_INPUT naming the field', async () => {
+    const wrong = await call('POST', '/v1/events', { body: { ...event, holdTtlSeconds: 'long' }, token: adminToken });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json).toMatchObject({
+      error: { code: 'INVALID_INPUT', message: expect.stringContaining('holdTtlSeconds') },
+    });
+    const broken = await call('POST', '/v1/events', { raw: '{"venueId":', token: adminToken });
+    expect(broken.json).toMatchObject({ error: { code: 'INVALID_INPUT', message: 'body is not valid JSON' } });
+    const empty = await call('POST', '/v1/events', { token: adminToken });
+    expect(empty.status).toBe(400);
+  });
+
+  it('holds and releases seats for a buyer', async () => {
+    const token = await buyerToken();
+    const held = await call('POST', '/v1/events/e1/holds', { token, body: { requestId: 'r1', seatIds: ['A-1'] } });
+    expect(held.status).toBe(201);
+    expect(held.json).toMatchObject({ holdId: 'h1', seatIds: ['A-1'], expiresAt: expect.any(String) });
+    expect(booking.calls.at(-1)).toEqual([
+      'hold',
+      'e1',
+      expect.stringMatching(/^u_/),
+      'r1',
+      { kind: 'seats', seatIds: ['A-1'] },
+    ]);
+
+    const released = await call('DELETE', '/v1/holds/h1?requestId=r2', { token });
+    expect(released.status).toBe(204);
+    expect(released.text).toBe('');
+    expect(booking.calls.at(-1)).toEqual(['release', 'h1', expect.any(String), 'r2']);
+    await call('DELETE', '/v1/holds/h1', { token });
+    expect(booking.calls.at(-1)).toEqual(['release', 'h1', expect.any(String), 'h1']);
+    await call('DELETE', '/v1/holds/h1', { token, body: { requestId: 'r3' } });
+    expect(booking.calls.at(-1)).toEqual(['release', 'h1', expect.any(String), 'r3']);
+
+    expect((await call('POST', '/v1/events/e1/holds', { body: { requestId: 'r1', seatIds: ['A-1'] } })).status).toBe(
+      401,
+    );
+    expect(
+      (await call('POST', '/v1/events/e1/holds', { token: adminToken, body: { requestId: 'r1', seatIds: ['A-1'] } }))
+        .status,
+    ).toBe(403);
+  });
+
+  it('maps BookingErrors from the core to their status and body', async () => {
+    const token = await buyerToken();
+    const cases = [
+      [new BookingError('SEAT_UNAVAILABLE', 'A-1 is taken'), 409],
+      [new BookingError('HOLD_EXPIRED', 'too late'), 410],
+      [new BookingError('SALE_NOT_OPEN', 'not yet'), 409],
+      [new BookingError('UNAVAILABLE', 'store down'), 503],
+    ] as const;
+    for (const [error, status] of cases) {
+      booking.nextError = error;
+      const reply = await call('POST', '/v1/events/e1/holds', {
+        token,
+        body: { requestId: 'r9', sectionId: 'FLOOR', quantity: 2 },
+      });
+      expect(reply.status).toBe(status);
+      expect(reply.json).toEqual({ error: { code: error.code, message: error.message } });
+    }
+    booking.nextError = new TypeError('secret internals');
+    const crash = await call('GET', '/v1/events/e1');
+    expect(crash.status).toBe(500);
+    expect(crash.json).toEqual({ error: { code: 'INTERNAL', message: 'internal server error' } });
+  });
+
+  it('answers 413 to an oversized body, declared or streamed', async () => {
+    const big = { ...event, name: 'x'.repeat(20_000) };
+    const reply = await call('POST', '/v1/events', { body: big, token: adminToken });
+    expect(reply.status).toBe(413);
+    expect(reply.json).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    // No content-length: the limit must be enforced while the chunks arrive.
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(4096)));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${base}/v1/events`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+      headers: { authorization: `Bearer ${adminToken}` },
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it('reads a chunked body within the limit', async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ ...event, id: 'chunked' }));
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, 10));
+        controller.enqueue(bytes.slice(10));
+        controller.close();
+      },
+    });
+    const reply = await fetch(`${base}/v1/events`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+      headers: { authorization: `Bearer ${adminToken}` },
+    } as RequestInit);
+    expect(reply.status).toBe(201);
+    expect(await reply.json()).toEqual({ id: 'chunked' });
+  });
+
+  it('routes added after start (and after the catch-all) take precedence over it', async () => {
+    gateway.route('get', '/v1/extra/:name', ({ params, query }) => ({
+      status: 200,
+      json: { name: params.name, q: query.get('q') },
+    }));
+    const reply = await call('GET', '/v1/extra/a%20b?q=1');
+    expect(reply.json).toEqual({ name: 'a b', q: '1' });
+    gateway.route('get', '/v1/unserializable', () => ({ status: 200, json: { n: 1n } }));
+    const broken = await call('GET', '/v1/unserializable');
+    expect(broken.status).toBe(500);
+    expect(broken.json).toMatchObject({ error: { code: 'INTERNAL' } });
+  });
+
+  it('survives a client that hangs up before the reply', async () => {
+    const token = await buyerToken();
+    booking.holdDelayMs = 200;
+    const aborted = fetch(`${base}/v1/events/e1/holds`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requestId: 'slow', seatIds: ['A-1'] }),
+      signal: AbortSignal.timeout(50),
+    });
+    await expect(aborted).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    booking.holdDelayMs = 0;
+    expect(booking.calls.at(-1)?.[3]).toBe('slow');
+    expect((await call('GET', '/healthz')).status).toBe(200);
+  });
+
+  it('answers unknown routes and methods with 404 NOT_FOUND', async () => {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['POST', '/v1/nope'],
+      ['GET', '/v1/venues'],
+      ['PUT', '/v1/sessions'],
+    ]) {
+      const reply = await call(method!, path!);
+      expect(reply.status).toBe(404);
+      expect(reply.json).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    }
+  });
+
+  it('serves healthz, readyz and metrics', async () => {
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    expect((await call('GET', '/readyz')).status).toBe(200);
+    booking.isReady = false;
+    const notReady = await call('GET', '/readyz');
+    expect(notReady.status).toBe(503);
+    expect(notReady.json).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    booking.isReady = true;
+    const metrics = await call('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(metrics.text).toMatch(
+      /http_request_duration_seconds_count\{route="\/v1\/events\/:id\/holds",method="POST",status="201"\} \d+/,
+    );
+    expect(metrics.text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('still serves after all of the above', async () => {
+    const replies = await Promise.all(Array.from({ length: 20 }, () => call('POST', '/v1/sessions')));
+    expect(replies.every((reply) => reply.status === 201)).toBe(true);
+  });
+});

@@ -1,0 +1,64 @@
+import type { BookingService } from '../app/bookingService.ts';
+import type { Auth } from './auth.ts';
+import { bodyBytesMaxDefault } from './http.ts';
+import type { Logger } from './logger.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import { type Route, registerRestRoutes } from './rest/routes.ts';
+import { type TemplatedApp, type us_listen_socket, uws, uwsBinaryPath } from './uws.ts';
+
+export type GatewayOptions = Readonly<{
+  host: string;
+  /** 0 picks a free port; the chosen one is returned. */
+  port: number;
+  booking: BookingService;
+  auth: Auth;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  bodyBytesMax?: number;
+  venueBodyBytesMax?: number;
+}>;
+
+export type Gateway = Readonly<{
+  app: TemplatedApp;
+  port: number;
+  /** Adds REST routes with the same wrapping (errors, limits, metrics) as the built-in ones. */
+  route: Route;
+  /** Stops accepting connections; open keep-alive connections finish on their own. */
+  close(): void;
+}>;
+
+export const startGateway = (options: GatewayOptions): Promise<Gateway> => {
+  const { host, port, logger } = options;
+  const app = uws.App();
+  const route = registerRestRoutes(app, {
+    booking: options.booking,
+    auth: options.auth,
+    logger,
+    metrics: options.metrics,
+    bodyBytesMax: options.bodyBytesMax ?? bodyBytesMaxDefault,
+    venueBodyBytesMax: options.venueBodyBytesMax,
+  });
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (listenSocket: us_listen_socket | false) => {
+      // uWS reports a failed bind as `false`, with no error object.
+      if (listenSocket === false) {
+        reject(new Error(`gateway could not listen on ${host}:${port}`));
+        return;
+      }
+      const actualPort = uws.us_socket_local_port(listenSocket);
+      let open = true;
+      logger.info({ host, port: actualPort, binary: uwsBinaryPath }, 'gateway listening');
+      resolve({
+        app,
+        port: actualPort,
+        route,
+        close() {
+          // Closing a listen socket twice is a use-after-free in the native layer.
+          if (!open) return;
+          open = false;
+          uws.us_listen_socket_close(listenSocket);
+        },
+      });
+    });
+  });
+};

@@ -1,11 +1,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreContract } from '../eventStore.contract.ts';
-import { openPgliteStore } from './pgliteStore.ts';
+import { type PgliteStore, openPgliteStore } from './pgliteStore.ts';
 
-eventStoreContract('PGlite in memory', () => openPgliteStore());
+// PGlite takes seconds to start in its worker, so the contract cases share one instance, emptied before each.
+let shared: Promise<PgliteStore> | undefined;
+eventStoreContract('PGlite in memory', async () => {
+  shared ??= openPgliteStore();
+  const store = await shared;
+  await store.sql.query('TRUNCATE events, snapshots, catalog_events, catalog_venues RESTART IDENTITY CASCADE');
+  return { ...store, close: async () => undefined };
+});
+afterAll(async () => (await shared)?.close());
 
 describe('PGlite on disk', () => {
   it('keeps events, snapshots and the catalog across a close and reopen, and migrates only once', async () => {

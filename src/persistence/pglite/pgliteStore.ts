@@ -1,4 +1,4 @@
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
 import type { Catalog } from '../catalog.ts';
 import type { EventStore } from '../eventStore.ts';
 import { migrate } from '../migrations.ts';
@@ -6,35 +6,83 @@ import { sqlCatalog } from '../sqlCatalog.ts';
 import type { SqlClient } from '../sqlClient.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
 
-export type PgliteStore = Readonly<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }>;
+/** `sql` is the raw connection, for projections and tests. */
+export type PgliteStore = Readonly<{ eventStore: EventStore; catalog: Catalog; sql: SqlClient; close: () => Promise<void> }>;
+
+type Reply = Readonly<{ id: number; rows?: unknown[]; error?: { message: string; code?: string } }>;
 
 /**
  * Opens the embedded Postgres: a directory on disk, or memory when `dataDir` is undefined (tests).
- * PGlite is one connection; it already queues every `query` and `transaction` behind one lock, so this
- * adapter adds no queue of its own, it only maps the API onto SqlClient.
+ * PGlite runs in a worker thread (see pgliteWorker.mjs) so the event actors keep batching while it writes.
+ * It is one connection: statements run in the order they are sent, and a transaction holds every other
+ * statement back until it ends.
  */
 export async function openPgliteStore(options: { dataDir?: string } = {}): Promise<PgliteStore> {
-  const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-  const client = pgliteClient(db);
+  const worker = new Worker(new URL('./pgliteWorker.mjs', import.meta.url), { workerData: { dataDir: options.dataDir } });
+  const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  let exited: Error | undefined;
+  worker.on('message', (reply: Reply) => {
+    const waiting = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (reply.error === undefined) waiting?.resolve(reply.rows ?? []);
+    else waiting?.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+  });
+  const failAll = (error: Error) => {
+    exited = error;
+    for (const waiting of pending.values()) waiting.reject(error);
+    pending.clear();
+  };
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new Error(`PGlite worker exited with ${code}`)));
+
+  const send = (message: Record<string, unknown>): Promise<unknown[]> =>
+    new Promise((resolve, reject) => {
+      if (exited !== undefined) return reject(exited);
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, ...message });
+    });
+
+  // While a transaction runs, other statements wait for it, since they would otherwise join it.
+  let transactionDone: Promise<void> = Promise.resolve();
+  const run = (sql: string, params: readonly unknown[]) => send({ sql, params: [...params] });
+  const client: SqlClient = {
+    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+      await transactionDone;
+      return (await run(sql, params)) as Row[];
+    },
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      await transactionDone;
+      let finish!: () => void;
+      transactionDone = new Promise((resolve) => (finish = resolve));
+      const tx: SqlClient = {
+        query: async <Row>(sql: string, params: readonly unknown[] = []) => (await run(sql, params)) as Row[],
+        transaction: (inner) => inner(tx),
+      };
+      try {
+        await run('BEGIN', []);
+        const result = await fn(tx);
+        await run('COMMIT', []);
+        return result;
+      } catch (error) {
+        await run('ROLLBACK', []).catch(() => undefined);
+        throw error;
+      } finally {
+        finish();
+      }
+    },
+  };
+
+  const close = async () => {
+    if (exited === undefined) await send({ close: true }).catch(() => undefined);
+    await worker.terminate();
+  };
   try {
     await migrate(client);
   } catch (error) {
-    await db.close();
+    await close();
     throw error;
   }
-  const close = () => db.close();
-  return { eventStore: sqlEventStore(client, close), catalog: sqlCatalog(client), close };
-}
-
-function pgliteClient(db: PGlite | Transaction): SqlClient {
-  return {
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-      return (await db.query<Row>(sql, [...params])).rows;
-    },
-    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-      // PGlite has no nested transactions; inside one, the caller's statements simply join it.
-      if (!(db instanceof PGlite)) return fn(pgliteClient(db));
-      return db.transaction((tx) => fn(pgliteClient(tx)));
-    },
-  };
+  return { eventStore: sqlEventStore(client, close), catalog: sqlCatalog(client), sql: client, close };
 }

@@ -33,7 +33,8 @@ const metric = (text: string, name: string): number => {
 const run = async (store: string) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-load-'));
   const schema = uniqueSchema('load');
-  const env = store === 'postgres' ? { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema } : { DATA_DIR: dataDir, DATABASE_URL: '' };
+  const env: Record<string, string> =
+    store === 'postgres' ? { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema } : { DATA_DIR: dataDir, DATABASE_URL: '' };
   const server = await startServerProcess(env);
   try {
     const client = api(server.baseUrl);

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { seedDemoWhenEmpty } from './app/demoSeed.ts';
 import { type ServerConfig, type StoreConfig, startServer } from './app/startServer.ts';
+import { type HoldMode, holdModeNames } from './baselines/holdMode.ts';
 import type { LogLevel } from './gateway/logger.ts';
+import type { PaymentsConfig } from './payments/payments.ts';
 
 /**
  * The composition root: the one place that reads the environment. Everything below takes its configuration
@@ -14,6 +17,38 @@ const storeFromEnv = (): StoreConfig => {
   return { kind: 'pglite', dataDir: env.DATA_DIR ?? './data' };
 };
 
+const paymentsFromEnv = (): PaymentsConfig => {
+  const provider = env.PAYMENT_PROVIDER ?? 'simulated';
+  if (provider === 'simulated') return { provider };
+  if (provider !== 'stripe') throw new Error(`PAYMENT_PROVIDER must be simulated or stripe, not ${provider}`);
+  if (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET) throw new Error('PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
+  return {
+    provider,
+    secretKey: env.STRIPE_SECRET_KEY,
+    webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    ...(env.STRIPE_API_BASE ? { apiBase: env.STRIPE_API_BASE } : {}),
+  };
+};
+
+/** BENCH_HOLD_MODE picks a benchmark baseline (docs/benchmarks.md); its seats table lives in BENCH_BASELINE_SCHEMA. */
+const holdModeFromEnv = (): HoldMode => {
+  const name = env.BENCH_HOLD_MODE || 'actor';
+  if (!(holdModeNames as readonly string[]).includes(name))
+    throw new Error(`BENCH_HOLD_MODE must be one of ${holdModeNames.join(', ')}`);
+  if (name === 'actor' || name === 'ceiling') return { kind: name };
+  const url = env.DATABASE_URL?.split(',')[0]?.trim();
+  if (!url) throw new Error(`BENCH_HOLD_MODE=${name} needs DATABASE_URL`);
+  const schema = env.BENCH_BASELINE_SCHEMA || env.DATABASE_SCHEMA;
+  const database = { url, ...(schema ? { schema } : {}) };
+  if (name === 'optimistic') return { kind: 'optimistic', database };
+  return { kind: 'redisLock', database, redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379' };
+};
+
+/** Socket requests one connection may make per second (default in the socket server); load tests raise it. */
+const socketRequestsPerSecondMax = env.SOCKET_REQUESTS_PER_SECOND_MAX
+  ? Number(env.SOCKET_REQUESTS_PER_SECOND_MAX)
+  : undefined;
+
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const config: ServerConfig = {
   host: env.HOST ?? '0.0.0.0',
@@ -22,11 +57,23 @@ const config: ServerConfig = {
   adminToken,
   jwtSecret: env.JWT_SECRET || randomBytes(32).toString('base64url'),
   logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
+  payments: paymentsFromEnv(),
+  ...(env.TICKET_SIGNING_KEY ? { ticketSigningKey: env.TICKET_SIGNING_KEY } : {}),
+  holdMode: holdModeFromEnv(),
+  ...(socketRequestsPerSecondMax === undefined
+    ? {}
+    : { socket: { requestsPerWindowMax: socketRequestsPerSecondMax, rateLimitWindowSeconds: 1 } }),
 };
 
 const server = await startServer(config);
 if (!env.ADMIN_TOKEN) server.logger.warn({ adminToken }, 'ADMIN_TOKEN was not set; generated one for this run');
 if (!env.JWT_SECRET) server.logger.warn('JWT_SECRET was not set; sessions will not survive a restart');
+if (config.store.kind === 'pglite') {
+  // A fresh embedded store gets a demo venue and event, so the page at `/` shows a live seat map at once.
+  const demoEventId = await seedDemoWhenEmpty(server.booking, Date.now());
+  if (demoEventId !== undefined)
+    server.logger.info({ eventId: demoEventId, url: `http://localhost:${server.port}/` }, 'seeded a demo event');
+}
 server.logger.info({ port: server.port, store: config.store.kind }, 'ready');
 
 let stopping = false;

@@ -2,7 +2,7 @@ import { BookingError } from '../domain/bookingError.ts';
 import type { InventoryEvent } from '../domain/seatMap/events.ts';
 import { evolve } from '../domain/seatMap/evolve.ts';
 import { assertInventorySound } from '../domain/seatMap/invariants.ts';
-import { type InventorySnapshot, fromSnapshot } from '../domain/seatMap/snapshot.ts';
+import { type InventorySnapshot, fromSnapshot, snapshotFormat } from '../domain/seatMap/snapshot.ts';
 import { type InventoryState, initialState } from '../domain/seatMap/state.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
@@ -15,6 +15,8 @@ export type ActivationOptions = Readonly<{
   clock: Clock;
   actor?: Pick<EventActorOptions, 'mailboxLengthMax' | 'batchSizeMax' | 'snapshotEveryEvents' | 'sweepIntervalMs'>;
   onCommitted?: (batch: CommittedBatch) => void;
+  /** Called once per activation with the new actor (payments repeat the side effects its orders still need). */
+  onActivated?: (actor: EventActor) => void;
   onError?: (error: unknown, context: string) => void;
   /** Events read per round trip while replaying a stream. */
   replayPageSize?: number;
@@ -58,7 +60,9 @@ export class Activations {
     const venue = await catalog.getVenue(config.venueId);
     if (venue === undefined) throw new Error(`event ${eventId} names missing venue ${config.venueId}`);
     const streamId = streamIdOf(eventId);
-    const snapshot = await store.loadSnapshot(streamId);
+    const stored = await store.loadSnapshot(streamId);
+    // A snapshot of an older format is skipped: the stream alone rebuilds the state.
+    const snapshot = (stored?.state as InventorySnapshot | undefined)?.format === snapshotFormat ? stored : undefined;
     const state =
       snapshot === undefined ? initialState(venue, config) : fromSnapshot(venue, config, snapshot.state as InventorySnapshot);
     const pageSize = this.options.replayPageSize ?? 5_000;
@@ -77,7 +81,7 @@ export class Activations {
   private async activate(eventId: string): Promise<EventActor> {
     const initial = await this.load(eventId);
     const { store, clock, actor, onCommitted, onError } = this.options;
-    return new EventActor(initial, {
+    const activated = new EventActor(initial, {
       eventId,
       store,
       clock,
@@ -86,5 +90,11 @@ export class Activations {
       ...(onCommitted === undefined ? {} : { onCommitted }),
       ...(onError === undefined ? {} : { onError }),
     });
+    try {
+      this.options.onActivated?.(activated);
+    } catch (error) {
+      onError?.(error, 'an activation listener failed');
+    }
+    return activated;
   }
 }

@@ -17,13 +17,23 @@ export type CommandReply = Readonly<{ events: readonly InventoryEvent[]; outcome
 /** A committed batch: the diff for subscribers and the events for everyone else (orders, outbox, metrics). */
 export type CommittedBatch = Readonly<{ diff: SeatMapDiff; events: readonly InventoryEvent[]; commandCount: number }>;
 
-type Envelope = {
+type CommandEnvelope = {
+  readonly kind: 'command';
   /** The shell stamps `now` when the command is decided, not when it was posted. */
   readonly command: (now: number) => InventoryCommand;
   readonly request: Readonly<{ userId: string; requestId: string }> | undefined;
   readonly resolve: (reply: CommandReply) => void;
   readonly reject: (error: Error) => void;
 };
+
+/** A read waits for its batch to commit, so it never shows a change that is not durable yet. */
+type ReadEnvelope = {
+  readonly kind: 'read';
+  readonly resolve: (view: SeatMapView) => void;
+  readonly reject: (error: Error) => void;
+};
+
+type Envelope = CommandEnvelope | ReadEnvelope;
 
 export type EventActorOptions = Readonly<{
   eventId: string;
@@ -90,8 +100,13 @@ export class EventActor {
     return read(this.state, this.options.clock.now());
   }
 
-  seatMap(): SeatMapView {
-    return seatMapView(this.state, this.options.clock.now());
+  /**
+   * The seat map as committed: answered in the mailbox's order, after the batch it joins is durable, so a reader
+   * never sees a hold that a failed append will take back. Reads in one batch share one rendering.
+   */
+  seatMap(): Promise<SeatMapView> {
+    if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
+    return new Promise((resolve, reject) => this.mailbox.post({ kind: 'read', resolve, reject }));
   }
 
   /**
@@ -100,7 +115,7 @@ export class EventActor {
    */
   send(command: (now: number) => InventoryCommand, request?: Readonly<{ userId: string; requestId: string }>): Promise<CommandReply> {
     if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
-    return new Promise((resolve, reject) => this.mailbox.post({ command, request, resolve, reject }));
+    return new Promise((resolve, reject) => this.mailbox.post({ kind: 'command', command, request, resolve, reject }));
   }
 
   /** Stops the timer, lets queued commands commit, and takes a last snapshot. */
@@ -124,6 +139,7 @@ export class EventActor {
     const answers: (() => void)[] = [];
     try {
       for (const envelope of batch) {
+        if (envelope.kind === 'read') continue;
         const key = envelope.request && requestKey(envelope.request.userId, envelope.request.requestId);
         const first = envelope.request && recall(this.state, envelope.request.userId, envelope.request.requestId);
         if (first !== undefined) {
@@ -156,14 +172,18 @@ export class EventActor {
       this.stats.appendFailures += 1;
       this.options.onError?.(error, `batch at version ${fromVersion} failed; reloading`);
       const unavailable = new BookingError('UNAVAILABLE', 'the booking could not be stored; retry with the same requestId');
-      for (const envelope of batch) envelope.reject(unavailable);
       await this.reload();
+      for (const envelope of batch) {
+        if (envelope.kind === 'command') envelope.reject(unavailable);
+      }
+      this.answerReads(batch);
       return;
     }
     this.stats.batches += 1;
     this.stats.commands += batch.length;
     this.stats.events += events.length;
     for (const answer of answers) answer();
+    this.answerReads(batch);
     if (events.length > 0) {
       const { changes, general } = seatMapDiff(this.state, events);
       const diff: SeatMapDiff = { eventId: this.eventId, fromVersion, version: this.state.version, changes, general };
@@ -176,13 +196,35 @@ export class EventActor {
     }
   }
 
-  /** The sweep that makes expiry active: lapsed holds leave the log and reach subscribers without any read. */
+  /** Renders the map once for every read in the batch, from state that is durable at this moment. */
+  private answerReads(batch: readonly Envelope[]): void {
+    let view: SeatMapView | undefined;
+    for (const envelope of batch) {
+      if (envelope.kind !== 'read') continue;
+      try {
+        view ??= seatMapView(this.state, this.options.clock.now());
+        envelope.resolve(view);
+      } catch (error) {
+        envelope.reject(error as Error);
+      }
+    }
+  }
+
+  /**
+   * The sweep that makes expiry active: lapsed holds and timed-out payments leave the log and reach subscribers
+   * without any read. Both queues are in deadline order, so only their heads are looked at.
+   */
   private sweep(): void {
     if (this.sweepPosted || this.stopped) return;
-    const head = this.state.expiryQueue.values().next();
-    if (head.done || head.value > this.options.clock.now()) return;
+    const nowMs = this.options.clock.now();
+    const hold = this.state.expiryQueue.values().next();
+    const payment = this.state.paymentDeadlines.values().next();
+    const commands: ((now: number) => InventoryCommand)[] = [];
+    if (!hold.done && hold.value <= nowMs) commands.push((now) => ({ type: 'ExpireHolds', data: { now } }));
+    if (!payment.done && payment.value <= nowMs) commands.push((now) => ({ type: 'TimeOutPayments', data: { now } }));
+    if (commands.length === 0) return;
     this.sweepPosted = true;
-    this.send((now) => ({ type: 'ExpireHolds', data: { now } }))
+    Promise.all(commands.map((command) => this.send(command)))
       .catch((error) => this.options.onError?.(error, 'expiry sweep failed'))
       .finally(() => {
         this.sweepPosted = false;

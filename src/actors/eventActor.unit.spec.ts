@@ -86,11 +86,28 @@ describe('event actor', () => {
     await hold(actor, 'alice', 'a1', seats('ORCH-A-1'));
     failNext = true;
     await expect(hold(actor, 'bob', 'b1', seats('ORCH-A-2'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    expect(actor.seatMap().seats['ORCH-A-2']!.status).toBe('available');
-    expect(actor.seatMap().seats['ORCH-A-1']!.status).toBe('held');
+    expect((await actor.seatMap()).seats['ORCH-A-2']!.status).toBe('available');
+    expect((await actor.seatMap()).seats['ORCH-A-1']!.status).toBe('held');
     // The same request, retried, now succeeds: an UNAVAILABLE answer is not remembered as the first answer.
     await expect(hold(actor, 'bob', 'b1', seats('ORCH-A-2'))).resolves.toMatchObject({ outcome: { kind: 'hold' } });
     actor.inspect((state) => assertInventorySound(state));
+  });
+
+  it('never shows a reader a change whose append has not committed', async () => {
+    let failNext = false;
+    const { actor } = await setup((store) => ({
+      ...store,
+      append: (...args) => {
+        if (!failNext) return store.append(...args);
+        failNext = false;
+        return new Promise((_, reject) => setTimeout(() => reject(new Error('database down')), 20));
+      },
+    }));
+    failNext = true;
+    const [held, map] = await Promise.allSettled([hold(actor, 'carol', 'c1', seats('ORCH-A-3')), actor.seatMap()]);
+    expect(held.status).toBe('rejected');
+    expect(map.status === 'fulfilled' && map.value.seats['ORCH-A-3']!.status).toBe('available');
+    expect(map.status === 'fulfilled' && map.value.version).toBe(0);
   });
 
   it('expires a hold by its own timer and publishes the change without any read', async () => {
@@ -105,6 +122,7 @@ describe('event actor', () => {
   it('activates from the latest snapshot plus the events after it', async () => {
     const { actor, activations, memory, clock } = await setup(undefined, 3);
     for (let i = 1; i <= 5; i++) await hold(actor, `u${i}`, 'r', seats(`ORCH-C-${i}`));
+    const before = await actor.seatMap();
     await actor.stop();
     const snapshot = await memory.eventStore.loadSnapshot('event-evt_test');
     expect(snapshot?.version).toBe(5);
@@ -112,7 +130,7 @@ describe('event actor', () => {
     expect(reloaded.version).toBe(5);
     const fresh = new Activations({ store: memory.eventStore, catalog: memory.catalog, clock });
     const again = await fresh.get('evt_test');
-    expect(again.seatMap()).toEqual(actor.seatMap());
+    expect(await again.seatMap()).toEqual(before);
     await again.stop();
   });
 

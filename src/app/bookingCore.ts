@@ -15,7 +15,7 @@ export type BookingCoreOptions = Readonly<{
   clock: Clock;
   closeStore: () => Promise<void>;
 }> &
-  Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onError'>;
+  Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onActivated' | 'onError'>;
 
 export type BookingCore = BookingService & Readonly<{ activations: Activations }>;
 
@@ -72,6 +72,14 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       const event = await catalog.getEvent(eventId);
       if (event === undefined) throw new BookingError('NOT_FOUND', `no event ${eventId}`);
       return event;
+    },
+
+    listEvents: (limit) => catalog.listEvents(limit),
+
+    async getVenue(venueId) {
+      const venue = await catalog.getVenue(venueId);
+      if (venue === undefined) throw new BookingError('NOT_FOUND', `no venue ${venueId}`);
+      return venue;
     },
 
     async seatMap(eventId): Promise<SeatMapView> {

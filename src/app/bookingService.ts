@@ -9,6 +9,9 @@ export interface BookingService {
   createVenue(venue: Omit<Venue, 'id'> & { id?: string }): Promise<{ id: string }>;
   createEvent(event: Omit<EventConfig, 'id'> & { id?: string }): Promise<{ id: string }>;
   getEvent(eventId: string): Promise<EventConfig>;
+  /** Events in the catalog, oldest first, at most `limit`. */
+  listEvents(limit: number): Promise<EventConfig[]>;
+  getVenue(venueId: string): Promise<Venue>;
   seatMap(eventId: string): Promise<SeatMapView>;
   hold(eventId: string, userId: string, requestId: string, request: HoldRequest): Promise<HoldView>;
   release(holdId: string, userId: string, requestId: string): Promise<void>;

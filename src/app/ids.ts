@@ -10,3 +10,6 @@ export const eventIdOfHold = (holdId: string): string | undefined => {
   const dot = holdId.lastIndexOf('.');
   return dot > 0 ? holdId.slice(0, dot) : undefined;
 };
+
+/** Order ids name their event too, so `/v1/orders/:id` reaches the actor; ticket ids extend the order id. */
+export const newOrderId = (eventId: string): string => `${eventId}.${newId('ord')}`;

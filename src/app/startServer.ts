@@ -1,15 +1,21 @@
 import type { Clock } from '../actors/clock.ts';
 import { systemClock } from '../actors/clock.ts';
-import type { CommittedBatch } from '../actors/eventActor.ts';
+import { createActorMetrics } from '../actors/actorMetrics.ts';
+import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
+import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
 import { createAuth } from '../gateway/auth.ts';
 import { type Logger, type LogLevel, createLogger } from '../gateway/logger.ts';
 import { createMetrics } from '../gateway/metrics.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
+import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
+import { registerWebRoutes } from '../gateway/web/webAssets.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
 import { openPgliteStore } from '../persistence/pglite/pgliteStore.ts';
 import { openPostgresStore } from '../persistence/postgres/postgresStore.ts';
+import type { OrderService } from '../payments/orderService.ts';
+import { type PaymentsConfig, startPayments } from '../payments/payments.ts';
 import { type BookingCore, createBookingCore } from './bookingCore.ts';
 
 export type StoreConfig =
@@ -27,12 +33,26 @@ export type ServerConfig = Readonly<{
   clock?: Clock;
   logger?: Logger;
   actor?: Readonly<{ mailboxLengthMax?: number; batchSizeMax?: number; snapshotEveryEvents?: number; sweepIntervalMs?: number }>;
+  /** socket.io limits (rate limit per connection, diffs remembered for resync). */
+  socket?: SocketOptions;
+  /** Serves the live seat-map page at `/` (bundled with esbuild at start); default true. */
+  web?: boolean;
+  /** Default: the simulated provider. */
+  payments?: PaymentsConfig;
+  /** Ed25519 PKCS#8 (PEM or base64); unset: generated once and kept in the store. */
+  ticketSigningKey?: string;
+  /** Who answers socket holds: the actors (default) or a benchmark baseline (src/baselines/, docs/benchmarks.md). */
+  holdMode?: HoldMode;
 }>;
 
 export type RunningServer = Readonly<{
   port: number;
   booking: BookingCore;
   gateway: Gateway;
+  /** socket.io on the gateway's app; `sockets.notifyUser` pushes to one buyer's sockets. */
+  sockets: SocketServer;
+  /** Orders, payments and tickets. */
+  orders: OrderService;
   logger: Logger;
   /** Stops taking requests, lets in-flight batches commit, closes the store. */
   drain(): Promise<void>;
@@ -58,7 +78,9 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const logger = config.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const store = await openStore(config.store);
-  const committedListeners = new Set<(batch: CommittedBatch) => void>();
+  const actorMetrics = createActorMetrics(metrics.registry);
+  const committedListeners = new Set<(batch: CommittedBatch) => void>([actorMetrics.observe]);
+  const activatedListeners = new Set<(actor: EventActor) => void>();
   const booking = createBookingCore({
     store: store.eventStore,
     catalog: store.catalog,
@@ -68,20 +90,51 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     onCommitted: (batch) => {
       for (const listener of committedListeners) listener(batch);
     },
+    onActivated: (actor) => {
+      for (const listener of activatedListeners) listener(actor);
+    },
     onError: (error, context) => logger.error({ err: error }, context),
   });
   const auth = createAuth({ jwtSecret: config.jwtSecret, adminToken: config.adminToken });
   const gateway = await startGateway({ host: config.host, port: config.port, booking, auth, logger, metrics });
+  const holdMode = await openHoldMode(config.holdMode ?? { kind: 'actor' }, booking);
+  const sockets = attachSocketServer({
+    app: gateway.app,
+    booking,
+    auth,
+    logger,
+    ...(holdMode.holds === undefined ? {} : { holds: holdMode.holds }),
+    ...(config.socket === undefined ? {} : { options: config.socket }),
+  });
+  committedListeners.add(sockets.onCommitted);
+  const orders = await startPayments({
+    config: config.payments ?? { provider: 'simulated' },
+    ticketSigningKey: config.ticketSigningKey,
+    activations: booking.activations,
+    store: store.eventStore,
+    auth,
+    route: gateway.route,
+    logger,
+    onOrderUpdated: (userId, order) => sockets.notifyUser(userId, 'order:updated', order),
+  });
+  committedListeners.add(orders.onCommitted);
+  activatedListeners.add(orders.recover);
+  if (config.web !== false) await registerWebRoutes(gateway.route);
   let drained: Promise<void> | undefined;
   return {
     port: gateway.port,
     booking,
     gateway,
+    sockets,
+    orders,
     logger,
     drain() {
       drained ??= (async () => {
         gateway.close();
         await booking.drain();
+        // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
+        await sockets.close();
+        await holdMode.close();
         logger.info('drained');
       })();
       return drained;

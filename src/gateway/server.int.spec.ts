@@ -41,6 +41,12 @@ class FakeBooking implements BookingService {
     if (!event) throw new BookingError('NOT_FOUND', `no event ${eventId}`);
     return event;
   }
+  async listEvents(limit: number) {
+    return [...this.events.values()].slice(0, limit);
+  }
+  async getVenue(venueId: string): Promise<never> {
+    throw new BookingError('NOT_FOUND', `no venue ${venueId}`);
+  }
   async seatMap(eventId: string): Promise<SeatMapView> {
     await this.getEvent(eventId);
     return {
@@ -56,7 +62,7 @@ class FakeBooking implements BookingService {
     if (this.holdDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.holdDelayMs));
     const seatIds = request.kind === 'seats' ? request.seatIds : [];
     return {
-      holdId: 'h1',
+      holdId: 'evt_1.h1',
       seatIds,
       quantity: request.kind === 'seats' ? seatIds.length : request.quantity,
       expiresAt: '2030-01-01T00:08:00.000Z',
@@ -189,7 +195,7 @@ describe('gateway over loopback', () => {
     const token = await buyerToken();
     const held = await call('POST', '/v1/events/e1/holds', { token, body: { requestId: 'r1', seatIds: ['A-1'] } });
     expect(held.status).toBe(201);
-    expect(held.json).toMatchObject({ holdId: 'h1', seatIds: ['A-1'], expiresAt: expect.any(String) });
+    expect(held.json).toMatchObject({ holdId: 'evt_1.h1', seatIds: ['A-1'], expiresAt: expect.any(String) });
     expect(booking.calls.at(-1)).toEqual([
       'hold',
       'e1',
@@ -198,14 +204,14 @@ describe('gateway over loopback', () => {
       { kind: 'seats', seatIds: ['A-1'] },
     ]);
 
-    const released = await call('DELETE', '/v1/holds/h1?requestId=r2', { token });
+    const released = await call('DELETE', '/v1/holds/evt_1.h1?requestId=r2', { token });
     expect(released.status).toBe(204);
     expect(released.text).toBe('');
-    expect(booking.calls.at(-1)).toEqual(['release', 'h1', expect.any(String), 'r2']);
-    await call('DELETE', '/v1/holds/h1', { token });
-    expect(booking.calls.at(-1)).toEqual(['release', 'h1', expect.any(String), 'h1']);
-    await call('DELETE', '/v1/holds/h1', { token, body: { requestId: 'r3' } });
-    expect(booking.calls.at(-1)).toEqual(['release', 'h1', expect.any(String), 'r3']);
+    expect(booking.calls.at(-1)).toEqual(['release', 'evt_1.h1', expect.any(String), 'r2']);
+    await call('DELETE', '/v1/holds/evt_1.h1', { token });
+    expect(booking.calls.at(-1)).toEqual(['release', 'evt_1.h1', expect.any(String), 'evt_1.h1']);
+    await call('DELETE', '/v1/holds/evt_1.h1', { token, body: { requestId: 'r3' } });
+    expect(booking.calls.at(-1)).toEqual(['release', 'evt_1.h1', expect.any(String), 'r3']);
 
     expect((await call('POST', '/v1/events/e1/holds', { body: { requestId: 'r1', seatIds: ['A-1'] } })).status).toBe(
       401,

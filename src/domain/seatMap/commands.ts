@@ -32,10 +32,63 @@ export type ReleaseReservation = Readonly<{
   data: Readonly<{ orderId: string; reason: 'payment_failed' | 'payment_timed_out' | 'cancelled'; now: number }>;
 }>;
 
+/**
+ * Checkout: the hold's seats are reserved for the event's payment timeout and an order is opened for the sum of
+ * their tier prices. Ticket ids are derived from the order id, so the command needs no more ids.
+ */
+export type PlaceOrder = Readonly<{
+  type: 'PlaceOrder';
+  data: Readonly<{ orderId: string; holdId: string; userId: string; requestId: string; now: number }>;
+}>;
+
+/** The provider created the order's payment (a PaymentIntent); recorded so recovery can find and cancel it. */
+export type RecordPaymentInitiated = Readonly<{
+  type: 'RecordPaymentInitiated';
+  data: Readonly<{ orderId: string; provider: string; paymentId: string; now: number }>;
+}>;
+
+/**
+ * The provider reported an outcome. `providerEventId` (a webhook's event id) makes a redelivery a no-op; the
+ * payment machine makes an out-of-order or contradictory report a no-op too.
+ */
+export type RecordPaymentResult = Readonly<{
+  type: 'RecordPaymentResult';
+  data: Readonly<{
+    orderId: string;
+    outcome: 'succeeded' | 'failed';
+    providerEventId: string;
+    paymentId?: string;
+    reason?: string;
+    now: number;
+  }>;
+}>;
+
+/** Sent by the actor's timer: every open payment past its order's reservedUntil times out. */
+export type TimeOutPayments = Readonly<{ type: 'TimeOutPayments'; data: Readonly<{ now: number }> }>;
+
+/** The provider confirmed that a timed-out order's payment can no longer be completed. */
+export type RecordPaymentCancelled = Readonly<{ type: 'RecordPaymentCancelled'; data: Readonly<{ orderId: string; now: number }> }>;
+
+/** The provider refunded a late payment. */
+export type RecordRefund = Readonly<{ type: 'RecordRefund'; data: Readonly<{ orderId: string; refundId: string; now: number }> }>;
+
+/** A gate scanned a ticket whose signature the shell already verified; the actor admits it once. */
+export type CheckInTicket = Readonly<{ type: 'CheckInTicket'; data: Readonly<{ ticketId: string; gate?: string; now: number }> }>;
+
+export type OrderCommand =
+  | PlaceOrder
+  | RecordPaymentInitiated
+  | RecordPaymentResult
+  | TimeOutPayments
+  | RecordPaymentCancelled
+  | RecordRefund
+  | CheckInTicket;
+
 export type InventoryCommand =
   | PlaceHold
   | ReleaseHold
   | ExpireHolds
   | ReserveHold
   | SellReservation
-  | ReleaseReservation;
+  | ReleaseReservation
+  | OrderCommand;

@@ -1,6 +1,7 @@
 import { BookingError } from '../bookingError.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { findBestAvailable } from './bestAvailable.ts';
+import { decideOrder } from './orders.ts';
 import type { InventoryCommand, PlaceHold, ReleaseHold, ReserveHold } from './commands.ts';
 import type { HoldExpired, HoldPlaced, InventoryEvent } from './events.ts';
 import { type HoldRecord, type InventoryState, type RequestOutcome, isLapsed, requestKey } from './state.ts';
@@ -23,14 +24,24 @@ export const decide = (command: InventoryCommand, state: InventoryState): Invent
     case 'ReserveHold':
       return reserveHold(command, state);
     case 'SellReservation': {
+      refuseOrderReservation(state, command.data.orderId);
       const hold = reservationOf(state, command.data.orderId);
       return [{ type: 'ReservationSold', data: { ...endedHold(state, hold, command.data.now), orderId: command.data.orderId } }];
     }
     case 'ReleaseReservation': {
       const { orderId, reason, now } = command.data;
+      refuseOrderReservation(state, orderId);
       const hold = reservationOf(state, orderId);
       return [{ type: 'ReservationReleased', data: { ...endedHold(state, hold, now), orderId, reason } }];
     }
+    case 'PlaceOrder':
+    case 'RecordPaymentInitiated':
+    case 'RecordPaymentResult':
+    case 'TimeOutPayments':
+    case 'RecordPaymentCancelled':
+    case 'RecordRefund':
+    case 'CheckInTicket':
+      return decideOrder(command, state);
     default: {
       const _exhaustive: never = command;
       throw new Error(`unknown command ${JSON.stringify(_exhaustive)}`);
@@ -147,7 +158,7 @@ const reserveHold = (command: ReserveHold, state: InventoryState): InventoryEven
   return [{ type: 'HoldReserved', data: { ...endedHold(state, hold, now), orderId, requestId, reservedUntil } }];
 };
 
-const ownHold = (state: InventoryState, holdId: string, userId: string): HoldRecord => {
+export const ownHold = (state: InventoryState, holdId: string, userId: string): HoldRecord => {
   const handle = state.handleOfHold.get(holdId);
   const hold = handle === undefined ? undefined : state.holds.get(handle);
   if (hold === undefined) throw new BookingError('HOLD_NOT_FOUND', `no live hold ${holdId}`);
@@ -155,7 +166,7 @@ const ownHold = (state: InventoryState, holdId: string, userId: string): HoldRec
   return hold;
 };
 
-const reservationOf = (state: InventoryState, orderId: string): HoldRecord => {
+export const reservationOf = (state: InventoryState, orderId: string): HoldRecord => {
   const handle = state.handleOfOrder.get(orderId);
   const hold = handle === undefined ? undefined : state.holds.get(handle);
   if (hold === undefined) throw new BookingError('ORDER_NOT_FOUND', `no reservation for order ${orderId}`);
@@ -225,7 +236,7 @@ const allLapsedHolds = (state: InventoryState, now: number): number[] => {
 const expiryEvents = (state: InventoryState, handles: Iterable<number>, now: number): HoldExpired[] =>
   [...handles].map((handle) => ({ type: 'HoldExpired', data: endedHold(state, state.holds.get(handle)!, now) }));
 
-const endedHold = (state: InventoryState, hold: HoldRecord, now: number) => ({
+export const endedHold = (state: InventoryState, hold: HoldRecord, now: number) => ({
   holdId: hold.holdId,
   userId: hold.userId,
   seatIds: hold.seats.map((seat) => state.layout.seatIds[seat]!),
@@ -233,3 +244,8 @@ const endedHold = (state: InventoryState, hold: HoldRecord, now: number) => ({
   quantity: hold.quantity,
   at: now,
 });
+
+/** An order's reservation moves only with its payment's outcome, so the order and its seats cannot disagree. */
+const refuseOrderReservation = (state: InventoryState, orderId: string): void => {
+  if (state.orders.has(orderId)) throw new BookingError('ORDER_STATE', `order ${orderId} settles through its payment`);
+};

@@ -42,4 +42,96 @@ export type ReservationReleased = Readonly<{
   data: HoldEnded & Readonly<{ orderId: string; reason: 'payment_failed' | 'payment_timed_out' | 'cancelled' }>;
 }>;
 
-export type InventoryEvent = HoldPlaced | HoldReleased | HoldExpired | HoldReserved | ReservationSold | ReservationReleased;
+/** Seat-moving events: the ones a seat-map diff reads. */
+export type SeatEvent = HoldPlaced | HoldReleased | HoldExpired | HoldReserved | ReservationSold | ReservationReleased;
+
+/** An order line: one seat, or a general-admission section's places, at the tier price of the event. */
+export type OrderLine = Readonly<{ seatId?: string; sectionId?: string; priceTier: string; quantity: number; amount: number }>;
+
+export type OrderPlaced = Readonly<{
+  type: 'OrderPlaced';
+  data: Readonly<{
+    orderId: string;
+    holdId: string;
+    userId: string;
+    requestId: string;
+    seatIds: readonly string[];
+    sectionId?: string;
+    quantity: number;
+    lines: readonly OrderLine[];
+    /** Integer minor units: the sum of the lines. */
+    amount: number;
+    currency: string;
+    /** Epoch ms: the payment times out then, and the seats go back on sale. */
+    reservedUntil: number;
+    at: number;
+  }>;
+}>;
+
+export type PaymentInitiated = Readonly<{
+  type: 'PaymentInitiated';
+  data: Readonly<{ orderId: string; provider: string; paymentId: string; at: number }>;
+}>;
+
+export type PaymentSucceeded = Readonly<{
+  type: 'PaymentSucceeded';
+  data: Readonly<{
+    orderId: string;
+    providerEventId: string;
+    paymentId?: string;
+    /** True when the order had already failed or timed out: the seats are not sold, the money is refunded. */
+    late: boolean;
+    at: number;
+  }>;
+}>;
+
+export type PaymentFailed = Readonly<{
+  type: 'PaymentFailed';
+  data: Readonly<{ orderId: string; providerEventId: string; reason: string; at: number }>;
+}>;
+
+export type PaymentTimedOut = Readonly<{ type: 'PaymentTimedOut'; data: Readonly<{ orderId: string; at: number }> }>;
+
+export type PaymentCancelled = Readonly<{ type: 'PaymentCancelled'; data: Readonly<{ orderId: string; at: number }> }>;
+
+export type RefundRequested = Readonly<{
+  type: 'RefundRequested';
+  data: Readonly<{ orderId: string; amount: number; currency: string; reason: 'late_payment'; at: number }>;
+}>;
+
+export type PaymentRefunded = Readonly<{ type: 'PaymentRefunded'; data: Readonly<{ orderId: string; refundId: string; at: number }> }>;
+
+export type TicketIssued = Readonly<{
+  type: 'TicketIssued';
+  data: Readonly<{ ticketId: string; orderId: string; userId: string; seatId?: string; sectionId?: string; at: number }>;
+}>;
+
+export type TicketCheckedIn = Readonly<{
+  type: 'TicketCheckedIn';
+  data: Readonly<{ ticketId: string; orderId: string; gate?: string; at: number }>;
+}>;
+
+export type OrderEvent =
+  | OrderPlaced
+  | PaymentInitiated
+  | PaymentSucceeded
+  | PaymentFailed
+  | PaymentTimedOut
+  | PaymentCancelled
+  | RefundRequested
+  | PaymentRefunded
+  | TicketIssued
+  | TicketCheckedIn;
+
+export type InventoryEvent = SeatEvent | OrderEvent;
+
+const seatEventTypes: ReadonlySet<string> = new Set<SeatEvent['type']>([
+  'HoldPlaced',
+  'HoldReleased',
+  'HoldExpired',
+  'HoldReserved',
+  'ReservationSold',
+  'ReservationReleased',
+]);
+
+export const isSeatEvent = (event: InventoryEvent): event is SeatEvent => seatEventTypes.has(event.type);

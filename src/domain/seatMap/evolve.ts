@@ -1,5 +1,6 @@
 import { type SeatEventType, nextSeatStatus } from '../machines/seatTransitions.ts';
 import type { InventoryEvent } from './events.ts';
+import { evolveOrder } from './orders.ts';
 import { type HoldRecord, type InventoryState, type RequestOutcome, requestKey, requestsRememberedMax } from './state.ts';
 
 /**
@@ -45,6 +46,8 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
     case 'HoldReleased':
     case 'HoldExpired': {
       const hold = holdOf(state, event.data.holdId);
+      // General-admission holds have no seats for the machine to refuse, so the hold's own status is checked.
+      assertStatus(hold, 'held');
       endHold(state, hold, event.type === 'HoldReleased' ? 'RELEASE' : 'EXPIRE');
       if (event.type === 'HoldReleased') remember(state, hold.userId, event.data.requestId, { kind: 'release', holdId: hold.holdId });
       break;
@@ -86,6 +89,18 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
       state.handleOfOrder.delete(event.data.orderId);
       break;
     }
+    case 'OrderPlaced':
+    case 'PaymentInitiated':
+    case 'PaymentSucceeded':
+    case 'PaymentFailed':
+    case 'PaymentTimedOut':
+    case 'PaymentCancelled':
+    case 'RefundRequested':
+    case 'PaymentRefunded':
+    case 'TicketIssued':
+    case 'TicketCheckedIn':
+      evolveOrder(state, event);
+      break;
     default: {
       const _exhaustive: never = event;
       throw new Error(`unknown event ${JSON.stringify(_exhaustive)}`);

@@ -1,4 +1,5 @@
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
+import { isPaymentOpen } from '../machines/paymentTransitions.ts';
 import type { InventoryState } from './state.ts';
 
 const statusOfHold = { held: seatStatusCodes.held, reserved: seatStatusCodes.reserved, sold: seatStatusCodes.sold } as const;
@@ -43,6 +44,7 @@ export const inventoryViolations = (state: InventoryState): string[] => {
     }
     if (counter.held + counter.reserved + counter.sold > counter.capacity) problems.push(`section ${sectionId} over capacity`);
   }
+  problems.push(...orderViolations(state));
   return problems;
 };
 
@@ -50,4 +52,30 @@ export const inventoryViolations = (state: InventoryState): string[] => {
 export const assertInventorySound = (state: InventoryState): void => {
   const problems = inventoryViolations(state);
   if (problems.length > 0) throw new Error(`inventory of ${state.eventId} unsound: ${problems.slice(0, 5).join('; ')}`);
+};
+
+/**
+ * Orders agree with their seats: an open payment holds a reserved hold, a succeeded one a sold hold with one
+ * ticket per place, every other status no hold at all; a refund is due exactly for refunded orders.
+ */
+const orderViolations = (state: InventoryState): string[] => {
+  const problems: string[] = [];
+  for (const order of state.orders.values()) {
+    const handle = state.handleOfOrder.get(order.orderId);
+    const hold = handle === undefined ? undefined : state.holds.get(handle);
+    const open = isPaymentOpen(order.status);
+    if (open !== state.paymentDeadlines.has(order.orderId)) problems.push(`order ${order.orderId} deadline mismatch`);
+    if (open && hold?.status !== 'reserved') problems.push(`open order ${order.orderId} has no reserved seats`);
+    if (order.status === 'succeeded') {
+      if (hold?.status !== 'sold') problems.push(`paid order ${order.orderId} has no sold seats`);
+      if (order.ticketIds.length !== order.quantity) problems.push(`paid order ${order.orderId} has ${order.ticketIds.length} tickets for ${order.quantity} places`);
+    } else if (order.ticketIds.length > 0) problems.push(`unpaid order ${order.orderId} has tickets`);
+    if (!open && order.status !== 'succeeded' && hold !== undefined) problems.push(`order ${order.orderId} (${order.status}) still holds seats`);
+    if (hold !== undefined && (hold.holdId !== order.holdId || hold.quantity !== order.quantity)) problems.push(`order ${order.orderId} names another hold`);
+    if (order.refundDue !== (order.status === 'refunded')) problems.push(`order ${order.orderId} refund state disagrees with ${order.status}`);
+  }
+  for (const ticket of state.tickets.values()) {
+    if (!state.orders.get(ticket.orderId)?.ticketIds.includes(ticket.ticketId)) problems.push(`ticket ${ticket.ticketId} not listed by its order`);
+  }
+  return problems;
 };

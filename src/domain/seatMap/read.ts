@@ -1,7 +1,7 @@
 import { seatStatusCodes, seatStatusNames } from '../machines/seatTransitions.ts';
-import type { InventoryEvent } from './events.ts';
-import { type InventoryState, type RequestOutcome, isLapsed } from './state.ts';
-import type { GeneralChange, GeneralView, HoldView, SeatChange, SeatMapView, SeatView } from './views.ts';
+import { type InventoryEvent, isSeatEvent } from './events.ts';
+import { type InventoryState, type OrderRecord, type RequestOutcome, isLapsed } from './state.ts';
+import type { GeneralChange, GeneralView, HoldView, OrderView, SeatChange, SeatMapView, SeatView, TicketView } from './views.ts';
 
 /**
  * The seat map as buyers see it at `now`. Lazy expiry: a held seat whose hold has lapsed reads as available
@@ -57,6 +57,8 @@ export const seatMapDiff = (
   const seats = new Set<string>();
   const sections = new Set<string>();
   for (const event of events) {
+    // Order, payment and ticket events move no seat on their own; the seat events beside them do.
+    if (!isSeatEvent(event)) continue;
     for (const seatId of event.data.seatIds) seats.add(seatId);
     if (event.data.sectionId !== undefined && event.data.seatIds.length === 0) sections.add(event.data.sectionId);
   }
@@ -79,4 +81,38 @@ export const holdView = (outcome: Extract<RequestOutcome, { kind: 'hold' }>): Ho
   ...(outcome.sectionId === undefined ? {} : { sectionId: outcome.sectionId }),
   quantity: outcome.quantity,
   expiresAt: new Date(outcome.expiresAt).toISOString(),
+});
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export const orderView = (state: InventoryState, order: OrderRecord): OrderView => ({
+  orderId: order.orderId,
+  eventId: state.eventId,
+  status: order.status,
+  amount: order.amount,
+  currency: order.currency,
+  seatIds: order.seatIds,
+  ...(order.sectionId === undefined ? {} : { sectionId: order.sectionId }),
+  quantity: order.quantity,
+  lines: order.lines,
+  expiresAt: iso(order.reservedUntil),
+  payment: { provider: order.provider ?? null, paymentId: order.paymentId ?? null },
+  ...(order.refundDue
+    ? { refund: { status: order.refundId === undefined ? 'pending' : 'completed', reason: 'late_payment', refundId: order.refundId ?? null } }
+    : {}),
+  ...(order.status === 'succeeded'
+    ? {
+        tickets: order.ticketIds.map((ticketId): TicketView => {
+          const ticket = state.tickets.get(ticketId)!;
+          return {
+            ticketId,
+            ...(ticket.seatId === undefined ? {} : { seatId: ticket.seatId }),
+            ...(ticket.sectionId === undefined ? {} : { sectionId: ticket.sectionId }),
+            checkedInAt: ticket.checkedInAt === undefined ? null : iso(ticket.checkedInAt),
+          };
+        }),
+      }
+    : {}),
+  createdAt: iso(order.createdAt),
+  updatedAt: iso(order.updatedAt),
 });

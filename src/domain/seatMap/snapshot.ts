@@ -1,5 +1,14 @@
 import type { EventConfig, Venue } from '../venue.ts';
-import { type GeneralCounter, type HoldRecord, type InventoryState, type RequestOutcome, initialState } from './state.ts';
+import { isPaymentOpen } from '../machines/paymentTransitions.ts';
+import {
+  type GeneralCounter,
+  type HoldRecord,
+  type InventoryState,
+  type OrderRecord,
+  type RequestOutcome,
+  type TicketRecord,
+  initialState,
+} from './state.ts';
 
 /** Take a snapshot every this many events, so activation replays at most that many. */
 export const snapshotEveryEvents = 1_000;
@@ -8,7 +17,10 @@ export const snapshotEveryEvents = 1_000;
 export const shouldSnapshot = (version: number, lastSnapshotVersion: number, every = snapshotEveryEvents): boolean =>
   version - lastSnapshotVersion >= every;
 
-export const snapshotFormat = 1;
+/** 2: orders, payments and tickets joined the state. Older snapshots are skipped and the stream replayed. */
+export const snapshotFormat = 2;
+
+type StoredOrder = Omit<OrderRecord, 'providerEventIds'> & Readonly<{ providerEventIds: readonly string[] }>;
 
 /** JSON-ready state; typed arrays travel as base64 so a 100,000-seat map stays compact and fast to parse. */
 export type InventorySnapshot = Readonly<{
@@ -22,6 +34,9 @@ export type InventorySnapshot = Readonly<{
   expiryOrder: readonly number[];
   general: readonly [string, GeneralCounter][];
   requests: readonly [string, RequestOutcome][];
+  /** In placement order, which is deadline order for the open ones. */
+  orders: readonly StoredOrder[];
+  tickets: readonly TicketRecord[];
 }>;
 
 const toBase64 = (array: ArrayBufferView): string =>
@@ -45,6 +60,8 @@ export const toSnapshot = (state: InventoryState): InventorySnapshot => ({
   expiryOrder: [...state.expiryQueue.keys()],
   general: [...state.general].map(([id, counter]) => [id, { ...counter }]),
   requests: [...state.requests],
+  orders: [...state.orders.values()].map((order) => ({ ...order, ticketIds: [...order.ticketIds], providerEventIds: [...order.providerEventIds] })),
+  tickets: [...state.tickets.values()].map((ticket) => ({ ...ticket })),
 });
 
 /**
@@ -77,5 +94,28 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
   for (const handle of snapshot.expiryOrder) state.expiryQueue.set(handle, state.holds.get(handle)!.expiresAt);
   for (const [id, counter] of snapshot.general) state.general.set(id, { ...counter });
   for (const [key, outcome] of snapshot.requests) state.requests.set(key, outcome);
+  // JSON turns undefined into absent fields, so optional ones are read back as undefined explicitly.
+  for (const stored of snapshot.orders) {
+    const order: OrderRecord = {
+      ...stored,
+      sectionId: stored.sectionId ?? undefined,
+      provider: stored.provider ?? undefined,
+      paymentId: stored.paymentId ?? undefined,
+      refundId: stored.refundId ?? undefined,
+      ticketIds: [...stored.ticketIds],
+      providerEventIds: new Set(stored.providerEventIds),
+    };
+    state.orders.set(order.orderId, order);
+    if (isPaymentOpen(order.status)) state.paymentDeadlines.set(order.orderId, order.reservedUntil);
+  }
+  for (const stored of snapshot.tickets) {
+    state.tickets.set(stored.ticketId, {
+      ...stored,
+      seatId: stored.seatId ?? undefined,
+      sectionId: stored.sectionId ?? undefined,
+      checkedInAt: stored.checkedInAt ?? undefined,
+      gate: stored.gate ?? undefined,
+    });
+  }
   return state;
 };

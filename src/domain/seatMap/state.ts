@@ -1,5 +1,7 @@
 import type { EventConfig, Venue } from '../venue.ts';
+import type { PaymentStatus } from '../machines/paymentMachine.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
+import type { OrderLine } from './events.ts';
 
 /** Where a row's seats sit in the flat seat arrays: seats of one row are contiguous, in venue order. */
 export type RowSpan = Readonly<{ sectionId: string; rowId: string; start: number; end: number }>;
@@ -34,6 +36,43 @@ export type HoldRecord = {
 };
 
 export type GeneralCounter = { readonly capacity: number; held: number; reserved: number; sold: number };
+
+/** An order: a reserved hold on its way to sold tickets, or back to sale. Lives in the event's state for good. */
+export type OrderRecord = {
+  readonly orderId: string;
+  readonly holdId: string;
+  readonly userId: string;
+  readonly seatIds: readonly string[];
+  readonly sectionId: string | undefined;
+  readonly quantity: number;
+  readonly lines: readonly OrderLine[];
+  readonly amount: number;
+  readonly currency: string;
+  readonly createdAt: number;
+  readonly reservedUntil: number;
+  status: PaymentStatus;
+  provider: string | undefined;
+  paymentId: string | undefined;
+  /** The provider confirmed the payment of a timed-out order can no longer complete. */
+  cancelled: boolean;
+  /** Provider event ids already applied, so a redelivered webhook changes nothing. */
+  readonly providerEventIds: Set<string>;
+  /** Set once a late success was recorded: a refund is due until `refundId` is set. */
+  refundDue: boolean;
+  refundId: string | undefined;
+  readonly ticketIds: string[];
+  updatedAt: number;
+};
+
+export type TicketRecord = {
+  readonly ticketId: string;
+  readonly orderId: string;
+  readonly userId: string;
+  readonly seatId: string | undefined;
+  readonly sectionId: string | undefined;
+  checkedInAt: number | undefined;
+  gate: string | undefined;
+};
 
 /** What a request id answered the first time, so a retry gets the same answer. */
 export type RequestOutcome =
@@ -70,6 +109,10 @@ export type InventoryState = {
   readonly requests: Map<string, RequestOutcome>;
   /** Seated seats by status code. */
   readonly counts: Uint32Array;
+  readonly orders: Map<string, OrderRecord>;
+  /** Open payments (pending, processing) by order id → reservedUntil, in deadline order (one timeout per event). */
+  readonly paymentDeadlines: Map<string, number>;
+  readonly tickets: Map<string, TicketRecord>;
 };
 
 export const requestKey = (userId: string, requestId: string): string => `${userId}\u0000${requestId}`;
@@ -137,8 +180,14 @@ export const initialState = (venue: Venue, config: EventConfig): InventoryState 
     holdsOfUser: new Map(),
     requests: new Map(),
     counts,
+    orders: new Map(),
+    paymentDeadlines: new Map(),
+    tickets: new Map(),
   };
 };
 
 /** Hold lapsed but not yet expired in the log: every read and decision treats it as gone. */
 export const isLapsed = (hold: HoldRecord, now: number): boolean => hold.status === 'held' && hold.expiresAt <= now;
+
+/** Ticket ids are derived from the order, so they name the event (routes find the actor) and need no random input. */
+export const ticketIdOf = (orderId: string, index: number): string => `${orderId}-${index + 1}`;

@@ -39,3 +39,27 @@ export type HoldRequest =
   | Readonly<{ kind: 'seats'; seatIds: readonly string[]; expectedVersions?: Readonly<Record<string, number>> }>
   | Readonly<{ kind: 'general'; sectionId: string; quantity: number }>
   | Readonly<{ kind: 'bestAvailable'; quantity: number; sectionId?: string; priceTier?: string }>;
+
+export type TicketView = Readonly<{ ticketId: string; seatId?: string; sectionId?: string; checkedInAt: string | null }>;
+
+/** An order as its buyer sees it. Money is integer minor units; instants are ISO 8601. */
+export type OrderView = Readonly<{
+  orderId: string;
+  eventId: string;
+  status: 'pending' | 'processing' | 'succeeded' | 'failed' | 'timed_out' | 'refunded';
+  amount: number;
+  currency: string;
+  seatIds: readonly string[];
+  sectionId?: string;
+  quantity: number;
+  lines: readonly Readonly<{ seatId?: string; sectionId?: string; priceTier: string; quantity: number; amount: number }>[];
+  /** The payment must succeed before this instant, or the seats go back on sale. */
+  expiresAt: string;
+  payment: Readonly<{ provider: string | null; paymentId: string | null }>;
+  /** Present when a late payment is being (or was) given back. */
+  refund?: Readonly<{ status: 'pending' | 'completed'; reason: 'late_payment'; refundId: string | null }>;
+  /** Present once the order is paid: one ticket per seat or general-admission place. */
+  tickets?: readonly TicketView[];
+  createdAt: string;
+  updatedAt: string;
+}>;

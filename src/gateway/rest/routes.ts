@@ -33,7 +33,8 @@ export type RouteReply = Readonly<{
   status: number;
   /** Serialized as JSON unless `text` is given. */
   json?: unknown;
-  text?: string;
+  /** Sent as is (a Buffer for binary bodies such as PNG). */
+  text?: string | Buffer;
   headers?: Readonly<Record<string, string>>;
 }>;
 
@@ -57,6 +58,7 @@ export type RestDeps = RouterDeps &
   }>;
 
 export const venueBodyBytesMaxDefault = 16 * 1024 * 1024;
+export const eventsListedMax = 500;
 
 const bodyMethods: ReadonlySet<RouteMethod> = new Set(['post', 'put', 'patch', 'delete', 'any']);
 
@@ -188,6 +190,16 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
     await auth.requireAdmin(token);
     return { status: 201, json: await booking.createEvent(parseEvent(parseJson(body))) };
   });
+
+  route('get', '/v1/events', async ({ query }) => {
+    const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), eventsListedMax);
+    return { status: 200, json: { events: (await booking.listEvents(limit)).map(eventView) } };
+  });
+
+  route('get', '/v1/venues/:id', async ({ params }) => ({
+    status: 200,
+    json: await booking.getVenue(parseId('id', params.id ?? '')),
+  }));
 
   route('get', '/v1/events/:id', async ({ params }) => ({
     status: 200,

@@ -1,0 +1,18 @@
+export type {
+  BookingErrorCode,
+  GeneralChange,
+  GeneralView,
+  HoldView,
+  OrderUpdate,
+  SeatChange,
+  SeatMapDiff,
+  SeatMapView,
+  SeatStatusName,
+  SeatView,
+} from '../../src/gateway/protocol.ts';
+export type { ClientEvents, ClientOptions, HoldSelection, RequestOptions } from './client.ts';
+export { connect, SeatActorClient } from './client.ts';
+export type { ClientErrorCode } from './errors.ts';
+export { SeatActorError } from './errors.ts';
+export type { LiveSeatMapEvents, LiveSeatMapStats, ResyncInfo } from './liveSeatMap.ts';
+export { LiveSeatMap } from './liveSeatMap.ts';

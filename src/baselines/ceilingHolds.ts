@@ -1,0 +1,15 @@
+import type { SocketHolds } from '../gateway/socket/socketServer.ts';
+import { newBaselineHold, seatIdsOf } from './baselineSeats.ts';
+
+/** How long a ceiling "hold" claims to last; nothing keeps it. */
+const ceilingHoldTtlMs = 8 * 60_000;
+
+/**
+ * Baseline 3, the transport ceiling: the request is authenticated, rate limited and validated like every other,
+ * then answered at once with no inventory behind it. It bounds what any booking logic can reach on this gateway.
+ */
+export const ceilingHolds = (now: () => number = Date.now): SocketHolds => ({
+  hold: async (eventId, _userId, _requestId, request) =>
+    newBaselineHold(eventId, seatIdsOf(request), now() + ceilingHoldTtlMs),
+  release: async () => {},
+});

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { BookingError } from '../../domain/bookingError.ts';
+import type { OrderService } from '../../payments/orderService.ts';
+import type { PaymentNotice } from '../../payments/paymentProvider.ts';
+import { ticketCodeLengthMax } from '../../payments/tickets.ts';
+import type { Auth } from '../auth.ts';
+import { parseJson } from '../http.ts';
+import type { Route } from './routes.ts';
+import { compoundIdSchema, idSchema, parseId, parseWith, requestIdLengthMax } from './schemas.ts';
+
+const orderBodySchema = z.strictObject({
+  holdId: compoundIdSchema,
+  requestId: z.string().min(1).max(requestIdLengthMax),
+});
+const payBodySchema = z.strictObject({
+  paymentMethod: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment method id such as pm_card_visa'),
+});
+const checkInBodySchema = z.strictObject({
+  code: z.string().min(1).max(ticketCodeLengthMax),
+  gate: idSchema.optional(),
+});
+
+/** Stripe sends events of up to a few KB; this leaves room without letting anyone post megabytes. */
+export const webhookBodyBytesMax = 256 * 1024;
+
+export type OrderRouteDeps = Readonly<{
+  orders: OrderService;
+  auth: Auth;
+  /** Verifies and parses a Stripe webhook; absent when the provider is not Stripe. */
+  stripeWebhook?: (rawBody: Buffer, signature: string | undefined) => PaymentNotice | undefined;
+}>;
+
+/** Orders, payments, tickets and check-ins, registered through the gateway's route helper. */
+export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void => {
+  const { orders, auth } = deps;
+
+  route('post', '/v1/orders', async ({ token, body }) => {
+    const { userId } = await auth.requireBuyer(token);
+    const { holdId, requestId } = parseWith(orderBodySchema, parseJson(body));
+    return { status: 201, json: await orders.placeOrder(holdId, userId, requestId) };
+  });
+
+  route('get', '/v1/orders/:id', async ({ token, params }) => {
+    const { userId } = await auth.requireBuyer(token);
+    return { status: 200, json: await orders.getOrder(parseId('id', params.id ?? '', compoundIdSchema), userId) };
+  });
+
+  route('get', '/v1/orders/:id/history', async ({ token, params }) => {
+    const { userId } = await auth.requireBuyer(token);
+    return {
+      status: 200,
+      json: { events: await orders.history(parseId('id', params.id ?? '', compoundIdSchema), userId) },
+    };
+  });
+
+  route('post', '/v1/orders/:id/pay', async ({ token, params, body }) => {
+    const { userId } = await auth.requireBuyer(token);
+    const orderId = parseId('id', params.id ?? '', compoundIdSchema);
+    const { paymentMethod } = parseWith(payBodySchema, parseJson(body));
+    const order = await orders.pay(orderId, userId, paymentMethod);
+    // 202 while the provider has not answered yet (a slow method, or Stripe's webhook still to come).
+    return { status: order.status === 'succeeded' ? 200 : 202, json: order };
+  });
+
+  route(
+    'post',
+    '/v1/payments/stripe/webhook',
+    async ({ headers, body }) => {
+      if (deps.stripeWebhook === undefined)
+        throw new BookingError('NOT_FOUND', 'the Stripe provider is not configured');
+      const notice = deps.stripeWebhook(body, headers['stripe-signature']);
+      if (notice !== undefined) {
+        await orders.handleNotice(notice).catch((error: unknown) => {
+          // An order this server does not know is acknowledged, or Stripe would retry it for days.
+          if (!(error instanceof BookingError && error.code === 'ORDER_NOT_FOUND')) throw error;
+        });
+      }
+      return { status: 200, json: { received: true } };
+    },
+    { bodyBytesMax: webhookBodyBytesMax },
+  );
+
+  route('get', '/v1/tickets/public-key', () => ({
+    status: 200,
+    json: orders.publicKey(),
+    headers: { 'cache-control': 'public, max-age=300' },
+  }));
+
+  route('get', '/v1/tickets/:id/qr', async ({ token, params, query }) => {
+    const { userId } = await auth.requireBuyer(token);
+    const format = query.get('format') ?? 'svg';
+    if (format !== 'svg' && format !== 'png') throw new BookingError('INVALID_INPUT', 'format must be svg or png');
+    const { body, contentType } = await orders.ticketQr(
+      parseId('id', params.id ?? '', compoundIdSchema),
+      userId,
+      format,
+    );
+    return { status: 200, text: body, headers: { 'content-type': contentType, 'cache-control': 'private, no-store' } };
+  });
+
+  route('post', '/v1/checkins', async ({ token, body }) => {
+    await auth.requireAdmin(token);
+    const { code, gate } = parseWith(checkInBodySchema, parseJson(body));
+    return { status: 200, json: await orders.checkIn(code, gate) };
+  });
+};

@@ -1,0 +1,264 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import type { CommittedBatch } from '../../actors/eventActor.ts';
+import type { BookingCore } from '../../app/bookingCore.ts';
+import type { BookingService } from '../../app/bookingService.ts';
+import { BookingError, isBookingError } from '../../domain/bookingError.ts';
+import type { Auth } from '../auth.ts';
+import type { Logger } from '../logger.ts';
+import {
+  type Ack,
+  type ClientToServerEvents,
+  eventRoom,
+  type ServerToClientEvents,
+  type SocketData,
+  type SubscribeReply,
+  userRoom,
+  type WireError,
+} from '../protocol.ts';
+import { compoundIdSchema, idSchema, parseHold, parseWith, releaseBodySchema } from '../rest/schemas.ts';
+import type { TemplatedApp } from '../uws.ts';
+import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
+import { attachWithOwnPublish, detachOwnPublish } from './uwsPublish.ts';
+
+export type SocketOptions = Readonly<{
+  /** Requests (subscribe, hold, release, ...) one connection may make per `rateLimitWindowSeconds`. */
+  requestsPerWindowMax?: number;
+  rateLimitWindowSeconds?: number;
+  /** Committed diffs kept per event for resync; older clients get a full map. */
+  diffsRememberedMax?: number;
+  /** engine.io's largest accepted message; socket requests are small. */
+  messageBytesMax?: number;
+}>;
+
+/** What answers the socket's `hold` and `release` requests: the event actors, or a benchmark baseline (src/baselines/). */
+export type SocketHolds = Pick<BookingService, 'hold' | 'release'>;
+
+export type SocketServerDeps = Readonly<{
+  app: TemplatedApp;
+  booking: BookingCore;
+  auth: Auth;
+  logger: Logger;
+  options?: SocketOptions;
+  /** Default: `booking`. Benchmarks swap in a baseline behind the same transport, auth, rate limit and validation. */
+  holds?: SocketHolds;
+}>;
+
+export type SocketServer = Readonly<{
+  io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  /** The committed-batch listener: remembers the diff and pushes it to the event's room. */
+  onCommitted(batch: CommittedBatch): void;
+  /** Pushes to every socket of one user (e.g. `order:updated` from payments). */
+  notifyUser<E extends keyof ServerToClientEvents>(
+    userId: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void;
+  /** Connected sockets, for metrics and benchmarks. */
+  socketCount(): number;
+  /** Disconnects every client and stops accepting new ones. */
+  close(): Promise<void>;
+}>;
+
+export const requestsPerWindowMaxDefault = 50;
+export const rateLimitWindowSecondsDefault = 1;
+export const messageBytesMaxDefault = 16 * 1024;
+/** Distinct events one socket may watch at once. */
+export const subscriptionsPerSocketMax = 50;
+
+type AnySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const subscribeSchema = z.strictObject({ eventId: idSchema, sinceVersion: z.int().min(0).optional() });
+const unsubscribeSchema = z.strictObject({ eventId: idSchema });
+const releaseSchema = z.strictObject({ holdId: compoundIdSchema, requestId: releaseBodySchema.shape.requestId });
+
+const wireError = (error: unknown): WireError =>
+  isBookingError(error)
+    ? { code: error.code, message: error.message }
+    : { code: 'INTERNAL', message: 'internal server error' };
+
+/**
+ * socket.io on the gateway's uWebSockets.js app. Auth on the handshake, one room per event (so broadcasts take uWS's
+ * native publish), every request answered through its ack, a per-connection rate limit, and a ring of recent diffs
+ * per event so clients resume after a gap or a reconnect.
+ */
+export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
+  const { app, booking, auth, logger } = deps;
+  const holds = deps.holds ?? booking;
+  const options = deps.options ?? {};
+  const diffsRememberedMax = options.diffsRememberedMax ?? diffsRememberedMaxDefault;
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>({
+    serveClient: false,
+    maxHttpBufferSize: options.messageBytesMax ?? messageBytesMaxDefault,
+    // Diffs are small and frequent; compressing each costs more CPU than it saves on the wire.
+    perMessageDeflate: false,
+    httpCompression: false,
+  });
+  attachWithOwnPublish(io, app);
+  const limiter = new RateLimiterMemory({
+    points: options.requestsPerWindowMax ?? requestsPerWindowMaxDefault,
+    duration: options.rateLimitWindowSeconds ?? rateLimitWindowSecondsDefault,
+  });
+  const rings = new Map<string, DiffRing>();
+  let closing = false;
+
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (closing)
+      return next(Object.assign(new Error('the server is shutting down'), { data: { code: 'UNAVAILABLE' } }));
+    if (typeof token !== 'string' || token.length === 0) {
+      return next(Object.assign(new Error('missing session token'), { data: { code: 'UNAUTHORIZED' } }));
+    }
+    auth.verify(token).then(
+      (principal) => {
+        socket.data.userId = principal.userId;
+        next();
+      },
+      (error: unknown) => {
+        const { code, message } = wireError(error);
+        next(Object.assign(new Error(message), { data: { code } }));
+      },
+    );
+  });
+
+  /** The committed map version of an event and, with sinceVersion, the diffs since it when the ring has them. */
+  const subscribeReply = async (eventId: string, sinceVersion: number | undefined): Promise<SubscribeReply> => {
+    const actor = await booking.activations.get(eventId);
+    const ring = rings.get(eventId);
+    if (sinceVersion !== undefined) {
+      const version = ring?.version ?? actor.version;
+      const diffs =
+        ring === undefined ? (sinceVersion === version ? [] : undefined) : ring.since(sinceVersion, version);
+      if (diffs !== undefined) return { eventId, version, diffs };
+    }
+    const seatMap = await actor.seatMap();
+    return { eventId, version: seatMap.version, seatMap };
+  };
+
+  /**
+   * Wraps a request handler: finds the ack (a malformed call may omit it or put it first), applies the rate limit,
+   * and turns every outcome into `{ok:true,...}` or `{ok:false,error}`. Without an ack the error is pushed as
+   * `request:error`, so a bad call is never met with silence.
+   */
+  const handle = (socket: AnySocket, event: string, run: (payload: unknown) => Promise<object>) => {
+    return (...args: unknown[]) => {
+      const last = args[args.length - 1];
+      const ack = typeof last === 'function' ? (last as (reply: Ack) => void) : undefined;
+      const payload = typeof args[0] === 'function' ? undefined : args[0];
+      const reply = (answer: Ack) => {
+        if (ack !== undefined) ack(answer);
+        else if (!answer.ok) socket.emit('request:error', { event, error: answer.error });
+      };
+      limiter
+        .consume(socket.id)
+        .then(
+          () => {
+            if (ack === undefined)
+              throw new BookingError('INVALID_INPUT', `${event} needs an acknowledgement callback`);
+            return run(payload);
+          },
+          (rejection: unknown) => {
+            if (rejection instanceof RateLimiterRes) {
+              throw new BookingError('RATE_LIMITED', `too many requests; retry in ${rejection.msBeforeNext} ms`, {
+                retryAfterMs: rejection.msBeforeNext,
+              });
+            }
+            throw rejection;
+          },
+        )
+        .then(
+          (result) => reply({ ok: true, ...result }),
+          (error: unknown) => {
+            if (!isBookingError(error)) logger.error({ err: error, event }, 'unhandled error in socket request');
+            reply({ ok: false, error: wireError(error) });
+          },
+        );
+    };
+  };
+
+  io.on('connection', (socket) => {
+    const { userId } = socket.data;
+    socket.join(userRoom(userId));
+
+    socket.on(
+      'subscribe',
+      handle(socket, 'subscribe', async (payload) => {
+        const { eventId, sinceVersion } = parseWith(subscribeSchema, payload);
+        const room = eventRoom(eventId);
+        const watching = [...socket.rooms].filter((name) => name.startsWith('event:')).length;
+        if (!socket.rooms.has(room) && watching >= subscriptionsPerSocketMax) {
+          throw new BookingError('INVALID_INPUT', `a connection may watch at most ${subscriptionsPerSocketMax} events`);
+        }
+        await booking.getEvent(eventId);
+        // Joining before reading means no diff committed after the read is missed; the client drops the diffs
+        // its reply already covers (version <= the reply's version).
+        socket.join(room);
+        return subscribeReply(eventId, sinceVersion);
+      }) as ClientToServerEvents['subscribe'],
+    );
+
+    socket.on(
+      'unsubscribe',
+      handle(socket, 'unsubscribe', async (payload) => {
+        const { eventId } = parseWith(unsubscribeSchema, payload);
+        socket.leave(eventRoom(eventId));
+        return {};
+      }) as ClientToServerEvents['unsubscribe'],
+    );
+
+    socket.on(
+      'hold',
+      handle(socket, 'hold', async (payload) => {
+        if (typeof payload !== 'object' || payload === null)
+          throw new BookingError('INVALID_INPUT', 'hold needs an object');
+        const { eventId: rawEventId, ...body } = payload as Record<string, unknown>;
+        const eventId = parseWith(idSchema, rawEventId);
+        const { requestId, request } = parseHold(body);
+        return { hold: await holds.hold(eventId, userId, requestId, request) };
+      }) as ClientToServerEvents['hold'],
+    );
+
+    socket.on(
+      'release',
+      handle(socket, 'release', async (payload) => {
+        const { holdId, requestId } = parseWith(releaseSchema, payload);
+        await holds.release(holdId, userId, requestId);
+        return {};
+      }) as ClientToServerEvents['release'],
+    );
+
+    socket.on('disconnect', () => {
+      void limiter.delete(socket.id);
+    });
+  });
+
+  return {
+    io,
+    onCommitted({ diff }) {
+      let ring = rings.get(diff.eventId);
+      if (ring === undefined) {
+        ring = new DiffRing(diffsRememberedMax);
+        rings.set(diff.eventId, ring);
+      }
+      ring.push(diff);
+      io.to(eventRoom(diff.eventId)).emit('seatmap:diff', diff);
+    },
+    notifyUser(userId, event, ...args) {
+      // biome-ignore lint/suspicious/noExplicitAny: socket.io's emit overloads do not narrow a generic event name.
+      (io.to(userRoom(userId)).emit as any)(event, ...args);
+    },
+    socketCount: () => io.engine.clientsCount,
+    close() {
+      closing = true;
+      return new Promise<void>((resolve) => {
+        io.disconnectSockets(true);
+        // With attachApp there is no http server, so close() only shuts the engine and calls back at once.
+        io.close(() => {
+          detachOwnPublish(io);
+          resolve();
+        });
+      });
+    },
+  };
+};

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Route } from '../rest/routes.ts';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web');
+
+type Asset = Readonly<{ body: string; contentType: string }>;
+
+/**
+ * Bundles the seat-map page (web/src, which imports client-sdk) with esbuild in memory, so `npm start` needs no
+ * separate build step, and keeps the page, script and stylesheet in memory.
+ */
+export const buildWebAssets = async (): Promise<ReadonlyMap<string, Asset>> => {
+  const bundle = await build({
+    entryPoints: [path.join(webDir, 'src/main.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    sourcemap: false,
+    write: false,
+    logLevel: 'silent',
+  });
+  const script = bundle.outputFiles[0]?.text;
+  if (script === undefined) throw new Error('esbuild produced no bundle for web/src/main.ts');
+  const [html, css] = await Promise.all([
+    readFile(path.join(webDir, 'index.html'), 'utf8'),
+    readFile(path.join(webDir, 'style.css'), 'utf8'),
+  ]);
+  return new Map([
+    ['/', { body: html, contentType: 'text/html; charset=utf-8' }],
+    ['/app.js', { body: script, contentType: 'text/javascript; charset=utf-8' }],
+    ['/style.css', { body: css, contentType: 'text/css; charset=utf-8' }],
+  ]);
+};
+
+/** Serves the page at `/` with the gateway's route wrapper (errors, metrics) like every other route. */
+export const registerWebRoutes = async (route: Route): Promise<void> => {
+  const assets = await buildWebAssets();
+  for (const [pattern, asset] of assets) {
+    route('get', pattern, () => ({
+      status: 200,
+      text: asset.body,
+      headers: { 'content-type': asset.contentType, 'cache-control': 'no-cache' },
+    }));
+  }
+};

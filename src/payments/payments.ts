@@ -1,0 +1,78 @@
+import type { Activations } from '../actors/activations.ts';
+import type { Auth } from '../gateway/auth.ts';
+import type { Logger } from '../gateway/logger.ts';
+import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
+import type { Route } from '../gateway/rest/routes.ts';
+import type { EventStore } from '../persistence/eventStore.ts';
+import { type BuyerOrderView, createOrderService, type OrderService } from './orderService.ts';
+import type { PaymentProvider } from './paymentProvider.ts';
+import { createSimulatedProvider } from './simulated/simulatedProvider.ts';
+import { createStripeClient, createStripeProvider } from './stripe/stripeProvider.ts';
+import { parseStripeWebhook } from './stripe/webhook.ts';
+import { createTicketSigner, loadOrCreateSigningKey, parseSigningKey } from './tickets.ts';
+
+/** Which provider takes payments; src/main.ts builds this from PAYMENT_PROVIDER and the STRIPE_* variables. */
+export type PaymentsConfig =
+  | Readonly<{ provider: 'simulated'; slowMethodDelayMs?: number }>
+  | Readonly<{ provider: 'stripe'; secretKey: string; webhookSecret: string; apiBase?: string }>;
+
+export type PaymentsDeps = Readonly<{
+  config: PaymentsConfig;
+  /** TICKET_SIGNING_KEY; when unset a key is generated once and kept in the store. */
+  ticketSigningKey: string | undefined;
+  activations: Activations;
+  store: EventStore;
+  auth: Auth;
+  route: Route;
+  logger: Logger;
+  onOrderUpdated: (userId: string, order: BuyerOrderView) => void;
+}>;
+
+/** Builds the provider, the ticket signer and the order service, and registers their routes. */
+export const startPayments = async (deps: PaymentsDeps): Promise<OrderService> => {
+  const { config, logger } = deps;
+  const onError = (error: unknown, context: string) => logger.error({ err: error }, context);
+  const key =
+    deps.ticketSigningKey === undefined
+      ? await loadOrCreateSigningKey(deps.store)
+      : parseSigningKey(deps.ticketSigningKey);
+  const signer = await createTicketSigner(key);
+  let provider: PaymentProvider;
+  let stripeWebhook:
+    | ((rawBody: Buffer, signature: string | undefined) => ReturnType<typeof parseStripeWebhook>)
+    | undefined;
+  let simulated: ReturnType<typeof createSimulatedProvider> | undefined;
+  if (config.provider === 'stripe') {
+    const stripe = createStripeClient({
+      secretKey: config.secretKey,
+      ...(config.apiBase === undefined ? {} : { apiBase: config.apiBase }),
+    });
+    provider = createStripeProvider(stripe);
+    stripeWebhook = (rawBody, signature) => parseStripeWebhook(stripe, rawBody, signature, config.webhookSecret);
+  } else {
+    simulated = createSimulatedProvider(
+      config.slowMethodDelayMs === undefined ? {} : { slowMethodDelayMs: config.slowMethodDelayMs },
+    );
+    provider = simulated;
+  }
+  const orders = createOrderService({
+    activations: deps.activations,
+    store: deps.store,
+    provider,
+    signer,
+    onOrderUpdated: deps.onOrderUpdated,
+    onError,
+  });
+  simulated?.setNoticeListener((notice) => {
+    orders
+      .handleNotice(notice)
+      .catch((error: unknown) => onError(error, `recording simulated payment ${notice.paymentId} failed`));
+  });
+  registerOrderRoutes(deps.route, {
+    orders,
+    auth: deps.auth,
+    ...(stripeWebhook === undefined ? {} : { stripeWebhook }),
+  });
+  logger.info({ provider: provider.name, ticketKeyId: signer.publicKey.kid }, 'payments ready');
+  return orders;
+};

@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { BookingError } from '../../domain/bookingError.ts';
+import type {
+  CancelOutcome,
+  CreatedPayment,
+  CreatePayment,
+  PaymentNotice,
+  PaymentProvider,
+} from '../paymentProvider.ts';
+
+/**
+ * Test payment methods, named as in Stripe's test mode. `pm_card_slow` stands for a payment the bank settles
+ * late: it is processing at once (so it cannot be cancelled) and succeeds after `slowMethodDelayMs`, which is
+ * how a success that arrives after the order's payment timeout is exercised.
+ */
+export const simulatedPaymentMethods = [
+  'pm_card_visa',
+  'pm_card_mastercard',
+  'pm_card_chargeDeclined',
+  'pm_card_slow',
+] as const;
+
+export type SimulatedProviderOptions = Readonly<{
+  slowMethodDelayMs?: number;
+  /** Where outcomes that arrive later (the slow method) are delivered. */
+  onNotice?: (notice: PaymentNotice) => void;
+}>;
+
+type SimulatedPayment = {
+  readonly paymentId: string;
+  readonly orderId: string;
+  readonly amount: number;
+  status: 'requires_payment_method' | 'processing' | 'succeeded' | 'canceled';
+  attempts: number;
+  refundId: string | undefined;
+};
+
+/** Deterministic ids from the idempotency key, so even a restarted process answers a repeated create the same way. */
+const idFrom = (prefix: string, key: string): string =>
+  `${prefix}_sim_${createHash('sha256').update(key).digest('base64url').slice(0, 20)}`;
+
+/**
+ * The embedded default provider: no network, in memory, following Stripe's PaymentIntent rules closely enough
+ * that the order service cannot tell the difference (idempotent create, cancel refused while processing,
+ * one refund per payment).
+ */
+export const createSimulatedProvider = (
+  options: SimulatedProviderOptions = {},
+): PaymentProvider & { setNoticeListener(listener: (notice: PaymentNotice) => void): void } => {
+  const payments = new Map<string, SimulatedPayment>();
+  let onNotice = options.onNotice;
+  const slowMs = options.slowMethodDelayMs ?? 15 * 60 * 1000;
+
+  const paymentOf = (paymentId: string): SimulatedPayment => {
+    const payment = payments.get(paymentId);
+    if (payment === undefined) throw new BookingError('ORDER_STATE', `no payment ${paymentId}`);
+    return payment;
+  };
+  const succeed = (payment: SimulatedPayment): PaymentNotice => {
+    payment.status = 'succeeded';
+    return {
+      providerEventId: `evt_sim_${payment.paymentId}_succeeded`,
+      orderId: payment.orderId,
+      paymentId: payment.paymentId,
+      outcome: 'succeeded',
+    };
+  };
+
+  return {
+    name: 'simulated',
+    setNoticeListener(listener) {
+      onNotice = listener;
+    },
+    async createPayment(request: CreatePayment): Promise<CreatedPayment> {
+      const paymentId = idFrom('pi', request.idempotencyKey);
+      if (!payments.has(paymentId)) {
+        payments.set(paymentId, {
+          paymentId,
+          orderId: request.orderId,
+          amount: request.amount,
+          status: 'requires_payment_method',
+          attempts: 0,
+          refundId: undefined,
+        });
+      }
+      return { paymentId, clientSecret: `${paymentId}_secret_simulated` };
+    },
+    async confirmPayment({ paymentId, paymentMethod }) {
+      const payment = paymentOf(paymentId);
+      if (payment.status === 'succeeded')
+        return {
+          providerEventId: `evt_sim_${paymentId}_succeeded`,
+          orderId: payment.orderId,
+          paymentId,
+          outcome: 'succeeded',
+        };
+      if (payment.status !== 'requires_payment_method')
+        throw new BookingError('ORDER_STATE', `payment ${paymentId} is ${payment.status}`);
+      payment.attempts += 1;
+      switch (paymentMethod) {
+        case 'pm_card_visa':
+        case 'pm_card_mastercard':
+          return succeed(payment);
+        case 'pm_card_chargeDeclined':
+          return {
+            providerEventId: `evt_sim_${paymentId}_failed_${payment.attempts}`,
+            orderId: payment.orderId,
+            paymentId,
+            outcome: 'failed',
+            reason: 'card_declined',
+          };
+        case 'pm_card_slow': {
+          payment.status = 'processing';
+          setTimeout(() => onNotice?.(succeed(payment)), slowMs).unref();
+          return undefined;
+        }
+        default:
+          throw new BookingError(
+            'INVALID_INPUT',
+            `unknown test payment method ${paymentMethod}; use one of ${simulatedPaymentMethods.join(', ')}`,
+          );
+      }
+    },
+    async cancelPayment({ paymentId }): Promise<CancelOutcome> {
+      const payment = payments.get(paymentId);
+      // A payment this process never saw (created before a restart) was never confirmed here either.
+      if (payment === undefined) return 'cancelled';
+      if (payment.status === 'processing' || payment.status === 'succeeded') return 'not_cancelable';
+      payment.status = 'canceled';
+      return 'cancelled';
+    },
+    async refundPayment({ paymentId, idempotencyKey }) {
+      const payment = paymentOf(paymentId);
+      if (payment.status !== 'succeeded')
+        throw new Error(`payment ${paymentId} is ${payment.status}, nothing to refund`);
+      payment.refundId ??= idFrom('re', idempotencyKey);
+      return { refundId: payment.refundId };
+    },
+  };
+};

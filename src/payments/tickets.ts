@@ -1,0 +1,123 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { CompactSign, calculateJwkThumbprint, compactVerify, exportJWK, type JWK } from 'jose';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { BookingError } from '../domain/bookingError.ts';
+import { type EventStore, WrongExpectedVersionError } from '../persistence/eventStore.ts';
+
+/** What a ticket code says, signed: enough for a gate to admit offline with only the public key. */
+export type TicketPayload = Readonly<{
+  ticketId: string;
+  eventId: string;
+  orderId: string;
+  seatId?: string;
+  sectionId?: string;
+}>;
+
+const payloadSchema = z.strictObject({
+  ticketId: z.string().min(1).max(200),
+  eventId: z.string().min(1).max(64),
+  orderId: z.string().min(1).max(200),
+  seatId: z.string().min(1).max(64).optional(),
+  sectionId: z.string().min(1).max(64).optional(),
+});
+
+export const ticketCodeLengthMax = 2_048;
+
+export type PublicKeyView = Readonly<{ alg: 'EdDSA'; crv: 'Ed25519'; kid: string; jwk: JWK; pem: string }>;
+
+export type TicketSigner = Readonly<{
+  /** A compact JWS (EdDSA over Ed25519). Ed25519 is deterministic, so a ticket always gets the same code. */
+  sign(payload: TicketPayload): Promise<string>;
+  /** The payload of a code this key signed, or TICKET_INVALID. */
+  verify(code: string): Promise<TicketPayload>;
+  publicKey: PublicKeyView;
+}>;
+
+export const createTicketSigner = async (privateKey: KeyObject): Promise<TicketSigner> => {
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('the ticket signing key must be Ed25519');
+  const publicKey = createPublicKey(privateKey);
+  const jwk = { ...(await exportJWK(publicKey)), alg: 'EdDSA', use: 'sig' };
+  const kid = await calculateJwkThumbprint(jwk);
+  const encoder = new TextEncoder();
+  return {
+    async sign(payload) {
+      const body = payloadSchema.parse(payload);
+      return new CompactSign(encoder.encode(JSON.stringify(body)))
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'seatactor-ticket' })
+        .sign(privateKey);
+    },
+    async verify(code) {
+      if (code.length > ticketCodeLengthMax) throw new BookingError('TICKET_INVALID', 'ticket code too long');
+      try {
+        const { payload } = await compactVerify(code, publicKey, { algorithms: ['EdDSA'] });
+        return payloadSchema.parse(JSON.parse(new TextDecoder().decode(payload)));
+      } catch {
+        throw new BookingError('TICKET_INVALID', 'ticket code does not verify');
+      }
+    },
+    publicKey: {
+      alg: 'EdDSA',
+      crv: 'Ed25519',
+      kid,
+      jwk: { ...jwk, kid },
+      pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    },
+  };
+};
+
+/** `TICKET_SIGNING_KEY`: a PKCS#8 PEM, or the base64 of one (or of its DER), so it fits in one env line. */
+export const parseSigningKey = (text: string): KeyObject => {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('-----BEGIN')) return createPrivateKey(trimmed);
+  const bytes = Buffer.from(trimmed, 'base64');
+  const decoded = bytes.toString('utf8');
+  if (decoded.startsWith('-----BEGIN')) return createPrivateKey(decoded);
+  return createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
+};
+
+export const signingKeyStreamId = 'system-ticket-signing-key';
+
+/**
+ * The key generated on first start and kept in the event store, so tickets stay verifiable across restarts
+ * without any configuration. Two nodes starting together race on the stream's expected version 0: one append
+ * wins and the loser reads the winner's key. Set TICKET_SIGNING_KEY to keep the key out of the database.
+ */
+export const loadOrCreateSigningKey = async (store: EventStore): Promise<KeyObject> => {
+  const read = async (): Promise<KeyObject | undefined> => {
+    const [stored] = await store.readStream(signingKeyStreamId, 0, 1);
+    return stored === undefined
+      ? undefined
+      : createPrivateKey((stored.data as { privateKeyPem: string }).privateKeyPem);
+  };
+  const existing = await read();
+  if (existing !== undefined) return existing;
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  try {
+    await store.append(signingKeyStreamId, 0, [{ type: 'TicketSigningKeyGenerated', data: { privateKeyPem } }]);
+    return privateKey;
+  } catch (error) {
+    if (!(error instanceof WrongExpectedVersionError)) throw error;
+    const winner = await read();
+    if (winner === undefined) throw error;
+    return winner;
+  }
+};
+
+export type QrFormat = 'svg' | 'png';
+
+/** The ticket code as a QR image; medium error correction survives a scuffed phone screen. */
+export const renderTicketQr = async (
+  code: string,
+  format: QrFormat,
+): Promise<{ body: string | Buffer; contentType: string }> =>
+  format === 'svg'
+    ? {
+        body: await QRCode.toString(code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
+        contentType: 'image/svg+xml',
+      }
+    : {
+        body: await QRCode.toBuffer(code, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 }),
+        contentType: 'image/png',
+      };

@@ -1,0 +1,182 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/actors/clock.ts';
+import { type RunningServer, startServer } from '../src/app/startServer.ts';
+import { startFakeStripe } from './stripe/fakeStripe.ts';
+import { api, priceTiers, venueBody } from './support/api.ts';
+import { adminToken, jwtSecret } from './support/serverProcess.ts';
+
+const webhookSecret = 'whsec_test_secret';
+
+/**
+ * The real `stripe` package against a Stripe-compatible fake on loopback, with webhooks signed as Stripe signs
+ * them. The test plays the browser's part (Stripe.js confirming with the client secret) with the same package.
+ */
+describe('payments through Stripe (fake Stripe on loopback)', () => {
+  const clock = new ManualClock(Date.now());
+  let fake: Awaited<ReturnType<typeof startFakeStripe>>;
+  let server: RunningServer;
+  let client: ReturnType<typeof api>;
+  let browser: Stripe;
+  let eventId: string;
+  let seat = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeStripe(webhookSecret);
+    server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      store: { kind: 'pglite', dataDir: undefined },
+      adminToken,
+      jwtSecret,
+      logLevel: 'silent',
+      clock,
+      web: false,
+      actor: { sweepIntervalMs: 50 },
+      payments: { provider: 'stripe', secretKey: 'sk_test_fake', webhookSecret, apiBase: fake.url },
+    });
+    fake.setWebhookUrl(`http://127.0.0.1:${server.port}/v1/payments/stripe/webhook`);
+    client = api(`http://127.0.0.1:${server.port}`);
+    browser = new Stripe('pk_test_fake', { host: '127.0.0.1', port: Number(new URL(fake.url).port), protocol: 'http' });
+    const venueId = await client.createVenue(venueBody(5, 10));
+    eventId = await client.createEvent({
+      venueId,
+      name: 'Stripe',
+      startsAt: '2030-01-01T20:00:00Z',
+      priceTiers,
+      paymentTimeoutSeconds: 30,
+    });
+  });
+
+  afterAll(async () => {
+    await server?.drain();
+    await fake?.close();
+  });
+
+  const order = async (tag: string) => {
+    const buyer = await client.session();
+    const seatId = `ORCH-5-${++seat}`;
+    const hold = await client.hold(eventId, buyer.token, { seatIds: [seatId], requestId: `h-${tag}` });
+    const placed = await client.call(
+      'POST',
+      '/v1/orders',
+      { holdId: hold.body.holdId, requestId: `o-${tag}` },
+      buyer.token,
+    );
+    expect(placed.status).toBe(201);
+    const read = async () =>
+      (await client.call('GET', `/v1/orders/${placed.body.orderId}`, undefined, buyer.token)).body;
+    const paymentId = (await read()).payment.paymentId as string;
+    return { buyer, seatId, hold: hold.body, placed: placed.body, paymentId, read };
+  };
+  const statusOf = async (seatId: string) => (await client.seatMap(eventId)).seats[seatId].status;
+
+  it('sells the seat on payment_intent.succeeded', async () => {
+    const { placed, paymentId, read, seatId } = await order('ok');
+    expect(placed.payment).toEqual({ provider: 'stripe', clientSecret: fake.intents.get(paymentId)!.client_secret });
+    expect(fake.intents.get(paymentId)).toMatchObject({
+      amount: priceTiers.S.amount,
+      currency: 'eur',
+      metadata: { orderId: placed.orderId },
+    });
+    await browser.paymentIntents.confirm(paymentId, { payment_method: 'pm_card_visa' });
+    await expect.poll(async () => (await read()).status).toBe('succeeded');
+    expect((await read()).tickets).toHaveLength(1);
+    expect(await statusOf(seatId)).toBe('sold');
+  });
+
+  it('puts the seat back on sale on payment_intent.payment_failed', async () => {
+    const { paymentId, read, seatId } = await order('declined');
+    await browser.paymentIntents.confirm(paymentId, { payment_method: 'pm_card_chargeDeclined' });
+    await expect.poll(async () => (await read()).status).toBe('failed');
+    expect(await statusOf(seatId)).toBe('available');
+  });
+
+  it('cancels the PaymentIntent of an order that times out unpaid', async () => {
+    const { paymentId, read, seatId } = await order('unpaid');
+    clock.advance(30_000);
+    await expect.poll(async () => (await read()).status).toBe('timed_out');
+    expect(await statusOf(seatId)).toBe('available');
+    await expect.poll(() => fake.intents.get(paymentId)!.status).toBe('canceled');
+  });
+
+  it('refunds a success that arrives after the timeout, and never sells the seat', async () => {
+    const { paymentId, read, seatId, placed, buyer } = await order('late');
+    await browser.paymentIntents.confirm(paymentId, { payment_method: 'pm_card_slow' });
+    clock.advance(30_000);
+    await expect.poll(async () => (await read()).status).toBe('timed_out');
+    // The intent is processing, so the cancel is refused; meanwhile someone else buys the released seat.
+    const other = await client.session();
+    expect((await client.hold(eventId, other.token, { seatIds: [seatId], requestId: 'resale' })).status).toBe(201);
+    await fake.complete(paymentId);
+    await expect.poll(async () => (await read()).refund?.status).toBe('completed');
+    expect(await read()).toMatchObject({ status: 'refunded', refund: { reason: 'late_payment' } });
+    expect((await read()).tickets).toBeUndefined();
+    expect(fake.refunds.filter((refund) => refund.paymentIntent === paymentId)).toEqual([
+      { id: expect.any(String), paymentIntent: paymentId, amount: priceTiers.S.amount },
+    ]);
+    expect(await statusOf(seatId)).toBe('held');
+    const history = await client.call('GET', `/v1/orders/${placed.orderId}/history`, undefined, buyer.token);
+    expect((history.body.events as { type: string }[]).map((event) => event.type).slice(-5)).toEqual([
+      'PaymentTimedOut',
+      'ReservationReleased',
+      'PaymentSucceeded',
+      'RefundRequested',
+      'PaymentRefunded',
+    ]);
+  });
+
+  it('applies a duplicate webhook once and ignores a failure delivered after the success', async () => {
+    const { paymentId, read, placed, buyer } = await order('dup');
+    await browser.paymentIntents.confirm(paymentId, { payment_method: 'pm_card_visa' });
+    await expect.poll(async () => (await read()).status).toBe('succeeded');
+    const succeeded = fake.events.find(
+      (event) => event.type === 'payment_intent.succeeded' && (event.data.object as { id: string }).id === paymentId,
+    )!;
+    expect(await fake.redeliver(succeeded)).toBe(200);
+    expect(await fake.redeliver(succeeded)).toBe(200);
+    // An older failure of the same intent, arriving late (out of order), under its own event id.
+    const failed = { ...succeeded, id: 'evt_stale_failure', type: 'payment_intent.payment_failed' };
+    expect(await fake.redeliver(failed)).toBe(200);
+    const view = await read();
+    expect(view.status).toBe('succeeded');
+    expect(view.tickets).toHaveLength(1);
+    const history = await client.call('GET', `/v1/orders/${placed.orderId}/history`, undefined, buyer.token);
+    expect(
+      (history.body.events as { type: string }[]).filter((event) => event.type === 'PaymentSucceeded'),
+    ).toHaveLength(1);
+    expect(fake.charges.filter((charge) => charge.paymentIntent === paymentId)).toHaveLength(1);
+  });
+
+  it('creates one PaymentIntent and one charge however often the order is retried', async () => {
+    const buyer = await client.session();
+    const hold = await client.hold(eventId, buyer.token, { seatIds: ['ORCH-4-9'], requestId: 'h-retry' });
+    const before = fake.intents.size;
+    const tries = await Promise.all(
+      [1, 2, 3].map(() =>
+        client.call('POST', '/v1/orders', { holdId: hold.body.holdId, requestId: 'o-retry' }, buyer.token),
+      ),
+    );
+    expect(new Set(tries.map((reply) => reply.body.orderId)).size).toBe(1);
+    expect(new Set(tries.map((reply) => reply.body.payment.clientSecret)).size).toBe(1);
+    expect(fake.intents.size - before).toBe(1);
+    const orderId = tries[0]!.body.orderId as string;
+    const paid = await client.call('POST', `/v1/orders/${orderId}/pay`, { paymentMethod: 'pm_card_visa' }, buyer.token);
+    expect(paid.status).toBeLessThan(300);
+    await expect
+      .poll(async () => (await client.call('GET', `/v1/orders/${orderId}`, undefined, buyer.token)).body.status)
+      .toBe('succeeded');
+    const paymentId = (await client.call('GET', `/v1/orders/${orderId}`, undefined, buyer.token)).body.payment
+      .paymentId;
+    expect(fake.charges.filter((charge) => charge.paymentIntent === paymentId)).toHaveLength(1);
+  });
+
+  it('rejects a webhook whose signature does not verify', async () => {
+    const response = await fetch(`http://127.0.0.1:${server.port}/v1/payments/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=deadbeef' },
+      body: JSON.stringify({ id: 'evt_forged', type: 'payment_intent.succeeded', data: { object: {} } }),
+    });
+    expect(response.status).toBe(400);
+  });
+});

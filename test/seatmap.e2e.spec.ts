@@ -1,0 +1,71 @@
+import { mkdir } from 'node:fs/promises';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/app/startServer.ts';
+import { api, priceTiers, venueBody } from './support/api.ts';
+import { adminToken, jwtSecret } from './support/serverProcess.ts';
+
+const artifactsDir = 'test-artifacts';
+
+describe('live seat-map page in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      store: { kind: 'memory' },
+      adminToken,
+      jwtSecret,
+      logLevel: 'silent',
+    });
+    baseUrl = `http://127.0.0.1:${server.port}`;
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.drain();
+  });
+
+  it('a click holds a seat on one page and the other page shows it held within 1 s', async () => {
+    const rest = api(baseUrl);
+    const venueId = await rest.createVenue(venueBody(6, 12));
+    const eventId = await rest.createEvent({
+      venueId,
+      name: 'Browser Night',
+      startsAt: '2027-01-01T20:00:00Z',
+      priceTiers,
+    });
+    const [one, two] = [await browser.newPage(), await browser.newPage()];
+    const errors: string[] = [];
+    for (const page of [one, two]) page.on('pageerror', (error) => errors.push(error.message));
+    await Promise.all([one.goto(`${baseUrl}/?event=${eventId}`), two.goto(`${baseUrl}/?event=${eventId}`)]);
+    const seat = (page: typeof one) => page.locator('circle[data-seat-id="ORCH-2-5"]');
+    for (const page of [one, two])
+      await expect.poll(() => seat(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('available');
+
+    await seat(one).click();
+    await expect.poll(() => seat(one).getAttribute('data-mine'), { timeout: 5_000 }).toBe('true');
+    const heldAt = Date.now();
+    await two.waitForSelector('circle[data-seat-id="ORCH-2-5"][data-status="held"]', { timeout: 1_000 });
+    expect(Date.now() - heldAt).toBeLessThan(1_000);
+    expect(await seat(two).getAttribute('data-mine')).toBe('false');
+    expect(await one.locator('#holds').textContent()).toContain('ORCH-2-5');
+    expect((await rest.seatMap(eventId)).seats['ORCH-2-5'].status).toBe('held');
+
+    await mkdir(artifactsDir, { recursive: true });
+    await two.screenshot({ path: `${artifactsDir}/seatmap-observer.png`, fullPage: true });
+    await one.screenshot({ path: `${artifactsDir}/seatmap-holder.png`, fullPage: true });
+
+    // Clicking one's own held seat releases it, and the other page sees it free again.
+    await seat(one).click();
+    await two.waitForSelector('circle[data-seat-id="ORCH-2-5"][data-status="available"]', { timeout: 2_000 });
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,199 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+
+type Intent = {
+  id: string;
+  object: 'payment_intent';
+  amount: number;
+  currency: string;
+  status: 'requires_payment_method' | 'processing' | 'succeeded' | 'canceled';
+  client_secret: string;
+  metadata: Record<string, string>;
+  last_payment_error: { code: string; message: string } | null;
+  latest_charge: string | null;
+};
+
+export type FakeStripeEvent = {
+  id: string;
+  object: 'event';
+  type: string;
+  created: number;
+  data: { object: unknown };
+  api_version: string;
+  livemode: false;
+};
+
+/**
+ * A Stripe-compatible fake on loopback: enough of the API for the real `stripe` package (PaymentIntents create
+ * with Idempotency-Key semantics, retrieve, confirm, cancel; refunds), and webhooks signed the way Stripe signs
+ * them (`Stripe-Signature: t=...,v1=HMAC-SHA256(secret, "t.payload")`). `pm_card_slow` leaves an intent
+ * processing until the test calls `complete`, which is how a payment that succeeds after the timeout is played.
+ */
+export const startFakeStripe = async (webhookSecret: string) => {
+  const intents = new Map<string, Intent>();
+  const idempotent = new Map<string, { status: number; body: unknown }>();
+  const charges: { id: string; paymentIntent: string }[] = [];
+  const refunds: { id: string; paymentIntent: string; amount: number }[] = [];
+  const events: FakeStripeEvent[] = [];
+  const signer = new Stripe('sk_test_fake');
+  let webhookUrl: string | undefined;
+  let counter = 0;
+  const nextId = (prefix: string) => `${prefix}_fake${++counter}`;
+
+  const deliver = async (event: FakeStripeEvent): Promise<number> => {
+    if (webhookUrl === undefined) throw new Error('no webhook url');
+    const payload = JSON.stringify(event);
+    const header = signer.webhooks.generateTestHeaderString({ payload, secret: webhookSecret });
+    const response = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': header },
+      body: payload,
+    });
+    await response.text();
+    return response.status;
+  };
+  const emit = async (type: string, intent: Intent) => {
+    const event: FakeStripeEvent = {
+      id: nextId('evt'),
+      object: 'event',
+      type,
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { ...intent } },
+      api_version: Stripe.API_VERSION,
+      livemode: false,
+    };
+    events.push(event);
+    await deliver(event);
+  };
+  const succeed = async (intent: Intent) => {
+    intent.status = 'succeeded';
+    const charge = { id: nextId('ch'), paymentIntent: intent.id };
+    charges.push(charge);
+    intent.latest_charge = charge.id;
+    await emit('payment_intent.succeeded', intent);
+  };
+
+  const readForm = async (req: IncomingMessage): Promise<URLSearchParams> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  };
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': nextId('req') });
+    res.end(JSON.stringify(body));
+  };
+  const invalid = (message: string) => ({ error: { type: 'invalid_request_error', message } });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const form = req.method === 'POST' ? await readForm(req) : new URLSearchParams();
+    const key = req.headers['idempotency-key'];
+    const remembered = typeof key === 'string' ? idempotent.get(`${url.pathname}:${key}`) : undefined;
+    if (remembered !== undefined) return send(res, remembered.status, remembered.body);
+    const answer = (status: number, body: unknown) => {
+      if (typeof key === 'string') idempotent.set(`${url.pathname}:${key}`, { status, body });
+      send(res, status, body);
+    };
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (req.method === 'POST' && url.pathname === '/v1/payment_intents') {
+      const id = nextId('pi');
+      const metadata: Record<string, string> = {};
+      for (const [name, value] of form) {
+        const match = /^metadata\[(.+)\]$/.exec(name);
+        if (match) metadata[match[1]!] = value;
+      }
+      const intent: Intent = {
+        id,
+        object: 'payment_intent',
+        amount: Number(form.get('amount')),
+        currency: form.get('currency') ?? 'eur',
+        status: 'requires_payment_method',
+        client_secret: `${id}_secret_${counter}`,
+        metadata,
+        last_payment_error: null,
+        latest_charge: null,
+      };
+      intents.set(id, intent);
+      return answer(200, intent);
+    }
+    if (parts[0] === 'v1' && parts[1] === 'payment_intents' && parts[2] !== undefined) {
+      const intent = intents.get(parts[2]);
+      if (intent === undefined) return answer(404, invalid(`No such payment_intent: '${parts[2]}'`));
+      if (req.method === 'GET' && parts.length === 3) return send(res, 200, intent);
+      if (req.method === 'POST' && parts[3] === 'confirm') {
+        if (intent.status !== 'requires_payment_method')
+          return answer(400, invalid(`This PaymentIntent's status is ${intent.status}`));
+        const method = form.get('payment_method');
+        answer(200, {
+          ...intent,
+          status:
+            method === 'pm_card_visa'
+              ? 'succeeded'
+              : method === 'pm_card_slow'
+                ? 'processing'
+                : 'requires_payment_method',
+        });
+        if (method === 'pm_card_visa') await succeed(intent);
+        else if (method === 'pm_card_slow') intent.status = 'processing';
+        else {
+          intent.last_payment_error = { code: 'card_declined', message: 'Your card was declined.' };
+          await emit('payment_intent.payment_failed', intent);
+        }
+        return;
+      }
+      if (req.method === 'POST' && parts[3] === 'cancel') {
+        if (intent.status === 'processing' || intent.status === 'succeeded') {
+          return answer(
+            400,
+            invalid(`You cannot cancel this PaymentIntent because it has a status of ${intent.status}.`),
+          );
+        }
+        intent.status = 'canceled';
+        return answer(200, intent);
+      }
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/refunds') {
+      const intent = intents.get(form.get('payment_intent') ?? '');
+      if (intent === undefined || intent.status !== 'succeeded') return answer(400, invalid('nothing to refund'));
+      const refund = {
+        id: nextId('re'),
+        object: 'refund',
+        payment_intent: intent.id,
+        amount: Number(form.get('amount') ?? intent.amount),
+        status: 'succeeded',
+      };
+      refunds.push({ id: refund.id, paymentIntent: intent.id, amount: refund.amount });
+      return answer(200, refund);
+    }
+    return send(res, 404, invalid(`Unrecognized request URL (${req.method}: ${url.pathname})`));
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) =>
+      send(res, 500, { error: { type: 'api_error', message: String(error) } }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    intents,
+    charges,
+    refunds,
+    events,
+    setWebhookUrl(url: string) {
+      webhookUrl = url;
+    },
+    /** Redelivers an event exactly as sent before (same id, freshly signed), as Stripe's retries do. */
+    redeliver: deliver,
+    /** The bank settles a processing (slow) payment. */
+    async complete(paymentIntentId: string) {
+      const intent = intents.get(paymentIntentId);
+      if (intent?.status !== 'processing') throw new Error(`intent ${paymentIntentId} is ${intent?.status}`);
+      await succeed(intent);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};

@@ -1,0 +1,54 @@
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, SeatMapDiff, ServerToClientEvents } from '../../src/gateway/protocol.ts';
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A raw socket.io client over WebSocket with the session token, connected (or rejected) before it returns. */
+export const openSocket = async (baseUrl: string, token: string): Promise<TestSocket> => {
+  const socket: TestSocket = io(baseUrl, {
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (error) => reject(error));
+  });
+  return socket;
+};
+
+/**
+ * Subscribes and records the map it is given plus every diff after it, noting any gap (a diff whose fromVersion is
+ * not the version reached so far). Diffs the subscribe reply already covers are dropped, as the SDK does.
+ */
+export const observe = async (socket: TestSocket, eventId: string) => {
+  const early: SeatMapDiff[] = [];
+  const state = {
+    version: -1,
+    seats: {} as Record<string, { status: string; priceTier: string; version: number }>,
+    general: {} as Record<string, { capacity: number; available: number; priceTier: string }>,
+    gaps: [] as string[],
+    diffs: [] as SeatMapDiff[],
+  };
+  const apply = (diff: SeatMapDiff) => {
+    if (diff.version <= state.version) return;
+    if (diff.fromVersion !== state.version) state.gaps.push(`${state.version} -> ${diff.fromVersion}..${diff.version}`);
+    for (const change of diff.changes)
+      state.seats[change.seatId] = { ...state.seats[change.seatId]!, status: change.status, version: change.version };
+    for (const change of diff.general)
+      state.general[change.sectionId] = { ...state.general[change.sectionId]!, available: change.available };
+    state.version = diff.version;
+    state.diffs.push(diff);
+  };
+  let loaded = false;
+  socket.on('seatmap:diff', (diff) => (loaded ? apply(diff) : early.push(diff)));
+  const reply = await socket.timeout(5_000).emitWithAck('subscribe', { eventId });
+  if (!reply.ok || reply.seatMap === undefined) throw new Error(`subscribe failed: ${JSON.stringify(reply)}`);
+  state.version = reply.seatMap.version;
+  state.seats = structuredClone(reply.seatMap.seats) as typeof state.seats;
+  state.general = structuredClone(reply.seatMap.general) as typeof state.general;
+  loaded = true;
+  for (const diff of early) apply(diff);
+  return state;
+};

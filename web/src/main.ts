@@ -1,0 +1,279 @@
+import {
+  connect,
+  type HoldView,
+  type LiveSeatMap,
+  type SeatActorClient,
+  SeatActorError,
+} from '../../client-sdk/src/index.ts';
+
+/** The live seat-map page: draws the venue as SVG from the catalog and keeps it current with the SDK's live map. */
+
+type Seat = { id: string; priceTier: string };
+type Section =
+  | { id: string; name: string; kind: 'seated'; rows: { id: string; seats: Seat[] }[] }
+  | { id: string; name: string; kind: 'general'; capacity: number; priceTier: string };
+type Venue = { id: string; name: string; sections: Section[] };
+type EventInfo = { id: string; name: string; venueId: string; startsAt: string };
+
+const svgNs = 'http://www.w3.org/2000/svg';
+const seatPitch = 22;
+const rowLabelWidth = 36;
+const tierPalette = ['#2f7de1', '#16a085', '#8e44ad', '#d35400', '#c0392b', '#27ae60'];
+const statusColour = { held: '#f0b429', reserved: '#9aa5b1', sold: '#52606d' } as const;
+const mineColour = '#e8467c';
+
+const $ = <T extends Element>(selector: string) => document.querySelector(selector) as T;
+const say = (text: string) => {
+  $('#message').textContent = text;
+};
+
+const getJson = async <T>(path: string, init?: RequestInit): Promise<T> => {
+  const response = await fetch(path, init);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body?.error?.message ?? `${path}: ${response.status}`);
+  return body as T;
+};
+
+/** One guest session per tab, kept across reloads so a hold survives a refresh. */
+const session = async (): Promise<{ token: string; userId: string }> => {
+  const saved = sessionStorage.getItem('seatactor.session');
+  if (saved) {
+    const parsed = JSON.parse(saved) as { token: string; userId: string; expiresAt: string };
+    if (Date.parse(parsed.expiresAt) > Date.now() + 60_000) return parsed;
+  }
+  const created = await getJson<{ token: string; userId: string; expiresAt: string }>('/v1/sessions', {
+    method: 'POST',
+  });
+  sessionStorage.setItem('seatactor.session', JSON.stringify(created));
+  return created;
+};
+
+const main = async () => {
+  const { events } = await getJson<{ events: EventInfo[] }>('/v1/events?limit=100');
+  const picker = $('#event-picker') as HTMLSelectElement;
+  const wanted = new URLSearchParams(location.search).get('event');
+  const event = events.find((candidate) => candidate.id === wanted) ?? events[events.length - 1];
+  for (const candidate of events) {
+    const option = document.createElement('option');
+    option.value = candidate.id;
+    option.textContent = candidate.name;
+    option.selected = candidate.id === event?.id;
+    picker.append(option);
+  }
+  picker.onchange = () => {
+    location.search = `?event=${encodeURIComponent(picker.value)}`;
+  };
+  if (event === undefined) {
+    say('No events yet: create a venue and an event with the admin API.');
+    return;
+  }
+  $('#title').textContent = event.name;
+  const venue = await getJson<Venue>(`/v1/venues/${encodeURIComponent(event.venueId)}`);
+  const { token } = await session();
+  const client = connect(location.origin, { token, ackTimeoutMs: 4_000 });
+  const connection = $('#connection');
+  client.on('connect', () => {
+    connection.textContent = 'live';
+    connection.className = 'pill live';
+  });
+  client.on('disconnect', () => {
+    connection.textContent = 'reconnecting…';
+    connection.className = 'pill down';
+  });
+  client.on('connectError', (error) => say(`Connection: ${error.message}`));
+  const map = await client.subscribe(event.id);
+  connection.textContent = 'live';
+  connection.className = 'pill live';
+  new SeatMapPage(client, map, venue).start();
+};
+
+class SeatMapPage {
+  private readonly seatElements = new Map<string, SVGCircleElement>();
+  private readonly gaElements = new Map<string, HTMLElement>();
+  private readonly tierColour = new Map<string, string>();
+  /** seatId or sectionId → this tab's hold on it. */
+  private readonly myHolds = new Map<string, HoldView>();
+
+  constructor(
+    private readonly client: SeatActorClient,
+    private readonly map: LiveSeatMap,
+    private readonly venue: Venue,
+  ) {}
+
+  start(): void {
+    this.draw();
+    this.paint();
+    this.map.on('change', () => this.paint());
+    this.map.on('resync', () => this.paint());
+    setInterval(() => this.tick(), 1_000);
+  }
+
+  private colourOfTier(tier: string): string {
+    let colour = this.tierColour.get(tier);
+    if (colour === undefined) {
+      colour = tierPalette[this.tierColour.size % tierPalette.length]!;
+      this.tierColour.set(tier, colour);
+    }
+    return colour;
+  }
+
+  private draw(): void {
+    const svg = $('#seatmap') as SVGSVGElement;
+    let y = 28;
+    let width = 200;
+    for (const section of this.venue.sections) {
+      if (section.kind !== 'seated') continue;
+      const label = document.createElementNS(svgNs, 'text');
+      label.setAttribute('x', '8');
+      label.setAttribute('y', String(y));
+      label.textContent = section.name;
+      label.setAttribute('font-weight', 'bold');
+      svg.append(label);
+      y += 16;
+      for (const row of section.rows) {
+        const rowLabel = document.createElementNS(svgNs, 'text');
+        rowLabel.setAttribute('x', '8');
+        rowLabel.setAttribute('y', String(y + 4));
+        rowLabel.textContent = row.id;
+        svg.append(rowLabel);
+        row.seats.forEach((seat, index) => {
+          const circle = document.createElementNS(svgNs, 'circle');
+          circle.setAttribute('cx', String(rowLabelWidth + index * seatPitch));
+          circle.setAttribute('cy', String(y));
+          circle.setAttribute('r', '8');
+          circle.setAttribute('class', 'seat');
+          circle.dataset.seatId = seat.id;
+          circle.setAttribute('stroke', this.colourOfTier(seat.priceTier));
+          const title = document.createElementNS(svgNs, 'title');
+          title.textContent = `${seat.id} · ${seat.priceTier}`;
+          circle.append(title);
+          circle.addEventListener('click', () => void this.toggleSeat(seat.id));
+          svg.append(circle);
+          this.seatElements.set(seat.id, circle);
+          width = Math.max(width, rowLabelWidth + index * seatPitch + 20);
+        });
+        y += seatPitch;
+      }
+      y += 18;
+    }
+    svg.setAttribute('viewBox', `0 0 ${width} ${y}`);
+    const general = $('#general');
+    for (const section of this.venue.sections) {
+      if (section.kind !== 'general') continue;
+      const box = document.createElement('div');
+      box.className = 'ga';
+      box.dataset.sectionId = section.id;
+      const text = document.createElement('span');
+      const button = document.createElement('button');
+      button.textContent = 'Hold 1';
+      button.onclick = () => void this.holdGeneral(section.id);
+      box.append(text, button);
+      general.append(box);
+      this.gaElements.set(section.id, text);
+      this.colourOfTier(section.priceTier);
+    }
+    const legend = $('#legend');
+    const entries: [string, string][] = [
+      ...[...this.tierColour].map(([tier, colour]): [string, string] => [colour, `Tier ${tier} (available)`]),
+      [statusColour.held, 'Held by someone'],
+      [mineColour, 'Held by you'],
+      [statusColour.sold, 'Sold / reserved'],
+    ];
+    legend.replaceChildren(
+      ...entries.map(([colour, text]) => {
+        const item = document.createElement('li');
+        item.innerHTML = `<span class="swatch" style="background:${colour}"></span>`;
+        item.append(text);
+        return item;
+      }),
+    );
+  }
+
+  private paint(): void {
+    $('#version').textContent = `v${this.map.version}`;
+    for (const [seatId, element] of this.seatElements) {
+      const seat = this.map.seats[seatId];
+      if (seat === undefined) continue;
+      const mine = this.myHolds.has(seatId) && seat.status === 'held';
+      if (!mine && this.myHolds.has(seatId) && seat.status === 'available') this.myHolds.delete(seatId);
+      element.dataset.status = seat.status;
+      element.dataset.mine = String(mine);
+      element.setAttribute(
+        'fill',
+        mine ? mineColour : seat.status === 'available' ? this.colourOfTier(seat.priceTier) : statusColour[seat.status],
+      );
+    }
+    for (const [sectionId, element] of this.gaElements) {
+      const section = this.map.general[sectionId];
+      const name = this.venue.sections.find((candidate) => candidate.id === sectionId)?.name ?? sectionId;
+      if (section !== undefined) element.textContent = `${name}: ${section.available} / ${section.capacity} left`;
+    }
+    this.renderHolds();
+  }
+
+  private renderHolds(): void {
+    const list = $('#holds');
+    const holds = [...new Map([...this.myHolds.values()].map((hold) => [hold.holdId, hold])).values()];
+    if (holds.length === 0) {
+      list.innerHTML = '<li class="muted">Click an available seat to hold it; click it again to release.</li>';
+      return;
+    }
+    list.replaceChildren(
+      ...holds.map((hold) => {
+        const item = document.createElement('li');
+        const left = Math.max(0, Math.round((Date.parse(hold.expiresAt) - Date.now()) / 1000));
+        const what = hold.seatIds.length > 0 ? hold.seatIds.join(', ') : `${hold.quantity} × ${hold.sectionId}`;
+        item.innerHTML = `<strong></strong> <span class="countdown"></span> <button>Release</button>`;
+        item.querySelector('strong')!.textContent = what;
+        item.querySelector('.countdown')!.textContent =
+          `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+        item.querySelector('button')!.onclick = () => void this.release(hold);
+        return item;
+      }),
+    );
+  }
+
+  private tick(): void {
+    for (const [key, hold] of this.myHolds) if (Date.parse(hold.expiresAt) <= Date.now()) this.myHolds.delete(key);
+    this.renderHolds();
+  }
+
+  private async toggleSeat(seatId: string): Promise<void> {
+    const mine = this.myHolds.get(seatId);
+    if (mine !== undefined) return this.release(mine);
+    if (this.map.seats[seatId]?.status !== 'available') {
+      say(`${seatId} is not available.`);
+      return;
+    }
+    await this.hold({ seatIds: [seatId] });
+  }
+
+  private holdGeneral(sectionId: string): Promise<void> {
+    return this.hold({ sectionId, quantity: 1 });
+  }
+
+  private async hold(selection: { seatIds: string[] } | { sectionId: string; quantity: number }): Promise<void> {
+    try {
+      const hold = await this.client.hold(this.map.eventId, selection);
+      say('');
+      for (const seatId of hold.seatIds) this.myHolds.set(seatId, hold);
+      if (hold.seatIds.length === 0) this.myHolds.set(`${hold.sectionId}:${hold.holdId}`, hold);
+      this.paint();
+    } catch (error) {
+      say(error instanceof SeatActorError ? `${error.code}: ${error.message}` : String(error));
+    }
+  }
+
+  private async release(hold: HoldView): Promise<void> {
+    try {
+      await this.client.release(hold.holdId);
+      for (const [key, candidate] of this.myHolds) if (candidate.holdId === hold.holdId) this.myHolds.delete(key);
+      say('');
+      this.paint();
+    } catch (error) {
+      say(error instanceof SeatActorError ? `${error.code}: ${error.message}` : String(error));
+    }
+  }
+}
+
+main().catch((error: unknown) => say(error instanceof Error ? error.message : String(error)));

@@ -65,6 +65,14 @@ const config: ServerConfig = {
     : { socket: { requestsPerWindowMax: socketRequestsPerSecondMax, rateLimitWindowSeconds: 1 } }),
 };
 
+// Signals that arrive while the server starts are kept and acted on once it can drain.
+let signalled: string | undefined;
+let stop = (signal: string) => {
+  signalled ??= signal;
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+
 const server = await startServer(config);
 if (!env.ADMIN_TOKEN) server.logger.warn({ adminToken }, 'ADMIN_TOKEN was not set; generated one for this run');
 if (!env.JWT_SECRET) server.logger.warn('JWT_SECRET was not set; sessions will not survive a restart');
@@ -77,7 +85,7 @@ if (config.store.kind === 'pglite') {
 server.logger.info({ port: server.port, store: config.store.kind }, 'ready');
 
 let stopping = false;
-const stop = (signal: string) => {
+stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
   server.logger.info({ signal }, 'draining');
@@ -89,5 +97,4 @@ const stop = (signal: string) => {
     },
   );
 };
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+if (signalled !== undefined) stop(signalled);

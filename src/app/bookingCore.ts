@@ -17,13 +17,19 @@ export type BookingCoreOptions = Readonly<{
 }> &
   Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onActivated' | 'onError'>;
 
-export type BookingCore = BookingService & Readonly<{ activations: Activations }>;
+export type BookingCore = BookingService &
+  Readonly<{
+    activations: Activations;
+    /** Called once everything around the core is wired: from then on `ready()` is true until drain. */
+    markStarted(): void;
+  }>;
 
 /** The booking service over event actors: routes each call to its event's actor and shapes the answer. */
 export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
   const { catalog, clock } = options;
   const activations = new Activations(options);
   let draining = false;
+  let started = false;
 
   const actorOf = (eventId: string) => {
     if (draining) throw new BookingError('UNAVAILABLE', 'the server is shutting down');
@@ -111,7 +117,11 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       }
     },
 
-    ready: () => !draining,
+    ready: () => started && !draining,
+
+    markStarted() {
+      started = true;
+    },
 
     async drain() {
       if (draining) return;

@@ -120,6 +120,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   committedListeners.add(orders.onCommitted);
   activatedListeners.add(orders.recover);
   if (config.web !== false) await registerWebRoutes(gateway.route);
+  // The gateway listens before the payment and page routes exist; /readyz says ready only now.
+  booking.markStarted();
   let drained: Promise<void> | undefined;
   return {
     port: gateway.port,

@@ -112,6 +112,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     ticketSigningKey: config.ticketSigningKey,
     activations: booking.activations,
     store: store.eventStore,
+    catalog: store.catalog,
     auth,
     route: gateway.route,
     logger,

@@ -3,6 +3,7 @@ import type { Auth } from '../gateway/auth.ts';
 import type { Logger } from '../gateway/logger.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
 import type { Route } from '../gateway/rest/routes.ts';
+import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { type BuyerOrderView, createOrderService, type OrderService } from './orderService.ts';
 import type { PaymentProvider } from './paymentProvider.ts';
@@ -18,10 +19,11 @@ export type PaymentsConfig =
 
 export type PaymentsDeps = Readonly<{
   config: PaymentsConfig;
-  /** TICKET_SIGNING_KEY; when unset a key is generated once and kept in the store. */
+  /** TICKET_SIGNING_KEY; when unset a key is generated once and kept with the server's secrets. */
   ticketSigningKey: string | undefined;
   activations: Activations;
   store: EventStore;
+  catalog: Catalog;
   auth: Auth;
   route: Route;
   logger: Logger;
@@ -34,7 +36,7 @@ export const startPayments = async (deps: PaymentsDeps): Promise<OrderService> =
   const onError = (error: unknown, context: string) => logger.error({ err: error }, context);
   const key =
     deps.ticketSigningKey === undefined
-      ? await loadOrCreateSigningKey(deps.store)
+      ? await loadOrCreateSigningKey(deps.catalog)
       : parseSigningKey(deps.ticketSigningKey);
   const signer = await createTicketSigner(key);
   let provider: PaymentProvider;

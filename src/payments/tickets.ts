@@ -3,7 +3,7 @@ import { CompactSign, calculateJwkThumbprint, compactVerify, exportJWK, type JWK
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { BookingError } from '../domain/bookingError.ts';
-import { type EventStore, WrongExpectedVersionError } from '../persistence/eventStore.ts';
+import type { Catalog } from '../persistence/catalog.ts';
 
 /** What a ticket code says, signed: enough for a gate to admit offline with only the public key. */
 export type TicketPayload = Readonly<{
@@ -76,33 +76,16 @@ export const parseSigningKey = (text: string): KeyObject => {
   return createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
 };
 
-export const signingKeyStreamId = 'system-ticket-signing-key';
-
 /**
- * The key generated on first start and kept in the event store, so tickets stay verifiable across restarts
- * without any configuration. Two nodes starting together race on the stream's expected version 0: one append
- * wins and the loser reads the winner's key. Set TICKET_SIGNING_KEY to keep the key out of the database.
+ * The key generated on first start and kept with the server's secrets (not in the event log, which projections
+ * and exports read whole), so tickets stay verifiable across restarts without any configuration. Nodes starting
+ * together all end up with the first key written. Set TICKET_SIGNING_KEY to keep the key out of the database.
  */
-export const loadOrCreateSigningKey = async (store: EventStore): Promise<KeyObject> => {
-  const read = async (): Promise<KeyObject | undefined> => {
-    const [stored] = await store.readStream(signingKeyStreamId, 0, 1);
-    return stored === undefined
-      ? undefined
-      : createPrivateKey((stored.data as { privateKeyPem: string }).privateKeyPem);
-  };
-  const existing = await read();
-  if (existing !== undefined) return existing;
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  try {
-    await store.append(signingKeyStreamId, 0, [{ type: 'TicketSigningKeyGenerated', data: { privateKeyPem } }]);
-    return privateKey;
-  } catch (error) {
-    if (!(error instanceof WrongExpectedVersionError)) throw error;
-    const winner = await read();
-    if (winner === undefined) throw error;
-    return winner;
-  }
+export const loadOrCreateSigningKey = async (catalog: Catalog): Promise<KeyObject> => {
+  const pem = await catalog.secret('ticket-signing-key', () =>
+    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  );
+  return createPrivateKey(pem);
 };
 
 export type QrFormat = 'svg' | 'png';

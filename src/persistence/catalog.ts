@@ -8,6 +8,11 @@ export interface Catalog {
   createEvent(event: EventConfig): Promise<void>;
   getEvent(id: string): Promise<EventConfig | undefined>;
   listEvents(limit: number): Promise<EventConfig[]>;
+  /**
+   * A secret the server generates for itself, created on first use. When several nodes ask at once, one value
+   * wins and every caller gets that one.
+   */
+  secret(name: string, create: () => string): Promise<string>;
 }
 
 export class CatalogConflictError extends Error {

@@ -115,6 +115,14 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       expect(latest?.takenAt).toBeInstanceOf(Date);
     });
 
+    it('creates a server secret once: concurrent callers all get the first value', async () => {
+      const values = await Promise.all(['a', 'b', 'c'].map((value) => catalog.secret('signing-key', () => value)));
+      expect(new Set(values).size).toBe(1);
+      expect(await catalog.secret('signing-key', () => 'later')).toBe(values[0]);
+      expect(await catalog.secret('other', () => 'x')).toBe('x');
+      expect(await events.readAll(0, 10)).toEqual([]);
+    });
+
     it('creates, reads, lists and refuses duplicate catalog entries', async () => {
       await catalog.createVenue(venue);
       expect(await catalog.getVenue(venue.id)).toEqual(venue);

@@ -67,6 +67,19 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    id: 4,
+    name: 'server secrets',
+    statements: [
+      // Keys the server generates for itself (the ticket signing key): kept out of the event log, which
+      // projections and exports read whole.
+      `CREATE TABLE server_secrets (
+        name text PRIMARY KEY,
+        value text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every node migrating the same database. */

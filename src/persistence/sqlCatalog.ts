@@ -55,5 +55,15 @@ export function sqlCatalog(client: SqlClient): Catalog {
       );
       return rows.map((row) => row.config);
     },
+
+    async secret(name: string, create: () => string): Promise<string> {
+      await client.query('INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+        name,
+        create(),
+      ]);
+      const [row] = await client.query<{ value: string }>('SELECT value FROM server_secrets WHERE name = $1', [name]);
+      if (row === undefined) throw new Error(`secret ${name} vanished`);
+      return row.value;
+    },
   };
 }

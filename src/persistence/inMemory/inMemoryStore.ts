@@ -23,6 +23,7 @@ export function openInMemoryStore(): InMemoryStore {
   const venues = new Map<string, string>();
   // Insertion order is creation order, which is what listEvents promises.
   const events = new Map<string, string>();
+  const secrets = new Map<string, string>();
 
   const eventStore: EventStore = {
     async append(streamId: string, expectedVersion: number, batch: readonly NewEvent[]): Promise<AppendResult> {
@@ -86,6 +87,15 @@ export function openInMemoryStore(): InMemoryStore {
       const json = events.get(id);
       return json === undefined ? undefined : (JSON.parse(json) as EventConfig);
     },
+    async secret(name: string, create: () => string): Promise<string> {
+      let value = secrets.get(name);
+      if (value === undefined) {
+        value = create();
+        secrets.set(name, value);
+      }
+      return value;
+    },
+
     async listEvents(limit: number): Promise<EventConfig[]> {
       return [...events.values()].slice(0, limit).map((json) => JSON.parse(json) as EventConfig);
     },

@@ -10,7 +10,7 @@ let shared: Promise<PgliteStore> | undefined;
 eventStoreContract('PGlite in memory', async () => {
   shared ??= openPgliteStore();
   const store = await shared;
-  await store.sql.query('TRUNCATE events, snapshots, catalog_events, catalog_venues RESTART IDENTITY CASCADE');
+  await store.sql.query('TRUNCATE events, snapshots, catalog_events, catalog_venues, server_secrets RESTART IDENTITY CASCADE');
   return { ...store, close: async () => undefined };
 });
 afterAll(async () => (await shared)?.close());

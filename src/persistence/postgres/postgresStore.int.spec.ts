@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreContract } from '../eventStore.contract.ts';
 import { WrongExpectedVersionError } from '../eventStore.ts';
-import { quoteSchemaName } from '../migrations.ts';
+import { migrations, quoteSchemaName } from '../migrations.ts';
 import { openPostgresStore } from './postgresStore.ts';
 
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -75,7 +75,7 @@ describe('Postgres migrations', () => {
     await admin.connect();
     try {
       const { rows } = await admin.query(`SELECT id FROM ${quoteSchemaName(schema)}.schema_migrations ORDER BY id`);
-      expect(rows.map((row) => row.id)).toEqual([1, 2, 3]);
+      expect(rows.map((row) => row.id)).toEqual(migrations.map((migration) => migration.id));
     } finally {
       await admin.end();
     }

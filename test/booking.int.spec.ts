@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, type StoreConfig, startServer } from '../src/app/startServer.ts';
+import type { RunningServer, StoreConfig } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.ts';
-import { adminToken, jwtSecret } from './support/serverProcess.ts';
+import { adminToken } from './support/serverProcess.ts';
+import { startTestServer } from './support/testServer.ts';
 
 const schema = uniqueSchema('booking');
 const stores: [string, StoreConfig][] = [
@@ -22,7 +23,7 @@ describe.each(stores)('booking over REST on %s', (_name, store) => {
   let venueId: string;
 
   beforeAll(async () => {
-    server = await startServer({ host: '127.0.0.1', port: 0, store, adminToken, jwtSecret, logLevel: 'silent' });
+    server = (await startTestServer({ store })).server;
     client = api(`http://127.0.0.1:${server.port}`);
     venueId = await client.createVenue(venueBody(10, 20));
   });
@@ -44,7 +45,11 @@ describe.each(stores)('booking over REST on %s', (_name, store) => {
       if (second === first) second = hotSeats[(hotSeats.indexOf(first) + 1) % hotSeats.length]!;
       return { buyer, seatIds: [first, second], requestId: `flash-${i}` };
     });
-    const replies = await Promise.all(attempts.map((attempt) => client.hold(eventId, attempt.buyer.token, { seatIds: attempt.seatIds, requestId: attempt.requestId })));
+    const replies = await Promise.all(
+      attempts.map((attempt) =>
+        client.hold(eventId, attempt.buyer.token, { seatIds: attempt.seatIds, requestId: attempt.requestId }),
+      ),
+    );
     const granted = new Map<string, string>();
     for (const [i, reply] of replies.entries()) {
       if (reply.status === 201) {
@@ -59,7 +64,9 @@ describe.each(stores)('booking over REST on %s', (_name, store) => {
     }
     expect(granted.size).toBeGreaterThan(0);
     const map = await client.seatMap(eventId);
-    const held = Object.entries(map.seats as Record<string, { status: string }>).filter(([, seat]) => seat.status === 'held');
+    const held = Object.entries(map.seats as Record<string, { status: string }>).filter(
+      ([, seat]) => seat.status === 'held',
+    );
     expect(held.map(([seatId]) => seatId).sort()).toEqual([...granted.keys()].sort());
   });
 
@@ -80,9 +87,17 @@ describe.each(stores)('booking over REST on %s', (_name, store) => {
   });
 
   it('releases a hold for its holder only, and returns the seats to sale', async () => {
-    const eventId = await client.createEvent({ venueId, name: 'Release', startsAt: '2027-01-01T20:00:00Z', priceTiers });
+    const eventId = await client.createEvent({
+      venueId,
+      name: 'Release',
+      startsAt: '2027-01-01T20:00:00Z',
+      priceTiers,
+    });
     const [alice, bob] = [await client.session(), await client.session()];
-    const held = await client.hold(eventId, alice.token, { bestAvailable: { quantity: 3, priceTier: 'S' }, requestId: 'b1' });
+    const held = await client.hold(eventId, alice.token, {
+      bestAvailable: { quantity: 3, priceTier: 'S' },
+      requestId: 'b1',
+    });
     expect(held.status).toBe(201);
     expect(held.body.seatIds).toHaveLength(3);
     expect((await client.release(held.body.holdId, bob.token)).body.error.code).toBe('FORBIDDEN');
@@ -92,7 +107,13 @@ describe.each(stores)('booking over REST on %s', (_name, store) => {
   });
 
   it('expires a hold nobody touches after its TTL, with no read needed', async () => {
-    const eventId = await client.createEvent({ venueId, name: 'Expiry', startsAt: '2027-01-01T20:00:00Z', priceTiers, holdTtlSeconds: 10 });
+    const eventId = await client.createEvent({
+      venueId,
+      name: 'Expiry',
+      startsAt: '2027-01-01T20:00:00Z',
+      priceTiers,
+      holdTtlSeconds: 10,
+    });
     const buyer = await client.session();
     const held = await client.hold(eventId, buyer.token, { seatIds: ['ORCH-9-1'], requestId: 'e1' });
     expect(held.status).toBe(201);
@@ -113,7 +134,16 @@ describe.each(stores)('booking over REST on %s', (_name, store) => {
       [client.hold(eventId, buyer.token, { seatIds: 'ORCH-1-1', requestId: 'x3' }), 400, 'INVALID_INPUT'],
       [client.hold(eventId, `${buyer.token}x`, { seatIds: ['ORCH-1-1'], requestId: 'x4' }), 401, 'UNAUTHORIZED'],
       [client.hold(eventId, buyer.token, { sectionId: 'FLOOR', quantity: 6, requestId: 'x5' }), 409, 'HOLD_LIMIT'],
-      [client.call('POST', '/v1/events', { venueId: 'ven_missing', name: 'x', startsAt: '2027-01-01T20:00:00Z', priceTiers }, adminToken), 404, 'NOT_FOUND'],
+      [
+        client.call(
+          'POST',
+          '/v1/events',
+          { venueId: 'ven_missing', name: 'x', startsAt: '2027-01-01T20:00:00Z', priceTiers },
+          adminToken,
+        ),
+        404,
+        'NOT_FOUND',
+      ],
       [client.call('POST', '/v1/venues', venueBody(1, 1), buyer.token), 403, 'FORBIDDEN'],
       [client.release('evt_missing.hold_x', buyer.token), 404, 'HOLD_NOT_FOUND'],
     ];

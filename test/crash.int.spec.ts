@@ -11,8 +11,18 @@ type Store = { name: string; env: Record<string, string>; cleanup: () => Promise
 const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-crash-'));
 const schema = uniqueSchema('crash');
 const stores: Store[] = [
-  { name: 'embedded PGlite', env: { DATA_DIR: dataDir, DATABASE_URL: '' }, cleanup: () => rmSync(dataDir, { recursive: true, force: true }), waitForExpiry: true },
-  { name: 'Postgres', env: { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema }, cleanup: () => dropSchema(schema), waitForExpiry: false },
+  {
+    name: 'embedded PGlite',
+    env: { DATA_DIR: dataDir, DATABASE_URL: '' },
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+    waitForExpiry: true,
+  },
+  {
+    name: 'Postgres',
+    env: { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema },
+    cleanup: () => dropSchema(schema),
+    waitForExpiry: false,
+  },
 ];
 
 describe.each(stores)('kill -9 mid-load on $name', (store) => {
@@ -27,7 +37,13 @@ describe.each(stores)('kill -9 mid-load on $name', (store) => {
     running.push(first);
     const client = api(first.baseUrl);
     const venueId = await client.createVenue(venueBody(10, 20));
-    const eventId = await client.createEvent({ venueId, name: 'Crash', startsAt: '2027-01-01T20:00:00Z', priceTiers, holdTtlSeconds: 15 });
+    const eventId = await client.createEvent({
+      venueId,
+      name: 'Crash',
+      startsAt: '2027-01-01T20:00:00Z',
+      priceTiers,
+      holdTtlSeconds: 15,
+    });
     const buyers = await Promise.all(Array.from({ length: 300 }, () => client.session()));
 
     // 40 workers hold one seat each per request from a shared pool, until the server dies under them.
@@ -37,7 +53,7 @@ describe.each(stores)('kill -9 mid-load on $name', (store) => {
     const worker = async () => {
       while (!killed && next < buyers.length) {
         const i = next++;
-        const seatId = `ORCH-${Math.floor(i / 20) % 10 + 1}-${(i % 20) + 1}`;
+        const seatId = `ORCH-${(Math.floor(i / 20) % 10) + 1}-${(i % 20) + 1}`;
         try {
           const reply = await client.hold(eventId, buyers[i]!.token, { seatIds: [seatId], requestId: `crash-${i}` });
           if (reply.status === 201) acknowledged.set(reply.body.holdId, { seatId, expiresAt: reply.body.expiresAt });
@@ -64,7 +80,9 @@ describe.each(stores)('kill -9 mid-load on $name', (store) => {
       const latest = Math.max(...[...acknowledged.values()].map(({ expiresAt }) => Date.parse(expiresAt)));
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, latest - Date.now()) + 1_500));
       const after = await api(second.baseUrl).seatMap(eventId);
-      const stillHeld = Object.values(after.seats as Record<string, { status: string }>).filter((seat) => seat.status === 'held');
+      const stillHeld = Object.values(after.seats as Record<string, { status: string }>).filter(
+        (seat) => seat.status === 'held',
+      );
       expect(stillHeld).toEqual([]);
     }
     expect(await second.stop('SIGTERM')).toBe(0);

@@ -1,9 +1,10 @@
 import { compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/actors/clock.ts';
-import { type RunningServer, startServer } from '../src/app/startServer.ts';
+import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
-import { adminToken, jwtSecret } from './support/serverProcess.ts';
+import { adminToken } from './support/serverProcess.ts';
+import { startTestServer } from './support/testServer.ts';
 
 /**
  * Orders end to end over REST with the simulated provider. The server runs on a manual clock, so a payment
@@ -17,17 +18,9 @@ describe('orders, payments and tickets over REST (simulated provider)', () => {
   let eventId: string;
 
   beforeAll(async () => {
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      store: { kind: 'pglite', dataDir: undefined },
-      adminToken,
-      jwtSecret,
-      logLevel: 'silent',
-      clock,
-      web: false,
-      actor: { sweepIntervalMs: 50 },
-    });
+    server = (
+      await startTestServer({ store: { kind: 'pglite', dataDir: undefined }, clock, actor: { sweepIntervalMs: 50 } })
+    ).server;
     baseUrl = `http://127.0.0.1:${server.port}`;
     client = api(baseUrl);
     const venueId = await client.createVenue(venueBody(5, 10));

@@ -1,10 +1,10 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/actors/clock.ts';
-import { type RunningServer, startServer } from '../src/app/startServer.ts';
+import type { RunningServer } from '../src/app/startServer.ts';
 import { startFakeStripe } from './stripe/fakeStripe.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
-import { adminToken, jwtSecret } from './support/serverProcess.ts';
+import { startTestServer } from './support/testServer.ts';
 
 const webhookSecret = 'whsec_test_secret';
 
@@ -23,18 +23,14 @@ describe('payments through Stripe (fake Stripe on loopback)', () => {
 
   beforeAll(async () => {
     fake = await startFakeStripe(webhookSecret);
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      store: { kind: 'pglite', dataDir: undefined },
-      adminToken,
-      jwtSecret,
-      logLevel: 'silent',
-      clock,
-      web: false,
-      actor: { sweepIntervalMs: 50 },
-      payments: { provider: 'stripe', secretKey: 'sk_test_fake', webhookSecret, apiBase: fake.url },
-    });
+    server = (
+      await startTestServer({
+        store: { kind: 'pglite', dataDir: undefined },
+        clock,
+        actor: { sweepIntervalMs: 50 },
+        payments: { provider: 'stripe', secretKey: 'sk_test_fake', webhookSecret, apiBase: fake.url },
+      })
+    ).server;
     fake.setWebhookUrl(`http://127.0.0.1:${server.port}/v1/payments/stripe/webhook`);
     client = api(`http://127.0.0.1:${server.port}`);
     browser = new Stripe('pk_test_fake', { host: '127.0.0.1', port: Number(new URL(fake.url).port), protocol: 'http' });

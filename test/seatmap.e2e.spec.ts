@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/app/startServer.ts';
+import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
-import { adminToken, jwtSecret } from './support/serverProcess.ts';
+import { startTestServer } from './support/testServer.ts';
 
 const artifactsDir = 'test-artifacts';
 
@@ -13,14 +13,7 @@ describe('live seat-map page in Chromium', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      store: { kind: 'memory' },
-      adminToken,
-      jwtSecret,
-      logLevel: 'silent',
-    });
+    server = (await startTestServer({ web: true })).server;
     baseUrl = `http://127.0.0.1:${server.port}`;
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/app/startServer.ts';
+import type { RunningServer } from '../src/app/startServer.ts';
 import type { SeatMapDiff } from '../src/gateway/protocol.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
-import { adminToken, jwtSecret } from './support/serverProcess.ts';
+import { adminToken } from './support/serverProcess.ts';
 import { observe, openSocket, type TestSocket } from './support/sockets.ts';
+import { startTestServer } from './support/testServer.ts';
 
 const seeded = (seed: number) => () => {
   seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
@@ -23,15 +24,7 @@ describe('socket.io API on uWebSockets.js', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      store: { kind: 'memory' },
-      adminToken,
-      jwtSecret,
-      logLevel: 'silent',
-      web: false,
-    });
+    server = (await startTestServer()).server;
     baseUrl = `http://127.0.0.1:${server.port}`;
     client = api(baseUrl);
     venueId = await client.createVenue(venueBody(10, 20));
@@ -143,7 +136,11 @@ describe('socket.io API on uWebSockets.js', () => {
       .timeout(5_000)
       .emitWithAck('subscribe', { eventId, sinceVersion: first.seatMap.version });
     if (!resumed.ok || resumed.diffs === undefined) throw new Error(`expected diffs: ${JSON.stringify(resumed)}`);
-    expect(resumed.diffs.map((diff: SeatMapDiff) => diff.changes[0]?.seatId)).toEqual(['ORCH-4-1', 'ORCH-4-2', 'ORCH-4-3']);
+    expect(resumed.diffs.map((diff: SeatMapDiff) => diff.changes[0]?.seatId)).toEqual([
+      'ORCH-4-1',
+      'ORCH-4-2',
+      'ORCH-4-3',
+    ]);
     expect(resumed.diffs[0]!.fromVersion).toBe(first.seatMap.version);
     expect(resumed.version).toBe((await client.seatMap(eventId)).version);
     const current = await socket.timeout(5_000).emitWithAck('subscribe', { eventId, sinceVersion: resumed.version });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/app/startServer.ts';
+import type { RunningServer } from '../../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from '../../test/support/api.ts';
-import { adminToken, jwtSecret } from '../../test/support/serverProcess.ts';
+import { startTestServer } from '../../test/support/testServer.ts';
 import { connect, type SeatActorClient, SeatActorError } from './index.ts';
 
 describe('client SDK against a real server', () => {
@@ -22,15 +22,7 @@ describe('client SDK against a real server', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      store: { kind: 'memory' },
-      adminToken,
-      jwtSecret,
-      logLevel: 'silent',
-      web: false,
-    });
+    server = (await startTestServer()).server;
     baseUrl = `http://127.0.0.1:${server.port}`;
     rest = api(baseUrl);
     venueId = await rest.createVenue(venueBody(6, 10));

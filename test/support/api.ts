@@ -27,7 +27,8 @@ export const api = (baseUrl: string) => {
       return body.id;
     },
     seatMap: async (eventId: string) => (await call('GET', `/v1/events/${eventId}/seatmap`)).body,
-    hold: (eventId: string, token: string, body: Record<string, unknown>) => call('POST', `/v1/events/${eventId}/holds`, body, token),
+    hold: (eventId: string, token: string, body: Record<string, unknown>) =>
+      call('POST', `/v1/events/${eventId}/holds`, body, token),
     release: (holdId: string, token: string) => call('DELETE', `/v1/holds/${holdId}`, undefined, token),
   };
 };
@@ -42,7 +43,10 @@ export const venueBody = (rows = 10, seatsPerRow = 20): Omit<Venue, 'id'> => ({
       kind: 'seated',
       rows: Array.from({ length: rows }, (_, r) => ({
         id: `R${r + 1}`,
-        seats: Array.from({ length: seatsPerRow }, (_, s) => ({ id: `ORCH-${r + 1}-${s + 1}`, priceTier: r < 3 ? 'P' : 'S' })),
+        seats: Array.from({ length: seatsPerRow }, (_, s) => ({
+          id: `ORCH-${r + 1}-${s + 1}`,
+          priceTier: r < 3 ? 'P' : 'S',
+        })),
       })),
     },
     { id: 'FLOOR', name: 'Floor', kind: 'general', capacity: 100, priceTier: 'GA' },

@@ -26,7 +26,11 @@ export const eventFor = (venue: Venue, overrides: Partial<EventConfig> = {}): Ev
   venueId: venue.id,
   name: 'Test Night',
   startsAt: '2027-01-01T20:00:00.000Z',
-  priceTiers: { A: { amount: 9000, currency: 'EUR' }, B: { amount: 5000, currency: 'EUR' }, GA: { amount: 3000, currency: 'EUR' } },
+  priceTiers: {
+    A: { amount: 9000, currency: 'EUR' },
+    B: { amount: 5000, currency: 'EUR' },
+    GA: { amount: 3000, currency: 'EUR' },
+  },
   holdTtlSeconds: 60,
   paymentTimeoutSeconds: 600,
   maxSeatsPerUser: 5,

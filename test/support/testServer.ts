@@ -1,0 +1,24 @@
+import { type RunningServer, type ServerConfig, startServer } from '../../src/app/startServer.ts';
+import { api } from './api.ts';
+import { adminToken, jwtSecret } from './serverProcess.ts';
+
+/**
+ * The real server in-process on a free loopback port: memory store, no page, silent logs unless a test says
+ * otherwise. Every integration test starts its server through here, so the defaults live in one place.
+ */
+export const startTestServer = async (
+  overrides: Partial<ServerConfig> = {},
+): Promise<{ server: RunningServer; baseUrl: string; client: ReturnType<typeof api> }> => {
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    store: { kind: 'memory' },
+    adminToken,
+    jwtSecret,
+    logLevel: 'silent',
+    web: false,
+    ...overrides,
+  });
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  return { server, baseUrl, client: api(baseUrl) };
+};

@@ -115,7 +115,11 @@ export type InventoryState = {
   readonly tickets: Map<string, TicketRecord>;
 };
 
-export const requestKey = (userId: string, requestId: string): string => `${userId}\u0000${requestId}`;
+/**
+ * The separator is U+001F, not NUL: snapshots are stored as Postgres jsonb, which refuses `\u0000`, so a NUL here made
+ * every snapshot with a remembered request fail (and the actor retried it after every batch).
+ */
+export const requestKey = (userId: string, requestId: string): string => `${userId}\u001f${requestId}`;
 
 export const buildLayout = (venue: Venue, config: EventConfig): SeatLayout => {
   const seatIds: string[] = [];

@@ -64,6 +64,7 @@ export class EventActor {
   private readonly options: EventActorOptions;
   private state: InventoryState;
   private lastNow = 0;
+  /** The version the last snapshot was taken at, whether the store kept it or not. */
   private lastSnapshotVersion: number;
   private snapshotInFlight = false;
   private sweepPosted = false;
@@ -245,13 +246,17 @@ export class EventActor {
   }
 
   private async snapshot(force: boolean): Promise<void> {
-    const due = force ? this.state.version > this.lastSnapshotVersion : shouldSnapshot(this.state.version, this.lastSnapshotVersion, this.options.snapshotEveryEvents);
+    const due = force
+      ? this.state.version > this.lastSnapshotVersion
+      : shouldSnapshot(this.state.version, this.lastSnapshotVersion, this.options.snapshotEveryEvents);
     if (!due || this.snapshotInFlight) return;
     this.snapshotInFlight = true;
     const snapshot = toSnapshot(this.state);
+    // Counted from the attempt, stored or not: a snapshot the store refuses is retried a policy interval later,
+    // not after every batch (it is an optimisation; the events are the truth).
+    this.lastSnapshotVersion = snapshot.version;
     try {
       await this.options.store.saveSnapshot(this.streamId, snapshot.version, snapshot);
-      this.lastSnapshotVersion = snapshot.version;
     } catch (error) {
       this.options.onError?.(error, 'snapshot failed');
     } finally {

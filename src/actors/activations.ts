@@ -2,7 +2,7 @@ import { BookingError } from '../domain/bookingError.ts';
 import type { InventoryEvent } from '../domain/seatMap/events.ts';
 import { evolve } from '../domain/seatMap/evolve.ts';
 import { assertInventorySound } from '../domain/seatMap/invariants.ts';
-import { type InventorySnapshot, fromSnapshot, snapshotFormat } from '../domain/seatMap/snapshot.ts';
+import { fromSnapshot, type InventorySnapshot, snapshotFormat } from '../domain/seatMap/snapshot.ts';
 import { type InventoryState, initialState } from '../domain/seatMap/state.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
@@ -64,12 +64,15 @@ export class Activations {
     // A snapshot of an older format is skipped: the stream alone rebuilds the state.
     const snapshot = (stored?.state as InventorySnapshot | undefined)?.format === snapshotFormat ? stored : undefined;
     const state =
-      snapshot === undefined ? initialState(venue, config) : fromSnapshot(venue, config, snapshot.state as InventorySnapshot);
+      snapshot === undefined
+        ? initialState(venue, config)
+        : fromSnapshot(venue, config, snapshot.state as InventorySnapshot);
     const pageSize = this.options.replayPageSize ?? 5_000;
     for (;;) {
       const page = await store.readStream(streamId, state.version, pageSize);
       for (const stored of page) {
-        if (stored.streamVersion !== state.version + 1) throw new Error(`stream ${streamId} skips to ${stored.streamVersion}`);
+        if (stored.streamVersion !== state.version + 1)
+          throw new Error(`stream ${streamId} skips to ${stored.streamVersion}`);
         evolve(state, { type: stored.type, data: stored.data } as InventoryEvent);
       }
       if (page.length < pageSize) break;

@@ -83,7 +83,9 @@ export class EventActor {
     this.state = initial;
     this.lastSnapshotVersion = initial.version;
     this.rejectionsRememberedMax = options.rejectionsRememberedMax ?? 10_000;
-    this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, (batch) => this.handleBatch(batch));
+    this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, (batch) =>
+      this.handleBatch(batch),
+    );
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 250);
     this.sweepTimer.unref();
   }
@@ -114,7 +116,10 @@ export class EventActor {
    * Queues a command. With a request (buyer + requestId), a retry gets the first answer: from the inventory
    * when the first attempt committed, from memory when it was rejected.
    */
-  send(command: (now: number) => InventoryCommand, request?: Readonly<{ userId: string; requestId: string }>): Promise<CommandReply> {
+  send(
+    command: (now: number) => InventoryCommand,
+    request?: Readonly<{ userId: string; requestId: string }>,
+  ): Promise<CommandReply> {
     if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
     return new Promise((resolve, reject) => this.mailbox.post({ kind: 'command', command, request, resolve, reject }));
   }
@@ -172,7 +177,10 @@ export class EventActor {
     } catch (error) {
       this.stats.appendFailures += 1;
       this.options.onError?.(error, `batch at version ${fromVersion} failed; reloading`);
-      const unavailable = new BookingError('UNAVAILABLE', 'the booking could not be stored; retry with the same requestId');
+      const unavailable = new BookingError(
+        'UNAVAILABLE',
+        'the booking could not be stored; retry with the same requestId',
+      );
       await this.reload();
       for (const envelope of batch) {
         if (envelope.kind === 'command') envelope.reject(unavailable);
@@ -266,6 +274,7 @@ export class EventActor {
 
   private rememberRejection(key: string, error: BookingError): void {
     this.rejections.set(key, error);
-    if (this.rejections.size > this.rejectionsRememberedMax) this.rejections.delete(this.rejections.keys().next().value!);
+    if (this.rejections.size > this.rejectionsRememberedMax)
+      this.rejections.delete(this.rejections.keys().next().value!);
   }
 }

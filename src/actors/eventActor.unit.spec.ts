@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventFor, gridVenue } from '../../test/support/venues.ts';
-import { BookingError } from '../domain/bookingError.ts';
+import type { BookingError } from '../domain/bookingError.ts';
 import { assertInventorySound } from '../domain/seatMap/invariants.ts';
 import type { HoldRequest } from '../domain/seatMap/views.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
@@ -31,10 +31,13 @@ const setup = async (wrap: (store: EventStore) => EventStore = (store) => store,
 
 let holdCount = 0;
 const hold = (actor: EventActor, userId: string, requestId: string, request: HoldRequest) =>
-  actor.send((now) => ({ type: 'PlaceHold', data: { holdId: `evt_test.h${++holdCount}`, userId, requestId, request, now } }), {
-    userId,
-    requestId,
-  });
+  actor.send(
+    (now) => ({ type: 'PlaceHold', data: { holdId: `evt_test.h${++holdCount}`, userId, requestId, request, now } }),
+    {
+      userId,
+      requestId,
+    },
+  );
 
 const seats = (...seatIds: string[]): HoldRequest => ({ kind: 'seats', seatIds });
 
@@ -146,7 +149,9 @@ describe('event actor', () => {
       actor: { mailboxLengthMax: 5 },
     });
     const actor = await activations.get('evt_test');
-    const replies = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => hold(actor, `u${i}`, 'r', seats(`ORCH-D-${(i % 10) + 1}`))));
+    const replies = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => hold(actor, `u${i}`, 'r', seats(`ORCH-D-${(i % 10) + 1}`))),
+    );
     const codes = replies.map((reply) => (reply.status === 'fulfilled' ? 'ok' : (reply.reason as BookingError).code));
     expect(codes.filter((code) => code === 'UNAVAILABLE').length).toBeGreaterThan(0);
     expect(codes.filter((code) => code === 'ok').length).toBeGreaterThan(0);

@@ -1,10 +1,10 @@
-import { Activations, type ActivationOptions } from '../actors/activations.ts';
+import { type ActivationOptions, Activations } from '../actors/activations.ts';
 import type { Clock } from '../actors/clock.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import { holdView } from '../domain/seatMap/read.ts';
 import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
-import { CatalogConflictError, type Catalog } from '../persistence/catalog.ts';
+import { type Catalog, CatalogConflictError } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import type { BookingService } from './bookingService.ts';
 import { eventIdOfHold, newHoldId, newId } from './ids.ts';
@@ -26,7 +26,7 @@ export type BookingCore = BookingService &
 
 /** The booking service over event actors: routes each call to its event's actor and shapes the answer. */
 export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
-  const { catalog, clock } = options;
+  const { catalog } = options;
   const activations = new Activations(options);
   let draining = false;
   let started = false;
@@ -109,9 +109,14 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       const eventId = eventIdOfHold(holdId);
       if (eventId === undefined) throw new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`);
       const actor = await actorOf(eventId).catch((error: unknown) => {
-        throw error instanceof BookingError && error.code === 'NOT_FOUND' ? new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`) : error;
+        throw error instanceof BookingError && error.code === 'NOT_FOUND'
+          ? new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`)
+          : error;
       });
-      const reply = await actor.send((now) => ({ type: 'ReleaseHold', data: { holdId, userId, requestId, now } }), { userId, requestId });
+      const reply = await actor.send((now) => ({ type: 'ReleaseHold', data: { holdId, userId, requestId, now } }), {
+        userId,
+        requestId,
+      });
       if (reply.outcome !== undefined && reply.outcome.kind !== 'release') {
         throw new BookingError('INVALID_INPUT', `requestId ${requestId} was already used for another kind of request`);
       }

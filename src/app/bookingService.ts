@@ -1,5 +1,5 @@
-import type { EventConfig, Venue } from '../domain/venue.ts';
 import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+import type { EventConfig, Venue } from '../domain/venue.ts';
 
 /**
  * What the gateway (REST and socket) asks of the booking core. The gateway authenticates and validates; the

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 /** Random, URL-safe ids with a readable prefix. They never contain '.', which separates an event id inside a hold id. */
-export const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('base64url').replaceAll('-', 'x').replaceAll('_', 'y')}`;
+export const newId = (prefix: string): string =>
+  `${prefix}_${randomBytes(12).toString('base64url').replaceAll('-', 'x').replaceAll('_', 'y')}`;
 
 /** A hold id names its event, so `DELETE /v1/holds/:holdId` reaches the right actor without a lookup. */
 export const newHoldId = (eventId: string): string => `${eventId}.${newId('hold')}`;

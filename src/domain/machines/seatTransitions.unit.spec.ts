@@ -11,7 +11,7 @@ describe('seat transition table', () => {
   it('has a row per status and a column per machine event', () => {
     expect(seatTransitionTable).toHaveLength(seatStatusNames.length);
     for (const row of seatTransitionTable) expect(Object.keys(row).sort()).toEqual([...seatEventTypes].sort());
-    seatStatusNames.forEach((name, code) => expect(seatStatusCodes[name]).toBe(code));
+    for (const [code, name] of seatStatusNames.entries()) expect(seatStatusCodes[name]).toBe(code);
   });
 
   for (const status of seatStatusNames) {
@@ -19,7 +19,9 @@ describe('seat transition table', () => {
       it(`${status} × ${type} agrees with the machine`, () => {
         const from = snapshotAt(status);
         const event = { type } as SeatEvent;
-        const expected = from.can(event) ? seatStatusCodes[getNextSnapshot(seatMachine, from, event).value as SeatStatusName] : -1;
+        const expected = from.can(event)
+          ? seatStatusCodes[getNextSnapshot(seatMachine, from, event).value as SeatStatusName]
+          : -1;
         expect(nextSeatStatus(seatStatusCodes[status], type)).toBe(expected);
         // An event the machine ignores leaves it where it was, so "illegal" and "no-op" cannot be confused.
         if (expected === -1) expect(getNextSnapshot(seatMachine, from, event).value).toBe(status);
@@ -29,7 +31,9 @@ describe('seat transition table', () => {
 
   it('is the documented lifecycle', () => {
     const legal = seatStatusNames.flatMap((status) =>
-      seatEventTypes.filter((type) => nextSeatStatus(seatStatusCodes[status], type) >= 0).map((type) => `${status}:${type}→${seatStatusNames[nextSeatStatus(seatStatusCodes[status], type)]}`),
+      seatEventTypes
+        .filter((type) => nextSeatStatus(seatStatusCodes[status], type) >= 0)
+        .map((type) => `${status}:${type}→${seatStatusNames[nextSeatStatus(seatStatusCodes[status], type)]}`),
     );
     expect(legal.sort()).toEqual(
       [

@@ -67,13 +67,22 @@ export type RecordPaymentResult = Readonly<{
 export type TimeOutPayments = Readonly<{ type: 'TimeOutPayments'; data: Readonly<{ now: number }> }>;
 
 /** The provider confirmed that a timed-out order's payment can no longer be completed. */
-export type RecordPaymentCancelled = Readonly<{ type: 'RecordPaymentCancelled'; data: Readonly<{ orderId: string; now: number }> }>;
+export type RecordPaymentCancelled = Readonly<{
+  type: 'RecordPaymentCancelled';
+  data: Readonly<{ orderId: string; now: number }>;
+}>;
 
 /** The provider refunded a late payment. */
-export type RecordRefund = Readonly<{ type: 'RecordRefund'; data: Readonly<{ orderId: string; refundId: string; now: number }> }>;
+export type RecordRefund = Readonly<{
+  type: 'RecordRefund';
+  data: Readonly<{ orderId: string; refundId: string; now: number }>;
+}>;
 
 /** A gate scanned a ticket whose signature the shell already verified; the actor admits it once. */
-export type CheckInTicket = Readonly<{ type: 'CheckInTicket'; data: Readonly<{ ticketId: string; gate?: string; now: number }> }>;
+export type CheckInTicket = Readonly<{
+  type: 'CheckInTicket';
+  data: Readonly<{ ticketId: string; gate?: string; now: number }>;
+}>;
 
 export type OrderCommand =
   | PlaceOrder

@@ -1,10 +1,10 @@
 import { BookingError } from '../bookingError.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { findBestAvailable } from './bestAvailable.ts';
-import { decideOrder } from './orders.ts';
 import type { InventoryCommand, PlaceHold, ReleaseHold, ReserveHold } from './commands.ts';
 import type { HoldExpired, HoldPlaced, InventoryEvent } from './events.ts';
-import { type HoldRecord, type InventoryState, type RequestOutcome, isLapsed, requestKey } from './state.ts';
+import { decideOrder } from './orders.ts';
+import { type HoldRecord, type InventoryState, isLapsed, type RequestOutcome, requestKey } from './state.ts';
 
 /**
  * Decides what a command does to an event's inventory: the events to append, or a BookingError. Pure: it
@@ -26,7 +26,12 @@ export const decide = (command: InventoryCommand, state: InventoryState): Invent
     case 'SellReservation': {
       refuseOrderReservation(state, command.data.orderId);
       const hold = reservationOf(state, command.data.orderId);
-      return [{ type: 'ReservationSold', data: { ...endedHold(state, hold, command.data.now), orderId: command.data.orderId } }];
+      return [
+        {
+          type: 'ReservationSold',
+          data: { ...endedHold(state, hold, command.data.now), orderId: command.data.orderId },
+        },
+      ];
     }
     case 'ReleaseReservation': {
       const { orderId, reason, now } = command.data;
@@ -83,7 +88,8 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
     quantity = seats.length;
   } else {
     quantity = request.quantity;
-    if (!Number.isInteger(quantity) || quantity < 1) throw new BookingError('INVALID_INPUT', 'quantity must be a positive integer');
+    if (!Number.isInteger(quantity) || quantity < 1)
+      throw new BookingError('INVALID_INPUT', 'quantity must be a positive integer');
     if (quantity > config.maxSeatsPerUser) {
       throw new BookingError('HOLD_LIMIT', `at most ${config.maxSeatsPerUser} seats per buyer for this event`);
     }
@@ -103,7 +109,8 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
         if (hold.sectionId === section.id && hold.seats.length === 0) available += hold.quantity;
       }
       if (available === 0) throw new BookingError('SOLD_OUT', `section ${section.id} is sold out`);
-      if (available < quantity) throw new BookingError('SEAT_UNAVAILABLE', `only ${available} places left in ${section.id}`);
+      if (available < quantity)
+        throw new BookingError('SEAT_UNAVAILABLE', `only ${available} places left in ${section.id}`);
     } else {
       const priceTier = request.kind === 'bestAvailable' ? request.priceTier : undefined;
       const tier = priceTier === undefined ? undefined : layout.tierNames.indexOf(priceTier);
@@ -195,9 +202,13 @@ const seatsByIds = (
       return seat === undefined || state.seatVersion[seat] !== version;
     });
     if (stale.length > 0) {
-      throw new BookingError('VERSION_CONFLICT', `seats changed since you saw them: ${stale.map(([id]) => id).join(', ')}`, {
-        seatIds: stale.map(([id]) => id),
-      });
+      throw new BookingError(
+        'VERSION_CONFLICT',
+        `seats changed since you saw them: ${stale.map(([id]) => id).join(', ')}`,
+        {
+          seatIds: stale.map(([id]) => id),
+        },
+      );
     }
   }
   return seats;

@@ -46,7 +46,13 @@ export type ReservationReleased = Readonly<{
 export type SeatEvent = HoldPlaced | HoldReleased | HoldExpired | HoldReserved | ReservationSold | ReservationReleased;
 
 /** An order line: one seat, or a general-admission section's places, at the tier price of the event. */
-export type OrderLine = Readonly<{ seatId?: string; sectionId?: string; priceTier: string; quantity: number; amount: number }>;
+export type OrderLine = Readonly<{
+  seatId?: string;
+  sectionId?: string;
+  priceTier: string;
+  quantity: number;
+  amount: number;
+}>;
 
 export type OrderPlaced = Readonly<{
   type: 'OrderPlaced';
@@ -99,11 +105,21 @@ export type RefundRequested = Readonly<{
   data: Readonly<{ orderId: string; amount: number; currency: string; reason: 'late_payment'; at: number }>;
 }>;
 
-export type PaymentRefunded = Readonly<{ type: 'PaymentRefunded'; data: Readonly<{ orderId: string; refundId: string; at: number }> }>;
+export type PaymentRefunded = Readonly<{
+  type: 'PaymentRefunded';
+  data: Readonly<{ orderId: string; refundId: string; at: number }>;
+}>;
 
 export type TicketIssued = Readonly<{
   type: 'TicketIssued';
-  data: Readonly<{ ticketId: string; orderId: string; userId: string; seatId?: string; sectionId?: string; at: number }>;
+  data: Readonly<{
+    ticketId: string;
+    orderId: string;
+    userId: string;
+    seatId?: string;
+    sectionId?: string;
+    at: number;
+  }>;
 }>;
 
 export type TicketCheckedIn = Readonly<{

@@ -1,7 +1,13 @@
-import { type SeatEventType, nextSeatStatus } from '../machines/seatTransitions.ts';
+import { nextSeatStatus, type SeatEventType } from '../machines/seatTransitions.ts';
 import type { InventoryEvent } from './events.ts';
 import { evolveOrder } from './orders.ts';
-import { type HoldRecord, type InventoryState, type RequestOutcome, requestKey, requestsRememberedMax } from './state.ts';
+import {
+  type HoldRecord,
+  type InventoryState,
+  type RequestOutcome,
+  requestKey,
+  requestsRememberedMax,
+} from './state.ts';
 
 /**
  * Applies one event to the state, in place, and returns it. Deterministic and free of I/O: replaying a stream
@@ -49,7 +55,8 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
       // General-admission holds have no seats for the machine to refuse, so the hold's own status is checked.
       assertStatus(hold, 'held');
       endHold(state, hold, event.type === 'HoldReleased' ? 'RELEASE' : 'EXPIRE');
-      if (event.type === 'HoldReleased') remember(state, hold.userId, event.data.requestId, { kind: 'release', holdId: hold.holdId });
+      if (event.type === 'HoldReleased')
+        remember(state, hold.userId, event.data.requestId, { kind: 'release', holdId: hold.holdId });
       break;
     }
     case 'HoldReserved': {
@@ -139,7 +146,8 @@ const endHold = (state: InventoryState, hold: HoldRecord, transition: SeatEventT
 const moveSeat = (state: InventoryState, seat: number, transition: SeatEventType): void => {
   const from = state.status[seat]!;
   const to = nextSeatStatus(from, transition);
-  if (to < 0) throw new Error(`illegal seat transition ${transition} from status ${from} for ${state.layout.seatIds[seat]}`);
+  if (to < 0)
+    throw new Error(`illegal seat transition ${transition} from status ${from} for ${state.layout.seatIds[seat]}`);
   state.status[seat] = to;
   state.seatVersion[seat]! += 1;
   state.counts[from]! -= 1;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { evolve } from './evolve.ts';
 import type { InventoryEvent } from './events.ts';
-import { T0, expired, generalHeld, released, reserved, seatsHeld, sold, stateFrom } from './inventoryFixture.ts';
+import { evolve } from './evolve.ts';
 import { inventoryViolations } from './invariants.ts';
+import { expired, generalHeld, released, reserved, seatsHeld, sold, stateFrom, T0 } from './inventoryFixture.ts';
 
 /**
  * evolve refuses events decide never writes: they are programmer errors, and the actor throws the state away

@@ -1,8 +1,12 @@
-import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { isPaymentOpen } from '../machines/paymentTransitions.ts';
+import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import type { InventoryState } from './state.ts';
 
-const statusOfHold = { held: seatStatusCodes.held, reserved: seatStatusCodes.reserved, sold: seatStatusCodes.sold } as const;
+const statusOfHold = {
+  held: seatStatusCodes.held,
+  reserved: seatStatusCodes.reserved,
+  sold: seatStatusCodes.sold,
+} as const;
 
 /**
  * Every way the inventory can be wrong, checked in full: a seat in exactly one state, counts that add up, no
@@ -16,33 +20,43 @@ export const inventoryViolations = (state: InventoryState): string[] => {
   const owner = new Int32Array(seatCount);
   for (const hold of state.holds.values()) {
     if (state.handleOfHold.get(hold.holdId) !== hold.handle) problems.push(`hold ${hold.holdId} not indexed`);
-    if (!state.holdsOfUser.get(hold.userId)?.has(hold.handle)) problems.push(`hold ${hold.holdId} not listed for its buyer`);
-    if ((hold.status === 'held') !== state.expiryQueue.has(hold.handle)) problems.push(`hold ${hold.holdId} expiry queue mismatch`);
-    if (hold.seats.length > 0 && hold.quantity !== hold.seats.length) problems.push(`hold ${hold.holdId} quantity mismatch`);
+    if (!state.holdsOfUser.get(hold.userId)?.has(hold.handle))
+      problems.push(`hold ${hold.holdId} not listed for its buyer`);
+    if ((hold.status === 'held') !== state.expiryQueue.has(hold.handle))
+      problems.push(`hold ${hold.holdId} expiry queue mismatch`);
+    if (hold.seats.length > 0 && hold.quantity !== hold.seats.length)
+      problems.push(`hold ${hold.holdId} quantity mismatch`);
     for (const seat of hold.seats) {
       if (owner[seat] !== 0) problems.push(`seat ${state.layout.seatIds[seat]} in two holds`);
       owner[seat] = hold.handle;
-      if (state.status[seat] !== statusOfHold[hold.status]) problems.push(`seat ${state.layout.seatIds[seat]} status differs from its hold`);
+      if (state.status[seat] !== statusOfHold[hold.status])
+        problems.push(`seat ${state.layout.seatIds[seat]} status differs from its hold`);
     }
   }
   for (let seat = 0; seat < seatCount; seat++) {
     const status = state.status[seat]!;
     if (status > seatStatusCodes.sold) problems.push(`seat ${state.layout.seatIds[seat]} has unknown status ${status}`);
     counted[status]! += 1;
-    if (state.holdOfSeat[seat] !== owner[seat]) problems.push(`seat ${state.layout.seatIds[seat]} points at the wrong hold`);
-    if (status === seatStatusCodes.available && owner[seat] !== 0) problems.push(`available seat ${state.layout.seatIds[seat]} is in a hold`);
+    if (state.holdOfSeat[seat] !== owner[seat])
+      problems.push(`seat ${state.layout.seatIds[seat]} points at the wrong hold`);
+    if (status === seatStatusCodes.available && owner[seat] !== 0)
+      problems.push(`available seat ${state.layout.seatIds[seat]} is in a hold`);
   }
   for (let status = 0; status < 4; status++) {
-    if (counted[status] !== state.counts[status]) problems.push(`count of status ${status} is ${state.counts[status]}, seats say ${counted[status]}`);
+    if (counted[status] !== state.counts[status])
+      problems.push(`count of status ${status} is ${state.counts[status]}, seats say ${counted[status]}`);
   }
   for (const [sectionId, counter] of state.general) {
     const fromHolds = { held: 0, reserved: 0, sold: 0 };
-    for (const hold of state.holds.values()) if (hold.sectionId === sectionId && hold.seats.length === 0) fromHolds[hold.status] += hold.quantity;
+    for (const hold of state.holds.values())
+      if (hold.sectionId === sectionId && hold.seats.length === 0) fromHolds[hold.status] += hold.quantity;
     for (const key of ['held', 'reserved', 'sold'] as const) {
-      if (counter[key] !== fromHolds[key]) problems.push(`section ${sectionId} ${key} is ${counter[key]}, holds say ${fromHolds[key]}`);
+      if (counter[key] !== fromHolds[key])
+        problems.push(`section ${sectionId} ${key} is ${counter[key]}, holds say ${fromHolds[key]}`);
       if (counter[key] < 0) problems.push(`section ${sectionId} ${key} is negative`);
     }
-    if (counter.held + counter.reserved + counter.sold > counter.capacity) problems.push(`section ${sectionId} over capacity`);
+    if (counter.held + counter.reserved + counter.sold > counter.capacity)
+      problems.push(`section ${sectionId} over capacity`);
   }
   problems.push(...orderViolations(state));
   return problems;
@@ -68,14 +82,19 @@ const orderViolations = (state: InventoryState): string[] => {
     if (open && hold?.status !== 'reserved') problems.push(`open order ${order.orderId} has no reserved seats`);
     if (order.status === 'succeeded') {
       if (hold?.status !== 'sold') problems.push(`paid order ${order.orderId} has no sold seats`);
-      if (order.ticketIds.length !== order.quantity) problems.push(`paid order ${order.orderId} has ${order.ticketIds.length} tickets for ${order.quantity} places`);
+      if (order.ticketIds.length !== order.quantity)
+        problems.push(`paid order ${order.orderId} has ${order.ticketIds.length} tickets for ${order.quantity} places`);
     } else if (order.ticketIds.length > 0) problems.push(`unpaid order ${order.orderId} has tickets`);
-    if (!open && order.status !== 'succeeded' && hold !== undefined) problems.push(`order ${order.orderId} (${order.status}) still holds seats`);
-    if (hold !== undefined && (hold.holdId !== order.holdId || hold.quantity !== order.quantity)) problems.push(`order ${order.orderId} names another hold`);
-    if (order.refundDue !== (order.status === 'refunded')) problems.push(`order ${order.orderId} refund state disagrees with ${order.status}`);
+    if (!open && order.status !== 'succeeded' && hold !== undefined)
+      problems.push(`order ${order.orderId} (${order.status}) still holds seats`);
+    if (hold !== undefined && (hold.holdId !== order.holdId || hold.quantity !== order.quantity))
+      problems.push(`order ${order.orderId} names another hold`);
+    if (order.refundDue !== (order.status === 'refunded'))
+      problems.push(`order ${order.orderId} refund state disagrees with ${order.status}`);
   }
   for (const ticket of state.tickets.values()) {
-    if (!state.orders.get(ticket.orderId)?.ticketIds.includes(ticket.ticketId)) problems.push(`ticket ${ticket.ticketId} not listed by its order`);
+    if (!state.orders.get(ticket.orderId)?.ticketIds.includes(ticket.ticketId))
+      problems.push(`ticket ${ticket.ticketId} not listed by its order`);
   }
   return problems;
 };

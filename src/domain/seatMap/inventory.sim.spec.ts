@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { type BookingErrorCode, isBookingError } from '../bookingError.ts';
 import type { InventoryCommand } from './commands.ts';
 import { decide } from './decide.ts';
+import { type InventoryEvent, isSeatEvent, type SeatEvent } from './events.ts';
 import { evolve } from './evolve.ts';
-import { type InventoryEvent, type SeatEvent, isSeatEvent } from './events.ts';
+import { inventoryViolations } from './invariants.ts';
 import {
-  T0,
   config,
   floorCapacity,
   holdTtlMs,
@@ -16,11 +16,11 @@ import {
   placeHold,
   seatIdsOf,
   stateFrom,
+  T0,
   venue,
 } from './inventoryFixture.ts';
-import { inventoryViolations } from './invariants.ts';
 import { seatMapView } from './read.ts';
-import { type InventorySnapshot, fromSnapshot, toSnapshot } from './snapshot.ts';
+import { fromSnapshot, type InventorySnapshot, toSnapshot } from './snapshot.ts';
 import { initialState } from './state.ts';
 import type { HoldRequest, SeatStatusName } from './views.ts';
 
@@ -53,8 +53,18 @@ type Intent =
 
 const user = fc.integer({ min: 0, max: users.length - 1 });
 const intentArb: fc.Arbitrary<Intent> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('seats' as const), user, seats: fc.uniqueArray(fc.integer({ min: 0, max: allSeatIds.length - 1 }), { minLength: 1, maxLength: 3 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('general' as const), user, quantity: fc.integer({ min: 1, max: 5 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('seats' as const),
+      user,
+      seats: fc.uniqueArray(fc.integer({ min: 0, max: allSeatIds.length - 1 }), { minLength: 1, maxLength: 3 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('general' as const), user, quantity: fc.integer({ min: 1, max: 5 }) }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -65,7 +75,14 @@ const intentArb: fc.Arbitrary<Intent> = fc.oneof(
       priceTier: fc.constantFrom(undefined, 'premium', 'standard'),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat(), asOwner: fc.integer({ min: 0, max: 4 }).map((n) => n > 0) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('release' as const),
+      pick: fc.nat(),
+      asOwner: fc.integer({ min: 0, max: 4 }).map((n) => n > 0),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'expire' as const }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('reserve' as const), pick: fc.nat(), asOwner: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('sell' as const), pick: fc.nat() }) },
@@ -78,7 +95,13 @@ const intentArb: fc.Arbitrary<Intent> = fc.oneof(
     }),
   },
   // Mostly short steps so holds overlap, sometimes long ones so whole generations lapse.
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.integer({ min: 0, max: 600_000 })) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.integer({ min: 0, max: 600_000 })),
+    }),
+  },
 );
 
 type ModelHold = {
@@ -115,7 +138,8 @@ class Model {
 
   liveSeatsOf(userId: string, now: number): number {
     let total = 0;
-    for (const hold of this.holds.values()) if (hold.userId === userId && !this.lapsed(hold, now)) total += hold.quantity;
+    for (const hold of this.holds.values())
+      if (hold.userId === userId && !this.lapsed(hold, now)) total += hold.quantity;
     return total;
   }
 
@@ -205,7 +229,13 @@ class Model {
 type Expected = 'ok' | BookingErrorCode;
 
 /** Blocks of `quantity` free matching seats, per row in venue order, that best available may choose from. */
-const candidateRows = (model: Model, now: number, quantity: number, sectionId: string | undefined, priceTier: string | undefined) => {
+const candidateRows = (
+  model: Model,
+  now: number,
+  quantity: number,
+  sectionId: string | undefined,
+  priceTier: string | undefined,
+) => {
   const matching = (seatId: string) => priceTier === undefined || tierOfSeat.get(seatId) === priceTier;
   const inScope = rows.filter((row) => sectionId === undefined || row.sectionId === sectionId);
   const anyFree = inScope.some((row) => row.seats.some((seat) => matching(seat.id) && model.isFree(seat.id, now)));
@@ -242,7 +272,12 @@ const expectedForPlaceHold = (model: Model, userId: string, request: HoldRequest
 };
 
 /** A best-available hold took a block in the front-most row that has one, nearest that row's centre. */
-const checkBestAvailableChoice = (model: Model, request: Extract<HoldRequest, { kind: 'bestAvailable' }>, seatIds: readonly string[], now: number): void => {
+const checkBestAvailableChoice = (
+  model: Model,
+  request: Extract<HoldRequest, { kind: 'bestAvailable' }>,
+  seatIds: readonly string[],
+  now: number,
+): void => {
   const { blocks } = candidateRows(model, now, request.quantity, request.sectionId, request.priceTier);
   const row = blocks.find((candidate) => candidate.starts.length > 0)!;
   const first = row.ids.indexOf(seatIds[0]!);
@@ -275,7 +310,8 @@ const simulate = (intents: readonly Intent[], snapshotAtStep: number): Run => {
     let expectedEvents: ((events: SeatEvent[]) => void) | undefined;
     const pickHold = (pick: number, asOwner: boolean) => {
       const known = holdIds[pick % (holdIds.length + 1)];
-      if (known === undefined) return { holdId: `unknown-${counter}`, userId: users[pick % users.length]!, hold: undefined };
+      if (known === undefined)
+        return { holdId: `unknown-${counter}`, userId: users[pick % users.length]!, hold: undefined };
       const ownerIndex = users.indexOf(known.userId);
       const userId = asOwner ? known.userId : users[(ownerIndex + 1 + (pick % (users.length - 1))) % users.length]!;
       return { holdId: known.holdId, userId, hold: model.holds.get(known.holdId) };
@@ -309,9 +345,15 @@ const simulate = (intents: readonly Intent[], snapshotAtStep: number): Run => {
           expect(placed.type).toBe('HoldPlaced');
           // Lazy expiry writes exactly the lapsed holds first, and nothing live.
           const lapsed = [...model.holds.values()].filter((hold) => model.lapsed(hold, now)).map((hold) => hold.holdId);
-          expect(events.slice(0, -1).map((event) => `${event.type}:${event.data.holdId}`).sort()).toEqual(lapsed.map((id) => `HoldExpired:${id}`).sort());
+          expect(
+            events
+              .slice(0, -1)
+              .map((event) => `${event.type}:${event.data.holdId}`)
+              .sort(),
+          ).toEqual(lapsed.map((id) => `HoldExpired:${id}`).sort());
           if (request.kind === 'seats') expect(placed.data.seatIds).toEqual(request.seatIds);
-          if (request.kind === 'bestAvailable' && request.sectionId !== 'FLOOR') checkBestAvailableChoice(model, request, placed.data.seatIds, now);
+          if (request.kind === 'bestAvailable' && request.sectionId !== 'FLOOR')
+            checkBestAvailableChoice(model, request, placed.data.seatIds, now);
           holdIds.push({ holdId, userId });
         };
         break;
@@ -324,14 +366,18 @@ const simulate = (intents: readonly Intent[], snapshotAtStep: number): Run => {
         else if (hold.status !== 'held') expected = 'ORDER_STATE';
         else expected = 'ok';
         expectedEvents = (events) =>
-          expect(events.map((event) => event.type)).toEqual([hold !== undefined && model.lapsed(hold, now) ? 'HoldExpired' : 'HoldReleased']);
+          expect(events.map((event) => event.type)).toEqual([
+            hold !== undefined && model.lapsed(hold, now) ? 'HoldExpired' : 'HoldReleased',
+          ]);
         break;
       }
       case 'expire': {
         command = { type: 'ExpireHolds', data: { now } };
         expected = 'ok';
         expectedEvents = (events) => {
-          const lapsed = [...model.holds.values()].filter((hold) => model.lapsed(hold, now)).map((hold) => `HoldExpired:${hold.holdId}`);
+          const lapsed = [...model.holds.values()]
+            .filter((hold) => model.lapsed(hold, now))
+            .map((hold) => `HoldExpired:${hold.holdId}`);
           expect(events.map((event) => `${event.type}:${event.data.holdId}`).sort()).toEqual(lapsed.sort());
         };
         break;
@@ -404,14 +450,21 @@ const checkState = (state: ReturnType<typeof initialState>, model: Model, now: n
     expect(['available', 'held', 'reserved', 'sold'][state.status[seat]!], seatId).toBe(committed);
     counts[committed] += 1;
     const holder = model.holderOf(seatId);
-    expect(view.seats[seatId]?.status).toBe(holder !== undefined && model.lapsed(holder, now) ? 'available' : committed);
+    expect(view.seats[seatId]?.status).toBe(
+      holder !== undefined && model.lapsed(holder, now) ? 'available' : committed,
+    );
     if (model.soldSeats.has(seatId)) expect(committed).toBe('sold');
   }
   expect(counts.available + counts.held + counts.reserved + counts.sold).toBe(allSeatIds.length);
   expect([...state.counts]).toEqual([counts.available, counts.held, counts.reserved, counts.sold]);
   const floor = state.general.get('FLOOR')!;
-  const places = (status: ModelHold['status']) => [...model.holds.values()].filter((hold) => hold.status === status).reduce((sum, hold) => sum + hold.places, 0);
-  expect({ held: floor.held, reserved: floor.reserved, sold: floor.sold }).toEqual({ held: places('held'), reserved: places('reserved'), sold: places('sold') });
+  const places = (status: ModelHold['status']) =>
+    [...model.holds.values()].filter((hold) => hold.status === status).reduce((sum, hold) => sum + hold.places, 0);
+  expect({ held: floor.held, reserved: floor.reserved, sold: floor.sold }).toEqual({
+    held: places('held'),
+    reserved: places('reserved'),
+    sold: places('sold'),
+  });
   expect(view.general.FLOOR?.available).toBe(model.floorAvailable(now));
   for (const userId of users) expect(model.liveSeatsOf(userId, now)).toBeLessThanOrEqual(maxSeatsPerUser);
   expect(state.holds.size).toBe(model.holds.size);
@@ -425,7 +478,9 @@ describe(`inventory simulation (SIM_SEED=${seed})`, () => {
         const { log, snapshotJson, now } = simulate(intents, snapshotAtStep);
         const full = stateFrom(log);
         // A snapshot taken before the step at `snapshotAtStep`, then the rest of the log, gives the same state.
-        const snapshot = (snapshotJson === undefined ? toSnapshot(full) : JSON.parse(snapshotJson)) as InventorySnapshot;
+        const snapshot = (
+          snapshotJson === undefined ? toSnapshot(full) : JSON.parse(snapshotJson)
+        ) as InventorySnapshot;
         const restored = fromSnapshot(venue, config, JSON.parse(JSON.stringify(snapshot)) as InventorySnapshot);
         expect(inventoryViolations(restored)).toEqual([]);
         for (const event of log.slice(snapshot.version)) evolve(restored, event);
@@ -450,9 +505,26 @@ describe(`inventory simulation (SIM_SEED=${seed})`, () => {
       }),
       { seed, numRuns: 30 },
     );
-    expect([...seen].sort()).toEqual(['HoldExpired', 'HoldPlaced', 'HoldReleased', 'HoldReserved', 'ReservationReleased', 'ReservationSold']);
+    expect([...seen].sort()).toEqual([
+      'HoldExpired',
+      'HoldPlaced',
+      'HoldReleased',
+      'HoldReserved',
+      'ReservationReleased',
+      'ReservationSold',
+    ]);
     expect([...refusals].sort()).toEqual(
-      ['FORBIDDEN', 'HOLD_EXPIRED', 'HOLD_LIMIT', 'HOLD_NOT_FOUND', 'ORDER_NOT_FOUND', 'ORDER_STATE', 'SEAT_UNAVAILABLE', 'SOLD_OUT', 'ok'].sort(),
+      [
+        'FORBIDDEN',
+        'HOLD_EXPIRED',
+        'HOLD_LIMIT',
+        'HOLD_NOT_FOUND',
+        'ORDER_NOT_FOUND',
+        'ORDER_STATE',
+        'SEAT_UNAVAILABLE',
+        'SOLD_OUT',
+        'ok',
+      ].sort(),
     );
     expect(holdTtlMs).toBe(60_000);
   });

@@ -4,8 +4,16 @@
  */
 import type { EventConfig, Venue } from '../venue.ts';
 import type { InventoryCommand, PlaceHold } from './commands.ts';
+import type {
+  HoldExpired,
+  HoldPlaced,
+  HoldReleased,
+  HoldReserved,
+  InventoryEvent,
+  ReservationReleased,
+  ReservationSold,
+} from './events.ts';
 import { evolveAll } from './evolve.ts';
-import type { HoldExpired, HoldPlaced, HoldReleased, HoldReserved, InventoryEvent, ReservationReleased, ReservationSold } from './events.ts';
 import { seatMapView } from './read.ts';
 import { type InventoryState, initialState } from './state.ts';
 import type { HoldRequest } from './views.ts';
@@ -30,14 +38,21 @@ export const venue: Venue = {
   id: 'venue-1',
   name: 'Test Hall',
   sections: [
-    { id: 'ORCH', name: 'Orchestra', kind: 'seated', rows: [row('ORCH', 'A', 6, 'premium'), row('ORCH', 'B', 6, 'standard'), row('ORCH', 'C', 6, 'standard')] },
+    {
+      id: 'ORCH',
+      name: 'Orchestra',
+      kind: 'seated',
+      rows: [row('ORCH', 'A', 6, 'premium'), row('ORCH', 'B', 6, 'standard'), row('ORCH', 'C', 6, 'standard')],
+    },
     { id: 'BALC', name: 'Balcony', kind: 'seated', rows: [row('BALC', 'A', 4, 'standard')] },
     { id: 'FLOOR', name: 'Floor', kind: 'general', capacity: floorCapacity, priceTier: 'ga' },
   ],
 };
 
 export const seatIdsOf = (venue_: Venue = venue): string[] =>
-  venue_.sections.flatMap((section) => (section.kind === 'seated' ? section.rows.flatMap((r) => r.seats.map((s) => s.id)) : []));
+  venue_.sections.flatMap((section) =>
+    section.kind === 'seated' ? section.rows.flatMap((r) => r.seats.map((s) => s.id)) : [],
+  );
 
 export const config: EventConfig = {
   id: 'event-1',
@@ -60,26 +75,62 @@ export const stateFrom = (events: readonly InventoryEvent[], eventConfig: EventC
   evolveAll(freshState(eventConfig), events);
 
 // Commands.
-export const placeHold = (holdId: string, userId: string, request: HoldRequest, now: number, requestId = `r-${holdId}`): PlaceHold => ({
+export const placeHold = (
+  holdId: string,
+  userId: string,
+  request: HoldRequest,
+  now: number,
+  requestId = `r-${holdId}`,
+): PlaceHold => ({
   type: 'PlaceHold',
   data: { holdId, userId, requestId, request, now },
 });
-export const holdSeats = (holdId: string, userId: string, seatIds: readonly string[], now: number, expectedVersions?: Record<string, number>): PlaceHold =>
-  placeHold(holdId, userId, expectedVersions === undefined ? { kind: 'seats', seatIds } : { kind: 'seats', seatIds, expectedVersions }, now);
+export const holdSeats = (
+  holdId: string,
+  userId: string,
+  seatIds: readonly string[],
+  now: number,
+  expectedVersions?: Record<string, number>,
+): PlaceHold =>
+  placeHold(
+    holdId,
+    userId,
+    expectedVersions === undefined ? { kind: 'seats', seatIds } : { kind: 'seats', seatIds, expectedVersions },
+    now,
+  );
 export const holdGeneral = (holdId: string, userId: string, quantity: number, now: number): PlaceHold =>
   placeHold(holdId, userId, { kind: 'general', sectionId: 'FLOOR', quantity }, now);
-export const holdBest = (holdId: string, userId: string, quantity: number, now: number, filter: { sectionId?: string; priceTier?: string } = {}): PlaceHold =>
-  placeHold(holdId, userId, { kind: 'bestAvailable', quantity, ...filter }, now);
-export const releaseHold = (holdId: string, userId: string, now: number, requestId = `rel-${holdId}`): InventoryCommand => ({
+export const holdBest = (
+  holdId: string,
+  userId: string,
+  quantity: number,
+  now: number,
+  filter: { sectionId?: string; priceTier?: string } = {},
+): PlaceHold => placeHold(holdId, userId, { kind: 'bestAvailable', quantity, ...filter }, now);
+export const releaseHold = (
+  holdId: string,
+  userId: string,
+  now: number,
+  requestId = `rel-${holdId}`,
+): InventoryCommand => ({
   type: 'ReleaseHold',
   data: { holdId, userId, requestId, now },
 });
 export const expireHolds = (now: number): InventoryCommand => ({ type: 'ExpireHolds', data: { now } });
-export const reserveHold = (holdId: string, orderId: string, userId: string, now: number, requestId = `res-${holdId}`): InventoryCommand => ({
+export const reserveHold = (
+  holdId: string,
+  orderId: string,
+  userId: string,
+  now: number,
+  requestId = `res-${holdId}`,
+): InventoryCommand => ({
   type: 'ReserveHold',
   data: { holdId, orderId, userId, requestId, now },
 });
-export const sellReservation = (orderId: string, now: number): InventoryCommand => ({ type: 'SellReservation', data: { orderId, now } });
+export const sellReservation = (orderId: string, now: number): InventoryCommand => ({
+  type: 'SellReservation',
+  data: { orderId, now },
+});
 export const releaseReservation = (
   orderId: string,
   now: number,
@@ -87,16 +138,34 @@ export const releaseReservation = (
 ): InventoryCommand => ({ type: 'ReleaseReservation', data: { orderId, reason, now } });
 
 // Events, as decide writes them.
-export const seatsHeld = (holdId: string, userId: string, seatIds: readonly string[], at: number, requestId = `r-${holdId}`): HoldPlaced => ({
+export const seatsHeld = (
+  holdId: string,
+  userId: string,
+  seatIds: readonly string[],
+  at: number,
+  requestId = `r-${holdId}`,
+): HoldPlaced => ({
   type: 'HoldPlaced',
   data: { holdId, userId, requestId, seatIds, quantity: seatIds.length, expiresAt: at + holdTtlMs, at },
 });
-export const generalHeld = (holdId: string, userId: string, quantity: number, at: number, requestId = `r-${holdId}`): HoldPlaced => ({
+export const generalHeld = (
+  holdId: string,
+  userId: string,
+  quantity: number,
+  at: number,
+  requestId = `r-${holdId}`,
+): HoldPlaced => ({
   type: 'HoldPlaced',
   data: { holdId, userId, requestId, seatIds: [], sectionId: 'FLOOR', quantity, expiresAt: at + holdTtlMs, at },
 });
 
-type Ended = Readonly<{ holdId: string; userId: string; seatIds: readonly string[]; sectionId?: string; quantity: number }>;
+type Ended = Readonly<{
+  holdId: string;
+  userId: string;
+  seatIds: readonly string[];
+  sectionId?: string;
+  quantity: number;
+}>;
 const ended = (placed: HoldPlaced, at: number): Ended & { at: number } => ({
   holdId: placed.data.holdId,
   userId: placed.data.userId,
@@ -105,12 +174,20 @@ const ended = (placed: HoldPlaced, at: number): Ended & { at: number } => ({
   quantity: placed.data.quantity,
   at,
 });
-export const expired = (placed: HoldPlaced, at: number): HoldExpired => ({ type: 'HoldExpired', data: ended(placed, at) });
+export const expired = (placed: HoldPlaced, at: number): HoldExpired => ({
+  type: 'HoldExpired',
+  data: ended(placed, at),
+});
 export const released = (placed: HoldPlaced, at: number, requestId = `rel-${placed.data.holdId}`): HoldReleased => ({
   type: 'HoldReleased',
   data: { ...ended(placed, at), requestId },
 });
-export const reserved = (placed: HoldPlaced, orderId: string, at: number, requestId = `res-${placed.data.holdId}`): HoldReserved => ({
+export const reserved = (
+  placed: HoldPlaced,
+  orderId: string,
+  at: number,
+  requestId = `res-${placed.data.holdId}`,
+): HoldReserved => ({
   type: 'HoldReserved',
   data: { ...ended(placed, at), orderId, requestId, reservedUntil: at + paymentTimeoutMs },
 });

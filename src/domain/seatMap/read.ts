@@ -1,7 +1,16 @@
 import { seatStatusCodes, seatStatusNames } from '../machines/seatTransitions.ts';
 import { type InventoryEvent, isSeatEvent } from './events.ts';
-import { type InventoryState, type OrderRecord, type RequestOutcome, isLapsed } from './state.ts';
-import type { GeneralChange, GeneralView, HoldView, OrderView, SeatChange, SeatMapView, SeatView, TicketView } from './views.ts';
+import { type InventoryState, isLapsed, type OrderRecord, type RequestOutcome } from './state.ts';
+import type {
+  GeneralChange,
+  GeneralView,
+  HoldView,
+  OrderView,
+  SeatChange,
+  SeatMapView,
+  SeatView,
+  TicketView,
+} from './views.ts';
 
 /**
  * The seat map as buyers see it at `now`. Lazy expiry: a held seat whose hold has lapsed reads as available
@@ -98,7 +107,13 @@ export const orderView = (state: InventoryState, order: OrderRecord): OrderView 
   expiresAt: iso(order.reservedUntil),
   payment: { provider: order.provider ?? null, paymentId: order.paymentId ?? null },
   ...(order.refundDue
-    ? { refund: { status: order.refundId === undefined ? 'pending' : 'completed', reason: 'late_payment', refundId: order.refundId ?? null } }
+    ? {
+        refund: {
+          status: order.refundId === undefined ? 'pending' : 'completed',
+          reason: 'late_payment',
+          refundId: order.refundId ?? null,
+        },
+      }
     : {}),
   ...(order.status === 'succeeded'
     ? {

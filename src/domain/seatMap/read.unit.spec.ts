@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryCommand } from './commands.ts';
 import { decide } from './decide.ts';
-import { evolveAll } from './evolve.ts';
 import type { InventoryEvent } from './events.ts';
+import { evolveAll } from './evolve.ts';
 import {
-  T0,
   expired,
   generalHeld,
   holdGeneral,
   holdSeats,
   holdTtlMs,
-  releaseHold,
   released,
-  reserveHold,
+  releaseHold,
   reserved,
+  reserveHold,
   seatIdsOf,
   seatsHeld,
   sellReservation,
   sold,
   stateFrom,
+  T0,
 } from './inventoryFixture.ts';
 import { generalAvailable, holdView, seatMapDiff, seatMapView } from './read.ts';
 import type { InventoryState } from './state.ts';
@@ -48,7 +48,13 @@ describe('seatMapView', () => {
 
   it('keeps reserved and sold seats as they are after the hold TTL', () => {
     const other = seatsHeld('h2', 'u2', ['ORCH-C-1'], t(0));
-    const state = stateFrom([held, reserved(held, 'o1', t(10)), other, reserved(other, 'o2', t(10)), sold(other, 'o2', t(20))]);
+    const state = stateFrom([
+      held,
+      reserved(held, 'o1', t(10)),
+      other,
+      reserved(other, 'o2', t(10)),
+      sold(other, 'o2', t(20)),
+    ]);
     const view = seatMapView(state, t(0) + 10 * holdTtlMs);
     expect(view.seats['ORCH-B-3']?.status).toBe('reserved');
     expect(view.seats['ORCH-C-1']?.status).toBe('sold');
@@ -82,9 +88,11 @@ describe('seatMapDiff', () => {
 
   const applyDiff = (view: SeatMapView, diff: ReturnType<typeof seatMapDiff>): SeatMapView => {
     const seats = { ...view.seats };
-    for (const change of diff.changes) seats[change.seatId] = { ...seats[change.seatId]!, status: change.status, version: change.version };
+    for (const change of diff.changes)
+      seats[change.seatId] = { ...seats[change.seatId]!, status: change.status, version: change.version };
     const general = { ...view.general };
-    for (const change of diff.general) general[change.sectionId] = { ...general[change.sectionId]!, available: change.available };
+    for (const change of diff.general)
+      general[change.sectionId] = { ...general[change.sectionId]!, available: change.available };
     return { ...view, seats, general };
   };
 
@@ -101,7 +109,10 @@ describe('seatMapDiff', () => {
   });
 
   it('includes the seats of lazily expired holds, each seat once', () => {
-    const state = stateFrom([seatsHeld('h1', 'u1', ['ORCH-B-3', 'ORCH-B-4'], t(0)), seatsHeld('h2', 'u2', ['ORCH-C-1'], t(1))]);
+    const state = stateFrom([
+      seatsHeld('h1', 'u1', ['ORCH-B-3', 'ORCH-B-4'], t(0)),
+      seatsHeld('h2', 'u2', ['ORCH-C-1'], t(1)),
+    ]);
     const { events, diff } = commit(state, holdSeats('h3', 'u3', ['ORCH-B-4', 'ORCH-B-5'], t(1) + holdTtlMs));
     expect(events.map((event) => event.type)).toEqual(['HoldExpired', 'HoldExpired', 'HoldPlaced']);
     expect(diff.changes).toEqual([
@@ -115,8 +126,14 @@ describe('seatMapDiff', () => {
 
   it('lists general-admission sections with their committed places', () => {
     const state = stateFrom([]);
-    expect(commit(state, holdGeneral('h1', 'u1', 3, t(0))).diff).toEqual({ changes: [], general: [{ sectionId: 'FLOOR', available: 7 }] });
-    expect(commit(state, releaseHold('h1', 'u1', t(5))).diff).toEqual({ changes: [], general: [{ sectionId: 'FLOOR', available: 10 }] });
+    expect(commit(state, holdGeneral('h1', 'u1', 3, t(0))).diff).toEqual({
+      changes: [],
+      general: [{ sectionId: 'FLOOR', available: 7 }],
+    });
+    expect(commit(state, releaseHold('h1', 'u1', t(5))).diff).toEqual({
+      changes: [],
+      general: [{ sectionId: 'FLOOR', available: 10 }],
+    });
   });
 
   it('turns the map before a batch into the map after it', () => {
@@ -176,6 +193,8 @@ describe('holdView', () => {
       quantity: 1,
       expiresAt: '2030-01-01T10:00:00.000Z',
     });
-    expect(holdView({ kind: 'hold', holdId: 'h2', seatIds: [], sectionId: 'FLOOR', quantity: 2, expiresAt: t(0) })).toMatchObject({ sectionId: 'FLOOR' });
+    expect(
+      holdView({ kind: 'hold', holdId: 'h2', seatIds: [], sectionId: 'FLOOR', quantity: 2, expiresAt: t(0) }),
+    ).toMatchObject({ sectionId: 'FLOOR' });
   });
 });

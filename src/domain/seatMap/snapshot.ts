@@ -1,13 +1,13 @@
-import type { EventConfig, Venue } from '../venue.ts';
 import { isPaymentOpen } from '../machines/paymentTransitions.ts';
+import type { EventConfig, Venue } from '../venue.ts';
 import {
   type GeneralCounter,
   type HoldRecord,
   type InventoryState,
+  initialState,
   type OrderRecord,
   type RequestOutcome,
   type TicketRecord,
-  initialState,
 } from './state.ts';
 
 /** Take a snapshot every this many events, so activation replays at most that many. */
@@ -60,7 +60,11 @@ export const toSnapshot = (state: InventoryState): InventorySnapshot => ({
   expiryOrder: [...state.expiryQueue.keys()],
   general: [...state.general].map(([id, counter]) => [id, { ...counter }]),
   requests: [...state.requests],
-  orders: [...state.orders.values()].map((order) => ({ ...order, ticketIds: [...order.ticketIds], providerEventIds: [...order.providerEventIds] })),
+  orders: [...state.orders.values()].map((order) => ({
+    ...order,
+    ticketIds: [...order.ticketIds],
+    providerEventIds: [...order.providerEventIds],
+  })),
   tickets: [...state.tickets.values()].map((ticket) => ({ ...ticket })),
 });
 
@@ -69,7 +73,8 @@ export const toSnapshot = (state: InventoryState): InventorySnapshot => ({
  * is derived, not stored; the caller checks the invariants on the result.
  */
 export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: InventorySnapshot): InventoryState => {
-  if (snapshot.format !== snapshotFormat) throw new Error(`snapshot format ${snapshot.format} is not ${snapshotFormat}`);
+  if (snapshot.format !== snapshotFormat)
+    throw new Error(`snapshot format ${snapshot.format} is not ${snapshotFormat}`);
   const state = initialState(venue, config);
   if (snapshot.seatCount !== state.layout.seatIds.length) throw new Error('snapshot seat count differs from the venue');
   state.status.set(fromBase64(snapshot.status, (b) => new Uint8Array(b)));
@@ -79,7 +84,12 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
   state.counts.fill(0);
   for (const status of state.status) state.counts[status]! += 1;
   for (const stored of snapshot.holds) {
-    const hold: HoldRecord = { ...stored, sectionId: stored.sectionId ?? undefined, orderId: stored.orderId ?? undefined, reservedUntil: stored.reservedUntil ?? undefined };
+    const hold: HoldRecord = {
+      ...stored,
+      sectionId: stored.sectionId ?? undefined,
+      orderId: stored.orderId ?? undefined,
+      reservedUntil: stored.reservedUntil ?? undefined,
+    };
     state.holds.set(hold.handle, hold);
     state.handleOfHold.set(hold.holdId, hold.handle);
     if (hold.orderId !== undefined && hold.status !== 'held') state.handleOfOrder.set(hold.orderId, hold.handle);

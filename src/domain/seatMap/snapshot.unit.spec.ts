@@ -3,8 +3,8 @@ import { isBookingError } from '../bookingError.ts';
 import type { InventoryCommand } from './commands.ts';
 import { decide } from './decide.ts';
 import { evolveAll } from './evolve.ts';
+import { inventoryViolations } from './invariants.ts';
 import {
-  T0,
   config,
   expireHolds,
   generalHeld,
@@ -13,19 +13,19 @@ import {
   holdSeats,
   holdTtlMs,
   observable,
+  released,
   releaseHold,
   releaseReservation,
-  released,
-  reserveHold,
   reserved,
+  reserveHold,
   seatsHeld,
   sellReservation,
   sold,
   stateFrom,
+  T0,
   venue,
 } from './inventoryFixture.ts';
-import { inventoryViolations } from './invariants.ts';
-import { type InventorySnapshot, fromSnapshot, shouldSnapshot, snapshotEveryEvents, toSnapshot } from './snapshot.ts';
+import { fromSnapshot, type InventorySnapshot, shouldSnapshot, snapshotEveryEvents, toSnapshot } from './snapshot.ts';
 import type { InventoryState } from './state.ts';
 
 const t = (seconds: number): number => T0 + seconds * 1000;
@@ -74,7 +74,19 @@ describe('toSnapshot / fromSnapshot', () => {
   const e = seatsHeld('h5', 'u5', ['BALC-A-1', 'BALC-A-2'], t(30));
   const f = seatsHeld('h6', 'u1', ['ORCH-C-6'], t(40));
   const g = seatsHeld('h7', 'u6', ['ORCH-C-1'], t(50));
-  const history = [a, b, reserved(b, 'o2', t(6)), c, reserved(c, 'o3', t(11)), sold(c, 'o3', t(12)), d, e, released(e, t(31)), f, g];
+  const history = [
+    a,
+    b,
+    reserved(b, 'o2', t(6)),
+    c,
+    reserved(c, 'o3', t(11)),
+    sold(c, 'o3', t(12)),
+    d,
+    e,
+    released(e, t(31)),
+    f,
+    g,
+  ];
   const now = t(41) + holdTtlMs; // a, d and f have lapsed; g still runs.
 
   it('restores a state that reads, holds and decides like the original', () => {

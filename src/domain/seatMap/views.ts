@@ -40,7 +40,12 @@ export type HoldRequest =
   | Readonly<{ kind: 'general'; sectionId: string; quantity: number }>
   | Readonly<{ kind: 'bestAvailable'; quantity: number; sectionId?: string; priceTier?: string }>;
 
-export type TicketView = Readonly<{ ticketId: string; seatId?: string; sectionId?: string; checkedInAt: string | null }>;
+export type TicketView = Readonly<{
+  ticketId: string;
+  seatId?: string;
+  sectionId?: string;
+  checkedInAt: string | null;
+}>;
 
 /** An order as its buyer sees it. Money is integer minor units; instants are ISO 8601. */
 export type OrderView = Readonly<{
@@ -52,7 +57,13 @@ export type OrderView = Readonly<{
   seatIds: readonly string[];
   sectionId?: string;
   quantity: number;
-  lines: readonly Readonly<{ seatId?: string; sectionId?: string; priceTier: string; quantity: number; amount: number }>[];
+  lines: readonly Readonly<{
+    seatId?: string;
+    sectionId?: string;
+    priceTier: string;
+    quantity: number;
+    amount: number;
+  }>[];
   /** The payment must succeed before this instant, or the seats go back on sale. */
   expiresAt: string;
   payment: Readonly<{ provider: string | null; paymentId: string | null }>;

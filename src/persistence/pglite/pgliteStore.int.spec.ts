@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreContract } from '../eventStore.contract.ts';
-import { type PgliteStore, openPgliteStore } from './pgliteStore.ts';
+import { openPgliteStore, type PgliteStore } from './pgliteStore.ts';
 
 // PGlite takes seconds to start in its worker, so the contract cases share one instance, emptied before each.
 let shared: Promise<PgliteStore> | undefined;
 eventStoreContract('PGlite in memory', async () => {
   shared ??= openPgliteStore();
   const store = await shared;
-  await store.sql.query('TRUNCATE events, snapshots, catalog_events, catalog_venues, server_secrets RESTART IDENTITY CASCADE');
+  await store.sql.query(
+    'TRUNCATE events, snapshots, catalog_events, catalog_venues, server_secrets RESTART IDENTITY CASCADE',
+  );
   return { ...store, close: async () => undefined };
 });
 afterAll(async () => (await shared)?.close());

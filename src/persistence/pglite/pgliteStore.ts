@@ -7,7 +7,12 @@ import type { SqlClient } from '../sqlClient.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
 
 /** `sql` is the raw connection, for projections and tests. */
-export type PgliteStore = Readonly<{ eventStore: EventStore; catalog: Catalog; sql: SqlClient; close: () => Promise<void> }>;
+export type PgliteStore = Readonly<{
+  eventStore: EventStore;
+  catalog: Catalog;
+  sql: SqlClient;
+  close: () => Promise<void>;
+}>;
 
 type Reply = Readonly<{ id: number; rows?: unknown[]; error?: { message: string; code?: string } }>;
 
@@ -18,7 +23,9 @@ type Reply = Readonly<{ id: number; rows?: unknown[]; error?: { message: string;
  * statement back until it ends.
  */
 export async function openPgliteStore(options: { dataDir?: string } = {}): Promise<PgliteStore> {
-  const worker = new Worker(new URL('./pgliteWorker.mjs', import.meta.url), { workerData: { dataDir: options.dataDir } });
+  const worker = new Worker(new URL('./pgliteWorker.mjs', import.meta.url), {
+    workerData: { dataDir: options.dataDir },
+  });
   const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let exited: Error | undefined;

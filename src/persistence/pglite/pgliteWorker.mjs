@@ -8,7 +8,6 @@ import { PGlite } from '@electric-sql/pglite';
  * Messages: {id, sql, params} → {id, rows} | {id, error: {message, code}}.
  */
 
-
 const port = parentPort;
 if (port === null) throw new Error('pgliteWorker must run as a worker thread');
 

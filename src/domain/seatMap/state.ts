@@ -1,6 +1,6 @@
-import type { EventConfig, Venue } from '../venue.ts';
 import type { PaymentStatus } from '../machines/paymentMachine.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
+import type { EventConfig, Venue } from '../venue.ts';
 import type { OrderLine } from './events.ts';
 
 /** Where a row's seats sit in the flat seat arrays: seats of one row are contiguous, in venue order. */
@@ -76,7 +76,14 @@ export type TicketRecord = {
 
 /** What a request id answered the first time, so a retry gets the same answer. */
 export type RequestOutcome =
-  | Readonly<{ kind: 'hold'; holdId: string; seatIds: readonly string[]; sectionId?: string; quantity: number; expiresAt: number }>
+  | Readonly<{
+      kind: 'hold';
+      holdId: string;
+      seatIds: readonly string[];
+      sectionId?: string;
+      quantity: number;
+      expiresAt: number;
+    }>
   | Readonly<{ kind: 'release'; holdId: string }>
   | Readonly<{ kind: 'reserve'; holdId: string; orderId: string; reservedUntil: number }>;
 
@@ -139,7 +146,12 @@ export const buildLayout = (venue: Venue, config: EventConfig): SeatLayout => {
   for (const section of venue.sections) {
     if (section.kind === 'general') {
       tierOf(section.priceTier);
-      sections.set(section.id, { kind: 'general', id: section.id, capacity: section.capacity, priceTier: section.priceTier });
+      sections.set(section.id, {
+        kind: 'general',
+        id: section.id,
+        capacity: section.capacity,
+        priceTier: section.priceTier,
+      });
       continue;
     }
     const firstRow = rows.length;
@@ -163,7 +175,8 @@ export const initialState = (venue: Venue, config: EventConfig): InventoryState 
   const seatCount = layout.seatIds.length;
   const general = new Map<string, GeneralCounter>();
   for (const section of layout.sections.values()) {
-    if (section.kind === 'general') general.set(section.id, { capacity: section.capacity, held: 0, reserved: 0, sold: 0 });
+    if (section.kind === 'general')
+      general.set(section.id, { capacity: section.capacity, held: 0, reserved: 0, sold: 0 });
   }
   const counts = new Uint32Array(4);
   counts[seatStatusCodes.available] = seatCount;

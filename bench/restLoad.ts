@@ -5,13 +5,14 @@
  *
  *   npx tsx bench/restLoad.ts [--seconds 10] [--concurrency 64] [--stores pglite,postgres]
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { api, priceTiers, venueBody } from '../test/support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
 import { startServerProcess } from '../test/support/serverProcess.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +24,8 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
 
 const metric = (text: string, name: string): number => {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -34,7 +36,9 @@ const run = async (store: string) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-load-'));
   const schema = uniqueSchema('load');
   const env: Record<string, string> =
-    store === 'postgres' ? { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema } : { DATA_DIR: dataDir, DATABASE_URL: '' };
+    store === 'postgres'
+      ? { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema }
+      : { DATA_DIR: dataDir, DATABASE_URL: '' };
   const server = await startServerProcess(env);
   try {
     const client = api(server.baseUrl);
@@ -42,7 +46,10 @@ const run = async (store: string) => {
     const perRow = 40;
     const venueId = await client.createVenue(venueBody(rows, perRow));
     const eventId = await client.createEvent({ venueId, name: 'Load', startsAt: '2027-01-01T20:00:00Z', priceTiers });
-    const seatIds = Array.from({ length: rows * perRow }, (_, i) => `ORCH-${Math.floor(i / perRow) + 1}-${(i % perRow) + 1}`);
+    const seatIds = Array.from(
+      { length: rows * perRow },
+      (_, i) => `ORCH-${Math.floor(i / perRow) + 1}-${(i % perRow) + 1}`,
+    );
     const hot = seatIds.slice(0, seatIds.length / 5);
     const buyers = await Promise.all(Array.from({ length: concurrency }, () => client.session()));
     const before = await (await fetch(`${server.baseUrl}/metrics`)).text();

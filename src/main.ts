@@ -21,7 +21,8 @@ const paymentsFromEnv = (): PaymentsConfig => {
   const provider = env.PAYMENT_PROVIDER ?? 'simulated';
   if (provider === 'simulated') return { provider };
   if (provider !== 'stripe') throw new Error(`PAYMENT_PROVIDER must be simulated or stripe, not ${provider}`);
-  if (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET) throw new Error('PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
+  if (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET)
+    throw new Error('PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
   return {
     provider,
     secretKey: env.STRIPE_SECRET_KEY,

@@ -1,21 +1,21 @@
+import { createActorMetrics } from '../actors/actorMetrics.ts';
 import type { Clock } from '../actors/clock.ts';
 import { systemClock } from '../actors/clock.ts';
-import { createActorMetrics } from '../actors/actorMetrics.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
 import { createAuth } from '../gateway/auth.ts';
-import { type Logger, type LogLevel, createLogger } from '../gateway/logger.ts';
+import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
 import { createMetrics } from '../gateway/metrics.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
 import { registerWebRoutes } from '../gateway/web/webAssets.ts';
+import type { OrderService } from '../payments/orderService.ts';
+import { type PaymentsConfig, startPayments } from '../payments/payments.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
 import { openPgliteStore } from '../persistence/pglite/pgliteStore.ts';
 import { openPostgresStore } from '../persistence/postgres/postgresStore.ts';
-import type { OrderService } from '../payments/orderService.ts';
-import { type PaymentsConfig, startPayments } from '../payments/payments.ts';
 import { type BookingCore, createBookingCore } from './bookingCore.ts';
 
 export type StoreConfig =
@@ -32,7 +32,12 @@ export type ServerConfig = Readonly<{
   logLevel: LogLevel;
   clock?: Clock;
   logger?: Logger;
-  actor?: Readonly<{ mailboxLengthMax?: number; batchSizeMax?: number; snapshotEveryEvents?: number; sweepIntervalMs?: number }>;
+  actor?: Readonly<{
+    mailboxLengthMax?: number;
+    batchSizeMax?: number;
+    snapshotEveryEvents?: number;
+    sweepIntervalMs?: number;
+  }>;
   /** socket.io limits (rate limit per connection, diffs remembered for resync). */
   socket?: SocketOptions;
   /** Serves the live seat-map page at `/` (bundled with esbuild at start); default true. */
@@ -58,12 +63,17 @@ export type RunningServer = Readonly<{
   drain(): Promise<void>;
 }>;
 
-export const openStore = async (config: StoreConfig): Promise<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }> => {
+export const openStore = async (
+  config: StoreConfig,
+): Promise<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }> => {
   switch (config.kind) {
     case 'pglite':
       return openPgliteStore(config.dataDir === undefined ? {} : { dataDir: config.dataDir });
     case 'postgres':
-      return openPostgresStore({ connectionString: config.url, ...(config.schema === undefined ? {} : { schema: config.schema }) });
+      return openPostgresStore({
+        connectionString: config.url,
+        ...(config.schema === undefined ? {} : { schema: config.schema }),
+      });
     case 'memory':
       return openInMemoryStore();
     default: {

@@ -9,6 +9,10 @@ import { newBaselineHold, seatIdsOf } from './baselineSeats.ts';
 /** A lock outlives a stalled request by at most this long, then another request may take the seat. */
 export const seatLockTtlMs = 5_000;
 
+/** A release waits for a seat's lock this many times, `lockRetryDelayMs` apart, before it gives up. */
+export const releaseLockAttemptsMax = 50;
+export const lockRetryDelayMs = 2;
+
 /** Deletes the lock only when it still carries our token, so a request never frees a lock that lapsed and was retaken. */
 const releaseLockScript = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
@@ -24,15 +28,25 @@ export const redisLockHolds = (seats: BaselineSeats, redis: Redis, now: () => nu
   const unlock = (key: string, token: string) =>
     (redis as Redis & { releaseLock(key: string, token: string): Promise<number> }).releaseLock(key, token);
 
-  /** Takes every seat's lock (all or none), runs `work`, and frees the locks whatever happens. */
-  const underLocks = async <T>(eventId: string, seatIds: readonly string[], work: () => Promise<T>): Promise<T> => {
+  /**
+   * Takes every seat's lock (all or none), runs `work`, and frees the locks whatever happens. A hold gives up at once
+   * on a taken lock; a release waits for it, since the seat is its own and only a doomed hold attempt can be in the way.
+   */
+  const underLocks = async <T>(
+    eventId: string,
+    seatIds: readonly string[],
+    work: () => Promise<T>,
+    attemptsMax = 1,
+  ): Promise<T> => {
     const token = randomBytes(12).toString('base64url');
     const taken: string[] = [];
     try {
       for (const seatId of seatIds) {
         const key = lockKey(eventId, seatId);
-        if ((await redis.set(key, token, 'PX', seatLockTtlMs, 'NX')) !== 'OK')
-          throw new BookingError('SEAT_UNAVAILABLE', `seat ${seatId} is being booked`);
+        for (let attempt = 1; (await redis.set(key, token, 'PX', seatLockTtlMs, 'NX')) !== 'OK'; attempt++) {
+          if (attempt >= attemptsMax) throw new BookingError('SEAT_UNAVAILABLE', `seat ${seatId} is being booked`);
+          await new Promise((resolve) => setTimeout(resolve, lockRetryDelayMs));
+        }
         taken.push(key);
       }
       return await work();
@@ -85,6 +99,7 @@ export const redisLockHolds = (seats: BaselineSeats, redis: Redis, now: () => nu
           );
           if (released.rowCount === 0) throw new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`);
         },
+        releaseLockAttemptsMax,
       );
     },
   };

@@ -195,7 +195,9 @@ export const parseHold = (body: unknown): HoldInput => {
 };
 
 /** Ids the server issues for holds and orders name their event: `<eventId>.<suffix>`. */
-export const compoundIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/, 'must be <eventId>.<id>');
+export const compoundIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/, 'must be <eventId>.<id>');
 
 export const parseId = (name: string, value: string, schema: z.ZodString = idSchema): string => {
   const result = schema.safeParse(value);

@@ -1,0 +1,421 @@
+/**
+ * The flash-sale benchmark for one hold mode: starts the server (`node --import tsx src/main.ts`, as `npm start`
+ * does) with the mode's store and BENCH_HOLD_MODE, creates the venue and the event over REST, forks the load
+ * processes (bench/flashSaleWorker.ts), samples the server's CPU and memory while they run, and checks afterwards
+ * that no seat was ever acknowledged to two live holds at once. bench/run.ts runs every mode side by side.
+ *
+ *   npx tsx bench/flashSale.ts --mode actor [--seconds 10] [--workers 2] [--connections 50] [--profile dir]
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { api, priceTiers, venueBody } from '../test/support/api.ts';
+import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
+import { adminToken, freePort, jwtSecret } from '../test/support/serverProcess.ts';
+import type { GrantedHold, WorkerResult, WorkerTask } from './flashSaleWorker.ts';
+
+export const benchModes = ['actor', 'actorPostgres', 'optimistic', 'redisLock', 'ceiling'] as const;
+export type BenchMode = (typeof benchModes)[number];
+
+export type FlashSaleOptions = Readonly<{
+  seconds: number;
+  warmupSeconds: number;
+  workers: number;
+  connectionsPerWorker: number;
+  rows: number;
+  seatsPerRow: number;
+  hotShare: number;
+  hotSeatShare: number;
+  keepShare: number;
+  keptPerConnectionMax: number;
+  thinkMs: number;
+  /** When set, the server runs under `--cpu-prof` and writes its profiles here. */
+  profileDir?: string;
+  seed: number;
+}>;
+
+export const defaultFlashSale: FlashSaleOptions = {
+  seconds: 20,
+  warmupSeconds: 3,
+  workers: 2,
+  connectionsPerWorker: 50,
+  rows: 100,
+  seatsPerRow: 100,
+  hotShare: 0.8,
+  hotSeatShare: 0.2,
+  keepShare: 0.05,
+  keptPerConnectionMax: 4,
+  thinkMs: 0,
+  seed: 20_260_101,
+};
+
+export type FlashSaleResult = Readonly<{
+  mode: BenchMode;
+  seconds: number;
+  connections: number;
+  holdsPerSecond: number;
+  grantedPerSecond: number;
+  releasesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  releaseP99Ms: number;
+  holdsAnswered: number;
+  holdsGranted: number;
+  refused: number;
+  failed: number;
+  failures: Record<string, number>;
+  /** Seats acknowledged to two live holds at once (client records), plus kept holds the store does not show. */
+  oversold: number | null;
+  finalStateMismatches: number | null;
+  eventsPerAppend: number | null;
+  commandsPerAppend: number | null;
+  serverCpuPercent: number;
+  serverRssMaxMiB: number;
+  /** Postgres and Redis processes (they do the baselines' work and the actor-on-Postgres appends). */
+  databaseCpuPercent: number;
+  machineCpuPercent: number;
+}>;
+
+const clockTicksPerSecond = 100;
+
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+const metric = (text: string, name: string): number => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+};
+
+/** utime + stime of a process, in clock ticks; 0 once it is gone. */
+const processTicks = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+};
+
+const rssBytes = (pid: number): number => {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
+};
+
+/** Every Postgres and Redis server process on the machine, with its CPU ticks so far. */
+const databaseTicks = (): Map<number, number> => {
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'postgres' || comm === 'redis-server') ticks.set(Number(entry), processTicks(Number(entry)));
+    } catch {}
+  }
+  return ticks;
+};
+
+/** Busy and total ticks of the whole machine (all cores). */
+const machineTicks = (): { busy: number; total: number } => {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  return { busy: total - idle, total };
+};
+
+type Server = Readonly<{ baseUrl: string; child: ChildProcess; output: () => string; stop: () => Promise<void> }>;
+
+/** Like test/support/serverProcess.ts, plus node flags (for --cpu-prof). */
+const startServer = async (env: Record<string, string>, nodeArgs: readonly string[]): Promise<Server> => {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ADMIN_TOKEN: adminToken,
+      JWT_SECRET: jwtSecret,
+      LOG_LEVEL: 'warn',
+      SOCKET_REQUESTS_PER_SECOND_MAX: '1000000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output}`);
+    if (
+      await fetch(`${baseUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server not ready in 60 s: ${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    baseUrl,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+};
+
+/**
+ * Holds surely live at the same instant on one seat: each granted hold is live from its ack until its release was
+ * sent (or for good, when kept), so an ack that falls inside another hold's interval on the same seat is an oversell.
+ */
+export const countOversold = (granted: readonly GrantedHold[]): number => {
+  const bySeat = new Map<string, GrantedHold[]>();
+  for (const hold of granted) {
+    const list = bySeat.get(hold.seatId);
+    if (list === undefined) bySeat.set(hold.seatId, [hold]);
+    else list.push(hold);
+  }
+  let oversold = 0;
+  for (const holds of bySeat.values()) {
+    holds.sort((a, b) => a.ackAt - b.ackAt);
+    let liveUntil = Number.NEGATIVE_INFINITY;
+    for (const hold of holds) {
+      if (hold.ackAt < liveUntil) oversold += 1;
+      liveUntil = Math.max(liveUntil, hold.releaseSentAt ?? Number.POSITIVE_INFINITY);
+    }
+  }
+  return oversold;
+};
+
+const modeEnv = (mode: BenchMode, dataDir: string, schema: string): Record<string, string> => {
+  const postgres = { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema };
+  switch (mode) {
+    case 'actor':
+      return { DATA_DIR: dataDir, DATABASE_URL: '', BENCH_HOLD_MODE: 'actor' };
+    case 'actorPostgres':
+      return { ...postgres, BENCH_HOLD_MODE: 'actor' };
+    case 'optimistic':
+      return { ...postgres, BENCH_HOLD_MODE: 'optimistic' };
+    case 'redisLock':
+      return {
+        ...postgres,
+        BENCH_HOLD_MODE: 'redisLock',
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      };
+    case 'ceiling':
+      return { DATA_DIR: dataDir, DATABASE_URL: '', BENCH_HOLD_MODE: 'ceiling' };
+    default: {
+      const _exhaustive: never = mode;
+      throw new Error(`unknown mode ${_exhaustive}`);
+    }
+  }
+};
+
+/** Kept holds that the store does not show as held by that hold (the actor's seat map, or the baseline's rows). */
+const finalStateMismatches = async (
+  mode: BenchMode,
+  baseUrl: string,
+  eventId: string,
+  schema: string,
+  kept: readonly GrantedHold[],
+): Promise<number | null> => {
+  if (mode === 'ceiling') return null;
+  if (mode === 'actor' || mode === 'actorPostgres') {
+    const seatMap = (await api(baseUrl).seatMap(eventId)) as { seats: Record<string, { status: string }> };
+    const held = Object.entries(seatMap.seats).filter(([, seat]) => seat.status === 'held');
+    const keptSeats = new Set(kept.map((hold) => hold.seatId));
+    const missing = [...keptSeats].filter((seatId) => seatMap.seats[seatId]?.status !== 'held').length;
+    return missing + Math.abs(held.length - kept.length);
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const rows = await client.query<{ seat_id: string; hold_id: string }>(
+      `SELECT seat_id, hold_id FROM "${schema}".seats WHERE event_id = $1 AND status = 'held'`,
+      [eventId],
+    );
+    const holdOfSeat = new Map(rows.rows.map((row) => [row.seat_id, row.hold_id]));
+    const missing = kept.filter((hold) => holdOfSeat.get(hold.seatId) !== hold.holdId).length;
+    return missing + Math.abs(rows.rows.length - kept.length);
+  } finally {
+    await client.end();
+  }
+};
+
+export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): Promise<FlashSaleResult> => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-flash-'));
+  const schema = uniqueSchema('bench');
+  const nodeArgs = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`];
+  const server = await startServer(modeEnv(mode, dataDir, schema), nodeArgs);
+  const workers: ChildProcess[] = [];
+  try {
+    const client = api(server.baseUrl);
+    const venueId = await client.createVenue(venueBody(options.rows, options.seatsPerRow));
+    const eventId = await client.createEvent({
+      venueId,
+      name: 'Flash sale',
+      startsAt: '2027-01-01T20:00:00Z',
+      priceTiers,
+      holdTtlSeconds: 3600,
+    });
+    const connections = options.workers * options.connectionsPerWorker;
+    const tokens: string[] = [];
+    for (let i = 0; i < connections; i += 50) {
+      const batch = await Promise.all(Array.from({ length: Math.min(50, connections - i) }, () => client.session()));
+      tokens.push(...batch.map((session) => session.token));
+    }
+    for (let i = 0; i < options.workers; i++) {
+      const worker = fork(new URL('./flashSaleWorker.ts', import.meta.url).pathname, [], {
+        execArgv: ['--import', 'tsx'],
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      workers.push(worker);
+      await once(worker, 'message');
+    }
+    const seatCount = options.rows * options.seatsPerRow;
+    const startAt = Date.now() + 1_500;
+    const measureFrom = startAt + options.warmupSeconds * 1000;
+    const endAt = measureFrom + options.seconds * 1000;
+    const results = workers.map(
+      (worker) =>
+        new Promise<WorkerResult>((resolve) =>
+          worker.on('message', (m: WorkerResult) => m.type === 'result' && resolve(m)),
+        ),
+    );
+    workers.forEach((worker, workerIndex) => {
+      const task: WorkerTask = {
+        type: 'run',
+        workerIndex,
+        baseUrl: server.baseUrl,
+        eventId,
+        tokens: tokens.slice(
+          workerIndex * options.connectionsPerWorker,
+          (workerIndex + 1) * options.connectionsPerWorker,
+        ),
+        seatCount,
+        hotSeatCount: Math.round(seatCount * options.hotSeatShare),
+        seatsPerRow: options.seatsPerRow,
+        hotShare: options.hotShare,
+        keepShare: options.keepShare,
+        keptPerConnectionMax: options.keptPerConnectionMax,
+        thinkMs: options.thinkMs,
+        startAt,
+        measureFrom,
+        endAt,
+        ackTimeoutMs: 10_000,
+        seed: options.seed + workerIndex,
+      };
+      worker.send(task);
+    });
+
+    // Samples over the measured window only.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, measureFrom - Date.now())));
+    const pid = server.child.pid!;
+    const metricsBefore = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const serverBefore = processTicks(pid);
+    const databaseBefore = databaseTicks();
+    const machineBefore = machineTicks();
+    let rssMax = rssBytes(pid);
+    const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssBytes(pid))), 250);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, endAt - Date.now())));
+    clearInterval(sampler);
+    const serverTicks = processTicks(pid) - serverBefore;
+    let databaseUsed = 0;
+    for (const [dbPid, ticks] of databaseTicks()) databaseUsed += ticks - (databaseBefore.get(dbPid) ?? 0);
+    const machineAfter = machineTicks();
+    const metricsAfter = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const finished = await Promise.all(results);
+
+    const holdLatencies = new Float64Array(finished.reduce((n, r) => n + r.holdLatencies.length, 0));
+    let offset = 0;
+    for (const r of finished) {
+      holdLatencies.set(r.holdLatencies, offset);
+      offset += r.holdLatencies.length;
+    }
+    holdLatencies.sort();
+    const releaseLatencies = Float64Array.from(finished.flatMap((r) => [...r.releaseLatencies])).sort();
+    const sum = (pick: (r: WorkerResult) => number) => finished.reduce((n, r) => n + pick(r), 0);
+    const failures: Record<string, number> = {};
+    for (const r of finished)
+      for (const [code, n] of Object.entries(r.failures)) failures[code] = (failures[code] ?? 0) + n;
+    const granted = finished.flatMap((r) => r.granted);
+    const kept = granted.filter((hold) => hold.releaseSentAt === null);
+    const appends = metric(metricsAfter, 'actor_appends_total') - metric(metricsBefore, 'actor_appends_total');
+    const events = metric(metricsAfter, 'actor_events_total') - metric(metricsBefore, 'actor_events_total');
+    const commands = metric(metricsAfter, 'actor_commands_total') - metric(metricsBefore, 'actor_commands_total');
+    const isActor = mode === 'actor' || mode === 'actorPostgres';
+    const window = options.seconds;
+    return {
+      mode,
+      seconds: window,
+      connections,
+      holdsPerSecond: Math.round(sum((r) => r.holdsAnswered) / window),
+      grantedPerSecond: Math.round(sum((r) => r.holdsGranted) / window),
+      releasesPerSecond: Math.round(sum((r) => r.releases) / window),
+      p50Ms: round(percentile(holdLatencies, 0.5)),
+      p99Ms: round(percentile(holdLatencies, 0.99)),
+      p999Ms: round(percentile(holdLatencies, 0.999)),
+      releaseP99Ms: round(percentile(releaseLatencies, 0.99)),
+      holdsAnswered: sum((r) => r.holdsAnswered),
+      holdsGranted: sum((r) => r.holdsGranted),
+      refused: sum((r) => r.refused),
+      failed: sum((r) => r.failed),
+      failures,
+      oversold: mode === 'ceiling' ? null : countOversold(granted),
+      finalStateMismatches: await finalStateMismatches(mode, server.baseUrl, eventId, schema, kept),
+      eventsPerAppend: isActor ? round(events / Math.max(1, appends)) : null,
+      commandsPerAppend: isActor ? round(commands / Math.max(1, appends)) : null,
+      serverCpuPercent: round((serverTicks / clockTicksPerSecond / window) * 100, 1),
+      serverRssMaxMiB: round(rssMax / 1024 / 1024, 1),
+      databaseCpuPercent: round((databaseUsed / clockTicksPerSecond / window) * 100, 1),
+      machineCpuPercent: round(
+        ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100,
+        1,
+      ),
+    };
+  } finally {
+    for (const worker of workers) if (worker.exitCode === null) worker.kill();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (mode !== 'actor' && mode !== 'ceiling') await dropSchema(schema);
+  }
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      mode: { type: 'string', default: 'actor' },
+      seconds: { type: 'string', default: String(defaultFlashSale.seconds) },
+      workers: { type: 'string', default: String(defaultFlashSale.workers) },
+      connections: { type: 'string', default: String(defaultFlashSale.connectionsPerWorker) },
+      profile: { type: 'string' },
+      'think-ms': { type: 'string', default: String(defaultFlashSale.thinkMs) },
+    },
+  });
+  const result = await runFlashSale(values.mode as BenchMode, {
+    ...defaultFlashSale,
+    seconds: Number(values.seconds),
+    workers: Number(values.workers),
+    connectionsPerWorker: Number(values.connections),
+    thinkMs: Number(values['think-ms']),
+    ...(values.profile === undefined ? {} : { profileDir: values.profile }),
+  });
+  console.log(JSON.stringify(result));
+}

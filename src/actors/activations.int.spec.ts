@@ -28,7 +28,7 @@ describe.each(stores)('snapshots on %s', (_name, config) => {
         store: store.eventStore,
         catalog: store.catalog,
         clock,
-        actor: { snapshotEveryEvents: 2 },
+        actor: { snapshotPolicy: { everyEvents: 2, intervalMinMs: 0 } },
         onError: (error) => errors.push(error),
       });
       const actor = await activations.get('evt_test');

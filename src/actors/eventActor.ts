@@ -4,7 +4,7 @@ import { decide, recall } from '../domain/seatMap/decide.ts';
 import type { InventoryEvent } from '../domain/seatMap/events.ts';
 import { evolve } from '../domain/seatMap/evolve.ts';
 import { seatMapDiff, seatMapView } from '../domain/seatMap/read.ts';
-import { shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
+import { type SnapshotPolicy, shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
 import type { SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
@@ -43,7 +43,7 @@ export type EventActorOptions = Readonly<{
   load: () => Promise<InventoryState>;
   mailboxLengthMax?: number;
   batchSizeMax?: number;
-  snapshotEveryEvents?: number;
+  snapshotPolicy?: SnapshotPolicy;
   sweepIntervalMs?: number;
   rejectionsRememberedMax?: number;
   onCommitted?: (batch: CommittedBatch) => void;
@@ -66,6 +66,8 @@ export class EventActor {
   private lastNow = 0;
   /** The version the last snapshot was taken at, whether the store kept it or not. */
   private lastSnapshotVersion: number;
+  /** Actor time of the last snapshot; activation counts as one, since it read the latest state. */
+  private lastSnapshotAt: number;
   private snapshotInFlight = false;
   private sweepPosted = false;
   private stopped = false;
@@ -82,6 +84,7 @@ export class EventActor {
     this.streamId = streamIdOf(options.eventId);
     this.state = initial;
     this.lastSnapshotVersion = initial.version;
+    this.lastSnapshotAt = options.clock.now();
     this.rejectionsRememberedMax = options.rejectionsRememberedMax ?? 10_000;
     this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, (batch) =>
       this.handleBatch(batch),
@@ -256,13 +259,17 @@ export class EventActor {
   private async snapshot(force: boolean): Promise<void> {
     const due = force
       ? this.state.version > this.lastSnapshotVersion
-      : shouldSnapshot(this.state.version, this.lastSnapshotVersion, this.options.snapshotEveryEvents);
+      : shouldSnapshot(
+          { version: this.state.version, now: this.lastNow, lastVersion: this.lastSnapshotVersion, lastAt: this.lastSnapshotAt },
+          this.options.snapshotPolicy,
+        );
     if (!due || this.snapshotInFlight) return;
     this.snapshotInFlight = true;
     const snapshot = toSnapshot(this.state);
     // Counted from the attempt, stored or not: a snapshot the store refuses is retried a policy interval later,
     // not after every batch (it is an optimisation; the events are the truth).
     this.lastSnapshotVersion = snapshot.version;
+    this.lastSnapshotAt = this.lastNow;
     try {
       await this.options.store.saveSnapshot(this.streamId, snapshot.version, snapshot);
     } catch (error) {

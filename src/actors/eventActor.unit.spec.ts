@@ -22,7 +22,7 @@ const setup = async (wrap: (store: EventStore) => EventStore = (store) => store,
     store,
     catalog: memory.catalog,
     clock,
-    actor: { sweepIntervalMs: 10, snapshotEveryEvents },
+    actor: { sweepIntervalMs: 10, snapshotPolicy: { everyEvents: snapshotEveryEvents, intervalMinMs: 0 } },
     onCommitted: (batch) => committed.push(batch),
   });
   const actor = await activations.get(event.id);

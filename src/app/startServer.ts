@@ -1,4 +1,5 @@
 import { createActorMetrics } from '../actors/actorMetrics.ts';
+import type { ActivationOptions } from '../actors/activations.ts';
 import type { Clock } from '../actors/clock.ts';
 import { systemClock } from '../actors/clock.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
@@ -32,12 +33,7 @@ export type ServerConfig = Readonly<{
   logLevel: LogLevel;
   clock?: Clock;
   logger?: Logger;
-  actor?: Readonly<{
-    mailboxLengthMax?: number;
-    batchSizeMax?: number;
-    snapshotEveryEvents?: number;
-    sweepIntervalMs?: number;
-  }>;
+  actor?: ActivationOptions['actor'];
   /** socket.io limits (rate limit per connection, diffs remembered for resync). */
   socket?: SocketOptions;
   /** Serves the live seat-map page at `/` (bundled with esbuild at start); default true. */

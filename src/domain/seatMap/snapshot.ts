@@ -10,12 +10,26 @@ import {
   type TicketRecord,
 } from './state.ts';
 
-/** Take a snapshot every this many events, so activation replays at most that many. */
-export const snapshotEveryEvents = 1_000;
+export type SnapshotPolicy = Readonly<{
+  /** Events since the last snapshot before the next one is due: activation replays about this many. */
+  everyEvents: number;
+  /**
+   * And no sooner than this after the last one. A snapshot of a busy event is megabytes of JSON written through the
+   * same store as the appends; at thousands of events a second an events-only policy would write one every few
+   * hundred milliseconds and hold the appends back behind it.
+   */
+  intervalMinMs: number;
+}>;
 
-/** The snapshot policy: pure, so it is tested as a specification. */
-export const shouldSnapshot = (version: number, lastSnapshotVersion: number, every = snapshotEveryEvents): boolean =>
-  version - lastSnapshotVersion >= every;
+export const snapshotPolicyDefault: SnapshotPolicy = { everyEvents: 1_000, intervalMinMs: 10_000 };
+
+export type SnapshotClock = Readonly<{ version: number; now: number; lastVersion: number; lastAt: number }>;
+
+/** The snapshot policy: pure (time is an argument), so it is tested as a specification. */
+export const shouldSnapshot = (
+  { version, now, lastVersion, lastAt }: SnapshotClock,
+  policy: SnapshotPolicy = snapshotPolicyDefault,
+): boolean => version - lastVersion >= policy.everyEvents && now - lastAt >= policy.intervalMinMs;
 
 /** 2: orders, payments and tickets joined the state. Older snapshots are skipped and the stream replayed. */
 export const snapshotFormat = 2;

@@ -25,30 +25,46 @@ import {
   T0,
   venue,
 } from './inventoryFixture.ts';
-import { fromSnapshot, type InventorySnapshot, shouldSnapshot, snapshotEveryEvents, toSnapshot } from './snapshot.ts';
+import {
+  fromSnapshot,
+  type InventorySnapshot,
+  type SnapshotPolicy,
+  shouldSnapshot,
+  snapshotPolicyDefault,
+  toSnapshot,
+} from './snapshot.ts';
 import type { InventoryState } from './state.ts';
 
 const t = (seconds: number): number => T0 + seconds * 1000;
 
 describe('shouldSnapshot', () => {
-  it('snapshots once every snapshotEveryEvents events', () => {
-    expect(snapshotEveryEvents).toBe(1_000);
-    expect(shouldSnapshot(0, 0)).toBe(false);
-    expect(shouldSnapshot(999, 0)).toBe(false);
-    expect(shouldSnapshot(1_000, 0)).toBe(true);
-    expect(shouldSnapshot(1_999, 1_000)).toBe(false);
-    expect(shouldSnapshot(2_000, 1_000)).toBe(true);
+  const at = (version: number, lastVersion: number, seconds = 60, policy?: SnapshotPolicy) =>
+    shouldSnapshot({ version, lastVersion, now: t(seconds), lastAt: t(0) }, policy);
+
+  it('snapshots once every 1,000 events by default', () => {
+    expect(snapshotPolicyDefault.everyEvents).toBe(1_000);
+    expect(at(0, 0)).toBe(false);
+    expect(at(999, 0)).toBe(false);
+    expect(at(1_000, 0)).toBe(true);
+    expect(at(1_999, 1_000)).toBe(false);
+    expect(at(2_000, 1_000)).toBe(true);
   });
 
   it('catches up when a batch jumps past the threshold', () => {
-    expect(shouldSnapshot(1_037, 0)).toBe(true);
-    expect(shouldSnapshot(5_000, 1_000)).toBe(true);
+    expect(at(1_037, 0)).toBe(true);
+    expect(at(5_000, 1_000)).toBe(true);
   });
 
-  it('takes the interval as a parameter', () => {
-    expect(shouldSnapshot(9, 0, 10)).toBe(false);
-    expect(shouldSnapshot(10, 0, 10)).toBe(true);
-    expect(shouldSnapshot(1, 0, 1)).toBe(true);
+  it('waits at least the minimum interval after the last snapshot, however many events came', () => {
+    expect(snapshotPolicyDefault.intervalMinMs).toBe(10_000);
+    expect(at(50_000, 0, 9.999)).toBe(false);
+    expect(at(50_000, 0, 10)).toBe(true);
+  });
+
+  it('takes the policy as a parameter', () => {
+    const policy = { everyEvents: 10, intervalMinMs: 0 };
+    expect(at(9, 0, 0, policy)).toBe(false);
+    expect(at(10, 0, 0, policy)).toBe(true);
   });
 });
 

@@ -20,7 +20,13 @@ export const holdSeatsMax = 50;
 
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1..64 characters of A-Z a-z 0-9 _ -');
 const nameSchema = z.string().trim().min(1).max(nameLengthMax);
-const requestIdSchema = z.string().min(1).max(requestIdLengthMax);
+// Control characters are refused: request ids are stored in snapshots as jsonb, which cannot hold NUL.
+const requestIdSchema = z
+  .string()
+  .min(1)
+  .max(requestIdLengthMax)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it refuses.
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 
 const seatedSectionSchema = z.object({
   id: idSchema,

@@ -170,5 +170,7 @@ describe('ids', () => {
     expect(invalid(() => parseId('id', 'a/b'))).toMatch(/^id: /);
     expect(parseRequestId('r1')).toBe('r1');
     expect(invalid(() => parseRequestId(''))).toContain('requestId');
+    expect(invalid(() => parseRequestId('a\u0000b'))).toContain('control characters');
+    expect(invalid(() => parseHold({ requestId: 'r\u0001', seatIds: ['A-1'] }))).toContain('control characters');
   });
 });

@@ -1,10 +1,11 @@
 import { BookingError, isBookingError } from '../domain/bookingError.ts';
+import { RecentMap } from '../domain/recentMap.ts';
 import type { InventoryCommand } from '../domain/seatMap/commands.ts';
 import { decide, recall } from '../domain/seatMap/decide.ts';
 import type { InventoryEvent } from '../domain/seatMap/events.ts';
 import { evolve } from '../domain/seatMap/evolve.ts';
 import { seatMapDiff, seatMapView } from '../domain/seatMap/read.ts';
-import { type SnapshotPolicy, shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
+import { type InventorySnapshot, type SnapshotPolicy, shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
 import type { SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
@@ -29,11 +30,22 @@ type CommandEnvelope = {
 /** A read waits for its batch to commit, so it never shows a change that is not durable yet. */
 type ReadEnvelope = {
   readonly kind: 'read';
-  readonly resolve: (view: SeatMapView) => void;
+  readonly render: (state: InventoryState, now: number) => unknown;
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 };
 
 type Envelope = CommandEnvelope | ReadEnvelope;
+
+/** A batch decided and evolved, its append under way. */
+type Prepared = Readonly<{
+  batch: readonly Envelope[];
+  fromVersion: number;
+  events: readonly InventoryEvent[];
+  answers: readonly (() => void)[];
+  /** Settles with the failure, or undefined once the events are durable; never rejects. */
+  appended: Promise<unknown>;
+}>;
 
 export type EventActorOptions = Readonly<{
   eventId: string;
@@ -56,6 +68,11 @@ export const streamIdOf = (eventId: string): string => `event-${eventId}`;
  * One event on sale: owns its inventory and handles every command through one mailbox, one batch at a time.
  * decide → evolve for each command of a batch, one append for the whole batch, and only then the answers.
  * Nothing is acknowledged that is not durable; an append that fails answers UNAVAILABLE and reloads.
+ *
+ * One append is in flight at a time. As soon as it is durable, the next batch is decided and its append sent,
+ * and only then are the committed batch's answers written out, so the store works on batch N+1 while the
+ * gateway sends the acknowledgements of batch N. Everything that must show committed state only (the diff, reads,
+ * snapshots) is taken before the next batch touches the state.
  */
 export class EventActor {
   readonly eventId: string;
@@ -63,6 +80,8 @@ export class EventActor {
   private readonly mailbox: Mailbox<Envelope>;
   private readonly options: EventActorOptions;
   private state: InventoryState;
+  /** The stream version that is durable; `state` runs ahead of it while a batch's append is in flight. */
+  private committedVersion: number;
   private lastNow = 0;
   /** The version the last snapshot was taken at, whether the store kept it or not. */
   private lastSnapshotVersion: number;
@@ -73,8 +92,7 @@ export class EventActor {
   private stopped = false;
   private readonly sweepTimer: NodeJS.Timeout;
   /** Rejections are not events, so they are remembered here (not durably) for retries of the same request. */
-  private readonly rejections = new Map<string, BookingError>();
-  private readonly rejectionsRememberedMax: number;
+  private readonly rejections: RecentMap<string, BookingError>;
   /** Figures for metrics and benchmarks. */
   readonly stats = { batches: 0, commands: 0, events: 0, appendFailures: 0 };
 
@@ -83,36 +101,39 @@ export class EventActor {
     this.eventId = options.eventId;
     this.streamId = streamIdOf(options.eventId);
     this.state = initial;
+    this.committedVersion = initial.version;
     this.lastSnapshotVersion = initial.version;
     this.lastSnapshotAt = options.clock.now();
-    this.rejectionsRememberedMax = options.rejectionsRememberedMax ?? 10_000;
-    this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, (batch) =>
-      this.handleBatch(batch),
-    );
+    this.rejections = new RecentMap(options.rejectionsRememberedMax ?? 10_000);
+    this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, () => this.run());
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 250);
     this.sweepTimer.unref();
   }
 
+  /** The committed stream version. */
   get version(): number {
-    return this.state.version;
+    return this.committedVersion;
   }
 
   get mailboxLength(): number {
     return this.mailbox.length;
   }
 
-  /** Read-only access for views; callers must not keep or change it. */
-  inspect<T>(read: (state: InventoryState, now: number) => T): T {
-    return read(this.state, this.options.clock.now());
+  /**
+   * Reads committed state: answered in the mailbox's order, after the batch it joins is durable and before the
+   * next batch changes anything, so a reader never sees what a failed append will take back. `render` must copy
+   * what it returns (the state changes afterwards); reads of one batch with the same `render` share one result.
+   */
+  read<T>(render: (state: InventoryState, now: number) => T): Promise<T> {
+    if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
+    return new Promise((resolve, reject) =>
+      this.mailbox.post({ kind: 'read', render, resolve: resolve as (value: unknown) => void, reject }),
+    );
   }
 
-  /**
-   * The seat map as committed: answered in the mailbox's order, after the batch it joins is durable, so a reader
-   * never sees a hold that a failed append will take back. Reads in one batch share one rendering.
-   */
+  /** The seat map as committed. */
   seatMap(): Promise<SeatMapView> {
-    if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
-    return new Promise((resolve, reject) => this.mailbox.post({ kind: 'read', resolve, reject }));
+    return this.read(seatMapView);
   }
 
   /**
@@ -132,7 +153,9 @@ export class EventActor {
     this.stopped = true;
     clearInterval(this.sweepTimer);
     await this.mailbox.idle();
-    await this.snapshot(true);
+    while (this.snapshotInFlight) await new Promise((resolve) => setTimeout(resolve, 5));
+    const snapshot = this.takeSnapshot(true);
+    if (snapshot !== undefined) await this.saveSnapshot(snapshot);
   }
 
   private now(): number {
@@ -141,7 +164,28 @@ export class EventActor {
     return this.lastNow;
   }
 
-  private async handleBatch(batch: Envelope[]): Promise<void> {
+  /** The mailbox's loop: one append in flight, the next batch prepared as soon as it is durable. */
+  private async run(): Promise<void> {
+    let pending = this.prepareNext();
+    while (pending !== undefined) {
+      const failure = await pending.appended;
+      if (failure !== undefined) {
+        await this.fail(pending, failure);
+        pending = this.prepareNext();
+        continue;
+      }
+      const announce = this.commit(pending);
+      pending = this.prepareNext();
+      announce();
+    }
+  }
+
+  private prepareNext(): Prepared | undefined {
+    return this.mailbox.length > 0 ? this.prepare(this.mailbox.takeBatch()) : undefined;
+  }
+
+  /** decide → evolve for every command of the batch, then one append for all their events (not awaited). */
+  private prepare(batch: readonly Envelope[]): Prepared {
     const fromVersion = this.state.version;
     const now = this.now();
     const events: InventoryEvent[] = [];
@@ -166,7 +210,7 @@ export class EventActor {
         } catch (error) {
           if (!isBookingError(error)) throw error;
           answers.push(() => {
-            if (key !== undefined) this.rememberRejection(key, error);
+            if (key !== undefined) this.rejections.set(key, error);
             envelope.reject(error);
           });
           continue;
@@ -176,46 +220,74 @@ export class EventActor {
         const outcome = envelope.request && recall(this.state, envelope.request.userId, envelope.request.requestId);
         answers.push(() => envelope.resolve({ events: decided, outcome }));
       }
-      if (events.length > 0) await this.options.store.append(this.streamId, fromVersion, events);
     } catch (error) {
-      this.stats.appendFailures += 1;
-      this.options.onError?.(error, `batch at version ${fromVersion} failed; reloading`);
-      const unavailable = new BookingError(
-        'UNAVAILABLE',
-        'the booking could not be stored; retry with the same requestId',
-      );
-      await this.reload();
-      for (const envelope of batch) {
-        if (envelope.kind === 'command') envelope.reject(unavailable);
-      }
-      this.answerReads(batch);
-      return;
+      // A programmer error half-way through the batch: the state is suspect, so nothing is appended and the
+      // batch fails like an append would, reloading the actor from the store.
+      return { batch, fromVersion, events, answers, appended: Promise.resolve(error) };
     }
+    const appended =
+      events.length === 0
+        ? Promise.resolve(undefined)
+        : this.options.store.append(this.streamId, fromVersion, events).then(
+            () => undefined,
+            (error: unknown) => error ?? new Error('append failed'),
+          );
+    return { batch, fromVersion, events, answers, appended };
+  }
+
+  /**
+   * The batch is durable. Takes everything that must show exactly this committed state (the diff, reads, the
+   * snapshot) now, and returns what writes the answers out, which may run after the next batch is prepared.
+   */
+  private commit({ batch, fromVersion, events, answers }: Prepared): () => void {
+    this.committedVersion = this.state.version;
     this.stats.batches += 1;
     this.stats.commands += batch.length;
     this.stats.events += events.length;
-    for (const answer of answers) answer();
     this.answerReads(batch);
+    let committed: CommittedBatch | undefined;
     if (events.length > 0) {
       const { changes, general } = seatMapDiff(this.state, events);
       const diff: SeatMapDiff = { eventId: this.eventId, fromVersion, version: this.state.version, changes, general };
-      try {
-        this.options.onCommitted?.({ diff, events, commandCount: batch.length });
-      } catch (error) {
-        this.options.onError?.(error, 'a subscriber failed');
-      }
-      void this.snapshot(false);
+      committed = { diff, events, commandCount: batch.length };
     }
+    const snapshot = this.takeSnapshot(false);
+    return () => {
+      for (const answer of answers) answer();
+      if (committed !== undefined) {
+        try {
+          this.options.onCommitted?.(committed);
+        } catch (error) {
+          this.options.onError?.(error, 'a subscriber failed');
+        }
+      }
+      if (snapshot !== undefined) void this.saveSnapshot(snapshot);
+    };
   }
 
-  /** Renders the map once for every read in the batch, from state that is durable at this moment. */
+  private async fail({ batch, fromVersion }: Prepared, failure: unknown): Promise<void> {
+    this.stats.appendFailures += 1;
+    this.options.onError?.(failure, `batch at version ${fromVersion} failed; reloading`);
+    await this.reload();
+    const unavailable = new BookingError(
+      'UNAVAILABLE',
+      'the booking could not be stored; retry with the same requestId',
+    );
+    for (const envelope of batch) {
+      if (envelope.kind === 'command') envelope.reject(unavailable);
+    }
+    this.answerReads(batch);
+  }
+
+  /** Answers the batch's reads from the state as it is now, which the caller guarantees is committed. */
   private answerReads(batch: readonly Envelope[]): void {
-    let view: SeatMapView | undefined;
+    const rendered = new Map<ReadEnvelope['render'], unknown>();
+    const now = this.options.clock.now();
     for (const envelope of batch) {
       if (envelope.kind !== 'read') continue;
       try {
-        view ??= seatMapView(this.state, this.options.clock.now());
-        envelope.resolve(view);
+        if (!rendered.has(envelope.render)) rendered.set(envelope.render, envelope.render(this.state, now));
+        envelope.resolve(rendered.get(envelope.render));
       } catch (error) {
         envelope.reject(error as Error);
       }
@@ -247,6 +319,7 @@ export class EventActor {
     for (let attempt = 0; ; attempt++) {
       try {
         this.state = await this.options.load();
+        this.committedVersion = this.state.version;
         this.lastSnapshotVersion = Math.min(this.lastSnapshotVersion, this.state.version);
         return;
       } catch (error) {
@@ -256,20 +329,29 @@ export class EventActor {
     }
   }
 
-  private async snapshot(force: boolean): Promise<void> {
+  /** The snapshot, when the policy says one is due, taken from the state as it is now (committed). */
+  private takeSnapshot(force: boolean): InventorySnapshot | undefined {
     const due = force
       ? this.state.version > this.lastSnapshotVersion
       : shouldSnapshot(
-          { version: this.state.version, now: this.lastNow, lastVersion: this.lastSnapshotVersion, lastAt: this.lastSnapshotAt },
+          {
+            version: this.state.version,
+            now: this.lastNow,
+            lastVersion: this.lastSnapshotVersion,
+            lastAt: this.lastSnapshotAt,
+          },
           this.options.snapshotPolicy,
         );
-    if (!due || this.snapshotInFlight) return;
-    this.snapshotInFlight = true;
-    const snapshot = toSnapshot(this.state);
+    if (!due || this.snapshotInFlight) return undefined;
     // Counted from the attempt, stored or not: a snapshot the store refuses is retried a policy interval later,
     // not after every batch (it is an optimisation; the events are the truth).
-    this.lastSnapshotVersion = snapshot.version;
+    this.lastSnapshotVersion = this.state.version;
     this.lastSnapshotAt = this.lastNow;
+    return toSnapshot(this.state);
+  }
+
+  private async saveSnapshot(snapshot: InventorySnapshot): Promise<void> {
+    this.snapshotInFlight = true;
     try {
       await this.options.store.saveSnapshot(this.streamId, snapshot.version, snapshot);
     } catch (error) {
@@ -277,11 +359,5 @@ export class EventActor {
     } finally {
       this.snapshotInFlight = false;
     }
-  }
-
-  private rememberRejection(key: string, error: BookingError): void {
-    this.rejections.set(key, error);
-    if (this.rejections.size > this.rejectionsRememberedMax)
-      this.rejections.delete(this.rejections.keys().next().value!);
   }
 }

@@ -93,7 +93,7 @@ describe('event actor', () => {
     expect((await actor.seatMap()).seats['ORCH-A-1']!.status).toBe('held');
     // The same request, retried, now succeeds: an UNAVAILABLE answer is not remembered as the first answer.
     await expect(hold(actor, 'bob', 'b1', seats('ORCH-A-2'))).resolves.toMatchObject({ outcome: { kind: 'hold' } });
-    actor.inspect((state) => assertInventorySound(state));
+    await actor.read((state) => assertInventorySound(state));
   });
 
   it('never shows a reader a change whose append has not committed', async () => {
@@ -111,6 +111,37 @@ describe('event actor', () => {
     expect(held.status).toBe('rejected');
     expect(map.status === 'fulfilled' && map.value.seats['ORCH-A-3']!.status).toBe('available');
     expect(map.status === 'fulfilled' && map.value.version).toBe(0);
+  });
+
+  it('acknowledges each batch only once its own append is durable, and a failed next batch leaves the last one standing', async () => {
+    const gates: { resolve: () => void; reject: (error: Error) => void }[] = [];
+    const { actor } = await setup((store) => ({
+      ...store,
+      append: (...args) =>
+        new Promise((resolve, reject) => {
+          gates.push({ resolve: () => store.append(...args).then(resolve, reject), reject });
+        }),
+    }));
+    const settled: string[] = [];
+    const first = hold(actor, 'ann', 'a', seats('ORCH-B-1')).then(() => settled.push('first'));
+    await expect.poll(() => gates.length).toBe(1);
+    const second = hold(actor, 'ben', 'b', seats('ORCH-B-2')).then(
+      () => settled.push('second ok'),
+      (error: BookingError) => settled.push(`second ${error.code}`),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(settled).toEqual([]);
+    gates[0]!.resolve();
+    await first;
+    // The second batch's append is sent as soon as the first is durable, before its answer is known.
+    await expect.poll(() => gates.length).toBe(2);
+    expect(settled).toEqual(['first']);
+    expect(actor.version).toBe(1);
+    gates[1]!.reject(new Error('database down'));
+    await second;
+    expect(settled).toEqual(['first', 'second UNAVAILABLE']);
+    const map = await actor.seatMap();
+    expect([map.seats['ORCH-B-1']!.status, map.seats['ORCH-B-2']!.status]).toEqual(['held', 'available']);
   });
 
   it('expires a hold by its own timer and publishes the change without any read', async () => {

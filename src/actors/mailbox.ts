@@ -1,18 +1,19 @@
 import { BookingError } from '../domain/bookingError.ts';
 
 /**
- * A bounded queue drained by one consumer at a time. `post` refuses when full instead of letting memory grow
- * without limit under a flash crowd; the consumer takes everything waiting (up to a cap) as one batch, so
- * while one batch commits the next one forms and throughput rises with load.
+ * A bounded queue with one consumer loop. `post` refuses when full instead of letting memory grow without limit
+ * under a flash crowd. The loop (`run`) starts on the first post, takes batches with `takeBatch` until the queue is
+ * empty, and is started again by the next post: while one batch commits, the next one forms, so throughput rises
+ * with load.
  */
 export class Mailbox<T> {
   private readonly items: T[] = [];
-  private draining = false;
+  private running = false;
 
   constructor(
     private readonly mailboxLengthMax: number,
     private readonly batchSizeMax: number,
-    private readonly consume: (batch: T[]) => Promise<void>,
+    private readonly run: () => Promise<void>,
   ) {}
 
   get length(): number {
@@ -24,32 +25,31 @@ export class Mailbox<T> {
       throw new BookingError('UNAVAILABLE', 'the event is busy; retry with the same requestId');
     }
     this.items.push(item);
-    if (!this.draining) {
-      // Start on the next microtask, so commands posted in the same tick form one batch with this one.
-      this.draining = true;
-      queueMicrotask(() => void this.drain());
-    }
+    this.start();
   }
 
-  /** Takes every waiting item back out, for a caller that must answer them itself (shutdown, crash). */
-  takeAll(): T[] {
-    return this.items.splice(0, this.items.length);
+  /** Everything waiting, up to the batch cap, oldest first. */
+  takeBatch(): T[] {
+    return this.items.splice(0, this.batchSizeMax);
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.items.length > 0) {
-        const batch = this.items.splice(0, this.batchSizeMax);
-        // The consumer answers every item itself, failures included; nothing it throws may stop the queue.
-        await this.consume(batch).catch(() => undefined);
-      }
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  /** Resolves once the queue is empty and no batch is running. */
+  /** Resolves once the queue is empty and the loop has stopped. */
   async idle(): Promise<void> {
-    while (this.draining || this.items.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.running || this.items.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  private start(): void {
+    if (this.running) return;
+    this.running = true;
+    // On the next microtask, so items posted in the same tick join the first batch.
+    queueMicrotask(async () => {
+      try {
+        // The loop answers every item itself, failures included; nothing it throws may stop the queue.
+        await this.run().catch(() => undefined);
+      } finally {
+        this.running = false;
+        if (this.items.length > 0) this.start();
+      }
+    });
   }
 }

@@ -33,7 +33,12 @@ export class BookingError extends Error {
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: BookingErrorCode, message: string, details?: Readonly<Record<string, unknown>>) {
+    // A rejection is an answer, not a fault: under a flash sale most holds are refused, and capturing a stack
+    // trace for each was a measurable share of the actor's time. Programmer errors (plain Error) keep theirs.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'BookingError';
     this.code = code;
     this.details = details;

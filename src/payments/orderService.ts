@@ -60,8 +60,12 @@ export const createOrderService = (options: OrderServiceOptions) => {
   };
   const orderNotFound = (orderId: string) => new BookingError('ORDER_NOT_FOUND', `no order ${orderId}`);
 
-  const readOrder = (actor: EventActor, orderId: string): { order: OrderRecord; view: OrderView } | undefined =>
-    actor.inspect((state: InventoryState) => {
+  /** The order as committed (reads go through the actor's mailbox, so no side effect follows an undurable state). */
+  const readOrder = (
+    actor: EventActor,
+    orderId: string,
+  ): Promise<{ order: OrderRecord; view: OrderView } | undefined> =>
+    actor.read((state: InventoryState) => {
       const order = state.orders.get(orderId);
       // Copied out: the actor's state changes under us once we await.
       return order === undefined
@@ -89,7 +93,7 @@ export const createOrderService = (options: OrderServiceOptions) => {
 
   const ownOrder = async (orderId: string, userId: string) => {
     const actor = await actorOfId(orderId, orderNotFound(orderId));
-    const found = readOrder(actor, orderId);
+    const found = await readOrder(actor, orderId);
     // Someone else's order reads as missing: the buyer alone may learn that it exists.
     if (found === undefined || found.order.userId !== userId) throw orderNotFound(orderId);
     return { actor, ...found };
@@ -125,7 +129,7 @@ export const createOrderService = (options: OrderServiceOptions) => {
 
   /** Whatever side effect the order's state still asks for: create, cancel or refund its payment. */
   const reconcile = async (actor: EventActor, orderId: string): Promise<void> => {
-    const found = readOrder(actor, orderId);
+    const found = await readOrder(actor, orderId);
     if (found === undefined) return;
     const { order } = found;
     if (order.status === 'pending') {
@@ -184,7 +188,7 @@ export const createOrderService = (options: OrderServiceOptions) => {
         throw new BookingError('INVALID_INPUT', `requestId ${requestId} was already used for another kind of request`);
       }
       const placedId = reply.outcome.orderId;
-      let found = readOrder(actor, placedId);
+      let found = await readOrder(actor, placedId);
       if (found === undefined) throw orderNotFound(placedId);
       let clientSecret: string | undefined;
       if (found.order.status === 'pending' || found.order.status === 'processing') {
@@ -193,7 +197,7 @@ export const createOrderService = (options: OrderServiceOptions) => {
           options.onError?.(error, `creating the payment of ${placedId} failed; retried later`);
           return undefined;
         });
-        found = readOrder(actor, placedId) ?? found;
+        found = (await readOrder(actor, placedId)) ?? found;
       }
       const { view } = found;
       return {
@@ -213,14 +217,14 @@ export const createOrderService = (options: OrderServiceOptions) => {
     /** Pays with a test payment method; answers once the outcome is recorded, or at once while it is pending. */
     async pay(orderId: string, userId: string, paymentMethod: string): Promise<BuyerOrderView> {
       const { actor, order } = await ownOrder(orderId, userId);
-      if (order.status === 'succeeded') return buyerView(readOrder(actor, orderId)!.view);
+      if (order.status === 'succeeded') return buyerView((await readOrder(actor, orderId))!.view);
       if (!isPaymentOpen(order.status)) throw new BookingError('ORDER_STATE', `order ${orderId} is ${order.status}`);
       if (order.paymentId === undefined) await ensurePayment(actor, order);
-      const paymentId = readOrder(actor, orderId)?.order.paymentId;
+      const paymentId = (await readOrder(actor, orderId))?.order.paymentId;
       if (paymentId === undefined) throw new BookingError('UNAVAILABLE', 'the payment could not be created; retry');
       const notice = await provider.confirmPayment({ paymentId, paymentMethod });
       if (notice !== undefined) await handleNotice(notice);
-      const { view } = readOrder(actor, orderId)!;
+      const { view } = (await readOrder(actor, orderId))!;
       if (view.status === 'failed')
         throw new BookingError(
           'PAYMENT_FAILED',
@@ -237,27 +241,22 @@ export const createOrderService = (options: OrderServiceOptions) => {
       for (const event of batch.events)
         if ('orderId' in event.data && event.type !== 'HoldReserved') orderIds.add(event.data.orderId);
       if (orderIds.size === 0) return;
-      activations.get(batch.diff.eventId).then(
-        (actor) => {
-          for (const orderId of orderIds) {
-            reconcileLater(actor, orderId);
-            const found = readOrder(actor, orderId);
-            if (found !== undefined && options.onOrderUpdated !== undefined) {
-              const notify = options.onOrderUpdated;
-              buyerView(found.view).then(
-                (view) => notify(found.order.userId, view),
-                (error: unknown) => options.onError?.(error, 'order:updated failed'),
-              );
-            }
+      const sideEffects = async () => {
+        const actor = await activations.get(batch.diff.eventId);
+        for (const orderId of orderIds) {
+          reconcileLater(actor, orderId);
+          const found = await readOrder(actor, orderId);
+          if (found !== undefined && options.onOrderUpdated !== undefined) {
+            options.onOrderUpdated(found.order.userId, await buyerView(found.view));
           }
-        },
-        (error: unknown) => options.onError?.(error, 'order side effects failed'),
-      );
+        }
+      };
+      sideEffects().catch((error: unknown) => options.onError?.(error, 'order side effects failed'));
     },
 
     /** After an activation (a restart): repeat every side effect an order still needs. */
     recover(actor: EventActor): void {
-      const due = actor.inspect((state) =>
+      const due = actor.read((state) =>
         [...state.orders.values()]
           .filter(
             (order) =>
@@ -267,7 +266,12 @@ export const createOrderService = (options: OrderServiceOptions) => {
           )
           .map((order) => order.orderId),
       );
-      for (const orderId of due) reconcileLater(actor, orderId);
+      due.then(
+        (orderIds) => {
+          for (const orderId of orderIds) reconcileLater(actor, orderId);
+        },
+        (error: unknown) => options.onError?.(error, 'order recovery failed; retried at the next activation'),
+      );
     },
 
     /** Every event of the booking behind this order, in stream order: the audit trail. */

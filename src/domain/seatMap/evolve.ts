@@ -1,13 +1,7 @@
 import { nextSeatStatus, type SeatEventType } from '../machines/seatTransitions.ts';
 import type { InventoryEvent } from './events.ts';
 import { evolveOrder } from './orders.ts';
-import {
-  type HoldRecord,
-  type InventoryState,
-  type RequestOutcome,
-  requestKey,
-  requestsRememberedMax,
-} from './state.ts';
+import { type HoldRecord, type InventoryState, type RequestOutcome, requestKey } from './state.ts';
 
 /**
  * Applies one event to the state, in place, and returns it. Deterministic and free of I/O: replaying a stream
@@ -156,8 +150,6 @@ const moveSeat = (state: InventoryState, seat: number, transition: SeatEventType
 
 const remember = (state: InventoryState, userId: string, requestId: string, outcome: RequestOutcome): void => {
   state.requests.set(requestKey(userId, requestId), outcome);
-  // Oldest first: a Map iterates in insertion order, so the first key is the one to forget.
-  if (state.requests.size > requestsRememberedMax) state.requests.delete(state.requests.keys().next().value!);
 };
 
 const seatIndex = (state: InventoryState, seatId: string): number => {

@@ -211,7 +211,7 @@ export const observable = (state: InventoryState, now: number) => ({
   holds: [...state.holds.values()].map((hold) => ({ ...hold, seats: [...hold.seats] })),
   expiryOrder: [...state.expiryQueue],
   general: [...state.general].map(([id, counter]) => [id, { ...counter }]),
-  requests: [...state.requests].map(([key, outcome]) => [key, JSON.parse(JSON.stringify(outcome))]),
+  requests: JSON.parse(JSON.stringify(state.requests.generations())),
   holdsOfUser: [...state.holdsOfUser]
     .map(([user, handles]) => [user, [...handles].sort((a, b) => a - b)] as const)
     .sort(([a], [b]) => a.localeCompare(b)),

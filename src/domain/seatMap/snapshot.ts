@@ -31,8 +31,11 @@ export const shouldSnapshot = (
   policy: SnapshotPolicy = snapshotPolicyDefault,
 ): boolean => version - lastVersion >= policy.everyEvents && now - lastAt >= policy.intervalMinMs;
 
-/** 2: orders, payments and tickets joined the state. Older snapshots are skipped and the stream replayed. */
-export const snapshotFormat = 2;
+/**
+ * 2: orders, payments and tickets joined the state. 3: remembered requests kept as two generations.
+ * Older snapshots are skipped and the stream replayed.
+ */
+export const snapshotFormat = 3;
 
 type StoredOrder = Omit<OrderRecord, 'providerEventIds'> & Readonly<{ providerEventIds: readonly string[] }>;
 
@@ -47,7 +50,8 @@ export type InventorySnapshot = Readonly<{
   nextHandle: number;
   expiryOrder: readonly number[];
   general: readonly [string, GeneralCounter][];
-  requests: readonly [string, RequestOutcome][];
+  /** The remembered request outcomes, older generation first (see RecentMap). */
+  requests: readonly [readonly [string, RequestOutcome][], readonly [string, RequestOutcome][]];
   /** In placement order, which is deadline order for the open ones. */
   orders: readonly StoredOrder[];
   tickets: readonly TicketRecord[];
@@ -73,7 +77,7 @@ export const toSnapshot = (state: InventoryState): InventorySnapshot => ({
   nextHandle: state.nextHandle,
   expiryOrder: [...state.expiryQueue.keys()],
   general: [...state.general].map(([id, counter]) => [id, { ...counter }]),
-  requests: [...state.requests],
+  requests: state.requests.generations(),
   orders: [...state.orders.values()].map((order) => ({
     ...order,
     ticketIds: [...order.ticketIds],
@@ -117,7 +121,7 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
   }
   for (const handle of snapshot.expiryOrder) state.expiryQueue.set(handle, state.holds.get(handle)!.expiresAt);
   for (const [id, counter] of snapshot.general) state.general.set(id, { ...counter });
-  for (const [key, outcome] of snapshot.requests) state.requests.set(key, outcome);
+  state.requests.restore(...snapshot.requests);
   // JSON turns undefined into absent fields, so optional ones are read back as undefined explicitly.
   for (const stored of snapshot.orders) {
     const order: OrderRecord = {

@@ -1,5 +1,6 @@
 import type { PaymentStatus } from '../machines/paymentMachine.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
+import { RecentMap } from '../recentMap.ts';
 import type { EventConfig, Venue } from '../venue.ts';
 import type { OrderLine } from './events.ts';
 
@@ -113,7 +114,7 @@ export type InventoryState = {
   readonly general: Map<string, GeneralCounter>;
   /** Holds (held, reserved, sold) of each user, for the per-user seat limit. */
   readonly holdsOfUser: Map<string, Set<number>>;
-  readonly requests: Map<string, RequestOutcome>;
+  readonly requests: RecentMap<string, RequestOutcome>;
   /** Seated seats by status code. */
   readonly counts: Uint32Array;
   readonly orders: Map<string, OrderRecord>;
@@ -195,7 +196,7 @@ export const initialState = (venue: Venue, config: EventConfig): InventoryState 
     expiryQueue: new Map(),
     general,
     holdsOfUser: new Map(),
-    requests: new Map(),
+    requests: new RecentMap(requestsRememberedMax),
     counts,
     orders: new Map(),
     paymentDeadlines: new Map(),

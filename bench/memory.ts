@@ -13,6 +13,7 @@ import { Activations } from '../src/actors/activations.ts';
 import { streamIdOf } from '../src/actors/eventActor.ts';
 import { decide } from '../src/domain/seatMap/decide.ts';
 import { evolve } from '../src/domain/seatMap/evolve.ts';
+import { SeatIndex } from '../src/domain/seatMap/seatIndex.ts';
 import { toSnapshot } from '../src/domain/seatMap/snapshot.ts';
 import { type InventoryState, initialState } from '../src/domain/seatMap/state.ts';
 import type { EventConfig, Venue } from '../src/domain/venue.ts';
@@ -88,8 +89,8 @@ const now = Date.parse('2026-12-01T10:00:00Z');
 const fillHolds = (state: InventoryState): number => {
   const step = Math.max(1, Math.round(1 / heldShare));
   let holds = 0;
-  for (let i = 0; i < state.layout.seatIds.length; i += step) {
-    const seatId = state.layout.seatIds[i]!;
+  for (let i = 0; i < state.layout.seats.count; i += step) {
+    const seatId = state.layout.seats.id(i);
     const events = decide(
       {
         type: 'PlaceHold',
@@ -124,11 +125,9 @@ const held = measure(() => {
 });
 const holds = held.value.holds.size;
 
-// Where a fresh state's bytes go: the same structures built alone.
-const seatIdStrings = measure(() =>
-  Array.from({ length: seatCount }, (_, i) => `S${(i % 10) + 1}-R${(i % 50) + 1}-${i}`),
-);
-const indexMap = measure(() => new Map(seatIdStrings.value.map((id, i) => [id, i])));
+// Where a fresh state's bytes go: the seat index (ids and positions) built alone, and the per-seat arrays.
+const seatIdList = Array.from({ length: seatCount }, (_, i) => `S${(i % 10) + 1}-R${(i % 50) + 1}-${i}`);
+const seatIndex = measure(() => new SeatIndex(seatIdList));
 const typedArrays =
   fresh.value.status.byteLength +
   fresh.value.seatVersion.byteLength +
@@ -190,10 +189,9 @@ console.log(
       bytesPerSeatWithHolds: perSeat(held.bytes),
       bytesPerHold: Math.round((held.bytes - fresh.bytes) / holds),
       breakdownBytesPerSeat: {
-        seatIdStrings: perSeat(seatIdStrings.bytes),
-        indexOfMap: perSeat(indexMap.bytes),
+        seatIndex: perSeat(seatIndex.bytes),
         typedArrays: perSeat(typedArrays),
-        rest: perSeat(fresh.bytes - seatIdStrings.bytes - indexMap.bytes - typedArrays),
+        rest: perSeat(fresh.bytes - seatIndex.bytes - typedArrays),
       },
     },
     activation: { seats: seatCount, holds, runs: activations },

@@ -81,7 +81,7 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
   let quantity: number;
   if (request.kind === 'seats') {
     seats = seatsByIds(state, request.seatIds, request.expectedVersions);
-    const taken = seats.filter((seat) => !isFree(seat)).map((seat) => layout.seatIds[seat]!);
+    const taken = seats.filter((seat) => !isFree(seat)).map((seat) => layout.seats.id(seat));
     if (taken.length > 0) {
       throw new BookingError('SEAT_UNAVAILABLE', `not available: ${taken.join(', ')}`, { seatIds: taken });
     }
@@ -137,7 +137,7 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
       holdId,
       userId,
       requestId,
-      seatIds: seats.map((seat) => layout.seatIds[seat]!),
+      seatIds: seats.map((seat) => layout.seats.id(seat)),
       ...(sectionId === undefined ? {} : { sectionId }),
       quantity,
       expiresAt: now + config.holdTtlSeconds * 1000,
@@ -192,13 +192,13 @@ const seatsByIds = (
   }
   if (new Set(seatIds).size !== seatIds.length) throw new BookingError('INVALID_INPUT', 'seatIds must not repeat');
   const seats = seatIds.map((seatId) => {
-    const seat = state.layout.indexOf.get(seatId);
+    const seat = state.layout.seats.indexOf(seatId);
     if (seat === undefined) throw new BookingError('NOT_FOUND', `no seat ${seatId} at this event`, { seatId });
     return seat;
   });
   if (expectedVersions !== undefined) {
     const stale = Object.entries(expectedVersions).filter(([seatId, version]) => {
-      const seat = state.layout.indexOf.get(seatId);
+      const seat = state.layout.seats.indexOf(seatId);
       return seat === undefined || state.seatVersion[seat] !== version;
     });
     if (stale.length > 0) {
@@ -250,7 +250,7 @@ const expiryEvents = (state: InventoryState, handles: Iterable<number>, now: num
 export const endedHold = (state: InventoryState, hold: HoldRecord, now: number) => ({
   holdId: hold.holdId,
   userId: hold.userId,
-  seatIds: hold.seats.map((seat) => state.layout.seatIds[seat]!),
+  seatIds: hold.seats.map((seat) => state.layout.seats.id(seat)),
   ...(hold.sectionId === undefined ? {} : { sectionId: hold.sectionId }),
   quantity: hold.quantity,
   at: now,

@@ -141,7 +141,7 @@ const moveSeat = (state: InventoryState, seat: number, transition: SeatEventType
   const from = state.status[seat]!;
   const to = nextSeatStatus(from, transition);
   if (to < 0)
-    throw new Error(`illegal seat transition ${transition} from status ${from} for ${state.layout.seatIds[seat]}`);
+    throw new Error(`illegal seat transition ${transition} from status ${from} for ${state.layout.seats.id(seat)}`);
   state.status[seat] = to;
   state.seatVersion[seat]! += 1;
   state.counts[from]! -= 1;
@@ -153,7 +153,7 @@ const remember = (state: InventoryState, userId: string, requestId: string, outc
 };
 
 const seatIndex = (state: InventoryState, seatId: string): number => {
-  const index = state.layout.indexOf.get(seatId);
+  const index = state.layout.seats.indexOf(seatId);
   if (index === undefined) throw new Error(`event names unknown seat ${seatId}`);
   return index;
 };

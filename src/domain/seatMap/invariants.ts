@@ -15,7 +15,7 @@ const statusOfHold = {
  */
 export const inventoryViolations = (state: InventoryState): string[] => {
   const problems: string[] = [];
-  const seatCount = state.layout.seatIds.length;
+  const seatCount = state.layout.seats.count;
   const counted = new Uint32Array(4);
   const owner = new Int32Array(seatCount);
   for (const hold of state.holds.values()) {
@@ -27,20 +27,21 @@ export const inventoryViolations = (state: InventoryState): string[] => {
     if (hold.seats.length > 0 && hold.quantity !== hold.seats.length)
       problems.push(`hold ${hold.holdId} quantity mismatch`);
     for (const seat of hold.seats) {
-      if (owner[seat] !== 0) problems.push(`seat ${state.layout.seatIds[seat]} in two holds`);
+      if (owner[seat] !== 0) problems.push(`seat ${state.layout.seats.id(seat)} in two holds`);
       owner[seat] = hold.handle;
       if (state.status[seat] !== statusOfHold[hold.status])
-        problems.push(`seat ${state.layout.seatIds[seat]} status differs from its hold`);
+        problems.push(`seat ${state.layout.seats.id(seat)} status differs from its hold`);
     }
   }
   for (let seat = 0; seat < seatCount; seat++) {
     const status = state.status[seat]!;
-    if (status > seatStatusCodes.sold) problems.push(`seat ${state.layout.seatIds[seat]} has unknown status ${status}`);
+    if (status > seatStatusCodes.sold)
+      problems.push(`seat ${state.layout.seats.id(seat)} has unknown status ${status}`);
     counted[status]! += 1;
     if (state.holdOfSeat[seat] !== owner[seat])
-      problems.push(`seat ${state.layout.seatIds[seat]} points at the wrong hold`);
+      problems.push(`seat ${state.layout.seats.id(seat)} points at the wrong hold`);
     if (status === seatStatusCodes.available && owner[seat] !== 0)
-      problems.push(`available seat ${state.layout.seatIds[seat]} is in a hold`);
+      problems.push(`available seat ${state.layout.seats.id(seat)} is in a hold`);
   }
   for (let status = 0; status < 4; status++) {
     if (counted[status] !== state.counts[status])

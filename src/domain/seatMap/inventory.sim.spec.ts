@@ -444,7 +444,7 @@ const checkState = (state: ReturnType<typeof initialState>, model: Model, now: n
   const view = seatMapView(state, now);
   const counts = { available: 0, held: 0, reserved: 0, sold: 0 };
   for (const seatId of allSeatIds) {
-    const seat = state.layout.indexOf.get(seatId)!;
+    const seat = state.layout.seats.indexOf(seatId)!;
     // Exactly one state per seat, and the one the events put it in.
     const committed = model.committedStatus(seatId);
     expect(['available', 'held', 'reserved', 'sold'][state.status[seat]!], seatId).toBe(committed);

@@ -101,7 +101,7 @@ const placeOrder = (command: PlaceOrder, state: InventoryState): InventoryEvent[
   if (hold.seats.length > 0) {
     lines = hold.seats.map((seat) => {
       const priceTier = layout.tierNames[layout.tierOf[seat]!]!;
-      return { seatId: layout.seatIds[seat]!, priceTier, quantity: 1, amount: priceOf(priceTier).amount };
+      return { seatId: layout.seats.id(seat), priceTier, quantity: 1, amount: priceOf(priceTier).amount };
     });
   } else {
     const section = layout.sections.get(hold.sectionId!);

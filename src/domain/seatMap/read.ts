@@ -19,8 +19,8 @@ import type {
 export const seatMapView = (state: InventoryState, now: number): SeatMapView => {
   const { layout } = state;
   const seats: Record<string, SeatView> = {};
-  for (let seat = 0; seat < layout.seatIds.length; seat++) {
-    seats[layout.seatIds[seat]!] = {
+  for (let seat = 0; seat < layout.seats.count; seat++) {
+    seats[layout.seats.id(seat)] = {
       status: seatStatusNames[seatStatusAt(state, seat, now)]!,
       priceTier: layout.tierNames[layout.tierOf[seat]!]!,
       version: state.seatVersion[seat]!,
@@ -73,7 +73,7 @@ export const seatMapDiff = (
   }
   const changes: SeatChange[] = [];
   for (const seatId of seats) {
-    const seat = state.layout.indexOf.get(seatId)!;
+    const seat = state.layout.seats.indexOf(seatId)!;
     changes.push({ seatId, status: seatStatusNames[state.status[seat]!]!, version: state.seatVersion[seat]! });
   }
   const general: GeneralChange[] = [];

@@ -43,7 +43,7 @@ describe('seatMapView', () => {
     const lapsed = seatMapView(state, t(0) + holdTtlMs);
     expect(lapsed.seats['ORCH-B-3']).toEqual({ status: 'available', priceTier: 'standard', version: 1 });
     expect(lapsed.seats['ORCH-B-4']?.status).toBe('available');
-    expect(state.status[state.layout.indexOf.get('ORCH-B-3')!]).toBe(1);
+    expect(state.status[state.layout.seats.indexOf('ORCH-B-3')!]).toBe(1);
   });
 
   it('keeps reserved and sold seats as they are after the hold TTL', () => {
@@ -161,7 +161,7 @@ describe('seat versions', () => {
     const seat = 'ORCH-B-3';
     const versionOf = (events: InventoryEvent[]) => {
       const state = stateFrom(events);
-      return state.seatVersion[state.layout.indexOf.get(seat)!];
+      return state.seatVersion[state.layout.seats.indexOf(seat)!];
     };
     const first = seatsHeld('h1', 'u1', [seat], t(0));
     const second = seatsHeld('h2', 'u2', [seat, 'ORCH-B-4'], t(10));
@@ -180,8 +180,8 @@ describe('seat versions', () => {
     const versions = history.map((_, i) => versionOf(history.slice(0, i + 1)));
     expect(versions).toEqual([1, 1, 2, 2, 3, 4, 5, 6, 7]);
     const state = stateFrom(history);
-    expect(state.seatVersion[state.layout.indexOf.get('ORCH-A-1')!]).toBe(0);
-    expect(state.seatVersion[state.layout.indexOf.get('ORCH-B-4')!]).toBe(2);
+    expect(state.seatVersion[state.layout.seats.indexOf('ORCH-A-1')!]).toBe(0);
+    expect(state.seatVersion[state.layout.seats.indexOf('ORCH-B-4')!]).toBe(2);
   });
 });
 

@@ -70,7 +70,7 @@ const fromBase64 = <T>(text: string, make: (buffer: ArrayBuffer) => T): T => {
 export const toSnapshot = (state: InventoryState): InventorySnapshot => ({
   format: snapshotFormat,
   version: state.version,
-  seatCount: state.layout.seatIds.length,
+  seatCount: state.layout.seats.count,
   status: toBase64(state.status),
   seatVersion: toBase64(state.seatVersion),
   holds: [...state.holds.values()].map((hold) => ({ ...hold })),
@@ -94,7 +94,7 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
   if (snapshot.format !== snapshotFormat)
     throw new Error(`snapshot format ${snapshot.format} is not ${snapshotFormat}`);
   const state = initialState(venue, config);
-  if (snapshot.seatCount !== state.layout.seatIds.length) throw new Error('snapshot seat count differs from the venue');
+  if (snapshot.seatCount !== state.layout.seats.count) throw new Error('snapshot seat count differs from the venue');
   state.status.set(fromBase64(snapshot.status, (b) => new Uint8Array(b)));
   state.seatVersion.set(fromBase64(snapshot.seatVersion, (b) => new Uint32Array(b)));
   state.version = snapshot.version;

@@ -3,6 +3,7 @@ import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { RecentMap } from '../recentMap.ts';
 import type { EventConfig, Venue } from '../venue.ts';
 import type { OrderLine } from './events.ts';
+import { SeatIndex } from './seatIndex.ts';
 
 /** Where a row's seats sit in the flat seat arrays: seats of one row are contiguous, in venue order. */
 export type RowSpan = Readonly<{ sectionId: string; rowId: string; start: number; end: number }>;
@@ -13,8 +14,8 @@ export type SectionLayout =
 
 /** The venue flattened once per activation; never changes while the actor lives. */
 export type SeatLayout = Readonly<{
-  seatIds: readonly string[];
-  indexOf: ReadonlyMap<string, number>;
+  /** Seat ids by position and positions by id. */
+  seats: SeatIndex;
   tierNames: readonly string[];
   tierOf: Uint16Array;
   rows: readonly RowSpan[];
@@ -131,7 +132,6 @@ export const requestKey = (userId: string, requestId: string): string => `${user
 
 export const buildLayout = (venue: Venue, config: EventConfig): SeatLayout => {
   const seatIds: string[] = [];
-  const indexOf = new Map<string, number>();
   const tierIndex = new Map<string, number>(Object.keys(config.priceTiers).map((tier, i) => [tier, i]));
   const tierOfSeat: number[] = [];
   const rows: RowSpan[] = [];
@@ -159,8 +159,6 @@ export const buildLayout = (venue: Venue, config: EventConfig): SeatLayout => {
     for (const row of section.rows) {
       const start = seatIds.length;
       for (const seat of row.seats) {
-        if (indexOf.has(seat.id)) throw new Error(`seat id ${seat.id} appears twice in venue ${venue.id}`);
-        indexOf.set(seat.id, seatIds.length);
         seatIds.push(seat.id);
         tierOfSeat.push(tierOf(seat.priceTier));
       }
@@ -168,12 +166,18 @@ export const buildLayout = (venue: Venue, config: EventConfig): SeatLayout => {
     }
     sections.set(section.id, { kind: 'seated', id: section.id, firstRow, endRow: rows.length });
   }
-  return { seatIds, indexOf, tierNames: [...tierIndex.keys()], tierOf: Uint16Array.from(tierOfSeat), rows, sections };
+  return {
+    seats: new SeatIndex(seatIds),
+    tierNames: [...tierIndex.keys()],
+    tierOf: Uint16Array.from(tierOfSeat),
+    rows,
+    sections,
+  };
 };
 
 export const initialState = (venue: Venue, config: EventConfig): InventoryState => {
   const layout = buildLayout(venue, config);
-  const seatCount = layout.seatIds.length;
+  const seatCount = layout.seats.count;
   const general = new Map<string, GeneralCounter>();
   for (const section of layout.sections.values()) {
     if (section.kind === 'general')

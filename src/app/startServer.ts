@@ -1,5 +1,5 @@
-import { createActorMetrics } from '../actors/actorMetrics.ts';
 import type { ActivationOptions } from '../actors/activations.ts';
+import { createActorMetrics } from '../actors/actorMetrics.ts';
 import type { Clock } from '../actors/clock.ts';
 import { systemClock } from '../actors/clock.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';

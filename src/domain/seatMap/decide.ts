@@ -101,6 +101,10 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
       throw new BookingError('INVALID_INPUT', `section ${request.sectionId} is not general admission`);
     }
     if (section?.kind === 'general') {
+      const priceTier = request.kind === 'bestAvailable' ? request.priceTier : undefined;
+      if (priceTier !== undefined && priceTier !== section.priceTier) {
+        throw new BookingError('NOT_FOUND', `section ${section.id} has no price tier ${priceTier}`);
+      }
       sectionId = section.id;
       const counter = state.general.get(section.id)!;
       let available = counter.capacity - counter.held - counter.reserved - counter.sold;
@@ -151,7 +155,7 @@ const releaseHold = (command: ReleaseHold, state: InventoryState): InventoryEven
   const { holdId, userId, requestId, now } = command.data;
   const hold = ownHold(state, holdId, userId);
   if (hold.status !== 'held') throw new BookingError('ORDER_STATE', `hold ${holdId} is in checkout (${hold.status})`);
-  if (isLapsed(hold, now)) return expiryEvents(state, [hold.handle], now);
+  if (isLapsed(hold, now)) return [{ type: 'HoldExpired', data: { ...endedHold(state, hold, now), requestId } }];
   return [{ type: 'HoldReleased', data: { ...endedHold(state, hold, now), requestId } }];
 };
 

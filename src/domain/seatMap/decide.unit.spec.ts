@@ -331,6 +331,12 @@ describe('best available', () => {
       .then('NOT_FOUND');
   });
 
+  it('refuses a price tier that a general-admission section does not sell', () => {
+    given([])
+      .when(holdBest('h1', 'u1', 2, t(1), { sectionId: 'FLOOR', priceTier: 'premium' }))
+      .then('NOT_FOUND');
+  });
+
   it('honours the section', () => {
     given([])
       .when(holdBest('h1', 'u1', 2, t(1), { sectionId: 'BALC' }))
@@ -415,11 +421,11 @@ describe('expiry', () => {
       .then([expired(ga, now)]);
   });
 
-  it('releasing a lapsed hold records that it expired', () => {
+  it('releasing a lapsed hold records that it expired, with the release request id for retries', () => {
     const now = t(0) + holdTtlMs;
     given([first])
       .when(releaseHold('h1', 'u1', now))
-      .then([expired(first, now)]);
+      .then([{ type: 'HoldExpired', data: { ...expired(first, now).data, requestId: 'rel-h1' } }]);
   });
 });
 
@@ -593,6 +599,13 @@ describe('recall', () => {
       orderId: 'o1',
       reservedUntil: t(6) + paymentTimeoutMs,
     });
+  });
+
+  it('remembers a release that found its hold lapsed, so the retry gets the same answer', () => {
+    const held = seatsHeld('h1', 'u1', ['ORCH-B-3'], t(0), 'req-1');
+    const state = stateFrom([held]);
+    evolveAll(state, decide(releaseHold('h1', 'u1', t(0) + holdTtlMs, 'req-2'), state));
+    expect(recall(state, 'u1', 'req-2')).toEqual({ kind: 'release', holdId: 'h1' });
   });
 
   it('remembers the committed outcome of a decided general-admission hold', () => {

@@ -28,7 +28,8 @@ type HoldEnded = Readonly<{
 }>;
 
 export type HoldReleased = Readonly<{ type: 'HoldReleased'; data: HoldEnded & Readonly<{ requestId: string }> }>;
-export type HoldExpired = Readonly<{ type: 'HoldExpired'; data: HoldEnded }>;
+/** `requestId` is there when the holder's release found the hold lapsed, so a retry of it gets the same answer. */
+export type HoldExpired = Readonly<{ type: 'HoldExpired'; data: HoldEnded & Readonly<{ requestId?: string }> }>;
 
 export type HoldReserved = Readonly<{
   type: 'HoldReserved';

@@ -49,8 +49,8 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
       // General-admission holds have no seats for the machine to refuse, so the hold's own status is checked.
       assertStatus(hold, 'held');
       endHold(state, hold, event.type === 'HoldReleased' ? 'RELEASE' : 'EXPIRE');
-      if (event.type === 'HoldReleased')
-        remember(state, hold.userId, event.data.requestId, { kind: 'release', holdId: hold.holdId });
+      const { requestId } = event.data;
+      if (requestId !== undefined) remember(state, hold.userId, requestId, { kind: 'release', holdId: hold.holdId });
       break;
     }
     case 'HoldReserved': {

@@ -260,6 +260,9 @@ const expectedForPlaceHold = (model: Model, userId: string, request: HoldRequest
   }
   if (request.quantity > maxSeatsPerUser) return 'HOLD_LIMIT';
   if (request.sectionId === 'FLOOR') {
+    // The floor sells one tier; best available there with another tier asks for something it does not have.
+    if (request.kind === 'bestAvailable' && request.priceTier !== undefined && request.priceTier !== 'ga')
+      return 'NOT_FOUND';
     const available = model.floorAvailable(now);
     if (available === 0) return 'SOLD_OUT';
     if (available < request.quantity) return 'SEAT_UNAVAILABLE';
@@ -519,6 +522,7 @@ describe(`inventory simulation (SIM_SEED=${seed})`, () => {
         'HOLD_EXPIRED',
         'HOLD_LIMIT',
         'HOLD_NOT_FOUND',
+        'NOT_FOUND',
         'ORDER_NOT_FOUND',
         'ORDER_STATE',
         'SEAT_UNAVAILABLE',

@@ -247,7 +247,7 @@ export class EventActor {
     this.answerReads(batch);
     let committed: CommittedBatch | undefined;
     if (events.length > 0) {
-      const { changes, general } = seatMapDiff(this.state, events);
+      const { changes, general } = seatMapDiff(this.state, events, this.lastNow);
       const diff: SeatMapDiff = { eventId: this.eventId, fromVersion, version: this.state.version, changes, general };
       committed = { diff, events, commandCount: batch.length };
     }

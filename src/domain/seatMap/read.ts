@@ -62,6 +62,7 @@ export const generalAvailable = (state: InventoryState, sectionId: string, now: 
 export const seatMapDiff = (
   state: InventoryState,
   events: readonly InventoryEvent[],
+  now: number,
 ): { changes: SeatChange[]; general: GeneralChange[] } => {
   const seats = new Set<string>();
   const sections = new Set<string>();
@@ -77,10 +78,8 @@ export const seatMapDiff = (
     changes.push({ seatId, status: seatStatusNames[state.status[seat]!]!, version: state.seatVersion[seat]! });
   }
   const general: GeneralChange[] = [];
-  for (const sectionId of sections) {
-    const counter = state.general.get(sectionId)!;
-    general.push({ sectionId, available: counter.capacity - counter.held - counter.reserved - counter.sold });
-  }
+  // Counted as the map counts them (lapsed holds give their places back), so a diff never disagrees with a read.
+  for (const sectionId of sections) general.push({ sectionId, available: generalAvailable(state, sectionId, now) });
   return { changes, general };
 };
 

@@ -83,7 +83,7 @@ describe('seatMapDiff', () => {
   const commit = (state: InventoryState, command: InventoryCommand) => {
     const events = decide(command, state);
     evolveAll(state, events);
-    return { events, diff: seatMapDiff(state, events) };
+    return { events, diff: seatMapDiff(state, events, command.data.now) };
   };
 
   const applyDiff = (view: SeatMapView, diff: ReturnType<typeof seatMapDiff>): SeatMapView => {
@@ -134,6 +134,17 @@ describe('seatMapDiff', () => {
       changes: [],
       general: [{ sectionId: 'FLOOR', available: 10 }],
     });
+  });
+
+  it('counts a lapsed general-admission hold as free, as the map does', () => {
+    const state = stateFrom([]);
+    commit(state, holdGeneral('h1', 'u1', 3, t(0)));
+    commit(state, holdGeneral('h2', 'u2', 1, t(1)));
+    // h1 has lapsed, nobody swept it yet, and a release of h2 touches FLOOR: the diff agrees with a read now.
+    const now = t(0) + holdTtlMs;
+    const { diff } = commit(state, releaseHold('h2', 'u2', now));
+    expect(diff.general).toEqual([{ sectionId: 'FLOOR', available: 10 }]);
+    expect(seatMapView(state, now).general.FLOOR!.available).toBe(10);
   });
 
   it('turns the map before a batch into the map after it', () => {

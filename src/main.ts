@@ -11,10 +11,17 @@ import type { PaymentsConfig } from './payments/payments.ts';
  */
 const env = process.env;
 
+/** DATABASE_URL: one Postgres, or several comma-separated (shards); unset: the embedded store under DATA_DIR. */
 const storeFromEnv = (): StoreConfig => {
-  const url = env.DATABASE_URL?.split(',')[0]?.trim();
-  if (url) return { kind: 'postgres', url, ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}) };
-  return { kind: 'pglite', dataDir: env.DATA_DIR ?? './data' };
+  const urls = (env.DATABASE_URL ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
+  const schema = env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {};
+  const [first] = urls;
+  if (first === undefined) return { kind: 'pglite', dataDir: env.DATA_DIR ?? './data' };
+  if (urls.length === 1) return { kind: 'postgres', url: first, ...schema };
+  return { kind: 'sharded', shards: urls.map((url) => ({ kind: 'postgres', url, ...schema })) };
 };
 
 const paymentsFromEnv = (): PaymentsConfig => {

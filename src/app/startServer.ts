@@ -12,17 +12,18 @@ import { attachSocketServer, type SocketOptions, type SocketServer } from '../ga
 import { registerWebRoutes } from '../gateway/web/webAssets.ts';
 import type { OrderService } from '../payments/orderService.ts';
 import { type PaymentsConfig, startPayments } from '../payments/payments.ts';
-import type { Catalog } from '../persistence/catalog.ts';
-import type { EventStore } from '../persistence/eventStore.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
 import { openPgliteStore } from '../persistence/pglite/pgliteStore.ts';
 import { openPostgresStore } from '../persistence/postgres/postgresStore.ts';
+import { type Store, shardedStore } from '../persistence/shardedStore.ts';
 import { type BookingCore, createBookingCore } from './bookingCore.ts';
 
 export type StoreConfig =
   | Readonly<{ kind: 'pglite'; dataDir: string | undefined }>
   | Readonly<{ kind: 'postgres'; url: string; schema?: string }>
-  | Readonly<{ kind: 'memory' }>;
+  | Readonly<{ kind: 'memory' }>
+  /** Several Postgres databases: each event lives on one, chosen by a stable hash of its id. */
+  | Readonly<{ kind: 'sharded'; shards: readonly StoreConfig[] }>;
 
 export type ServerConfig = Readonly<{
   host: string;
@@ -59,9 +60,7 @@ export type RunningServer = Readonly<{
   drain(): Promise<void>;
 }>;
 
-export const openStore = async (
-  config: StoreConfig,
-): Promise<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }> => {
+export const openStore = async (config: StoreConfig): Promise<Store> => {
   switch (config.kind) {
     case 'pglite':
       return openPgliteStore(config.dataDir === undefined ? {} : { dataDir: config.dataDir });
@@ -72,6 +71,16 @@ export const openStore = async (
       });
     case 'memory':
       return openInMemoryStore();
+    case 'sharded': {
+      const opened = await Promise.allSettled(config.shards.map(openStore));
+      const shards = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      const failed = opened.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed !== undefined) {
+        await Promise.all(shards.map((shard) => shard.close()));
+        throw failed.reason;
+      }
+      return shardedStore(shards);
+    }
     default: {
       const _exhaustive: never = config;
       throw new Error(`unknown store ${JSON.stringify(_exhaustive)}`);

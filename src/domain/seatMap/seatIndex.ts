@@ -1,3 +1,5 @@
+import { fnv1a as hash } from '../hash.ts';
+
 /**
  * Seat ids and their positions, compactly: every id in one string with its start offsets, and an open-addressing
  * hash table of positions. A flash sale keeps 100,000-seat maps in memory; as an array of strings plus a
@@ -58,10 +60,3 @@ export class SeatIndex {
     return true;
   }
 }
-
-/** FNV-1a over UTF-16 code units. */
-const hash = (text: string): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-};

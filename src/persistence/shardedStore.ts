@@ -1,0 +1,40 @@
+import { fnv1a } from '../domain/hash.ts';
+import type { Catalog } from './catalog.ts';
+import type { EventStore } from './eventStore.ts';
+
+export type Store = Readonly<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }>;
+
+/** The shard of a key: stable across processes, versions and machines, so an event never moves. */
+export const shardOf = (key: string, shardCount: number): number => fnv1a(key) % shardCount;
+
+/** An event's stream is placed by the event's id, so everything of one event lives on one shard. */
+const shardKey = (streamId: string): string =>
+  streamId.startsWith('event-') ? streamId.slice('event-'.length) : streamId;
+
+/**
+ * Several stores as one: every stream lives on exactly one shard, chosen by a stable hash of its event's id; the
+ * catalog (venues, events, server secrets: small and global) lives on the first. An event actor's appends go to one
+ * database, so group commit and the expected-version check work as on a single store. Positions are per shard, so
+ * `readAll` is only offered with one shard: projections read each shard's store.
+ */
+export const shardedStore = (shards: readonly Store[]): Store => {
+  const first = shards[0];
+  if (first === undefined) throw new Error('a sharded store needs at least one shard');
+  if (shards.length === 1) return first;
+  const on = (streamId: string): EventStore => shards[shardOf(shardKey(streamId), shards.length)]!.eventStore;
+  const close = async () => {
+    await Promise.all(shards.map((shard) => shard.close()));
+  };
+  return {
+    catalog: first.catalog,
+    close,
+    eventStore: {
+      append: (streamId, expectedVersion, events) => on(streamId).append(streamId, expectedVersion, events),
+      readStream: (streamId, afterVersion, limit) => on(streamId).readStream(streamId, afterVersion, limit),
+      readAll: () => Promise.reject(new Error('readAll spans shards: read each shard’s store')),
+      saveSnapshot: (streamId, version, state) => on(streamId).saveSnapshot(streamId, version, state),
+      loadSnapshot: (streamId) => on(streamId).loadSnapshot(streamId),
+      close,
+    },
+  };
+};

@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/flashSale.ts --mode actor [--seconds 10] [--workers 2] [--connections 50] [--profile dir]
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { api, priceTiers, venueBody } from '../test/support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
-import { adminToken, freePort, jwtSecret } from '../test/support/serverProcess.ts';
+import { startServerProcess } from '../test/support/serverProcess.ts';
 import type { GrantedHold, WorkerResult, WorkerTask } from './flashSaleWorker.ts';
 
 export const benchModes = ['actor', 'actorPostgres', 'optimistic', 'redisLock', 'ceiling'] as const;
@@ -130,56 +130,6 @@ const machineTicks = (): { busy: number; total: number } => {
   return { busy: total - idle, total };
 };
 
-type Server = Readonly<{ baseUrl: string; child: ChildProcess; output: () => string; stop: () => Promise<void> }>;
-
-/** Like test/support/serverProcess.ts, plus node flags (for --cpu-prof). */
-const startServer = async (env: Record<string, string>, nodeArgs: readonly string[]): Promise<Server> => {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ADMIN_TOKEN: adminToken,
-      JWT_SECRET: jwtSecret,
-      LOG_LEVEL: 'warn',
-      SOCKET_REQUESTS_PER_SECOND_MAX: '1000000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output}`);
-    if (
-      await fetch(`${baseUrl}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server not ready in 60 s: ${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    baseUrl,
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-};
-
 /**
  * Holds surely live at the same instant on one seat: each granted hold is live from its ack until its release was
  * sent (or for good, when kept), so an ack that falls inside another hold's interval on the same seat is an oversell.
@@ -262,7 +212,11 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
   const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-flash-'));
   const schema = uniqueSchema('bench');
   const nodeArgs = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`];
-  const server = await startServer(modeEnv(mode, dataDir, schema), nodeArgs);
+  const server = await startServerProcess(
+    { SOCKET_REQUESTS_PER_SECOND_MAX: '1000000', ...modeEnv(mode, dataDir, schema) },
+    nodeArgs,
+    60_000,
+  );
   const workers: ChildProcess[] = [];
   try {
     const client = api(server.baseUrl);

@@ -23,10 +23,17 @@ export type ServerProcess = Readonly<{
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }>;
 
-/** Starts `src/main.ts` as a real process (the way `npm start` does) and waits for /readyz. */
-export const startServerProcess = async (env: Record<string, string>): Promise<ServerProcess> => {
+/**
+ * Starts `src/main.ts` as a real process (the way `npm start` does) and waits for /readyz. `nodeArgs` go before the
+ * script (e.g. `--cpu-prof` for the benchmark).
+ */
+export const startServerProcess = async (
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+  readyTimeoutMs = 30_000,
+): Promise<ServerProcess> => {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -42,7 +49,7 @@ export const startServerProcess = async (env: Record<string, string>): Promise<S
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output}`);
     const ready = await fetch(`${baseUrl}/readyz`).then(
@@ -52,7 +59,7 @@ export const startServerProcess = async (env: Record<string, string>): Promise<S
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server not ready in 30 s: ${output}`);
+      throw new Error(`server not ready in ${readyTimeoutMs} ms: ${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -35,10 +35,12 @@ export class BookingError extends Error {
   constructor(code: BookingErrorCode, message: string, details?: Readonly<Record<string, unknown>>) {
     // A rejection is an answer, not a fault: under a flash sale most holds are refused, and capturing a stack
     // trace for each was a measurable share of the actor's time. Programmer errors (plain Error) keep theirs.
-    const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    // (`stackTraceLimit` is V8's; elsewhere, the client SDK in other browsers, setting it does nothing.)
+    const v8Error = Error as { stackTraceLimit?: number };
+    const stackTraceLimit = v8Error.stackTraceLimit;
+    v8Error.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = stackTraceLimit;
+    v8Error.stackTraceLimit = stackTraceLimit;
     this.name = 'BookingError';
     this.code = code;
     this.details = details;

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,14 +26,15 @@ const stores: Store[] = [
   },
 ];
 
-describe.each(stores)('kill -9 mid-load on $name', (store) => {
+describe.each(stores)('stopping a server mid-load on $name', (store) => {
   const running: ServerProcess[] = [];
   afterAll(async () => {
     for (const server of running) await server.stop('SIGKILL');
     await store.cleanup();
   });
 
-  it('keeps every acknowledged hold through the crash, and still expires it on time', async () => {
+  /** Starts a server, loads it with 40 workers and stops it with `signal` after 120 acknowledged holds. */
+  const loadThenStop = async (signal: NodeJS.Signals) => {
     const first = await startServerProcess(store.env);
     running.push(first);
     const client = api(first.baseUrl);
@@ -62,13 +64,20 @@ describe.each(stores)('kill -9 mid-load on $name', (store) => {
         }
         if (acknowledged.size >= 120 && !killed) {
           killed = true;
-          first.child.kill('SIGKILL');
+          first.child.kill(signal);
         }
       }
     };
+    const exited = once(first.child, 'exit');
     await Promise.all(Array.from({ length: 40 }, worker));
     expect(killed).toBe(true);
     expect(acknowledged.size).toBeGreaterThanOrEqual(120);
+    const [exitCode] = await exited;
+    return { eventId, acknowledged, exitCode: exitCode as number | null };
+  };
+
+  it('keeps every acknowledged hold through the crash, and still expires it on time', async () => {
+    const { eventId, acknowledged } = await loadThenStop('SIGKILL');
 
     const second = await startServerProcess(store.env);
     running.push(second);
@@ -86,5 +95,15 @@ describe.each(stores)('kill -9 mid-load on $name', (store) => {
       expect(stillHeld).toEqual([]);
     }
     expect(await second.stop('SIGTERM')).toBe(0);
+  });
+
+  it('drains on SIGTERM mid-load: exits 0, and every acknowledged hold is there after the restart', async () => {
+    const { eventId, acknowledged, exitCode } = await loadThenStop('SIGTERM');
+    expect(exitCode).toBe(0);
+    const next = await startServerProcess(store.env);
+    running.push(next);
+    const map = await api(next.baseUrl).seatMap(eventId);
+    const lost = [...acknowledged.values()].filter(({ seatId }) => map.seats[seatId].status !== 'held');
+    expect(lost, 'acknowledged holds lost in the drain').toEqual([]);
   });
 });

@@ -80,6 +80,16 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    id: 5,
+    name: 'snapshots as json',
+    statements: [
+      // A snapshot is written whole and read whole, never queried inside: json keeps the text as it came, where jsonb
+      // would parse megabytes into its binary form on every write (in the same single thread as PGlite's appends).
+      `ALTER TABLE snapshots ALTER COLUMN state TYPE json USING state::json`,
+      `ALTER TABLE snapshots ALTER COLUMN state SET STORAGE EXTERNAL`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every node migrating the same database. */

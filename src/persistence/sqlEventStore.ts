@@ -80,7 +80,7 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>): Ev
     async saveSnapshot(streamId: string, version: number, state: unknown): Promise<void> {
       // A slow writer must not replace a newer snapshot with an older one, hence the WHERE on the update.
       await client.query(
-        `INSERT INTO snapshots (stream_id, version, state, taken_at) VALUES ($1, $2, $3::text::jsonb, now())
+        `INSERT INTO snapshots (stream_id, version, state, taken_at) VALUES ($1, $2, $3::text::json, now())
          ON CONFLICT (stream_id) DO UPDATE
            SET version = excluded.version, state = excluded.state, taken_at = excluded.taken_at
            WHERE snapshots.version <= excluded.version`,

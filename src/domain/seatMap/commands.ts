@@ -78,6 +78,12 @@ export type RecordRefund = Readonly<{
   data: Readonly<{ orderId: string; refundId: string; now: number }>;
 }>;
 
+/** An admin refunds a sold order: the seats go back on sale, the tickets are void, the money goes back. */
+export type RefundOrder = Readonly<{
+  type: 'RefundOrder';
+  data: Readonly<{ orderId: string; reason: string; now: number }>;
+}>;
+
 /** A gate scanned a ticket whose signature the shell already verified; the actor admits it once. */
 export type CheckInTicket = Readonly<{
   type: 'CheckInTicket';
@@ -91,6 +97,7 @@ export type OrderCommand =
   | TimeOutPayments
   | RecordPaymentCancelled
   | RecordRefund
+  | RefundOrder
   | CheckInTicket;
 
 export type InventoryCommand =

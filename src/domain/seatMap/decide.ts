@@ -45,6 +45,7 @@ export const decide = (command: InventoryCommand, state: InventoryState): Invent
     case 'TimeOutPayments':
     case 'RecordPaymentCancelled':
     case 'RecordRefund':
+    case 'RefundOrder':
     case 'CheckInTicket':
       return decideOrder(command, state);
     default: {

@@ -43,8 +43,21 @@ export type ReservationReleased = Readonly<{
   data: HoldEnded & Readonly<{ orderId: string; reason: 'payment_failed' | 'payment_timed_out' | 'cancelled' }>;
 }>;
 
+/** An admin refunded a sold order: its seats go back on sale, its tickets are void. */
+export type SaleRefunded = Readonly<{
+  type: 'SaleRefunded';
+  data: HoldEnded & Readonly<{ orderId: string; reason: string }>;
+}>;
+
 /** Seat-moving events: the ones a seat-map diff reads. */
-export type SeatEvent = HoldPlaced | HoldReleased | HoldExpired | HoldReserved | ReservationSold | ReservationReleased;
+export type SeatEvent =
+  | HoldPlaced
+  | HoldReleased
+  | HoldExpired
+  | HoldReserved
+  | ReservationSold
+  | ReservationReleased
+  | SaleRefunded;
 
 /** An order line: one seat, or a general-admission section's places, at the tier price of the event. */
 export type OrderLine = Readonly<{
@@ -103,7 +116,8 @@ export type PaymentCancelled = Readonly<{ type: 'PaymentCancelled'; data: Readon
 
 export type RefundRequested = Readonly<{
   type: 'RefundRequested';
-  data: Readonly<{ orderId: string; amount: number; currency: string; reason: 'late_payment'; at: number }>;
+  /** `admin`: a sold order refunded on request (it ends the order); `late_payment`: a success after the seats left. */
+  data: Readonly<{ orderId: string; amount: number; currency: string; reason: 'late_payment' | 'admin'; at: number }>;
 }>;
 
 export type PaymentRefunded = Readonly<{
@@ -149,6 +163,7 @@ const seatEventTypes: ReadonlySet<string> = new Set<SeatEvent['type']>([
   'HoldReserved',
   'ReservationSold',
   'ReservationReleased',
+  'SaleRefunded',
 ]);
 
 export const isSeatEvent = (event: InventoryEvent): event is SeatEvent => seatEventTypes.has(event.type);

@@ -90,6 +90,13 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
       state.handleOfOrder.delete(event.data.orderId);
       break;
     }
+    case 'SaleRefunded': {
+      const hold = holdOf(state, event.data.holdId);
+      assertStatus(hold, 'sold');
+      endHold(state, hold, 'REFUND');
+      state.handleOfOrder.delete(event.data.orderId);
+      break;
+    }
     case 'OrderPlaced':
     case 'PaymentInitiated':
     case 'PaymentSucceeded':
@@ -118,7 +125,7 @@ export const evolveAll = (state: InventoryState, events: readonly InventoryEvent
 
 const isGeneral = (hold: HoldRecord): boolean => hold.sectionId !== undefined && hold.seats.length === 0;
 
-/** Returns a held or reserved hold's seats and places to sale and forgets the hold. */
+/** Returns a hold's seats and places to sale (held, reserved, or sold and refunded) and forgets the hold. */
 const endHold = (state: InventoryState, hold: HoldRecord, transition: SeatEventType): void => {
   for (const seat of hold.seats) {
     moveSeat(state, seat, transition);
@@ -126,8 +133,7 @@ const endHold = (state: InventoryState, hold: HoldRecord, transition: SeatEventT
   }
   if (isGeneral(hold)) {
     const counter = generalCounter(state, hold.sectionId!);
-    if (hold.status === 'held') counter.held -= hold.quantity;
-    else counter.reserved -= hold.quantity;
+    counter[hold.status] -= hold.quantity;
   }
   state.holds.delete(hold.handle);
   state.handleOfHold.delete(hold.holdId);

@@ -85,7 +85,9 @@ const orderViolations = (state: InventoryState): string[] => {
       if (hold?.status !== 'sold') problems.push(`paid order ${order.orderId} has no sold seats`);
       if (order.ticketIds.length !== order.quantity)
         problems.push(`paid order ${order.orderId} has ${order.ticketIds.length} tickets for ${order.quantity} places`);
-    } else if (order.ticketIds.length > 0) problems.push(`unpaid order ${order.orderId} has tickets`);
+    } else if (order.ticketIds.length > 0 && order.status !== 'refunded')
+      // A refunded order keeps the (now void) tickets it had when an admin refunded it.
+      problems.push(`unpaid order ${order.orderId} has tickets`);
     if (!open && order.status !== 'succeeded' && hold !== undefined)
       problems.push(`order ${order.orderId} (${order.status}) still holds seats`);
     if (hold !== undefined && (hold.holdId !== order.holdId || hold.quantity !== order.quantity))

@@ -213,6 +213,11 @@ class Model {
         expect(hold.status).toBe('reserved');
         this.holds.delete(hold.holdId);
         return;
+      case 'SaleRefunded':
+        expect(hold.status).toBe('sold');
+        for (const seatId of hold.seats) this.soldSeats.delete(seatId);
+        this.holds.delete(hold.holdId);
+        return;
       default: {
         const _exhaustive: never = event;
         throw new Error(`unknown event ${JSON.stringify(_exhaustive)}`);

@@ -54,6 +54,23 @@ export const decideOrder = (command: OrderCommand, state: InventoryState): Inven
         },
       ];
     }
+    case 'RefundOrder': {
+      const { orderId, reason, now } = command.data;
+      const order = orderOf(state, orderId);
+      if (order.status !== 'succeeded') {
+        throw new BookingError('ORDER_STATE', `order ${orderId} is ${order.status}; only a paid order is refunded`);
+      }
+      const handle = state.handleOfOrder.get(orderId);
+      const hold = handle === undefined ? undefined : state.holds.get(handle);
+      if (hold?.status !== 'sold') throw new Error(`paid order ${orderId} has no sold seats`);
+      return [
+        { type: 'SaleRefunded', data: { ...endedHold(state, hold, now), orderId, reason } },
+        {
+          type: 'RefundRequested',
+          data: { orderId, amount: order.amount, currency: order.currency, reason: 'admin', at: now },
+        },
+      ];
+    }
     case 'CheckInTicket': {
       const { ticketId, gate, now } = command.data;
       const ticket = state.tickets.get(ticketId);
@@ -288,7 +305,11 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
       return;
     }
     case 'RefundRequested': {
-      const order = orderRecord(state, event.data.orderId);
+      // An admin refund ends a paid order here; a late payment's order is refunded already.
+      const order =
+        event.data.reason === 'admin'
+          ? movePayment(state, event.data.orderId, 'REFUND', event.data.at)
+          : orderRecord(state, event.data.orderId);
       if (order.status !== 'refunded')
         throw new Error(`refund requested for order ${order.orderId} in ${order.status}`);
       order.refundDue = true;

@@ -235,6 +235,65 @@ describe('orders: payment outcomes', () => {
   });
 });
 
+describe('orders: admin refund', () => {
+  const now = at + 5_000;
+  const paid = [...paying, ...decide(result('succeeded', now, 'evt_ok'), stateFrom(paying))];
+  const refund = (when: number): InventoryCommand => ({
+    type: 'RefundOrder',
+    data: { orderId, reason: 'show cancelled', now: when },
+  });
+
+  it('returns a paid order’s seats to sale and asks for the money back', () => {
+    given(paid)
+      .when(refund(now + 1))
+      .then([
+        {
+          type: 'SaleRefunded',
+          data: {
+            holdId: 'e.h1',
+            userId: alice,
+            seatIds: premium,
+            quantity: 2,
+            at: now + 1,
+            orderId,
+            reason: 'show cancelled',
+          },
+        },
+        { type: 'RefundRequested', data: { orderId, amount: 18_000, currency: 'EUR', reason: 'admin', at: now + 1 } },
+      ]);
+    const state = stateFrom([...paid, ...decide(refund(now + 1), stateFrom(paid))]);
+    const map = seatMapView(state, now + 1);
+    expect(premium.map((seatId) => map.seats[seatId]!.status)).toEqual(['available', 'available']);
+    expect(state.orders.get(orderId)).toMatchObject({ status: 'refunded', refundDue: true, refundId: undefined });
+  });
+
+  it('voids the tickets, records the provider’s refund once, and refunds only a paid order', () => {
+    const refunded = [...paid, ...decide(refund(now + 1), stateFrom(paid))];
+    given(refunded)
+      .when({ type: 'CheckInTicket', data: { ticketId: `${orderId}-1`, now: now + 2 } })
+      .then('TICKET_INVALID');
+    given(refunded)
+      .when(refund(now + 2))
+      .then('ORDER_STATE');
+    given(paying)
+      .when(refund(now + 2))
+      .then('ORDER_STATE');
+    const record: InventoryCommand = { type: 'RecordRefund', data: { orderId, refundId: 're_1', now: now + 3 } };
+    given(refunded)
+      .when(record)
+      .then([{ type: 'PaymentRefunded', data: { orderId, refundId: 're_1', at: now + 3 } }]);
+  });
+
+  it('gives general-admission places back to the section', () => {
+    const gaOrdered: InventoryEvent[] = [gaHeld, ...decide(placeOrder(gaHeld), stateFrom([gaHeld]))];
+    const gaPaid = [...gaOrdered, ...decide(result('succeeded', now, 'evt_ga'), stateFrom(gaOrdered))];
+    expect(seatMapView(stateFrom(gaPaid), now).general.FLOOR!.available).toBe(7);
+    const after = stateFrom([...gaPaid, ...decide(refund(now + 1), stateFrom(gaPaid))]);
+    expect(seatMapView(after, now + 1).general.FLOOR!.available).toBe(10);
+    expect(inventoryViolations(after)).toEqual([]);
+  });
+});
+
 describe('tickets: check-in', () => {
   const now = at + 5_000;
   const paid = [...paying, ...decide(result('succeeded', now, 'evt_ok'), stateFrom(paying))];

@@ -175,7 +175,7 @@ describe('orders, payments and tickets over REST (simulated provider)', () => {
     expect((await client.call('GET', `/v1/orders/${order.orderId}`, undefined, buyer.token)).body.status).toBe(
       'failed',
     );
-    expect((await client.seatMap(eventId)).seats['ORCH-2-1'].status).toBe('available');
+    expect((await client.seatMap(eventId)).seats['ORCH-4-7'].status).toBe('available');
     const other = await client.session();
     expect((await client.hold(eventId, other.token, { seatIds: ['ORCH-2-1'], requestId: 'resale' })).status).toBe(201);
   });
@@ -203,6 +203,35 @@ describe('orders, payments and tickets over REST (simulated provider)', () => {
       buyer.token,
     );
     expect([late.status, late.body.error.code]).toEqual([409, 'ORDER_STATE']);
+  });
+
+  it('lets an admin refund a paid order: seats back on sale, tickets void, the money refunded once', async () => {
+    const buyer = await client.session();
+    const { order } = await holdAndOrder(buyer.token, ['ORCH-4-7'], 'refund');
+    const paid = await client.call(
+      'POST',
+      `/v1/orders/${order.orderId}/pay`,
+      { paymentMethod: 'pm_card_visa' },
+      buyer.token,
+    );
+    const code = paid.body.tickets[0].code as string;
+    const refundPath = `/v1/orders/${order.orderId}/refund`;
+    expect((await client.call('POST', refundPath, {}, buyer.token)).body.error.code).toBe('FORBIDDEN');
+    const refunded = await client.call('POST', refundPath, { reason: 'show moved' }, adminToken);
+    expect(refunded.status).toBe(200);
+    expect(refunded.body).toMatchObject({ status: 'refunded', refund: { reason: 'admin' } });
+    expect(refunded.body.tickets).toBeUndefined();
+    expect((await client.seatMap(eventId)).seats['ORCH-4-7'].status).toBe('available');
+    // The provider's refund follows the commit and is recorded on the order.
+    await expect
+      .poll(async () => (await client.call('GET', `/v1/orders/${order.orderId}`, undefined, buyer.token)).body.refund)
+      .toMatchObject({ status: 'completed', refundId: expect.any(String) });
+    expect((await client.call('POST', '/v1/checkins', { code }, adminToken)).body.error.code).toBe('TICKET_INVALID');
+    const again = await client.call('POST', refundPath, {}, adminToken);
+    expect([again.status, again.body.error.code]).toEqual([409, 'ORDER_STATE']);
+    const history = await client.call('GET', `/v1/orders/${order.orderId}/history`, undefined, buyer.token);
+    const types = (history.body.events as { type: string }[]).map((event) => event.type);
+    expect(types.slice(-3)).toEqual(['SaleRefunded', 'RefundRequested', 'PaymentRefunded']);
   });
 
   it('validates order input with stable codes', async () => {

@@ -308,6 +308,18 @@ export const createOrderService = (options: OrderServiceOptions) => {
       return renderTicketQr(ticket.code, format);
     },
 
+    /**
+     * An admin refunds a paid order: its seats go back on sale and its tickets are void at once; the provider's
+     * refund follows the commit like every other side effect (with its own idempotency key), and is recorded.
+     */
+    async refundOrder(orderId: string, reason: string): Promise<BuyerOrderView> {
+      const actor = await actorOfId(orderId, orderNotFound(orderId));
+      await actor.send((now) => ({ type: 'RefundOrder', data: { orderId, reason, now } }));
+      const found = await readOrder(actor, orderId);
+      if (found === undefined) throw orderNotFound(orderId);
+      return buyerView(found.view);
+    },
+
     /** Verifies the code offline, then asks the event's actor, which admits a ticket once however many gates scan it. */
     async checkIn(code: string, gate: string | undefined): Promise<CheckIn> {
       const ticket = await signer.verify(code);

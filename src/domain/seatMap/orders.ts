@@ -269,6 +269,7 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
         cancelled: false,
         providerEventIds: new Set(),
         refundDue: false,
+        refundReason: undefined,
         refundId: undefined,
         ticketIds: [],
         updatedAt: at,
@@ -313,6 +314,7 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
       if (order.status !== 'refunded')
         throw new Error(`refund requested for order ${order.orderId} in ${order.status}`);
       order.refundDue = true;
+      order.refundReason = event.data.reason;
       order.updatedAt = event.data.at;
       return;
     }

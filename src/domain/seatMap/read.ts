@@ -109,7 +109,7 @@ export const orderView = (state: InventoryState, order: OrderRecord): OrderView 
     ? {
         refund: {
           status: order.refundId === undefined ? 'pending' : 'completed',
-          reason: 'late_payment',
+          reason: order.refundReason ?? 'late_payment',
           refundId: order.refundId ?? null,
         },
       }

@@ -130,6 +130,8 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
       provider: stored.provider ?? undefined,
       paymentId: stored.paymentId ?? undefined,
       refundId: stored.refundId ?? undefined,
+      // Snapshots from before admin refunds had only one reason.
+      refundReason: stored.refundReason ?? (stored.refundDue ? 'late_payment' : undefined),
       ticketIds: [...stored.ticketIds],
       providerEventIds: new Set(stored.providerEventIds),
     };

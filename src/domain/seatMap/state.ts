@@ -59,8 +59,9 @@ export type OrderRecord = {
   cancelled: boolean;
   /** Provider event ids already applied, so a redelivered webhook changes nothing. */
   readonly providerEventIds: Set<string>;
-  /** Set once a late success was recorded: a refund is due until `refundId` is set. */
+  /** Set once a refund was asked for (a late success, or an admin's): it is due until `refundId` is set. */
   refundDue: boolean;
+  refundReason: 'late_payment' | 'admin' | undefined;
   refundId: string | undefined;
   readonly ticketIds: string[];
   updatedAt: number;

@@ -15,6 +15,7 @@ const orderBodySchema = z.strictObject({
 const payBodySchema = z.strictObject({
   paymentMethod: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment method id such as pm_card_visa'),
 });
+const refundBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(500).default('refunded by an admin') });
 const checkInBodySchema = z.strictObject({
   code: z.string().min(1).max(ticketCodeLengthMax),
   gate: idSchema.optional(),
@@ -96,6 +97,13 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
       format,
     );
     return { status: 200, text: body, headers: { 'content-type': contentType, 'cache-control': 'private, no-store' } };
+  });
+
+  route('post', '/v1/orders/:id/refund', async ({ token, params, body }) => {
+    await auth.requireAdmin(token);
+    const orderId = parseId('id', params.id ?? '', compoundIdSchema);
+    const { reason } = parseWith(refundBodySchema, body.length === 0 ? {} : parseJson(body));
+    return { status: 200, json: await orders.refundOrder(orderId, reason) };
   });
 
   route('post', '/v1/checkins', async ({ token, body }) => {

@@ -115,6 +115,19 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       expect(latest?.takenAt).toBeInstanceOf(Date);
     });
 
+    it('keeps a snapshot of several megabytes whole, and the next one replaces it', async () => {
+      // Larger than one part of the SQL stores (256 Ki characters), with text that JSON must escape.
+      const big = {
+        requests: Array.from({ length: 30_000 }, (_, i) => [`u${i}\u001fr${i}`, { holdId: `h${i}`, note: 'é"\\' }]),
+      };
+      await events.saveSnapshot('event-big', 100, big);
+      expect((await events.loadSnapshot('event-big'))?.state).toEqual(big);
+      await events.saveSnapshot('event-big', 200, { small: true });
+      expect(await events.loadSnapshot('event-big')).toMatchObject({ version: 200, state: { small: true } });
+      await events.saveSnapshot('event-big', 300, big);
+      expect((await events.loadSnapshot('event-big'))?.state).toEqual(big);
+    });
+
     it('creates a server secret once: concurrent callers all get the first value', async () => {
       const values = await Promise.all(['a', 'b', 'c'].map((value) => catalog.secret('signing-key', () => value)));
       expect(new Set(values).size).toBe(1);

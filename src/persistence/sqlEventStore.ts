@@ -34,6 +34,9 @@ const appendSql = `
 
 const eventColumns = 'position, stream_id, stream_version, type, data, recorded_at';
 
+/** Characters per snapshot part: small enough that an append waits for one part at most, a few milliseconds. */
+export const snapshotPartChars = 256 * 1024;
+
 /** An EventStore over any SqlClient; `close` is whatever shuts the adapter's connection down. */
 export function sqlEventStore(client: SqlClient, close: () => Promise<void>): EventStore {
   return {
@@ -78,23 +81,52 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>): Ev
     },
 
     async saveSnapshot(streamId: string, version: number, state: unknown): Promise<void> {
-      // A slow writer must not replace a newer snapshot with an older one, hence the WHERE on the update.
+      const text = JSON.stringify(state ?? null);
+      const partCount = Math.max(1, Math.ceil(text.length / snapshotPartChars));
+      // Leftovers of an attempt at this version that died half-way would mix with this one.
+      await client.query('DELETE FROM snapshot_parts WHERE stream_id = $1 AND version = $2', [streamId, version]);
+      for (let part = 0; part < partCount; part++) {
+        await client.query('INSERT INTO snapshot_parts (stream_id, version, part, body) VALUES ($1, $2, $3, $4)', [
+          streamId,
+          version,
+          part,
+          text.slice(part * snapshotPartChars, (part + 1) * snapshotPartChars),
+        ]);
+      }
+      // Only now does the head name this version, so a reader never finds half a snapshot; a slow writer must not
+      // replace a newer snapshot with an older one, hence the WHERE on the update.
       await client.query(
-        `INSERT INTO snapshots (stream_id, version, state, taken_at) VALUES ($1, $2, $3::text::json, now())
+        `INSERT INTO snapshots (stream_id, version, state, parts, taken_at) VALUES ($1, $2, NULL, $3, now())
          ON CONFLICT (stream_id) DO UPDATE
-           SET version = excluded.version, state = excluded.state, taken_at = excluded.taken_at
+           SET version = excluded.version, state = NULL, parts = excluded.parts, taken_at = excluded.taken_at
            WHERE snapshots.version <= excluded.version`,
-        [streamId, version, JSON.stringify(state ?? null)],
+        [streamId, version, partCount],
+      );
+      // Parts of every other version are garbage now: older ones, or ours if a newer snapshot won.
+      await client.query(
+        'DELETE FROM snapshot_parts WHERE stream_id = $1 AND version <> (SELECT version FROM snapshots WHERE stream_id = $1)',
+        [streamId],
       );
     },
 
     async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
-      const [row] = await client.query<{ stream_id: string; version: number; state: unknown; taken_at: Date }>(
-        'SELECT stream_id, version, state, taken_at FROM snapshots WHERE stream_id = $1',
-        [streamId],
-      );
+      const [row] = await client.query<{
+        stream_id: string;
+        version: number;
+        state: unknown;
+        parts: number | null;
+        taken_at: Date;
+      }>('SELECT stream_id, version, state, parts, taken_at FROM snapshots WHERE stream_id = $1', [streamId]);
       if (row === undefined) return undefined;
-      return { streamId: row.stream_id, version: row.version, state: row.state, takenAt: row.taken_at };
+      const snapshot = { streamId: row.stream_id, version: row.version, takenAt: row.taken_at };
+      if (row.parts === null) return { ...snapshot, state: row.state };
+      const parts = await client.query<{ body: string }>(
+        'SELECT body FROM snapshot_parts WHERE stream_id = $1 AND version = $2 ORDER BY part',
+        [streamId, row.version],
+      );
+      // A newer snapshot replaced this one between the two reads: none is as good, the events are the truth.
+      if (parts.length !== row.parts) return undefined;
+      return { ...snapshot, state: JSON.parse(parts.map((part) => part.body).join('')) };
     },
 
     close,

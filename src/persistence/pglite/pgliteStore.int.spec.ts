@@ -11,7 +11,7 @@ eventStoreContract('PGlite in memory', async () => {
   shared ??= openPgliteStore();
   const store = await shared;
   await store.sql.query(
-    'TRUNCATE events, snapshots, catalog_events, catalog_venues, server_secrets RESTART IDENTITY CASCADE',
+    'TRUNCATE events, snapshots, snapshot_parts, catalog_events, catalog_venues, server_secrets RESTART IDENTITY CASCADE',
   );
   return { ...store, close: async () => undefined };
 });

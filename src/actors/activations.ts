@@ -13,7 +13,10 @@ export type ActivationOptions = Readonly<{
   store: EventStore;
   catalog: Catalog;
   clock: Clock;
-  actor?: Pick<EventActorOptions, 'mailboxLengthMax' | 'batchSizeMax' | 'snapshotPolicy' | 'sweepIntervalMs'>;
+  actor?: Pick<
+    EventActorOptions,
+    'mailboxLengthMax' | 'batchSizeMax' | 'snapshotPolicy' | 'checkInvariantsEveryBatch' | 'sweepIntervalMs'
+  >;
   onCommitted?: (batch: CommittedBatch) => void;
   /** Called once per activation with the new actor (payments repeat the side effects its orders still need). */
   onActivated?: (actor: EventActor) => void;

@@ -4,6 +4,7 @@ import type { InventoryCommand } from '../domain/seatMap/commands.ts';
 import { decide, recall } from '../domain/seatMap/decide.ts';
 import type { InventoryEvent } from '../domain/seatMap/events.ts';
 import { evolve } from '../domain/seatMap/evolve.ts';
+import { assertInventorySound } from '../domain/seatMap/invariants.ts';
 import { seatMapDiff, seatMapView } from '../domain/seatMap/read.ts';
 import { type InventorySnapshot, type SnapshotPolicy, shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
@@ -58,6 +59,11 @@ export type EventActorOptions = Readonly<{
   snapshotPolicy?: SnapshotPolicy;
   sweepIntervalMs?: number;
   rejectionsRememberedMax?: number;
+  /**
+   * Checks every inventory invariant after each committed batch (O(seats + holds)); tests turn it on so real traffic
+   * is checked where it is written. In production the check runs where state is read back: at activation.
+   */
+  checkInvariantsEveryBatch?: boolean;
   onCommitted?: (batch: CommittedBatch) => void;
   onError?: (error: unknown, context: string) => void;
 }>;
@@ -174,7 +180,15 @@ export class EventActor {
         pending = this.prepareNext();
         continue;
       }
-      const announce = this.commit(pending);
+      let announce: () => void;
+      try {
+        announce = this.commit(pending);
+      } catch (error) {
+        // An unsound inventory is a programmer error: answer the batch as failed and rebuild from the store.
+        await this.fail(pending, error);
+        pending = this.prepareNext();
+        continue;
+      }
       pending = this.prepareNext();
       announce();
     }
@@ -240,6 +254,7 @@ export class EventActor {
    * snapshot) now, and returns what writes the answers out, which may run after the next batch is prepared.
    */
   private commit({ batch, fromVersion, events, answers }: Prepared): () => void {
+    if (this.options.checkInvariantsEveryBatch) assertInventorySound(this.state);
     this.committedVersion = this.state.version;
     this.stats.batches += 1;
     this.stats.commands += batch.length;
@@ -271,7 +286,7 @@ export class EventActor {
     await this.reload();
     const unavailable = new BookingError(
       'UNAVAILABLE',
-      'the booking could not be stored; retry with the same requestId',
+      'the booking could not be confirmed; retry with the same requestId for its outcome',
     );
     for (const envelope of batch) {
       if (envelope.kind === 'command') envelope.reject(unavailable);

@@ -22,7 +22,11 @@ const setup = async (wrap: (store: EventStore) => EventStore = (store) => store,
     store,
     catalog: memory.catalog,
     clock,
-    actor: { sweepIntervalMs: 10, snapshotPolicy: { everyEvents: snapshotEveryEvents, intervalMinMs: 0 } },
+    actor: {
+      sweepIntervalMs: 10,
+      snapshotPolicy: { everyEvents: snapshotEveryEvents, intervalMinMs: 0 },
+      checkInvariantsEveryBatch: true,
+    },
     onCommitted: (batch) => committed.push(batch),
   });
   const actor = await activations.get(event.id);
@@ -142,6 +146,25 @@ describe('event actor', () => {
     expect(settled).toEqual(['first', 'second UNAVAILABLE']);
     const map = await actor.seatMap();
     expect([map.seats['ORCH-B-1']!.status, map.seats['ORCH-B-2']!.status]).toEqual(['held', 'available']);
+  });
+
+  it('answers UNAVAILABLE and rebuilds from the store when a batch leaves the inventory unsound', async () => {
+    const { actor } = await setup();
+    await hold(actor, 'dan', 'd1', seats('ORCH-C-9'));
+    // Simulates a bug in evolve: the counts no longer add up.
+    await actor.read((state) => {
+      state.counts[0]! += 1;
+    });
+    await expect(hold(actor, 'eve', 'e1', seats('ORCH-C-10'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    // Rebuilt from the store, where the batch had landed: the inventory is sound again, and the retry that
+    // UNAVAILABLE asks for gets the first answer.
+    await actor.read((state) => assertInventorySound(state));
+    await expect(hold(actor, 'eve', 'e1', seats('ORCH-C-10'))).resolves.toMatchObject({
+      events: [],
+      outcome: { kind: 'hold' },
+    });
+    const map = await actor.seatMap();
+    expect([map.seats['ORCH-C-9']!.status, map.seats['ORCH-C-10']!.status]).toEqual(['held', 'held']);
   });
 
   it('expires a hold by its own timer and publishes the change without any read', async () => {

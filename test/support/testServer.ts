@@ -18,6 +18,8 @@ export const startTestServer = async (
     logLevel: 'silent',
     web: false,
     ...overrides,
+    // Every batch of every test's traffic is checked against the inventory invariants where it is written.
+    actor: { checkInvariantsEveryBatch: true, ...overrides.actor },
   });
   const baseUrl = `http://127.0.0.1:${server.port}`;
   return { server, baseUrl, client: api(baseUrl) };

@@ -1,7 +1,7 @@
 import { BookingError, isBookingError } from '../domain/bookingError.ts';
 import { RecentMap } from '../domain/recentMap.ts';
 import type { InventoryCommand } from '../domain/seatMap/commands.ts';
-import { decide, recall } from '../domain/seatMap/decide.ts';
+import { decide } from '../domain/seatMap/decide.ts';
 import type { InventoryEvent } from '../domain/seatMap/events.ts';
 import { evolve } from '../domain/seatMap/evolve.ts';
 import { assertInventorySound } from '../domain/seatMap/invariants.ts';
@@ -207,8 +207,9 @@ export class EventActor {
     try {
       for (const envelope of batch) {
         if (envelope.kind === 'read') continue;
+        // The key is built once per command: building and hashing it was a visible share of the hot path.
         const key = envelope.request && requestKey(envelope.request.userId, envelope.request.requestId);
-        const first = envelope.request && recall(this.state, envelope.request.userId, envelope.request.requestId);
+        const first = key === undefined ? undefined : this.state.requests.get(key);
         if (first !== undefined) {
           answers.push(() => envelope.resolve({ events: [], outcome: first }));
           continue;
@@ -231,7 +232,7 @@ export class EventActor {
         }
         for (const event of decided) evolve(this.state, event);
         events.push(...decided);
-        const outcome = envelope.request && recall(this.state, envelope.request.userId, envelope.request.requestId);
+        const outcome = key === undefined ? undefined : this.state.requests.get(key);
         answers.push(() => envelope.resolve({ events: decided, outcome }));
       }
     } catch (error) {

@@ -4,14 +4,16 @@
  * iterator that finds the oldest key walks every deleted slot before it (measured: 20 µs per insert at 50,000
  * entries, most of an actor's time per command). Deterministic, so replay and snapshots agree.
  */
-export class RecentMap<K, V> {
+export class RecentMap<K, V extends NonNullable<unknown>> {
   private current = new Map<K, V>();
   private previous = new Map<K, V>();
 
   constructor(readonly capacity: number) {}
 
+  /** Values are never undefined here, so one lookup in the newer generation tells whether to look further. */
   get(key: K): V | undefined {
-    return this.current.has(key) ? this.current.get(key) : this.previous.get(key);
+    const value = this.current.get(key);
+    return value === undefined ? this.previous.get(key) : value;
   }
 
   has(key: K): boolean {

@@ -23,25 +23,59 @@ export type ActivationOptions = Readonly<{
   onError?: (error: unknown, context: string) => void;
   /** Events read per round trip while replaying a stream. */
   replayPageSize?: number;
+  /** An actor idle this long (see EventActor.isIdle) is stopped, to be activated again on demand. Default 10 min. */
+  idleMs?: number;
 }>;
+
+export const idleMsDefault = 10 * 60_000;
 
 /**
  * Activates an event's actor on first use: catalog → latest snapshot → replay of the events after it.
  * Concurrent first requests share one activation; a failed activation is forgotten so the next request retries.
+ * Idle actors are stopped (passivated) so memory holds the events on sale now, not every event ever touched; a
+ * request for a stopping event waits for its last snapshot, then activates it again.
  */
 export class Activations {
   private readonly actors = new Map<string, Promise<EventActor>>();
+  private readonly stopping = new Map<string, Promise<void>>();
+  private readonly passivationTimer: NodeJS.Timeout;
 
-  constructor(private readonly options: ActivationOptions) {}
+  constructor(private readonly options: ActivationOptions) {
+    const idleMs = options.idleMs ?? idleMsDefault;
+    this.passivationTimer = setInterval(() => void this.passivateIdle(idleMs), Math.max(10, idleMs / 4));
+    this.passivationTimer.unref();
+  }
 
   get(eventId: string): Promise<EventActor> {
     let actor = this.actors.get(eventId);
     if (actor === undefined) {
-      actor = this.activate(eventId);
+      const previous = this.stopping.get(eventId) ?? Promise.resolve();
+      actor = previous.then(() => this.activate(eventId));
       this.actors.set(eventId, actor);
       actor.catch(() => this.actors.delete(eventId));
     }
     return actor;
+  }
+
+  /** Events whose actor is active or activating now. */
+  get activeCount(): number {
+    return this.actors.size;
+  }
+
+  private async passivateIdle(idleMs: number): Promise<void> {
+    for (const [eventId, activation] of [...this.actors]) {
+      const actor = await activation.catch(() => undefined);
+      // Checked after the await: the map may have changed, and the actor may have woken up.
+      if (actor === undefined || this.actors.get(eventId) !== activation || !actor.isIdle(idleMs)) continue;
+      this.actors.delete(eventId);
+      const stopped = actor
+        .stop()
+        .catch((error: unknown) => this.options.onError?.(error, `passivating ${eventId} failed`))
+        .finally(() => {
+          if (this.stopping.get(eventId) === stopped) this.stopping.delete(eventId);
+        });
+      this.stopping.set(eventId, stopped);
+    }
   }
 
   /** Actors that are running now (for metrics and shutdown). */
@@ -51,8 +85,9 @@ export class Activations {
   }
 
   async stopAll(): Promise<void> {
+    clearInterval(this.passivationTimer);
     const actors = await this.running();
-    await Promise.all(actors.map((actor) => actor.stop()));
+    await Promise.all([...actors.map((actor) => actor.stop()), ...this.stopping.values()]);
   }
 
   /** Latest durable state of an event: snapshot plus every event after it, checked before use. */

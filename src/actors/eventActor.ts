@@ -89,6 +89,8 @@ export class EventActor {
   /** The stream version that is durable; `state` runs ahead of it while a batch's append is in flight. */
   private committedVersion: number;
   private lastNow = 0;
+  /** Clock time of the last command or read posted, for passivation. */
+  private lastActiveAt: number;
   /** The version the last snapshot was taken at, whether the store kept it or not. */
   private lastSnapshotVersion: number;
   /** Actor time of the last snapshot; activation counts as one, since it read the latest state. */
@@ -110,6 +112,7 @@ export class EventActor {
     this.committedVersion = initial.version;
     this.lastSnapshotVersion = initial.version;
     this.lastSnapshotAt = options.clock.now();
+    this.lastActiveAt = options.clock.now();
     this.rejections = new RecentMap(options.rejectionsRememberedMax ?? 10_000);
     this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, () => this.run());
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 250);
@@ -132,6 +135,7 @@ export class EventActor {
    */
   read<T>(render: (state: InventoryState, now: number) => T): Promise<T> {
     if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
+    this.lastActiveAt = this.options.clock.now();
     return new Promise((resolve, reject) =>
       this.mailbox.post({ kind: 'read', render, resolve: resolve as (value: unknown) => void, reject }),
     );
@@ -151,7 +155,22 @@ export class EventActor {
     request?: Readonly<{ userId: string; requestId: string }>,
   ): Promise<CommandReply> {
     if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
+    this.lastActiveAt = this.options.clock.now();
     return new Promise((resolve, reject) => this.mailbox.post({ kind: 'command', command, request, resolve, reject }));
+  }
+
+  /**
+   * Nothing asked of it for `idleMs`, nothing in flight, and nothing its timer must do (no live hold, no open
+   * payment): it can be stopped and activated again on the next request without anyone noticing.
+   */
+  isIdle(idleMs: number): boolean {
+    return (
+      !this.stopped &&
+      !this.mailbox.busy &&
+      this.state.expiryQueue.size === 0 &&
+      this.state.paymentDeadlines.size === 0 &&
+      this.options.clock.now() - this.lastActiveAt >= idleMs
+    );
   }
 
   /** Stops the timer, lets queued commands commit, and takes a last snapshot. */

@@ -28,6 +28,11 @@ export class Mailbox<T> {
     this.start();
   }
 
+  /** True while items wait or the loop is working on a batch. */
+  get busy(): boolean {
+    return this.running || this.items.length > 0;
+  }
+
   /** Everything waiting, up to the batch cap, oldest first. */
   takeBatch(): T[] {
     return this.items.splice(0, this.batchSizeMax);

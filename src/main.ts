@@ -3,6 +3,7 @@ import { seedDemoWhenEmpty } from './app/demoSeed.ts';
 import { type ServerConfig, type StoreConfig, startServer } from './app/startServer.ts';
 import { type HoldMode, holdModeNames } from './baselines/holdMode.ts';
 import type { LogLevel } from './gateway/logger.ts';
+import { restRequestsPerSecondMaxDefault } from './gateway/rest/routes.ts';
 import type { PaymentsConfig } from './payments/payments.ts';
 
 /**
@@ -52,6 +53,12 @@ const holdModeFromEnv = (): HoldMode => {
   return { kind: 'redisLock', database, redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379' };
 };
 
+/** REST requests one client address may make per second; TRUST_PROXY=1 reads the client from X-Forwarded-For. */
+const restRateLimit = {
+  requestsPerSecondMax: Number(env.REST_REQUESTS_PER_SECOND_MAX || restRequestsPerSecondMaxDefault),
+  trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+};
+
 /** Socket requests one connection may make per second (default in the socket server); load tests raise it. */
 const socketRequestsPerSecondMax = env.SOCKET_REQUESTS_PER_SECOND_MAX
   ? Number(env.SOCKET_REQUESTS_PER_SECOND_MAX)
@@ -68,6 +75,7 @@ const config: ServerConfig = {
   payments: paymentsFromEnv(),
   ...(env.TICKET_SIGNING_KEY ? { ticketSigningKey: env.TICKET_SIGNING_KEY } : {}),
   holdMode: holdModeFromEnv(),
+  restRateLimit,
   ...(socketRequestsPerSecondMax === undefined
     ? {}
     : { socket: { requestsPerWindowMax: socketRequestsPerSecondMax, rateLimitWindowSeconds: 1 } }),

@@ -7,6 +7,7 @@ import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
 import { createAuth } from '../gateway/auth.ts';
 import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
 import { createMetrics } from '../gateway/metrics.ts';
+import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
 import { registerWebRoutes } from '../gateway/web/webAssets.ts';
@@ -37,6 +38,8 @@ export type ServerConfig = Readonly<{
   actor?: ActivationOptions['actor'];
   /** socket.io limits (rate limit per connection, diffs remembered for resync). */
   socket?: SocketOptions;
+  /** REST rate limit per client address (default 100 requests per second). */
+  restRateLimit?: RestRateLimit;
   /** Serves the live seat-map page at `/` (bundled with esbuild at start); default true. */
   web?: boolean;
   /** Default: the simulated provider. */
@@ -111,7 +114,15 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     onError: (error, context) => logger.error({ err: error }, context),
   });
   const auth = createAuth({ jwtSecret: config.jwtSecret, adminToken: config.adminToken });
-  const gateway = await startGateway({ host: config.host, port: config.port, booking, auth, logger, metrics });
+  const gateway = await startGateway({
+    host: config.host,
+    port: config.port,
+    booking,
+    auth,
+    logger,
+    metrics,
+    ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
+  });
   const holdMode = await openHoldMode(config.holdMode ?? { kind: 'actor' }, booking);
   const sockets = attachSocketServer({
     app: gateway.app,

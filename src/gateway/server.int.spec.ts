@@ -126,6 +126,8 @@ beforeAll(async () => {
     logger: createLogger('silent'),
     metrics: createMetrics(),
     bodyBytesMax: 8 * 1024,
+    // The limit has its own test below; here every request comes from one test client.
+    rateLimit: { requestsPerSecondMax: 1_000_000 },
   });
   base = `http://127.0.0.1:${gateway.port}`;
 });
@@ -348,5 +350,43 @@ describe('gateway over loopback', () => {
   it('still serves after all of the above', async () => {
     const replies = await Promise.all(Array.from({ length: 20 }, () => call('POST', '/v1/sessions')));
     expect(replies.every((reply) => reply.status === 201)).toBe(true);
+  });
+});
+
+describe('REST rate limit per client', () => {
+  let limited: Gateway;
+  let limitedBase: string;
+
+  beforeAll(async () => {
+    limited = await startGateway({
+      host: '127.0.0.1',
+      port: 0,
+      booking,
+      auth: createAuth({ jwtSecret, adminToken }),
+      logger: createLogger('silent'),
+      metrics: createMetrics(),
+      rateLimit: { requestsPerSecondMax: 5, trustProxy: true },
+    });
+    limitedBase = `http://127.0.0.1:${limited.port}`;
+  });
+
+  afterAll(() => limited?.close());
+
+  const from = (client: string, path = '/v1/sessions', method = 'POST') =>
+    fetch(`${limitedBase}${path}`, { method, headers: { 'x-forwarded-for': `${client}, 127.0.0.1` } });
+
+  it('answers RATE_LIMITED past the limit, per client, and never limits the probes', async () => {
+    const burst = await Promise.all(Array.from({ length: 12 }, () => from('198.51.100.7')));
+    const statuses = burst.map((reply) => reply.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(7);
+    const refused = burst.find((reply) => reply.status === 429)!;
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'RATE_LIMITED', message: expect.stringMatching(/retry in \d+ s/) },
+    });
+    // Another client behind the same proxy has its own allowance.
+    expect((await from('198.51.100.8')).status).toBe(201);
+    const probes = await Promise.all(Array.from({ length: 20 }, () => from('198.51.100.7', '/healthz', 'GET')));
+    expect(probes.every((reply) => reply.status === 200)).toBe(true);
   });
 });

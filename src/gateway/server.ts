@@ -3,7 +3,7 @@ import type { Auth } from './auth.ts';
 import { bodyBytesMaxDefault } from './http.ts';
 import type { Logger } from './logger.ts';
 import type { GatewayMetrics } from './metrics.ts';
-import { type Route, registerRestRoutes } from './rest/routes.ts';
+import { type RestRateLimit, type Route, registerRestRoutes } from './rest/routes.ts';
 import { type TemplatedApp, type us_listen_socket, uws, uwsBinaryPath } from './uws.ts';
 
 export type GatewayOptions = Readonly<{
@@ -16,6 +16,8 @@ export type GatewayOptions = Readonly<{
   metrics: GatewayMetrics;
   bodyBytesMax?: number;
   venueBodyBytesMax?: number;
+  /** Per-client REST rate limit; default 100 requests per second per address. */
+  rateLimit?: RestRateLimit;
 }>;
 
 export type Gateway = Readonly<{
@@ -37,6 +39,7 @@ export const startGateway = (options: GatewayOptions): Promise<Gateway> => {
     metrics: options.metrics,
     bodyBytesMax: options.bodyBytesMax ?? bodyBytesMaxDefault,
     venueBodyBytesMax: options.venueBodyBytesMax,
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
   });
   return new Promise((resolve, reject) => {
     app.listen(host, port, (listenSocket: us_listen_socket | false) => {

@@ -41,6 +41,7 @@ export const startServerProcess = async (
       ADMIN_TOKEN: adminToken,
       JWT_SECRET: jwtSecret,
       LOG_LEVEL: 'warn',
+      REST_REQUESTS_PER_SECOND_MAX: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

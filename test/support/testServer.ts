@@ -17,6 +17,8 @@ export const startTestServer = async (
     jwtSecret,
     logLevel: 'silent',
     web: false,
+    // Every test client shares 127.0.0.1: the per-address limit is tested on its own, not in every test.
+    restRateLimit: { requestsPerSecondMax: 1_000_000 },
     ...overrides,
     // Every batch of every test's traffic is checked against the inventory invariants where it is written.
     actor: { checkInvariantsEveryBatch: true, ...overrides.actor },

@@ -1,3 +1,4 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { BookingService } from '../../app/bookingService.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
@@ -24,6 +25,8 @@ export type RequestHead = Readonly<{
   params: Readonly<Record<string, string>>;
   /** The bearer token from Authorization, if any. */
   token: string | undefined;
+  /** Who is asking, for the rate limit: the peer address, or the first X-Forwarded-For hop behind a trusted proxy. */
+  client: string;
 }>;
 
 /** The raw body is kept (not only parsed JSON) because webhook signatures are computed over the exact bytes. */
@@ -43,11 +46,28 @@ export type RouteHandler = (context: RouteContext) => Promise<RouteReply> | Rout
 export type RouteOptions = Readonly<{
   /** Overrides the gateway default; a function sees the head so it can grant a larger limit to admins only. */
   bodyBytesMax?: number | ((head: RequestHead) => number);
+  /** Probes and metrics are not rate limited; everything else is. */
+  rateLimited?: boolean;
 }>;
 
 export type Route = (method: RouteMethod, pattern: string, handler: RouteHandler, options?: RouteOptions) => void;
 
-export type RouterDeps = Readonly<{ logger: Logger; metrics: GatewayMetrics; bodyBytesMax: number }>;
+export type RestRateLimit = Readonly<{
+  /** Requests one client (address) may make per second, averaged over `windowSeconds`. */
+  requestsPerSecondMax: number;
+  windowSeconds?: number;
+  /** Behind a load balancer every request comes from it: trust its X-Forwarded-For to tell clients apart. */
+  trustProxy?: boolean;
+}>;
+
+export const restRequestsPerSecondMaxDefault = 100;
+
+export type RouterDeps = Readonly<{
+  logger: Logger;
+  metrics: GatewayMetrics;
+  bodyBytesMax: number;
+  rateLimit?: RestRateLimit;
+}>;
 
 export type RestDeps = RouterDeps &
   Readonly<{
@@ -71,7 +91,13 @@ const decodeParam = (raw: string): string => {
   }
 };
 
-const readHead = (req: HttpRequest, route: string, paramNames: readonly string[]): RequestHead => {
+const readHead = (
+  res: HttpResponse,
+  req: HttpRequest,
+  route: string,
+  paramNames: readonly string[],
+  trustProxy: boolean,
+): RequestHead => {
   const headers: Record<string, string> = {};
   req.forEach((name, value) => {
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
@@ -88,6 +114,9 @@ const readHead = (req: HttpRequest, route: string, paramNames: readonly string[]
     headers,
     params,
     token: bearerToken(headers.authorization),
+    client:
+      (trustProxy ? headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined) ||
+      Buffer.from(res.getRemoteAddressAsText()).toString(),
   };
 };
 
@@ -98,6 +127,23 @@ const readHead = (req: HttpRequest, route: string, paramNames: readonly string[]
  */
 export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
   const { logger, metrics } = deps;
+  const rateLimit = deps.rateLimit ?? { requestsPerSecondMax: restRequestsPerSecondMaxDefault };
+  const windowSeconds = rateLimit.windowSeconds ?? 1;
+  const limiter = new RateLimiterMemory({
+    points: rateLimit.requestsPerSecondMax * windowSeconds,
+    duration: windowSeconds,
+  });
+  const admit = (head: RequestHead): Promise<void> =>
+    limiter.consume(head.client).then(
+      () => undefined,
+      (refusal: unknown) => {
+        if (!(refusal instanceof RateLimiterRes)) throw refusal;
+        const seconds = Math.ceil(refusal.msBeforeNext / 1000);
+        throw new BookingError('RATE_LIMITED', `too many requests; retry in ${seconds} s`, {
+          retryAfterSeconds: seconds,
+        });
+      },
+    );
 
   const respond = (exchange: HttpExchange, head: RequestHead, startedMs: number, reply: RouteReply): void => {
     if (reply.text !== undefined) exchange.send(reply.status, reply.text, reply.headers ?? {});
@@ -117,7 +163,7 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
     register(pattern, (res: HttpResponse, req: HttpRequest) => {
       const startedMs = performance.now();
       const exchange = new HttpExchange(res);
-      const head = readHead(req, pattern, paramNames);
+      const head = readHead(res, req, pattern, paramNames, rateLimit.trustProxy ?? false);
       let body: Promise<Buffer>;
       try {
         const limit = options.bodyBytesMax ?? deps.bodyBytesMax;
@@ -127,8 +173,9 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
       } catch (error) {
         body = Promise.reject(error);
       }
-      body
-        .then((bytes) => handler({ ...head, body: bytes }))
+      const admitted = options.rateLimited === false ? Promise.resolve() : admit(head);
+      Promise.all([admitted, body])
+        .then(([, bytes]) => handler({ ...head, body: bytes }))
         .catch((error: unknown): RouteReply => {
           const { status, body: errorBody, internal } = errorResponse(error);
           if (internal) logger.error({ err: error, route: pattern, method: head.method }, 'unhandled error in route');
@@ -161,18 +208,30 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
   const route = createRouter(app, deps);
   const venueBodyBytesMax = deps.venueBodyBytesMax ?? venueBodyBytesMaxDefault;
 
-  route('get', '/healthz', () => ({ status: 200, json: { status: 'ok' } }));
+  // Probes and scrapes come from the platform, often from one address: they are never rate limited.
+  const probe = { rateLimited: false };
+  route('get', '/healthz', () => ({ status: 200, json: { status: 'ok' } }), probe);
 
-  route('get', '/readyz', () => {
-    if (!booking.ready()) throw new BookingError('UNAVAILABLE', 'not ready to take bookings');
-    return { status: 200, json: { status: 'ready' } };
-  });
+  route(
+    'get',
+    '/readyz',
+    () => {
+      if (!booking.ready()) throw new BookingError('UNAVAILABLE', 'not ready to take bookings');
+      return { status: 200, json: { status: 'ready' } };
+    },
+    probe,
+  );
 
-  route('get', '/metrics', async () => ({
-    status: 200,
-    text: await metrics.registry.metrics(),
-    headers: { 'content-type': metrics.registry.contentType },
-  }));
+  route(
+    'get',
+    '/metrics',
+    async () => ({
+      status: 200,
+      text: await metrics.registry.metrics(),
+      headers: { 'content-type': metrics.registry.contentType },
+    }),
+    probe,
+  );
 
   route('post', '/v1/sessions', async () => ({ status: 201, json: await auth.createSession() }));
 

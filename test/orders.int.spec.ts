@@ -4,6 +4,7 @@ import { ManualClock } from '../src/actors/clock.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { adminToken } from './support/serverProcess.ts';
+import { openSocket } from './support/sockets.ts';
 import { startTestServer } from './support/testServer.ts';
 
 /**
@@ -159,6 +160,26 @@ describe('orders, payments and tickets over REST (simulated provider)', () => {
       'TicketCheckedIn',
       'TicketCheckedIn',
     ]);
+  });
+
+  it("pushes every change of an order to its buyer's sockets, and to no one else's", async () => {
+    const buyer = await client.session();
+    const other = await client.session();
+    const [mine, theirs] = await Promise.all([openSocket(baseUrl, buyer.token), openSocket(baseUrl, other.token)]);
+    try {
+      const pushed: { orderId: string; status: string }[] = [];
+      const leaked: unknown[] = [];
+      mine.on('order:updated', (update) => pushed.push(update));
+      theirs.on('order:updated', (update) => leaked.push(update));
+      const { order } = await holdAndOrder(buyer.token, ['ORCH-3-5'], 'pushed');
+      await client.call('POST', `/v1/orders/${order.orderId}/pay`, { paymentMethod: 'pm_card_visa' }, buyer.token);
+      await expect.poll(() => pushed.at(-1)?.status).toBe('succeeded');
+      expect(pushed.every((update) => update.orderId === order.orderId)).toBe(true);
+      expect(leaked).toEqual([]);
+    } finally {
+      mine.disconnect();
+      theirs.disconnect();
+    }
   });
 
   it('returns the seat to sale when the card is declined', async () => {

@@ -1,6 +1,6 @@
-import { getNextSnapshot } from 'xstate';
 import type { SeatStatusName } from '../seatMap/views.ts';
 import { type SeatEvent, seatEventTypes, seatMachine } from './seatMachine.ts';
+import { deriveTransitionTable } from './transitionTable.ts';
 
 /** Seat statuses as small integers, the way the actor stores them (one byte per seat). */
 export const seatStatusCodes = { available: 0, held: 1, reserved: 2, sold: 3 } as const;
@@ -9,18 +9,18 @@ export const seatStatusNames: readonly SeatStatusName[] = ['available', 'held', 
 
 export type SeatEventType = SeatEvent['type'];
 
+const byName = deriveTransitionTable(seatMachine, seatStatusNames, seatEventTypes);
+
 /**
- * table[status][event] is the next status, or -1 where the machine does not allow the event. Derived once from
- * the XState machine with its pure transition function, so the hot path reads an array instead of running an
- * actor per seat, and the machine stays the single definition.
+ * table[statusCode][event] is the next status code, or -1 where the machine does not allow the event: the seats'
+ * statuses are bytes in a typed array, so the hot path works in codes.
  */
 const deriveTable = (): readonly Readonly<Record<SeatEventType, number>>[] =>
   seatStatusNames.map((status) => {
     const row = {} as Record<SeatEventType, number>;
     for (const type of seatEventTypes) {
-      const from = seatMachine.resolveState({ value: status });
-      const next = getNextSnapshot(seatMachine, from, { type } as SeatEvent);
-      row[type] = from.can({ type } as SeatEvent) ? seatStatusCodes[next.value as SeatStatusName] : -1;
+      const next = byName[status][type];
+      row[type] = next === undefined ? -1 : seatStatusCodes[next];
     }
     return row;
   });

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type BookingErrorCode, isBookingError } from '../bookingError.ts';
-import type { EventConfig } from '../venue.ts';
-import type { InventoryCommand } from './commands.ts';
 import { decide, recall } from './decide.ts';
-import type { InventoryEvent } from './events.ts';
 import { evolveAll } from './evolve.ts';
-import { inventoryViolations } from './invariants.ts';
 import {
   config,
   expired,
   expireHolds,
   generalHeld,
+  given,
   holdBest,
   holdGeneral,
   holdSeats,
@@ -27,43 +23,9 @@ import {
   sold,
   stateFrom,
   T0,
+  t,
 } from './inventoryFixture.ts';
 import { seatMapView } from './read.ts';
-
-/**
- * given(events).when(command).then(events | errorCode): the state is rebuilt from the events alone, the
- * command is decided, and on success the events are applied too so every spec also checks that evolve accepts
- * what decide wrote and that the result is sound.
- */
-const given = (history: readonly InventoryEvent[], eventConfig: EventConfig = config) => ({
-  when: (command: InventoryCommand) => {
-    const run = (): InventoryEvent[] => decide(command, stateFrom(history, eventConfig));
-    return {
-      // biome-ignore lint/suspicious/noThenProperty: given/when/then reads as the specification; nothing awaits it.
-      then: (expected: readonly InventoryEvent[] | BookingErrorCode): void => {
-        if (typeof expected === 'string') {
-          expect(errorCodeOf(run)).toBe(expected);
-          return;
-        }
-        const events = run();
-        expect(events).toEqual(expected);
-        expect(inventoryViolations(evolveAll(stateFrom(history, eventConfig), events))).toEqual([]);
-      },
-    };
-  },
-});
-
-const errorCodeOf = (run: () => unknown): BookingErrorCode | 'no error' => {
-  try {
-    run();
-  } catch (error) {
-    if (isBookingError(error)) return error.code;
-    throw error;
-  }
-  return 'no error';
-};
-
-const t = (seconds: number): number => T0 + seconds * 1000;
 
 describe('PlaceHold of named seats', () => {
   it('holds free seats for the hold TTL', () => {

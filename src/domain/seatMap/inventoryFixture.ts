@@ -2,8 +2,11 @@
  * A small venue, its event and builders for commands and events, shared by the inventory specs. Test support
  * only: nothing outside *.spec.ts files imports it.
  */
+import { expect } from 'vitest';
+import { type BookingErrorCode, isBookingError } from '../bookingError.ts';
 import type { EventConfig, Venue } from '../venue.ts';
 import type { InventoryCommand, PlaceHold } from './commands.ts';
+import { decide } from './decide.ts';
 import type {
   HoldExpired,
   HoldPlaced,
@@ -14,6 +17,7 @@ import type {
   ReservationSold,
 } from './events.ts';
 import { evolveAll } from './evolve.ts';
+import { inventoryViolations } from './invariants.ts';
 import { seatMapView } from './read.ts';
 import { type InventoryState, initialState } from './state.ts';
 import type { HoldRequest } from './views.ts';
@@ -219,4 +223,41 @@ export const observable = (state: InventoryState, now: number) => ({
   counts: [...state.counts],
   nextHandle: state.nextHandle,
   version: state.version,
+});
+
+/** T0 plus a number of seconds. */
+export const t = (seconds: number): number => T0 + seconds * 1000;
+
+/** The code of the BookingError `run` throws, or 'no error'; any other error is rethrown. */
+export const errorCodeOf = (run: () => unknown): BookingErrorCode | 'no error' => {
+  try {
+    run();
+  } catch (error) {
+    if (isBookingError(error)) return error.code;
+    throw error;
+  }
+  return 'no error';
+};
+
+/**
+ * given(events).when(command).then(events | errorCode): the state is rebuilt from the events alone, the
+ * command is decided, and on success the events are applied too so every spec also checks that evolve accepts
+ * what decide wrote and that the result is sound.
+ */
+export const given = (history: readonly InventoryEvent[], eventConfig: EventConfig = config) => ({
+  when: (command: InventoryCommand) => {
+    const run = (): InventoryEvent[] => decide(command, stateFrom(history, eventConfig));
+    return {
+      // biome-ignore lint/suspicious/noThenProperty: given/when/then reads as the specification; nothing awaits it.
+      then: (expected: readonly InventoryEvent[] | BookingErrorCode): void => {
+        if (typeof expected === 'string') {
+          expect(errorCodeOf(run)).toBe(expected);
+          return;
+        }
+        const events = run();
+        expect(events).toEqual(expected);
+        expect(inventoryViolations(evolveAll(stateFrom(history, eventConfig), events))).toEqual([]);
+      },
+    };
+  },
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { type BookingErrorCode, isBookingError } from '../bookingError.ts';
 import type { InventoryCommand } from './commands.ts';
 import { decide } from './decide.ts';
 import type { HoldPlaced, InventoryEvent, OrderPlaced } from './events.ts';
@@ -8,6 +7,7 @@ import { inventoryViolations } from './invariants.ts';
 import {
   config,
   generalHeld,
+  given,
   holdTtlMs,
   paymentTimeoutMs,
   reservationReleased,
@@ -21,29 +21,6 @@ import {
 } from './inventoryFixture.ts';
 import { orderView, seatMapView } from './read.ts';
 import { fromSnapshot, toSnapshot } from './snapshot.ts';
-
-/** given(events).when(command).then(events | errorCode), as in decide.unit.spec.ts, with the invariants checked. */
-const given = (history: readonly InventoryEvent[]) => ({
-  when: (command: InventoryCommand) => ({
-    // biome-ignore lint/suspicious/noThenProperty: given/when/then reads as the specification; nothing awaits this object.
-    then: (expected: readonly InventoryEvent[] | BookingErrorCode): void => {
-      if (typeof expected === 'string') {
-        let code: string | undefined;
-        try {
-          decide(command, stateFrom(history));
-        } catch (error) {
-          if (!isBookingError(error)) throw error;
-          code = error.code;
-        }
-        expect(code).toBe(expected);
-        return;
-      }
-      const events = decide(command, stateFrom(history));
-      expect(events).toEqual(expected);
-      expect(inventoryViolations(evolveAll(stateFrom(history), events))).toEqual([]);
-    },
-  }),
-});
 
 const alice = 'alice';
 const premium = ['ORCH-A-1', 'ORCH-A-2'];

@@ -18,13 +18,11 @@ import {
   sellReservation,
   sold,
   stateFrom,
-  T0,
+  t,
 } from './inventoryFixture.ts';
 import { generalAvailable, holdView, seatMapDiff, seatMapView } from './read.ts';
 import type { InventoryState } from './state.ts';
 import type { SeatMapView } from './views.ts';
-
-const t = (seconds: number): number => T0 + seconds * 1000;
 
 describe('seatMapView', () => {
   const held = seatsHeld('h1', 'u1', ['ORCH-B-3', 'ORCH-B-4'], t(0));

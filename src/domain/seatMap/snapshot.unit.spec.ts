@@ -23,6 +23,7 @@ import {
   sold,
   stateFrom,
   T0,
+  t,
   venue,
 } from './inventoryFixture.ts';
 import {
@@ -34,8 +35,6 @@ import {
   toSnapshot,
 } from './snapshot.ts';
 import type { InventoryState } from './state.ts';
-
-const t = (seconds: number): number => T0 + seconds * 1000;
 
 describe('shouldSnapshot', () => {
   const at = (version: number, lastVersion: number, seconds = 60, policy?: SnapshotPolicy) =>

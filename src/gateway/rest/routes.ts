@@ -1,4 +1,3 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { BookingService } from '../../app/bookingService.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
@@ -6,6 +5,7 @@ import type { Auth } from '../auth.ts';
 import { bearerToken, errorResponse, HttpExchange, parseJson } from '../http.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
+import { createRateLimit } from '../rateLimit.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.ts';
 import { compoundIdSchema, parseEvent, parseHold, parseId, parseRequestId, parseVenue } from './schemas.ts';
 
@@ -129,21 +129,7 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
   const { logger, metrics } = deps;
   const rateLimit = deps.rateLimit ?? { requestsPerSecondMax: restRequestsPerSecondMaxDefault };
   const windowSeconds = rateLimit.windowSeconds ?? 1;
-  const limiter = new RateLimiterMemory({
-    points: rateLimit.requestsPerSecondMax * windowSeconds,
-    duration: windowSeconds,
-  });
-  const admit = (head: RequestHead): Promise<void> =>
-    limiter.consume(head.client).then(
-      () => undefined,
-      (refusal: unknown) => {
-        if (!(refusal instanceof RateLimiterRes)) throw refusal;
-        const seconds = Math.ceil(refusal.msBeforeNext / 1000);
-        throw new BookingError('RATE_LIMITED', `too many requests; retry in ${seconds} s`, {
-          retryAfterSeconds: seconds,
-        });
-      },
-    );
+  const { admit } = createRateLimit(rateLimit.requestsPerSecondMax * windowSeconds, windowSeconds);
 
   const respond = (exchange: HttpExchange, head: RequestHead, startedMs: number, reply: RouteReply): void => {
     if (reply.text !== undefined) exchange.send(reply.status, reply.text, reply.headers ?? {});
@@ -173,7 +159,7 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
       } catch (error) {
         body = Promise.reject(error);
       }
-      const admitted = options.rateLimited === false ? Promise.resolve() : admit(head);
+      const admitted = options.rateLimited === false ? Promise.resolve() : admit(head.client);
       Promise.all([admitted, body])
         .then(([, bytes]) => handler({ ...head, body: bytes }))
         .catch((error: unknown): RouteReply => {

@@ -1,4 +1,3 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { CommittedBatch } from '../../actors/eventActor.ts';
@@ -17,6 +16,7 @@ import {
   userRoom,
   type WireError,
 } from '../protocol.ts';
+import { createRateLimit } from '../rateLimit.ts';
 import { compoundIdSchema, idSchema, parseHold, parseWith, releaseBodySchema } from '../rest/schemas.ts';
 import type { TemplatedApp } from '../uws.ts';
 import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
@@ -96,10 +96,10 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     httpCompression: false,
   });
   attachWithOwnPublish(io, app);
-  const limiter = new RateLimiterMemory({
-    points: options.requestsPerWindowMax ?? requestsPerWindowMaxDefault,
-    duration: options.rateLimitWindowSeconds ?? rateLimitWindowSecondsDefault,
-  });
+  const limit = createRateLimit(
+    options.requestsPerWindowMax ?? requestsPerWindowMaxDefault,
+    options.rateLimitWindowSeconds ?? rateLimitWindowSecondsDefault,
+  );
   const rings = new Map<string, DiffRing>();
   let closing = false;
 
@@ -150,23 +150,12 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         if (ack !== undefined) ack(answer);
         else if (!answer.ok) socket.emit('request:error', { event, error: answer.error });
       };
-      limiter
-        .consume(socket.id)
-        .then(
-          () => {
-            if (ack === undefined)
-              throw new BookingError('INVALID_INPUT', `${event} needs an acknowledgement callback`);
-            return run(payload);
-          },
-          (rejection: unknown) => {
-            if (rejection instanceof RateLimiterRes) {
-              throw new BookingError('RATE_LIMITED', `too many requests; retry in ${rejection.msBeforeNext} ms`, {
-                retryAfterMs: rejection.msBeforeNext,
-              });
-            }
-            throw rejection;
-          },
-        )
+      limit
+        .admit(socket.id)
+        .then(() => {
+          if (ack === undefined) throw new BookingError('INVALID_INPUT', `${event} needs an acknowledgement callback`);
+          return run(payload);
+        })
         .then(
           (result) => reply({ ok: true, ...result }),
           (error: unknown) => {
@@ -229,7 +218,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     );
 
     socket.on('disconnect', () => {
-      void limiter.delete(socket.id);
+      limit.forget(socket.id);
     });
   });
 

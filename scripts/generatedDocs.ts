@@ -1,0 +1,35 @@
+import { bookingErrorCodes, bookingErrorMeanings } from '../src/domain/bookingError.ts';
+import { httpStatusByCode } from '../src/gateway/http.ts';
+
+/**
+ * Parts of the docs that are generated from the code, so they cannot drift from it. Each lives between two marker
+ * comments in its file; `npm run docs` rewrites them and test/docs.unit.spec.ts fails while one is stale.
+ */
+export type GeneratedSection = Readonly<{ file: string; name: string; render: () => string }>;
+
+/** The error table of docs/api.md: every code of the one list, its HTTP status and its meaning, by status. */
+export const errorTable = (): string => {
+  const rows = bookingErrorCodes
+    .map((code, index) => ({ code, index, status: httpStatusByCode[code] }))
+    .sort((a, b) => a.status - b.status || a.index - b.index)
+    .map(({ code, status }) => `| \`${code}\` | ${status} | ${bookingErrorMeanings[code]} |`);
+  return ['| Code | Status | Meaning |', '|---|---|---|', ...rows].join('\n');
+};
+
+export const generatedSections: readonly GeneratedSection[] = [
+  { file: 'docs/api.md', name: 'error-codes', render: errorTable },
+];
+
+const markers = (name: string) => ({
+  begin: `<!-- generated:${name} (npm run docs; edit the code, not this table) -->`,
+  end: `<!-- /generated:${name} -->`,
+});
+
+/** The file's text with the section replaced by a fresh rendering; throws when the markers are missing. */
+export const withSection = (text: string, section: GeneratedSection): string => {
+  const { begin, end } = markers(section.name);
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from === -1 || to < from) throw new Error(`${section.file} lacks the markers ${begin} … ${end}`);
+  return `${text.slice(0, from + begin.length)}\n${section.render()}\n${text.slice(to)}`;
+};

@@ -54,13 +54,17 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       if (new Set(venue.sections.map((section) => section.id)).size !== venue.sections.length) {
         throw new BookingError('INVALID_INPUT', 'section ids must be unique');
       }
-      await catalog.createVenue(venue).catch(conflictAsInvalid);
+      await catalog.createVenue(venue).catch(conflictAsExisting);
       return { id: venue.id };
     },
 
     async createEvent(input) {
       const event: EventConfig = { ...input, id: input.id ?? newId('evt') };
       if (event.id.includes('.')) throw new BookingError('INVALID_INPUT', 'event ids must not contain "."');
+      // The server's clock decides what "past" is, so tests (and a skewed admin machine) agree with the actors.
+      if (Date.parse(event.startsAt) <= options.clock.now()) {
+        throw new BookingError('INVALID_INPUT', `startsAt ${event.startsAt} is in the past`);
+      }
       const venue = await catalog.getVenue(event.venueId);
       if (venue === undefined) throw new BookingError('NOT_FOUND', `no venue ${event.venueId}`);
       const tiers = new Set<string>();
@@ -70,7 +74,7 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       }
       const unpriced = [...tiers].filter((tier) => event.priceTiers[tier] === undefined);
       if (unpriced.length > 0) throw new BookingError('INVALID_INPUT', `priceTiers lacks ${unpriced.join(', ')}`);
-      await catalog.createEvent(event).catch(conflictAsInvalid);
+      await catalog.createEvent(event).catch(conflictAsExisting);
       return { id: event.id };
     },
 
@@ -137,7 +141,7 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
   };
 };
 
-const conflictAsInvalid = (error: unknown): never => {
-  if (error instanceof CatalogConflictError) throw new BookingError('INVALID_INPUT', error.message);
+const conflictAsExisting = (error: unknown): never => {
+  if (error instanceof CatalogConflictError) throw new BookingError('ALREADY_EXISTS', error.message);
   throw error;
 };

@@ -15,6 +15,7 @@ export const bookingErrorMeanings = {
   VERSION_CONFLICT: 'An `expectedVersions` entry is stale',
   HOLD_LIMIT: "The buyer would hold more than the event's `maxSeatsPerUser`",
   HOLD_EXPIRED: 'The hold lapsed',
+  ALREADY_EXISTS: 'A venue or event with this id exists already (ids are chosen once; pick another or omit it)',
   HOLD_NOT_FOUND: 'No live hold with this id for this buyer (never existed, released, or expired and swept)',
   SOLD_OUT:
     'Nothing is left that matches: the general-admission section, or every seat that fits the request, is taken',

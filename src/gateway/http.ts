@@ -18,6 +18,7 @@ export const httpStatusByCode: Readonly<Record<BookingErrorCode, number>> = {
   ORDER_NOT_FOUND: 404,
   SEAT_UNAVAILABLE: 409,
   VERSION_CONFLICT: 409,
+  ALREADY_EXISTS: 409,
   HOLD_LIMIT: 409,
   SOLD_OUT: 409,
   SALE_NOT_OPEN: 409,

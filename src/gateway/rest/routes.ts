@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import { createRateLimit } from '../rateLimit.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.ts';
-import { compoundIdSchema, parseEvent, parseHold, parseId, parseRequestId, parseVenue } from './schemas.ts';
+import { compoundIdSchema, parseEvent, parseHold, parseId, parseLimit, parseRequestId, parseVenue } from './schemas.ts';
 
 /** `any` matches every method and ranks below the method-specific routes of the same pattern. */
 export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'any';
@@ -79,6 +79,7 @@ export type RestDeps = RouterDeps &
 
 export const venueBodyBytesMaxDefault = 16 * 1024 * 1024;
 export const eventsListedMax = 500;
+export const eventsListedDefault = 100;
 
 const bodyMethods: ReadonlySet<RouteMethod> = new Set(['post', 'put', 'patch', 'delete', 'any']);
 
@@ -237,7 +238,7 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
   });
 
   route('get', '/v1/events', async ({ query }) => {
-    const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), eventsListedMax);
+    const limit = parseLimit(query.get('limit'), eventsListedDefault, eventsListedMax);
     return { status: 200, json: { events: (await booking.listEvents(limit)).map(eventView) } };
   });
 

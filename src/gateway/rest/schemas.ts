@@ -213,3 +213,14 @@ export const parseId = (name: string, value: string, schema: z.ZodString = idSch
 };
 
 export const parseRequestId = (value: unknown): string => parseWith(releaseBodySchema, { requestId: value }).requestId;
+
+/** A `?limit=` query: absent, the default; else a decimal integer 1..max, or INVALID_INPUT (never a silent default). */
+export const parseLimit = (raw: string | null, defaultValue: number, max: number): number => {
+  if (raw === null) return defaultValue;
+  const limitSchema = z
+    .string()
+    .regex(/^[0-9]{1,9}$/, `must be an integer 1..${max}`)
+    .transform(Number)
+    .pipe(z.int().min(1).max(max));
+  return parseWith(z.object({ limit: limitSchema }), { limit: raw }).limit;
+};

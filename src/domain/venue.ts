@@ -21,6 +21,7 @@ export type Money = Readonly<{ amount: number; currency: string }>;
 export const defaultHoldTtlSeconds = 8 * 60;
 export const defaultPaymentTimeoutSeconds = 10 * 60;
 export const defaultMaxSeatsPerUser = 5;
+export const defaultWaitlistOfferSeconds = 10 * 60;
 
 /** An event on sale: what the catalog stores and what the actor needs to decide. */
 export type EventConfig = Readonly<{
@@ -34,4 +35,6 @@ export type EventConfig = Readonly<{
   maxSeatsPerUser: number;
   /** Epoch milliseconds; holds before it are rejected with SALE_NOT_OPEN. */
   saleStartsAtMs: number | null;
+  /** How long a waitlist offer's hold lasts; `defaultWaitlistOfferSeconds` when absent. */
+  waitlistOfferSeconds?: number;
 }>;

@@ -6,7 +6,18 @@ import type { HoldRequest } from './views.ts';
  */
 export type PlaceHold = Readonly<{
   type: 'PlaceHold';
-  data: Readonly<{ holdId: string; userId: string; requestId: string; request: HoldRequest; now: number }>;
+  data: Readonly<{
+    holdId: string;
+    userId: string;
+    requestId: string;
+    request: HoldRequest;
+    now: number;
+    /**
+     * Set only by the waitlist: the hold is made for this entry (an offer, or seats gathered for it). It lasts the
+     * event's `waitlistOfferSeconds`, and only the timer's ExpireHolds (or its holder) ends it once it lapses.
+     */
+    waitlistEntryId?: string;
+  }>;
 }>;
 
 export type ReleaseHold = Readonly<{

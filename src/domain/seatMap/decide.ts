@@ -4,7 +4,15 @@ import { findBestAvailable } from './bestAvailable.ts';
 import type { InventoryCommand, PlaceHold, ReleaseHold, ReserveHold } from './commands.ts';
 import type { HoldExpired, HoldPlaced, InventoryEvent } from './events.ts';
 import { decideOrder } from './orders.ts';
-import { type HoldRecord, type InventoryState, isLapsed, type RequestOutcome, requestKey } from './state.ts';
+import {
+  type HoldRecord,
+  type InventoryState,
+  isLapsed,
+  isLazilyFree,
+  type RequestOutcome,
+  requestKey,
+  waitlistOfferSecondsOf,
+} from './state.ts';
 
 /**
  * Decides what a command does to an event's inventory: the events to append, or a BookingError. Pure: it
@@ -60,7 +68,7 @@ export const recall = (state: InventoryState, userId: string, requestId: string)
   state.requests.get(requestKey(userId, requestId));
 
 const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] => {
-  const { holdId, userId, requestId, request, now } = command.data;
+  const { holdId, userId, requestId, request, now, waitlistEntryId } = command.data;
   const { config, layout } = state;
   if (config.saleStartsAtMs !== null && now < config.saleStartsAtMs) {
     throw new BookingError('SALE_NOT_OPEN', `the sale opens at ${new Date(config.saleStartsAtMs).toISOString()}`);
@@ -72,7 +80,7 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
     if (status === seatStatusCodes.available) return true;
     if (status !== seatStatusCodes.held) return false;
     const hold = state.holds.get(state.holdOfSeat[seat]!)!;
-    if (!isLapsed(hold, now)) return false;
+    if (!isLazilyFree(hold, now)) return false;
     lapsed.add(hold.handle);
     return true;
   };
@@ -136,6 +144,7 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
       `at most ${config.maxSeatsPerUser} seats per buyer for this event; you have ${userHeld}`,
     );
   }
+  const ttlSeconds = waitlistEntryId === undefined ? config.holdTtlSeconds : waitlistOfferSecondsOf(config);
   const placed: HoldPlaced = {
     type: 'HoldPlaced',
     data: {
@@ -145,7 +154,8 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
       seatIds: seats.map((seat) => layout.seats.id(seat)),
       ...(sectionId === undefined ? {} : { sectionId }),
       quantity,
-      expiresAt: now + config.holdTtlSeconds * 1000,
+      expiresAt: now + ttlSeconds * 1000,
+      ...(waitlistEntryId === undefined ? {} : { waitlistEntryId }),
       at: now,
     },
   };
@@ -220,7 +230,7 @@ const seatsByIds = (
 };
 
 /** Seats a buyer holds, has reserved or bought at this event; lapsed holds no longer count. */
-const seatsOfUser = (state: InventoryState, userId: string, now: number): number => {
+export const seatsOfUser = (state: InventoryState, userId: string, now: number): number => {
   let total = 0;
   for (const handle of state.holdsOfUser.get(userId) ?? []) {
     const hold = state.holds.get(handle)!;
@@ -231,7 +241,8 @@ const seatsOfUser = (state: InventoryState, userId: string, now: number): number
 
 /**
  * Lapsed holds at the head of the expiry queue. Holds join the queue as they are placed with the event's one
- * TTL, so the queue is in expiry order and the scan stops at the first hold still running.
+ * TTL, so the queue is in expiry order and the scan stops at the first hold still running. Waitlist holds wait in
+ * their own lane and are not expired lazily (see isLazilyFree).
  */
 const dueHolds = (state: InventoryState, now: number): number[] => {
   const due: number[] = [];
@@ -242,10 +253,14 @@ const dueHolds = (state: InventoryState, now: number): number[] => {
   return due;
 };
 
-/** Every lapsed hold, wherever it sits in the queue: the timer's sweep does not rely on the queue's order. */
+/**
+ * Every lapsed hold, wherever it sits in either lane: the timer's sweep does not rely on the queues' order. The
+ * event's own holds come first, then the waitlist's.
+ */
 const allLapsedHolds = (state: InventoryState, now: number): number[] => {
   const due: number[] = [];
   for (const [handle, expiresAt] of state.expiryQueue) if (expiresAt <= now) due.push(handle);
+  for (const [handle, expiresAt] of state.waitlistExpiryQueue) if (expiresAt <= now) due.push(handle);
   return due;
 };
 

@@ -24,8 +24,10 @@ import {
   stateFrom,
   T0,
   t,
+  waitlistHeld,
+  waitlistOfferMs,
 } from './inventoryFixture.ts';
-import { seatMapView } from './read.ts';
+import { nextHoldExpiryAt, seatMapView } from './read.ts';
 
 describe('PlaceHold of named seats', () => {
   it('holds free seats for the hold TTL', () => {
@@ -388,6 +390,103 @@ describe('expiry', () => {
     given([first])
       .when(releaseHold('h1', 'u1', now))
       .then([{ type: 'HoldExpired', data: { ...expired(first, now).data, requestId: 'rel-h1' } }]);
+  });
+});
+
+describe('waitlist holds (made by the waitlist for an entry)', () => {
+  const offer = waitlistHeld('w1', 'u1', ['ORCH-B-3', 'ORCH-B-4'], t(0), 'entry-1');
+  const ownHold = seatsHeld('h2', 'u2', ['ORCH-C-1'], t(10));
+
+  it('last the event’s waitlistOfferSeconds, not the hold TTL, and say which entry they are for', () => {
+    given([])
+      .when({
+        type: 'PlaceHold',
+        data: {
+          holdId: 'w1',
+          userId: 'u1',
+          requestId: 'r-w1',
+          request: { kind: 'seats', seatIds: ['ORCH-B-3', 'ORCH-B-4'] },
+          now: t(0),
+          waitlistEntryId: 'entry-1',
+        },
+      })
+      .then([offer]);
+    expect(offer.data.expiresAt - offer.data.at).toBe(waitlistOfferMs);
+  });
+
+  it('last 600 s when the event does not say', () => {
+    const { waitlistOfferSeconds: _, ...withoutOffer } = config;
+    const [placed] = decide(
+      {
+        type: 'PlaceHold',
+        data: {
+          holdId: 'w1',
+          userId: 'u1',
+          requestId: 'r',
+          request: { kind: 'bestAvailable', quantity: 1 },
+          now: t(0),
+          waitlistEntryId: 'e',
+        },
+      },
+      stateFrom([], withoutOffer),
+    );
+    expect(placed?.type === 'HoldPlaced' && placed.data.expiresAt).toBe(t(600));
+  });
+
+  it('once lapsed, are not taken by another buyer’s hold: their seats are owed to the next entry', () => {
+    const now = t(0) + waitlistOfferMs;
+    given([offer])
+      .when(holdSeats('h3', 'u3', ['ORCH-B-3'], now))
+      .then('SEAT_UNAVAILABLE');
+    given([offer])
+      .when(holdBest('h3', 'u3', 2, now, { sectionId: 'ORCH', priceTier: 'standard' }))
+      .then([seatsHeld('h3', 'u3', ['ORCH-B-1', 'ORCH-B-2'], now)]);
+    const gaOffer: typeof offer = {
+      type: 'HoldPlaced',
+      data: { ...generalHeld('w2', 'u1', 10, t(0)).data, expiresAt: t(0) + waitlistOfferMs, waitlistEntryId: 'e2' },
+    };
+    given([gaOffer])
+      .when(holdGeneral('h3', 'u3', 1, now))
+      .then('SOLD_OUT');
+  });
+
+  it('read as held until the timer expires them', () => {
+    const state = stateFrom([offer]);
+    expect(seatMapView(state, t(0) + waitlistOfferMs + 5_000).seats['ORCH-B-3']?.status).toBe('held');
+  });
+
+  it('are expired by ExpireHolds, after the event’s own lapsed holds', () => {
+    const now = t(0) + waitlistOfferMs;
+    given([offer, ownHold])
+      .when(expireHolds(now))
+      .then([expired(ownHold, now), expired(offer, now)]);
+    given([offer, ownHold])
+      .when(expireHolds(t(10) + holdTtlMs))
+      .then([expired(ownHold, t(10) + holdTtlMs)]);
+  });
+
+  it('wait in their own expiry lane, so each lane stays in expiry order and the timer finds the earliest', () => {
+    const state = stateFrom([offer, ownHold]);
+    expect([...state.expiryQueue.values()]).toEqual([t(10) + holdTtlMs]);
+    expect([...state.waitlistExpiryQueue.values()]).toEqual([t(0) + waitlistOfferMs]);
+    expect(nextHoldExpiryAt(state)).toBe(t(10) + holdTtlMs);
+    expect(nextHoldExpiryAt(stateFrom([offer]))).toBe(t(0) + waitlistOfferMs);
+    expect(nextHoldExpiryAt(stateFrom([]))).toBeUndefined();
+  });
+
+  it('are ordered, released and reserved by their holder like any hold', () => {
+    given([offer])
+      .when(releaseHold('w1', 'u1', t(5)))
+      .then([released(offer, t(5))]);
+    given([offer])
+      .when(reserveHold('w1', 'o1', 'u1', t(5)))
+      .then([reserved(offer, 'o1', t(5))]);
+    given([offer])
+      .when(reserveHold('w1', 'o1', 'u1', t(0) + waitlistOfferMs))
+      .then('HOLD_EXPIRED');
+    given([offer])
+      .when(releaseHold('w1', 'u2', t(5)))
+      .then('FORBIDDEN');
   });
 });
 

@@ -14,6 +14,8 @@ export type HoldPlaced = Readonly<{
     quantity: number;
     /** Epoch ms. */
     expiresAt: number;
+    /** A waitlist hold: made for this entry (see PlaceHold). */
+    waitlistEntryId?: string;
     at: number;
   }>;
 }>;

@@ -1,7 +1,7 @@
 import { nextSeatStatus, type SeatEventType } from '../machines/seatTransitions.ts';
 import type { InventoryEvent } from './events.ts';
 import { evolveOrder } from './orders.ts';
-import { type HoldRecord, type InventoryState, type RequestOutcome, requestKey } from './state.ts';
+import { expiryLaneOf, type HoldRecord, type InventoryState, type RequestOutcome, requestKey } from './state.ts';
 
 /**
  * Applies one event to the state, in place, and returns it. Deterministic and free of I/O: replaying a stream
@@ -11,7 +11,7 @@ import { type HoldRecord, type InventoryState, type RequestOutcome, requestKey }
 export const evolve = (state: InventoryState, event: InventoryEvent): InventoryState => {
   switch (event.type) {
     case 'HoldPlaced': {
-      const { holdId, userId, requestId, seatIds, sectionId, quantity, expiresAt } = event.data;
+      const { holdId, userId, requestId, seatIds, sectionId, quantity, expiresAt, waitlistEntryId } = event.data;
       const handle = state.nextHandle++;
       const seats = seatIds.map((seatId) => seatIndex(state, seatId));
       const hold: HoldRecord = {
@@ -22,13 +22,14 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
         sectionId,
         quantity,
         expiresAt,
+        waitlistEntryId,
         status: 'held',
         orderId: undefined,
         reservedUntil: undefined,
       };
       state.holds.set(handle, hold);
       state.handleOfHold.set(holdId, handle);
-      state.expiryQueue.set(handle, expiresAt);
+      expiryLaneOf(state, hold).set(handle, expiresAt);
       let userHolds = state.holdsOfUser.get(userId);
       if (userHolds === undefined) {
         userHolds = new Set();
@@ -66,7 +67,7 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
       hold.status = 'reserved';
       hold.orderId = orderId;
       hold.reservedUntil = reservedUntil;
-      state.expiryQueue.delete(hold.handle);
+      expiryLaneOf(state, hold).delete(hold.handle);
       state.handleOfOrder.set(orderId, hold.handle);
       remember(state, hold.userId, requestId, { kind: 'reserve', holdId, orderId, reservedUntil });
       break;
@@ -137,7 +138,7 @@ const endHold = (state: InventoryState, hold: HoldRecord, transition: SeatEventT
   }
   state.holds.delete(hold.handle);
   state.handleOfHold.delete(hold.holdId);
-  state.expiryQueue.delete(hold.handle);
+  expiryLaneOf(state, hold).delete(hold.handle);
   const userHolds = state.holdsOfUser.get(hold.userId);
   userHolds?.delete(hold.handle);
   if (userHolds?.size === 0) state.holdsOfUser.delete(hold.userId);

@@ -22,8 +22,12 @@ export const inventoryViolations = (state: InventoryState): string[] => {
     if (state.handleOfHold.get(hold.holdId) !== hold.handle) problems.push(`hold ${hold.holdId} not indexed`);
     if (!state.holdsOfUser.get(hold.userId)?.has(hold.handle))
       problems.push(`hold ${hold.holdId} not listed for its buyer`);
-    if ((hold.status === 'held') !== state.expiryQueue.has(hold.handle))
+    const lane = hold.waitlistEntryId === undefined ? state.expiryQueue : state.waitlistExpiryQueue;
+    const otherLane = hold.waitlistEntryId === undefined ? state.waitlistExpiryQueue : state.expiryQueue;
+    if ((hold.status === 'held') !== lane.has(hold.handle) || otherLane.has(hold.handle))
       problems.push(`hold ${hold.holdId} expiry queue mismatch`);
+    if (lane.has(hold.handle) && lane.get(hold.handle) !== hold.expiresAt)
+      problems.push(`hold ${hold.holdId} queued with another expiry`);
     if (hold.seats.length > 0 && hold.quantity !== hold.seats.length)
       problems.push(`hold ${hold.holdId} quantity mismatch`);
     for (const seat of hold.seats) {
@@ -32,6 +36,10 @@ export const inventoryViolations = (state: InventoryState): string[] => {
       if (state.status[seat] !== statusOfHold[hold.status])
         problems.push(`seat ${state.layout.seats.id(seat)} status differs from its hold`);
     }
+  }
+  for (const lane of [state.expiryQueue, state.waitlistExpiryQueue]) {
+    for (const handle of lane.keys())
+      if (!state.holds.has(handle)) problems.push(`expiry queue names no hold ${handle}`);
   }
   for (let seat = 0; seat < seatCount; seat++) {
     const status = state.status[seat]!;

@@ -27,6 +27,8 @@ export const T0 = Date.UTC(2030, 0, 1, 10, 0, 0);
 export const holdTtlMs = 60_000;
 export const paymentTimeoutMs = 600_000;
 export const maxSeatsPerUser = 4;
+/** Longer than the hold TTL on purpose, so the two expiry lanes interleave. */
+export const waitlistOfferMs = 120_000;
 export const floorCapacity = 10;
 
 const row = (section: string, rowId: string, seats: number, priceTier: string) => ({
@@ -72,6 +74,7 @@ export const config: EventConfig = {
   paymentTimeoutSeconds: paymentTimeoutMs / 1000,
   maxSeatsPerUser,
   saleStartsAtMs: T0,
+  waitlistOfferSeconds: waitlistOfferMs / 1000,
 };
 
 export const freshState = (eventConfig: EventConfig = config): InventoryState => initialState(venue, eventConfig);
@@ -152,6 +155,27 @@ export const seatsHeld = (
   type: 'HoldPlaced',
   data: { holdId, userId, requestId, seatIds, quantity: seatIds.length, expiresAt: at + holdTtlMs, at },
 });
+/** A waitlist hold (an offer or gathered seats) for an entry, as decide writes it. */
+export const waitlistHeld = (
+  holdId: string,
+  userId: string,
+  seatIds: readonly string[],
+  at: number,
+  waitlistEntryId: string,
+  requestId = `r-${holdId}`,
+): HoldPlaced => ({
+  type: 'HoldPlaced',
+  data: {
+    holdId,
+    userId,
+    requestId,
+    seatIds,
+    quantity: seatIds.length,
+    expiresAt: at + waitlistOfferMs,
+    waitlistEntryId,
+    at,
+  },
+});
 export const generalHeld = (
   holdId: string,
   userId: string,
@@ -214,6 +238,7 @@ export const observable = (state: InventoryState, now: number) => ({
   view: seatMapView(state, now),
   holds: [...state.holds.values()].map((hold) => ({ ...hold, seats: [...hold.seats] })),
   expiryOrder: [...state.expiryQueue],
+  waitlistExpiryOrder: [...state.waitlistExpiryQueue],
   general: [...state.general].map(([id, counter]) => [id, { ...counter }]),
   requests: JSON.parse(JSON.stringify(state.requests.generations())),
   holdsOfUser: [...state.holdsOfUser]

@@ -1,6 +1,6 @@
 import { seatStatusCodes, seatStatusNames } from '../machines/seatTransitions.ts';
 import { type InventoryEvent, isSeatEvent } from './events.ts';
-import { type InventoryState, isLapsed, type OrderRecord, type RequestOutcome } from './state.ts';
+import { type InventoryState, isLazilyFree, type OrderRecord, type RequestOutcome } from './state.ts';
 import type {
   GeneralChange,
   GeneralView,
@@ -41,7 +41,18 @@ export const seatMapView = (state: InventoryState, now: number): SeatMapView => 
 export const seatStatusAt = (state: InventoryState, seat: number, now: number): number => {
   const status = state.status[seat]!;
   if (status !== seatStatusCodes.held) return status;
-  return isLapsed(state.holds.get(state.holdOfSeat[seat]!)!, now) ? seatStatusCodes.available : status;
+  return isLazilyFree(state.holds.get(state.holdOfSeat[seat]!)!, now) ? seatStatusCodes.available : status;
+};
+
+/**
+ * When the next held hold lapses, in either expiry lane (the event's holds, the waitlist's): the actor's timer
+ * sweeps once it has passed. Each lane is in expiry order, so only the heads are read.
+ */
+export const nextHoldExpiryAt = (state: InventoryState): number | undefined => {
+  const own = state.expiryQueue.values().next();
+  const waitlist = state.waitlistExpiryQueue.values().next();
+  if (own.done) return waitlist.done ? undefined : waitlist.value;
+  return waitlist.done ? own.value : Math.min(own.value, waitlist.value);
 };
 
 export const generalAvailable = (state: InventoryState, sectionId: string, now: number): number => {

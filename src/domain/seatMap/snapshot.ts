@@ -49,6 +49,8 @@ export type InventorySnapshot = Readonly<{
   holds: readonly Omit<HoldRecord, never>[];
   nextHandle: number;
   expiryOrder: readonly number[];
+  /** The waitlist's expiry lane; absent in snapshots taken before waitlist holds existed. */
+  waitlistExpiryOrder?: readonly number[];
   general: readonly [string, GeneralCounter][];
   /** The remembered request outcomes, older generation first (see RecentMap). */
   requests: readonly [readonly [string, RequestOutcome][], readonly [string, RequestOutcome][]];
@@ -76,6 +78,7 @@ export const toSnapshot = (state: InventoryState): InventorySnapshot => ({
   holds: [...state.holds.values()].map((hold) => ({ ...hold })),
   nextHandle: state.nextHandle,
   expiryOrder: [...state.expiryQueue.keys()],
+  waitlistExpiryOrder: [...state.waitlistExpiryQueue.keys()],
   general: [...state.general].map(([id, counter]) => [id, { ...counter }]),
   requests: state.requests.generations(),
   orders: [...state.orders.values()].map((order) => ({
@@ -105,6 +108,7 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
     const hold: HoldRecord = {
       ...stored,
       sectionId: stored.sectionId ?? undefined,
+      waitlistEntryId: stored.waitlistEntryId ?? undefined,
       orderId: stored.orderId ?? undefined,
       reservedUntil: stored.reservedUntil ?? undefined,
     };
@@ -120,6 +124,8 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
     for (const seat of hold.seats) state.holdOfSeat[seat] = hold.handle;
   }
   for (const handle of snapshot.expiryOrder) state.expiryQueue.set(handle, state.holds.get(handle)!.expiresAt);
+  for (const handle of snapshot.waitlistExpiryOrder ?? [])
+    state.waitlistExpiryQueue.set(handle, state.holds.get(handle)!.expiresAt);
   for (const [id, counter] of snapshot.general) state.general.set(id, { ...counter });
   state.requests.restore(...snapshot.requests);
   // JSON turns undefined into absent fields, so optional ones are read back as undefined explicitly.

@@ -25,6 +25,7 @@ import {
   T0,
   t,
   venue,
+  waitlistHeld,
 } from './inventoryFixture.ts';
 import {
   fromSnapshot,
@@ -89,6 +90,7 @@ describe('toSnapshot / fromSnapshot', () => {
   const e = seatsHeld('h5', 'u5', ['BALC-A-1', 'BALC-A-2'], t(30));
   const f = seatsHeld('h6', 'u1', ['ORCH-C-6'], t(40));
   const g = seatsHeld('h7', 'u6', ['ORCH-C-1'], t(50));
+  const w = waitlistHeld('w8', 'u9', ['BALC-A-4'], t(55), 'entry-8');
   const history = [
     a,
     b,
@@ -101,6 +103,7 @@ describe('toSnapshot / fromSnapshot', () => {
     released(e, t(31)),
     f,
     g,
+    w,
   ];
   const now = t(41) + holdTtlMs; // a, d and f have lapsed; g still runs.
 
@@ -115,6 +118,9 @@ describe('toSnapshot / fromSnapshot', () => {
       holdSeats('n1', 'u7', ['ORCH-A-3'], now),
       holdSeats('n2', 'u7', ['ORCH-C-1'], now),
       holdSeats('n3', 'u7', ['ORCH-B-1'], now),
+      holdSeats('n3', 'u7', ['BALC-A-4'], now + 120_000),
+      releaseHold('w8', 'u9', now),
+      expireHolds(t(55) + 120_000),
       holdBest('n4', 'u7', 3, now),
       holdGeneral('n5', 'u7', 4, now),
       holdGeneral('n6', 'u1', 4, now),

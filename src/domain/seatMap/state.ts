@@ -1,7 +1,7 @@
 import type { PaymentStatus } from '../machines/paymentMachine.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { RecentMap } from '../recentMap.ts';
-import type { EventConfig, Venue } from '../venue.ts';
+import { defaultWaitlistOfferSeconds, type EventConfig, type Venue } from '../venue.ts';
 import type { OrderLine } from './events.ts';
 import { SeatIndex } from './seatIndex.ts';
 
@@ -32,6 +32,8 @@ export type HoldRecord = {
   readonly sectionId: string | undefined;
   readonly quantity: number;
   readonly expiresAt: number;
+  /** A waitlist hold (an offer, or seats gathered for an entry): it lives in the waitlist's expiry lane. */
+  readonly waitlistEntryId: string | undefined;
   status: HoldStatus;
   orderId: string | undefined;
   reservedUntil: number | undefined;
@@ -101,7 +103,10 @@ export type InventoryState = {
   readonly eventId: string;
   readonly config: EventConfig;
   readonly layout: SeatLayout;
-  /** Stream version: the number of events applied. */
+  /**
+   * Stream version: the number of events applied to the event's stream, whichever decider they belong to (the
+   * waitlist's events share the stream and count here too).
+   */
   version: number;
   readonly status: Uint8Array;
   readonly seatVersion: Uint32Array;
@@ -111,8 +116,13 @@ export type InventoryState = {
   readonly handleOfHold: Map<string, number>;
   readonly handleOfOrder: Map<string, number>;
   nextHandle: number;
-  /** Held (not reserved) holds by handle → expiresAt, in insertion order, which is expiry order. */
+  /**
+   * Held (not reserved) holds by handle → expiresAt, in insertion order, which is expiry order. Holds are placed
+   * with the event's one TTL, except waitlist holds, which have their own TTL and so their own queue (lane): each
+   * lane stays in expiry order.
+   */
   readonly expiryQueue: Map<number, number>;
+  readonly waitlistExpiryQueue: Map<number, number>;
   readonly general: Map<string, GeneralCounter>;
   /** Holds (held, reserved, sold) of each user, for the per-user seat limit. */
   readonly holdsOfUser: Map<string, Set<number>>;
@@ -199,6 +209,7 @@ export const initialState = (venue: Venue, config: EventConfig): InventoryState 
     handleOfOrder: new Map(),
     nextHandle: 1,
     expiryQueue: new Map(),
+    waitlistExpiryQueue: new Map(),
     general,
     holdsOfUser: new Map(),
     requests: new RecentMap(requestsRememberedMax),
@@ -211,6 +222,22 @@ export const initialState = (venue: Venue, config: EventConfig): InventoryState 
 
 /** Hold lapsed but not yet expired in the log: every read and decision treats it as gone. */
 export const isLapsed = (hold: HoldRecord, now: number): boolean => hold.status === 'held' && hold.expiresAt <= now;
+
+/**
+ * A lapsed hold whose seats any buyer may take at once. A lapsed waitlist hold is not: its seats are owed to the
+ * next entry of the waitlist, so they stay held until the timer's ExpireHolds (whose events the waitlist reacts
+ * to) or its holder ends it; otherwise whoever clicked first in that instant would beat the line.
+ */
+export const isLazilyFree = (hold: HoldRecord, now: number): boolean =>
+  hold.waitlistEntryId === undefined && isLapsed(hold, now);
+
+/** The expiry lane a held hold waits in. */
+export const expiryLaneOf = (state: InventoryState, hold: HoldRecord): Map<number, number> =>
+  hold.waitlistEntryId === undefined ? state.expiryQueue : state.waitlistExpiryQueue;
+
+/** The seconds a waitlist hold lasts at this event. */
+export const waitlistOfferSecondsOf = (config: EventConfig): number =>
+  config.waitlistOfferSeconds ?? defaultWaitlistOfferSeconds;
 
 /** Ticket ids are derived from the order, so they name the event (routes find the actor) and need no random input. */
 export const ticketIdOf = (orderId: string, index: number): string => `${orderId}-${index + 1}`;

@@ -1,10 +1,11 @@
 /**
- * Draws docs/benchmarks.svg from a benchmark report (bench/results/latest.json): holds per second per mode, with the
+ * Draws a chart from a benchmark report (docs/benchmarks.json, or a run's bench/results/latest.json): holds per second per mode, with the
  * p99 acknowledgement latency written beside each bar. Plain SVG, so the docs need no charting library.
  *
- *   npx tsx bench/chart.ts [bench/results/latest.json] [docs/benchmarks.svg]
+ *   npx tsx bench/chart.ts [docs/benchmarks.json] [bench/results/chart.svg]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 type Row = Readonly<{ mode: string; holdsPerSecond: number; p99Ms: number; oversold: number | null }>;
 type Report = Readonly<{ startedAt: string; modes: Readonly<Record<string, Row | undefined>> }>;
@@ -47,10 +48,13 @@ export const renderChart = (report: Report): string => {
 `;
 };
 
-export const writeChart = (report: Report, path: string): void => writeFileSync(path, renderChart(report));
+export const writeChart = (report: Report, path: string): void => {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, renderChart(report));
+};
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const input = process.argv[2] ?? 'bench/results/latest.json';
-  const output = process.argv[3] ?? 'docs/benchmarks.svg';
+  const input = process.argv[2] ?? 'docs/benchmarks.json';
+  const output = process.argv[3] ?? 'bench/results/chart.svg';
   writeChart(JSON.parse(readFileSync(input, 'utf8')) as Report, output);
 }

@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: the flash-sale benchmark in every hold mode, one after the other on this machine, then memory per
  * seat and activation time. Prints a table, then one JSON line with every figure and the actor's ratios to the
- * baselines; writes the JSON to bench/results/ and, for a full run, the chart docs/benchmarks.svg.
+ * baselines; writes the JSON and its chart to bench/results/ (ignored by git). Only `--update-docs` (a full run) writes
+ * what the docs cite: docs/benchmarks.json and docs/benchmarks.svg.
  *
  *   npm run bench                 full: 20 s measured per mode, a CPU profile of the actor's server
+ *   npm run bench -- --update-docs   the same, and the docs' figures become this run's
  *   npm run bench -- --quick      under 90 s: 5 s per mode, no profile
  *   npm run bench -- --modes actor,optimistic --seconds 10 --connections 250 --workers 2
  */
@@ -26,9 +28,11 @@ const { values } = parseArgs({
     'think-ms': { type: 'string', default: '0' },
     profile: { type: 'boolean' },
     out: { type: 'string' },
+    'update-docs': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
+if (values['update-docs'] && quick) throw new Error('--update-docs takes a full run: the docs cite full runs only');
 const seconds = Number(values.seconds ?? (quick ? 5 : 20));
 const options = {
   ...defaultFlashSale,
@@ -132,7 +136,15 @@ console.table(
   })),
 );
 console.log(JSON.stringify(report));
-const out = values.out ?? join('bench', 'results', quick ? 'quick.json' : 'latest.json');
-mkdirSync(join('bench', 'results'), { recursive: true });
+const resultsDir = join('bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+const name = quick ? 'quick' : 'latest';
+const out = values.out ?? join(resultsDir, `${name}.json`);
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-if (!quick && values.out === undefined) writeChart(report, join('docs', 'benchmarks.svg'));
+writeChart(report, join(resultsDir, `${name}.svg`));
+process.stderr.write(`wrote ${out} and ${join(resultsDir, `${name}.svg`)}\n`);
+if (values['update-docs']) {
+  writeFileSync(join('docs', 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeChart(report, join('docs', 'benchmarks.svg'));
+  process.stderr.write('wrote docs/benchmarks.json and docs/benchmarks.svg: update the figures in docs/benchmarks.md\n');
+}

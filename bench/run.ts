@@ -146,5 +146,7 @@ process.stderr.write(`wrote ${out} and ${join(resultsDir, `${name}.svg`)}\n`);
 if (values['update-docs']) {
   writeFileSync(join('docs', 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeChart(report, join('docs', 'benchmarks.svg'));
-  process.stderr.write('wrote docs/benchmarks.json and docs/benchmarks.svg: update the figures in docs/benchmarks.md\n');
+  process.stderr.write(
+    'wrote docs/benchmarks.json and docs/benchmarks.svg: update the figures in docs/benchmarks.md\n',
+  );
 }

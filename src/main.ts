@@ -70,7 +70,7 @@ const config: ServerConfig = {
   port: Number(env.PORT ?? 8080),
   store: storeFromEnv(),
   adminToken,
-  jwtSecret: env.JWT_SECRET || randomBytes(32).toString('base64url'),
+  ...(env.JWT_SECRET ? { jwtSecret: env.JWT_SECRET } : {}),
   logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
   payments: paymentsFromEnv(),
   ...(env.TICKET_SIGNING_KEY ? { ticketSigningKey: env.TICKET_SIGNING_KEY } : {}),
@@ -91,7 +91,7 @@ process.on('SIGINT', () => stop('SIGINT'));
 
 const server = await startServer(config);
 if (!env.ADMIN_TOKEN) server.logger.warn({ adminToken }, 'ADMIN_TOKEN was not set; generated one for this run');
-if (!env.JWT_SECRET) server.logger.warn('JWT_SECRET was not set; sessions will not survive a restart');
+if (!env.JWT_SECRET) server.logger.info('JWT_SECRET was not set; sessions are signed with the key kept in the store');
 if (config.store.kind === 'pglite') {
   // A fresh embedded store gets a demo venue and event, so the page at `/` shows a live seat map at once.
   const demoEventId = await seedDemoWhenEmpty(server.booking, Date.now());

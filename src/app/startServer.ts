@@ -4,7 +4,7 @@ import type { Clock } from '../actors/clock.ts';
 import { systemClock } from '../actors/clock.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
-import { createAuth } from '../gateway/auth.ts';
+import { createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
 import { createMetrics } from '../gateway/metrics.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
@@ -31,7 +31,8 @@ export type ServerConfig = Readonly<{
   port: number;
   store: StoreConfig;
   adminToken: string;
-  jwtSecret: string;
+  /** HS256 key of buyer sessions; unset: generated once and kept in the store, so sessions survive a restart. */
+  jwtSecret?: string;
   logLevel: LogLevel;
   clock?: Clock;
   logger?: Logger;
@@ -113,7 +114,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     },
     onError: (error, context) => logger.error({ err: error }, context),
   });
-  const auth = createAuth({ jwtSecret: config.jwtSecret, adminToken: config.adminToken });
+  const jwtSecret = config.jwtSecret ?? (await loadOrCreateSessionSecret(store.catalog));
+  const auth = createAuth({ jwtSecret, adminToken: config.adminToken });
   const gateway = await startGateway({
     host: config.host,
     port: config.port,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { BookingError } from '../domain/bookingError.ts';
+import type { Catalog } from '../persistence/catalog.ts';
 
 export type Role = 'buyer';
 export type Principal = Readonly<{ userId: string; role: Role }>;
@@ -29,6 +30,17 @@ export type Auth = Readonly<{
 export const sessionTtlSecondsDefault = 12 * 60 * 60;
 const jwtSecretBytesMin = 32;
 const issuer = 'seatactor';
+
+/** The name the generated session key is kept under in the store's server secrets. */
+export const sessionSecretName = 'session-signing-key';
+
+/**
+ * The session key when JWT_SECRET is unset: generated on first start and kept with the server's secrets (beside the
+ * ticket key), so a restart keeps every buyer's session valid, and every node of a cluster reading the same store
+ * signs and verifies with the same key. Nodes starting together all end up with the first key written.
+ */
+export const loadOrCreateSessionSecret = (catalog: Catalog): Promise<string> =>
+  catalog.secret(sessionSecretName, () => randomBytes(32).toString('base64url'));
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 

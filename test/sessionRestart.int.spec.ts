@@ -9,7 +9,7 @@ import { startTestServer } from './support/testServer.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-sessions-'));
 const schema = uniqueSchema('sessions');
-const stores = [
+const stores: { name: string; env: Record<string, string>; cleanup: () => unknown }[] = [
   {
     name: 'embedded PGlite',
     // An empty JWT_SECRET is unset for src/main.ts: the server uses the key it keeps in the store.

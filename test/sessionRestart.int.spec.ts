@@ -23,7 +23,10 @@ const stores: { name: string; env: Record<string, string>; cleanup: () => unknow
   },
 ];
 
-describe.each(stores)('a restart without JWT_SECRET on $name', (store) => {
+/** PGlite's first start (WASM, migrations) is slow on a busy machine; readiness may take a while. */
+const readyTimeoutMs = 120_000;
+
+describe.each(stores)('a restart without JWT_SECRET on $name', { timeout: 4 * readyTimeoutMs }, (store) => {
   const running: ServerProcess[] = [];
   afterAll(async () => {
     for (const server of running) await server.stop('SIGKILL');
@@ -31,7 +34,7 @@ describe.each(stores)('a restart without JWT_SECRET on $name', (store) => {
   });
 
   it('keeps every session valid: the buyer still owns their holds, orders and tickets', async () => {
-    const first = await startServerProcess(store.env);
+    const first = await startServerProcess(store.env, [], readyTimeoutMs);
     running.push(first);
     let client = api(first.baseUrl);
     const venueId = await client.createVenue(venueBody(4, 10));
@@ -55,7 +58,7 @@ describe.each(stores)('a restart without JWT_SECRET on $name', (store) => {
     expect(pay.status).toBe(200);
     expect(await first.stop('SIGTERM')).toBe(0);
 
-    const second = await startServerProcess(store.env);
+    const second = await startServerProcess(store.env, [], readyTimeoutMs);
     running.push(second);
     client = api(second.baseUrl);
     const read = await client.call('GET', `/v1/orders/${order.body.orderId}`, undefined, buyer.token);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Activations } from '../src/actors/activations.ts';
+import { systemClock } from '../src/actors/clock.ts';
 import { streamIdOf } from '../src/actors/eventActor.ts';
 import { decide } from '../src/domain/seatMap/decide.ts';
 import { evolve } from '../src/domain/seatMap/evolve.ts';
@@ -153,7 +154,7 @@ const activation = async (kind: 'pglite' | 'postgres') => {
       const activations = new Activations({
         store: store.eventStore,
         catalog: store.catalog,
-        clock: { now: () => now },
+        clock: { ...systemClock, now: () => now },
       });
       const started = performance.now();
       const actor = await activations.get(config.id);

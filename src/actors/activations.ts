@@ -7,7 +7,13 @@ import { type InventoryState, initialState } from '../domain/seatMap/state.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import type { Clock } from './clock.ts';
-import { type CommittedBatch, EventActor, type EventActorOptions, streamIdOf } from './eventActor.ts';
+import {
+  type CommittedBatch,
+  EventActor,
+  type EventActorOptions,
+  type RecoveryEvent,
+  streamIdOf,
+} from './eventActor.ts';
 
 export type ActivationOptions = Readonly<{
   store: EventStore;
@@ -15,12 +21,27 @@ export type ActivationOptions = Readonly<{
   clock: Clock;
   actor?: Pick<
     EventActorOptions,
-    'mailboxLengthMax' | 'batchSizeMax' | 'snapshotPolicy' | 'checkInvariantsEveryBatch' | 'sweepIntervalMs'
+    | 'mailboxLengthMax'
+    | 'batchSizeMax'
+    | 'snapshotPolicy'
+    | 'checkInvariantsEveryBatch'
+    | 'sweepIntervalMs'
+    | 'appendTimeoutMs'
+    | 'reloadAttemptsMax'
+    | 'reloadBackoffBaseMs'
+    | 'reloadBackoffMaxMs'
+    | 'loadTimeoutMs'
+    | 'random'
   >;
   onCommitted?: (batch: CommittedBatch) => void;
-  /** Called once per activation with the new actor (payments repeat the side effects its orders still need). */
+  /**
+   * Called with an actor whose state was just built from the store: once per activation, and again after each reload
+   * that follows a store failure (payments repeat the side effects its orders still need; a batch that committed after
+   * its deadline has had none).
+   */
   onActivated?: (actor: EventActor) => void;
   onError?: (error: unknown, context: string) => void;
+  onRecovery?: (event: RecoveryEvent) => void;
   /** Events read per round trip while replaying a stream. */
   replayPageSize?: number;
   /** An actor idle this long (see EventActor.isIdle) is stopped, to be activated again on demand. Default 10 min. */
@@ -121,8 +142,15 @@ export class Activations {
 
   private async activate(eventId: string): Promise<EventActor> {
     const initial = await this.load(eventId);
-    const { store, clock, actor, onCommitted, onError } = this.options;
-    const activated = new EventActor(initial, {
+    const { store, clock, actor, onCommitted, onError, onRecovery } = this.options;
+    const built = () => {
+      try {
+        this.options.onActivated?.(activated);
+      } catch (error) {
+        onError?.(error, 'an activation listener failed');
+      }
+    };
+    const activated: EventActor = new EventActor(initial, {
       eventId,
       store,
       clock,
@@ -130,12 +158,20 @@ export class Activations {
       ...actor,
       ...(onCommitted === undefined ? {} : { onCommitted }),
       ...(onError === undefined ? {} : { onError }),
+      ...(onRecovery === undefined ? {} : { onRecovery }),
+      onReloaded: built,
+      onRetired: () => this.forget(eventId, activated),
     });
-    try {
-      this.options.onActivated?.(activated);
-    } catch (error) {
-      onError?.(error, 'an activation listener failed');
-    }
+    built();
     return activated;
+  }
+
+  /** Drops a retired actor, if it is still the one registered, so the next request activates a fresh one. */
+  private forget(eventId: string, actor: EventActor): void {
+    const registered = this.actors.get(eventId);
+    if (registered === undefined) return;
+    void registered.then((current) => {
+      if (current === actor && this.actors.get(eventId) === registered) this.actors.delete(eventId);
+    });
   }
 }

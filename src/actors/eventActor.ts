@@ -10,6 +10,7 @@ import { type InventorySnapshot, type SnapshotPolicy, shouldSnapshot, toSnapshot
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
 import type { SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
+import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
 import type { Clock } from './clock.ts';
 import { Mailbox } from './mailbox.ts';
 
@@ -44,9 +45,17 @@ type Prepared = Readonly<{
   fromVersion: number;
   events: readonly InventoryEvent[];
   answers: readonly (() => void)[];
-  /** Settles with the failure, or undefined once the events are durable; never rejects. */
+  /**
+   * Settles with the failure, or undefined once the events are durable; never rejects. A store that has not answered by
+   * the append deadline is a failure (StoreUnavailableError) even though the append may still commit later.
+   */
   appended: Promise<unknown>;
+  /** Settles when the store has answered the append, whatever the deadline said. */
+  settled: Promise<void>;
 }>;
+
+/** What happened on the way back from a failed append, for metrics. */
+export type RecoveryEvent = 'appendTimedOut' | 'reloaded' | 'reloadFailed' | 'retired';
 
 export type EventActorOptions = Readonly<{
   eventId: string;
@@ -64,9 +73,36 @@ export type EventActorOptions = Readonly<{
    * is checked where it is written. In production the check runs where state is read back: at activation.
    */
   checkInvariantsEveryBatch?: boolean;
+  /**
+   * An append not durable this long after it was sent fails its batch with UNAVAILABLE, so buyers hear about a hung
+   * store in about a second rather than at their own timeout. The append may still commit afterwards: the actor reloads
+   * from the store before deciding anything else, and the expected-version check refuses whichever of two writers
+   * comes second. Default 800 ms.
+   */
+  appendTimeoutMs?: number;
+  /** Reload attempts after a store failure before the actor gives up (retires) until the next request. Default 8. */
+  reloadAttemptsMax?: number;
+  /** The backoff before reload attempt n (from 1) is random in [0, min(max, base·2^(n-1))) ("full jitter"). */
+  reloadBackoffBaseMs?: number;
+  reloadBackoffMaxMs?: number;
+  /** The longest one reload (snapshot + replay) may take before it counts as failed. Default 10 s. */
+  loadTimeoutMs?: number;
+  /** Numbers in [0, 1) for the backoff's jitter; tests give a fixed sequence. Default Math.random. */
+  random?: () => number;
   onCommitted?: (batch: CommittedBatch) => void;
   onError?: (error: unknown, context: string) => void;
+  /** The state was rebuilt from the store after a failure: committed events may have been missed by listeners. */
+  onReloaded?: () => void;
+  /** The actor gave up reloading and stopped; its owner forgets it, so the next request activates a fresh one. */
+  onRetired?: () => void;
+  onRecovery?: (event: RecoveryEvent) => void;
 }>;
+
+export const appendTimeoutMsDefault = 800;
+export const reloadAttemptsMaxDefault = 8;
+export const reloadBackoffBaseMsDefault = 100;
+export const reloadBackoffMaxMsDefault = 5_000;
+export const loadTimeoutMsDefault = 10_000;
 
 export const streamIdOf = (eventId: string): string => `event-${eventId}`;
 
@@ -98,11 +134,28 @@ export class EventActor {
   private snapshotInFlight = false;
   private sweepPosted = false;
   private stopped = false;
+  /** The state holds events of a batch whose append failed: nothing may be decided, read or snapshotted from it. */
+  private suspect = false;
+  /**
+   * The store failed and a reload has not succeeded yet: every request is answered UNAVAILABLE at once instead of
+   * waiting behind a store that is away.
+   */
+  private recovering = false;
+  /** Wakes a backoff wait early (on stop). */
+  private wake: (() => void) | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
   /** Rejections are not events, so they are remembered here (not durably) for retries of the same request. */
   private readonly rejections: RecentMap<string, BookingError>;
   /** Figures for metrics and benchmarks. */
-  readonly stats = { batches: 0, commands: 0, events: 0, appendFailures: 0 };
+  readonly stats = {
+    batches: 0,
+    commands: 0,
+    events: 0,
+    appendFailures: 0,
+    appendTimeouts: 0,
+    reloads: 0,
+    reloadFailures: 0,
+  };
 
   constructor(initial: InventoryState, options: EventActorOptions) {
     this.options = options;
@@ -134,7 +187,8 @@ export class EventActor {
    * what it returns (the state changes afterwards); reads of one batch with the same `render` share one result.
    */
   read<T>(render: (state: InventoryState, now: number) => T): Promise<T> {
-    if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
+    const refused = this.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
     this.lastActiveAt = this.options.clock.now();
     return new Promise((resolve, reject) =>
       this.mailbox.post({ kind: 'read', render, resolve: resolve as (value: unknown) => void, reject }),
@@ -154,9 +208,21 @@ export class EventActor {
     command: (now: number) => InventoryCommand,
     request?: Readonly<{ userId: string; requestId: string }>,
   ): Promise<CommandReply> {
-    if (this.stopped) return Promise.reject(new BookingError('UNAVAILABLE', 'the event is shutting down'));
+    const refused = this.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
     this.lastActiveAt = this.options.clock.now();
     return new Promise((resolve, reject) => this.mailbox.post({ kind: 'command', command, request, resolve, reject }));
+  }
+
+  /** Why a request cannot be queued now, if it cannot. */
+  private refusal(): BookingError | undefined {
+    if (this.recovering)
+      return new BookingError(
+        'UNAVAILABLE',
+        'the event store is unavailable; retry with the same requestId (a request answered this way may have been recorded)',
+      );
+    if (this.stopped) return new BookingError('UNAVAILABLE', 'the event is shutting down');
+    return undefined;
   }
 
   /**
@@ -166,6 +232,7 @@ export class EventActor {
   isIdle(idleMs: number): boolean {
     return (
       !this.stopped &&
+      !this.recovering &&
       !this.mailbox.busy &&
       this.state.expiryQueue.size === 0 &&
       this.state.paymentDeadlines.size === 0 &&
@@ -177,6 +244,7 @@ export class EventActor {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.sweepTimer);
+    this.wake?.();
     await this.mailbox.idle();
     while (this.snapshotInFlight) await new Promise((resolve) => setTimeout(resolve, 5));
     const snapshot = this.takeSnapshot(true);
@@ -195,7 +263,7 @@ export class EventActor {
     while (pending !== undefined) {
       const failure = await pending.appended;
       if (failure !== undefined) {
-        await this.fail(pending, failure);
+        if (!(await this.fail(pending, failure))) return;
         pending = this.prepareNext();
         continue;
       }
@@ -204,7 +272,7 @@ export class EventActor {
         announce = this.commit(pending);
       } catch (error) {
         // An unsound inventory is a programmer error: answer the batch as failed and rebuild from the store.
-        await this.fail(pending, error);
+        if (!(await this.fail(pending, error))) return;
         pending = this.prepareNext();
         continue;
       }
@@ -257,16 +325,41 @@ export class EventActor {
     } catch (error) {
       // A programmer error half-way through the batch: the state is suspect, so nothing is appended and the
       // batch fails like an append would, reloading the actor from the store.
-      return { batch, fromVersion, events, answers, appended: Promise.resolve(error) };
+      return { batch, fromVersion, events, answers, appended: Promise.resolve(error), settled: Promise.resolve() };
     }
-    const appended =
-      events.length === 0
-        ? Promise.resolve(undefined)
-        : this.options.store.append(this.streamId, fromVersion, events).then(
-            () => undefined,
-            (error: unknown) => error ?? new Error('append failed'),
-          );
-    return { batch, fromVersion, events, answers, appended };
+    if (events.length === 0)
+      return { batch, fromVersion, events, answers, appended: Promise.resolve(undefined), settled: Promise.resolve() };
+    return { batch, fromVersion, events, answers, ...this.append(fromVersion, events) };
+  }
+
+  /** Sends the batch's append and races it against the append deadline on the clock. */
+  private append(fromVersion: number, events: readonly InventoryEvent[]): Pick<Prepared, 'appended' | 'settled'> {
+    const answered = this.options.store.append(this.streamId, fromVersion, events).then(
+      () => undefined,
+      (error: unknown) => error ?? new Error('append failed'),
+    );
+    const timeoutMs = this.options.appendTimeoutMs ?? appendTimeoutMsDefault;
+    const appended = new Promise<unknown>((resolve) => {
+      let decided = false;
+      const cancel = this.options.clock.setTimer(timeoutMs, () => {
+        // A reply that reached the process in the same turn as the deadline wins: timers run before I/O callbacks,
+        // and setImmediate runs after them, so a busy event loop does not fail appends the store answered in time.
+        setImmediate(() => {
+          if (decided) return;
+          decided = true;
+          this.stats.appendTimeouts += 1;
+          this.options.onRecovery?.('appendTimedOut');
+          resolve(new StoreUnavailableError(`the append was not durable within ${timeoutMs} ms`));
+        });
+      });
+      void answered.then((failure) => {
+        if (decided) return;
+        decided = true;
+        cancel();
+        resolve(failure);
+      });
+    });
+    return { appended, settled: answered.then(() => undefined) };
   }
 
   /**
@@ -300,10 +393,19 @@ export class EventActor {
     };
   }
 
-  private async fail({ batch, fromVersion }: Prepared, failure: unknown): Promise<void> {
+  /**
+   * The batch's append failed (or its inventory is unsound): its commands are answered UNAVAILABLE at once, and the
+   * state, which holds the batch's events, is rebuilt from the store. When the store answered (a version conflict, a
+   * bug), one reload runs now with the queue waiting behind it, and true is returned: carry on. When the store is away
+   * (StoreUnavailableError, the append deadline included), or that reload fails, everything queued is answered
+   * UNAVAILABLE, new requests are refused at once, reloads continue in the background with backoff, and false is
+   * returned: the loop stops until the actor is back.
+   */
+  private async fail(pending: Prepared, failure: unknown): Promise<boolean> {
+    const { batch, fromVersion } = pending;
     this.stats.appendFailures += 1;
+    this.suspect = true;
     this.options.onError?.(failure, `batch at version ${fromVersion} failed; reloading`);
-    await this.reload();
     const unavailable = new BookingError(
       'UNAVAILABLE',
       'the booking could not be confirmed; retry with the same requestId for its outcome',
@@ -311,7 +413,101 @@ export class EventActor {
     for (const envelope of batch) {
       if (envelope.kind === 'command') envelope.reject(unavailable);
     }
-    this.answerReads(batch);
+    if (!isStoreUnavailable(failure) && (await this.reloadOnce())) {
+      this.answerReads(batch);
+      return true;
+    }
+    this.recovering = true;
+    for (const envelope of batch) {
+      if (envelope.kind === 'read') envelope.reject(unavailable);
+    }
+    while (this.mailbox.length > 0) {
+      for (const envelope of this.mailbox.takeBatch()) envelope.reject(unavailable);
+    }
+    void this.recover(pending.settled);
+    return false;
+  }
+
+  /**
+   * Reloads with bounded retries: attempt n waits a random time below min(max, base·2^(n-1)) first (full jitter, so
+   * the actors of a store that comes back do not all reload in the same instant), all on the clock. Before the first
+   * attempt it lets the failed append settle (bounded by the append deadline again): an append that commits late is
+   * then in what the reload reads. Out of attempts, the actor retires and the next request activates a fresh one.
+   */
+  private async recover(settled: Promise<void>): Promise<void> {
+    const attemptsMax = this.options.reloadAttemptsMax ?? reloadAttemptsMaxDefault;
+    const baseMs = this.options.reloadBackoffBaseMs ?? reloadBackoffBaseMsDefault;
+    const maxMs = this.options.reloadBackoffMaxMs ?? reloadBackoffMaxMsDefault;
+    const random = this.options.random ?? Math.random;
+    let cancelWait = () => {};
+    const waited = new Promise<void>((resolve) => {
+      cancelWait = this.options.clock.setTimer(this.options.appendTimeoutMs ?? appendTimeoutMsDefault, resolve);
+    });
+    await Promise.race([settled, waited]);
+    cancelWait();
+    for (let attempt = 1; attempt <= attemptsMax; attempt++) {
+      if (attempt > 1) await this.delay(Math.floor(random() * Math.min(maxMs, baseMs * 2 ** (attempt - 2))));
+      if (this.stopped) return;
+      if (await this.reloadOnce()) {
+        this.recovering = false;
+        return;
+      }
+    }
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    this.options.onRecovery?.('retired');
+    this.options.onError?.(
+      new StoreUnavailableError(`no reload succeeded in ${attemptsMax} attempts`),
+      `event ${this.eventId} retired; the next request activates it again`,
+    );
+    this.options.onRetired?.();
+  }
+
+  /** Waits `ms` on the clock, or less when the actor stops. */
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const cancel = this.options.clock.setTimer(ms, () => {
+        this.wake = undefined;
+        resolve();
+      });
+      this.wake = () => {
+        cancel();
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /** One reload from the store, bounded by the load deadline; false when it failed. */
+  private async reloadOnce(): Promise<boolean> {
+    const timeoutMs = this.options.loadTimeoutMs ?? loadTimeoutMsDefault;
+    let cancel = () => {};
+    try {
+      const deadline = new Promise<never>((_, reject) => {
+        cancel = this.options.clock.setTimer(timeoutMs, () =>
+          reject(new StoreUnavailableError(`the reload did not finish within ${timeoutMs} ms`)),
+        );
+      });
+      this.state = await Promise.race([this.options.load(), deadline]);
+    } catch (error) {
+      this.stats.reloadFailures += 1;
+      this.options.onRecovery?.('reloadFailed');
+      this.options.onError?.(error, `reloading event ${this.eventId} failed`);
+      return false;
+    } finally {
+      cancel();
+    }
+    this.suspect = false;
+    this.committedVersion = this.state.version;
+    this.lastSnapshotVersion = Math.min(this.lastSnapshotVersion, this.state.version);
+    this.stats.reloads += 1;
+    this.options.onRecovery?.('reloaded');
+    try {
+      this.options.onReloaded?.();
+    } catch (error) {
+      this.options.onError?.(error, 'a reload listener failed');
+    }
+    return true;
   }
 
   /** Answers the batch's reads from the state as it is now, which the caller guarantees is committed. */
@@ -334,7 +530,7 @@ export class EventActor {
    * without any read. Both queues are in deadline order, so only their heads are looked at.
    */
   private sweep(): void {
-    if (this.sweepPosted || this.stopped) return;
+    if (this.sweepPosted || this.stopped || this.recovering) return;
     const nowMs = this.options.clock.now();
     const hold = this.state.expiryQueue.values().next();
     const payment = this.state.paymentDeadlines.values().next();
@@ -350,20 +546,6 @@ export class EventActor {
       });
   }
 
-  private async reload(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.state = await this.options.load();
-        this.committedVersion = this.state.version;
-        this.lastSnapshotVersion = Math.min(this.lastSnapshotVersion, this.state.version);
-        return;
-      } catch (error) {
-        this.options.onError?.(error, `reload attempt ${attempt + 1} failed`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
-      }
-    }
-  }
-
   /** The snapshot, when the policy says one is due, taken from the state as it is now (committed). */
   private takeSnapshot(force: boolean): InventorySnapshot | undefined {
     const due = force
@@ -377,7 +559,8 @@ export class EventActor {
           },
           this.options.snapshotPolicy,
         );
-    if (!due || this.snapshotInFlight) return undefined;
+    // A suspect state holds events that are not durable: a snapshot of it would make them so.
+    if (!due || this.snapshotInFlight || this.suspect) return undefined;
     // Counted from the attempt, stored or not: a snapshot the store refuses is retried a policy interval later,
     // not after every batch (it is an optimisation; the events are the truth).
     this.lastSnapshotVersion = this.state.version;

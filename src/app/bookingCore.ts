@@ -15,7 +15,7 @@ export type BookingCoreOptions = Readonly<{
   clock: Clock;
   closeStore: () => Promise<void>;
 }> &
-  Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onActivated' | 'onError'>;
+  Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onActivated' | 'onError' | 'onRecovery'>;
 
 export type BookingCore = BookingService &
   Readonly<{

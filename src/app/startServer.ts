@@ -113,6 +113,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
       for (const listener of activatedListeners) listener(actor);
     },
     onError: (error, context) => logger.error({ err: error }, context),
+    onRecovery: actorMetrics.recovery,
   });
   const jwtSecret = config.jwtSecret ?? (await loadOrCreateSessionSecret(store.catalog));
   const auth = createAuth({ jwtSecret, adminToken: config.adminToken });

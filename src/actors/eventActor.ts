@@ -9,6 +9,7 @@ import { seatMapDiff, seatMapView } from '../domain/seatMap/read.ts';
 import { type InventorySnapshot, type SnapshotPolicy, shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
 import type { SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
+import { unstorableMessage, unstorableTextPath } from '../domain/storableText.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
 import type { Clock } from './clock.ts';
@@ -294,6 +295,15 @@ export class EventActor {
     try {
       for (const envelope of batch) {
         if (envelope.kind === 'read') continue;
+        const command = envelope.command(now);
+        // One buyer's unstorable string (a lone surrogate, NUL) would fail the append of everyone's batch, so the
+        // command is refused on its own before it is decided. A command has a few short strings: this is cheap.
+        const unstorable = unstorableTextPath(command.data);
+        if (unstorable !== undefined) {
+          const error = new BookingError('INVALID_INPUT', `${unstorable || command.type}: ${unstorableMessage}`);
+          answers.push(() => envelope.reject(error));
+          continue;
+        }
         // The key is built once per command: building and hashing it was a visible share of the hot path.
         const key = envelope.request && requestKey(envelope.request.userId, envelope.request.requestId);
         const first = key === undefined ? undefined : this.state.requests.get(key);
@@ -308,7 +318,7 @@ export class EventActor {
         }
         let decided: InventoryEvent[];
         try {
-          decided = decide(envelope.command(now), this.state);
+          decided = decide(command, this.state);
         } catch (error) {
           if (!isBookingError(error)) throw error;
           answers.push(() => {

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 import { type Catalog, CatalogConflictError, CatalogUnknownVenueError } from './catalog.ts';
 import { type EventStore, type NewEvent, WrongExpectedVersionError } from './eventStore.ts';
+import { sqlState } from './sqlClient.ts';
+import { snapshotPartChars } from './sqlEventStore.ts';
 
 export type StoreUnderTest = Readonly<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }>;
 
@@ -152,6 +154,49 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       await expect(catalog.createEvent(concert)).rejects.toMatchObject({ kind: 'event', id: concert.id });
       expect((await catalog.listEvents(10)).map((e) => e.id)).toEqual(['concert-1', 'concert-2']);
       expect(await catalog.listEvents(1)).toHaveLength(1);
+    });
+
+    it('refuses text Postgres cannot store (NUL, a lone surrogate) in an event, as a value or a key, writing nothing', async () => {
+      await events.append('event-text', 0, batchOf(1));
+      const unstorable = ['\u0000', 'a\u0000b', '\ud800', 'x\udfff', '\udc00\ud800'];
+      for (const text of unstorable) {
+        for (const data of [{ text }, { [text]: 1 }, { nested: [{ deep: text }] }]) {
+          const error = await events.append('event-text', 1, [...batchOf(1, 'ok'), { type: 'bad', data }]).then(
+            () => undefined,
+            (caught: unknown) => caught,
+          );
+          // A data exception (SQLSTATE class 22), as Postgres answers: never a success that the real store would refuse.
+          expect(sqlState(error), JSON.stringify(data)).toMatch(/^22/);
+        }
+      }
+      expect((await events.readStream('event-text')).map((e) => e.type)).toEqual(['e1']);
+      // Well-formed text of every plane, control characters but NUL included, is kept as it was.
+      const storable = { text: 'Zürich 🎫 \u0001\u001f\u007f \ufffe\uffff \ud83d\ude00' };
+      await events.append('event-text', 1, [{ type: 'fine', data: storable }]);
+      expect((await events.readStream('event-text', 1))[0]?.data).toEqual(storable);
+    });
+
+    it('refuses a venue or an event whose text Postgres cannot store', async () => {
+      await expect(catalog.createVenue({ ...venue, name: 'Hall\u0000' })).rejects.toSatisfy((error) =>
+        /^22/.test(sqlState(error) ?? ''),
+      );
+      await expect(catalog.createVenue({ ...venue, name: 'Hall \ud800' })).rejects.toSatisfy((error) =>
+        /^22/.test(sqlState(error) ?? ''),
+      );
+      expect(await catalog.getVenue(venue.id)).toBeUndefined();
+      await catalog.createVenue(venue);
+      await expect(catalog.createEvent({ ...concert, name: '\udc00' })).rejects.toSatisfy((error) =>
+        /^22/.test(sqlState(error) ?? ''),
+      );
+      expect(await catalog.getEvent(concert.id)).toBeUndefined();
+    });
+
+    it("keeps a snapshot whole when a surrogate pair straddles the SQL stores' part boundary", async () => {
+      // JSON.stringify writes `{"s":"` first: the pair's two halves land on both sides of the first part's end.
+      const state = { s: `${'x'.repeat(snapshotPartChars - 7)}🎫 and after` };
+      expect(JSON.stringify(state).charCodeAt(snapshotPartChars - 1)).toBe(0xd83c);
+      await events.saveSnapshot('event-pair', 1, state);
+      expect((await events.loadSnapshot('event-pair'))?.state).toEqual(state);
     });
 
     it('appends a batch of 500 events in one call and reads it back intact and in order', async () => {

@@ -81,8 +81,8 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>): Ev
     },
 
     async saveSnapshot(streamId: string, version: number, state: unknown): Promise<void> {
-      const text = JSON.stringify(state ?? null);
-      const partCount = Math.max(1, Math.ceil(text.length / snapshotPartChars));
+      const parts = splitText(JSON.stringify(state ?? null), snapshotPartChars);
+      const partCount = parts.length;
       // Leftovers of an attempt at this version that died half-way would mix with this one.
       await client.query('DELETE FROM snapshot_parts WHERE stream_id = $1 AND version = $2', [streamId, version]);
       for (let part = 0; part < partCount; part++) {
@@ -90,7 +90,7 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>): Ev
           streamId,
           version,
           part,
-          text.slice(part * snapshotPartChars, (part + 1) * snapshotPartChars),
+          parts[part],
         ]);
       }
       // Only now does the head name this version, so a reader never finds half a snapshot; a slow writer must not
@@ -131,6 +131,23 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>): Ev
 
     close,
   };
+}
+
+/**
+ * Text in parts of at most `partChars` characters (at least one part), never cutting a surrogate pair: half a pair is
+ * sent as U+FFFD, so an emoji on a part boundary would come back as two replacement characters.
+ */
+export function splitText(text: string, partChars: number): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  do {
+    let end = Math.min(text.length, start + partChars);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && end - 1 > start && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    parts.push(text.slice(start, end));
+    start = end;
+  } while (start < text.length);
+  return parts;
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

@@ -6,18 +6,21 @@ import { ticketCodeLengthMax } from '../../payments/tickets.ts';
 import type { Auth } from '../auth.ts';
 import { parseJson } from '../http.ts';
 import type { Route } from './routes.ts';
-import { compoundIdSchema, idSchema, parseId, parseWith, requestIdLengthMax } from './schemas.ts';
+import { compoundIdSchema, idSchema, parseId, parseWith, requestIdSchema, storableText } from './schemas.ts';
 
-const orderBodySchema = z.strictObject({
-  holdId: compoundIdSchema,
-  requestId: z.string().min(1).max(requestIdLengthMax),
-});
+const orderBodySchema = z.strictObject({ holdId: compoundIdSchema, requestId: requestIdSchema });
 const payBodySchema = z.strictObject({
-  paymentMethod: z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment method id such as pm_card_visa'),
+  paymentMethod: storableText().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment method id such as pm_card_visa'),
 });
-const refundBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(500).default('refunded by an admin') });
+const refundBodySchema = z.strictObject({
+  reason: storableText({ lengthMin: 1, lengthMax: 500, lineBreaks: true, trim: true }).default('refunded by an admin'),
+});
 const checkInBodySchema = z.strictObject({
-  code: z.string().min(1).max(ticketCodeLengthMax),
+  // A ticket code is a compact JWS: base64url parts joined by dots.
+  code: storableText({ lengthMin: 1, lengthMax: ticketCodeLengthMax }).regex(
+    /^[A-Za-z0-9_.-]+$/,
+    'must be a ticket code',
+  ),
   gate: idSchema.optional(),
 });
 

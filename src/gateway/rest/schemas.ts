@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { HoldRequest } from '../../domain/seatMap/views.ts';
+import { isStorableText, unstorableMessage } from '../../domain/storableText.ts';
 import {
   defaultHoldTtlSeconds,
   defaultMaxSeatsPerUser,
@@ -18,15 +19,74 @@ export const priceTiersMax = 100;
 /** Matches the largest maxSeatsPerUser an event may set, so no single request can ask for more. */
 export const holdSeatsMax = 50;
 
-export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1..64 characters of A-Z a-z 0-9 _ -');
-const nameSchema = z.string().trim().min(1).max(nameLengthMax);
-// Control characters are refused: request ids are stored in snapshots as jsonb, which cannot hold NUL.
-const requestIdSchema = z
-  .string()
-  .min(1)
-  .max(requestIdLengthMax)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it refuses.
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+/**
+ * The one building block for text a client sends: every string schema of the API starts here, so nothing that
+ * reaches a command or the store can hold what Postgres refuses (a lone surrogate, NUL: one such string would fail
+ * the append of everyone's batch) or control characters where text is one line (ids, names, request ids). Free text
+ * (`lineBreaks`) may hold tabs and line breaks. Bad text is refused first and alone, so its message is plain.
+ * Lengths are checked only when given (a pattern such as the id pattern may bound them itself): a 200,000-seat venue
+ * has 400,000 ids, and every check per string shows in its parse time.
+ */
+export const storableText = (
+  options: Readonly<{ lengthMin?: number; lengthMax?: number; lineBreaks?: boolean; trim?: boolean }> = {},
+) => {
+  const controls = options.lineBreaks ? controlButLineBreaks : controlCharacters;
+  let schema = (options.trim ? z.string().trim() : z.string()).check((ctx) => {
+    const text = ctx.value;
+    const storable = isStorableText(text);
+    if (storable && !controls.test(text)) return;
+    ctx.issues.push({
+      code: 'custom',
+      input: text,
+      abort: true,
+      message: !storable
+        ? unstorableMessage
+        : options.lineBreaks
+          ? 'must not contain control characters other than tabs and line breaks'
+          : 'must not contain control characters',
+    });
+  });
+  if (options.lengthMin !== undefined) schema = schema.min(options.lengthMin);
+  if (options.lengthMax !== undefined) schema = schema.max(options.lengthMax);
+  return schema;
+};
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters (C0, DEL, C1) are what it refuses.
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it refuses.
+const controlButLineBreaks = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/**
+ * Ids are keys of plain objects on the wire (seat maps, price tiers, expected versions): `__proto__` cannot be one,
+ * since assigning it sets an object's prototype instead of a key. Other names Object.prototype has (`constructor`,
+ * `toString`) are fine ids: every lookup by an id is an own-property or Map lookup.
+ */
+export const idSchema = storableText().regex(
+  /^(?!__proto__$)[A-Za-z0-9_-]{1,64}$/,
+  'must be 1..64 characters of A-Z a-z 0-9 _ - (and not __proto__, a reserved name)',
+);
+/**
+ * A record keyed by ids. zod drops a `__proto__` key without a word (it could not be assigned); here it is refused
+ * like any other bad id, so a client learns its key was not taken.
+ */
+const idRecord = <V extends z.ZodType>(value: V) =>
+  z
+    .unknown()
+    .check((ctx) => {
+      if (typeof ctx.value === 'object' && ctx.value !== null && Object.hasOwn(ctx.value, '__proto__')) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          path: ['__proto__'],
+          abort: true,
+          message: 'must be 1..64 characters of A-Z a-z 0-9 _ - (and not __proto__, a reserved name)',
+        });
+      }
+    })
+    .pipe(z.record(idSchema, value));
+const nameSchema = storableText({ lengthMin: 1, lengthMax: nameLengthMax, trim: true });
+/** Request ids are remembered per buyer and stored with the events they cause. */
+export const requestIdSchema = storableText({ lengthMin: 1, lengthMax: requestIdLengthMax });
 
 const seatedSectionSchema = z.object({
   id: idSchema,
@@ -97,17 +157,14 @@ export const eventBodySchema = z.object({
   venueId: idSchema,
   name: nameSchema,
   startsAt: isoDateTime,
-  priceTiers: z
-    .record(
-      idSchema,
-      z.object({
-        amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
-        currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code'),
-      }),
-    )
-    .refine((tiers) => Object.keys(tiers).length >= 1 && Object.keys(tiers).length <= priceTiersMax, {
-      message: `must define 1..${priceTiersMax} price tiers`,
+  priceTiers: idRecord(
+    z.object({
+      amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+      currency: storableText().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code'),
     }),
+  ).refine((tiers) => Object.keys(tiers).length >= 1 && Object.keys(tiers).length <= priceTiersMax, {
+    message: `must define 1..${priceTiersMax} price tiers`,
+  }),
   holdTtlSeconds: z.int().min(10).max(3600).default(defaultHoldTtlSeconds),
   paymentTimeoutSeconds: z.int().min(30).max(3600).default(defaultPaymentTimeoutSeconds),
   maxSeatsPerUser: z.int().min(1).max(holdSeatsMax).default(defaultMaxSeatsPerUser),
@@ -120,7 +177,7 @@ export const seatsHoldBodySchema = z
   .strictObject({
     requestId: requestIdSchema,
     seatIds: z.array(idSchema).min(1).max(holdSeatsMax),
-    expectedVersions: z.record(idSchema, z.int().min(0)).optional(),
+    expectedVersions: idRecord(z.int().min(0)).optional(),
   })
   .superRefine((body, ctx) => {
     if (new Set(body.seatIds).size !== body.seatIds.length)
@@ -181,7 +238,7 @@ export const parseEvent = (body: unknown): EventInput => {
  * only "invalid input", while parsing the intended shape names the exact field that is wrong.
  */
 export const parseHold = (body: unknown): HoldInput => {
-  const has = (key: string) => typeof body === 'object' && body !== null && key in body;
+  const has = (key: string) => typeof body === 'object' && body !== null && Object.hasOwn(body, key);
   if (has('seatIds')) {
     const { requestId, seatIds, expectedVersions } = parseWith(seatsHoldBodySchema, body);
     return {
@@ -201,9 +258,10 @@ export const parseHold = (body: unknown): HoldInput => {
 };
 
 /** Ids the server issues for holds and orders name their event: `<eventId>.<suffix>`. */
-export const compoundIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/, 'must be <eventId>.<id>');
+export const compoundIdSchema = storableText().regex(
+  /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/,
+  'must be <eventId>.<id>',
+);
 
 export const parseId = (name: string, value: string, schema: z.ZodString = idSchema): string => {
   const result = schema.safeParse(value);

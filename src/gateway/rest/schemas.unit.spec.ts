@@ -170,7 +170,59 @@ describe('ids', () => {
     expect(invalid(() => parseId('id', 'a/b'))).toMatch(/^id: /);
     expect(parseRequestId('r1')).toBe('r1');
     expect(invalid(() => parseRequestId(''))).toContain('requestId');
-    expect(invalid(() => parseRequestId('a\u0000b'))).toContain('control characters');
+    expect(invalid(() => parseRequestId('a\u0000b'))).toContain('well-formed Unicode text without NUL');
     expect(invalid(() => parseHold({ requestId: 'r\u0001', seatIds: ['A-1'] }))).toContain('control characters');
+  });
+});
+
+describe('text the store must keep', () => {
+  const unstorable = ['\ud800', 'a\udfffb', '\u0000', 'x\u0000'];
+
+  it('refuses lone surrogates and NUL in request ids, names and ids, naming the field', () => {
+    for (const text of unstorable) {
+      expect(invalid(() => parseHold({ requestId: text, seatIds: ['A-1'] }))).toMatch(
+        /^requestId: must be well-formed/,
+      );
+      expect(invalid(() => parseHold({ requestId: 'r', sectionId: text, quantity: 1 }))).toMatch(/^sectionId: /);
+      expect(invalid(() => parseHold({ requestId: 'r', bestAvailable: { quantity: 1, priceTier: text } }))).toMatch(
+        /^bestAvailable\.priceTier: /,
+      );
+      expect(invalid(() => parseRequestId(text))).toMatch(/^requestId: must be well-formed/);
+      expect(invalid(() => parseVenue({ ...venue, name: text }))).toMatch(/^name: /);
+      expect(invalid(() => parseVenue({ ...venue, sections: [{ ...seated('ORCH', ['A-1']), name: text }] }))).toMatch(
+        /^sections\.0\.name: /,
+      );
+      expect(invalid(() => parseEvent({ ...event, name: `Show ${text}` }))).toMatch(/^name: /);
+      expect(invalid(() => parseId('id', text))).toMatch(/^id: /);
+    }
+  });
+
+  it('keeps well-formed text of every plane, and refuses control characters in one-line text', () => {
+    expect(parseHold({ requestId: 'réservation-🎫-東京', seatIds: ['A-1'] }).requestId).toBe('réservation-🎫-東京');
+    expect(parseVenue({ ...venue, name: 'Arena — Zürich 🎫' }).name).toBe('Arena — Zürich 🎫');
+    for (const control of ['\u0001', '\t', '\n', '\u001f', '\u007f', '\u0085']) {
+      expect(invalid(() => parseRequestId(`r${control}`))).toContain('control characters');
+      expect(invalid(() => parseVenue({ ...venue, name: `Hall${control}x` }))).toContain('control characters');
+    }
+  });
+
+  it('refuses __proto__ as an id (it cannot be a key of a plain object) but takes other prototype names', () => {
+    const fromWire = <T>(json: string): T => JSON.parse(json) as T;
+    expect(invalid(() => parseId('id', '__proto__'))).toContain('reserved');
+    expect(
+      invalid(() => parseHold(fromWire('{"requestId":"r","seatIds":["A-1"],"expectedVersions":{"__proto__":1}}'))),
+    ).toContain('expectedVersions');
+    expect(
+      invalid(() => parseEvent({ ...event, priceTiers: fromWire('{"__proto__":{"amount":1,"currency":"EUR"}}') })),
+    ).toContain('priceTiers');
+    expect(invalid(() => parseVenue({ ...venue, sections: [seated('ORCH', ['__proto__'])] }))).toContain('reserved');
+    const tiers = parseEvent({
+      ...event,
+      priceTiers: { constructor: { amount: 1, currency: 'EUR' }, toString: { amount: 2, currency: 'EUR' } },
+    }).priceTiers;
+    expect(Object.keys(tiers)).toEqual(['constructor', 'toString']);
+    expect(parseHold({ requestId: 'r', seatIds: ['constructor', 'toString'] }).request).toMatchObject({
+      seatIds: ['constructor', 'toString'],
+    });
   });
 });

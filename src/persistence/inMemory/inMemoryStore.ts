@@ -1,3 +1,4 @@
+import { unstorableTextPath } from '../../domain/storableText.ts';
 import type { EventConfig, Venue } from '../../domain/venue.ts';
 import { type Catalog, CatalogConflictError, CatalogUnknownVenueError } from '../catalog.ts';
 import {
@@ -14,7 +15,8 @@ export type InMemoryStore = Readonly<{ eventStore: EventStore; catalog: Catalog;
 /**
  * The stores in plain Maps, for unit tests of the actors. Data is copied through JSON on the way in and
  * out, as jsonb does, so a test cannot pass by mutating an object the store still holds, and a value that
- * would not survive Postgres (undefined, a Date) does not survive here either.
+ * would not survive Postgres (undefined, a Date) does not survive here either. Text Postgres refuses (NUL, a lone
+ * surrogate) is refused here too, with Postgres's SQLSTATE, so a test on this store catches what would fail there.
  */
 export function openInMemoryStore(): InMemoryStore {
   const all: StoredEvent[] = [];
@@ -37,7 +39,7 @@ export function openInMemoryStore(): InMemoryStore {
           streamId,
           streamVersion: expectedVersion + i + 1,
           type: event.type,
-          data: jsonCopy(event.data ?? null),
+          data: jsonbCopy(event.data ?? null),
           recordedAt,
         }),
       );
@@ -71,6 +73,7 @@ export function openInMemoryStore(): InMemoryStore {
 
   const catalog: Catalog = {
     async createVenue(venue: Venue): Promise<void> {
+      refuseUnstorable(venue);
       if (venues.has(venue.id)) throw new CatalogConflictError('venue', venue.id);
       venues.set(venue.id, JSON.stringify(venue));
     },
@@ -79,6 +82,7 @@ export function openInMemoryStore(): InMemoryStore {
       return json === undefined ? undefined : (JSON.parse(json) as Venue);
     },
     async createEvent(event: EventConfig): Promise<void> {
+      refuseUnstorable(event);
       if (events.has(event.id)) throw new CatalogConflictError('event', event.id);
       if (!venues.has(event.venueId)) throw new CatalogUnknownVenueError(event.id, event.venueId);
       events.set(event.id, JSON.stringify(event));
@@ -102,6 +106,29 @@ export function openInMemoryStore(): InMemoryStore {
   };
 
   return { eventStore, catalog, close: eventStore.close };
+}
+
+/** Postgres's answer to text it cannot keep in jsonb: `22P02 invalid input syntax for type json`. */
+export class UnstorableJsonError extends Error {
+  readonly code = '22P02';
+  constructor(path: string) {
+    super(`invalid input syntax for type json (unstorable text at ${path || 'the top'})`);
+    this.name = 'UnstorableJsonError';
+  }
+}
+
+/** Postgres's own JSON nesting limit is far deeper than anything this project writes. */
+const jsonDepthMax = 1_000;
+
+function refuseUnstorable(value: unknown): void {
+  const path = unstorableTextPath(value, jsonDepthMax);
+  if (path !== undefined) throw new UnstorableJsonError(path);
+}
+
+/** As a jsonb column stores it: refused when Postgres would refuse it, a copy otherwise. */
+function jsonbCopy(value: unknown): unknown {
+  refuseUnstorable(value);
+  return jsonCopy(value);
 }
 
 function jsonCopy(value: unknown): unknown {

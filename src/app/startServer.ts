@@ -4,7 +4,7 @@ import type { Clock } from '../actors/clock.ts';
 import { systemClock } from '../actors/clock.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
-import { createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
+import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
 import { createMetrics } from '../gateway/metrics.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
@@ -37,6 +37,8 @@ export type ServerConfig = Readonly<{
   clock?: Clock;
   logger?: Logger;
   actor?: ActivationOptions['actor'];
+  /** Session lifetime and renewal grace (defaults: 12 h, 7 days). */
+  sessions?: Pick<AuthOptions, 'sessionTtlSeconds' | 'renewalGraceSeconds'>;
   /** socket.io limits (rate limit per connection, diffs remembered for resync). */
   socket?: SocketOptions;
   /** REST rate limit per client address (default 100 requests per second). */
@@ -97,13 +99,14 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const logger = config.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const store = await openStore(config.store);
+  const clock = config.clock ?? systemClock;
   const actorMetrics = createActorMetrics(metrics.registry);
   const committedListeners = new Set<(batch: CommittedBatch) => void>([actorMetrics.observe]);
   const activatedListeners = new Set<(actor: EventActor) => void>();
   const booking = createBookingCore({
     store: store.eventStore,
     catalog: store.catalog,
-    clock: config.clock ?? systemClock,
+    clock,
     closeStore: store.close,
     ...(config.actor === undefined ? {} : { actor: config.actor }),
     onCommitted: (batch) => {
@@ -116,7 +119,12 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     onRecovery: actorMetrics.recovery,
   });
   const jwtSecret = config.jwtSecret ?? (await loadOrCreateSessionSecret(store.catalog));
-  const auth = createAuth({ jwtSecret, adminToken: config.adminToken });
+  const auth = createAuth({
+    jwtSecret,
+    adminToken: config.adminToken,
+    nowMs: () => clock.now(),
+    ...(config.sessions === undefined ? {} : config.sessions),
+  });
   const gateway = await startGateway({
     host: config.host,
     port: config.port,
@@ -132,6 +140,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     booking,
     auth,
     logger,
+    clock,
     ...(holdMode.holds === undefined ? {} : { holds: holdMode.holds }),
     ...(config.socket === undefined ? {} : { options: config.socket }),
   });

@@ -4,20 +4,30 @@ import { BookingError } from '../domain/bookingError.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 
 export type Role = 'buyer';
-export type Principal = Readonly<{ userId: string; role: Role }>;
+/** A verified buyer; `expiresAtMs` is the token's `exp`, after which a socket opened with it stops acting. */
+export type Principal = Readonly<{ userId: string; role: Role; expiresAtMs: number }>;
 export type Session = Readonly<{ token: string; userId: string; expiresAt: string }>;
+/** `renewed`: the session continues the previous token's buyer (same userId); false: a new buyer. */
+export type RenewedSession = Session & Readonly<{ renewed: boolean }>;
 
 export type AuthOptions = Readonly<{
   /** HS256 key; at least 32 bytes, since a shorter HMAC key can be brute-forced offline from any token. */
   jwtSecret: Uint8Array | string;
   adminToken: string;
   sessionTtlSeconds?: number;
-  /** Injected clock (epoch ms) so tests can expire tokens without waiting. */
+  /** How long after its expiry a genuine session token can still be renewed for the same buyer. Default 7 days. */
+  renewalGraceSeconds?: number;
+  /** The clock port (epoch ms), so tests expire and renew tokens without waiting. */
   nowMs?: () => number;
 }>;
 
 export type Auth = Readonly<{
   createSession(): Promise<Session>;
+  /**
+   * A new token for whoever `previous` names: the same buyer when it is a token this server signed that is valid or
+   * expired less than the grace period ago; otherwise (none, forged, signed with another key, too old) a new buyer.
+   */
+  renewSession(previous: string | undefined): Promise<RenewedSession>;
   /** Resolves a buyer session token, or rejects with UNAUTHORIZED. */
   verify(token: string): Promise<Principal>;
   isAdmin(token: string | undefined): boolean;
@@ -28,6 +38,9 @@ export type Auth = Readonly<{
 }>;
 
 export const sessionTtlSecondsDefault = 12 * 60 * 60;
+export const renewalGraceSecondsDefault = 7 * 24 * 60 * 60;
+/** Every claim a session token must carry; a token without `exp` would never end. `role` is checked by value. */
+const requiredClaims = ['sub', 'iat', 'exp', 'iss'];
 const jwtSecretBytesMin = 32;
 const issuer = 'seatactor';
 
@@ -49,6 +62,7 @@ export const createAuth = (options: AuthOptions): Auth => {
   if (key.byteLength < jwtSecretBytesMin) throw new Error(`jwtSecret must be at least ${jwtSecretBytesMin} bytes`);
   if (options.adminToken.length === 0) throw new Error('adminToken must not be empty');
   const ttlSeconds = options.sessionTtlSeconds ?? sessionTtlSecondsDefault;
+  const renewalGraceSeconds = options.renewalGraceSeconds ?? renewalGraceSecondsDefault;
   const nowMs = options.nowMs ?? Date.now;
   // Hashing both sides gives timingSafeEqual equal lengths without leaking the admin token's length.
   const adminDigest = sha256(options.adminToken);
@@ -58,35 +72,53 @@ export const createAuth = (options: AuthOptions): Auth => {
   const isAdmin = (token: string | undefined): boolean =>
     token !== undefined && timingSafeEqual(sha256(token), adminDigest);
 
-  const verify = async (token: string): Promise<Principal> => {
+  /** The buyer of a token this server signed, accepting an expiry up to `toleranceSeconds` ago. */
+  const verifyWithin = async (token: string, toleranceSeconds: number): Promise<Principal> => {
     try {
       const { payload } = await jwtVerify(token, key, {
         algorithms: ['HS256'],
         issuer,
+        requiredClaims,
+        clockTolerance: toleranceSeconds,
         currentDate: new Date(nowMs()),
       });
-      if (payload.role !== 'buyer' || typeof payload.sub !== 'string') throw unauthorized('session token has no buyer');
-      return { userId: payload.sub, role: 'buyer' };
+      if (payload.role !== 'buyer' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
+        throw unauthorized('session token has no buyer');
+      return { userId: payload.sub, role: 'buyer', expiresAtMs: payload.exp * 1000 };
     } catch (error) {
       if (error instanceof BookingError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw unauthorized('session expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.reason === 'missing')
+        throw unauthorized(`session token lacks the ${error.claim} claim`);
       throw unauthorized('invalid session token');
     }
   };
+  const verify = (token: string) => verifyWithin(token, 0);
+
+  const issue = async (userId: string): Promise<Session> => {
+    const issuedAtSeconds = Math.floor(nowMs() / 1000);
+    const expiresAtSeconds = issuedAtSeconds + ttlSeconds;
+    const token = await new SignJWT({ role: 'buyer' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(issuer)
+      .setSubject(userId)
+      .setIssuedAt(issuedAtSeconds)
+      .setExpirationTime(expiresAtSeconds)
+      .sign(key);
+    return { token, userId, expiresAt: new Date(expiresAtSeconds * 1000).toISOString() };
+  };
+  const newUserId = () => `u_${randomBytes(12).toString('base64url')}`;
 
   return {
-    async createSession() {
-      const userId = `u_${randomBytes(12).toString('base64url')}`;
-      const issuedAtSeconds = Math.floor(nowMs() / 1000);
-      const expiresAtSeconds = issuedAtSeconds + ttlSeconds;
-      const token = await new SignJWT({ role: 'buyer' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(issuer)
-        .setSubject(userId)
-        .setIssuedAt(issuedAtSeconds)
-        .setExpirationTime(expiresAtSeconds)
-        .sign(key);
-      return { token, userId, expiresAt: new Date(expiresAtSeconds * 1000).toISOString() };
+    createSession: () => issue(newUserId()),
+    async renewSession(previous) {
+      const known =
+        previous === undefined || isAdmin(previous)
+          ? undefined
+          : await verifyWithin(previous, renewalGraceSeconds).catch(() => undefined);
+      return known === undefined
+        ? { ...(await issue(newUserId())), renewed: false }
+        : { ...(await issue(known.userId)), renewed: true };
     },
     verify,
     isAdmin,

@@ -63,13 +63,15 @@ export interface ServerToClientEvents {
   'seatmap:diff': (diff: SeatMapDiff) => void;
   'order:updated': (update: OrderUpdate) => void;
   'request:error': (error: RequestError) => void;
+  /** The session token's `exp` has passed: the server disconnects this socket next. Renew the session and reconnect. */
+  'session:expired': (error: WireError) => void;
 }
 
 /** The handshake's `auth` object. */
 export type HandshakeAuth = Readonly<{ token: string }>;
 
-/** What the server keeps per socket. */
-export type SocketData = { userId: string };
+/** What the server keeps per socket: its buyer, and when its session token expires (epoch ms). */
+export type SocketData = { userId: string; expiresAtMs: number };
 
 /** The room every socket subscribed to an event joins; broadcasting to exactly one room takes uWS's publish path. */
 export const eventRoom = (eventId: string): string => `event:${eventId}`;

@@ -220,7 +220,9 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
     probe,
   );
 
-  route('post', '/v1/sessions', async () => ({ status: 201, json: await auth.createSession() }));
+  // With the previous session's token as bearer, a genuine token (even expired, within the grace period) renews the
+  // same buyer; anything else gets a new buyer. Never an error, so a client can always recover a session.
+  route('post', '/v1/sessions', async ({ token }) => ({ status: 201, json: await auth.renewSession(token) }));
 
   route(
     'post',

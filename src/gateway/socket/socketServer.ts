@@ -1,5 +1,6 @@
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
+import { type Clock, systemClock } from '../../actors/clock.ts';
 import type { CommittedBatch } from '../../actors/eventActor.ts';
 import type { BookingCore } from '../../app/bookingCore.ts';
 import type { BookingService } from '../../app/bookingService.ts';
@@ -30,6 +31,8 @@ export type SocketOptions = Readonly<{
   diffsRememberedMax?: number;
   /** engine.io's largest accepted message; socket requests are small. */
   messageBytesMax?: number;
+  /** How often sockets whose session token has expired are looked for and disconnected. Default 1,000 ms. */
+  sessionSweepIntervalMs?: number;
 }>;
 
 /** What answers the socket's `hold` and `release` requests: the event actors, or a benchmark baseline (src/baselines/). */
@@ -40,6 +43,8 @@ export type SocketServerDeps = Readonly<{
   booking: BookingCore;
   auth: Auth;
   logger: Logger;
+  /** The clock port: a socket stops acting at its token's `exp` by this clock. Default: the system clock. */
+  clock?: Clock;
   options?: SocketOptions;
   /** Default: `booking`. Benchmarks swap in a baseline behind the same transport, auth, rate limit and validation. */
   holds?: SocketHolds;
@@ -64,6 +69,7 @@ export type SocketServer = Readonly<{
 export const requestsPerWindowMaxDefault = 50;
 export const rateLimitWindowSecondsDefault = 1;
 export const messageBytesMaxDefault = 16 * 1024;
+export const sessionSweepIntervalMsDefault = 1_000;
 /** Distinct events one socket may watch at once. */
 export const subscriptionsPerSocketMax = 50;
 
@@ -85,6 +91,7 @@ const wireError = (error: unknown): WireError =>
  */
 export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
   const { app, booking, auth, logger } = deps;
+  const clock = deps.clock ?? systemClock;
   const holds = deps.holds ?? booking;
   const options = deps.options ?? {};
   const diffsRememberedMax = options.diffsRememberedMax ?? diffsRememberedMaxDefault;
@@ -113,6 +120,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     auth.verify(token).then(
       (principal) => {
         socket.data.userId = principal.userId;
+        socket.data.expiresAtMs = principal.expiresAtMs;
         next();
       },
       (error: unknown) => {
@@ -121,6 +129,24 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
       },
     );
   });
+
+  const sessionExpired = () =>
+    new BookingError('UNAUTHORIZED', 'session expired: renew it (POST /v1/sessions with this token) and reconnect');
+  const isExpired = (socket: AnySocket): boolean => clock.now() >= socket.data.expiresAtMs;
+  /**
+   * A socket outlives no session: from its token's `exp` on, every request is refused UNAUTHORIZED, and the sweep (or
+   * the first refused request) tells it `session:expired` and disconnects it, so it leaves every room too.
+   */
+  const expire = (socket: AnySocket): void => {
+    if (!socket.connected) return;
+    const { code, message } = sessionExpired();
+    socket.emit('session:expired', { code, message });
+    socket.disconnect(true);
+  };
+  const sessionSweep = setInterval(() => {
+    for (const socket of io.of('/').sockets.values()) if (isExpired(socket)) expire(socket);
+  }, options.sessionSweepIntervalMs ?? sessionSweepIntervalMsDefault);
+  sessionSweep.unref();
 
   /** The committed map version of an event and, with sinceVersion, the diffs since it when the ring has them. */
   const subscribeReply = async (eventId: string, sinceVersion: number | undefined): Promise<SubscribeReply> => {
@@ -153,6 +179,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
       limit
         .admit(socket.id)
         .then(() => {
+          if (isExpired(socket)) throw sessionExpired();
           if (ack === undefined) throw new BookingError('INVALID_INPUT', `${event} needs an acknowledgement callback`);
           return run(payload);
         })
@@ -161,6 +188,8 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
           (error: unknown) => {
             if (!isBookingError(error)) logger.error({ err: error, event }, 'unhandled error in socket request');
             reply({ ok: false, error: wireError(error) });
+            // After the answer, so the client reads why before the disconnect.
+            if (isExpired(socket)) expire(socket);
           },
         );
     };
@@ -240,6 +269,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     socketCount: () => io.engine.clientsCount,
     close() {
       closing = true;
+      clearInterval(sessionSweep);
       return new Promise<void>((resolve) => {
         io.disconnectSockets(true);
         // With attachApp there is no http server, so close() only shuts the engine and calls back at once.

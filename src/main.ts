@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { seedDemoWhenEmpty } from './app/demoSeed.ts';
+import path from 'node:path';
+import { banner, browserUrl } from './app/banner.ts';
+import { demoEventId, seedDemoWhenEmpty } from './app/demoSeed.ts';
 import { type ServerConfig, type StoreConfig, startServer } from './app/startServer.ts';
 import { type HoldMode, holdModeNames } from './baselines/holdMode.ts';
-import type { LogLevel } from './gateway/logger.ts';
+import { createLogger, type LogLevel, terminalDestination } from './gateway/logger.ts';
 import { restRequestsPerSecondMaxDefault } from './gateway/rest/routes.ts';
 import type { PaymentsConfig } from './payments/payments.ts';
 
@@ -23,6 +25,13 @@ const storeFromEnv = (): StoreConfig => {
   if (first === undefined) return { kind: 'pglite', dataDir: env.DATA_DIR ?? './data' };
   if (urls.length === 1) return { kind: 'postgres', url: first, ...schema };
   return { kind: 'sharded', shards: urls.map((url) => ({ kind: 'postgres', url, ...schema })) };
+};
+
+/** For the banner: where the data lives, never the credentials in a URL. */
+const describeStore = (store: StoreConfig): string => {
+  if (store.kind === 'pglite') return `${path.resolve(store.dataDir ?? './data')} (embedded PGlite)`;
+  if (store.kind === 'sharded') return `Postgres, ${store.shards.length} shards (DATABASE_URL)`;
+  return store.kind === 'postgres' ? 'Postgres (DATABASE_URL)' : 'in memory';
 };
 
 const paymentsFromEnv = (): PaymentsConfig => {
@@ -64,6 +73,11 @@ const socketRequestsPerSecondMax = env.SOCKET_REQUESTS_PER_SECOND_MAX
   ? Number(env.SOCKET_REQUESTS_PER_SECOND_MAX)
   : undefined;
 
+// A person at a terminal gets a banner and readable logs; a pipe or a file gets JSON lines only.
+const terminal = process.stdout.isTTY === true;
+const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+const logger = createLogger(logLevel, terminal ? terminalDestination() : undefined);
+
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const config: ServerConfig = {
   host: env.HOST ?? '0.0.0.0',
@@ -71,7 +85,8 @@ const config: ServerConfig = {
   store: storeFromEnv(),
   adminToken,
   ...(env.JWT_SECRET ? { jwtSecret: env.JWT_SECRET } : {}),
-  logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
+  logLevel,
+  logger,
   payments: paymentsFromEnv(),
   ...(env.TICKET_SIGNING_KEY ? { ticketSigningKey: env.TICKET_SIGNING_KEY } : {}),
   holdMode: holdModeFromEnv(),
@@ -94,11 +109,33 @@ if (!env.ADMIN_TOKEN) server.logger.warn({ adminToken }, 'ADMIN_TOKEN was not se
 if (!env.JWT_SECRET) server.logger.info('JWT_SECRET was not set; sessions are signed with the key kept in the store');
 if (config.store.kind === 'pglite') {
   // A fresh embedded store gets a demo venue and event, so the page at `/` shows a live seat map at once.
-  const demoEventId = await seedDemoWhenEmpty(server.booking, Date.now());
-  if (demoEventId !== undefined)
-    server.logger.info({ eventId: demoEventId, url: `http://localhost:${server.port}/` }, 'seeded a demo event');
+  const seeded = await seedDemoWhenEmpty(server.booking, Date.now());
+  if (seeded !== undefined) server.logger.info({ eventId: seeded }, 'seeded a demo event');
 }
-server.logger.info({ port: server.port, store: config.store.kind }, 'ready');
+server.logger.info({ port: server.port, store: config.store.kind, pid: process.pid }, 'ready');
+if (terminal) {
+  const url = browserUrl(config.host, server.port);
+  const demo = await server.booking.getEvent(demoEventId).catch(() => undefined);
+  process.stdout.write(
+    banner({
+      url,
+      generatedAdminToken: env.ADMIN_TOKEN ? undefined : adminToken,
+      store: describeStore(config.store),
+      demoEvent:
+        demo === undefined
+          ? undefined
+          : {
+              name: demo.name,
+              url: `${url}?event=${demo.id}`,
+              saleOpensAt:
+                demo.saleStartsAtMs !== null && demo.saleStartsAtMs > Date.now()
+                  ? new Date(demo.saleStartsAtMs).toISOString()
+                  : undefined,
+            },
+      pid: process.pid,
+    }),
+  );
+}
 
 let stopping = false;
 stop = (signal: string) => {

@@ -24,7 +24,33 @@ describe('npm start', () => {
     await expect.poll(() => tree.filter(isAlive), { timeout: 10_000 }).toEqual([]);
     expect(server.output()).toContain('"msg":"drained"');
     await expect(fetch(`${server.baseUrl}/healthz`)).rejects.toThrow();
+    // Not a terminal: JSON lines only (npm's own two header lines aside), no banner.
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('> '));
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
     // npm's one child is the server itself: nothing between them (sh, a tsx supervisor) to swallow the signal.
     expect(children).toEqual([expect.stringMatching(/^node .*src\/main\.ts$/)]);
+  });
+
+  it('on a terminal prints a banner (URL, generated admin token, data folder, demo event, pid) and readable logs', async () => {
+    const server = await npmStart({ DATA_DIR: dataDir, ADMIN_TOKEN: '', JWT_SECRET: jwtSecret }, { tty: true });
+    started.push(server);
+    await waitReady(server);
+    await expect.poll(() => server.output(), { timeout: 10_000 }).toContain('seatactor is ready');
+    const text = server.output();
+    expect(text).toContain(`open         ${server.baseUrl}/`);
+    expect(text).toMatch(/admin token {2}\S{20,} {2}\(generated for this run/);
+    expect(text).toContain(`data         ${dataDir} (embedded PGlite)`);
+    expect(text).toContain(`demo event   Demo Night (on sale): ${server.baseUrl}/?event=demo`);
+    expect(text).toMatch(/INFO.*gateway listening/);
+    expect(text).not.toContain('"level":');
+    const pid = Number(/kill (\d+)/.exec(text)?.[1]);
+    expect(server.descendants()).toContain(pid);
+    process.kill(pid, 'SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toMatch(/INFO.*drained/);
   });
 });

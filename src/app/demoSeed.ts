@@ -8,6 +8,10 @@ const demoSeated: readonly { id: string; name: string; rows: number; seats: numb
     { id: 'BALC', name: 'Balcony', rows: 5, seats: 28, tier: () => 'ECONOMY' },
   ];
 
+/** The demo's ids are fixed, so the page at `/` and the start banner find it again after a restart. */
+export const demoEventId = 'demo';
+export const demoVenueId = 'demo-hall';
+
 /**
  * On an empty catalog (a fresh embedded store), creates a demo venue and event so `npm start` shows a live seat
  * map at `/` with nothing else set up. Returns the event id it created, or undefined when events already exist.
@@ -27,8 +31,9 @@ export const seedDemoWhenEmpty = async (booking: BookingService, nowMs: number):
     })),
   }));
   sections.push({ id: 'FLOOR', name: 'Standing floor', kind: 'general', capacity: 200, priceTier: 'GA' });
-  const { id: venueId } = await booking.createVenue({ name: 'Demo Hall', sections });
+  const { id: venueId } = await booking.createVenue({ id: demoVenueId, name: 'Demo Hall', sections });
   const { id } = await booking.createEvent({
+    id: demoEventId,
     venueId,
     name: 'Demo Night',
     startsAt: new Date(nowMs + 30 * 24 * 3600 * 1000).toISOString(),

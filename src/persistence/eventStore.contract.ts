@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 import { type Catalog, CatalogConflictError, CatalogUnknownVenueError } from './catalog.ts';
 import { type EventStore, type NewEvent, WrongExpectedVersionError } from './eventStore.ts';
-import { sqlState } from './sqlClient.ts';
-import { snapshotPartChars } from './sqlEventStore.ts';
+import { type SqlClient, sqlState } from './sqlClient.ts';
+import { readStreamVersionsSql, snapshotPartChars } from './sqlEventStore.ts';
 
 export type StoreUnderTest = Readonly<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }>;
 
@@ -82,6 +82,20 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       expect((await events.readStream('event-a', 1, 2)).map((e) => e.streamVersion)).toEqual([2, 3]);
       expect(await events.readStream('event-a', 5)).toEqual([]);
       expect(await events.readStream('event-missing')).toEqual([]);
+    });
+
+    it('reads a stream at given versions, in stream order, skipping versions it does not have', async () => {
+      await events.append('event-a', 0, batchOf(6));
+      await events.append('event-b', 0, batchOf(6, 'b'));
+      const at = async (versions: number[]) =>
+        (await events.readStreamVersions('event-a', versions)).map((e) => `${e.streamVersion}:${e.type}`);
+      expect(await at([5, 2, 2, 6])).toEqual(['2:e2', '5:e5', '6:e6']);
+      expect(await at([0, 7, 99])).toEqual([]);
+      expect(await at([])).toEqual([]);
+      expect(await events.readStreamVersions('event-missing', [1])).toEqual([]);
+      const [first] = await events.readStreamVersions('event-b', [1]);
+      expect(first).toMatchObject({ streamId: 'event-b', streamVersion: 1, type: 'b1', data: { i: 1 } });
+      expect(first?.recordedAt).toBeInstanceOf(Date);
     });
 
     it('reads all streams in strictly rising position order, in pages', async () => {
@@ -252,3 +266,52 @@ const concert: EventConfig = {
   maxSeatsPerUser: 5,
   saleStartsAtMs: null,
 };
+
+type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Actual Rows'?: number };
+
+const planNodes = (node: PlanNode & { Plans?: PlanNode[] }): PlanNode[] => [
+  node,
+  ...(node.Plans ?? []).flatMap((child) => planNodes(child as PlanNode & { Plans?: PlanNode[] })),
+];
+
+/**
+ * The SQL adapters' promise behind an order's history: a few versions of a long stream are read through the
+ * (stream_id, stream_version) index, one probe each, never by scanning the stream.
+ */
+export function streamVersionsPlanContract(
+  name: string,
+  open: () => Promise<StoreUnderTest & { sql: SqlClient }>,
+): void {
+  describe(`${name} reads a stream at given versions`, () => {
+    it('through the stream index, touching only those rows of a long stream', async () => {
+      const store = await open();
+      try {
+        for (let from = 0; from < 4_000; from += 500) {
+          await store.eventStore.append(
+            'event-long',
+            from,
+            Array.from({ length: 500 }, (_, i) => ({ type: 'HoldPlaced', data: { holdId: `h${from + i}` } })),
+          );
+        }
+        await store.sql.query('ANALYZE events');
+        const versions = [8, 1_200, 3_999];
+        const [row] = await store.sql.query<{ 'QUERY PLAN': unknown }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${readStreamVersionsSql}`,
+          ['event-long', versions],
+        );
+        const explained = row?.['QUERY PLAN'];
+        const [plan] = (typeof explained === 'string' ? JSON.parse(explained) : explained) as [{ Plan: PlanNode }];
+        const onEvents = planNodes(plan.Plan).filter((node) => node['Relation Name'] === 'events');
+        expect(onEvents.length).toBeGreaterThan(0);
+        for (const node of onEvents) {
+          expect(node['Node Type']).not.toBe('Seq Scan');
+          expect(node['Actual Rows']).toBeLessThanOrEqual(versions.length);
+        }
+        const read = await store.eventStore.readStreamVersions('event-long', versions);
+        expect(read.map((event) => (event.data as { holdId: string }).holdId)).toEqual(['h7', 'h1199', 'h3998']);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}

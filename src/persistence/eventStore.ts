@@ -38,6 +38,8 @@ export interface EventStore {
   append(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<AppendResult>;
   /** Events of a stream with streamVersion > afterVersion, in order. */
   readStream(streamId: string, afterVersion?: number, limit?: number): Promise<StoredEvent[]>;
+  /** Events of a stream at these versions, in stream order; versions the stream does not have are skipped. */
+  readStreamVersions(streamId: string, versions: readonly number[]): Promise<StoredEvent[]>;
   /** Events of all streams with position > afterPosition, in order (for projections). */
   readAll(afterPosition: number, limit: number): Promise<StoredEvent[]>;
   saveSnapshot(streamId: string, version: number, state: unknown): Promise<void>;

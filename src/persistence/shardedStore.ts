@@ -31,6 +31,7 @@ export const shardedStore = (shards: readonly Store[]): Store => {
     eventStore: {
       append: (streamId, expectedVersion, events) => on(streamId).append(streamId, expectedVersion, events),
       readStream: (streamId, afterVersion, limit) => on(streamId).readStream(streamId, afterVersion, limit),
+      readStreamVersions: (streamId, versions) => on(streamId).readStreamVersions(streamId, versions),
       readAll: () => Promise.reject(new Error('readAll spans shards: read each shard’s store')),
       saveSnapshot: (streamId, version, state) => on(streamId).saveSnapshot(streamId, version, state),
       loadSnapshot: (streamId) => on(streamId).loadSnapshot(streamId),

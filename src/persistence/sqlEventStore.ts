@@ -34,6 +34,11 @@ const appendSql = `
 
 const eventColumns = 'position, stream_id, stream_version, type, data, recorded_at';
 
+/** Served by the UNIQUE (stream_id, stream_version) index: one probe per version. Exported for the plan test. */
+export const readStreamVersionsSql = `SELECT ${eventColumns} FROM events
+  WHERE stream_id = $1 AND stream_version = ANY($2::int[])
+  ORDER BY stream_version`;
+
 /** Characters per snapshot part: small enough that an append waits for one part at most, a few milliseconds. */
 export const snapshotPartChars = 256 * 1024;
 
@@ -70,6 +75,11 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>): Ev
         [streamId, afterVersion, limit ?? null],
       );
       return rows.map(toStoredEvent);
+    },
+
+    async readStreamVersions(streamId: string, versions: readonly number[]): Promise<StoredEvent[]> {
+      if (versions.length === 0) return [];
+      return (await client.query<EventRow>(readStreamVersionsSql, [streamId, [...versions]])).map(toStoredEvent);
     },
 
     async readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {

@@ -23,6 +23,7 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
         quantity,
         expiresAt,
         waitlistEntryId,
+        placedVersion: state.version + 1,
         status: 'held',
         orderId: undefined,
         reservedUntil: undefined,
@@ -116,6 +117,9 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
     }
   }
   state.version += 1;
+  // Every event that names an order joins its audit trail; OrderPlaced, which names it first, created it above. (Seat
+  // specs reserve and sell holds without any OrderPlaced: there is no order to keep a trail for.)
+  if ('orderId' in event.data) state.orders.get(event.data.orderId)?.eventVersions.push(state.version);
   return state;
 };
 

@@ -100,6 +100,12 @@ const orderViolations = (state: InventoryState): string[] => {
       problems.push(`order ${order.orderId} (${order.status}) still holds seats`);
     if (hold !== undefined && (hold.holdId !== order.holdId || hold.quantity !== order.quantity))
       problems.push(`order ${order.orderId} names another hold`);
+    // At least the hold's HoldPlaced and the OrderPlaced, at rising positions the stream has.
+    const versions = order.eventVersions;
+    if (versions.length < 2 || versions.some((v, i) => v < 1 || v > state.version || (i > 0 && v <= versions[i - 1]!)))
+      problems.push(`order ${order.orderId} has audit versions out of order: ${versions.join(',')}`);
+    if (hold !== undefined && versions[0] !== hold.placedVersion)
+      problems.push(`order ${order.orderId}'s trail does not start at its hold`);
     if (order.refundDue !== (order.status === 'refunded'))
       problems.push(`order ${order.orderId} refund state disagrees with ${order.status}`);
   }

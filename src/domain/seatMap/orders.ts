@@ -242,6 +242,12 @@ export const orderOf = (state: InventoryState, orderId: string): OrderRecord => 
   return order;
 };
 
+const holdPlacedVersion = (state: InventoryState, holdId: string): number => {
+  const hold = state.holds.get(state.handleOfHold.get(holdId) ?? 0);
+  if (hold === undefined) throw new Error(`an order of hold ${holdId}, which is not live`);
+  return hold.placedVersion;
+};
+
 /**
  * Applies an order event in place (called by evolve). Seat movements come with their own seat events, so this
  * only keeps the order, payment and ticket records. A payment move the machine forbids is a programmer error.
@@ -273,6 +279,8 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
         refundId: undefined,
         ticketIds: [],
         updatedAt: at,
+        // Evolve adds this event's own version, and every later one naming the order, once it is applied.
+        eventVersions: [holdPlacedVersion(state, holdId)],
       });
       state.paymentDeadlines.set(orderId, reservedUntil);
       return;

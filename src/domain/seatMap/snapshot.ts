@@ -32,10 +32,10 @@ export const shouldSnapshot = (
 ): boolean => version - lastVersion >= policy.everyEvents && now - lastAt >= policy.intervalMinMs;
 
 /**
- * 2: orders, payments and tickets joined the state. 3: remembered requests kept as two generations.
- * Older snapshots are skipped and the stream replayed.
+ * 2: orders, payments and tickets joined the state. 3: remembered requests kept as two generations. 4: holds and
+ * orders know the stream versions of their events. Older snapshots are skipped and the stream replayed.
  */
-export const snapshotFormat = 3;
+export const snapshotFormat = 4;
 
 type StoredOrder = Omit<OrderRecord, 'providerEventIds'> & Readonly<{ providerEventIds: readonly string[] }>;
 
@@ -84,6 +84,7 @@ export const toSnapshot = (state: InventoryState): InventorySnapshot => ({
   orders: [...state.orders.values()].map((order) => ({
     ...order,
     ticketIds: [...order.ticketIds],
+    eventVersions: [...order.eventVersions],
     providerEventIds: [...order.providerEventIds],
   })),
   tickets: [...state.tickets.values()].map((ticket) => ({ ...ticket })),
@@ -139,6 +140,7 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
       // Snapshots from before admin refunds had only one reason.
       refundReason: stored.refundReason ?? (stored.refundDue ? 'late_payment' : undefined),
       ticketIds: [...stored.ticketIds],
+      eventVersions: [...stored.eventVersions],
       providerEventIds: new Set(stored.providerEventIds),
     };
     state.orders.set(order.orderId, order);

@@ -34,6 +34,8 @@ export type HoldRecord = {
   readonly expiresAt: number;
   /** A waitlist hold (an offer, or seats gathered for an entry): it lives in the waitlist's expiry lane. */
   readonly waitlistEntryId: string | undefined;
+  /** The stream version of its HoldPlaced, where the audit trail of an order of this hold begins. */
+  readonly placedVersion: number;
   status: HoldStatus;
   orderId: string | undefined;
   reservedUntil: number | undefined;
@@ -67,6 +69,11 @@ export type OrderRecord = {
   refundId: string | undefined;
   readonly ticketIds: string[];
   updatedAt: number;
+  /**
+   * The stream versions of this booking's events, rising: its hold's HoldPlaced, then every event naming the order.
+   * Its audit trail is read at these positions, so it costs its own few events however long the stream grows.
+   */
+  readonly eventVersions: number[];
 };
 
 export type TicketRecord = {

@@ -53,6 +53,14 @@ export function openInMemoryStore(): InMemoryStore {
       return stream.slice(afterVersion, limit === undefined ? undefined : afterVersion + limit).map(copyEvent);
     },
 
+    async readStreamVersions(streamId: string, versions: readonly number[]): Promise<StoredEvent[]> {
+      const stream = streams.get(streamId) ?? [];
+      return [...new Set(versions)]
+        .sort((a, b) => a - b)
+        .flatMap((version) => (Number.isInteger(version) && version >= 1 ? (stream[version - 1] ?? []) : []))
+        .map(copyEvent);
+    },
+
     async readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {
       return all.slice(afterPosition, afterPosition + limit).map(copyEvent);
     },

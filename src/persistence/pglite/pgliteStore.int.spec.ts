@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventStoreContract } from '../eventStore.contract.ts';
+import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.contract.ts';
 import { openPgliteStore, type PgliteStore } from './pgliteStore.ts';
 
 // PGlite takes seconds to start in its worker, so the contract cases share one instance, emptied before each.
@@ -13,6 +13,12 @@ eventStoreContract('PGlite in memory', async () => {
   await store.sql.query(
     'TRUNCATE events, snapshots, snapshot_parts, catalog_events, catalog_venues, server_secrets RESTART IDENTITY CASCADE',
   );
+  return { ...store, close: async () => undefined };
+});
+streamVersionsPlanContract('PGlite', async () => {
+  shared ??= openPgliteStore();
+  const store = await shared;
+  await store.sql.query('TRUNCATE events RESTART IDENTITY');
   return { ...store, close: async () => undefined };
 });
 afterAll(async () => (await shared)?.close());

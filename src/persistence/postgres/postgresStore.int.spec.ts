@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventStoreContract } from '../eventStore.contract.ts';
+import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.contract.ts';
 import { WrongExpectedVersionError } from '../eventStore.ts';
 import { migrations, quoteSchemaName } from '../migrations.ts';
 import { openPostgresStore } from './postgresStore.ts';
@@ -28,6 +28,25 @@ afterAll(async () => {
 });
 
 eventStoreContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 10 }));
+
+streamVersionsPlanContract('Postgres', async () => {
+  const schema = freshSchema();
+  const store = await openPostgresStore({ connectionString, schema, poolSize: 2 });
+  const raw = new pg.Client({ connectionString, options: `-c search_path=${quoteSchemaName(schema)}` });
+  await raw.connect();
+  return {
+    ...store,
+    sql: {
+      query: async <Row>(sql: string, params: readonly unknown[] = []) =>
+        (await raw.query(sql, [...params])).rows as Row[],
+      transaction: () => Promise.reject(new Error('not needed by the plan test')),
+    },
+    close: async () => {
+      await raw.end();
+      await store.close();
+    },
+  };
+});
 
 describe('Postgres appends', () => {
   it('turns the unique-key race (23505) into WrongExpectedVersionError', async () => {

@@ -29,6 +29,7 @@ const faultyStore = (inner: EventStore) => {
       return gate(() => inner.append(...args));
     },
     readStream: (...args) => gate(() => inner.readStream(...args)),
+    readStreamVersions: (...args) => gate(() => inner.readStreamVersions(...args)),
     readAll: (...args) => gate(() => inner.readAll(...args)),
     saveSnapshot: (...args) => gate(() => inner.saveSnapshot(...args)),
     loadSnapshot: (...args) => {

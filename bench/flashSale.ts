@@ -8,18 +8,13 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { api, priceTiers, venueBody } from '../test/support/api.ts';
-import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
-import { startServerProcess } from '../test/support/serverProcess.ts';
+import { api } from '../test/support/api.ts';
+import { databaseUrl } from '../test/support/postgres.ts';
+import { type BenchMode, metric, percentile, round, startBenchServer } from './benchServer.ts';
 import type { GrantedHold, WorkerResult, WorkerTask } from './flashSaleWorker.ts';
-
-export const benchModes = ['actor', 'actorPostgres', 'optimistic', 'redisLock', 'ceiling'] as const;
-export type BenchMode = (typeof benchModes)[number];
+import { clockTicksPerSecond, databaseTicks, machineTicks, processTicks, rssBytes } from './procStat.ts';
 
 export type FlashSaleOptions = Readonly<{
   seconds: number;
@@ -81,55 +76,6 @@ export type FlashSaleResult = Readonly<{
   machineCpuPercent: number;
 }>;
 
-const clockTicksPerSecond = 100;
-
-const percentile = (sorted: Float64Array, p: number): number =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-
-const round = (value: number, digits = 2) => Number(value.toFixed(digits));
-
-const metric = (text: string, name: string): number => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : 0;
-};
-
-/** utime + stime of a process, in clock ticks; 0 once it is gone. */
-const processTicks = (pid: number): number => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-};
-
-const rssBytes = (pid: number): number => {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : 0;
-};
-
-/** Every Postgres and Redis server process on the machine, with its CPU ticks so far. */
-const databaseTicks = (): Map<number, number> => {
-  const ticks = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (comm === 'postgres' || comm === 'redis-server') ticks.set(Number(entry), processTicks(Number(entry)));
-    } catch {}
-  }
-  return ticks;
-};
-
-/** Busy and total ticks of the whole machine (all cores). */
-const machineTicks = (): { busy: number; total: number } => {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  const total = fields.reduce((sum, value) => sum + value, 0);
-  return { busy: total - idle, total };
-};
-
 /**
  * Holds surely live at the same instant on one seat: each granted hold is live from its ack until its release was
  * sent (or for good, when kept), so an ack that falls inside another hold's interval on the same seat is an oversell.
@@ -151,30 +97,6 @@ export const countOversold = (granted: readonly GrantedHold[]): number => {
     }
   }
   return oversold;
-};
-
-const modeEnv = (mode: BenchMode, dataDir: string, schema: string): Record<string, string> => {
-  const postgres = { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema };
-  switch (mode) {
-    case 'actor':
-      return { DATA_DIR: dataDir, DATABASE_URL: '', BENCH_HOLD_MODE: 'actor' };
-    case 'actorPostgres':
-      return { ...postgres, BENCH_HOLD_MODE: 'actor' };
-    case 'optimistic':
-      return { ...postgres, BENCH_HOLD_MODE: 'optimistic' };
-    case 'redisLock':
-      return {
-        ...postgres,
-        BENCH_HOLD_MODE: 'redisLock',
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      };
-    case 'ceiling':
-      return { DATA_DIR: dataDir, DATABASE_URL: '', BENCH_HOLD_MODE: 'ceiling' };
-    default: {
-      const _exhaustive: never = mode;
-      throw new Error(`unknown mode ${_exhaustive}`);
-    }
-  }
 };
 
 /** Kept holds that the store does not show as held by that hold (the actor's seat map, or the baseline's rows). */
@@ -209,31 +131,12 @@ const finalStateMismatches = async (
 };
 
 export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): Promise<FlashSaleResult> => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-flash-'));
-  const schema = uniqueSchema('bench');
-  const nodeArgs = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`];
-  const server = await startServerProcess(
-    { SOCKET_REQUESTS_PER_SECOND_MAX: '1000000', ...modeEnv(mode, dataDir, schema) },
-    nodeArgs,
-    60_000,
-  );
+  const server = await startBenchServer(mode, options);
   const workers: ChildProcess[] = [];
   try {
-    const client = api(server.baseUrl);
-    const venueId = await client.createVenue(venueBody(options.rows, options.seatsPerRow));
-    const eventId = await client.createEvent({
-      venueId,
-      name: 'Flash sale',
-      startsAt: '2027-01-01T20:00:00Z',
-      priceTiers,
-      holdTtlSeconds: 3600,
-    });
+    const { eventId } = server;
     const connections = options.workers * options.connectionsPerWorker;
-    const tokens: string[] = [];
-    for (let i = 0; i < connections; i += 50) {
-      const batch = await Promise.all(Array.from({ length: Math.min(50, connections - i) }, () => client.session()));
-      tokens.push(...batch.map((session) => session.token));
-    }
+    const tokens = await server.sessions(connections);
     for (let i = 0; i < options.workers; i++) {
       const worker = fork(new URL('./flashSaleWorker.ts', import.meta.url).pathname, [], {
         execArgv: ['--import', 'tsx'],
@@ -281,8 +184,8 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
 
     // Samples over the measured window only.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, measureFrom - Date.now())));
-    const pid = server.child.pid!;
-    const metricsBefore = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const { pid } = server;
+    const metricsBefore = await server.metrics();
     const serverBefore = processTicks(pid);
     const databaseBefore = databaseTicks();
     const machineBefore = machineTicks();
@@ -294,7 +197,7 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
     let databaseUsed = 0;
     for (const [dbPid, ticks] of databaseTicks()) databaseUsed += ticks - (databaseBefore.get(dbPid) ?? 0);
     const machineAfter = machineTicks();
-    const metricsAfter = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const metricsAfter = await server.metrics();
     const finished = await Promise.all(results);
 
     const holdLatencies = new Float64Array(finished.reduce((n, r) => n + r.holdLatencies.length, 0));
@@ -333,7 +236,7 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
       failed: sum((r) => r.failed),
       failures,
       oversold: mode === 'ceiling' ? null : countOversold(granted),
-      finalStateMismatches: await finalStateMismatches(mode, server.baseUrl, eventId, schema, kept),
+      finalStateMismatches: await finalStateMismatches(mode, server.baseUrl, eventId, server.schema, kept),
       eventsPerAppend: isActor ? round(events / Math.max(1, appends)) : null,
       commandsPerAppend: isActor ? round(commands / Math.max(1, appends)) : null,
       serverCpuPercent: round((serverTicks / clockTicksPerSecond / window) * 100, 1),
@@ -347,8 +250,6 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
   } finally {
     for (const worker of workers) if (worker.exitCode === null) worker.kill();
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (mode !== 'actor' && mode !== 'ceiling') await dropSchema(schema);
   }
 };
 

@@ -5,7 +5,7 @@
  *   npx tsx bench/profileSummary.ts <profile.cpuprofile | dir> [--top 20]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 type ProfileNode = Readonly<{
@@ -20,6 +20,8 @@ type CpuProfile = Readonly<{
 
 export type ProfileSummary = Readonly<{
   file: string;
+  /** `main` for the main thread (gateway, actors), `worker <id>` for a worker thread (PGlite's, in that store). */
+  thread: string;
   totalMs: number;
   topFunctions: readonly Readonly<{ name: string; where: string; selfMs: number; percent: number }>[];
   byArea: readonly Readonly<{ area: string; selfMs: number; percent: number }>[];
@@ -60,8 +62,11 @@ export const summarise = (file: string, top = 20): ProfileSummary => {
     totalUs += us;
   }
   const percent = (us: number) => Number(((us / totalUs) * 100).toFixed(1));
+  // Node names a profile CPU.<date>.<time>.<pid>.<threadId>.<seq>.cpuprofile; thread 0 is the main thread.
+  const threadId = basename(file).split('.').at(-3);
   return {
     file,
+    thread: threadId === '0' ? 'main' : `worker ${threadId}`,
     totalMs: Math.round(totalUs / 1000),
     topFunctions: [...functions.values()]
       .sort((a, b) => b.us - a.us)
@@ -72,6 +77,15 @@ export const summarise = (file: string, top = 20): ProfileSummary => {
       .slice(0, top)
       .map(([area, us]) => ({ area, selfMs: Math.round(us / 1000), percent: percent(us) })),
   };
+};
+
+/** Every profile in a folder, busiest thread first. */
+export const summariseDir = (dir: string, top = 20): ProfileSummary[] => {
+  const busy = (s: ProfileSummary) => s.byArea.filter((a) => a.area !== '(idle)').reduce((n, a) => n + a.selfMs, 0);
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => summarise(join(dir, name), top))
+    .sort((a, b) => busy(b) - busy(a));
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -88,7 +102,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     : [target];
   for (const file of files) {
     const summary = summarise(file, Number(values.top));
-    console.log(`\n${summary.file} (${summary.totalMs} ms sampled)`);
+    console.log(`\n${summary.file}: ${summary.thread} thread (${summary.totalMs} ms sampled)`);
     console.table(summary.byArea);
     console.table(summary.topFunctions);
   }

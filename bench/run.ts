@@ -1,40 +1,68 @@
 /**
- * `npm run bench`: the flash-sale benchmark in every hold mode, one after the other on this machine, then memory per
- * seat and activation time. Prints a table, then one JSON line with every figure and the actor's ratios to the
- * baselines; writes the JSON and its chart to bench/results/ (ignored by git). Only `--update-docs` (a full run) writes
- * what the docs cite: docs/benchmarks.json and docs/benchmarks.svg.
+ * `npm run bench`: every section below, one after the other on this machine, then one JSON line with every figure
+ * and the ratios; writes the JSON and the flash-sale chart to bench/results/ (ignored by git). Only `--update-docs`
+ * (a full run of every section) writes what the docs cite: docs/benchmarks.json and docs/benchmarks.svg.
+ *   - flash: the flash-sale benchmark (socket.io-client load, hot seats) in every hold mode;
+ *   - light: the light load client (raw WebSockets, pre-encoded packets, hold → release on a seat of one's own) in
+ *     the modes of issue #16: ceiling, actor on Postgres, actor on PGlite, optimistic locking;
+ *   - inProcess: the actor with no transport, on the in-memory store, PGlite and Postgres;
+ *   - memory: bytes per seat and activation time.
+ * A full run also profiles the actor (PGlite) under each load client (`--cpu-prof`, bench/profileSummary.ts).
  *
- *   npm run bench                 full: 20 s measured per mode, a CPU profile of the actor's server
+ *   npm run bench                 full: 20 s per flash mode, 10 s per light mode, 5 s per in-process level, profiles
  *   npm run bench -- --update-docs   the same, and the docs' figures become this run's
- *   npm run bench -- --quick      under 90 s: 5 s per mode, no profile
+ *   npm run bench -- --quick      5 s per flash mode, 3 s per light mode, 2 s per in-process level, no profile
+ *   npm run bench -- --sections light,inProcess --light-seconds 10 --light-connections 300 --light-processes 2
  *   npm run bench -- --modes actor,optimistic --seconds 10 --connections 250 --workers 2
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type BenchMode, benchModes } from './benchServer.ts';
 import { writeChart } from './chart.ts';
-import { type BenchMode, benchModes, defaultFlashSale, type FlashSaleResult, runFlashSale } from './flashSale.ts';
-import { type ProfileSummary, summarise } from './profileSummary.ts';
+import { defaultFlashSale, type FlashSaleResult, runFlashSale } from './flashSale.ts';
+import { defaultInProcess, type InProcessResult, inProcessStores, runInProcess } from './inProcess.ts';
+import { defaultLightLoad, type LightLoadResult, runLightLoad } from './lightLoad.ts';
+import { waitForQuietMachine } from './procStat.ts';
+import { type ProfileSummary, summariseDir } from './profileSummary.ts';
+
+const sectionNames = ['flash', 'light', 'inProcess', 'memory'] as const;
+type Section = (typeof sectionNames)[number];
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    sections: { type: 'string', default: sectionNames.join(',') },
     modes: { type: 'string', default: benchModes.join(',') },
     seconds: { type: 'string' },
     workers: { type: 'string', default: String(defaultFlashSale.workers) },
     connections: { type: 'string', default: '250' },
     'think-ms': { type: 'string', default: '0' },
+    'light-modes': { type: 'string', default: 'ceiling,actorPostgres,actor,optimistic' },
+    'light-seconds': { type: 'string' },
+    'light-processes': { type: 'string', default: String(defaultLightLoad.processes) },
+    'light-connections': { type: 'string', default: String(defaultLightLoad.connectionsPerProcess) },
     profile: { type: 'boolean' },
     out: { type: 'string' },
     'update-docs': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
-if (values['update-docs'] && quick) throw new Error('--update-docs takes a full run: the docs cite full runs only');
+const profiling = values.profile ?? !quick;
+const sections = new Set(values.sections.split(',') as Section[]);
+for (const section of sections) if (!sectionNames.includes(section)) throw new Error(`unknown section ${section}`);
+if (values['update-docs'] && (quick || sections.size < sectionNames.length))
+  throw new Error('--update-docs takes a full run of every section: the docs cite full runs only');
+const modesOf = (list: string): BenchMode[] => {
+  const modes = list.split(',') as BenchMode[];
+  for (const mode of modes) if (!benchModes.includes(mode)) throw new Error(`unknown mode ${mode}`);
+  return modes;
+};
+
 const seconds = Number(values.seconds ?? (quick ? 5 : 20));
-const options = {
+const flashOptions = {
   ...defaultFlashSale,
   seconds,
   warmupSeconds: quick ? 1 : 3,
@@ -42,51 +70,90 @@ const options = {
   connectionsPerWorker: Number(values.connections),
   thinkMs: Number(values['think-ms']),
 };
-const modes = values.modes.split(',') as BenchMode[];
-for (const mode of modes) if (!benchModes.includes(mode)) throw new Error(`unknown mode ${mode}`);
+const lightOptions = {
+  ...defaultLightLoad,
+  seconds: Number(values['light-seconds'] ?? (quick ? 3 : defaultLightLoad.seconds)),
+  warmupSeconds: quick ? 1 : defaultLightLoad.warmupSeconds,
+  processes: Number(values['light-processes']),
+  connectionsPerProcess: Number(values['light-connections']),
+};
+const inProcessOptions = { ...defaultInProcess, seconds: quick ? 2 : defaultInProcess.seconds };
+
+/** Runs `run` with the server under `--cpu-prof` in a temporary folder, and summarises every thread's profile. */
+const profiled = async (run: (profileDir: string) => Promise<unknown>): Promise<ProfileSummary[]> => {
+  const dir = mkdtempSync(join(tmpdir(), 'seatactor-prof-'));
+  try {
+    await run(dir);
+    return summariseDir(dir, 12);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
 
 const startedAt = new Date();
-const results: Partial<Record<BenchMode, FlashSaleResult>> = {};
-for (const mode of modes) {
-  process.stderr.write(`flash sale: ${mode} ...\n`);
-  results[mode] = await runFlashSale(mode, options);
+
+const flash: Partial<Record<BenchMode, FlashSaleResult>> = {};
+let flashProfile: ProfileSummary[] | undefined;
+if (sections.has('flash')) {
+  for (const mode of modesOf(values.modes)) {
+    process.stderr.write(`flash sale: ${mode} ...\n`);
+    flash[mode] = await runFlashSale(mode, flashOptions);
+  }
+  // The profiles are separate actor runs, so the measured figures carry no profiler overhead. Every thread's
+  // profile is kept: the main thread (gateway, actors) and the PGlite worker.
+  if (profiling) {
+    process.stderr.write('flash sale: actor under --cpu-prof ...\n');
+    flashProfile = await profiled((profileDir) =>
+      runFlashSale('actor', { ...flashOptions, seconds: Math.min(seconds, 10), profileDir }),
+    );
+  }
 }
 
-// The profile is a separate actor run, so the measured figures above carry no profiler overhead. Every thread's
-// profile is kept: the main thread (gateway, actors) and the PGlite worker.
-let profile: ProfileSummary[] | undefined;
-if (values.profile ?? !quick) {
-  process.stderr.write('flash sale: actor under --cpu-prof ...\n');
-  const dir = mkdtempSync(join(tmpdir(), 'seatactor-prof-'));
-  await runFlashSale('actor', { ...options, seconds: Math.min(seconds, 10), profileDir: dir });
-  const busy = (s: ProfileSummary) => s.byArea.filter((a) => a.area !== '(idle)').reduce((n, a) => n + a.selfMs, 0);
-  profile = readdirSync(dir)
-    .filter((name) => name.endsWith('.cpuprofile'))
-    .map((name) => summarise(join(dir, name), 12))
-    .sort((a, b) => busy(b) - busy(a));
-  rmSync(dir, { recursive: true, force: true });
+const light: Partial<Record<BenchMode, LightLoadResult & { machineBusyBeforePercent: number }>> = {};
+let lightProfile: ProfileSummary[] | undefined;
+if (sections.has('light')) {
+  for (const mode of modesOf(values['light-modes'])) {
+    // The machine is shared: wait (a while, not forever) for others' work to settle, and record what was left.
+    const machineBusyBeforePercent = await waitForQuietMachine(20, quick ? 10_000 : 60_000);
+    process.stderr.write(`light client: ${mode} (machine ${machineBusyBeforePercent} % busy before) ...\n`);
+    light[mode] = { ...(await runLightLoad(mode, lightOptions)), machineBusyBeforePercent };
+  }
+  if (profiling) {
+    process.stderr.write('light client: actor under --cpu-prof ...\n');
+    lightProfile = await profiled((profileDir) => runLightLoad('actor', { ...lightOptions, profileDir }));
+  }
 }
 
-process.stderr.write('memory and activation ...\n');
-const memoryRun = spawnSync(
-  process.execPath,
-  ['--expose-gc', '--import', 'tsx', 'bench/memory.ts', '--repeats', quick ? '3' : '7'],
-  { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
-);
-if (memoryRun.status !== 0) throw new Error(`bench/memory.ts failed: ${memoryRun.stderr}`);
-const { memory, activation } = JSON.parse(memoryRun.stdout.trim().split('\n').at(-1)!) as {
-  memory: Record<string, unknown>;
-  activation: Record<string, unknown>;
-};
+let inProcess: InProcessResult[] | undefined;
+if (sections.has('inProcess')) {
+  process.stderr.write('in-process limit ...\n');
+  inProcess = runInProcess(inProcessStores, inProcessOptions);
+}
 
-const ratio = (a: BenchMode, b: BenchMode) => {
-  const x = results[a]?.holdsPerSecond;
-  const y = results[b]?.holdsPerSecond;
-  return x === undefined || y === undefined || y === 0 ? null : Number((x / y).toFixed(2));
-};
+let memory: Record<string, unknown> | undefined;
+let activation: Record<string, unknown> | undefined;
+if (sections.has('memory')) {
+  process.stderr.write('memory and activation ...\n');
+  const memoryRun = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', 'bench/memory.ts', '--repeats', quick ? '3' : '7'],
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (memoryRun.status !== 0) throw new Error(`bench/memory.ts failed: ${memoryRun.stderr}`);
+  ({ memory, activation } = JSON.parse(memoryRun.stdout.trim().split('\n').at(-1)!) as {
+    memory: Record<string, unknown>;
+    activation: Record<string, unknown>;
+  });
+}
+
+const ratioOf = (x: number | undefined, y: number | undefined) =>
+  x === undefined || y === undefined || y === 0 ? null : Number((x / y).toFixed(2));
+const flashRatio = (a: BenchMode, b: BenchMode) => ratioOf(flash[a]?.holdsPerSecond, flash[b]?.holdsPerSecond);
+const lightRatio = (a: BenchMode, b: BenchMode) => ratioOf(light[a]?.ackedPerSecond, light[b]?.ackedPerSecond);
 const report = {
   startedAt: startedAt.toISOString(),
   quick,
+  sections: [...sections],
   machine: {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
@@ -95,54 +162,109 @@ const report = {
   },
   load: {
     seconds,
-    warmupSeconds: options.warmupSeconds,
-    workers: options.workers,
-    connections: options.workers * options.connectionsPerWorker,
-    seats: options.rows * options.seatsPerRow,
-    hotShare: options.hotShare,
-    hotSeatShare: options.hotSeatShare,
-    keepShare: options.keepShare,
-    thinkMs: options.thinkMs,
+    warmupSeconds: flashOptions.warmupSeconds,
+    workers: flashOptions.workers,
+    connections: flashOptions.workers * flashOptions.connectionsPerWorker,
+    seats: flashOptions.rows * flashOptions.seatsPerRow,
+    hotShare: flashOptions.hotShare,
+    hotSeatShare: flashOptions.hotSeatShare,
+    keepShare: flashOptions.keepShare,
+    thinkMs: flashOptions.thinkMs,
   },
-  modes: results,
+  modes: flash,
   ratios: {
-    actorOverOptimistic: ratio('actor', 'optimistic'),
-    actorOverRedisLock: ratio('actor', 'redisLock'),
-    actorOverCeiling: ratio('actor', 'ceiling'),
-    actorPostgresOverOptimistic: ratio('actorPostgres', 'optimistic'),
-    actorPostgresOverRedisLock: ratio('actorPostgres', 'redisLock'),
-    actorPostgresOverCeiling: ratio('actorPostgres', 'ceiling'),
+    actorOverOptimistic: flashRatio('actor', 'optimistic'),
+    actorOverRedisLock: flashRatio('actor', 'redisLock'),
+    actorOverCeiling: flashRatio('actor', 'ceiling'),
+    actorPostgresOverOptimistic: flashRatio('actorPostgres', 'optimistic'),
+    actorPostgresOverRedisLock: flashRatio('actorPostgres', 'redisLock'),
+    actorPostgresOverCeiling: flashRatio('actorPostgres', 'ceiling'),
   },
-  memory,
-  activation,
-  ...(profile === undefined ? {} : { profile }),
+  light: {
+    load: {
+      seconds: lightOptions.seconds,
+      warmupSeconds: lightOptions.warmupSeconds,
+      processes: lightOptions.processes,
+      connections: lightOptions.processes * lightOptions.connectionsPerProcess,
+    },
+    modes: light,
+    ratios: {
+      actorOverCeiling: lightRatio('actor', 'ceiling'),
+      actorPostgresOverCeiling: lightRatio('actorPostgres', 'ceiling'),
+      actorOverOptimistic: lightRatio('actor', 'optimistic'),
+      actorPostgresOverOptimistic: lightRatio('actorPostgres', 'optimistic'),
+    },
+  },
+  ...(inProcess === undefined ? {} : { inProcess }),
+  ...(memory === undefined ? {} : { memory, activation }),
+  ...(flashProfile === undefined ? {} : { profile: flashProfile }),
+  ...(lightProfile === undefined ? {} : { lightProfile }),
 };
 
-console.table(
-  Object.values(results).map((r) => ({
-    mode: r.mode,
-    'holds/s': r.holdsPerSecond,
-    'granted/s': r.grantedPerSecond,
-    'p50 ms': r.p50Ms,
-    'p99 ms': r.p99Ms,
-    'p999 ms': r.p999Ms,
-    failed: r.failed,
-    oversold: r.oversold ?? 'n/a',
-    'events/append': r.eventsPerAppend ?? '',
-    'server CPU %': r.serverCpuPercent,
-    'server RSS MiB': r.serverRssMaxMiB,
-    'db CPU %': r.databaseCpuPercent,
-    'machine CPU %': r.machineCpuPercent,
-  })),
-);
+if (sections.has('flash'))
+  console.table(
+    Object.values(flash).map((r) => ({
+      mode: r.mode,
+      'holds/s': r.holdsPerSecond,
+      'granted/s': r.grantedPerSecond,
+      'p50 ms': r.p50Ms,
+      'p99 ms': r.p99Ms,
+      'p999 ms': r.p999Ms,
+      failed: r.failed,
+      oversold: r.oversold ?? 'n/a',
+      'events/append': r.eventsPerAppend ?? '',
+      'server CPU %': r.serverCpuPercent,
+      'server RSS MiB': r.serverRssMaxMiB,
+      'db CPU %': r.databaseCpuPercent,
+      'machine CPU %': r.machineCpuPercent,
+    })),
+  );
+if (sections.has('light'))
+  console.table(
+    Object.values(light).map((r) => ({
+      'light client': r.mode,
+      'loops/s': r.loopsPerSecond,
+      'acked/s': r.ackedPerSecond,
+      'p50 ms': r.p50Ms,
+      'p99 ms': r.p99Ms,
+      refused: Object.values(r.refusals).reduce((n, c) => n + c, 0),
+      failed: Object.values(r.failures).reduce((n, c) => n + c, 0),
+      'events/append': r.eventsPerAppend ?? '',
+      'server CPU %': r.serverCpuPercent,
+      'main thread %': r.serverMainThreadCpuPercent,
+      'other thread %': r.serverBusiestOtherThreadCpuPercent,
+      'client CPU %': r.clientCpuPercent,
+      'db CPU %': r.databaseCpuPercent,
+      'machine CPU %': r.machineCpuPercent,
+      'others %': r.otherCpuPercent,
+    })),
+  );
+if (inProcess !== undefined)
+  console.table(
+    inProcess.map((r) => ({
+      'in-process': r.store,
+      concurrency: r.concurrency,
+      'commands/s': r.commandsPerSecond,
+      'appends/s': r.appendsPerSecond,
+      'events/append': r.eventsPerAppend,
+      'p50 ms': r.p50Ms,
+      'p99 ms': r.p99Ms,
+      'CPU %': r.cpuPercent,
+      'main thread %': r.mainThreadCpuPercent,
+      'other thread %': r.busiestOtherThreadCpuPercent,
+    })),
+  );
 console.log(JSON.stringify(report));
 const resultsDir = join('bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const name = quick ? 'quick' : 'latest';
 const out = values.out ?? join(resultsDir, `${name}.json`);
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-writeChart(report, join(resultsDir, `${name}.svg`));
-process.stderr.write(`wrote ${out} and ${join(resultsDir, `${name}.svg`)}\n`);
+process.stderr.write(`wrote ${out}\n`);
+if (sections.has('flash')) {
+  writeChart(report, join(resultsDir, `${name}.svg`));
+  process.stderr.write(`wrote ${join(resultsDir, `${name}.svg`)}\n`);
+}
 if (values['update-docs']) {
   writeFileSync(join('docs', 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeChart(report, join('docs', 'benchmarks.svg'));

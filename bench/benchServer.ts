@@ -1,0 +1,126 @@
+/**
+ * The server a benchmark mode runs against: `node --import tsx src/main.ts` (as `npm start`), with the mode's store
+ * and BENCH_HOLD_MODE, a venue of `rows` × `seatsPerRow` seats (`ORCH-<row>-<seat>`) and one event on sale. Both
+ * load clients (bench/flashSale.ts with socket.io-client, bench/lightLoad.ts with raw WebSockets) start it here.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, priceTiers, venueBody } from '../test/support/api.ts';
+import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
+import { type ServerProcess, startServerProcess } from '../test/support/serverProcess.ts';
+
+export const benchModes = ['actor', 'actorPostgres', 'optimistic', 'redisLock', 'ceiling'] as const;
+export type BenchMode = (typeof benchModes)[number];
+
+/** The server's environment for a mode: its store and who answers holds (BENCH_HOLD_MODE). */
+const modeEnv = (mode: BenchMode, dataDir: string, schema: string): Record<string, string> => {
+  const postgres = { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema };
+  switch (mode) {
+    case 'actor':
+      return { DATA_DIR: dataDir, DATABASE_URL: '', BENCH_HOLD_MODE: 'actor' };
+    case 'actorPostgres':
+      return { ...postgres, BENCH_HOLD_MODE: 'actor' };
+    case 'optimistic':
+      return { ...postgres, BENCH_HOLD_MODE: 'optimistic' };
+    case 'redisLock':
+      return {
+        ...postgres,
+        BENCH_HOLD_MODE: 'redisLock',
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      };
+    case 'ceiling':
+      return { DATA_DIR: dataDir, DATABASE_URL: '', BENCH_HOLD_MODE: 'ceiling' };
+    default: {
+      const _exhaustive: never = mode;
+      throw new Error(`unknown mode ${_exhaustive}`);
+    }
+  }
+};
+
+export type BenchServer = Readonly<{
+  mode: BenchMode;
+  process: ServerProcess;
+  baseUrl: string;
+  pid: number;
+  eventId: string;
+  /** The Postgres schema of the run (actorPostgres and the baselines), dropped by stop(). */
+  schema: string;
+  /** `n` guest session tokens, created 50 at a time. */
+  sessions: (n: number) => Promise<string[]>;
+  /** The server's Prometheus text. */
+  metrics: () => Promise<string>;
+  stop: () => Promise<void>;
+}>;
+
+export const startBenchServer = async (
+  mode: BenchMode,
+  options: Readonly<{ rows: number; seatsPerRow: number; profileDir?: string | undefined }>,
+): Promise<BenchServer> => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-bench-'));
+  const schema = uniqueSchema('bench');
+  const nodeArgs = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`];
+  const cleanUp = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (mode !== 'actor' && mode !== 'ceiling') await dropSchema(schema);
+  };
+  let server: ServerProcess;
+  try {
+    server = await startServerProcess(
+      { SOCKET_REQUESTS_PER_SECOND_MAX: '1000000', ...modeEnv(mode, dataDir, schema) },
+      nodeArgs,
+      60_000,
+    );
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+  const stop = async () => {
+    await server.stop();
+    await cleanUp();
+  };
+  try {
+    const client = api(server.baseUrl);
+    const venueId = await client.createVenue(venueBody(options.rows, options.seatsPerRow));
+    const eventId = await client.createEvent({
+      venueId,
+      name: 'Flash sale',
+      startsAt: '2027-01-01T20:00:00Z',
+      priceTiers,
+      holdTtlSeconds: 3600,
+    });
+    return {
+      mode,
+      process: server,
+      baseUrl: server.baseUrl,
+      pid: server.child.pid!,
+      eventId,
+      schema,
+      sessions: async (n) => {
+        const tokens: string[] = [];
+        for (let i = 0; i < n; i += 50) {
+          const batch = await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => client.session()));
+          tokens.push(...batch.map((session) => session.token));
+        }
+        return tokens;
+      },
+      metrics: async () => (await fetch(`${server.baseUrl}/metrics`)).text(),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+/** A counter's value in Prometheus text (0 when absent). */
+export const metric = (text: string, name: string): number => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+};
+
+/** The value at quantile `p` of an ascending sample; NaN when empty. */
+export const percentile = (sorted: Float64Array, p: number): number =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));

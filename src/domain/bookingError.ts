@@ -27,6 +27,10 @@ export const bookingErrorMeanings = {
   TICKET_ALREADY_USED: 'The ticket was checked in already (the message says when)',
   PAYLOAD_TOO_LARGE: 'The body is over the limit; the connection is closed',
   RATE_LIMITED: 'Too many requests from this client; the message says when to retry',
+  NOT_ADMITTED:
+    'The waiting room is engaged and the hold carries no valid admission: join the queue and hold once admitted',
+  QUEUE_CLOSED: 'No waiting room is engaged for this event now: go straight to the seat map',
+  QUEUE_FULL: 'The waiting room holds its most entries (`entriesMax`, 10,000,000 by default)',
   UNAVAILABLE:
     'The store is down, the mailbox is full, or the server is starting or draining; retry with the same `requestId`',
   INTERNAL: 'An unexpected fault; the details go to the log only',

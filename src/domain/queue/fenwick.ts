@@ -1,0 +1,68 @@
+import { grow } from './entryUsers.ts';
+
+/**
+ * A Fenwick (binary indexed) tree over the line's slots, holding 1 for a slot whose entry is still waiting and 0
+ * otherwise. A buyer's position is the prefix sum up to their slot, the n-th waiting buyer is found by descending
+ * the tree, and both cost O(log n) however long the line: a million waiting buyers are 20 steps.
+ *
+ * Slots are 0-based outside, 1-based inside (tree[i] covers slots (i − lowbit(i), i]).
+ */
+export class Fenwick {
+  private tree = new Int32Array(1024 + 1);
+  private size = 0;
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Appends a slot holding `value`; O(log n), because its node sums the range it covers. */
+  push(value: number): void {
+    const i = this.size + 1;
+    if (i === this.tree.length) this.tree = grow(this.tree, (this.tree.length - 1) * 2 + 1);
+    this.size = i;
+    this.tree[i] = value + this.prefix(i - 2) - this.prefix(i - (i & -i) - 1);
+  }
+
+  /** Rebuilds the tree from every slot's value in O(n). */
+  reset(values: ArrayLike<number>): void {
+    let capacity = 1024;
+    while (capacity < values.length) capacity *= 2;
+    this.tree = new Int32Array(capacity + 1);
+    this.size = values.length;
+    for (let i = 1; i <= this.size; i++) {
+      this.tree[i]! += values[i - 1]!;
+      const parent = i + (i & -i);
+      if (parent <= this.size) this.tree[parent]! += this.tree[i]!;
+    }
+  }
+
+  add(slot: number, delta: number): void {
+    for (let i = slot + 1; i <= this.size; i += i & -i) this.tree[i]! += delta;
+  }
+
+  /** The sum of slots 0..slot inclusive; 0 for slot -1. */
+  prefix(slot: number): number {
+    let sum = 0;
+    for (let i = slot + 1; i > 0; i -= i & -i) sum += this.tree[i]!;
+    return sum;
+  }
+
+  /** The slot where the prefix sum first reaches k (k ≥ 1), or -1 when the whole sum is below k. */
+  select(k: number): number {
+    let position = 0;
+    let step = 1;
+    while (step * 2 <= this.size) step *= 2;
+    for (; step > 0; step >>= 1) {
+      const next = position + step;
+      if (next <= this.size && this.tree[next]! < k) {
+        position = next;
+        k -= this.tree[next]!;
+      }
+    }
+    return position < this.size ? position : -1;
+  }
+
+  get footprintBytes(): number {
+    return this.tree.byteLength;
+  }
+}

@@ -11,7 +11,6 @@ import {
   released,
   roomSetUp,
   seed,
-  shuffled,
   soldOut,
   T0,
   t,

@@ -2,6 +2,7 @@
  * A waiting room and builders for its commands and events, shared by the queue specs. Test support only: nothing
  * outside *.spec.ts files imports it.
  */
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import type { BookingErrorCode } from '../bookingError.ts';
 import { errorCodeOf } from '../seatMap/inventoryFixture.ts';
@@ -15,6 +16,45 @@ import { commitmentOf } from './shuffle.ts';
 import { initialQueueState, positionOf, type QueueState } from './state.ts';
 
 export { errorCodeOf };
+
+/**
+ * The shuffle written again from docs/fairness.md alone, on Node's own SHA-256 and in the plainest code, so the
+ * shipped one (on @noble/hashes) is checked against the words of the documentation, not against itself.
+ */
+export const referenceDraws = (seedHex: string) => {
+  const seedBytes = Buffer.from(seedHex, 'hex');
+  let block = 0n;
+  let words: number[] = [];
+  const nextWord = (): number => {
+    if (words.length === 0) {
+      const counter = Buffer.alloc(8);
+      counter.writeBigUInt64BE(block);
+      block += 1n;
+      const digest = createHash('sha256')
+        .update(Buffer.concat([seedBytes, counter]))
+        .digest();
+      words = Array.from({ length: 8 }, (_, k) => digest.readUInt32BE(4 * k));
+    }
+    return words.shift()!;
+  };
+  return (m: number): number => {
+    const limit = 2 ** 32 - (2 ** 32 % m);
+    for (;;) {
+      const word = nextWord();
+      if (word < limit) return word % m;
+    }
+  };
+};
+
+export const referenceShuffle = (seedHex: string, joins: readonly string[]): string[] => {
+  const uniform = referenceDraws(seedHex);
+  const order = [...joins];
+  for (let i = order.length - 1; i >= 1; i--) {
+    const j = uniform(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+};
 
 /** The sale opens at T0; the pre-queue 30 minutes before. */
 export const T0 = Date.UTC(2030, 0, 1, 10, 0, 0);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { referenceDraws, referenceShuffle } from './queueFixture.ts';
 import {
   commitmentOf,
   entryOfQueueId,
@@ -12,45 +13,6 @@ import {
   shuffleInPlace,
   verifyFairness,
 } from './shuffle.ts';
-
-/**
- * The algorithm written again from docs/fairness.md alone, on Node's own SHA-256 and in the plainest code, so the
- * shipped one (on @noble/hashes) is checked against the words of the documentation, not against itself.
- */
-const referenceDraws = (seedHex: string) => {
-  const seedBytes = Buffer.from(seedHex, 'hex');
-  let block = 0n;
-  let words: number[] = [];
-  const nextWord = (): number => {
-    if (words.length === 0) {
-      const counter = Buffer.alloc(8);
-      counter.writeBigUInt64BE(block);
-      block += 1n;
-      const digest = createHash('sha256')
-        .update(Buffer.concat([seedBytes, counter]))
-        .digest();
-      words = Array.from({ length: 8 }, (_, k) => digest.readUInt32BE(4 * k));
-    }
-    return words.shift()!;
-  };
-  return (m: number): number => {
-    const limit = 2 ** 32 - (2 ** 32 % m);
-    for (;;) {
-      const word = nextWord();
-      if (word < limit) return word % m;
-    }
-  };
-};
-
-const referenceShuffle = (seedHex: string, joins: readonly string[]): string[] => {
-  const uniform = referenceDraws(seedHex);
-  const order = [...joins];
-  for (let i = order.length - 1; i >= 1; i--) {
-    const j = uniform(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-};
 
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Buffer.from(bytes).toString('hex'));
 const queueIds = (n: number): string[] => Array.from({ length: n }, (_, i) => queueIdOf(i));

@@ -23,6 +23,11 @@ export const bookingErrorMeanings = {
   ORDER_NOT_FOUND: 'No such order for this buyer',
   ORDER_STATE: 'The order, or the hold in checkout, is not in a state that allows this',
   PAYMENT_FAILED: 'The payment provider declined; the seats are back on sale',
+  WAITLIST_ALREADY_JOINED:
+    'The buyer already waits for this event with another request (one entry per buyer per event; leave it first)',
+  WAITLIST_ENTRY_NOT_FOUND: 'No such waitlist entry',
+  WAITLIST_FULL: "The event's waitlist has as many entries as it takes",
+  SEATS_AVAILABLE: 'Seats that fit the waitlist request are on sale: hold them instead of joining the waitlist',
   TICKET_INVALID: 'The ticket code does not verify, or its order is void',
   TICKET_ALREADY_USED: 'The ticket was checked in already (the message says when)',
   PAYLOAD_TOO_LARGE: 'The body is over the limit; the connection is closed',

@@ -1,0 +1,343 @@
+import { isBookingError } from '../bookingError.ts';
+import type { InventoryCommand } from '../seatMap/commands.ts';
+import { decide, seatsOfUser } from '../seatMap/decide.ts';
+import type { InventoryEvent } from '../seatMap/events.ts';
+import { nextHoldExpiryAt } from '../seatMap/read.ts';
+import type { HoldRequest } from '../seatMap/views.ts';
+import { type EventState, type EventStreamEvent, evolveEvent } from './eventState.ts';
+import type { WaitlistEvent } from './events.ts';
+import { availableInScope, chooseTarget, freePlaces, isAvailable, type OfferPlan, planOffer } from './fit.ts';
+import {
+  gatheredCount,
+  gathererIdOf,
+  gatherHoldIdOf,
+  isProtected,
+  offerHoldIdOf,
+  type WaitlistEntry,
+} from './state.ts';
+
+/**
+ * The waitlist's reaction to what a command did, in the same batch: it reads the events the command produced (already
+ * applied), and decides and applies the follow-ups, in place, returning them for the log. Every hold it makes or
+ * ends goes through the inventory's own decide (PlaceHold, ReleaseHold, ExpireHolds), so every inventory rule and the
+ * seat machine still apply; only the choice of seats is the waitlist's.
+ *
+ * What it does:
+ * - An offer's hold expires or is released → WaitlistOfferLapsed / WaitlistOfferDeclined (the entry ends); an order is
+ *   placed on it → WaitlistFulfilled. An entry that leaves gives up its offer and its gathered seats.
+ * - Seats came back (a hold released or expired, a payment failed or timed out, a refund), an entry joined, or an
+ *   offer or gathering hold ended → lapsed holds are expired (as the timer would) and the line is served again.
+ *
+ * The rule (strict FIFO among entries that fit, bounded overtaking, then gathering):
+ * 1. Entries are looked at in join order. The first one that the available seats fit (its quantity, section or tier,
+ *    adjacency in one row when `together`, and its buyer's seat limit counting what they hold and own) is offered
+ *    them at once: a hold that lasts `waitlistOfferSeconds`. Then the next, and so on, until nothing more fits.
+ * 2. An entry that does not fit is passed over. Each offer of seats in its scope to an entry behind it counts as one
+ *    overtake. Once overtaken `overtakesMax` times (3 by default) the entry is protected: from then on the seats it can
+ *    use are gathered for it as they come back (held by the waitlist, in no buyer's name, so neither later entries
+ *    nor the public can take them) until it fits. A "together" entry gathers towards one block (see chooseTarget), so
+ *    at most quantity − 1 seats are ever held back for it; others gather every available seat of their scope, which
+ *    is fewer than their quantity (or they would fit). A gathering hold lasts `waitlistOfferSeconds` like an offer;
+ *    when it lapses and the entry still waits, the same seats are gathered again in the same batch.
+ * 3. Gathered seats are kept from entries behind, never from entries ahead: an earlier entry that fits with them
+ *    takes them (the later gatherer's hold is released and it gathers again from what is left).
+ * So an entry for 4 together is overtaken by entries for 1 at most `overtakesMax` times; after that it is served as
+ * soon as the block it gathers towards has come back, and gathering never holds back more than it needs.
+ */
+export const react = (state: EventState, events: readonly EventStreamEvent[], now: number): EventStreamEvent[] => {
+  const reaction: Reaction = { state, now, out: [], dirty: false, freed: false };
+  for (const event of events) observe(reaction, event);
+  settle(reaction);
+  return reaction.out;
+};
+
+type Reaction = {
+  readonly state: EventState;
+  readonly now: number;
+  readonly out: EventStreamEvent[];
+  /** The line must be looked at again. */
+  dirty: boolean;
+  /**
+   * Seats came back during the current pass, or an entry ahead became protected: the pass restarts from the head,
+   * so no one behind jumps the queue.
+   */
+  freed: boolean;
+};
+
+const observe = (reaction: Reaction, event: EventStreamEvent): void => {
+  const { waitlist } = reaction.state;
+  switch (event.type) {
+    case 'HoldReleased':
+    case 'HoldExpired': {
+      const entry = entryOfHold(reaction, event.data.holdId);
+      if (entry !== undefined) {
+        const { entryId, userId } = entry;
+        const { holdId, at } = event.data;
+        if (entry.offer?.holdId === holdId)
+          apply(reaction, [
+            event.type === 'HoldExpired'
+              ? { type: 'WaitlistOfferLapsed', data: { entryId, userId, holdId, at } }
+              : { type: 'WaitlistOfferDeclined', data: { entryId, userId, holdId, at } },
+          ]);
+        else apply(reaction, [{ type: 'WaitlistGatherReleased', data: { entryId, holdId, at } }]);
+      }
+      seatsCameBack(reaction);
+      return;
+    }
+    case 'ReservationReleased':
+    case 'SaleRefunded':
+      seatsCameBack(reaction);
+      return;
+    case 'HoldReserved': {
+      const entry = entryOfHold(reaction, event.data.holdId);
+      if (entry?.offer?.holdId === event.data.holdId) {
+        const { holdId, orderId, at } = event.data;
+        apply(reaction, [
+          { type: 'WaitlistFulfilled', data: { entryId: entry.entryId, userId: entry.userId, holdId, orderId, at } },
+        ]);
+      }
+      return;
+    }
+    case 'WaitlistJoined':
+      reaction.dirty = true;
+      return;
+    case 'WaitlistLeft': {
+      const entry = waitlist.entries.get(event.data.entryId)!;
+      if (entry.offer !== undefined && waitlist.entryOfHold.has(entry.offer.holdId))
+        releaseHold(reaction, entry.offer.holdId, entry.userId, `${entry.entryId}:left`);
+      releaseGathers(reaction, entry);
+      return;
+    }
+    case 'WaitlistOffered': {
+      // Entries ahead that this offer overtook for the last allowed time are protected now: the pass must start
+      // again from the head so they gather before anyone behind them takes more.
+      const offered = waitlist.entries.get(event.data.entryId)!;
+      for (const ahead of waitlist.line.values()) {
+        if (ahead === offered) break;
+        if (ahead.status === 'waiting' && ahead.overtaken === waitlist.policy.overtakesMax && ahead.gathers.size === 0)
+          reaction.freed = true;
+      }
+      return;
+    }
+    case 'HoldPlaced':
+    case 'ReservationSold':
+    case 'OrderPlaced':
+    case 'PaymentInitiated':
+    case 'PaymentSucceeded':
+    case 'PaymentFailed':
+    case 'PaymentTimedOut':
+    case 'PaymentCancelled':
+    case 'RefundRequested':
+    case 'PaymentRefunded':
+    case 'TicketIssued':
+    case 'TicketCheckedIn':
+    case 'WaitlistOfferLapsed':
+    case 'WaitlistOfferDeclined':
+    case 'WaitlistFulfilled':
+    case 'WaitlistSeatsGathered':
+    case 'WaitlistGatherReleased':
+      // Nothing to do: these take seats (the line cannot fit better), move money, or are the waitlist's own record.
+      return;
+    default: {
+      const _exhaustive: never = event;
+      throw new Error(`unknown event ${JSON.stringify(_exhaustive)}`);
+    }
+  }
+};
+
+const seatsCameBack = (reaction: Reaction): void => {
+  reaction.freed = true;
+  if (reaction.state.waitlist.waiting > 0) reaction.dirty = true;
+};
+
+const entryOfHold = (reaction: Reaction, holdId: string): WaitlistEntry | undefined => {
+  const { waitlist } = reaction.state;
+  const entryId = waitlist.entryOfHold.get(holdId);
+  return entryId === undefined ? undefined : waitlist.entries.get(entryId);
+};
+
+/** Applies events in place, records them, and reacts to each in turn. */
+const apply = (reaction: Reaction, events: readonly EventStreamEvent[]): void => {
+  for (const event of events) {
+    evolveEvent(reaction.state, event);
+    reaction.out.push(event);
+    observe(reaction, event);
+  }
+};
+
+/** The inventory's own decision. A refusal means the waitlist chose seats the inventory disagrees with: a bug. */
+const decideInventory = (reaction: Reaction, command: InventoryCommand): InventoryEvent[] => {
+  try {
+    return decide(command, reaction.state.inventory);
+  } catch (error) {
+    if (!isBookingError(error)) throw error;
+    throw new Error(`the waitlist's ${command.type} was refused: ${error.code} ${error.message}`);
+  }
+};
+
+const releaseHold = (reaction: Reaction, holdId: string, userId: string, requestId: string): void => {
+  apply(
+    reaction,
+    decideInventory(reaction, { type: 'ReleaseHold', data: { holdId, userId, requestId, now: reaction.now } }),
+  );
+};
+
+const releaseGathers = (reaction: Reaction, entry: WaitlistEntry, keep: (holdId: string) => boolean = () => false) => {
+  for (const holdId of [...entry.gathers.keys()])
+    if (!keep(holdId)) releaseHold(reaction, holdId, gathererIdOf(entry.entryId), `${holdId}:release`);
+};
+
+/** Passes over the line until nothing more fits and nothing more can be gathered. */
+const settle = (reaction: Reaction): void => {
+  const { waitlist } = reaction.state;
+  // Each pass after the first follows an offer or seats given back, so passes are bounded; this guards the loop.
+  const passesMax = 4 * (waitlist.line.size + waitlist.gatherHolds) + 16;
+  for (let passes = 0; reaction.dirty; passes++) {
+    if (passes > passesMax) throw new Error('the waitlist did not settle');
+    reaction.dirty = false;
+    expireLapsed(reaction);
+    pass(reaction);
+  }
+};
+
+/**
+ * Holds that lapsed are expired before the line is looked at, as the timer would: the pass then sees every seat that
+ * is free, and no offer or gathering hold expires someone else's hold on the way (their seats go through the line).
+ */
+const expireLapsed = (reaction: Reaction): void => {
+  const next = nextHoldExpiryAt(reaction.state.inventory);
+  if (next !== undefined && next <= reaction.now)
+    apply(reaction, decideInventory(reaction, { type: 'ExpireHolds', data: { now: reaction.now } }));
+};
+
+const pass = (reaction: Reaction): void => {
+  const { waitlist } = reaction.state;
+  // Requests found not to fit in this pass. Taking seats cannot make them fit, so while no seats are gathered
+  // anywhere (then fitting depends on the request alone) a thousand entries for "1 seat" cost one search.
+  const noFit = new Set<string>();
+  for (const entry of [...waitlist.line.values()]) {
+    if (entry.status !== 'waiting') continue;
+    reaction.freed = false;
+    serve(reaction, entry, noFit);
+    if (reaction.freed) {
+      // Seats came back mid-pass, or someone ahead became protected: start again from the head.
+      reaction.dirty = true;
+      return;
+    }
+  }
+};
+
+const serve = (reaction: Reaction, entry: WaitlistEntry, noFit: Set<string>): void => {
+  const { inventory, waitlist } = reaction.state;
+  const { quantity } = entry.request;
+  if (seatsOfUser(inventory, entry.userId, reaction.now) + quantity > inventory.config.maxSeatsPerUser) {
+    // The buyer holds or owns too much for this entry now: skip it, and give back what was gathered for it.
+    releaseGathers(reaction, entry);
+    return;
+  }
+  const shape = waitlist.gatherHolds === 0 ? JSON.stringify(entry.request) : undefined;
+  if (shape === undefined || !noFit.has(shape)) {
+    const plan = planOffer(inventory, waitlist, entry);
+    if (plan !== undefined) {
+      offer(reaction, entry, plan);
+      return;
+    }
+    if (shape !== undefined) noFit.add(shape);
+  }
+  if (isProtected(waitlist, entry)) gather(reaction, entry);
+};
+
+const offer = (reaction: Reaction, entry: WaitlistEntry, plan: OfferPlan): void => {
+  const { waitlist } = reaction.state;
+  for (const holdId of plan.releases) {
+    const owner = waitlist.entries.get(waitlist.entryOfHold.get(holdId)!)!;
+    releaseHold(reaction, holdId, gathererIdOf(owner.entryId), `${holdId}:release`);
+  }
+  const { layout } = waitlist;
+  const request: HoldRequest =
+    entry.scope.kind === 'general'
+      ? { kind: 'general', sectionId: entry.scope.sectionId, quantity: plan.places }
+      : { kind: 'seats', seatIds: plan.seats.map((seat) => layout.seats.id(seat)) };
+  const holdId = offerHoldIdOf(entry.entryId);
+  const events = placeHold(reaction, holdId, entry.userId, request, entry.entryId);
+  const placed = events.find((event) => event.type === 'HoldPlaced' && event.data.holdId === holdId);
+  if (placed?.type !== 'HoldPlaced') throw new Error(`no hold placed for the offer to ${entry.entryId}`);
+  const { seatIds, sectionId, quantity, expiresAt } = placed.data;
+  const offered: WaitlistEvent = {
+    type: 'WaitlistOffered',
+    data: {
+      entryId: entry.entryId,
+      userId: entry.userId,
+      holdId,
+      seatIds,
+      ...(sectionId === undefined ? {} : { sectionId }),
+      quantity,
+      expiresAt,
+      at: reaction.now,
+    },
+  };
+  apply(reaction, [offered]);
+};
+
+const placeHold = (
+  reaction: Reaction,
+  holdId: string,
+  userId: string,
+  request: HoldRequest,
+  waitlistEntryId: string,
+): InventoryEvent[] => {
+  const events = decideInventory(reaction, {
+    type: 'PlaceHold',
+    data: { holdId, userId, requestId: holdId, request, now: reaction.now, waitlistEntryId },
+  });
+  apply(reaction, events);
+  return events;
+};
+
+/** Holds back, for a protected entry, the available seats it can use (see the rule above). */
+const gather = (reaction: Reaction, entry: WaitlistEntry): void => {
+  const { inventory, waitlist } = reaction.state;
+  const { scope } = entry;
+  let request: HoldRequest | undefined;
+  if (scope.kind === 'general') {
+    const places = freePlaces(inventory, scope.sectionId);
+    if (places > 0) request = { kind: 'general', sectionId: scope.sectionId, quantity: places };
+  } else {
+    let seats: number[];
+    if (entry.request.together) {
+      const target = chooseTarget(inventory, waitlist, entry);
+      if (target === undefined) {
+        releaseGathers(reaction, entry);
+        return;
+      }
+      const inTarget = new Set(target);
+      releaseGathers(reaction, entry, (holdId) => entry.gathers.get(holdId)!.seats.every((seat) => inTarget.has(seat)));
+      seats = target.filter((seat) => isAvailable(inventory, seat));
+    } else seats = availableInScope(inventory, scope);
+    if (seats.length > 0) request = { kind: 'seats', seatIds: seats.map((seat) => waitlist.layout.seats.id(seat)) };
+  }
+  if (request === undefined) return;
+  if (
+    gatheredCount(entry) + (request.kind === 'seats' ? request.seatIds.length : request.quantity) >=
+    entry.request.quantity
+  )
+    throw new Error(`entry ${entry.entryId} would gather all it needs without fitting`);
+  const holdId = gatherHoldIdOf(entry.entryId, entry.gathersMade + 1);
+  const events = placeHold(reaction, holdId, gathererIdOf(entry.entryId), request, entry.entryId);
+  const placed = events.find((event) => event.type === 'HoldPlaced' && event.data.holdId === holdId);
+  if (placed?.type !== 'HoldPlaced') throw new Error(`no gathering hold placed for ${entry.entryId}`);
+  const { seatIds, sectionId, quantity } = placed.data;
+  apply(reaction, [
+    {
+      type: 'WaitlistSeatsGathered',
+      data: {
+        entryId: entry.entryId,
+        holdId,
+        seatIds,
+        ...(sectionId === undefined ? {} : { sectionId }),
+        quantity,
+        at: reaction.now,
+      },
+    },
+  ]);
+};

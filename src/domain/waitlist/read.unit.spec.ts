@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { generalHeld, holdTtlMs, released, reserved, seatsHeld, sold, t } from '../seatMap/inventoryFixture.ts';
+import { handle } from './eventDecider.ts';
+import type { EventStreamEvent } from './eventState.ts';
+import { entryView, isSoldOut, offersIn, positionChanges, positionOf, requestFitsNow } from './read.ts';
+import { eventStateFrom, joined, leaveWaitlist, left, offer, seatsRequest } from './waitlistFixture.ts';
+
+const soldTo = (holdId: string, userId: string, seatIds: readonly string[]): EventStreamEvent[] => {
+  const held = seatsHeld(holdId, userId, seatIds, t(0));
+  return [held, reserved(held, `o-${holdId}`, t(0)), sold(held, `o-${holdId}`, t(0))];
+};
+const balcony = (quantity: number) => seatsRequest(quantity, { sectionId: 'BALC' });
+const a4 = seatsHeld('h4', 'b4', ['BALC-A-4'], t(0));
+const line = [
+  ...soldTo('h1', 'b1', ['BALC-A-1', 'BALC-A-2', 'BALC-A-3']),
+  a4,
+  joined('e1', 'u1', balcony(1), t(1)),
+  joined('e2', 'u2', balcony(1), t(2)),
+  joined('e3', 'u3', balcony(1), t(3)),
+  joined('e4', 'u4', balcony(1), t(4)),
+];
+
+describe('positions', () => {
+  it('are 1-based among waiting entries, in join order', () => {
+    const state = eventStateFrom(line);
+    expect(['e1', 'e2', 'e3', 'e4'].map((entryId) => positionOf(state.waitlist, entryId))).toEqual([1, 2, 3, 4]);
+  });
+
+  it('move up when an entry ahead is offered seats; an offered entry has none', () => {
+    const state = eventStateFrom([...line, released(a4, t(10)), ...offer('e1', 'u1', ['BALC-A-4'], t(10))]);
+    expect(['e1', 'e2', 'e3', 'e4'].map((entryId) => positionOf(state.waitlist, entryId))).toEqual([
+      undefined,
+      1,
+      2,
+      3,
+    ]);
+    expect(entryView(state.waitlist, state.waitlist.entries.get('e1')!)).toEqual({
+      entryId: 'e1',
+      state: 'offered',
+      position: null,
+      quantity: 1,
+      sectionId: 'BALC',
+      together: false,
+      offer: {
+        holdId: 'e1-offer',
+        seatIds: ['BALC-A-4'],
+        quantity: 1,
+        expiresAt: new Date(t(130)).toISOString(),
+      },
+    });
+    expect(entryView(state.waitlist, state.waitlist.entries.get('e3')!)).toMatchObject({
+      state: 'waiting',
+      position: 2,
+    });
+  });
+
+  it('are pushed to the entries behind whoever left the waiting line, and to no one else', () => {
+    const state = eventStateFrom(line);
+    const offered = handle(state, {
+      type: 'ReleaseHold',
+      data: { holdId: 'h4', userId: 'b4', requestId: 'r', now: t(10) },
+    });
+    expect(offersIn(offered.events).map((event) => event.data.entryId)).toEqual(['e1']);
+    expect(positionChanges(state.waitlist, offered.events)).toEqual([
+      { entryId: 'e2', userId: 'u2', position: 1 },
+      { entryId: 'e3', userId: 'u3', position: 2 },
+      { entryId: 'e4', userId: 'u4', position: 3 },
+    ]);
+    const leaving = handle(state, leaveWaitlist('e3', 'u3', t(11)));
+    expect(leaving.events).toEqual([left('e3', 'u3', t(11))]);
+    expect(positionChanges(state.waitlist, leaving.events)).toEqual([{ entryId: 'e4', userId: 'u4', position: 2 }]);
+    // Leaving while offered frees a seat but moves nobody; a join moves nobody either.
+    const joining = handle(state, {
+      type: 'JoinWaitlist',
+      data: { entryId: 'e5', userId: 'u5', requestId: 'j', request: balcony(1), now: t(12) },
+    });
+    expect(positionChanges(state.waitlist, joining.events)).toEqual([]);
+  });
+});
+
+describe('sold out, as the shell asks before offering the waitlist', () => {
+  it('a request fits when seats that match are free, counting lapsed holds as free', () => {
+    const state = eventStateFrom(line);
+    expect(requestFitsNow(state.inventory, balcony(1), t(10))).toBe(false);
+    expect(requestFitsNow(state.inventory, balcony(1), t(0) + holdTtlMs)).toBe(true);
+    expect(requestFitsNow(state.inventory, seatsRequest(4, { sectionId: 'ORCH', together: true }), t(10))).toBe(true);
+    expect(requestFitsNow(state.inventory, seatsRequest(1, { sectionId: 'NOPE' }), t(10))).toBe(false);
+    expect(requestFitsNow(state.inventory, seatsRequest(1, { priceTier: 'gold' }), t(10))).toBe(false);
+    expect(requestFitsNow(state.inventory, seatsRequest(4, { sectionId: 'FLOOR' }), t(10))).toBe(true);
+  });
+
+  it('the event is sold out when no seat and no place is left, and stops being so when a hold lapses', () => {
+    const everything = [
+      ...soldTo('s1', 's1', ['ORCH-A-1', 'ORCH-A-2', 'ORCH-A-3', 'ORCH-A-4', 'ORCH-A-5', 'ORCH-A-6']),
+      ...soldTo('s2', 's2', ['ORCH-B-1', 'ORCH-B-2', 'ORCH-B-3', 'ORCH-B-4', 'ORCH-B-5', 'ORCH-B-6']),
+      ...soldTo('s3', 's3', ['ORCH-C-1', 'ORCH-C-2', 'ORCH-C-3', 'ORCH-C-4', 'ORCH-C-5', 'ORCH-C-6']),
+      ...soldTo('s4', 's4', ['BALC-A-1', 'BALC-A-2', 'BALC-A-3']),
+      a4,
+      generalHeld('g1', 'g1', 10, t(5)),
+    ];
+    const state = eventStateFrom(everything);
+    expect(isSoldOut(state.inventory, t(10))).toBe(true);
+    expect(isSoldOut(state.inventory, t(0) + holdTtlMs)).toBe(false);
+    expect(isSoldOut(eventStateFrom(everything.slice(0, -1)).inventory, t(10))).toBe(false);
+  });
+});

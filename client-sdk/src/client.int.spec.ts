@@ -10,9 +10,12 @@ describe('client SDK against a real server', () => {
   let baseUrl: string;
   let venueId: string;
   const clients: SeatActorClient[] = [];
-  const client = async (options: { token?: string; ackTimeoutMs?: number; retries?: number } = {}) => {
+  const client = async (
+    options: { token?: string; ackTimeoutMs?: number; retries?: number; renewSession?: false } = {},
+  ) => {
     const created = connect(baseUrl, {
       token: options.token ?? (await rest.session()).token,
+      ...(options.renewSession === undefined ? {} : { renewSession: options.renewSession }),
       ackTimeoutMs: options.ackTimeoutMs ?? 3_000,
       retries: options.retries ?? 3,
       socket: { reconnectionDelay: 50, reconnectionDelayMax: 200 },
@@ -101,7 +104,8 @@ describe('client SDK against a real server', () => {
     await expect(bob.subscribe('evt_missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(bob.hold(eventId, { seatIds: [] })).rejects.toBeInstanceOf(SeatActorError);
     await alice.release(hold.holdId);
-    const bad = await client({ token: 'forged' });
+    // Without renewal a refused token stays refused (with it the client would get a new session: session.int.spec.ts).
+    const bad = await client({ token: 'forged', renewSession: false });
     await expect(bad.ready()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 

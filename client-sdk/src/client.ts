@@ -6,11 +6,13 @@ import type {
   OrderUpdate,
   RequestError,
   ServerToClientEvents,
+  SessionView,
   SubscribeReply,
 } from '../../src/gateway/protocol.ts';
 import { Emitter } from './emitter.ts';
 import { retryableCodes, SeatActorError } from './errors.ts';
 import { LiveSeatMap } from './liveSeatMap.ts';
+import { createSession } from './session.ts';
 
 /** Which seats to hold: the same three shapes as `POST /v1/events/:id/holds`. */
 export type HoldSelection =
@@ -26,8 +28,15 @@ export type RequestOptions = Readonly<{
 }>;
 
 export type ClientOptions = Readonly<{
-  /** The session token from `POST /v1/sessions`. */
+  /** The session token from `POST /v1/sessions` (see `createSession`). */
   token: string;
+  /**
+   * How the client gets a session back when the server refuses its token (`UNAUTHORIZED`: expired, or signed with a
+   * key the server no longer has). Default: `createSession(url, { previousToken })`, which keeps the same buyer when
+   * the server can renew the token and gives a new buyer otherwise. Every renewal is emitted as `session` (save it).
+   * `false`: no renewal; the refusal surfaces as `connectError` and rejected requests.
+   */
+  renewSession?: ((rejectedToken: string) => Promise<SessionView>) | false;
   /** How long to wait for each acknowledgement. Default 5,000 ms. */
   ackTimeoutMs?: number;
   /** Extra attempts after a timeout, `UNAVAILABLE` or `RATE_LIMITED`, with the same requestId. Default 3. */
@@ -42,6 +51,11 @@ export type ClientOptions = Readonly<{
 
 export type ClientEvents = {
   connect: () => void;
+  /**
+   * The client renewed its session (its token expired or was refused) and reconnects with it. `renewed: false` means
+   * a new buyer: whatever the old token owned is not this session's any more.
+   */
+  session: (session: SessionView) => void;
   disconnect: (reason: string) => void;
   /** The handshake was refused (`UNAUTHORIZED` for a bad token) or the server could not be reached. */
   connectError: (error: SeatActorError) => void;
@@ -63,6 +77,10 @@ const newRequestId = (): string => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Renewals in a row that may end in another refusal before the client gives up and reports `UNAUTHORIZED`. */
+const renewalsWithoutConnectMax = 2;
+const reconnectDelayMsMax = 5_000;
+
 /**
  * A connection to a seatactor server. `subscribe` returns live seat maps; `hold` and `release` answer with typed
  * errors, time out, and retry with the same requestId. After a reconnect every live map resyncs by itself.
@@ -73,6 +91,13 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   private readonly ackTimeoutMs: number;
   private readonly retries: number;
   private readonly retryDelayMs: number;
+  private readonly renewSession: ((rejectedToken: string) => Promise<SessionView>) | undefined;
+  private readonly reconnectDelayMs: number;
+  private currentToken: string;
+  private recovering: Promise<void> | undefined;
+  private renewalsWithoutConnect = 0;
+  private reconnectAttempts = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private everConnected = false;
   private closed = false;
 
@@ -81,25 +106,51 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.retries = options.retries ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.currentToken = options.token;
+    this.renewSession =
+      options.renewSession === false
+        ? undefined
+        : (options.renewSession ?? ((rejectedToken) => createSession(url, { previousToken: rejectedToken })));
+    this.reconnectDelayMs = options.socket?.reconnectionDelay ?? 1_000;
     this.socket = io(url, {
       transports: options.transports ?? ['websocket'],
       ...options.socket,
-      auth: { token: options.token },
+      // A function, so every reconnection hands over the token the client holds now (renewed or not).
+      auth: (send) => send({ token: this.currentToken }),
     });
     this.socket.on('seatmap:diff', (diff) => this.maps.get(diff.eventId)?.receive(diff));
     this.socket.on('order:updated', (update) => this.emit('order:updated', update));
     this.socket.on('request:error', (error) => this.emit('requestError', error));
+    this.socket.on('session:expired', () => void this.recover());
     this.socket.on('connect', () => {
+      this.renewalsWithoutConnect = 0;
+      this.reconnectAttempts = 0;
       // A new connection has no rooms: every live map subscribes again from the version it has.
       if (this.everConnected) for (const map of this.maps.values()) void map.resync().catch(() => undefined);
       this.everConnected = true;
       this.emit('connect');
     });
-    this.socket.on('disconnect', (reason) => this.emit('disconnect', reason));
-    this.socket.on('connect_error', (error) => {
-      const code = (error as { data?: { code?: string } }).data?.code;
-      this.emit('connectError', new SeatActorError((code as SeatActorError['code']) ?? 'UNAVAILABLE', error.message));
+    this.socket.on('disconnect', (reason) => {
+      this.emit('disconnect', reason);
+      // socket.io does not come back by itself after the server closed the connection (a restart draining, a
+      // session that expired): the client does, once any renewal under way is done.
+      if (reason === 'io server disconnect' && this.recovering === undefined) this.reconnectLater();
     });
+    this.socket.on('connect_error', (error) => {
+      const code = ((error as { data?: { code?: string } }).data?.code as SeatActorError['code']) ?? 'UNAVAILABLE';
+      if (code === 'UNAUTHORIZED' && this.canRenew()) {
+        void this.recover();
+        return;
+      }
+      this.emit('connectError', new SeatActorError(code, error.message));
+      // A refused handshake (the server shutting down, say) is not retried by socket.io; an unreachable server is.
+      if (!this.socket.active && code !== 'UNAUTHORIZED' && code !== 'FORBIDDEN') this.reconnectLater();
+    });
+  }
+
+  /** The session token in use now: the one given to `connect`, or the latest renewal. */
+  get token(): string {
+    return this.currentToken;
   }
 
   get connected(): boolean {
@@ -168,6 +219,7 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   /** Closes every live map and the connection. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.reconnectTimer);
     for (const map of [...this.maps.values()]) map.close();
     this.socket.disconnect();
   }
@@ -183,9 +235,10 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     timeoutMs = this.ackTimeoutMs,
   ): Promise<OkOf<E>> {
     let last: SeatActorError | undefined;
+    let renewed = false;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       if (this.closed) throw new SeatActorError('CLOSED', 'the client was closed');
-      if (attempt > 0) await sleep(this.retryDelayMs * 2 ** (attempt - 1));
+      if (attempt > 0 && !renewed) await sleep(this.retryDelayMs * 2 ** (attempt - 1));
       let reply: Ack<object>;
       try {
         // biome-ignore lint/suspicious/noExplicitAny: socket.io's emitWithAck cannot narrow a generic event name.
@@ -196,9 +249,66 @@ export class SeatActorClient extends Emitter<ClientEvents> {
       }
       if (reply.ok) return reply as OkOf<E>;
       last = SeatActorError.fromWire(reply.error);
+      // The session ran out under this request: renew it once, and send the same payload (same requestId) again.
+      if (last.code === 'UNAUTHORIZED' && !renewed && this.renewSession !== undefined) {
+        renewed = true;
+        await this.recover();
+        attempt -= 1;
+        continue;
+      }
+      renewed = false;
       if (!retryableCodes.has(last.code)) throw last;
     }
     throw last!;
+  }
+
+  private canRenew(): boolean {
+    return this.renewSession !== undefined && this.renewalsWithoutConnect < renewalsWithoutConnectMax;
+  }
+
+  /**
+   * Gets a session back (one renewal at a time, however many requests and pushes ask), then reconnects with it. A
+   * renewal that fails (the server unreachable) is retried with backoff until it succeeds or the client is closed.
+   */
+  private recover(): Promise<void> {
+    const renew = this.renewSession;
+    if (renew === undefined || this.closed) return Promise.resolve();
+    this.recovering ??= (async () => {
+      this.renewalsWithoutConnect += 1;
+      for (let attempt = 0; !this.closed; attempt++) {
+        try {
+          const session = await renew(this.currentToken);
+          this.currentToken = session.token;
+          this.emit('session', session);
+          break;
+        } catch (error) {
+          this.emit(
+            'connectError',
+            error instanceof SeatActorError ? error : new SeatActorError('UNAVAILABLE', String(error)),
+          );
+          await sleep(Math.min(reconnectDelayMsMax, this.reconnectDelayMs * 2 ** attempt));
+        }
+      }
+      if (this.closed) return;
+      // The connection (if it is still up) was opened with the old token: open a new one with the new token.
+      clearTimeout(this.reconnectTimer);
+      this.socket.disconnect();
+      this.socket.connect();
+    })().finally(() => {
+      this.recovering = undefined;
+    });
+    return this.recovering;
+  }
+
+  /** Connects again after a backoff, when socket.io will not (a server-side disconnect or a refused handshake). */
+  private reconnectLater(): void {
+    if (this.closed || this.reconnectTimer !== undefined) return;
+    const delayMs = Math.min(reconnectDelayMsMax, this.reconnectDelayMs * 2 ** this.reconnectAttempts);
+    this.reconnectAttempts += 1;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.closed && !this.socket.connected && !this.socket.active) this.socket.connect();
+    }, delayMs);
   }
 }
 

@@ -9,6 +9,7 @@ export type {
   SeatMapView,
   SeatStatusName,
   SeatView,
+  SessionView,
 } from '../../src/gateway/protocol.ts';
 export type { ClientEvents, ClientOptions, HoldSelection, RequestOptions } from './client.ts';
 export { connect, SeatActorClient } from './client.ts';
@@ -16,3 +17,5 @@ export type { ClientErrorCode } from './errors.ts';
 export { SeatActorError } from './errors.ts';
 export type { LiveSeatMapEvents, LiveSeatMapStats, ResyncInfo } from './liveSeatMap.ts';
 export { LiveSeatMap } from './liveSeatMap.ts';
+export type { SessionOptions } from './session.ts';
+export { createSession } from './session.ts';

@@ -2,11 +2,12 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { BookingError } from '../domain/bookingError.ts';
 import type { Catalog } from '../persistence/catalog.ts';
+import type { SessionView } from './protocol.ts';
 
 export type Role = 'buyer';
 /** A verified buyer; `expiresAtMs` is the token's `exp`, after which a socket opened with it stops acting. */
 export type Principal = Readonly<{ userId: string; role: Role; expiresAtMs: number }>;
-export type Session = Readonly<{ token: string; userId: string; expiresAt: string }>;
+export type Session = Omit<SessionView, 'renewed'>;
 /** `renewed`: the session continues the previous token's buyer (same userId); false: a new buyer. */
 export type RenewedSession = Session & Readonly<{ renewed: boolean }>;
 

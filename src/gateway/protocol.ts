@@ -67,6 +67,12 @@ export interface ServerToClientEvents {
   'session:expired': (error: WireError) => void;
 }
 
+/**
+ * `POST /v1/sessions` (REST, not the socket, but the SDK needs it to recover a session): `renewed` says the session
+ * continues the previous token's buyer (same userId); false: a new buyer.
+ */
+export type SessionView = Readonly<{ token: string; userId: string; expiresAt: string; renewed?: boolean }>;
+
 /** The handshake's `auth` object. */
 export type HandshakeAuth = Readonly<{ token: string }>;
 

@@ -32,7 +32,8 @@ export const startServerProcess = async (
   nodeArgs: readonly string[] = [],
   readyTimeoutMs = 30_000,
 ): Promise<ServerProcess> => {
-  const port = await freePort();
+  // A restart test passes the previous process's PORT, so its clients find the new process where the old one was.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     env: {
       ...process.env,

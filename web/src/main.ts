@@ -1,9 +1,11 @@
 import {
   connect,
+  createSession,
   type HoldView,
   type LiveSeatMap,
   type SeatActorClient,
   SeatActorError,
+  type SessionView,
 } from '../../client-sdk/src/index.ts';
 
 /** The live seat-map page: draws the venue as SVG from the catalog and keeps it current with the SDK's live map. */
@@ -34,17 +36,20 @@ const getJson = async <T>(path: string, init?: RequestInit): Promise<T> => {
   return body as T;
 };
 
-/** One guest session per tab, kept across reloads so a hold survives a refresh. */
-const session = async (): Promise<{ token: string; userId: string }> => {
-  const saved = sessionStorage.getItem('seatactor.session');
-  if (saved) {
-    const parsed = JSON.parse(saved) as { token: string; userId: string; expiresAt: string };
-    if (Date.parse(parsed.expiresAt) > Date.now() + 60_000) return parsed;
-  }
-  const created = await getJson<{ token: string; userId: string; expiresAt: string }>('/v1/sessions', {
-    method: 'POST',
-  });
-  sessionStorage.setItem('seatactor.session', JSON.stringify(created));
+const sessionKey = 'seatactor.session';
+const saveSession = (session: SessionView) => sessionStorage.setItem(sessionKey, JSON.stringify(session));
+
+/**
+ * One guest session per tab, kept across reloads so a hold survives a refresh. A saved session about to expire (or
+ * expired) is renewed with its token, which keeps the same buyer; the SDK renews it again whenever the server refuses
+ * it later (expiry, a server restarted under another key) and tells us through its `session` event.
+ */
+const session = async (): Promise<SessionView> => {
+  const text = sessionStorage.getItem(sessionKey);
+  const saved = text === null ? undefined : (JSON.parse(text) as SessionView);
+  if (saved !== undefined && Date.parse(saved.expiresAt) > Date.now() + 60_000) return saved;
+  const created = await createSession(location.origin, saved === undefined ? {} : { previousToken: saved.token });
+  saveSession(created);
   return created;
 };
 
@@ -81,6 +86,10 @@ const main = async () => {
     connection.className = 'pill down';
   });
   client.on('connectError', (error) => say(`Connection: ${error.message}`));
+  client.on('session', (renewed) => {
+    saveSession(renewed);
+    say(renewed.renewed ? '' : 'Your session could not be renewed: you are browsing as a new guest.');
+  });
   const map = await client.subscribe(event.id);
   connection.textContent = 'live';
   connection.className = 'pill live';

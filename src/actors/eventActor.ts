@@ -1,4 +1,4 @@
-import { BookingError, isBookingError } from '../domain/bookingError.ts';
+import { BookingError, isBookingError, transientErrorCodes } from '../domain/bookingError.ts';
 import { RecentMap } from '../domain/recentMap.ts';
 import type { InventoryCommand } from '../domain/seatMap/commands.ts';
 import { decide } from '../domain/seatMap/decide.ts';
@@ -6,6 +6,7 @@ import type { InventoryEvent } from '../domain/seatMap/events.ts';
 import { evolve } from '../domain/seatMap/evolve.ts';
 import { assertInventorySound } from '../domain/seatMap/invariants.ts';
 import { seatMapDiff, seatMapView } from '../domain/seatMap/read.ts';
+import { isSameRequest, requestFingerprint } from '../domain/seatMap/requests.ts';
 import { type InventorySnapshot, type SnapshotPolicy, shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
 import type { SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
@@ -105,6 +106,14 @@ export const reloadBackoffBaseMsDefault = 100;
 export const reloadBackoffMaxMsDefault = 5_000;
 export const loadTimeoutMsDefault = 10_000;
 
+type RememberedRejection = Readonly<{ error: BookingError; fingerprint: string | undefined }>;
+
+const keyReused = (): BookingError =>
+  new BookingError(
+    'IDEMPOTENCY_KEY_REUSED',
+    'this requestId was used before for a different request; a new request needs a new requestId',
+  );
+
 export const streamIdOf = (eventId: string): string => `event-${eventId}`;
 
 /**
@@ -145,8 +154,11 @@ export class EventActor {
   /** Wakes a backoff wait early (on stop). */
   private wake: (() => void) | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
-  /** Rejections are not events, so they are remembered here (not durably) for retries of the same request. */
-  private readonly rejections: RecentMap<string, BookingError>;
+  /**
+   * Rejections are not events, so they are remembered here (not durably) for retries of the same request, with the
+   * request's fingerprint, so the same request id with another payload is told apart.
+   */
+  private readonly rejections: RecentMap<string, RememberedRejection>;
   /** Figures for metrics and benchmarks. */
   readonly stats = {
     batches: 0,
@@ -308,12 +320,14 @@ export class EventActor {
         const key = envelope.request && requestKey(envelope.request.userId, envelope.request.requestId);
         const first = key === undefined ? undefined : this.state.requests.get(key);
         if (first !== undefined) {
-          answers.push(() => envelope.resolve({ events: [], outcome: first }));
+          if (isSameRequest(command, first)) answers.push(() => envelope.resolve({ events: [], outcome: first }));
+          else answers.push(() => envelope.reject(keyReused()));
           continue;
         }
         const rejected = key === undefined ? undefined : this.rejections.get(key);
         if (rejected !== undefined) {
-          answers.push(() => envelope.reject(rejected));
+          const same = rejected.fingerprint === requestFingerprint(command);
+          answers.push(() => envelope.reject(same ? rejected.error : keyReused()));
           continue;
         }
         let decided: InventoryEvent[];
@@ -321,8 +335,13 @@ export class EventActor {
           decided = decide(command, this.state);
         } catch (error) {
           if (!isBookingError(error)) throw error;
+          // Only final answers are remembered: a transient refusal (the sale not open yet) is decided anew.
+          const remembered =
+            key === undefined || transientErrorCodes.has(error.code)
+              ? undefined
+              : { error, fingerprint: requestFingerprint(command) };
           answers.push(() => {
-            if (key !== undefined) this.rejections.set(key, error);
+            if (remembered !== undefined) this.rejections.set(key!, remembered);
             envelope.reject(error);
           });
           continue;

@@ -74,7 +74,11 @@ describe('event actor', () => {
     expect(again.outcome).toEqual(first.outcome);
     expect(again.events).toEqual([]);
     await expect(hold(actor, 'bob', 'req-9', seats('ORCH-A-1'))).rejects.toMatchObject({ code: 'SEAT_UNAVAILABLE' });
-    await expect(hold(actor, 'bob', 'req-9', seats('ORCH-A-2'))).rejects.toMatchObject({ code: 'SEAT_UNAVAILABLE' });
+    await expect(hold(actor, 'bob', 'req-9', seats('ORCH-A-1'))).rejects.toMatchObject({ code: 'SEAT_UNAVAILABLE' });
+    // Another payload under a used request id is not a retry (src/actors/idempotency.unit.spec.ts).
+    await expect(hold(actor, 'bob', 'req-9', seats('ORCH-A-2'))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
     expect(await memory.eventStore.readStream('event-evt_test')).toHaveLength(1);
   });
 

@@ -104,7 +104,10 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
         { userId, requestId },
       );
       if (reply.outcome?.kind !== 'hold') {
-        throw new BookingError('INVALID_INPUT', `requestId ${requestId} was already used for another kind of request`);
+        throw new BookingError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `requestId ${requestId} was used before for another kind of request`,
+        );
       }
       return holdView(reply.outcome);
     },
@@ -122,7 +125,10 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
         requestId,
       });
       if (reply.outcome !== undefined && reply.outcome.kind !== 'release') {
-        throw new BookingError('INVALID_INPUT', `requestId ${requestId} was already used for another kind of request`);
+        throw new BookingError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `requestId ${requestId} was used before for another kind of request`,
+        );
       }
     },
 

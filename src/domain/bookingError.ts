@@ -15,6 +15,8 @@ export const bookingErrorMeanings = {
   VERSION_CONFLICT: 'An `expectedVersions` entry is stale',
   HOLD_LIMIT: "The buyer would hold more than the event's `maxSeatsPerUser`",
   HOLD_EXPIRED: 'The hold lapsed',
+  IDEMPOTENCY_KEY_REUSED:
+    'This `requestId` was used before for a different request (another payload or kind); a new request needs a new `requestId`',
   ALREADY_EXISTS: 'A venue or event with this id exists already (ids are chosen once; pick another or omit it)',
   HOLD_NOT_FOUND: 'No live hold with this id for this buyer (never existed, released, or expired and swept)',
   SOLD_OUT:
@@ -44,6 +46,16 @@ export const bookingErrorMeanings = {
 export type BookingErrorCode = keyof typeof bookingErrorMeanings;
 
 export const bookingErrorCodes = Object.keys(bookingErrorMeanings) as readonly BookingErrorCode[];
+
+/**
+ * Refusals that say "not now" rather than "no": the same request may succeed later, so they are never remembered
+ * as a request's first answer (a retry is decided anew). Only final answers are remembered.
+ */
+export const transientErrorCodes: ReadonlySet<BookingErrorCode> = new Set<BookingErrorCode>([
+  'SALE_NOT_OPEN',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+]);
 
 /** A rejection that callers can act on: a stable code plus a sentence for humans. */
 export class BookingError extends Error {

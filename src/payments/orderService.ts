@@ -188,7 +188,10 @@ export const createOrderService = (options: OrderServiceOptions) => {
         { userId, requestId },
       );
       if (reply.outcome?.kind !== 'reserve') {
-        throw new BookingError('INVALID_INPUT', `requestId ${requestId} was already used for another kind of request`);
+        throw new BookingError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `requestId ${requestId} was used before for another kind of request`,
+        );
       }
       const placedId = reply.outcome.orderId;
       let found = await readOrder(actor, placedId);

@@ -4,6 +4,7 @@ import { findBestAvailable } from './bestAvailable.ts';
 import type { InventoryCommand, PlaceHold, ReleaseHold, ReserveHold } from './commands.ts';
 import type { HoldExpired, HoldPlaced, InventoryEvent } from './events.ts';
 import { decideOrder } from './orders.ts';
+import { holdRequestHash } from './requests.ts';
 import {
   type HoldRecord,
   type InventoryState,
@@ -156,6 +157,7 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
       quantity,
       expiresAt: now + ttlSeconds * 1000,
       ...(waitlistEntryId === undefined ? {} : { waitlistEntryId }),
+      requestHash: holdRequestHash(request),
       at: now,
     },
   };

@@ -16,6 +16,11 @@ export type HoldPlaced = Readonly<{
     expiresAt: number;
     /** A waitlist hold: made for this entry (see PlaceHold). */
     waitlistEntryId?: string;
+    /**
+     * The hash of the request's payload (requests.ts), so a request id reused for another hold is refused also
+     * after a restart. Absent in events logged before it existed.
+     */
+    requestHash?: string;
     at: number;
   }>;
 }>;

@@ -11,7 +11,8 @@ import { expiryLaneOf, type HoldRecord, type InventoryState, type RequestOutcome
 export const evolve = (state: InventoryState, event: InventoryEvent): InventoryState => {
   switch (event.type) {
     case 'HoldPlaced': {
-      const { holdId, userId, requestId, seatIds, sectionId, quantity, expiresAt, waitlistEntryId } = event.data;
+      const { holdId, userId, requestId, seatIds, sectionId, quantity, expiresAt, waitlistEntryId, requestHash } =
+        event.data;
       const handle = state.nextHandle++;
       const seats = seatIds.map((seatId) => seatIndex(state, seatId));
       const hold: HoldRecord = {
@@ -42,7 +43,15 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
         state.holdOfSeat[seat] = handle;
       }
       if (sectionId !== undefined && seats.length === 0) generalCounter(state, sectionId).held += quantity;
-      remember(state, userId, requestId, { kind: 'hold', holdId, seatIds, sectionId, quantity, expiresAt });
+      remember(state, userId, requestId, {
+        kind: 'hold',
+        holdId,
+        seatIds,
+        sectionId,
+        quantity,
+        expiresAt,
+        ...(requestHash === undefined ? {} : { requestHash }),
+      });
       break;
     }
     case 'HoldReleased':

@@ -95,6 +95,8 @@ export type RequestOutcome =
       sectionId?: string;
       quantity: number;
       expiresAt: number;
+      /** The hash of the hold's payload (see requests.ts); absent for holds logged before hashes. */
+      requestHash?: string;
     }>
   | Readonly<{ kind: 'release'; holdId: string }>
   | Readonly<{ kind: 'reserve'; holdId: string; orderId: string; reservedUntil: number }>;

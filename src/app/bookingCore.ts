@@ -72,7 +72,8 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
         if (section.kind === 'general') tiers.add(section.priceTier);
         else for (const row of section.rows) for (const seat of row.seats) tiers.add(seat.priceTier);
       }
-      const unpriced = [...tiers].filter((tier) => event.priceTiers[tier] === undefined);
+      // Own properties only: Object.prototype would "price" tiers named toString or constructor.
+      const unpriced = [...tiers].filter((tier) => !Object.hasOwn(event.priceTiers, tier));
       if (unpriced.length > 0) throw new BookingError('INVALID_INPUT', `priceTiers lacks ${unpriced.join(', ')}`);
       await catalog.createEvent(event).catch(conflictAsExisting);
       return { id: event.id };

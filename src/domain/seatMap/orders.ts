@@ -110,7 +110,8 @@ const placeOrder = (command: PlaceOrder, state: InventoryState): InventoryEvent[
   if (state.orders.has(orderId) || state.handleOfOrder.has(orderId)) throw new Error(`order id ${orderId} reused`);
   const { layout, config } = state;
   const priceOf = (tier: string) => {
-    const price = config.priceTiers[tier];
+    // An own-property lookup: a tier named `toString` must not be priced by Object.prototype.
+    const price = Object.hasOwn(config.priceTiers, tier) ? config.priceTiers[tier] : undefined;
     if (price === undefined) throw new Error(`event ${state.eventId} has no price for tier ${tier}`);
     return price;
   };

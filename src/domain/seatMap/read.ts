@@ -18,7 +18,9 @@ import type {
  */
 export const seatMapView = (state: InventoryState, now: number): SeatMapView => {
   const { layout } = state;
-  const seats: Record<string, SeatView> = {};
+  // Without a prototype, a seat id such as `__proto__` is an own key like any other (on `{}` it would set the
+  // prototype and vanish from the JSON).
+  const seats: Record<string, SeatView> = Object.create(null);
   for (let seat = 0; seat < layout.seats.count; seat++) {
     seats[layout.seats.id(seat)] = {
       status: seatStatusNames[seatStatusAt(state, seat, now)]!,
@@ -26,7 +28,7 @@ export const seatMapView = (state: InventoryState, now: number): SeatMapView => 
       version: state.seatVersion[seat]!,
     };
   }
-  const general: Record<string, GeneralView> = {};
+  const general: Record<string, GeneralView> = Object.create(null);
   for (const [sectionId, counter] of state.general) {
     const section = layout.sections.get(sectionId);
     general[sectionId] = {

@@ -99,11 +99,12 @@ const readHead = (
   paramNames: readonly string[],
   trustProxy: boolean,
 ): RequestHead => {
-  const headers: Record<string, string> = {};
+  // Header names come from the client: without a prototype, `constructor` or `__proto__` are plain keys.
+  const headers: Record<string, string> = Object.create(null);
   req.forEach((name, value) => {
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
   });
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = Object.create(null);
   paramNames.forEach((name, index) => {
     params[name] = decodeParam(req.getParameter(index));
   });

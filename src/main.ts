@@ -6,7 +6,9 @@ import { type ServerConfig, type StoreConfig, startServer } from './app/startSer
 import { type HoldMode, holdModeNames } from './baselines/holdMode.ts';
 import { createLogger, type LogLevel, terminalDestination } from './gateway/logger.ts';
 import { restRequestsPerSecondMaxDefault } from './gateway/rest/routes.ts';
+import { PortInUseError } from './gateway/server.ts';
 import type { PaymentsConfig } from './payments/payments.ts';
+import { DataDirInUseError } from './persistence/pglite/dataDirLock.ts';
 
 /**
  * The composition root: the one place that reads the environment. Everything below takes its configuration
@@ -104,7 +106,12 @@ let stop = (signal: string) => {
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
 
-const server = await startServer(config);
+const server = await startServer(config).catch((error: unknown): never => {
+  // A taken port or data folder is an operator's situation, not a bug: one clear sentence, no stack trace.
+  if (error instanceof PortInUseError || error instanceof DataDirInUseError) logger.fatal(error.message);
+  else logger.fatal({ err: error }, 'could not start');
+  process.exit(1);
+});
 if (!env.ADMIN_TOKEN) server.logger.warn({ adminToken }, 'ADMIN_TOKEN was not set; generated one for this run');
 if (!env.JWT_SECRET) server.logger.info('JWT_SECRET was not set; sessions are signed with the key kept in the store');
 if (config.store.kind === 'pglite') {

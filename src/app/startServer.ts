@@ -66,10 +66,14 @@ export type RunningServer = Readonly<{
   drain(): Promise<void>;
 }>;
 
-export const openStore = async (config: StoreConfig): Promise<Store> => {
+/** `onLockLost`: the embedded store lost its lock on DATA_DIR and stopped writing (pgliteStore.ts). */
+export const openStore = async (config: StoreConfig, onLockLost?: (error: Error) => void): Promise<Store> => {
   switch (config.kind) {
     case 'pglite':
-      return openPgliteStore(config.dataDir === undefined ? {} : { dataDir: config.dataDir });
+      return openPgliteStore({
+        ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
+        ...(onLockLost === undefined ? {} : { onLockLost }),
+      });
     case 'postgres':
       return openPostgresStore({
         connectionString: config.url,
@@ -78,7 +82,7 @@ export const openStore = async (config: StoreConfig): Promise<Store> => {
     case 'memory':
       return openInMemoryStore();
     case 'sharded': {
-      const opened = await Promise.allSettled(config.shards.map(openStore));
+      const opened = await Promise.allSettled(config.shards.map((shard) => openStore(shard)));
       const shards = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
       const failed = opened.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed !== undefined) {
@@ -98,7 +102,9 @@ export const openStore = async (config: StoreConfig): Promise<Store> => {
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const logger = config.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, (error) =>
+    logger.fatal({ err: error }, 'lost the lock on DATA_DIR: this server stopped writing; restart it'),
+  );
   const clock = config.clock ?? systemClock;
   const actorMetrics = createActorMetrics(metrics.registry);
   const committedListeners = new Set<(batch: CommittedBatch) => void>([actorMetrics.observe]);
@@ -133,6 +139,10 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     logger,
     metrics,
     ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
+  }).catch(async (error: unknown) => {
+    // A taken port: let go of the store (and its DATA_DIR lock) before saying so.
+    await store.close();
+    throw error;
   });
   const holdMode = await openHoldMode(config.holdMode ?? { kind: 'actor' }, booking);
   const sockets = attachSocketServer({

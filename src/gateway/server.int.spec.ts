@@ -6,7 +6,7 @@ import type { EventConfig } from '../domain/venue.ts';
 import { createAuth } from './auth.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
-import { type Gateway, startGateway } from './server.ts';
+import { type Gateway, PortInUseError, startGateway } from './server.ts';
 
 const adminToken = 'admin-secret-token-for-tests';
 const jwtSecret = 'a-jwt-secret-of-at-least-32-bytes-long!';
@@ -151,6 +151,19 @@ afterAll(() => gateway.close());
 describe('gateway over loopback', () => {
   it('listens on the port the OS picked', () => {
     expect(gateway.port).toBeGreaterThan(0);
+  });
+
+  it('answers a taken port with PortInUseError, saying what to do', async () => {
+    const second = startGateway({
+      host: '127.0.0.1',
+      port: gateway.port,
+      booking,
+      auth: createAuth({ jwtSecret, adminToken }),
+      logger: createLogger('silent'),
+      metrics: createMetrics(),
+    });
+    await expect(second).rejects.toBeInstanceOf(PortInUseError);
+    await expect(second).rejects.toThrow(`cannot listen on 127.0.0.1:${gateway.port}: the port is in use`);
   });
 
   it('creates guest sessions', async () => {

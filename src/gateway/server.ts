@@ -4,7 +4,7 @@ import { bodyBytesMaxDefault } from './http.ts';
 import type { Logger } from './logger.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { type RestRateLimit, type Route, registerRestRoutes } from './rest/routes.ts';
-import { type TemplatedApp, type us_listen_socket, uws, uwsBinaryPath } from './uws.ts';
+import { listenExclusivePort, type TemplatedApp, type us_listen_socket, uws, uwsBinaryPath } from './uws.ts';
 
 export type GatewayOptions = Readonly<{
   host: string;
@@ -29,6 +29,20 @@ export type Gateway = Readonly<{
   close(): void;
 }>;
 
+/** The port is taken (by another seatactor or another program), or the host is not an address of this machine. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(
+      `cannot listen on ${host}:${port}: the port is in use (another seatactor server, or another program) or ` +
+        `${host} is not an address of this machine. Stop the other server, or set PORT (and HOST).`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
 export const startGateway = (options: GatewayOptions): Promise<Gateway> => {
   const { host, port, logger } = options;
   const app = uws.App();
@@ -42,10 +56,18 @@ export const startGateway = (options: GatewayOptions): Promise<Gateway> => {
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
   });
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (listenSocket: us_listen_socket | false) => {
+    // uWS binds with SO_REUSEPORT by default: a second server on the same port would bind too and the kernel would
+    // share connections between the two. The exclusive flag makes the second bind fail, as it does everywhere else.
+    const listen = app.listen as unknown as (
+      host: string,
+      port: number,
+      options: number,
+      callback: (listenSocket: us_listen_socket | false) => void,
+    ) => void;
+    listen.call(app, host, port, listenExclusivePort, (listenSocket: us_listen_socket | false) => {
       // uWS reports a failed bind as `false`, with no error object.
       if (listenSocket === false) {
-        reject(new Error(`gateway could not listen on ${host}:${port}`));
+        reject(new PortInUseError(host, port));
         return;
       }
       const actualPort = uws.us_socket_local_port(listenSocket);

@@ -32,7 +32,8 @@ const loadNative = (): { module: UwsModule; binaryPath: string } => {
     !binaryPath.endsWith('.node') ||
     typeof module.App !== 'function' ||
     typeof module.us_listen_socket_close !== 'function' ||
-    typeof module.us_socket_local_port !== 'function'
+    typeof module.us_socket_local_port !== 'function' ||
+    typeof (module as { LIBUS_LISTEN_EXCLUSIVE_PORT?: unknown }).LIBUS_LISTEN_EXCLUSIVE_PORT !== 'number'
   ) {
     throw new Error(`${binaryPath} loaded but is not the uWebSockets.js native addon`);
   }
@@ -45,3 +46,6 @@ const native = loadNative();
 export const uws: UwsModule = native.module;
 /** Absolute path of the loaded addon, logged at start so operators can see which binary serves traffic. */
 export const uwsBinaryPath: string = native.binaryPath;
+/** The listen option that binds without SO_REUSEPORT (uWS's default shares a port between processes). */
+export const listenExclusivePort: number = (native.module as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number })
+  .LIBUS_LISTEN_EXCLUSIVE_PORT;

@@ -5,6 +5,7 @@ import { migrate } from '../migrations.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { SqlClient } from '../sqlClient.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
+import { type DataDirLock, lockDataDir } from './dataDirLock.ts';
 
 /** `sql` is the raw connection, for projections and tests. */
 export type PgliteStore = Readonly<{
@@ -20,9 +21,17 @@ type Reply = Readonly<{ id: number; rows?: unknown[]; error?: { message: string;
  * Opens the embedded Postgres: a directory on disk, or memory when `dataDir` is undefined (tests).
  * PGlite runs in a worker thread (see pgliteWorker.mjs) so the event actors keep batching while it writes.
  * It is one connection: statements run in the order they are sent, and a transaction holds every other
- * statement back until it ends.
+ * statement back until it ends. A folder is locked for as long as the store is open (dataDirLock.ts): a second
+ * store on it, in this process or another, is refused with DataDirInUseError. Should the lock be lost (its folder
+ * removed, or the process stalled past the stale time so another server took it), the store stops writing at once,
+ * fails every statement, and tells `onLockLost`.
  */
-export async function openPgliteStore(options: { dataDir?: string } = {}): Promise<PgliteStore> {
+export async function openPgliteStore(
+  options: { dataDir?: string; onLockLost?: (error: Error) => void } = {},
+): Promise<PgliteStore> {
+  let lostLock: (error: Error) => void = () => undefined;
+  const lock: DataDirLock | undefined =
+    options.dataDir === undefined ? undefined : await lockDataDir(options.dataDir, (error) => lostLock(error));
   const worker = new Worker(new URL('./pgliteWorker.mjs', import.meta.url), {
     workerData: { dataDir: options.dataDir },
   });
@@ -36,11 +45,17 @@ export async function openPgliteStore(options: { dataDir?: string } = {}): Promi
     else waiting?.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
   });
   const failAll = (error: Error) => {
-    exited = error;
-    for (const waiting of pending.values()) waiting.reject(error);
+    // The first cause is the one worth reporting (a lost lock, then the worker's exit it caused).
+    exited ??= error;
+    for (const waiting of pending.values()) waiting.reject(exited);
     pending.clear();
   };
   worker.on('error', failAll);
+  lostLock = (error) => {
+    failAll(new Error(`lost the lock on DATA_DIR; no more writes: ${error.message}`));
+    void worker.terminate();
+    options.onLockLost?.(error);
+  };
   worker.on('exit', (code) => failAll(new Error(`PGlite worker exited with ${code}`)));
 
   const send = (message: Record<string, unknown>): Promise<unknown[]> =>
@@ -84,6 +99,7 @@ export async function openPgliteStore(options: { dataDir?: string } = {}): Promi
   const close = async () => {
     if (exited === undefined) await send({ close: true }).catch(() => undefined);
     await worker.terminate();
+    await lock?.release().catch(() => undefined);
   };
   try {
     await migrate(client);

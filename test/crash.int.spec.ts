@@ -7,6 +7,10 @@ import { api, priceTiers, venueBody } from './support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.ts';
 import { type ServerProcess, startServerProcess } from './support/serverProcess.ts';
 
+// A cold start on a busy 2-core machine takes tens of seconds, and a restart right after SIGKILL on PGlite also waits
+// for the killed server's DATA_DIR lock to go stale (up to ~15 s).
+const readyTimeoutMs = 120_000;
+
 type Store = { name: string; env: Record<string, string>; cleanup: () => Promise<void> | void; waitForExpiry: boolean };
 
 const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-crash-'));
@@ -26,7 +30,7 @@ const stores: Store[] = [
   },
 ];
 
-describe.each(stores)('stopping a server mid-load on $name', (store) => {
+describe.each(stores)('stopping a server mid-load on $name', { timeout: 3 * readyTimeoutMs }, (store) => {
   const running: ServerProcess[] = [];
   afterAll(async () => {
     for (const server of running) await server.stop('SIGKILL');
@@ -34,8 +38,8 @@ describe.each(stores)('stopping a server mid-load on $name', (store) => {
   });
 
   /** Starts a server, loads it with 40 workers and stops it with `signal` after 120 acknowledged holds. */
-  const loadThenStop = async (signal: NodeJS.Signals) => {
-    const first = await startServerProcess(store.env);
+  const loadThenStop = async (signal: NodeJS.Signals, holdTtlSeconds = 15) => {
+    const first = await startServerProcess(store.env, [], readyTimeoutMs);
     running.push(first);
     const client = api(first.baseUrl);
     const venueId = await client.createVenue(venueBody(10, 20));
@@ -44,7 +48,7 @@ describe.each(stores)('stopping a server mid-load on $name', (store) => {
       name: 'Crash',
       startsAt: '2027-01-01T20:00:00Z',
       priceTiers,
-      holdTtlSeconds: 15,
+      holdTtlSeconds,
     });
     const buyers = await Promise.all(Array.from({ length: 300 }, () => client.session()));
 
@@ -79,7 +83,7 @@ describe.each(stores)('stopping a server mid-load on $name', (store) => {
   it('keeps every acknowledged hold through the crash, and still expires it on time', async () => {
     const { eventId, acknowledged } = await loadThenStop('SIGKILL');
 
-    const second = await startServerProcess(store.env);
+    const second = await startServerProcess(store.env, [], readyTimeoutMs);
     running.push(second);
     const map = await api(second.baseUrl).seatMap(eventId);
     const lost = [...acknowledged.values()].filter(({ seatId }) => map.seats[seatId].status !== 'held');
@@ -98,9 +102,10 @@ describe.each(stores)('stopping a server mid-load on $name', (store) => {
   });
 
   it('drains on SIGTERM mid-load: exits 0, and every acknowledged hold is there after the restart', async () => {
-    const { eventId, acknowledged, exitCode } = await loadThenStop('SIGTERM');
+    // Nothing here waits for expiry, so the holds outlive a slow restart on a busy machine.
+    const { eventId, acknowledged, exitCode } = await loadThenStop('SIGTERM', 300);
     expect(exitCode).toBe(0);
-    const next = await startServerProcess(store.env);
+    const next = await startServerProcess(store.env, [], readyTimeoutMs);
     running.push(next);
     const map = await api(next.baseUrl).seatMap(eventId);
     const lost = [...acknowledged.values()].filter(({ seatId }) => map.seats[seatId].status !== 'held');

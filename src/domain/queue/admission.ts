@@ -12,8 +12,12 @@ import type { QueueState } from './state.ts';
  *   (available + lapsing), i.e. up to ⌈sellable ÷ seatsPerBuyerExpected⌉ − choosing;
  * - the cap: `admittedMax` − choosing;
  * - the pacing: the whole admissions in a token bucket that holds at most `admittedMax` (so the opening admits the
- *   first buyers at once) and refills at the rate admitted buyers measurably finish over the last minute, never
- *   slower than `admittedMax ÷ admissionSeconds` (the turnover if every admitted buyer used all their time);
+ *   first buyers at once) and refills at twice the rate admitted buyers measurably finish (ordered, gave up, left or
+ *   ran out) over the last minute, never slower than `admittedMax ÷ admissionSeconds` (the turnover if every
+ *   admitted buyer used all their time). Twice, because a bucket refilled at exactly the finish rate can never admit
+ *   faster than buyers finished before, and so never climbs back from a slow spell; at twice it follows a faster
+ *   checkout within a few ticks, while a sudden wave of freed places (a block of admissions running out together)
+ *   is let in at most twice as fast as the line has been moving;
  * - the buyers waiting.
  */
 export const admissionsAllowed = (
@@ -38,9 +42,11 @@ export const lapsingWithinMsDefault = 30_000;
 /** Admissions per second when every admitted buyer uses all their time: the pacing's floor and the first ETA's rate. */
 export const turnoverPerSecond = (config: RoomConfig): number => config.admittedMax / config.admissionSeconds;
 
+export const paceGrowth = 2;
+
 /** The rate the pacing bucket refills at, as measured at `at`. */
 const paceRatePerSecond = (state: QueueState, at: number): number =>
-  Math.max(ratePerSecond(state.finishRate, at), turnoverPerSecond(state.room!.config));
+  Math.max(paceGrowth * ratePerSecond(state.finishRate, at), turnoverPerSecond(state.room!.config));
 
 /**
  * The pacing bucket's credit at `now`. Between two events that change it (an admission, a finish, an expiry) it

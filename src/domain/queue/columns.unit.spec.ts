@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EntryUsers } from './entryUsers.ts';
 import { Fenwick } from './fenwick.ts';
-import { emptyRateWindow, observeRate, ratePerSecond } from './rateWindow.ts';
+import { emptyRateWindow, observeRate, ratePerSecond, restartRate } from './rateWindow.ts';
 
 describe('Fenwick', () => {
   type Step = { kind: 'push'; value: 0 | 1 } | { kind: 'flip'; pick: number } | { kind: 'reset' };
@@ -66,6 +66,7 @@ describe('EntryUsers', () => {
           expect(joins.map((_, entry) => users.userIdOf(entry))).toEqual(joins);
           for (const [userId, entry] of latest) expect(users.latestOf(userId)).toBe(entry);
           expect(users.latestOf('never-joined')).toBe(-1);
+          expect(joins.map((_, entry) => users.latestOfEntry(entry))).toEqual(joins.map((id) => latest.get(id)));
           const restored = EntryUsers.fromLines(users.toLines());
           expect(restored.count).toBe(joins.length);
           for (const [userId, entry] of latest) expect(restored.latestOf(userId)).toBe(entry);
@@ -88,8 +89,8 @@ describe('EntryUsers', () => {
 describe('rate window', () => {
   const T = 1_000_000_000_000;
 
-  it('counts the last minute in ten-second buckets, over a full minute', () => {
-    const window = emptyRateWindow(T);
+  it('counts the last minute in ten-second buckets, over a full minute once a minute has passed', () => {
+    const window = emptyRateWindow(T - 60_000);
     observeRate(window, T + 1_000, 6);
     observeRate(window, T + 25_000, 6);
     expect(ratePerSecond(window, T + 30_000)).toBeCloseTo(12 / 60);
@@ -98,6 +99,16 @@ describe('rate window', () => {
     expect(ratePerSecond(window, T + 60_000)).toBeCloseTo(6 / 60);
     expect(ratePerSecond(window, T + 79_999)).toBeCloseTo(6 / 60);
     expect(ratePerSecond(window, T + 80_000)).toBe(0);
+  });
+
+  it('counts over the time since measuring started during the first minute, and at least a second', () => {
+    const window = emptyRateWindow(T);
+    observeRate(window, T + 100, 10);
+    expect(ratePerSecond(window, T + 100)).toBe(10);
+    expect(ratePerSecond(window, T + 5_000)).toBe(2);
+    expect(ratePerSecond(window, T + 40_000)).toBe(0.25);
+    restartRate(window, T + 50_000);
+    expect(ratePerSecond(window, T + 51_000)).toBe(0);
   });
 
   it('forgets everything after a long quiet spell, and counts what comes next', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideQueue } from './decide.ts';
+import type { QueueEvent } from './events.ts';
+import { evolveQueueAll } from './evolve.ts';
 import {
   admissionMs,
   admitNext,
@@ -383,10 +385,12 @@ describe('AdmitNext', () => {
       ]);
   });
 
-  it('paces admissions by how fast admitted buyers finish, never slower than admittedMax ÷ admissionSeconds', () => {
-    // The opening fills all three places; c orders at once. The floor rate is 3 ÷ 60 s = 1 admission per 20 s, and
-    // one finish in the last minute is 1/60 per second, below it: the place is refilled only after 20 s.
-    const history = [
+  it('paces admissions at twice the measured finish rate, never slower than admittedMax ÷ admissionSeconds', () => {
+    // The opening (at 100 s) fills all three places at once and empties the bucket. The floor is 3 ÷ 60 s, one
+    // admission per 20 s. When all three order a second later, 3 finishes in the last minute are 0.05 a second and
+    // the bucket refills at twice that: one place every 10 s. When only c orders, twice 1/60 a second is below the
+    // floor, which paces: one place every 20 s.
+    const admittedAll = [
       ...openedWithFour,
       granted(
         [
@@ -394,51 +398,43 @@ describe('AdmitNext', () => {
           [1, 'b'],
           [0, 'a'],
         ],
-        t(10),
+        t(100),
         stock(100),
       ),
-      finished(2, 'c', t(11)),
     ];
-    given(history)
-      .when(admitNext(t(29), 100))
+    const allFinished = [...admittedAll, finished(2, 'c', t(101)), finished(1, 'b', t(101)), finished(0, 'a', t(101))];
+    given(allFinished)
+      .when(admitNext(t(110), 100))
       .then([]);
-    given(history)
-      .when(admitNext(t(31), 100))
-      .then([granted([[3, 'd']], t(31), stock(100))]);
+    given(allFinished)
+      .when(admitNext(t(111), 100))
+      .then([granted([[3, 'd']], t(111), stock(100))]);
+    const oneFinished = [...admittedAll, finished(2, 'c', t(101))];
+    given(oneFinished)
+      .when(admitNext(t(119), 100))
+      .then([]);
+    given(oneFinished)
+      .when(admitNext(t(121), 100))
+      .then([granted([[3, 'd']], t(121), stock(100))]);
   });
 
-  it('paces faster when buyers finish faster', () => {
-    // Ten-minute admissions: the floor is 3 ÷ 600 s, one admission per 200 s. When all three admitted buyers order
-    // within a second, the measured 3 finishes a minute refill one place every 20 s; when only one does, every 60 s.
-    const slow = { ...config, admissionSeconds: 600 };
-    const admittedAll = [
-      roomSetUp(t(-3600), slow),
-      ...openedWithFour.slice(1),
-      granted(
-        [
-          [2, 'c'],
-          [1, 'b'],
-          [0, 'a'],
-        ],
-        t(10),
-        stock(100),
-        t(610),
-      ),
-    ];
-    const allFinished = [...admittedAll, finished(2, 'c', t(11)), finished(1, 'b', t(11)), finished(0, 'a', t(11))];
-    given(allFinished)
-      .when(admitNext(t(29), 100))
-      .then([]);
-    given(allFinished)
-      .when(admitNext(t(31), 100))
-      .then([granted([[3, 'd']], t(31), stock(100), t(631))]);
-    const oneFinished = [...admittedAll, finished(2, 'c', t(11))];
-    given(oneFinished)
-      .when(admitNext(t(31), 100))
-      .then([]);
-    given(oneFinished)
-      .when(admitNext(t(71), 100))
-      .then([granted([[3, 'd']], t(71), stock(100), t(671))]);
+  it('climbs back to what the places allow when buyers finish fast, instead of staying at a slow rate', () => {
+    // Ten places, ten-minute admissions (floor 1 per minute). Every admitted buyer orders within the second: the
+    // pacing must soon admit the ten a second the places allow, not the few a minute the floor would.
+    const wide = { ...config, admittedMax: 10, admissionSeconds: 600 };
+    const state = queueFrom([roomSetUp(t(-3600), wide), shuffled(0, t(0))]);
+    const apply = (events: readonly QueueEvent[]) => evolveQueueAll(state, events);
+    for (let i = 0; i < 400; i++) apply(decideQueue(join(`u${i}`, t(1)), state));
+    const admittedPerTick: number[] = [];
+    for (let second = 2; second < 30; second++) {
+      const events = decideQueue(admitNext(t(second), 1_000), state);
+      apply(events);
+      const admissions = events.flatMap((event) => (event.type === 'AdmissionsGranted' ? event.data.admissions : []));
+      admittedPerTick.push(admissions.length);
+      for (const { userId } of admissions) apply(decideQueue(finish(userId, t(second) + 500), state));
+    }
+    expect(admittedPerTick[0]).toBe(10);
+    expect(admittedPerTick.slice(-10)).toEqual(new Array(10).fill(10));
   });
 
   it('admits nobody in a room that is not engaged or sold out', () => {

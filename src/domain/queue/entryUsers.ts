@@ -58,6 +58,18 @@ export class EntryUsers {
     }
   }
 
+  /** The latest entry of the buyer of `entry`, found from its stored bytes (no string made): for invariant checks. */
+  latestOfEntry(entry: number): number {
+    const start = this.starts[entry]!;
+    const length = this.starts[entry + 1]! - start;
+    const mask = this.table.length - 1;
+    for (let slot = hashBytes(this.bytes, start, length) & mask; ; slot = (slot + 1) & mask) {
+      const stored = this.table[slot]!;
+      if (stored === 0) return -1;
+      if (this.sameBytes(stored - 1, start, length)) return stored - 1;
+    }
+  }
+
   userIdOf(entry: number): string {
     if (entry < 0 || entry >= this.entries) throw new Error(`no queue entry ${entry}`);
     return decoder.decode(this.bytes.subarray(this.starts[entry]!, this.starts[entry + 1]!));

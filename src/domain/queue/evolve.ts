@@ -1,7 +1,7 @@
 import { accruePace } from './admission.ts';
 import { preQueueOrder } from './decide.ts';
 import type { QueueEvent } from './events.ts';
-import { emptyRateWindow, observeRate } from './rateWindow.ts';
+import { observeRate, restartRate } from './rateWindow.ts';
 import { entryOfQueueId } from './shuffle.ts';
 import {
   appendEntry,
@@ -24,8 +24,8 @@ export const evolveQueue = (state: QueueState, event: QueueEvent): QueueState =>
       const { config, seed, commitment, at } = event.data;
       if (state.room === undefined) {
         state.engaged = config.enabled;
-        Object.assign(state.admissionRate, emptyRateWindow(at));
-        Object.assign(state.finishRate, emptyRateWindow(at));
+        restartRate(state.admissionRate, at);
+        restartRate(state.finishRate, at);
       } else if (state.room.config.enabled !== config.enabled) {
         state.engaged = config.enabled;
       }
@@ -72,6 +72,9 @@ export const evolveQueue = (state: QueueState, event: QueueEvent): QueueState =>
       state.waiting.reset(new Uint8Array(order.length).fill(1));
       state.shuffled = true;
       state.shuffledCount = order.length;
+      // Admission can start now: the rates measure from here.
+      restartRate(state.admissionRate, event.data.at);
+      restartRate(state.finishRate, event.data.at);
       break;
     }
     case 'AdmissionsGranted': {
@@ -114,6 +117,8 @@ export const evolveQueue = (state: QueueState, event: QueueEvent): QueueState =>
       break;
     case 'RoomEngaged':
       state.engaged = true;
+      restartRate(state.admissionRate, event.data.at);
+      restartRate(state.finishRate, event.data.at);
       break;
     case 'RoomReleased':
       endEveryoneWaiting(state, entryStatus.released, event.data.waiting);

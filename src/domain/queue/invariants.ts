@@ -52,7 +52,7 @@ const entryProblems = (state: QueueState, count: number): string[] => {
       continue;
     }
     counted[code]! += 1;
-    const latest = state.users.latestOf(state.users.userIdOf(entry));
+    const latest = state.users.latestOfEntry(entry);
     if (latest < entry) problems.push(`q${entry} is not indexed for its buyer`);
     else if (latest !== entry && isLiveCode(code)) {
       problems.push(`${state.users.userIdOf(entry)} has two live entries: q${entry} and q${latest}`);

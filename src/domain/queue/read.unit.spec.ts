@@ -48,10 +48,12 @@ describe('queueEntryOf', () => {
       finished(2, 'c', t(11)),
       granted([[1, 'b']], t(12), stock),
     ];
-    // One replacement in the last minute: 1/60 a second; a is now first: 60 s. The opening's admission of c filled
-    // an empty place and does not count.
-    expect(queueEntryOf(queueFrom(history), 'a', t(20))).toMatchObject({ position: 1, etaSeconds: 60 });
-    expect(queueEntryOf(queueFrom(history), 'd', t(20))).toMatchObject({ position: 2, etaSeconds: 120 });
+    // One replacement in the 20 s since the opening: 1/20 a second; a is now first: 20 s. The opening's admission
+    // of c filled an empty place and does not count.
+    expect(queueEntryOf(queueFrom(history), 'a', t(20))).toMatchObject({ position: 1, etaSeconds: 20 });
+    expect(queueEntryOf(queueFrom(history), 'd', t(20))).toMatchObject({ position: 2, etaSeconds: 40 });
+    // A minute later the rate is over the whole last minute.
+    expect(queueEntryOf(queueFrom(history), 'd', t(65))).toMatchObject({ position: 2, etaSeconds: 120 });
   });
 
   it('shows an admitted buyer when their admission ends', () => {

@@ -52,8 +52,8 @@ export const toQueueSnapshot = (state: QueueState): QueueSnapshot => {
     line: toBase64(state.line.subarray(0, state.lineLength)),
     admitted: [...state.admitted],
     admittedTotal: state.admittedTotal,
-    admissionRate: { counts: [...state.admissionRate.counts], newestAt: state.admissionRate.newestAt },
-    finishRate: { counts: [...state.finishRate.counts], newestAt: state.finishRate.newestAt },
+    admissionRate: { ...state.admissionRate, counts: [...state.admissionRate.counts] },
+    finishRate: { ...state.finishRate, counts: [...state.finishRate.counts] },
     paceCredit: state.paceCredit,
     paceAt: state.paceAt,
     replacementsOwed: state.replacementsOwed,
@@ -119,4 +119,5 @@ const restoreWindow = (into: RateWindow, from: RateWindow): void => {
   if (from.counts.length !== rateBucketsCount) throw new Error('snapshot rate window has the wrong size');
   into.counts.splice(0, rateBucketsCount, ...from.counts);
   into.newestAt = from.newestAt;
+  into.since = from.since;
 };

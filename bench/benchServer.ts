@@ -69,7 +69,8 @@ export const startBenchServer = async (
     server = await startServerProcess(
       { SOCKET_REQUESTS_PER_SECOND_MAX: '1000000', ...modeEnv(mode, dataDir, schema) },
       nodeArgs,
-      60_000,
+      // Generous: on the shared 2-core machine tsx may take a minute to load the server while others build.
+      180_000,
     );
   } catch (error) {
     await cleanUp();

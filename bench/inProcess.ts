@@ -20,7 +20,7 @@ import { openStore, type StoreConfig } from '../src/app/startServer.ts';
 import { priceTiers, venueBody } from '../test/support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
 import { percentile, round } from './benchServer.ts';
-import { cpuPercent, threadTicks, ticksSince } from './procStat.ts';
+import { cpuMicroseconds, cpuPercent, threadTicks, ticksSince } from './procStat.ts';
 
 export const inProcessStores = ['memory', 'pglite', 'postgres'] as const;
 export type InProcessStore = (typeof inProcessStores)[number];
@@ -58,6 +58,9 @@ export type InProcessResult = Readonly<{
   cpuPercent: number;
   mainThreadCpuPercent: number;
   busiestOtherThreadCpuPercent: number;
+  /** CPU time per acknowledged command (µs): the whole process, and its main thread (the actor's share). */
+  cpuUsPerCommand: number;
+  mainThreadCpuUsPerCommand: number;
   failures: Record<string, number>;
 }>;
 
@@ -164,6 +167,11 @@ const measure = async (
     ),
     mainThreadCpuPercent: cpuPercent(threads.get(process.pid) ?? 0, window),
     busiestOtherThreadCpuPercent: cpuPercent(Math.max(0, ...others), window),
+    cpuUsPerCommand: cpuMicroseconds(
+      [...threads.values()].reduce((n, t) => n + t, 0),
+      sorted.length,
+    ),
+    mainThreadCpuUsPerCommand: cpuMicroseconds(threads.get(process.pid) ?? 0, sorted.length),
     failures,
   };
 };

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { type BenchMode, metric, percentile, round, startBenchServer } from './benchServer.ts';
 import type { ClientConnect, ClientMessage, ClientResult, ClientRun } from './lightClient/clientProcess.ts';
 import {
+  cpuMicroseconds,
   cpuPercent,
   databaseTicks,
   machineTicks,
@@ -72,6 +73,12 @@ export type LightLoadResult = Readonly<{
   /** The client processes together, and each. */
   clientCpuPercent: number;
   clientCpuPercentEach: readonly number[];
+  /**
+   * CPU time per answered request (µs): the server's, and the client processes'. Steadier than rates on a shared
+   * machine, and the client's should stay well under the server's.
+   */
+  serverCpuUsPerRequest: number;
+  clientCpuUsPerRequest: number;
   databaseCpuPercent: number;
   machineCpuPercent: number;
   /** CPU the machine spent on anything but the server, the clients and the databases (others' work: noise). */
@@ -206,6 +213,11 @@ export const runLightLoad = async (mode: BenchMode, options: LightLoadOptions): 
         window,
       ),
       clientCpuPercentEach: clientTicks.map((ticks) => cpuPercent(ticks, window)),
+      serverCpuUsPerRequest: cpuMicroseconds(serverTicks, latencies.length),
+      clientCpuUsPerRequest: cpuMicroseconds(
+        clientTicks.reduce((n, t) => n + t, 0),
+        latencies.length,
+      ),
       databaseCpuPercent: cpuPercent(databaseUsed, window),
       machineCpuPercent: round(
         ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100,

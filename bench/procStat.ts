@@ -66,6 +66,10 @@ export const ticksSince = (
   after: ReadonlyMap<number, number>,
 ): Map<number, number> => new Map([...after].map(([id, ticks]) => [id, ticks - (before.get(id) ?? 0)]));
 
+/** CPU microseconds per unit of work (a request, a command); NaN when there was none. */
+export const cpuMicroseconds = (ticks: number, count: number): number =>
+  count === 0 ? Number.NaN : Math.round(((ticks / clockTicksPerSecond) * 1e6) / count);
+
 /** Ticks over a window of `seconds` as % of one core. */
 export const cpuPercent = (ticks: number, seconds: number): number =>
   Number(((ticks / clockTicksPerSecond / seconds) * 100).toFixed(1));

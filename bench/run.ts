@@ -44,6 +44,8 @@ const { values } = parseArgs({
     'light-seconds': { type: 'string' },
     'light-processes': { type: 'string', default: String(defaultLightLoad.processes) },
     'light-connections': { type: 'string', default: String(defaultLightLoad.connectionsPerProcess) },
+    /** How long each light mode waits for the shared machine to go quiet (under 20 % busy) before it starts. */
+    'quiet-wait-seconds': { type: 'string' },
     profile: { type: 'boolean' },
     out: { type: 'string' },
     'update-docs': { type: 'boolean', default: false },
@@ -77,6 +79,7 @@ const lightOptions = {
   processes: Number(values['light-processes']),
   connectionsPerProcess: Number(values['light-connections']),
 };
+const quietWaitMs = Number(values['quiet-wait-seconds'] ?? (quick ? 10 : 60)) * 1000;
 const inProcessOptions = { ...defaultInProcess, seconds: quick ? 2 : defaultInProcess.seconds };
 
 /** Runs `run` with the server under `--cpu-prof` in a temporary folder, and summarises every thread's profile. */
@@ -114,7 +117,7 @@ let lightProfile: ProfileSummary[] | undefined;
 if (sections.has('light')) {
   for (const mode of modesOf(values['light-modes'])) {
     // The machine is shared: wait (a while, not forever) for others' work to settle, and record what was left.
-    const machineBusyBeforePercent = await waitForQuietMachine(20, quick ? 10_000 : 60_000);
+    const machineBusyBeforePercent = await waitForQuietMachine(20, quietWaitMs);
     process.stderr.write(`light client: ${mode} (machine ${machineBusyBeforePercent} % busy before) ...\n`);
     light[mode] = { ...(await runLightLoad(mode, lightOptions)), machineBusyBeforePercent };
   }
@@ -126,7 +129,8 @@ if (sections.has('light')) {
 
 let inProcess: InProcessResult[] | undefined;
 if (sections.has('inProcess')) {
-  process.stderr.write('in-process limit ...\n');
+  const machineBusyBeforePercent = await waitForQuietMachine(20, quietWaitMs);
+  process.stderr.write(`in-process limit (machine ${machineBusyBeforePercent} % busy before) ...\n`);
   inProcess = runInProcess(inProcessStores, inProcessOptions);
 }
 
@@ -234,6 +238,8 @@ if (sections.has('light'))
       'main thread %': r.serverMainThreadCpuPercent,
       'other thread %': r.serverBusiestOtherThreadCpuPercent,
       'client CPU %': r.clientCpuPercent,
+      'server µs/req': r.serverCpuUsPerRequest,
+      'client µs/req': r.clientCpuUsPerRequest,
       'db CPU %': r.databaseCpuPercent,
       'machine CPU %': r.machineCpuPercent,
       'others %': r.otherCpuPercent,
@@ -252,6 +258,7 @@ if (inProcess !== undefined)
       'CPU %': r.cpuPercent,
       'main thread %': r.mainThreadCpuPercent,
       'other thread %': r.busiestOtherThreadCpuPercent,
+      'CPU µs/command': r.cpuUsPerCommand,
     })),
   );
 console.log(JSON.stringify(report));

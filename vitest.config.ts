@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.unit.spec.ts', 'src/**/*.sim.spec.ts', 'test/**/*.unit.spec.ts', 'test/**/*.sim.spec.ts', 'client-sdk/**/*.unit.spec.ts'],
+          include: ['src/**/*.unit.spec.ts', 'src/**/*.sim.spec.ts', 'test/**/*.unit.spec.ts', 'test/**/*.sim.spec.ts', 'client-sdk/**/*.unit.spec.ts', 'web/**/*.unit.spec.ts'],
         },
       },
       {

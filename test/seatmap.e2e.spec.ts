@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../src/app/demoSeed.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { startTestServer } from './support/testServer.ts';
@@ -59,6 +60,38 @@ describe('live seat-map page in Chromium', () => {
     // Clicking one's own held seat releases it, and the other page sees it free again.
     await seat(one).click();
     await two.waitForSelector('circle[data-seat-id="ORCH-2-5"][data-status="available"]', { timeout: 2_000 });
+    expect(errors).toEqual([]);
+  });
+
+  it('opens on the demo event (not the newest) and says when a sale that has not opened opens', async () => {
+    await seedDemo(server.booking, Date.now());
+    const rest = api(baseUrl);
+    const venueId = await rest.createVenue(venueBody(2, 4));
+    const later = await rest.createEvent({
+      venueId,
+      name: 'Later Night',
+      startsAt: '2027-06-01T20:00:00Z',
+      saleStartsAt: new Date(Date.now() + 3 * 3_600_000).toISOString(),
+      priceTiers,
+    });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+
+    await page.goto(`${baseUrl}/`);
+    await expect.poll(() => page.locator('#title').textContent(), { timeout: 10_000 }).toBe('Demo Night');
+    expect(await page.locator('#sale-state').textContent()).toBe('On sale');
+
+    await page.goto(`${baseUrl}/?event=${later}`);
+    await expect.poll(() => page.locator('#title').textContent(), { timeout: 10_000 }).toBe('Later Night');
+    const state = page.locator('#sale-state');
+    expect(await state.textContent()).toMatch(/^Sale opens .+ \(in 2 h 5\d min\)$/);
+    expect(await state.getAttribute('data-open')).toBe('false');
+    // A click before the opening is refused by the server, and the page says why.
+    const seat = page.locator('circle[data-seat-id="ORCH-1-1"]');
+    await expect.poll(() => seat.getAttribute('data-status'), { timeout: 10_000 }).toBe('available');
+    await seat.click();
+    await expect.poll(() => page.locator('#message').textContent(), { timeout: 5_000 }).toContain('SALE_NOT_OPEN');
     expect(errors).toEqual([]);
   });
 });

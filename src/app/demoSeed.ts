@@ -16,8 +16,11 @@ export const demoVenueId = 'demo-hall';
  * On an empty catalog (a fresh embedded store), creates a demo venue and event so `npm start` shows a live seat
  * map at `/` with nothing else set up. Returns the event id it created, or undefined when events already exist.
  */
-export const seedDemoWhenEmpty = async (booking: BookingService, nowMs: number): Promise<string | undefined> => {
-  if ((await booking.listEvents(1)).length > 0) return undefined;
+export const seedDemoWhenEmpty = async (booking: BookingService, nowMs: number): Promise<string | undefined> =>
+  (await booking.listEvents(1)).length > 0 ? undefined : seedDemo(booking, nowMs);
+
+/** Creates the demo venue and event (ids `demo-hall`, `demo`), on sale now, starting in 30 days. */
+export const seedDemo = async (booking: BookingService, nowMs: number): Promise<string> => {
   const sections: SectionDefinition[] = demoSeated.map((section) => ({
     id: section.id,
     name: section.name,

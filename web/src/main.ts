@@ -7,6 +7,7 @@ import {
   SeatActorError,
   type SessionView,
 } from '../../client-sdk/src/index.ts';
+import { chooseEvent, saleNotOpen } from './eventChoice.ts';
 
 /** The live seat-map page: draws the venue as SVG from the catalog and keeps it current with the SDK's live map. */
 
@@ -15,7 +16,7 @@ type Section =
   | { id: string; name: string; kind: 'seated'; rows: { id: string; seats: Seat[] }[] }
   | { id: string; name: string; kind: 'general'; capacity: number; priceTier: string };
 type Venue = { id: string; name: string; sections: Section[] };
-type EventInfo = { id: string; name: string; venueId: string; startsAt: string };
+type EventInfo = { id: string; name: string; venueId: string; startsAt: string; saleStartsAt: string | null };
 
 const svgNs = 'http://www.w3.org/2000/svg';
 const seatPitch = 22;
@@ -53,11 +54,33 @@ const session = async (): Promise<SessionView> => {
   return created;
 };
 
+/**
+ * "On sale", or when the sale opens and a countdown to it, kept current every second. The server decides: a hold
+ * before the opening is answered SALE_NOT_OPEN whatever this browser's clock says.
+ */
+const showSaleState = (event: EventInfo): void => {
+  const pill = $<HTMLElement>('#sale-state');
+  const show = () => {
+    const notOpen = saleNotOpen(event.saleStartsAt, Date.now(), (ms) =>
+      new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }),
+    );
+    pill.textContent = notOpen ?? 'On sale';
+    pill.className = notOpen === undefined ? 'pill live' : 'pill pending';
+    pill.dataset.open = String(notOpen === undefined);
+    return notOpen !== undefined;
+  };
+  if (show()) {
+    const timer = setInterval(() => {
+      if (!show()) clearInterval(timer);
+    }, 1_000);
+  }
+};
+
 const main = async () => {
   const { events } = await getJson<{ events: EventInfo[] }>('/v1/events?limit=100');
   const picker = $('#event-picker') as HTMLSelectElement;
   const wanted = new URLSearchParams(location.search).get('event');
-  const event = events.find((candidate) => candidate.id === wanted) ?? events[events.length - 1];
+  const event = chooseEvent(events, wanted, Date.now());
   for (const candidate of events) {
     const option = document.createElement('option');
     option.value = candidate.id;
@@ -73,6 +96,7 @@ const main = async () => {
     return;
   }
   $('#title').textContent = event.name;
+  showSaleState(event);
   const venue = await getJson<Venue>(`/v1/venues/${encodeURIComponent(event.venueId)}`);
   const { token } = await session();
   const client = connect(location.origin, { token, ackTimeoutMs: 4_000 });

@@ -1,8 +1,10 @@
 import { type ActivationOptions, Activations } from '../actors/activations.ts';
 import type { Clock } from '../actors/clock.ts';
+import type { EventActor } from '../actors/eventActor.ts';
+import { SeatMapCache, type SeatMapCacheOptions, type SeatMapRendition } from '../actors/seatMapCache.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import { holdView } from '../domain/seatMap/read.ts';
-import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 import { type Catalog, CatalogConflictError } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
@@ -14,6 +16,8 @@ export type BookingCoreOptions = Readonly<{
   catalog: Catalog;
   clock: Clock;
   closeStore: () => Promise<void>;
+  /** How each event's seat map is cached and how often it may be rendered. */
+  seatMapCache?: SeatMapCacheOptions;
 }> &
   Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onActivated' | 'onError' | 'onRecovery'>;
 
@@ -30,6 +34,9 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
   const activations = new Activations(options);
   let draining = false;
   let started = false;
+
+  // One cache per actor: it goes with the actor when the actor is passivated.
+  const seatMaps = new WeakMap<EventActor, SeatMapCache>();
 
   const actorOf = (eventId: string) => {
     if (draining) throw new BookingError('UNAVAILABLE', 'the server is shutting down');
@@ -93,8 +100,14 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       return venue;
     },
 
-    async seatMap(eventId): Promise<SeatMapView> {
-      return (await actorOf(eventId)).seatMap();
+    async seatMap(eventId): Promise<SeatMapRendition> {
+      const actor = await actorOf(eventId);
+      let cache = seatMaps.get(actor);
+      if (cache === undefined) {
+        cache = new SeatMapCache(actor, options.clock, options.seatMapCache);
+        seatMaps.set(actor, cache);
+      }
+      return cache.get();
     },
 
     async hold(eventId, userId, requestId, request: HoldRequest): Promise<HoldView> {

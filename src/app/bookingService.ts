@@ -1,4 +1,5 @@
-import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+import type { SeatMapRendition } from '../actors/seatMapCache.ts';
+import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 
 /**
@@ -12,7 +13,11 @@ export interface BookingService {
   /** Events in the catalog, oldest first, at most `limit`. */
   listEvents(limit: number): Promise<EventConfig[]>;
   getVenue(venueId: string): Promise<Venue>;
-  seatMap(eventId: string): Promise<SeatMapView>;
+  /**
+   * The committed seat map, from the event's per-version cache: at least as new as anything committed before the call,
+   * rendered once per version whoever asks (see SeatMapCache).
+   */
+  seatMap(eventId: string): Promise<SeatMapRendition>;
   hold(eventId: string, userId: string, requestId: string, request: HoldRequest): Promise<HoldView>;
   release(holdId: string, userId: string, requestId: string): Promise<void>;
   /** True once the store is reachable and actors can commit. */

@@ -3,6 +3,7 @@ import { createActorMetrics } from '../actors/actorMetrics.ts';
 import type { Clock } from '../actors/clock.ts';
 import { systemClock } from '../actors/clock.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
+import type { SeatMapCacheOptions } from '../actors/seatMapCache.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
@@ -37,6 +38,8 @@ export type ServerConfig = Readonly<{
   clock?: Clock;
   logger?: Logger;
   actor?: ActivationOptions['actor'];
+  /** How often a seat map may be rendered (share of time, longest wait for a newer one), and a render listener. */
+  seatMapCache?: Pick<SeatMapCacheOptions, 'renderShareMax' | 'frameSpacingMaxMs' | 'onRendered'>;
   /** Session lifetime and renewal grace (defaults: 12 h, 7 days). */
   sessions?: Pick<AuthOptions, 'sessionTtlSeconds' | 'renewalGraceSeconds'>;
   /** socket.io limits (rate limit per connection, diffs remembered for resync). */
@@ -114,6 +117,13 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     catalog: store.catalog,
     clock,
     closeStore: store.close,
+    seatMapCache: {
+      ...config.seatMapCache,
+      onRendered: (form, frame) => {
+        metrics.seatMapRenders.inc({ form });
+        config.seatMapCache?.onRendered?.(form, frame);
+      },
+    },
     ...(config.actor === undefined ? {} : { actor: config.actor }),
     onCommitted: (batch) => {
       for (const listener of committedListeners) listener(batch);

@@ -70,6 +70,19 @@ export const parseJson = (body: Buffer): unknown => {
   }
 };
 
+/**
+ * If-None-Match against the current entity tag: `*` or any listed tag, compared weakly (W/ ignored) as RFC 9110 says
+ * for If-None-Match.
+ */
+export const etagMatches = (ifNoneMatch: string | undefined, etag: string): boolean => {
+  if (ifNoneMatch === undefined) return false;
+  const current = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((listed) => {
+    const tag = listed.trim();
+    return tag === '*' || tag.replace(/^W\//, '') === current;
+  });
+};
+
 const statusLine = (status: number): string => `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
 
 /**

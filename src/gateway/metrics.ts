@@ -1,8 +1,10 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export type GatewayMetrics = Readonly<{
   registry: Registry;
   httpRequestDuration: Histogram<'route' | 'method' | 'status'>;
+  /** Seat-map forms rendered: once per frame (version) and form at most, however many read it. */
+  seatMapRenders: Counter<'form'>;
 }>;
 
 /**
@@ -19,5 +21,11 @@ export const createMetrics = (): GatewayMetrics => {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return { registry, httpRequestDuration };
+  const seatMapRenders = new Counter({
+    name: 'seatmap_renders_total',
+    help: 'Seat-map forms rendered (each frame of a map is rendered once per form, however many read it)',
+    labelNames: ['form'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequestDuration, seatMapRenders };
 };

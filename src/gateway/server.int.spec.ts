@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SeatMapRendition } from '../actors/seatMapCache.ts';
 import type { BookingService } from '../app/bookingService.ts';
 import { BookingError } from '../domain/bookingError.ts';
-import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig } from '../domain/venue.ts';
 import { createAuth } from './auth.ts';
 import { createLogger } from './logger.ts';
@@ -47,14 +48,15 @@ class FakeBooking implements BookingService {
   async getVenue(venueId: string): Promise<never> {
     throw new BookingError('NOT_FOUND', `no venue ${venueId}`);
   }
-  async seatMap(eventId: string): Promise<SeatMapView> {
+  async seatMap(eventId: string): Promise<SeatMapRendition> {
     await this.getEvent(eventId);
-    return {
+    const json = JSON.stringify({
       eventId,
       version: 3,
       seats: { 'A-1': { status: 'available', priceTier: 'STD', version: 1 } },
       general: {},
-    };
+    });
+    return { version: 3, etag: '"3"', json: () => json, body: () => Buffer.from(json) };
   }
   async hold(eventId: string, userId: string, requestId: string, request: HoldRequest): Promise<HoldView> {
     this.#fail();

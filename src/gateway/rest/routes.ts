@@ -2,7 +2,7 @@ import type { BookingService } from '../../app/bookingService.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
 import type { Auth } from '../auth.ts';
-import { bearerToken, errorResponse, HttpExchange, parseJson } from '../http.ts';
+import { bearerToken, errorResponse, etagMatches, HttpExchange, parseJson } from '../http.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import { createRateLimit } from '../rateLimit.ts';
@@ -255,10 +255,18 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
     json: eventView(await booking.getEvent(parseId('id', params.id ?? ''))),
   }));
 
-  route('get', '/v1/events/:id/seatmap', async ({ params }) => ({
-    status: 200,
-    json: await booking.seatMap(parseId('id', params.id ?? '')),
-  }));
+  // From the event's per-version cache: rendered once per version, sent as the same bytes to every reader. The ETag
+  // is the version, so a client that has it gets 304 without a render.
+  route('get', '/v1/events/:id/seatmap', async ({ params, headers }) => {
+    const map = await booking.seatMap(parseId('id', params.id ?? ''));
+    const validators = { etag: map.etag, 'cache-control': 'no-cache' };
+    if (etagMatches(headers['if-none-match'], map.etag)) return { status: 304, headers: validators };
+    return {
+      status: 200,
+      text: map.body(),
+      headers: { 'content-type': 'application/json; charset=utf-8', ...validators },
+    };
+  });
 
   route('post', '/v1/events/:id/holds', async ({ params, token, body }) => {
     const { userId } = await auth.requireBuyer(token);

@@ -11,6 +11,7 @@ import {
   type Ack,
   type ClientToServerEvents,
   eventRoom,
+  type SeatMapView,
   type ServerToClientEvents,
   type SocketData,
   type SubscribeReply,
@@ -21,6 +22,7 @@ import { createRateLimit } from '../rateLimit.ts';
 import { compoundIdSchema, idSchema, parseHold, parseWith, releaseBodySchema } from '../rest/schemas.ts';
 import type { TemplatedApp } from '../uws.ts';
 import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
+import { RawJson, rawJsonParser } from './rawJson.ts';
 import { attachWithOwnPublish, detachOwnPublish } from './uwsPublish.ts';
 
 export type SocketOptions = Readonly<{
@@ -101,6 +103,8 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     // Diffs are small and frequent; compressing each costs more CPU than it saves on the wire.
     perMessageDeflate: false,
     httpCompression: false,
+    // The default JSON parser, except that a map serialised once per version is written into each ack as is.
+    parser: rawJsonParser,
   });
   attachWithOwnPublish(io, app);
   const limit = createRateLimit(
@@ -158,8 +162,10 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         ring === undefined ? (sinceVersion === version ? [] : undefined) : ring.since(sinceVersion, version);
       if (diffs !== undefined) return { eventId, version, diffs };
     }
-    const seatMap = await actor.seatMap();
-    return { eventId, version: seatMap.version, seatMap };
+    // The cached map's JSON, rendered once per version for every subscriber and REST reader alike; on the wire it is
+    // the SeatMapView the protocol promises (RawJson is written into the packet as that text).
+    const seatMap = await booking.seatMap(eventId);
+    return { eventId, version: seatMap.version, seatMap: new RawJson(seatMap.json()) as unknown as SeatMapView };
   };
 
   /**

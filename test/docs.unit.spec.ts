@@ -1,10 +1,62 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generatedSections, withSection } from '../scripts/generatedDocs.ts';
+
+const root = resolve(import.meta.dirname, '..');
 
 describe('generated docs', () => {
   it.each(generatedSections)('$file section $name matches the code (npm run docs rewrites it)', (section) => {
     const text = readFileSync(section.file, 'utf8');
     expect(withSection(text, section)).toBe(text);
+  });
+});
+
+/** Every file under `dir` (relative to the root) whose name passes `keep`, skipping what git and builds leave. */
+const filesUnder = (dir: string, keep: (name: string) => boolean): string[] => {
+  const skipped = new Set(['node_modules', '.git', 'data', 'dist', 'coverage', 'test-artifacts', 'results']);
+  const found: string[] = [];
+  const walk = (at: string) => {
+    for (const name of readdirSync(join(root, at))) {
+      const path = join(at, name);
+      if (statSync(join(root, path)).isDirectory()) {
+        if (!skipped.has(name)) walk(path);
+      } else if (keep(name)) found.push(path);
+    }
+  };
+  walk(dir);
+  return found;
+};
+
+const markdownFiles = ['README.md', ...filesUnder('docs', (name) => name.endsWith('.md')), 'client-sdk/README.md'];
+
+/** Link targets in Markdown (`[text](target)`, `![alt](target)`, `[ref]: target`) and HTML (`href=`, `src=`). */
+const linkTargets = (text: string): string[] => [
+  ...[...text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((match) => match[1]!),
+  ...[...text.matchAll(/^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm)].map((match) => match[1]!),
+  ...[...text.matchAll(/(?:href|src)\s*=\s*["']([^"']+)["']/g)].map((match) => match[1]!),
+];
+
+describe('links in the docs stay in the repository', () => {
+  it.each(markdownFiles)('%s links only to files of the repository that exist (or to web addresses)', (file) => {
+    const broken = linkTargets(readFileSync(join(root, file), 'utf8'))
+      .filter((target) => !/^(https?:|mailto:|#)/.test(target))
+      .map((target) => target.split('#')[0]!)
+      .filter((target) => {
+        const path = resolve(root, dirname(file), decodeURI(target));
+        const inside = !relative(root, path).startsWith('..') && !target.startsWith('/');
+        return !inside || !existsSync(path);
+      });
+    expect(broken).toEqual([]);
+  });
+
+  it('nothing in the repository points at the shared folder outside it', () => {
+    // Built from parts, so this file does not name what it looks for.
+    const outside = ['../' + 'shared', '/work/' + 'shared'];
+    const text = (name: string) => /\.(md|ts|mjs|js|json|html|css|sh|ya?ml)$/.test(name) || name === 'run';
+    const offenders = filesUnder('.', text).filter((file) =>
+      outside.some((needle) => readFileSync(join(root, file), 'utf8').includes(needle)),
+    );
+    expect(offenders).toEqual([]);
   });
 });

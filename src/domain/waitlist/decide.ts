@@ -39,6 +39,12 @@ export const activeEntryOf = (waitlist: WaitlistState, userId: string): Waitlist
   return entryId === undefined ? undefined : waitlist.entries.get(entryId);
 };
 
+/** The buyer's latest entry, waiting, offered or ended: what `GET …/waitlist/me` shows. */
+export const latestEntryOf = (waitlist: WaitlistState, userId: string): WaitlistEntry | undefined => {
+  const entryId = waitlist.lastEntryOfUser.get(userId);
+  return entryId === undefined ? undefined : waitlist.entries.get(entryId);
+};
+
 const join = (command: JoinWaitlist, waitlist: WaitlistState, inventory: InventoryState): WaitlistEvent[] => {
   const { entryId, userId, requestId, request, now } = command.data;
   const { config } = inventory;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expired, holdTtlMs, released, reserved, seatsHeld, sold, T0, t } from '../seatMap/inventoryFixture.ts';
-import { activeEntryOf, recallJoin } from './decide.ts';
+import { activeEntryOf, latestEntryOf, recallJoin } from './decide.ts';
 import { waitlistPolicyDefault } from './state.ts';
 import {
   eventStateFrom,
@@ -100,6 +100,7 @@ describe('JoinWaitlist', () => {
     given(history)
       .when(joinWaitlist('e3', 'u1', balcony(1), t(20)))
       .then([joined('e3', 'u1', balcony(1), t(20))]);
+    expect(latestEntryOf(eventStateFrom(history).waitlist, 'u1')?.status).toBe('left');
     // The retried first join still finds the entry it made, although that one ended.
     given(history)
       .when(joinWaitlist('e9', 'u1', balcony(2), t(20), 'j-e1'))

@@ -37,6 +37,7 @@ export const evolveWaitlist = (state: WaitlistState, event: WaitlistEvent): Wait
       state.entries.set(entryId, entry);
       state.line.set(entryId, entry);
       state.activeEntryOfUser.set(userId, entryId);
+      state.lastEntryOfUser.set(userId, entryId);
       state.entryOfRequest.set(requestKey(userId, requestId), entryId);
       state.waiting += 1;
       break;
@@ -98,6 +99,7 @@ export const evolveWaitlist = (state: WaitlistState, event: WaitlistEvent): Wait
       state.entryOfHold.set(holdId, entryId);
       for (const seat of seats) state.gathererOfSeat.set(seat, entryId);
       state.gatherHolds += 1;
+      state.gatherers.set(entryId, entry);
       break;
     }
     case 'WaitlistGatherReleased': {
@@ -109,6 +111,7 @@ export const evolveWaitlist = (state: WaitlistState, event: WaitlistEvent): Wait
       state.entryOfHold.delete(holdId);
       for (const seat of gather.seats) state.gathererOfSeat.delete(seat);
       state.gatherHolds -= 1;
+      if (entry.gathers.size === 0) state.gatherers.delete(entryId);
       break;
     }
     default: {

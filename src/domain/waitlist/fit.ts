@@ -72,10 +72,11 @@ export const planOffer = (
     // Take places back from the last entries first: they are the furthest from being served.
     const releases = [...own];
     let places = available;
-    for (const later of [...waitlist.line.values()].reverse()) {
-      if (later === entry) break;
-      if (later.scope.kind !== 'general' || later.scope.sectionId !== sectionId) continue;
-      for (const gather of later.gathers.values()) {
+    const later = [...waitlist.gatherers.values()]
+      .filter((other) => other.seq > entry.seq && other.scope.kind === 'general' && other.scope.sectionId === sectionId)
+      .sort((a, b) => b.seq - a.seq);
+    for (const gatherer of later) {
+      for (const gather of gatherer.gathers.values()) {
         if (places >= quantity) break;
         releases.push(gather.holdId);
         places += gather.quantity;

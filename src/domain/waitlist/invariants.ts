@@ -34,6 +34,10 @@ export const waitlistViolations = (state: EventState): string[] => {
   }
   if (waiting !== waitlist.waiting) problems.push(`waiting count is ${waitlist.waiting}, the line says ${waiting}`);
   if (waitlist.activeEntryOfUser.size !== activeUsers.size) problems.push('active entries of buyers outside the line');
+  for (const [userId, entryId] of waitlist.lastEntryOfUser) {
+    const entry = waitlist.entries.get(entryId);
+    if (entry?.userId !== userId) problems.push(`latest entry of ${userId} is not theirs`);
+  }
   let gatherHolds = 0;
   for (const entry of waitlist.entries.values()) {
     const active = waitlist.line.has(entry.entryId);
@@ -53,6 +57,8 @@ export const waitlistViolations = (state: EventState): string[] => {
       problems.push(`entry ${entry.entryId} (${entry.status}) still has its offer ${entry.offer.holdId}`);
     }
     gatherHolds += entry.gathers.size;
+    if (entry.gathers.size > 0 !== (waitlist.gatherers.get(entry.entryId) === entry))
+      problems.push(`entry ${entry.entryId} gatherer index disagrees with its gathers`);
     if (entry.gathers.size > 0) {
       if (entry.status !== 'waiting') problems.push(`entry ${entry.entryId} gathers while ${entry.status}`);
       if (!isProtected(waitlist, entry)) problems.push(`entry ${entry.entryId} gathers without being protected`);

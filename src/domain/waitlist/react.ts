@@ -212,8 +212,7 @@ const expireLapsed = (reaction: Reaction): void => {
 
 const pass = (reaction: Reaction): void => {
   const { waitlist } = reaction.state;
-  // Requests found not to fit in this pass. Taking seats cannot make them fit, so while no seats are gathered
-  // anywhere (then fitting depends on the request alone) a thousand entries for "1 seat" cost one search.
+  // Requests found not to fit in this pass (see memoKey): a thousand entries for "1 seat" cost one search.
   const noFit = new Set<string>();
   for (const entry of [...waitlist.line.values()]) {
     if (entry.status !== 'waiting') continue;
@@ -235,7 +234,7 @@ const serve = (reaction: Reaction, entry: WaitlistEntry, noFit: Set<string>): vo
     releaseGathers(reaction, entry);
     return;
   }
-  const shape = waitlist.gatherHolds === 0 ? JSON.stringify(entry.request) : undefined;
+  const shape = memoKey(reaction, entry);
   if (shape === undefined || !noFit.has(shape)) {
     const plan = planOffer(inventory, waitlist, entry);
     if (plan !== undefined) {
@@ -245,6 +244,22 @@ const serve = (reaction: Reaction, entry: WaitlistEntry, noFit: Set<string>): vo
     if (shape !== undefined) noFit.add(shape);
   }
   if (isProtected(waitlist, entry)) gather(reaction, entry);
+};
+
+/**
+ * Entries whose answer must be the same: the same request, no seats of their own gathered, and the same entries
+ * behind them gathering (whose seats they may take; counted, since those are a suffix of the line). Within a pass
+ * seats are only taken (offers, gathering), never freed (that restarts the pass), so a request that did not fit
+ * still does not; gathering moves seats from available to gathered-by-someone-ahead, which only the entries behind
+ * that gatherer lose. Undefined when the entry gathers itself: it is searched every time.
+ */
+const memoKey = (reaction: Reaction, entry: WaitlistEntry): string | undefined => {
+  const { waitlist } = reaction.state;
+  if (entry.gathers.size > 0) return undefined;
+  let gatherersBehind = 0;
+  for (const gatherer of waitlist.gatherers.values()) if (gatherer.seq > entry.seq) gatherersBehind += 1;
+  const { quantity, sectionId, priceTier, together } = entry.request;
+  return `${quantity}|${sectionId ?? ''}|${priceTier ?? ''}|${together}|${gatherersBehind}`;
 };
 
 const offer = (reaction: Reaction, entry: WaitlistEntry, plan: OfferPlan): void => {

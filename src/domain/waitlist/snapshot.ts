@@ -65,10 +65,12 @@ export const fromWaitlistSnapshot = (
     };
     state.entries.set(entry.entryId, entry);
     state.entryOfRequest.set(requestKey(entry.userId, entry.requestId), entry.entryId);
+    state.lastEntryOfUser.set(entry.userId, entry.entryId);
     for (const gather of entry.gathers.values()) {
       state.entryOfHold.set(gather.holdId, entry.entryId);
       for (const seat of gather.seats) state.gathererOfSeat.set(seat, entry.entryId);
       state.gatherHolds += 1;
+      state.gatherers.set(entry.entryId, entry);
     }
     if (entry.status === 'waiting' || entry.status === 'offered') {
       state.line.set(entry.entryId, entry);

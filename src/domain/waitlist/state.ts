@@ -63,6 +63,8 @@ export type WaitlistState = {
   /** Active entries (waiting or offered) in join order. */
   readonly line: Map<string, WaitlistEntry>;
   readonly activeEntryOfUser: Map<string, string>;
+  /** Each buyer's latest entry, active or ended, for `GET …/waitlist/me`. */
+  readonly lastEntryOfUser: Map<string, string>;
   /** Live offer and gathering holds → their entry. */
   readonly entryOfHold: Map<string, string>;
   /** Seat index → the entry a gathering hold keeps it for. */
@@ -74,6 +76,8 @@ export type WaitlistState = {
   waiting: number;
   /** Live gathering holds, all entries together. */
   gatherHolds: number;
+  /** Entries with at least one live gathering hold (few: only protected entries gather). */
+  readonly gatherers: Map<string, WaitlistEntry>;
 };
 
 export const initialWaitlistState = (
@@ -85,12 +89,14 @@ export const initialWaitlistState = (
   entries: new Map(),
   line: new Map(),
   activeEntryOfUser: new Map(),
+  lastEntryOfUser: new Map(),
   entryOfHold: new Map(),
   gathererOfSeat: new Map(),
   entryOfRequest: new Map(),
   nextSeq: 1,
   waiting: 0,
   gatherHolds: 0,
+  gatherers: new Map(),
 });
 
 /** The hold an entry is offered: one per entry, since an entry is offered once. Named after the entry (so its event). */

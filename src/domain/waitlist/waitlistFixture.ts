@@ -161,12 +161,14 @@ export const observableEvent = (state: EventState, now: number) => ({
   })),
   line: [...state.waitlist.line.keys()],
   activeEntryOfUser: [...state.waitlist.activeEntryOfUser].sort(),
+  lastEntryOfUser: [...state.waitlist.lastEntryOfUser].sort(),
   entryOfHold: [...state.waitlist.entryOfHold].sort(),
   gathererOfSeat: [...state.waitlist.gathererOfSeat].sort(),
   entryOfRequest: [...state.waitlist.entryOfRequest].sort(),
   nextSeq: state.waitlist.nextSeq,
   waiting: state.waitlist.waiting,
   gatherHolds: state.waitlist.gatherHolds,
+  gatherers: [...state.waitlist.gatherers.keys()].sort(),
 });
 
 /**

@@ -49,7 +49,14 @@ const join = (command: JoinWaitlist, waitlist: WaitlistState, inventory: Invento
   const { entryId, userId, requestId, request, now } = command.data;
   const { config } = inventory;
   // The same join again (a retry, or the same request from another tab) is answered with the entry it made.
-  if (recallJoin(waitlist, userId, requestId) !== undefined) return [];
+  const first = recallJoin(waitlist, userId, requestId);
+  if (first !== undefined) {
+    if (sameRequest(first.request, request)) return [];
+    throw new BookingError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `request id ${requestId} joined the waitlist with another request (entry ${first.entryId})`,
+    );
+  }
   const active = activeEntryOf(waitlist, userId);
   if (active !== undefined) {
     if (sameRequest(active.request, request)) return [];

@@ -80,6 +80,16 @@ describe('JoinWaitlist', () => {
     expect(recallJoin(state.waitlist, 'u1', 'j-e1')?.entryId).toBe('e1');
   });
 
+  it('refuses a request id reused for another request with IDEMPOTENCY_KEY_REUSED, even after the entry ended', () => {
+    const history = [...balconySold, joined('e1', 'u1', balcony(2), t(10))];
+    given(history)
+      .when(joinWaitlist('e2', 'u1', balcony(1), t(20), 'j-e1'))
+      .then('IDEMPOTENCY_KEY_REUSED');
+    given([...history, left('e1', 'u1', t(15))])
+      .when(joinWaitlist('e2', 'u1', balcony(1), t(20), 'j-e1'))
+      .then('IDEMPOTENCY_KEY_REUSED');
+  });
+
   it('refuses a different request while the buyer’s entry is active with WAITLIST_ALREADY_JOINED', () => {
     const history = [...balconySold, joined('e1', 'u1', balcony(2), t(10))];
     given(history)

@@ -7,6 +7,8 @@ import type { BookingErrorCode } from '../bookingError.ts';
 import type { HoldPlaced } from '../seatMap/events.ts';
 import { inventoryViolations } from '../seatMap/invariants.ts';
 import { config, observable, venue, waitlistHeld, waitlistOfferMs } from '../seatMap/inventoryFixture.ts';
+import { holdRequestHash } from '../seatMap/requests.ts';
+import type { HoldRequest } from '../seatMap/views.ts';
 import type { EventConfig } from '../venue.ts';
 import type { JoinWaitlist, LeaveWaitlist, WaitlistRequest } from './commands.ts';
 import { type EventCommand, handle } from './eventDecider.ts';
@@ -63,6 +65,12 @@ export const leaveWaitlist = (
 });
 
 // Events, as the deciders write them.
+/** A hold's event carries the hash of the request that placed it (seatMap/requests.ts). */
+const withHash = (placed: HoldPlaced, request: HoldRequest): HoldPlaced => ({
+  ...placed,
+  data: { ...placed.data, requestHash: holdRequestHash(request) },
+});
+
 export const joined = (
   entryId: string,
   userId: string,
@@ -96,7 +104,7 @@ export const offer = (
 ): [HoldPlaced, WaitlistOffered] => {
   const holdId = offerHoldIdOf(entryId);
   return [
-    waitlistHeld(holdId, userId, seatIds, at, entryId, holdId),
+    withHash(waitlistHeld(holdId, userId, seatIds, at, entryId, holdId), { kind: 'seats', seatIds }),
     {
       type: 'WaitlistOffered',
       data: { entryId, userId, holdId, seatIds, quantity: seatIds.length, expiresAt: at + waitlistOfferMs, at },
@@ -113,7 +121,10 @@ export const generalOffer = (
   const expiresAt = at + waitlistOfferMs;
   const common = { holdId, userId, seatIds: [], sectionId: 'FLOOR', quantity, expiresAt };
   return [
-    { type: 'HoldPlaced', data: { ...common, requestId: holdId, waitlistEntryId: entryId, at } },
+    withHash(
+      { type: 'HoldPlaced', data: { ...common, requestId: holdId, waitlistEntryId: entryId, at } },
+      { kind: 'general', sectionId: 'FLOOR', quantity },
+    ),
     { type: 'WaitlistOffered', data: { entryId, ...common, at } },
   ];
 };
@@ -138,7 +149,7 @@ export const gathered = (
 ): [HoldPlaced, WaitlistSeatsGathered] => {
   const holdId = gatherHoldIdOf(entryId, n);
   return [
-    waitlistHeld(holdId, gathererIdOf(entryId), seatIds, at, entryId, holdId),
+    withHash(waitlistHeld(holdId, gathererIdOf(entryId), seatIds, at, entryId, holdId), { kind: 'seats', seatIds }),
     { type: 'WaitlistSeatsGathered', data: { entryId, holdId, seatIds, quantity: seatIds.length, at } },
   ];
 };
@@ -186,7 +197,16 @@ export const given = (history: readonly EventStreamEvent[], setup: Setup = {}) =
     const check = (expected: readonly EventStreamEvent[], code: BookingErrorCode | undefined) => {
       const { state, handled } = run();
       expect(handled.rejection?.code).toBe(code);
-      expect(handled.events).toEqual(expected);
+      // The command's own hold carries its request's hash; the expected events built from the fixture leave it out.
+      const hashed = expected.map((event) =>
+        event.type === 'HoldPlaced' &&
+        command.type === 'PlaceHold' &&
+        event.data.holdId === command.data.holdId &&
+        event.data.requestHash === undefined
+          ? withHash(event, command.data.request)
+          : event,
+      );
+      expect(handled.events).toEqual(hashed);
       expect(violations(state)).toEqual([]);
       const replayed = eventStateFrom([...history, ...handled.events], setup);
       expect(observableEvent(replayed, command.data.now)).toEqual(observableEvent(state, command.data.now));

@@ -201,6 +201,23 @@ describe('socket.io API on uWebSockets.js', () => {
     expect(socket.connected).toBe(true);
   });
 
+  it('answers an event that no handler serves with NOT_FOUND, through its ack or as a request:error push', async () => {
+    const socket = await socketOf();
+    // biome-ignore lint/suspicious/noExplicitAny: the point is to send what the types forbid.
+    const raw = socket.timeout(5_000) as any;
+    for (const event of ['holdd', 'toString', '__proto__', 'queue:nope', '\ud800']) {
+      expect(await raw.emitWithAck(event, { eventId: 'x' }), event).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
+    }
+    const pushed = new Promise((resolve) => socket.once('request:error', resolve));
+    // biome-ignore lint/suspicious/noExplicitAny: no ack on purpose.
+    (socket as any).emit('no-such-event', 1);
+    expect(await pushed).toMatchObject({ event: 'no-such-event', error: { code: 'INVALID_INPUT' } });
+    expect(socket.connected).toBe(true);
+  });
+
   it('refuses a handshake without a valid session token', async () => {
     await expect(openSocket(baseUrl, 'not-a-token')).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     await expect(openSocket(baseUrl, adminToken)).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });

@@ -205,6 +205,16 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     const { userId } = socket.data;
     socket.join(userRoom(userId));
 
+    // An event that no handler serves is answered too (NOT_FOUND), so a client never waits for an ack that cannot come.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      const name = String(event);
+      if (socket.listeners(name as keyof ClientToServerEvents).length > 0) return;
+      const shown = name.slice(0, 64);
+      handle(socket, shown, async () => {
+        throw new BookingError('NOT_FOUND', `no socket event ${JSON.stringify(shown)}`);
+      })(...args);
+    });
+
     socket.on(
       'subscribe',
       handle(socket, 'subscribe', async (payload) => {

@@ -377,6 +377,11 @@ const inputs = (fixtures: Fixtures): fc.Arbitrary<Input> => {
     ),
     rest('GET', fc.constant('/v1/tickets/public-key'), buyer),
     rest(
+      'GET',
+      fc.tuple(fc.constantFrom('/healthz', '/readyz', '/metrics'), query('x', 'y')).map(([path, q]) => path + q),
+      buyer,
+    ),
+    rest(
       'POST',
       fc.constant('/v1/payments/stripe/webhook'),
       buyer,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventFor, gridVenue } from '../../test/support/venues.ts';
+import { transientErrorCodes } from '../domain/bookingError.ts';
 import type { HoldRequest } from '../domain/seatMap/views.ts';
 import type { EventConfig } from '../domain/venue.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
@@ -109,6 +110,10 @@ describe('request ids as idempotency keys', () => {
     await expect(hold(actor, 'fay', 'early', seats('ORCH-D-1'))).resolves.toMatchObject({ outcome: { kind: 'hold' } });
     // A transient refusal took no key either: the first request to succeed is the one remembered.
     await expect(hold(actor, 'fay', 'early', seats('ORCH-D-2'))).rejects.toMatchObject(reused);
+  });
+
+  it('takes the transient refusals of the wire contract as transient, and no other code', () => {
+    expect([...transientErrorCodes].sort()).toEqual(['NOT_ADMITTED', 'RATE_LIMITED', 'SALE_NOT_OPEN', 'UNAVAILABLE']);
   });
 
   it.each([

@@ -53,6 +53,7 @@ export const bookingErrorCodes = Object.keys(bookingErrorMeanings) as readonly B
  */
 export const transientErrorCodes: ReadonlySet<BookingErrorCode> = new Set<BookingErrorCode>([
   'SALE_NOT_OPEN',
+  'NOT_ADMITTED',
   'RATE_LIMITED',
   'UNAVAILABLE',
 ]);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { bookingErrorCodes, bookingErrorMeanings } from '../src/domain/bookingError.ts';
 import { httpStatusByCode } from '../src/gateway/http.ts';
 
@@ -16,12 +17,37 @@ export const errorTable = (): string => {
   return ['| Code | Status | Meaning |', '|---|---|---|', ...rows].join('\n');
 };
 
+/** The rows of the first Markdown table under `## heading` in `text`, each as its raw line. */
+export const tableRows = (text: string, heading: string): string[] => {
+  const from = text.indexOf(`\n## ${heading}\n`);
+  if (from === -1) throw new Error(`no section ## ${heading}`);
+  const lines = text.slice(from + 1).split('\n').slice(1);
+  const start = lines.findIndex((line) => line.startsWith('|'));
+  const end = lines.findIndex((line, index) => index > start && !line.startsWith('|'));
+  return lines.slice(start, end === -1 ? undefined : end);
+};
+
+/** The variables a newcomer meets first; every other one is in docs/operations.md only. */
+export const readmeVariables = ['`PORT`, `HOST`', '`DATA_DIR`', '`DATABASE_URL`', '`ADMIN_TOKEN`', '`JWT_SECRET`'];
+
+/** README's configuration table: the header and those variables' rows, copied from docs/operations.md. */
+export const readmeConfigurationTable = (): string => {
+  const [header, rule, ...rows] = tableRows(readFileSync('docs/operations.md', 'utf8'), 'Configuration');
+  const picked = readmeVariables.map((variable) => {
+    const row = rows.find((candidate) => candidate.startsWith(`| ${variable} |`));
+    if (row === undefined) throw new Error(`docs/operations.md documents no ${variable}`);
+    return row;
+  });
+  return [header, rule, ...picked].join('\n');
+};
+
 export const generatedSections: readonly GeneratedSection[] = [
   { file: 'docs/api.md', name: 'error-codes', render: errorTable },
+  { file: 'README.md', name: 'configuration', render: readmeConfigurationTable },
 ];
 
 const markers = (name: string) => ({
-  begin: `<!-- generated:${name} (npm run docs; edit the code, not this table) -->`,
+  begin: `<!-- generated:${name} (npm run docs; edit the source, not this table) -->`,
   end: `<!-- /generated:${name} -->`,
 });
 

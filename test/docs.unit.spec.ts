@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generatedSections, withSection } from '../scripts/generatedDocs.ts';
+import { generatedSections, tableRows, withSection } from '../scripts/generatedDocs.ts';
+import { shellBlocks } from './support/markdown.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -9,6 +10,29 @@ describe('generated docs', () => {
   it.each(generatedSections)('$file section $name matches the code (npm run docs rewrites it)', (section) => {
     const text = readFileSync(section.file, 'utf8');
     expect(withSection(text, section)).toBe(text);
+  });
+});
+
+describe('README and docs/operations.md agree', () => {
+  const operations = readFileSync(join(root, 'docs/operations.md'), 'utf8');
+  const firstCells = (heading: string) =>
+    tableRows(operations, heading)
+      .slice(2)
+      .flatMap((row) => [...row.split('|')[1]!.matchAll(/`([^`]+)`/g)].map((match) => match[1]!));
+
+  it('documents in operations.md every environment variable src/main.ts reads', () => {
+    const main = readFileSync(join(root, 'src/main.ts'), 'utf8');
+    const read = new Set([...main.matchAll(/\benv(?:\.|\[['"])([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]!));
+    expect(read.size).toBeGreaterThan(10);
+    expect([...read].filter((variable) => !firstCells('Configuration').includes(variable))).toEqual([]);
+  });
+
+  it("lists README's two commands in operations.md's table of commands", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const commands = firstCells('Running');
+    const twoCommands = shellBlocks(readme).filter((block) => !block.includes('\n'));
+    expect(twoCommands).toEqual(['npm install && npm start', 'npm test']);
+    for (const command of twoCommands) expect(commands).toContain(command);
   });
 });
 

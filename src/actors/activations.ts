@@ -78,6 +78,11 @@ export class Activations {
     return actor;
   }
 
+  /** Tells every running actor the store answers again: those recovering from a failure reload now. */
+  async retryNow(): Promise<void> {
+    for (const actor of await this.running()) actor.retryNow();
+  }
+
   /** Events whose actor is active or activating now. */
   get activeCount(): number {
     return this.actors.size;

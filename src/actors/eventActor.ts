@@ -227,6 +227,14 @@ export class EventActor {
     return new Promise((resolve, reject) => this.mailbox.post({ kind: 'command', command, request, resolve, reject }));
   }
 
+  /**
+   * The store answers again (its health check says so): a reload waiting out its backoff runs now, so the event comes
+   * back with the store rather than up to a backoff later. Nothing happens unless the actor is recovering.
+   */
+  retryNow(): void {
+    if (this.recovering && !this.stopped) this.wake?.();
+  }
+
   /** Why a request cannot be queued now, if it cannot. */
   private refusal(): BookingError | undefined {
     if (this.recovering)

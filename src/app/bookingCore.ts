@@ -18,6 +18,8 @@ export type BookingCoreOptions = Readonly<{
   closeStore: () => Promise<void>;
   /** How each event's seat map is cached and how often it may be rendered. */
   seatMapCache?: SeatMapCacheOptions;
+  /** The store's cached health (see storeHealth.ts): not ready while it is down. Default: always up. */
+  storeUp?: () => boolean;
 }> &
   Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onActivated' | 'onError' | 'onRecovery'>;
 
@@ -146,7 +148,7 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       }
     },
 
-    ready: () => started && !draining,
+    ready: () => started && !draining && (options.storeUp?.() ?? true),
 
     markStarted() {
       started = true;

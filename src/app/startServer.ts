@@ -7,7 +7,7 @@ import type { SeatMapCacheOptions } from '../actors/seatMapCache.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
-import { createMetrics } from '../gateway/metrics.ts';
+import { createMetrics, type GatewayMetrics } from '../gateway/metrics.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
@@ -19,6 +19,8 @@ import { openPgliteStore } from '../persistence/pglite/pgliteStore.ts';
 import { openPostgresStore } from '../persistence/postgres/postgresStore.ts';
 import { type Store, shardedStore } from '../persistence/shardedStore.ts';
 import { type BookingCore, createBookingCore } from './bookingCore.ts';
+import { monitorStore } from './storeHealth.ts';
+import { createStoreMetrics } from './storeMetrics.ts';
 
 export type StoreConfig =
   | Readonly<{ kind: 'pglite'; dataDir: string | undefined }>
@@ -101,14 +103,46 @@ export const openStore = async (config: StoreConfig, onLockLost?: (error: Error)
   }
 };
 
+/**
+ * The store, watched (storeHealth.ts): everything reaches it through the monitor, so every call it cannot answer is
+ * counted, readiness follows its health, and going down or coming back is logged once.
+ */
+const openWatchedStore = async (
+  config: StoreConfig,
+  deps: Readonly<{ clock: Clock; logger: Logger; metrics: GatewayMetrics; storeBack: () => void }>,
+) => {
+  const storeMetrics = createStoreMetrics(deps.metrics.registry);
+  return monitorStore({
+    store: await openStore(config, (error) =>
+      deps.logger.fatal({ err: error }, 'lost the lock on DATA_DIR: this server stopped writing; restart it'),
+    ),
+    clock: deps.clock,
+    onChange: (up, cause) => {
+      storeMetrics.up(up);
+      if (!up) {
+        deps.logger.error({ err: cause }, 'the store is unavailable: not ready, answering UNAVAILABLE');
+        return;
+      }
+      deps.logger.warn('the store answers again: ready');
+      deps.storeBack();
+    },
+    onUnavailable: storeMetrics.unavailable,
+  });
+};
+
 /** Wires the store, the actors and the gateway from explicit configuration (src/main.ts reads the environment). */
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const logger = config.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const store = await openStore(config.store, (error) =>
-    logger.fatal({ err: error }, 'lost the lock on DATA_DIR: this server stopped writing; restart it'),
-  );
   const clock = config.clock ?? systemClock;
+  /** Set once the actors exist: those recovering from an outage reload as soon as the store answers again. */
+  let storeBack = () => {};
+  const { store, health } = await openWatchedStore(config.store, {
+    clock,
+    logger,
+    metrics,
+    storeBack: () => storeBack(),
+  });
   const actorMetrics = createActorMetrics(metrics.registry);
   const committedListeners = new Set<(batch: CommittedBatch) => void>([actorMetrics.observe]);
   const activatedListeners = new Set<(actor: EventActor) => void>();
@@ -116,7 +150,11 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     store: store.eventStore,
     catalog: store.catalog,
     clock,
-    closeStore: store.close,
+    closeStore: async () => {
+      health.stop();
+      await store.close();
+    },
+    storeUp: health.up,
     seatMapCache: {
       ...config.seatMapCache,
       onRendered: (form, frame) => {
@@ -132,8 +170,13 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
       for (const listener of activatedListeners) listener(actor);
     },
     onError: (error, context) => logger.error({ err: error }, context),
-    onRecovery: actorMetrics.recovery,
+    onRecovery: (event) => {
+      actorMetrics.recovery(event);
+      // An append that outlived its deadline is the first sign of a hung store: check now, not at the next interval.
+      if (event === 'appendTimedOut') void health.check();
+    },
   });
+  storeBack = () => void booking.activations.retryNow();
   const jwtSecret = config.jwtSecret ?? (await loadOrCreateSessionSecret(store.catalog));
   const auth = createAuth({
     jwtSecret,

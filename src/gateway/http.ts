@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { BookingError, type BookingErrorCode, isBookingError } from '../domain/bookingError.ts';
+import { BookingError, type BookingErrorCode } from '../domain/bookingError.ts';
+import { knownError } from './knownError.ts';
 import type { HttpResponse } from './uws.ts';
 
 export const bodyBytesMaxDefault = 64 * 1024;
@@ -43,12 +44,13 @@ export const httpStatusByCode: Readonly<Record<BookingErrorCode, number>> = {
 
 export type ErrorBody = { error: { code: BookingErrorCode; message: string } };
 
-/** Turns any thrown value into a status and wire body; only BookingErrors reveal their message. */
+/** Turns any thrown value into a status and wire body; only known errors (see knownError) reveal their message. */
 export const errorResponse = (error: unknown): { status: number; body: ErrorBody; internal: boolean } => {
-  if (isBookingError(error)) {
+  const known = knownError(error);
+  if (known !== undefined) {
     return {
-      status: httpStatusByCode[error.code],
-      body: { error: { code: error.code, message: error.message } },
+      status: httpStatusByCode[known.code],
+      body: { error: { code: known.code, message: known.message } },
       internal: false,
     };
   }

@@ -297,8 +297,11 @@ export const createOrderService = (options: OrderServiceOptions) => {
 
     async ticketQr(ticketId: string, userId: string, format: QrFormat) {
       const orderId = ticketId.slice(0, ticketId.lastIndexOf('-'));
-      const { view } = await ownOrder(orderId, userId).catch(() => {
-        throw new BookingError('NOT_FOUND', `no ticket ${ticketId}`);
+      const { view } = await ownOrder(orderId, userId).catch((error: unknown) => {
+        // Only a missing order means a missing ticket; a store that cannot answer is UNAVAILABLE, not "no ticket".
+        throw error instanceof BookingError && error.code === 'ORDER_NOT_FOUND'
+          ? new BookingError('NOT_FOUND', `no ticket ${ticketId}`)
+          : error;
       });
       const ticket = (await buyerView(view)).tickets?.find((candidate) => candidate.ticketId === ticketId);
       if (ticket === undefined) throw new BookingError('NOT_FOUND', `no ticket ${ticketId}`);

@@ -2,7 +2,13 @@ import { fnv1a } from '../domain/hash.ts';
 import type { Catalog } from './catalog.ts';
 import type { EventStore } from './eventStore.ts';
 
-export type Store = Readonly<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }>;
+export type Store = Readonly<{
+  eventStore: EventStore;
+  catalog: Catalog;
+  /** Resolves when the store answers a trivial query now; rejects (StoreUnavailableError) when it cannot. */
+  ping: () => Promise<void>;
+  close: () => Promise<void>;
+}>;
 
 /** The shard of a key: stable across processes, versions and machines, so an event never moves. */
 export const shardOf = (key: string, shardCount: number): number => fnv1a(key) % shardCount;
@@ -27,6 +33,10 @@ export const shardedStore = (shards: readonly Store[]): Store => {
   };
   return {
     catalog: first.catalog,
+    // Every shard holds some events: the store is up only when all of them answer.
+    ping: async () => {
+      await Promise.all(shards.map((shard) => shard.ping()));
+    },
     close,
     eventStore: {
       append: (streamId, expectedVersion, events) => on(streamId).append(streamId, expectedVersion, events),

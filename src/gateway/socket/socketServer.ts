@@ -4,8 +4,9 @@ import { type Clock, systemClock } from '../../actors/clock.ts';
 import type { CommittedBatch } from '../../actors/eventActor.ts';
 import type { BookingCore } from '../../app/bookingCore.ts';
 import type { BookingService } from '../../app/bookingService.ts';
-import { BookingError, isBookingError } from '../../domain/bookingError.ts';
+import { BookingError } from '../../domain/bookingError.ts';
 import type { Auth } from '../auth.ts';
+import { knownError } from '../knownError.ts';
 import type { Logger } from '../logger.ts';
 import {
   type Ack,
@@ -81,10 +82,12 @@ const subscribeSchema = z.strictObject({ eventId: idSchema, sinceVersion: z.int(
 const unsubscribeSchema = z.strictObject({ eventId: idSchema });
 const releaseSchema = z.strictObject({ holdId: compoundIdSchema, requestId: releaseBodySchema.shape.requestId });
 
-const wireError = (error: unknown): WireError =>
-  isBookingError(error)
-    ? { code: error.code, message: error.message }
-    : { code: 'INTERNAL', message: 'internal server error' };
+const wireError = (error: unknown): WireError => {
+  const known = knownError(error);
+  return known === undefined
+    ? { code: 'INTERNAL', message: 'internal server error' }
+    : { code: known.code, message: known.message };
+};
 
 /**
  * socket.io on the gateway's uWebSockets.js app. Auth on the handshake, one room per event (so broadcasts take uWS's
@@ -192,7 +195,8 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         .then(
           (result) => reply({ ok: true, ...result }),
           (error: unknown) => {
-            if (!isBookingError(error)) logger.error({ err: error, event }, 'unhandled error in socket request');
+            if (knownError(error) === undefined)
+              logger.error({ err: error, event }, 'unhandled error in socket request');
             reply({ ok: false, error: wireError(error) });
             // After the answer, so the client reads why before the disconnect.
             if (isExpired(socket)) expire(socket);

@@ -10,7 +10,12 @@ import {
   WrongExpectedVersionError,
 } from '../eventStore.ts';
 
-export type InMemoryStore = Readonly<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }>;
+export type InMemoryStore = Readonly<{
+  eventStore: EventStore;
+  catalog: Catalog;
+  ping: () => Promise<void>;
+  close: () => Promise<void>;
+}>;
 
 /**
  * The stores in plain Maps, for unit tests of the actors. Data is copied through JSON on the way in and
@@ -113,7 +118,7 @@ export function openInMemoryStore(): InMemoryStore {
     },
   };
 
-  return { eventStore, catalog, close: eventStore.close };
+  return { eventStore, catalog, ping: async () => {}, close: eventStore.close };
 }
 
 /** Postgres's answer to text it cannot keep in jsonb: `22P02 invalid input syntax for type json`. */

@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.contract.ts';
+import { StoreUnavailableError } from '../storeErrors.ts';
 import { DataDirInUseError } from './dataDirLock.ts';
 import { openPgliteStore, type PgliteStore } from './pgliteStore.ts';
 
@@ -64,6 +66,81 @@ describe('PGlite on disk', () => {
       await third.close();
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('PGlite worker supervision', () => {
+  /** Polls until `check` resolves true; PGlite takes seconds (tens on a loaded machine) to open a new worker. */
+  const until = async (check: () => Promise<boolean>, timeoutMs = 50_000): Promise<void> => {
+    const started = Date.now();
+    while (!(await check().catch(() => false))) {
+      if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const outcome = (call: Promise<unknown>) =>
+    call.then(
+      () => 'ok',
+      (error: Error) => error.name,
+    );
+
+  it('answers StoreUnavailableError when the worker hangs or dies, and a new worker serves the same data', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pglite-supervised-'));
+    const workers: Worker[] = [];
+    const store = await openPgliteStore({
+      dataDir,
+      callTimeoutMs: 1_000,
+      hangMs: 2_000,
+      onWorker: (worker) => workers.push(worker),
+    });
+    try {
+      await store.eventStore.append('event-a', 0, [{ type: 'Kept', data: {} }]);
+      // A statement Postgres refuses is the statement's fault, not an outage.
+      await expect(store.sql.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: '42P01' });
+      await expect(store.sql.query('SELECT * FROM no_such_table')).rejects.not.toBeInstanceOf(StoreUnavailableError);
+
+      // A runaway statement holds the single connection: everything behind it times out, the ping fails at once.
+      const runaway = outcome(store.sql.query('SELECT pg_sleep(600)'));
+      const startedAt = Date.now();
+      expect(await outcome(store.eventStore.readStream('event-a'))).toBe('StoreUnavailableError');
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
+      expect(await runaway).toBe('StoreUnavailableError');
+      await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+      // After hangMs without an answer the worker is stopped and a new one opens the directory.
+      await until(async () => (await store.eventStore.readStream('event-a')).length === 1);
+      expect(workers).toHaveLength(2);
+      await store.ping();
+
+      // A worker that dies fails what waits on it, and is replaced the same way.
+      const waiting = outcome(store.sql.query('SELECT pg_sleep(5)'));
+      await workers[1]!.terminate();
+      expect(await waiting).toBe('StoreUnavailableError');
+      await until(async () => (await store.eventStore.readStream('event-a')).length === 1);
+      expect(workers).toHaveLength(3);
+      await store.eventStore.append('event-a', 1, [{ type: 'AfterRestarts', data: {} }]);
+      expect((await store.eventStore.readStream('event-a')).map((event) => event.type)).toEqual([
+        'Kept',
+        'AfterRestarts',
+      ]);
+    } finally {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    // PGlite opens three times here, each a few seconds (tens of them on a loaded machine).
+  }, 180_000);
+
+  it('in memory, a dead worker leaves the store unavailable: its data died with it', async () => {
+    const workers: Worker[] = [];
+    const store = await openPgliteStore({ onWorker: (worker) => workers.push(worker) });
+    try {
+      await store.ping();
+      await workers[0]!.terminate();
+      await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.eventStore.readStream('event-a')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.catalog.listEvents(1)).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await store.close();
     }
   });
 });

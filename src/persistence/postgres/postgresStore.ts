@@ -5,8 +5,15 @@ import { migrate, quoteSchemaName } from '../migrations.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { SqlClient } from '../sqlClient.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
+import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 
-export type PostgresStore = Readonly<{ eventStore: EventStore; catalog: Catalog; close: () => Promise<void> }>;
+export type PostgresStore = Readonly<{
+  eventStore: EventStore;
+  catalog: Catalog;
+  /** One `SELECT 1` on a connection of its own (not the pool's), bounded by `pingTimeoutMs`. */
+  ping: () => Promise<void>;
+  close: () => Promise<void>;
+}>;
 
 export type PostgresStoreOptions = Readonly<{
   connectionString: string;
@@ -14,31 +21,134 @@ export type PostgresStoreOptions = Readonly<{
   schema?: string;
   /** Connections in the pool; default 10. */
   poolSize?: number;
+  /** Longest wait for a new connection, or for a free one from a full pool. Default 1 s. */
+  connectTimeoutMs?: number;
+  /**
+   * Longest a statement may run on the server (`statement_timeout`); the driver gives up half a second later when the
+   * server itself does not answer (a frozen or unreachable host). Default 2 s. Migrations at start are not bounded.
+   */
+  statementTimeoutMs?: number;
+  /** Bound of a health ping, connecting included. Default 1 s. */
+  pingTimeoutMs?: number;
 }>;
 
+export const postgresTimeoutsDefault = { connectTimeoutMs: 1_000, statementTimeoutMs: 2_000, pingTimeoutMs: 1_000 };
+/** How much later than the server's statement_timeout the driver stops waiting for an answer. */
+const queryTimeoutGraceMs = 500;
+/** The longest `close` waits for the pool's connections to say goodbye. */
+const closeWaitMsMax = 2_000;
+
 /**
- * Opens a pooled connection to a Postgres server and migrates it. With `schema`, every pooled connection
- * starts with `search_path` set to it (a startup option, so no connection can be handed out before it is
- * set), and the same SQL as PGlite runs unqualified.
+ * Opens a pooled connection to a Postgres server and migrates it. With `schema`, every connection starts with
+ * `search_path` set to it (a startup option, so no connection can be handed out before it is set), and the same SQL as
+ * PGlite runs unqualified. Every pooled call is bounded in time, and a connection failure or timeout reaches callers
+ * as StoreUnavailableError.
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const pool = new pg.Pool({
+  const { connectTimeoutMs, statementTimeoutMs, pingTimeoutMs } = { ...postgresTimeoutsDefault, ...options };
+  const connection = {
     connectionString: options.connectionString,
-    max: options.poolSize ?? 10,
+    keepAlive: true,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${quoteSchemaName(options.schema)}` }),
+  };
+  // Migrations run on a connection of their own without the serving timeouts: a migration may rewrite a big table, and
+  // nodes starting together wait for each other's migration on the advisory lock.
+  const migrator = new pg.Client({ ...connection, connectionTimeoutMillis: connectTimeoutMs });
+  await migrator.connect();
+  try {
+    await migrate(singleConnectionClient(migrator), options.schema === undefined ? {} : { schema: options.schema });
+  } finally {
+    await migrator.end();
+  }
+  const pool = new pg.Pool({
+    ...connection,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + queryTimeoutGraceMs,
   });
   // An idle client that loses its server emits 'error'; without a listener that would crash the process,
   // while the pool already drops the client and the next query reports the outage as an operating error.
   pool.on('error', () => {});
-  const client = poolClient(pool);
-  try {
-    await migrate(client, options.schema === undefined ? {} : { schema: options.schema });
-  } catch (error) {
-    await pool.end();
-    throw error;
+  const client = unavailableOnFailure(poolClient(pool));
+  const pinger = createPinger({ ...connection, connectionTimeoutMillis: pingTimeoutMs, query_timeout: pingTimeoutMs });
+  const close = async () => {
+    await pinger.close();
+    // Ending a connection waits for the server's goodbye, which a frozen or unreachable server never sends: a drain
+    // during an outage must still finish, so the wait is bounded (the process is about to exit anyway).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, closeWaitMsMax);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      pool.end().then(done, done);
+    });
+  };
+  return { eventStore: sqlEventStore(client, close), catalog: sqlCatalog(client), ping: pinger.ping, close };
+}
+
+/**
+ * Whether a driver error means "the database cannot run this now" (StoreUnavailableError) or "this statement failed"
+ * (kept as is: a constraint, a type error, a bug). The server's own answers carry a SQLSTATE; everything else the
+ * driver raises (refused or reset connections, timeouts, a pool that cannot connect) is about reaching the server,
+ * except the TypeErrors and RangeErrors of a programming mistake.
+ */
+export const postgresErrorToStoreError = (error: unknown): unknown => {
+  if (error instanceof pg.DatabaseError) {
+    return error.code !== undefined && isTransientSqlState(error.code)
+      ? new StoreUnavailableError(`Postgres cannot run statements now: ${error.message}`, { cause: error })
+      : error;
   }
-  const close = () => pool.end();
-  return { eventStore: sqlEventStore(client, close), catalog: sqlCatalog(client), close };
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof StoreUnavailableError) return error;
+  return new StoreUnavailableError(`Postgres is unreachable: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
+};
+
+function unavailableOnFailure(client: SqlClient): SqlClient {
+  const translate = (error: unknown): never => {
+    throw postgresErrorToStoreError(error);
+  };
+  return {
+    query: <Row>(sql: string, params?: readonly unknown[]) => client.query<Row>(sql, params).catch(translate),
+    // Errors thrown by `fn` itself pass through untouched (they are not the driver's); the driver's are translated
+    // where they are raised, by the transaction's own client.
+    transaction: (fn) => client.transaction((tx) => fn(unavailableOnFailure(tx))).catch(translate),
+  };
+}
+
+/**
+ * The health ping's own connection, so a pool that is busy or full does not look like a database that is down. It is
+ * opened on first use and dropped after any failure, so the next ping reconnects.
+ */
+function createPinger(config: pg.ClientConfig): { ping: () => Promise<void>; close: () => Promise<void> } {
+  let connected: Promise<pg.Client> | undefined;
+  const drop = () => {
+    const dropped = connected;
+    connected = undefined;
+    void dropped?.then((client) => client.end()).catch(() => undefined);
+  };
+  return {
+    async ping() {
+      try {
+        connected ??= (async () => {
+          const client = new pg.Client(config);
+          client.on('error', () => {});
+          await client.connect();
+          return client;
+        })();
+        await (await connected).query('SELECT 1');
+      } catch (error) {
+        drop();
+        throw postgresErrorToStoreError(error);
+      }
+    },
+    async close() {
+      drop();
+    },
+  };
 }
 
 function poolClient(pool: pg.Pool): SqlClient {
@@ -68,7 +178,7 @@ function poolClient(pool: pg.Pool): SqlClient {
 }
 
 /** A client bound to one checked-out connection, whose statements join the transaction already open on it. */
-function connectionClient(connection: pg.PoolClient): SqlClient {
+function connectionClient(connection: pg.ClientBase): SqlClient {
   const self: SqlClient = {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
       return (await connection.query({ text: sql, values: [...params], types })).rows as Row[];
@@ -76,6 +186,25 @@ function connectionClient(connection: pg.PoolClient): SqlClient {
     transaction: (fn) => fn(self),
   };
   return self;
+}
+
+/** A client over one connection of its own (the migrator's): a transaction is BEGIN … COMMIT on it. */
+function singleConnectionClient(connection: pg.ClientBase): SqlClient {
+  const joined = connectionClient(connection);
+  return {
+    query: joined.query,
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      await connection.query('BEGIN');
+      try {
+        const result = await fn(joined);
+        await connection.query('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+  };
 }
 
 /**

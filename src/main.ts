@@ -4,6 +4,7 @@ import { banner, browserUrl } from './app/banner.ts';
 import { demoEventId, seedDemoWhenEmpty } from './app/demoSeed.ts';
 import { type ServerConfig, type StoreConfig, startServer } from './app/startServer.ts';
 import { type HoldMode, holdModeNames } from './baselines/holdMode.ts';
+import { parseTrustedProxyHops } from './gateway/clientAddress.ts';
 import { createLogger, type LogLevel, terminalDestination } from './gateway/logger.ts';
 import { restRequestsPerSecondMaxDefault } from './gateway/rest/routes.ts';
 import { PortInUseError } from './gateway/server.ts';
@@ -64,10 +65,10 @@ const holdModeFromEnv = (): HoldMode => {
   return { kind: 'redisLock', database, redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379' };
 };
 
-/** REST requests one client address may make per second; TRUST_PROXY=1 reads the client from X-Forwarded-For. */
+/** REST requests one client address may make per second; TRUST_PROXY (hops) reads the client from X-Forwarded-For. */
 const restRateLimit = {
   requestsPerSecondMax: Number(env.REST_REQUESTS_PER_SECOND_MAX || restRequestsPerSecondMaxDefault),
-  trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+  trustedProxyHops: parseTrustedProxyHops(env.TRUST_PROXY),
 };
 
 /** Socket requests one connection may make per second (default in the socket server); load tests raise it. */

@@ -371,7 +371,7 @@ describe('REST rate limit per client', () => {
       auth: createAuth({ jwtSecret, adminToken }),
       logger: createLogger('silent'),
       metrics: createMetrics(),
-      rateLimit: { requestsPerSecondMax: 5, trustProxy: true },
+      rateLimit: { requestsPerSecondMax: 5, trustedProxyHops: 1 },
     });
     limitedBase = `http://127.0.0.1:${limited.port}`;
   });
@@ -379,7 +379,7 @@ describe('REST rate limit per client', () => {
   afterAll(() => limited?.close());
 
   const from = (client: string, path = '/v1/sessions', method = 'POST') =>
-    fetch(`${limitedBase}${path}`, { method, headers: { 'x-forwarded-for': `${client}, 127.0.0.1` } });
+    fetch(`${limitedBase}${path}`, { method, headers: { 'x-forwarded-for': client } });
 
   it('answers RATE_LIMITED past the limit, per client, and never limits the probes', async () => {
     const burst = await Promise.all(Array.from({ length: 12 }, () => from('198.51.100.7')));
@@ -394,5 +394,18 @@ describe('REST rate limit per client', () => {
     expect((await from('198.51.100.8')).status).toBe(201);
     const probes = await Promise.all(Array.from({ length: 20 }, () => from('198.51.100.7', '/healthz', 'GET')));
     expect(probes.every((reply) => reply.status === 200)).toBe(true);
+  });
+
+  it('behind the trusted proxy, a client cannot choose its own address by writing X-Forwarded-For', async () => {
+    // Each request claims another address in front; the proxy appended the one it really saw, on the right.
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        fetch(`${limitedBase}/v1/sessions`, {
+          method: 'POST',
+          headers: { 'x-forwarded-for': `203.0.113.${i + 1}, 198.51.100.20` },
+        }),
+      ),
+    );
+    expect(burst.filter((reply) => reply.status === 429)).toHaveLength(3);
   });
 });

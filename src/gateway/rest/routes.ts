@@ -2,6 +2,7 @@ import type { BookingService } from '../../app/bookingService.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
 import type { Auth } from '../auth.ts';
+import { clientAddress } from '../clientAddress.ts';
 import { bearerToken, errorResponse, etagMatches, HttpExchange, parseJson } from '../http.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
@@ -25,7 +26,7 @@ export type RequestHead = Readonly<{
   params: Readonly<Record<string, string>>;
   /** The bearer token from Authorization, if any. */
   token: string | undefined;
-  /** Who is asking, for the rate limit: the peer address, or the first X-Forwarded-For hop behind a trusted proxy. */
+  /** Who is asking, for the rate limit: the peer address, or behind trusted proxies the hop they saw (clientAddress.ts). */
   client: string;
 }>;
 
@@ -56,8 +57,11 @@ export type RestRateLimit = Readonly<{
   /** Requests one client (address) may make per second, averaged over `windowSeconds`. */
   requestsPerSecondMax: number;
   windowSeconds?: number;
-  /** Behind a load balancer every request comes from it: trust its X-Forwarded-For to tell clients apart. */
-  trustProxy?: boolean;
+  /**
+   * Behind load balancers every request comes from them: how many proxies in front of the server append to
+   * X-Forwarded-For, so the client is read from the right of it (clientAddress.ts). Default 0: the peer is the client.
+   */
+  trustedProxyHops?: number;
 }>;
 
 export const restRequestsPerSecondMaxDefault = 100;
@@ -97,7 +101,7 @@ const readHead = (
   req: HttpRequest,
   route: string,
   paramNames: readonly string[],
-  trustProxy: boolean,
+  trustedProxyHops: number,
 ): RequestHead => {
   // Header names come from the client: without a prototype, `constructor` or `__proto__` are plain keys.
   const headers: Record<string, string> = Object.create(null);
@@ -116,9 +120,11 @@ const readHead = (
     headers,
     params,
     token: bearerToken(headers.authorization),
-    client:
-      (trustProxy ? headers['x-forwarded-for']?.split(',')[0]?.trim() : undefined) ||
+    client: clientAddress(
       Buffer.from(res.getRemoteAddressAsText()).toString(),
+      headers['x-forwarded-for'],
+      trustedProxyHops,
+    ),
   };
 };
 
@@ -151,7 +157,7 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
     register(pattern, (res: HttpResponse, req: HttpRequest) => {
       const startedMs = performance.now();
       const exchange = new HttpExchange(res);
-      const head = readHead(res, req, pattern, paramNames, rateLimit.trustProxy ?? false);
+      const head = readHead(res, req, pattern, paramNames, rateLimit.trustedProxyHops ?? 0);
       let body: Promise<Buffer>;
       try {
         const limit = options.bodyBytesMax ?? deps.bodyBytesMax;

@@ -21,7 +21,10 @@ export const errorTable = (): string => {
 export const tableRows = (text: string, heading: string): string[] => {
   const from = text.indexOf(`\n## ${heading}\n`);
   if (from === -1) throw new Error(`no section ## ${heading}`);
-  const lines = text.slice(from + 1).split('\n').slice(1);
+  const lines = text
+    .slice(from + 1)
+    .split('\n')
+    .slice(1);
   const start = lines.findIndex((line) => line.startsWith('|'));
   const end = lines.findIndex((line, index) => index > start && !line.startsWith('|'));
   return lines.slice(start, end === -1 ? undefined : end);

@@ -15,12 +15,17 @@ export class Fenwick {
     return this.size;
   }
 
-  /** Appends a slot holding `value`; O(log n), because its node sums the range it covers. */
+  /**
+   * Appends a slot holding `value`. Its node covers slots (i − lowbit(i), i], which are exactly its children's
+   * nodes: i − 1, then down by their lowbits. That is log2(lowbit(i)) nodes, 1 on average: O(1) amortised.
+   */
   push(value: number): void {
     const i = this.size + 1;
     if (i === this.tree.length) this.tree = grow(this.tree, (this.tree.length - 1) * 2 + 1);
     this.size = i;
-    this.tree[i] = value + this.prefix(i - 2) - this.prefix(i - (i & -i) - 1);
+    let sum = value;
+    for (let child = i - 1; child > i - (i & -i); child -= child & -child) sum += this.tree[child]!;
+    this.tree[i] = sum;
   }
 
   /** Rebuilds the tree from every slot's value in O(n). */

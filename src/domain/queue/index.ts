@@ -50,7 +50,9 @@ export {
 export { type RoomConfig, type RoomConfigInput, roomConfigOf } from './room.ts';
 export {
   commitmentOf,
+  entryOfQueueId,
   isSeedHex,
+  queueIdOf,
   recomputeOrder,
   seedBytesLength,
   shuffleAlgorithm,

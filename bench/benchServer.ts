@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, priceTiers, venueBody } from '../test/support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../test/support/serverProcess.ts';
+import { adminToken, type ServerProcess, startServerProcess } from '../test/support/serverProcess.ts';
 
 export const benchModes = ['actor', 'actorPostgres', 'optimistic', 'redisLock', 'ceiling'] as const;
 export type BenchMode = (typeof benchModes)[number];
@@ -105,7 +105,8 @@ export const startBenchServer = async (
         }
         return tokens;
       },
-      metrics: async () => (await fetch(`${server.baseUrl}/metrics`)).text(),
+      metrics: async () =>
+        (await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text(),
       stop,
     };
   } catch (error) {

@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { api, priceTiers, venueBody } from '../test/support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
-import { startServerProcess } from '../test/support/serverProcess.ts';
+import { adminToken, startServerProcess } from '../test/support/serverProcess.ts';
+
+/** /metrics on the public port is for admins (docs/operations.md). */
+const adminHeaders = { headers: { authorization: `Bearer ${adminToken}` } };
 
 const { values } = parseArgs({
   options: {
@@ -52,7 +55,7 @@ const run = async (store: string) => {
     );
     const hot = seatIds.slice(0, seatIds.length / 5);
     const buyers = await Promise.all(Array.from({ length: concurrency }, () => client.session()));
-    const before = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const before = await (await fetch(`${server.baseUrl}/metrics`, adminHeaders)).text();
     const latencies: number[] = [];
     let granted = 0;
     let refused = 0;
@@ -77,7 +80,7 @@ const run = async (store: string) => {
     const started = performance.now();
     await Promise.all(buyers.map(worker));
     const elapsed = (performance.now() - started) / 1000;
-    const after = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const after = await (await fetch(`${server.baseUrl}/metrics`, adminHeaders)).text();
     const appends = metric(after, 'actor_appends_total') - metric(before, 'actor_appends_total');
     const events = metric(after, 'actor_events_total') - metric(before, 'actor_events_total');
     latencies.sort((a, b) => a - b);

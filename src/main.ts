@@ -81,6 +81,16 @@ const terminal = process.stdout.isTTY === true;
 const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
 const logger = createLogger(logLevel, terminal ? terminalDestination() : undefined);
 
+/** METRICS_PORT: `GET /metrics` without a token on a port of its own (keep it off the public network). */
+const metricsPortFromEnv = (): number | undefined => {
+  const value = env.METRICS_PORT;
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) throw new Error(`METRICS_PORT must be a port, not ${value}`);
+  return Number(value);
+};
+
+const metricsPort = metricsPortFromEnv();
+
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const config: ServerConfig = {
   host: env.HOST ?? '0.0.0.0',
@@ -93,6 +103,7 @@ const config: ServerConfig = {
   payments: paymentsFromEnv(),
   ...(env.TICKET_SIGNING_KEY ? { ticketSigningKey: env.TICKET_SIGNING_KEY } : {}),
   holdMode: holdModeFromEnv(),
+  ...(metricsPort === undefined ? {} : { metricsPort }),
   restRateLimit,
   ...(socketRequestsPerSecondMax === undefined
     ? {}

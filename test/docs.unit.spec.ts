@@ -83,4 +83,11 @@ describe('links in the docs stay in the repository', () => {
     );
     expect(offenders).toEqual([]);
   });
+
+  it('no file holds a merge conflict left unresolved', () => {
+    const text = (name: string) => /\.(md|ts|mjs|js|json|html|css|sh|ya?ml)$/.test(name) || name === 'run';
+    const marker = new RegExp(`^(${'<'.repeat(7)} |${'>'.repeat(7)} |${'='.repeat(7)}$)`, 'm');
+    const conflicted = filesUnder('.', text).filter((file) => marker.test(readFileSync(join(root, file), 'utf8')));
+    expect(conflicted).toEqual([]);
+  });
 });

@@ -218,7 +218,7 @@ describe.skipIf(cannotRun !== undefined)('a store outage on a Postgres cluster o
         ['GET', `/v1/tickets/${ticketId}/qr`, undefined, buyer],
         ['POST', '/v1/checkins', { code: ticketCode }, adminToken],
         ['POST', `/v1/orders/${orderId}/refund`, { reason: 'outage sweep' }, adminToken],
-        ['GET', '/metrics'],
+        ['GET', '/metrics', undefined, adminToken],
       ];
       const answers = await Promise.all(
         requests.map(async ([method, path, body, token]) => {

@@ -8,6 +8,7 @@ import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
 import { createMetrics, type GatewayMetrics } from '../gateway/metrics.ts';
+import { startMetricsServer } from '../gateway/metricsServer.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
@@ -54,12 +55,16 @@ export type ServerConfig = Readonly<{
   payments?: PaymentsConfig;
   /** Ed25519 PKCS#8 (PEM or base64); unset: generated once and kept in the store. */
   ticketSigningKey?: string;
+  /** Serves `GET /metrics` without a token on this port too (0 picks one); unset, only the admin's /metrics on `port`. */
+  metricsPort?: number;
   /** Who answers socket holds: the actors (default) or a benchmark baseline (src/baselines/, docs/benchmarks.md). */
   holdMode?: HoldMode;
 }>;
 
 export type RunningServer = Readonly<{
   port: number;
+  /** Where `GET /metrics` is served without a token, when `metricsPort` was set. */
+  metricsPort?: number;
   booking: BookingCore;
   gateway: Gateway;
   /** socket.io on the gateway's app; `sockets.notifyUser` pushes to one buyer's sockets. */
@@ -197,6 +202,19 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     await store.close();
     throw error;
   });
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer({
+          host: config.host,
+          port: config.metricsPort,
+          registry: metrics.registry,
+          logger,
+        }).catch(async (error: unknown) => {
+          gateway.close();
+          await store.close();
+          throw error;
+        });
   const holdMode = await openHoldMode(config.holdMode ?? { kind: 'actor' }, booking);
   const sockets = attachSocketServer({
     app: gateway.app,
@@ -227,6 +245,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   let drained: Promise<void> | undefined;
   return {
     port: gateway.port,
+    ...(metricsServer === undefined ? {} : { metricsPort: metricsServer.port }),
     booking,
     gateway,
     sockets,
@@ -239,6 +258,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
         await sockets.close();
         await holdMode.close();
+        await metricsServer?.close();
         logger.info('drained');
       })();
       return drained;

@@ -344,7 +344,10 @@ describe('gateway over loopback', () => {
     expect(notReady.json).toMatchObject({ error: { code: 'UNAVAILABLE' } });
     expect((await call('GET', '/healthz')).status).toBe(200);
     booking.isReady = true;
-    const metrics = await call('GET', '/metrics');
+    // Not public: the admin's token or METRICS_PORT (test/metrics.int.spec.ts).
+    expect((await call('GET', '/metrics')).json).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    expect((await call('GET', '/metrics', { token: await buyerToken() })).status).toBe(403);
+    const metrics = await call('GET', '/metrics', { token: adminToken });
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(metrics.text).toMatch(

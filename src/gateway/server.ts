@@ -34,10 +34,11 @@ export class PortInUseError extends Error {
   constructor(
     readonly host: string,
     readonly port: number,
+    variable = 'PORT',
   ) {
     super(
       `cannot listen on ${host}:${port}: the port is in use (another seatactor server, or another program) or ` +
-        `${host} is not an address of this machine. Stop the other server, or set PORT (and HOST).`,
+        `${host} is not an address of this machine. Stop the other server, or set ${variable} (and HOST).`,
     );
     this.name = 'PortInUseError';
   }

@@ -202,7 +202,7 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
   const route = createRouter(app, deps);
   const venueBodyBytesMax = deps.venueBodyBytesMax ?? venueBodyBytesMaxDefault;
 
-  // Probes and scrapes come from the platform, often from one address: they are never rate limited.
+  // Probes come from the platform, often from one address: they are never rate limited.
   const probe = { rateLimited: false };
   route('get', '/healthz', () => ({ status: 200, json: { status: 'ok' } }), probe);
 
@@ -216,16 +216,16 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
     probe,
   );
 
-  route(
-    'get',
-    '/metrics',
-    async () => ({
+  // Metrics tell an attacker how the sale is going and where it hurts: on the public port, admins only. Prometheus
+  // sends the admin token, or scrapes METRICS_PORT (metricsServer.ts), a listener of its own on a private network.
+  route('get', '/metrics', async ({ token }) => {
+    await auth.requireAdmin(token);
+    return {
       status: 200,
       text: await metrics.registry.metrics(),
       headers: { 'content-type': metrics.registry.contentType },
-    }),
-    probe,
-  );
+    };
+  });
 
   // With the previous session's token as bearer, a genuine token (even expired, within the grace period) renews the
   // same buyer; anything else gets a new buyer. Never an error, so a client can always recover a session.

@@ -13,6 +13,7 @@ import {
   gatherHoldIdOf,
   isProtected,
   offerHoldIdOf,
+  seatInScope,
   type WaitlistEntry,
 } from './state.ts';
 
@@ -45,7 +46,8 @@ import {
  * soon as the block it gathers towards has come back, and gathering never holds back more than it needs.
  */
 export const react = (state: EventState, events: readonly EventStreamEvent[], now: number): EventStreamEvent[] => {
-  const reaction: Reaction = { state, now, out: [], dirty: false, freed: false };
+  const changed: Changed = { seats: [], sections: new Set(), users: new Set(), entries: new Set(), touches: new Map() };
+  const reaction: Reaction = { state, now, out: [], dirty: false, freed: false, changed };
   for (const event of events) observe(reaction, event);
   settle(reaction);
   return reaction.out;
@@ -62,6 +64,51 @@ type Reaction = {
    * so no one behind jumps the queue.
    */
   freed: boolean;
+  readonly changed: Changed;
+};
+
+/**
+ * What changed since the line was last settled, so a pass looks only at entries it can concern. After every command
+ * the line is settled (nobody waiting fits, every protected entry has gathered all it can: the simulation checks
+ * both), and between commands seats are only taken, never freed, except through the events that land here. So an
+ * entry needs a look only when seats or places of its scope came back, its buyer's holdings shrank (room under the
+ * limit), it just joined, lost gathered seats or became protected. A thousand entries for other sections cost nothing.
+ */
+type Changed = {
+  readonly seats: number[];
+  readonly sections: Set<string>;
+  readonly users: Set<string>;
+  readonly entries: Set<string>;
+  /** Scope → whether a changed seat lies in it; cleared whenever a seat is added. */
+  readonly touches: Map<string, boolean>;
+};
+
+const seatsReturned = (
+  reaction: Reaction,
+  data: Readonly<{ userId: string; seatIds: readonly string[]; sectionId?: string }>,
+): void => {
+  const { changed } = reaction;
+  const { layout } = reaction.state.waitlist;
+  for (const seatId of data.seatIds) changed.seats.push(layout.seats.indexOf(seatId)!);
+  if (data.seatIds.length === 0 && data.sectionId !== undefined) changed.sections.add(data.sectionId);
+  changed.users.add(data.userId);
+  changed.touches.clear();
+  seatsCameBack(reaction);
+};
+
+const mustLook = (reaction: Reaction, entry: WaitlistEntry): boolean => {
+  const { changed } = reaction;
+  if (changed.entries.has(entry.entryId) || changed.users.has(entry.userId)) return true;
+  const { scope } = entry;
+  if (scope.kind === 'general') return changed.sections.has(scope.sectionId);
+  const key = `${scope.sectionId ?? ''}|${scope.tier ?? ''}`;
+  let touches = changed.touches.get(key);
+  if (touches === undefined) {
+    const { layout } = reaction.state.waitlist;
+    touches = changed.seats.some((seat) => seatInScope(layout, scope, seat));
+    changed.touches.set(key, touches);
+  }
+  return touches;
 };
 
 const observe = (reaction: Reaction, event: EventStreamEvent): void => {
@@ -79,14 +126,17 @@ const observe = (reaction: Reaction, event: EventStreamEvent): void => {
               ? { type: 'WaitlistOfferLapsed', data: { entryId, userId, holdId, at } }
               : { type: 'WaitlistOfferDeclined', data: { entryId, userId, holdId, at } },
           ]);
-        else apply(reaction, [{ type: 'WaitlistGatherReleased', data: { entryId, holdId, at } }]);
+        else {
+          reaction.changed.entries.add(entryId);
+          apply(reaction, [{ type: 'WaitlistGatherReleased', data: { entryId, holdId, at } }]);
+        }
       }
-      seatsCameBack(reaction);
+      seatsReturned(reaction, event.data);
       return;
     }
     case 'ReservationReleased':
     case 'SaleRefunded':
-      seatsCameBack(reaction);
+      seatsReturned(reaction, event.data);
       return;
     case 'HoldReserved': {
       const entry = entryOfHold(reaction, event.data.holdId);
@@ -99,6 +149,7 @@ const observe = (reaction: Reaction, event: EventStreamEvent): void => {
       return;
     }
     case 'WaitlistJoined':
+      reaction.changed.entries.add(event.data.entryId);
       reaction.dirty = true;
       return;
     case 'WaitlistLeft': {
@@ -114,8 +165,14 @@ const observe = (reaction: Reaction, event: EventStreamEvent): void => {
       const offered = waitlist.entries.get(event.data.entryId)!;
       for (const ahead of waitlist.line.values()) {
         if (ahead === offered) break;
-        if (ahead.status === 'waiting' && ahead.overtaken === waitlist.policy.overtakesMax && ahead.gathers.size === 0)
+        if (
+          ahead.status === 'waiting' &&
+          ahead.overtaken === waitlist.policy.overtakesMax &&
+          ahead.gathers.size === 0
+        ) {
+          reaction.changed.entries.add(ahead.entryId);
           reaction.freed = true;
+        }
       }
       return;
     }
@@ -215,7 +272,7 @@ const pass = (reaction: Reaction): void => {
   // Requests found not to fit in this pass (see memoKey): a thousand entries for "1 seat" cost one search.
   const noFit = new Set<string>();
   for (const entry of [...waitlist.line.values()]) {
-    if (entry.status !== 'waiting') continue;
+    if (entry.status !== 'waiting' || !mustLook(reaction, entry)) continue;
     reaction.freed = false;
     serve(reaction, entry, noFit);
     if (reaction.freed) {

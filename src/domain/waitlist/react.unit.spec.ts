@@ -221,6 +221,18 @@ describe('limits', () => {
     expect(state.waitlist.entries.get('e1')?.status).toBe('waiting');
   });
 
+  it('serves it as soon as the buyer releases seats elsewhere, even when nothing of its scope comes back', () => {
+    // e1 alone wants the balcony: the seats stay available while u1 holds too much, and are offered once u1 has room.
+    const state = eventStateFrom(
+      history.filter((event) => event.type !== 'WaitlistJoined' || event.data.entryId === 'e1'),
+    );
+    expect(drive(state, releaseHold('h3', 'b3', t(20)))).toEqual([released(a34, t(20))]);
+    expect(drive(state, releaseHold('h9', 'u1', t(21)))).toEqual([
+      released(orch, t(21)),
+      ...offer('e1', 'u1', ['BALC-A-3', 'BALC-A-4'], t(21)),
+    ]);
+  });
+
   it('serves it once the buyer has room again', () => {
     const state = eventStateFrom(history);
     drive(state, releaseHold('h9', 'u1', t(10)));

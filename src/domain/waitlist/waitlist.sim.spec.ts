@@ -148,10 +148,15 @@ const inScope = (request: WaitlistRequest, seatId: string, rowSection: string): 
 /**
  * Does the entry fit now, naively: enough usable seats (available, gathered for it, or gathered for an entry behind
  * it; with `lazily`, also seats of lapsed holds), side by side in one row when asked, and room under the limit.
+ * Without `lazily`, a lapsed hold not yet expired still counts against its buyer, as its seats still count as taken:
+ * both come back together when the hold expires (the timer's sweep, or before the next hold or join).
  */
 const naiveFits = (state: EventState, entry: WaitlistEntry, now: number, lazily: boolean): boolean => {
   const { request } = entry;
-  if (liveSeatsOf(state, entry.userId, now) + request.quantity > maxSeatsPerUser) return false;
+  const held = lazily
+    ? liveSeatsOf(state, entry.userId, now)
+    : liveSeatsOf(state, entry.userId, Number.NEGATIVE_INFINITY);
+  if (held + request.quantity > maxSeatsPerUser) return false;
   const mayUse = (gatherer: WaitlistEntry | undefined) =>
     gatherer === entry || (gatherer !== undefined && gatherer.seq > entry.seq);
   if (request.sectionId === floor.id) {
@@ -195,7 +200,7 @@ const gatheringGaps = (state: EventState, policy: WaitlistPolicy, now: number): 
   for (const entry of waitingEntries(state)) {
     const { request } = entry;
     if (entry.overtaken < policy.overtakesMax) continue;
-    if (liveSeatsOf(state, entry.userId, now) + request.quantity > maxSeatsPerUser) continue;
+    if (liveSeatsOf(state, entry.userId, Number.NEGATIVE_INFINITY) + request.quantity > maxSeatsPerUser) continue;
     if (request.sectionId === floor.id) {
       const counter = state.inventory.general.get(floor.id)!;
       if (counter.capacity - counter.held - counter.reserved - counter.sold > 0)

@@ -16,6 +16,7 @@ const server = await startServer({
   web: false,
   // A thousand clients from one address: the per-address REST limit would throttle the set-up.
   restRateLimit: { requestsPerSecondMax: 1_000_000 },
+  readBudget: { inFlightPerClientMax: 1_000_000, bytesPerSecondPerClientMax: 1e12 },
 });
 const rows = 20;
 const seatsPerRow = 50;

@@ -71,6 +71,12 @@ const restRateLimit = {
   trustedProxyHops: parseTrustedProxyHops(env.TRUST_PROXY),
 };
 
+/** Full seat maps per client address (REST and socket subscribes): reads under way, bytes per second. */
+const readBudget = {
+  ...(env.SEATMAP_READS_PER_ADDRESS_MAX ? { inFlightPerClientMax: Number(env.SEATMAP_READS_PER_ADDRESS_MAX) } : {}),
+  ...(env.SEATMAP_BYTES_PER_SECOND_MAX ? { bytesPerSecondPerClientMax: Number(env.SEATMAP_BYTES_PER_SECOND_MAX) } : {}),
+};
+
 /** Socket requests one connection may make per second (default in the socket server); load tests raise it. */
 const socketRequestsPerSecondMax = env.SOCKET_REQUESTS_PER_SECOND_MAX
   ? Number(env.SOCKET_REQUESTS_PER_SECOND_MAX)
@@ -105,6 +111,7 @@ const config: ServerConfig = {
   holdMode: holdModeFromEnv(),
   ...(metricsPort === undefined ? {} : { metricsPort }),
   restRateLimit,
+  readBudget,
   ...(socketRequestsPerSecondMax === undefined
     ? {}
     : { socket: { requestsPerWindowMax: socketRequestsPerSecondMax, rateLimitWindowSeconds: 1 } }),

@@ -1,3 +1,4 @@
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { type api, priceTiers, venueBody } from './support/api.ts';
@@ -115,5 +116,65 @@ describe('seat-map reads', () => {
     }
     await expect.poll(() => reads.length).toBeGreaterThanOrEqual(5);
     await Promise.all(reads);
+  });
+});
+
+describe('seat-map bytes per address, REST and socket subscribes together', () => {
+  let server: RunningServer;
+  let baseUrl: string;
+  let client: ReturnType<typeof api>;
+  let eventId: string;
+  const sockets: ReturnType<typeof io>[] = [];
+
+  beforeAll(async () => {
+    ({ server, baseUrl, client } = await startTestServer({
+      restRateLimit: { requestsPerSecondMax: 1_000_000, trustedProxyHops: 1 },
+      // A byte an hour: an address gets one map (the budget is charged after the fact), then nothing more.
+      readBudget: { inFlightPerClientMax: 100, bytesPerSecondPerClientMax: 1 / 3_600, windowSeconds: 3_600 },
+    }));
+    const venue = await client.createVenue(venueBody(10, 20));
+    eventId = await client.createEvent({ venueId: venue, name: 'Bytes', startsAt: '2030-01-01T20:00:00Z', priceTiers });
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await server?.drain();
+  });
+
+  const socketFrom = async (address: string) => {
+    const { token } = await client.session();
+    const socket = io(baseUrl, {
+      auth: { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { 'x-forwarded-for': address },
+    });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return socket;
+  };
+  const subscribe = (socket: ReturnType<typeof io>) => socket.timeout(5_000).emitWithAck('subscribe', { eventId });
+  const rest = (address: string) =>
+    fetch(`${baseUrl}/v1/events/${eventId}/seatmap`, { headers: { 'x-forwarded-for': address } });
+
+  it('refuses a subscribe once its address has spent its bytes on maps, on either transport, and serves others', async () => {
+    const first = await socketFrom('198.51.100.20');
+    expect(await subscribe(first)).toMatchObject({ ok: true });
+    const refused = await subscribe(await socketFrom('198.51.100.20'));
+    expect(refused).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    const overRest = await rest('198.51.100.20');
+    expect(overRest.status).toBe(429);
+    expect(Number(overRest.headers.get('retry-after'))).toBeGreaterThan(3_000);
+    // A resume from a version the server still has diffs for costs no map, so it is still answered.
+    expect(await first.timeout(5_000).emitWithAck('subscribe', { eventId, sinceVersion: 0 })).toMatchObject({
+      ok: true,
+      diffs: [],
+    });
+    expect(await subscribe(await socketFrom('198.51.100.21'))).toMatchObject({ ok: true });
+    expect((await rest('198.51.100.22')).status).toBe(200);
   });
 });

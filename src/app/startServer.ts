@@ -9,6 +9,7 @@ import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gate
 import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
 import { createMetrics, type GatewayMetrics } from '../gateway/metrics.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
+import { createReadBudget, type ReadBudgetOptions } from '../gateway/readBudget.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
@@ -49,6 +50,8 @@ export type ServerConfig = Readonly<{
   socket?: SocketOptions;
   /** REST rate limit per client address (default 100 requests per second). */
   restRateLimit?: RestRateLimit;
+  /** Full seat maps per client address, REST and sockets together: reads under way, bytes per second. */
+  readBudget?: ReadBudgetOptions;
   /** Serves the live seat-map page at `/` (bundled with esbuild at start); default true. */
   web?: boolean;
   /** Default: the simulated provider. */
@@ -189,6 +192,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     nowMs: () => clock.now(),
     ...(config.sessions === undefined ? {} : config.sessions),
   });
+  const readBudget = createReadBudget(config.readBudget);
   const gateway = await startGateway({
     host: config.host,
     port: config.port,
@@ -196,6 +200,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     auth,
     logger,
     metrics,
+    readBudget,
     ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
   }).catch(async (error: unknown) => {
     // A taken port: let go of the store (and its DATA_DIR lock) before saying so.
@@ -222,6 +227,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     auth,
     logger,
     clock,
+    readBudget,
+    trustedProxyHops: config.restRateLimit?.trustedProxyHops ?? 0,
     ...(holdMode.holds === undefined ? {} : { holds: holdMode.holds }),
     ...(config.socket === undefined ? {} : { options: config.socket }),
   });

@@ -97,6 +97,8 @@ export class HttpExchange {
   #finished = false;
   #aborted = false;
   #onAbort: (() => void) | undefined;
+  /** Settles a reply still being written when the client goes away. */
+  #onAbortWhileSending: (() => void) | undefined;
   /** True while request body bytes may still be arriving; a reply then closes the connection to stop them. */
   #bodyUnread = false;
 
@@ -106,6 +108,7 @@ export class HttpExchange {
       this.#aborted = true;
       this.#finished = true;
       this.#onAbort?.();
+      this.#onAbortWhileSending?.();
     });
   }
 
@@ -152,17 +155,45 @@ export class HttpExchange {
     });
   }
 
-  /** Writes status, headers and body in one corked syscall; a no-op when the client is gone or already answered. */
-  send(status: number, body: string | Buffer, headers: Readonly<Record<string, string>>): void {
-    if (this.#finished) return;
+  /**
+   * Writes status, headers and body in one corked syscall; a no-op when the client is gone or already answered.
+   * Settles (never rejects) once every byte is handed to the kernel or the client went away. A Buffer body goes out
+   * as the socket drains (tryEnd, onWritable), so a large reply to a slow reader is not copied whole into uWS's
+   * buffer, and whoever waits for the promise knows when the reply is really over.
+   */
+  send(status: number, body: string | Buffer, headers: Readonly<Record<string, string>>): Promise<void> {
+    if (this.#finished) return Promise.resolve();
     this.#finished = true;
     const res = this.#res;
+    let rest: { body: Buffer; offset: number } | undefined;
     res.cork(() => {
       res.writeStatus(statusLine(status));
       for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
       // endWithoutBody(undefined) writes `Content-Length: 9223372036854775808` in this build, hence the explicit 0.
       if (status === 204 || status === 304) res.endWithoutBody(0, this.#bodyUnread);
-      else res.end(body, this.#bodyUnread);
+      else if (typeof body === 'string' || this.#bodyUnread) res.end(body, this.#bodyUnread);
+      else {
+        const offset = res.getWriteOffset();
+        const [, done] = res.tryEnd(body, body.length);
+        if (!done) rest = { body, offset };
+      }
+    });
+    return rest === undefined ? Promise.resolve() : this.#drain(rest.body, rest.offset);
+  }
+
+  /** The rest of a body tryEnd could not write at once, written each time the socket can take more. */
+  #drain(body: Buffer, startOffset: number): Promise<void> {
+    const res = this.#res;
+    return new Promise((resolve) => {
+      this.#onAbortWhileSending = resolve;
+      res.onWritable((offset) => {
+        const [ok, done] = res.tryEnd(body.subarray(offset - startOffset), body.length);
+        if (done) {
+          this.#onAbortWhileSending = undefined;
+          resolve();
+        }
+        return ok;
+      });
     });
   }
 

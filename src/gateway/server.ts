@@ -3,6 +3,7 @@ import type { Auth } from './auth.ts';
 import { bodyBytesMaxDefault } from './http.ts';
 import type { Logger } from './logger.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import type { ReadBudget } from './readBudget.ts';
 import { type RestRateLimit, type Route, registerRestRoutes } from './rest/routes.ts';
 import { listenExclusivePort, type TemplatedApp, type us_listen_socket, uws, uwsBinaryPath } from './uws.ts';
 
@@ -18,6 +19,8 @@ export type GatewayOptions = Readonly<{
   venueBodyBytesMax?: number;
   /** Per-client REST rate limit; default 100 requests per second per address. */
   rateLimit?: RestRateLimit;
+  /** Seat-map reads per address; shared with the socket server. */
+  readBudget?: ReadBudget;
 }>;
 
 export type Gateway = Readonly<{
@@ -55,6 +58,7 @@ export const startGateway = (options: GatewayOptions): Promise<Gateway> => {
     bodyBytesMax: options.bodyBytesMax ?? bodyBytesMaxDefault,
     venueBodyBytesMax: options.venueBodyBytesMax,
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+    ...(options.readBudget === undefined ? {} : { readBudget: options.readBudget }),
   });
   return new Promise((resolve, reject) => {
     // uWS binds with SO_REUSEPORT by default: a second server on the same port would bind too and the kernel would

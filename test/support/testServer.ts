@@ -19,6 +19,7 @@ export const startTestServer = async (
     web: false,
     // Every test client shares 127.0.0.1: the per-address limit is tested on its own, not in every test.
     restRateLimit: { requestsPerSecondMax: 1_000_000 },
+    readBudget: { inFlightPerClientMax: 1_000_000, bytesPerSecondPerClientMax: 1e12 },
     ...overrides,
     // Every batch of every test's traffic is checked against the inventory invariants where it is written.
     actor: { checkInvariantsEveryBatch: true, ...overrides.actor },

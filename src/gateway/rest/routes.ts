@@ -1,5 +1,5 @@
 import type { BookingService } from '../../app/bookingService.ts';
-import { BookingError } from '../../domain/bookingError.ts';
+import { BookingError, isBookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
@@ -7,6 +7,7 @@ import { bearerToken, errorResponse, etagMatches, HttpExchange, parseJson } from
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import { createRateLimit } from '../rateLimit.ts';
+import { createReadBudget, type ReadBudget } from '../readBudget.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.ts';
 import { compoundIdSchema, parseEvent, parseHold, parseId, parseLimit, parseRequestId, parseVenue } from './schemas.ts';
 
@@ -40,6 +41,8 @@ export type RouteReply = Readonly<{
   /** Sent as is (a Buffer for binary bodies such as PNG). */
   text?: string | Buffer;
   headers?: Readonly<Record<string, string>>;
+  /** Called once the reply is over: written out to the kernel, or the client went away (frees a read budget slot). */
+  release?: () => void;
 }>;
 
 export type RouteHandler = (context: RouteContext) => Promise<RouteReply> | RouteReply;
@@ -79,6 +82,8 @@ export type RestDeps = RouterDeps &
     auth: Auth;
     /** Venues are big (up to 200,000 seats is several MB of JSON), so admins get their own body limit. */
     venueBodyBytesMax?: number;
+    /** Limits on full seat maps per address and in all (shared with the socket server); default limits if absent. */
+    readBudget?: ReadBudget;
   }>;
 
 export const venueBodyBytesMaxDefault = 16 * 1024 * 1024;
@@ -140,8 +145,13 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
   const { admit } = createRateLimit(rateLimit.requestsPerSecondMax * windowSeconds, windowSeconds);
 
   const respond = (exchange: HttpExchange, head: RequestHead, startedMs: number, reply: RouteReply): void => {
-    if (reply.text !== undefined) exchange.send(reply.status, reply.text, reply.headers ?? {});
-    else exchange.sendJson(reply.status, reply.json, reply.headers);
+    if (reply.text !== undefined) {
+      const sent = exchange.send(reply.status, reply.text, reply.headers ?? {});
+      if (reply.release !== undefined) void sent.finally(reply.release);
+    } else {
+      reply.release?.();
+      exchange.sendJson(reply.status, reply.json, reply.headers);
+    }
     metrics.httpRequestDuration.observe(
       { route: head.route, method: head.method, status: String(reply.status) },
       (performance.now() - startedMs) / 1000,
@@ -174,12 +184,18 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
           const { status, body: errorBody, internal } = errorResponse(error);
           if (internal) logger.error({ err: error, route: pattern, method: head.method }, 'unhandled error in route');
           else logger.debug({ code: errorBody.error.code, route: pattern, method: head.method }, 'request rejected');
-          return { status, json: errorBody };
+          const retryAfter = isBookingError(error) ? error.details?.retryAfterSeconds : undefined;
+          return {
+            status,
+            json: errorBody,
+            ...(typeof retryAfter === 'number' ? { headers: { 'retry-after': String(retryAfter) } } : {}),
+          };
         })
         .then((reply) => {
-          if (exchange.aborted)
+          if (exchange.aborted) {
+            reply.release?.();
             logger.debug({ route: pattern, method: head.method }, 'client went away before the reply');
-          else respond(exchange, head, startedMs, reply);
+          } else respond(exchange, head, startedMs, reply);
         })
         .catch((error: unknown) => {
           // Only a reply that cannot be serialized gets here; sendJson serializes before it marks the exchange sent.
@@ -201,6 +217,7 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
   const { booking, auth, metrics } = deps;
   const route = createRouter(app, deps);
   const venueBodyBytesMax = deps.venueBodyBytesMax ?? venueBodyBytesMaxDefault;
+  const reads = deps.readBudget ?? createReadBudget();
 
   // Probes come from the platform, often from one address: they are never rate limited.
   const probe = { rateLimited: false };
@@ -262,16 +279,31 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
   }));
 
   // From the event's per-version cache: rendered once per version, sent as the same bytes to every reader. The ETag
-  // is the version, so a client that has it gets 304 without a render.
-  route('get', '/v1/events/:id/seatmap', async ({ params, headers }) => {
-    const map = await booking.seatMap(parseId('id', params.id ?? ''));
-    const validators = { etag: map.etag, 'cache-control': 'no-cache' };
-    if (etagMatches(headers['if-none-match'], map.etag)) return { status: 304, headers: validators };
-    return {
-      status: 200,
-      text: map.body(),
-      headers: { 'content-type': 'application/json; charset=utf-8', ...validators },
-    };
+  // is the version, so a client that has it gets 304 without a render. A full map is megabytes for a large venue, so
+  // each address has a budget of maps under way and of bytes (429 beyond it); a 304 costs none of the bytes.
+  route('get', '/v1/events/:id/seatmap', async ({ params, headers, client }) => {
+    const eventId = parseId('id', params.id ?? '');
+    const leave = reads.enter(client);
+    try {
+      const map = await booking.seatMap(eventId);
+      const validators = { etag: map.etag, 'cache-control': 'no-cache' };
+      if (etagMatches(headers['if-none-match'], map.etag)) {
+        leave();
+        return { status: 304, headers: validators };
+      }
+      await reads.admit(client);
+      const body = map.body();
+      reads.charge(client, body.length);
+      return {
+        status: 200,
+        text: body,
+        headers: { 'content-type': 'application/json; charset=utf-8', ...validators },
+        release: leave,
+      };
+    } catch (error) {
+      leave();
+      throw error;
+    }
   });
 
   route('post', '/v1/events/:id/holds', async ({ params, token, body }) => {

@@ -6,6 +6,7 @@ import type { BookingCore } from '../../app/bookingCore.ts';
 import type { BookingService } from '../../app/bookingService.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { Auth } from '../auth.ts';
+import { clientAddress } from '../clientAddress.ts';
 import { knownError } from '../knownError.ts';
 import type { Logger } from '../logger.ts';
 import {
@@ -20,6 +21,7 @@ import {
   type WireError,
 } from '../protocol.ts';
 import { createRateLimit } from '../rateLimit.ts';
+import { createReadBudget, type ReadBudget } from '../readBudget.ts';
 import { compoundIdSchema, idSchema, parseHold, parseWith, releaseBodySchema } from '../rest/schemas.ts';
 import type { TemplatedApp } from '../uws.ts';
 import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
@@ -51,6 +53,10 @@ export type SocketServerDeps = Readonly<{
   options?: SocketOptions;
   /** Default: `booking`. Benchmarks swap in a baseline behind the same transport, auth, rate limit and validation. */
   holds?: SocketHolds;
+  /** The seat-map byte budget per address, shared with REST (a full map in a subscribe ack spends it). */
+  readBudget?: ReadBudget;
+  /** Proxies in front of the server: the client address is read from X-Forwarded-For as for REST (clientAddress.ts). */
+  trustedProxyHops?: number;
 }>;
 
 export type SocketServer = Readonly<{
@@ -155,8 +161,22 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
   }, options.sessionSweepIntervalMs ?? sessionSweepIntervalMsDefault);
   sessionSweep.unref();
 
+  const reads = deps.readBudget ?? createReadBudget();
+  const clientOf = (socket: AnySocket): string => {
+    const forwarded = socket.handshake.headers['x-forwarded-for'];
+    return clientAddress(
+      socket.handshake.address,
+      typeof forwarded === 'string' ? forwarded : undefined,
+      deps.trustedProxyHops ?? 0,
+    );
+  };
+
   /** The committed map version of an event and, with sinceVersion, the diffs since it when the ring has them. */
-  const subscribeReply = async (eventId: string, sinceVersion: number | undefined): Promise<SubscribeReply> => {
+  const subscribeReply = async (
+    client: string,
+    eventId: string,
+    sinceVersion: number | undefined,
+  ): Promise<SubscribeReply> => {
     const actor = await booking.activations.get(eventId);
     const ring = rings.get(eventId);
     if (sinceVersion !== undefined) {
@@ -167,7 +187,10 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     }
     // The cached map's JSON, rendered once per version for every subscriber and REST reader alike; on the wire it is
     // the SeatMapView the protocol promises (RawJson is written into the packet as that text).
+    await reads.admit(client);
     const seatMap = await booking.seatMap(eventId);
+    // Counted in characters, which is bytes for the ASCII a map almost always is, without a pass over 3 MB to count.
+    reads.charge(client, seatMap.json().length);
     return { eventId, version: seatMap.version, seatMap: new RawJson(seatMap.json()) as unknown as SeatMapView };
   };
 
@@ -232,7 +255,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         // Joining before reading means no diff committed after the read is missed; the client drops the diffs
         // its reply already covers (version <= the reply's version).
         socket.join(room);
-        return subscribeReply(eventId, sinceVersion);
+        return subscribeReply(clientOf(socket), eventId, sinceVersion);
       }) as ClientToServerEvents['subscribe'],
     );
 

@@ -102,8 +102,14 @@ export class HttpExchange {
   /** True while request body bytes may still be arriving; a reply then closes the connection to stop them. */
   #bodyUnread = false;
 
-  constructor(res: HttpResponse) {
+  /** A HEAD request: answered with the status and headers GET would send, and no body. */
+  readonly #head: boolean;
+  /** The request was malformed in a way that leaves the connection's framing in doubt: close it after the reply. */
+  #closeAfterReply = false;
+
+  constructor(res: HttpResponse, method = 'get') {
     this.#res = res;
+    this.#head = method === 'head';
     res.onAborted(() => {
       this.#aborted = true;
       this.#finished = true;
@@ -123,6 +129,12 @@ export class HttpExchange {
    */
   readBody(headers: Readonly<Record<string, string>>, bytesMax: number): Promise<Buffer> {
     const declared = headers['content-length'];
+    // Repeated Content-Length headers arrive joined with ", ". uWS reads the first and parses the rest of the bytes as
+    // the next request, so lengths that disagree (a request-smuggling shape) are refused and the connection closed.
+    if (declared !== undefined && new Set(declared.split(',').map((value) => value.trim())).size > 1) {
+      this.#closeAfterReply = true;
+      return Promise.reject(new BookingError('INVALID_INPUT', `conflicting Content-Length headers: ${declared}`));
+    }
     const chunked = headers['transfer-encoding'] !== undefined;
     if (!chunked && (declared === undefined || declared === '0')) return Promise.resolve(Buffer.alloc(0));
     const tooLarge = () => new BookingError('PAYLOAD_TOO_LARGE', `request body exceeds ${bytesMax} bytes`);
@@ -155,6 +167,11 @@ export class HttpExchange {
     });
   }
 
+  /** The reply will close the connection (after a request whose framing cannot be trusted). */
+  closeAfterReply(): void {
+    this.#closeAfterReply = true;
+  }
+
   /**
    * Writes status, headers and body in one corked syscall; a no-op when the client is gone or already answered.
    * Settles (never rejects) once every byte is handed to the kernel or the client went away. A Buffer body goes out
@@ -170,8 +187,12 @@ export class HttpExchange {
       res.writeStatus(statusLine(status));
       for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
       // endWithoutBody(undefined) writes `Content-Length: 9223372036854775808` in this build, hence the explicit 0.
-      if (status === 204 || status === 304) res.endWithoutBody(0, this.#bodyUnread);
-      else if (typeof body === 'string' || this.#bodyUnread) res.end(body, this.#bodyUnread);
+      const close = this.#bodyUnread || this.#closeAfterReply;
+      if (status === 204 || status === 304) res.endWithoutBody(0, close);
+      // HEAD: no body. This uWS build always writes its own Content-Length and cannot end a response with a reported
+      // length above zero, so a HEAD answer says `Content-Length: 0` rather than the GET body's length.
+      else if (this.#head) res.endWithoutBody(0, close);
+      else if (typeof body === 'string' || close) res.end(body, close);
       else {
         const offset = res.getWriteOffset();
         const [, done] = res.tryEnd(body, body.length);

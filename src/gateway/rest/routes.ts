@@ -163,10 +163,9 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
       .split('/')
       .filter((segment) => segment.startsWith(':'))
       .map((segment) => segment.slice(1));
-    const register = (method === 'delete' ? app.del : app[method]).bind(app);
-    register(pattern, (res: HttpResponse, req: HttpRequest) => {
+    const serve = (res: HttpResponse, req: HttpRequest) => {
       const startedMs = performance.now();
-      const exchange = new HttpExchange(res);
+      const exchange = new HttpExchange(res, req.getMethod());
       const head = readHead(res, req, pattern, paramNames, rateLimit.trustedProxyHops ?? 0);
       let body: Promise<Buffer>;
       try {
@@ -202,7 +201,10 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
           logger.error({ err: error, route: pattern, method: head.method }, 'could not send the reply');
           exchange.sendJson(500, errorResponse(error).body);
         });
-    });
+    };
+    (method === 'delete' ? app.del : app[method]).call(app, pattern, serve);
+    // HEAD is GET without the body (RFC 9110 9.3.2): the same handler, and the exchange leaves the body out.
+    if (method === 'get') app.head(pattern, serve);
   };
 };
 

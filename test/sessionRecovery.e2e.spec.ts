@@ -3,7 +3,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/actors/clock.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
-import { api, priceTiers, venueBody } from './support/api.ts';
+import { type api, priceTiers, venueBody } from './support/api.ts';
 import { startTestServer } from './support/testServer.ts';
 
 const sessionKey = 'seatactor.session';
@@ -82,6 +82,31 @@ describe('the page recovers an invalid session (Chromium)', () => {
     await expect.poll(async () => (await savedSession(page)).renewed, { timeout: 5_000 }).toBe(true);
     expect((await savedSession(page)).userId).toBe(buyer.userId);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the buyer’s own holds as theirs after a reload, and in a new tab of the same session', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${baseUrl}/?event=${eventId}`);
+    const seat = (on: Page) => on.locator('circle[data-seat-id="ORCH-3-3"]');
+    await expect.poll(() => seat(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('available');
+    await seat(page).click();
+    await expect.poll(() => seat(page).getAttribute('data-mine'), { timeout: 5_000 }).toBe('true');
+
+    await page.reload();
+    await expect.poll(() => seat(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('held');
+    await expect.poll(() => seat(page).getAttribute('data-mine'), { timeout: 5_000 }).toBe('true');
+    expect(await page.locator('#holds').textContent()).toContain('ORCH-3-3');
+
+    // Another tab (a new device, say) given the same session finds the hold too, and can release it.
+    const other = await pageWith(await savedSession(page));
+    await expect.poll(() => seat(other.page).getAttribute('data-mine'), { timeout: 10_000 }).toBe('true');
+    await seat(other.page).click();
+    await expect.poll(() => seat(page).getAttribute('data-status'), { timeout: 5_000 }).toBe('available');
+    expect([...errors, ...other.errors]).toEqual([]);
+    await other.page.close();
     await page.close();
   });
 });

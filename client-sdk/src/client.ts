@@ -8,6 +8,7 @@ import type {
   ServerToClientEvents,
   SessionView,
   SubscribeReply,
+  WireError,
 } from '../../src/gateway/protocol.ts';
 import { Emitter } from './emitter.ts';
 import { retryableCodes, SeatActorError } from './errors.ts';
@@ -48,6 +49,12 @@ export type ClientOptions = Readonly<{
   /** Passed to socket.io-client as is (reconnection delays, path, ...). */
   socket?: Partial<ManagerOptions & SocketOptions>;
 }>;
+
+/** `GET /v1/me/holds` and `/v1/me/orders` queries. */
+export type MeQuery = Readonly<{ eventId?: string; limit?: number; cursor?: string }>;
+
+/** A live hold of this buyer, with the event it is at. */
+export type BuyerHoldView = HoldView & Readonly<{ eventId: string }>;
 
 export type ClientEvents = {
   connect: () => void;
@@ -93,6 +100,7 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   private readonly retryDelayMs: number;
   private readonly renewSession: ((rejectedToken: string) => Promise<SessionView>) | undefined;
   private readonly reconnectDelayMs: number;
+  private readonly baseUrl: string;
   private currentToken: string;
   private recovering: Promise<void> | undefined;
   private renewalsWithoutConnect = 0;
@@ -107,6 +115,7 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     this.retries = options.retries ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.currentToken = options.token;
+    this.baseUrl = url.replace(/\/+$/, '');
     this.renewSession =
       options.renewSession === false
         ? undefined
@@ -216,6 +225,19 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     await this.request('release', { holdId, requestId: options.requestId ?? holdId }, options.timeoutMs);
   }
 
+  /**
+   * This buyer's live holds, across events or at `eventId` (`GET /v1/me/holds`): after a reload, a new device or a
+   * renewed session, the holds are still theirs. Pages are in `next`; pass it back as `cursor`.
+   */
+  myHolds(query: MeQuery = {}): Promise<{ holds: BuyerHoldView[]; next?: string }> {
+    return this.getMine('holds', query);
+  }
+
+  /** This buyer's orders, newest first, with ticket codes once paid (`GET /v1/me/orders`). */
+  myOrders(query: MeQuery = {}): Promise<{ orders: OrderUpdate[]; next?: string }> {
+    return this.getMine('orders', query);
+  }
+
   /** Closes every live map and the connection. */
   close(): void {
     this.closed = true;
@@ -260,6 +282,30 @@ export class SeatActorClient extends Emitter<ClientEvents> {
       if (!retryableCodes.has(last.code)) throw last;
     }
     throw last!;
+  }
+
+  /** A `/v1/me/...` read with the current token; a refused token is renewed once, as for socket requests. */
+  private async getMine<T>(what: 'holds' | 'orders', query: MeQuery): Promise<T> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+    for (let renewed = false; ; renewed = true) {
+      let response: Response;
+      try {
+        response = await fetch(`${this.baseUrl}/v1/me/${what}?${params}`, {
+          headers: { authorization: `Bearer ${this.currentToken}` },
+        });
+      } catch (error) {
+        throw new SeatActorError('UNAVAILABLE', `could not reach the server: ${String(error)}`);
+      }
+      const body = (await response.json().catch(() => undefined)) as { error?: WireError } | undefined;
+      if (response.ok && body !== undefined) return body as T;
+      const error =
+        body?.error === undefined
+          ? new SeatActorError('UNAVAILABLE', `GET /v1/me/${what} answered ${response.status}`)
+          : SeatActorError.fromWire(body.error);
+      if (error.code !== 'UNAUTHORIZED' || renewed || this.renewSession === undefined) throw error;
+      await this.recover();
+    }
   }
 
   private canRenew(): boolean {

@@ -11,7 +11,14 @@ export type {
   SeatView,
   SessionView,
 } from '../../src/gateway/protocol.ts';
-export type { ClientEvents, ClientOptions, HoldSelection, RequestOptions } from './client.ts';
+export type {
+  BuyerHoldView,
+  ClientEvents,
+  ClientOptions,
+  HoldSelection,
+  MeQuery,
+  RequestOptions,
+} from './client.ts';
 export { connect, SeatActorClient } from './client.ts';
 export type { ClientErrorCode } from './errors.ts';
 export { SeatActorError } from './errors.ts';

@@ -63,8 +63,10 @@ describe('the SDK recovers an expired session', () => {
     expect(client.token).toBe(sessions[0]!.token);
     await expect.poll(() => client.connected).toBe(true);
 
-    // Still the same buyer: the hold taken with the old token is released with the new one.
+    // Still the same buyer: the hold taken with the old token is theirs, listed and released with the new one.
+    expect(await client.myHolds({ eventId })).toEqual({ holds: [{ ...hold, eventId }] });
     await client.release(hold.holdId);
+    expect(await client.myHolds()).toEqual({ holds: [] });
     const other = clientWith((await createSession(baseUrl)).token);
     await other.hold(eventId, { seatIds: ['ORCH-1-2'] });
     const restMap = await rest.seatMap(eventId);
@@ -92,6 +94,8 @@ describe('the SDK recovers an expired session', () => {
     await forged.ready();
     expect(sessions).toEqual([expect.objectContaining({ renewed: false, userId: expect.stringMatching(/^u_/) })]);
     await forged.hold(eventId, { seatIds: ['ORCH-3-1'] });
+    expect((await forged.myHolds()).holds.map((hold) => hold.seatIds)).toEqual([['ORCH-3-1']]);
+    expect(await forged.myOrders()).toEqual({ orders: [] });
 
     const strict = clientWith('forged-token', false);
     await expect(strict.ready()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });

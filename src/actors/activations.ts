@@ -83,6 +83,11 @@ export class Activations {
     for (const actor of await this.running()) actor.retryNow();
   }
 
+  /** The event's actor when it is active (or activating) now, without activating it. */
+  peek(eventId: string): Promise<EventActor> | undefined {
+    return this.actors.get(eventId);
+  }
+
   /** Events whose actor is active or activating now. */
   get activeCount(): number {
     return this.actors.size;

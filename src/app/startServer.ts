@@ -10,6 +10,7 @@ import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
 import { createMetrics, type GatewayMetrics } from '../gateway/metrics.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
 import { createReadBudget, type ReadBudgetOptions } from '../gateway/readBudget.ts';
+import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
@@ -21,6 +22,7 @@ import { openPgliteStore } from '../persistence/pglite/pgliteStore.ts';
 import { openPostgresStore } from '../persistence/postgres/postgresStore.ts';
 import { type Store, shardedStore } from '../persistence/shardedStore.ts';
 import { type BookingCore, createBookingCore } from './bookingCore.ts';
+import { createBuyerItems, LiveHolders } from './buyerItems.ts';
 import { monitorStore } from './storeHealth.ts';
 import { createStoreMetrics } from './storeMetrics.ts';
 
@@ -152,8 +154,12 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     storeBack: () => storeBack(),
   });
   const actorMetrics = createActorMetrics(metrics.registry);
-  const committedListeners = new Set<(batch: CommittedBatch) => void>([actorMetrics.observe]);
-  const activatedListeners = new Set<(actor: EventActor) => void>();
+  // Registered before anything can activate an actor, so the buyer-recovery index sees every activation.
+  const holders = new LiveHolders();
+  const committedListeners = new Set<(batch: CommittedBatch) => void>([actorMetrics.observe, holders.onCommitted]);
+  const activatedListeners = new Set<(actor: EventActor) => void>([
+    (actor) => holders.seed(actor).catch((error: unknown) => logger.error({ err: error }, 'buyer index seed failed')),
+  ]);
   const booking = createBookingCore({
     store: store.eventStore,
     catalog: store.catalog,
@@ -245,6 +251,13 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     onOrderUpdated: (userId, order) => sockets.notifyUser(userId, 'order:updated', order),
   });
   committedListeners.add(orders.onCommitted);
+  registerMeRoutes(gateway.route, {
+    auth,
+    items: createBuyerItems(
+      { activations: booking.activations, orderIndex: store.orderIndex, getOrder: orders.getOrder },
+      holders,
+    ),
+  });
   activatedListeners.add(orders.recover);
   if (config.web !== false) await registerWebRoutes(gateway.route);
   // The gateway listens before the payment and page routes exist; /readyz says ready only now.

@@ -109,6 +109,15 @@ export const migrations: readonly Migration[] = [
       `ALTER TABLE snapshots ADD COLUMN parts int`,
     ],
   },
+  {
+    id: 7,
+    name: 'orders by buyer',
+    statements: [
+      // GET /v1/me/orders finds a buyer's orders across events. Partial: only order placements are indexed, so the
+      // appends of a flash sale's holds (the hot path) add no index entry; an order adds one.
+      `CREATE INDEX events_orders_by_user ON events ((data->>'userId')) WHERE type = 'OrderPlaced'`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every node migrating the same database. */

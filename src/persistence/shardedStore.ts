@@ -1,12 +1,14 @@
 import { fnv1a } from '../domain/hash.ts';
 import type { Catalog } from './catalog.ts';
 import type { EventStore } from './eventStore.ts';
+import { newestFirst, type OrderIndex } from './orderIndex.ts';
 
 export type Store = Readonly<{
   eventStore: EventStore;
   catalog: Catalog;
   /** Resolves when the store answers a trivial query now; rejects (StoreUnavailableError) when it cannot. */
   ping: () => Promise<void>;
+  orderIndex: OrderIndex;
   close: () => Promise<void>;
 }>;
 
@@ -38,6 +40,15 @@ export const shardedStore = (shards: readonly Store[]): Store => {
       await Promise.all(shards.map((shard) => shard.ping()));
     },
     close,
+    // A buyer's orders live on the shards of their events: each shard's newest `limit`, merged, newest `limit` kept.
+    orderIndex: {
+      async ordersOf(userId, query) {
+        const targets =
+          query.streamId === undefined ? shards : [shards[shardOf(shardKey(query.streamId), shards.length)]!];
+        const found = await Promise.all(targets.map((shard) => shard.orderIndex.ordersOf(userId, query)));
+        return found.flat().sort(newestFirst).slice(0, query.limit);
+      },
+    },
     eventStore: {
       append: (streamId, expectedVersion, events) => on(streamId).append(streamId, expectedVersion, events),
       readStream: (streamId, afterVersion, limit) => on(streamId).readStream(streamId, afterVersion, limit),

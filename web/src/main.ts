@@ -117,7 +117,11 @@ const main = async () => {
   const map = await client.subscribe(event.id);
   connection.textContent = 'live';
   connection.className = 'pill live';
-  new SeatMapPage(client, map, venue).start();
+  const page = new SeatMapPage(client, map, venue);
+  page.start();
+  // What this buyer holds here may have changed while the page was away (another tab, the timer): ask again.
+  client.on('connect', () => void page.loadMyHolds());
+  client.on('session', (renewed) => void page.loadMyHolds(!renewed.renewed));
 };
 
 class SeatMapPage {
@@ -136,9 +140,29 @@ class SeatMapPage {
   start(): void {
     this.draw();
     this.paint();
+    void this.loadMyHolds();
     this.map.on('change', () => this.paint());
     this.map.on('resync', () => this.paint());
     setInterval(() => this.tick(), 1_000);
+  }
+
+  /**
+   * The buyer's live holds at this event, from the server (`GET /v1/me/holds`), so a reload shows them as yours, not
+   * "held by someone". `fresh`: the session is a new buyer's, whose holds start empty.
+   */
+  async loadMyHolds(fresh = false): Promise<void> {
+    if (fresh) this.myHolds.clear();
+    try {
+      const { holds } = await this.client.myHolds({ eventId: this.map.eventId });
+      // Added, not replaced: a hold this tab took while the answer was on its way stays; ended ones fall out in paint.
+      for (const hold of holds) {
+        for (const seatId of hold.seatIds) this.myHolds.set(seatId, hold);
+        if (hold.seatIds.length === 0) this.myHolds.set(`${hold.sectionId}:${hold.holdId}`, hold);
+      }
+    } catch (error) {
+      say(error instanceof SeatActorError ? `Your holds: ${error.message}` : String(error));
+    }
+    this.paint();
   }
 
   private colourOfTier(tier: string): string {

@@ -1,6 +1,6 @@
 import { seatStatusCodes, seatStatusNames } from '../machines/seatTransitions.ts';
 import { type InventoryEvent, isSeatEvent } from './events.ts';
-import { type InventoryState, isLazilyFree, type OrderRecord, type RequestOutcome } from './state.ts';
+import { type InventoryState, isLapsed, isLazilyFree, type OrderRecord, type RequestOutcome } from './state.ts';
 import type {
   GeneralChange,
   GeneralView,
@@ -105,6 +105,38 @@ export const holdView = (outcome: Extract<RequestOutcome, { kind: 'hold' }>): Ho
 });
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * A buyer's live holds at this event (held, not lapsed; waitlist offers included), in the order they were placed:
+ * what `GET /v1/me/holds` shows, so a reload or another device finds them.
+ */
+export const liveHoldsOf = (state: InventoryState, userId: string, now: number): HoldView[] => {
+  const holds: HoldView[] = [];
+  for (const handle of state.holdsOfUser.get(userId) ?? []) {
+    const hold = state.holds.get(handle)!;
+    if (hold.status !== 'held' || isLapsed(hold, now)) continue;
+    holds.push({
+      holdId: hold.holdId,
+      seatIds: hold.seats.map((seat) => state.layout.seats.id(seat)),
+      ...(hold.sectionId === undefined ? {} : { sectionId: hold.sectionId }),
+      quantity: hold.quantity,
+      expiresAt: iso(hold.expiresAt),
+    });
+  }
+  return holds;
+};
+
+/** How many held holds (lapsed or not) each buyer has at this event: both expiry lanes hold exactly these. */
+export const heldHoldsByUser = (state: InventoryState): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (const lane of [state.expiryQueue, state.waitlistExpiryQueue]) {
+    for (const handle of lane.keys()) {
+      const { userId } = state.holds.get(handle)!;
+      counts.set(userId, (counts.get(userId) ?? 0) + 1);
+    }
+  }
+  return counts;
+};
 
 export const orderView = (state: InventoryState, order: OrderRecord): OrderView => ({
   orderId: order.orderId,

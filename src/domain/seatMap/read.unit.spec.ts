@@ -19,8 +19,10 @@ import {
   sold,
   stateFrom,
   t,
+  waitlistHeld,
+  waitlistOfferMs,
 } from './inventoryFixture.ts';
-import { generalAvailable, holdView, seatMapDiff, seatMapView } from './read.ts';
+import { generalAvailable, heldHoldsByUser, holdView, liveHoldsOf, seatMapDiff, seatMapView } from './read.ts';
 import type { InventoryState } from './state.ts';
 import type { SeatMapView } from './views.ts';
 
@@ -205,5 +207,45 @@ describe('holdView', () => {
     expect(
       holdView({ kind: 'hold', holdId: 'h2', seatIds: [], sectionId: 'FLOOR', quantity: 2, expiresAt: t(0) }),
     ).toMatchObject({ sectionId: 'FLOOR' });
+  });
+});
+
+describe('a buyer’s live holds (GET /v1/me/holds)', () => {
+  const mine = seatsHeld('h1', 'u1', ['ORCH-A-1', 'ORCH-A-2'], t(0));
+  const floor = generalHeld('h2', 'u1', 2, t(1));
+  const theirs = seatsHeld('h3', 'u2', ['ORCH-B-1'], t(2));
+  const gone = seatsHeld('h4', 'u1', ['ORCH-B-2'], t(3));
+  const ordered = seatsHeld('h5', 'u1', ['ORCH-B-3'], t(4));
+  const offer = waitlistHeld('h6', 'u1', ['ORCH-C-1'], t(5), 'w1');
+  const history = [mine, floor, theirs, gone, released(gone, t(6)), ordered, reserved(ordered, 'o1', t(7)), offer];
+
+  it('lists the buyer’s held holds (waitlist offers too) in the order placed, not others’, released or ordered ones', () => {
+    const state = stateFrom(history);
+    expect(liveHoldsOf(state, 'u1', t(8))).toEqual([
+      {
+        holdId: 'h1',
+        seatIds: ['ORCH-A-1', 'ORCH-A-2'],
+        quantity: 2,
+        expiresAt: new Date(t(0) + holdTtlMs).toISOString(),
+      },
+      {
+        holdId: 'h2',
+        seatIds: [],
+        sectionId: 'FLOOR',
+        quantity: 2,
+        expiresAt: new Date(t(1) + holdTtlMs).toISOString(),
+      },
+      { holdId: 'h6', seatIds: ['ORCH-C-1'], quantity: 1, expiresAt: new Date(t(5) + waitlistOfferMs).toISOString() },
+    ]);
+    expect(liveHoldsOf(state, 'u3', t(8))).toEqual([]);
+  });
+
+  it('leaves out a hold that lapsed, before any HoldExpired is written, and one that expired', () => {
+    expect(liveHoldsOf(stateFrom(history), 'u1', t(1) + holdTtlMs).map((hold) => hold.holdId)).toEqual(['h6']);
+    expect(liveHoldsOf(stateFrom([mine, expired(mine, t(0) + holdTtlMs)]), 'u1', t(0))).toEqual([]);
+  });
+
+  it('counts every buyer’s held holds, lapsed or not, across both expiry lanes', () => {
+    expect(Object.fromEntries(heldHoldsByUser(stateFrom(history)))).toEqual({ u1: 3, u2: 1 });
   });
 });

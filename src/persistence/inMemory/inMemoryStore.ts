@@ -9,11 +9,13 @@ import {
   type StoredEvent,
   WrongExpectedVersionError,
 } from '../eventStore.ts';
+import { isBefore, newestFirst, type OrderIndex, type OrderRef } from '../orderIndex.ts';
 
 export type InMemoryStore = Readonly<{
   eventStore: EventStore;
   catalog: Catalog;
   ping: () => Promise<void>;
+  orderIndex: OrderIndex;
   close: () => Promise<void>;
 }>;
 
@@ -118,7 +120,22 @@ export function openInMemoryStore(): InMemoryStore {
     },
   };
 
-  return { eventStore, catalog, ping: async () => {}, close: eventStore.close };
+  // A scan: the in-memory store serves tests, where the log is small.
+  const orderIndex: OrderIndex = {
+    async ordersOf(userId, { streamId, before, limit }) {
+      return all
+        .filter((event) => event.type === 'OrderPlaced' && (streamId === undefined || event.streamId === streamId))
+        .flatMap((event) => {
+          const data = event.data as { orderId: string; userId: string; at: number };
+          const ref: OrderRef = { orderId: data.orderId, streamId: event.streamId, placedAt: data.at };
+          return data.userId === userId && (before === undefined || isBefore(ref, before)) ? [ref] : [];
+        })
+        .sort(newestFirst)
+        .slice(0, limit);
+    },
+  };
+
+  return { eventStore, catalog, ping: async () => {}, orderIndex, close: eventStore.close };
 }
 
 /** Postgres's answer to text it cannot keep in jsonb: `22P02 invalid input syntax for type json`. */

@@ -1,4 +1,6 @@
 import { eventStoreContract } from '../eventStore.contract.ts';
+import { orderIndexContract } from '../orderIndex.contract.ts';
 import { openInMemoryStore } from './inMemoryStore.ts';
 
 eventStoreContract('in-memory store', async () => openInMemoryStore());
+orderIndexContract('in-memory store', async () => openInMemoryStore());

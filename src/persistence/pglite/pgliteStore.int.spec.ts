@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.contract.ts';
+import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
 import { StoreUnavailableError } from '../storeErrors.ts';
 import { DataDirInUseError } from './dataDirLock.ts';
 import { openPgliteStore, type PgliteStore } from './pgliteStore.ts';
@@ -19,6 +20,18 @@ eventStoreContract('PGlite in memory', async () => {
   return { ...store, close: async () => undefined };
 });
 streamVersionsPlanContract('PGlite', async () => {
+  shared ??= openPgliteStore();
+  const store = await shared;
+  await store.sql.query('TRUNCATE events RESTART IDENTITY');
+  return { ...store, close: async () => undefined };
+});
+orderIndexContract('PGlite', async () => {
+  shared ??= openPgliteStore();
+  const store = await shared;
+  await store.sql.query('TRUNCATE events RESTART IDENTITY');
+  return { ...store, close: async () => undefined };
+});
+ordersByUserPlanContract('PGlite', async () => {
   shared ??= openPgliteStore();
   const store = await shared;
   await store.sql.query('TRUNCATE events RESTART IDENTITY');

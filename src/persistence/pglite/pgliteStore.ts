@@ -2,9 +2,11 @@ import { Worker } from 'node:worker_threads';
 import type { Catalog } from '../catalog.ts';
 import type { EventStore } from '../eventStore.ts';
 import { migrate } from '../migrations.ts';
+import type { OrderIndex } from '../orderIndex.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { SqlClient } from '../sqlClient.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
+import { sqlOrderIndex } from '../sqlOrderIndex.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 import { type DataDirLock, lockDataDir } from './dataDirLock.ts';
 
@@ -12,6 +14,7 @@ import { type DataDirLock, lockDataDir } from './dataDirLock.ts';
 export type PgliteStore = Readonly<{
   eventStore: EventStore;
   catalog: Catalog;
+  orderIndex: OrderIndex;
   sql: SqlClient;
   /** Fails at once when the worker is gone or has not answered anything for a second; else one `SELECT 1`. */
   ping: () => Promise<void>;
@@ -241,5 +244,12 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
     await close();
     throw error;
   }
-  return { eventStore: sqlEventStore(client, close), catalog: sqlCatalog(client), sql: client, ping, close };
+  return {
+    eventStore: sqlEventStore(client, close),
+    catalog: sqlCatalog(client),
+    orderIndex: sqlOrderIndex(client),
+    sql: client,
+    ping,
+    close,
+  };
 }

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.contract.ts';
 import { WrongExpectedVersionError } from '../eventStore.ts';
 import { migrations, quoteSchemaName } from '../migrations.ts';
+import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
 import { openPostgresStore } from './postgresStore.ts';
 
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,6 +31,27 @@ afterAll(async () => {
 eventStoreContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 10 }));
 
 streamVersionsPlanContract('Postgres', async () => {
+  const schema = freshSchema();
+  const store = await openPostgresStore({ connectionString, schema, poolSize: 2 });
+  const raw = new pg.Client({ connectionString, options: `-c search_path=${quoteSchemaName(schema)}` });
+  await raw.connect();
+  return {
+    ...store,
+    sql: {
+      query: async <Row>(sql: string, params: readonly unknown[] = []) =>
+        (await raw.query(sql, [...params])).rows as Row[],
+      transaction: () => Promise.reject(new Error('not needed by the plan test')),
+    },
+    close: async () => {
+      await raw.end();
+      await store.close();
+    },
+  };
+});
+
+orderIndexContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 2 }));
+
+ordersByUserPlanContract('Postgres', async () => {
   const schema = freshSchema();
   const store = await openPostgresStore({ connectionString, schema, poolSize: 2 });
   const raw = new pg.Client({ connectionString, options: `-c search_path=${quoteSchemaName(schema)}` });

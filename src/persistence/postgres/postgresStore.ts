@@ -2,9 +2,11 @@ import pg from 'pg';
 import type { Catalog } from '../catalog.ts';
 import type { EventStore } from '../eventStore.ts';
 import { migrate, quoteSchemaName } from '../migrations.ts';
+import type { OrderIndex } from '../orderIndex.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { SqlClient } from '../sqlClient.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
+import { sqlOrderIndex } from '../sqlOrderIndex.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 
 export type PostgresStore = Readonly<{
@@ -12,6 +14,7 @@ export type PostgresStore = Readonly<{
   catalog: Catalog;
   /** One `SELECT 1` on a connection of its own (not the pool's), bounded by `pingTimeoutMs`. */
   ping: () => Promise<void>;
+  orderIndex: OrderIndex;
   close: () => Promise<void>;
 }>;
 
@@ -86,7 +89,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       pool.end().then(done, done);
     });
   };
-  return { eventStore: sqlEventStore(client, close), catalog: sqlCatalog(client), ping: pinger.ping, close };
+  return {
+    eventStore: sqlEventStore(client, close),
+    catalog: sqlCatalog(client),
+    orderIndex: sqlOrderIndex(client),
+    ping: pinger.ping,
+    close,
+  };
 }
 
 /**

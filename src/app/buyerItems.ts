@@ -1,0 +1,161 @@
+import type { Activations } from '../actors/activations.ts';
+import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
+import { streamIdOf } from '../actors/eventActor.ts';
+import { BookingError } from '../domain/bookingError.ts';
+import { heldHoldsByUser, liveHoldsOf } from '../domain/seatMap/read.ts';
+import type { HoldView } from '../domain/seatMap/views.ts';
+import type { OrderCursor, OrderIndex } from '../persistence/orderIndex.ts';
+
+/** A live hold as `GET /v1/me/holds` lists it: the hold, and the event it is at. */
+export type BuyerHold = HoldView & Readonly<{ eventId: string }>;
+
+export type BuyerQuery = Readonly<{
+  /** Only this event. */
+  eventId?: string;
+  /** Items per page (a hold page never splits one event's holds, so it may run over by that event's few). */
+  limit: number;
+  /** `next` of the previous page. */
+  cursor?: string;
+}>;
+
+/**
+ * What a buyer owns, across events: the service behind `GET /v1/me/holds` and `GET /v1/me/orders`. An interface so a
+ * proper projection (issue #13) can replace this one without touching the routes.
+ */
+export interface BuyerItems<Order> {
+  holdsOf(userId: string, query: BuyerQuery): Promise<{ holds: BuyerHold[]; next?: string }>;
+  ordersOf(userId: string, query: BuyerQuery): Promise<{ orders: Order[]; next?: string }>;
+}
+
+export type BuyerItemsDeps<Order> = Readonly<{
+  activations: Activations;
+  orderIndex: OrderIndex;
+  /** The order as its buyer sees it (tickets signed); rejects ORDER_NOT_FOUND when it is not theirs. */
+  getOrder: (orderId: string, userId: string) => Promise<Order>;
+}>;
+
+export const buyerQueryLimitMax = 100;
+
+const encodeCursor = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const decodeCursor = <T>(cursor: string, valid: (value: unknown) => value is T): T => {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (!valid(value)) throw new BookingError('INVALID_INPUT', 'cursor is not one this server gave out');
+  return value;
+};
+const isOrderCursor = (value: unknown): value is OrderCursor =>
+  typeof value === 'object' &&
+  value !== null &&
+  Number.isSafeInteger((value as OrderCursor).placedAt) &&
+  typeof (value as OrderCursor).orderId === 'string';
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/**
+ * Which buyers hold what at which active event, in memory: a count of held holds per buyer and event, kept from
+ * committed batches (HoldPlaced adds one; HoldReleased, HoldExpired and HoldReserved end one) and set from the
+ * actor's state when an event activates. It only says where to look: the actor answers what is live. Nothing is
+ * written for it, and it costs a few map updates per committed hold, after the acknowledgement.
+ */
+export class LiveHolders {
+  private readonly byUser = new Map<string, Map<string, number>>();
+
+  onCommitted = (batch: CommittedBatch): void => {
+    const { eventId } = batch.diff;
+    for (const event of batch.events) {
+      if (event.type === 'HoldPlaced') this.add(event.data.userId, eventId, 1);
+      else if (event.type === 'HoldReleased' || event.type === 'HoldExpired' || event.type === 'HoldReserved')
+        this.add(event.data.userId, eventId, -1);
+    }
+  };
+
+  /** Reads the new actor's held holds; a batch committed meanwhile is already in what the read sees, so counts are set. */
+  seed(actor: EventActor): Promise<void> {
+    return actor.read(heldHoldsByUser).then((counts) => {
+      for (const [userId, count] of counts) this.set(userId, actor.eventId, count);
+    });
+  }
+
+  eventsOf(userId: string): string[] {
+    return [...(this.byUser.get(userId)?.keys() ?? [])].sort();
+  }
+
+  forget(userId: string, eventId: string): void {
+    this.set(userId, eventId, 0);
+  }
+
+  private add(userId: string, eventId: string, delta: number): void {
+    this.set(userId, eventId, (this.byUser.get(userId)?.get(eventId) ?? 0) + delta);
+  }
+
+  private set(userId: string, eventId: string, count: number): void {
+    let events = this.byUser.get(userId);
+    if (count > 0) {
+      if (events === undefined) {
+        events = new Map();
+        this.byUser.set(userId, events);
+      }
+      events.set(eventId, count);
+    } else if (events !== undefined) {
+      events.delete(eventId);
+      if (events.size === 0) this.byUser.delete(userId);
+    }
+  }
+}
+
+/**
+ * Holds from the active actors' memory (an event with a live hold is active: only idle events are passivated), found
+ * through LiveHolders; with `eventId`, from that event's actor, activated if needed (after a restart, say). Orders
+ * through the store's index of order placements, each read from its event's actor like `GET /v1/orders/:id`.
+ * Every call reads at most `limit` events (holds) or orders.
+ */
+export const createBuyerItems = <Order>(deps: BuyerItemsDeps<Order>, holders: LiveHolders): BuyerItems<Order> => {
+  const { activations } = deps;
+  const holdsAt = async (actor: EventActor, userId: string): Promise<BuyerHold[]> =>
+    (await actor.read((state, now) => liveHoldsOf(state, userId, now))).map((hold) => ({
+      ...hold,
+      eventId: actor.eventId,
+    }));
+
+  return {
+    async holdsOf(userId, { eventId, limit, cursor }) {
+      if (eventId !== undefined) {
+        const holds = await holdsAt(await activations.get(eventId), userId);
+        return { holds: holds.slice(0, limit) };
+      }
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, isString);
+      const eventIds = holders.eventsOf(userId).filter((id) => after === undefined || id > after);
+      const holds: BuyerHold[] = [];
+      let visited = 0;
+      for (const id of eventIds) {
+        if (holds.length >= limit || visited >= limit) break;
+        visited += 1;
+        const actor = await activations.peek(id)?.catch(() => undefined);
+        const found = actor === undefined ? [] : await holdsAt(actor, userId);
+        if (found.length === 0) holders.forget(userId, id);
+        holds.push(...found);
+      }
+      const last = eventIds[visited - 1];
+      return visited < eventIds.length && last !== undefined ? { holds, next: encodeCursor(last) } : { holds };
+    },
+
+    async ordersOf(userId, { eventId, limit, cursor }) {
+      const refs = await deps.orderIndex.ordersOf(userId, {
+        ...(eventId === undefined ? {} : { streamId: streamIdOf(eventId) }),
+        ...(cursor === undefined ? {} : { before: decodeCursor(cursor, isOrderCursor) }),
+        limit: limit + 1,
+      });
+      const page = refs.slice(0, limit);
+      const orders = await Promise.all(page.map((ref) => deps.getOrder(ref.orderId, userId)));
+      const last = page.at(-1);
+      const next =
+        refs.length > limit && last !== undefined
+          ? { next: encodeCursor({ placedAt: last.placedAt, orderId: last.orderId }) }
+          : {};
+      return { orders, ...next };
+    },
+  };
+};

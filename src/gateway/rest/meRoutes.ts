@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { BuyerItems, BuyerQuery } from '../../app/buyerItems.ts';
+import { buyerQueryLimitMax } from '../../app/buyerItems.ts';
+import type { Auth } from '../auth.ts';
+import type { Route } from './routes.ts';
+import { idSchema, parseLimit, parseWith } from './schemas.ts';
+
+export const buyerQueryLimitDefault = 50;
+const cursorLengthMax = 512;
+
+const querySchema = z.strictObject({
+  eventId: idSchema.optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be the `next` of a previous page')
+    .max(cursorLengthMax)
+    .optional(),
+});
+
+/** `?eventId=&limit=&cursor=`; anything else in the query is refused, so a typo is not silently ignored. */
+const parseBuyerQuery = (query: URLSearchParams): BuyerQuery => {
+  const { limit: rawLimit, ...rest } = Object.fromEntries(query);
+  const { eventId, cursor } = parseWith(querySchema, rest);
+  return {
+    limit: parseLimit(rawLimit ?? null, buyerQueryLimitDefault, buyerQueryLimitMax),
+    ...(eventId === undefined ? {} : { eventId }),
+    ...(cursor === undefined ? {} : { cursor }),
+  };
+};
+
+/** Buyer recovery: what the caller owns, across events, so a reload or a new device finds it (docs/api.md). */
+export const registerMeRoutes = (route: Route, deps: Readonly<{ auth: Auth; items: BuyerItems<unknown> }>): void => {
+  const { auth, items } = deps;
+  route('get', '/v1/me/holds', async ({ token, query }) => {
+    const { userId } = await auth.requireBuyer(token);
+    return { status: 200, json: await items.holdsOf(userId, parseBuyerQuery(query)) };
+  });
+  route('get', '/v1/me/orders', async ({ token, query }) => {
+    const { userId } = await auth.requireBuyer(token);
+    return { status: 200, json: await items.ordersOf(userId, parseBuyerQuery(query)) };
+  });
+};

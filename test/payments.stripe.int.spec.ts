@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/actors/clock.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
+import { createLogger } from '../src/gateway/logger.ts';
 import { startFakeStripe } from './stripe/fakeStripe.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { startTestServer } from './support/testServer.ts';
@@ -20,6 +21,7 @@ describe('payments through Stripe (fake Stripe on loopback)', () => {
   let browser: Stripe;
   let eventId: string;
   let seat = 0;
+  const warnings: object[] = [];
 
   beforeAll(async () => {
     fake = await startFakeStripe(webhookSecret);
@@ -29,6 +31,13 @@ describe('payments through Stripe (fake Stripe on loopback)', () => {
         clock,
         actor: { sweepIntervalMs: 50 },
         payments: { provider: 'stripe', secretKey: 'sk_test_fake', webhookSecret, apiBase: fake.url },
+        // Warnings are kept, so a test can see that a rejected payment is logged for an operator.
+        logger: createLogger('warn', {
+          write: (line: string) => {
+            const entry = JSON.parse(line) as { level: number };
+            if (entry.level === 40) warnings.push(entry);
+          },
+        }),
       })
     ).server;
     fake.setWebhookUrl(`http://127.0.0.1:${server.port}/v1/payments/stripe/webhook`);
@@ -165,6 +174,53 @@ describe('payments through Stripe (fake Stripe on loopback)', () => {
     const paymentId = (await client.call('GET', `/v1/orders/${orderId}`, undefined, buyer.token)).body.payment
       .paymentId;
     expect(fake.charges.filter((charge) => charge.paymentIntent === paymentId)).toHaveLength(1);
+  });
+
+  it('refunds a signed success for another amount, logs it, and never sells the seat', async () => {
+    const { paymentId, read, seatId, placed, buyer } = await order('wrong-amount');
+    // Stripe lets whoever holds the secret key change an intent's amount before it is confirmed.
+    await browser.paymentIntents.update(paymentId, { amount: 100 });
+    await browser.paymentIntents.confirm(paymentId, { payment_method: 'pm_card_visa' });
+    await expect.poll(async () => (await read()).refund?.status).toBe('completed');
+    expect(await read()).toMatchObject({ status: 'refunded', refund: { reason: 'payment_rejected' } });
+    expect((await read()).tickets).toBeUndefined();
+    // What was taken goes back, not the order's price.
+    expect(fake.refunds.filter((refund) => refund.paymentIntent === paymentId)).toEqual([
+      { id: expect.any(String), paymentIntent: paymentId, amount: 100 },
+    ]);
+    expect(await statusOf(seatId)).toBe('available');
+    const history = await client.call('GET', `/v1/orders/${placed.orderId}/history`, undefined, buyer.token);
+    const events = history.body.events as { type: string; data: Record<string, unknown> }[];
+    expect(events.map((event) => event.type).slice(-4)).toEqual([
+      'PaymentRejected',
+      'ReservationReleased',
+      'RefundRequested',
+      'PaymentRefunded',
+    ]);
+    expect(events.at(-4)!.data).toMatchObject({
+      reason: 'amount_mismatch',
+      expected: { amount: priceTiers.S.amount, currency: 'EUR' },
+      received: { amount: 100, currency: 'EUR' },
+    });
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        orderId: placed.orderId,
+        reason: 'amount_mismatch',
+        received: { amount: 100, currency: 'EUR' },
+      }),
+    );
+  });
+
+  it('refunds a signed success in another currency, even for the same number', async () => {
+    const { paymentId, read, seatId } = await order('wrong-currency');
+    await browser.paymentIntents.update(paymentId, { currency: 'usd' });
+    await browser.paymentIntents.confirm(paymentId, { payment_method: 'pm_card_visa' });
+    await expect.poll(async () => (await read()).refund?.status).toBe('completed');
+    expect(await read()).toMatchObject({ status: 'refunded', refund: { reason: 'payment_rejected' } });
+    expect(fake.refunds.filter((refund) => refund.paymentIntent === paymentId)).toEqual([
+      { id: expect.any(String), paymentIntent: paymentId, amount: priceTiers.S.amount },
+    ]);
+    expect(await statusOf(seatId)).toBe('available');
   });
 
   it('rejects a webhook whose signature does not verify', async () => {

@@ -37,6 +37,8 @@ export type OrderServiceOptions = Readonly<{
   /** Told after every committed change to an order (the socket layer pushes `order:updated`). */
   onOrderUpdated?: (userId: string, order: BuyerOrderView) => void;
   onError?: (error: unknown, context: string) => void;
+  /** Told about what an operator should look at: a payment for the wrong amount or currency, rejected and refunded. */
+  onWarning?: (details: object, message: string) => void;
 }>;
 
 export type OrderService = ReturnType<typeof createOrderService>;
@@ -150,7 +152,8 @@ export const createOrderService = (options: OrderServiceOptions) => {
       await once(`refund:${orderId}`, async () => {
         const { refundId } = await provider.refundPayment({
           paymentId,
-          amount: order.amount,
+          // A rejected payment gives back what it took, which is not the order's amount.
+          amount: order.refundAmount ?? order.amount,
           idempotencyKey: idempotencyKeys.refund(orderId),
         });
         await send(actor, (now) => ({ type: 'RecordRefund', data: { orderId, refundId, now } }));
@@ -174,6 +177,7 @@ export const createOrderService = (options: OrderServiceOptions) => {
         providerEventId: notice.providerEventId,
         paymentId: notice.paymentId,
         ...(notice.reason === undefined ? {} : { reason: notice.reason }),
+        received: { amount: notice.amount, currency: notice.currency },
         now,
       },
     }));
@@ -244,8 +248,14 @@ export const createOrderService = (options: OrderServiceOptions) => {
     /** Committed batches: run the side effects their order events call for, and tell each buyer. */
     onCommitted(batch: CommittedBatch): void {
       const orderIds = new Set<string>();
-      for (const event of batch.events)
+      for (const event of batch.events) {
         if ('orderId' in event.data && event.type !== 'HoldReserved') orderIds.add(event.data.orderId);
+        if (event.type === 'PaymentRejected')
+          options.onWarning?.(
+            { eventId: batch.diff.eventId, ...event.data },
+            'payment rejected: the provider reported another amount or currency than the order’s; refunding it, seats not sold',
+          );
+      }
       if (orderIds.size === 0) return;
       const sideEffects = async () => {
         const actor = await activations.get(batch.diff.eventId);

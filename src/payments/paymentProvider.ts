@@ -11,6 +11,12 @@ export type PaymentNotice = Readonly<{
   paymentId: string;
   outcome: 'succeeded' | 'failed';
   reason?: string;
+  /**
+   * What the provider took (a success) or asked for, in minor units and the upper-case ISO currency: a success whose
+   * amount or currency is not the order's is refunded and never sells the seats.
+   */
+  amount: number;
+  currency: string;
 }>;
 
 export type CreatePayment = Readonly<{

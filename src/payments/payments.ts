@@ -64,6 +64,7 @@ export const startPayments = async (deps: PaymentsDeps): Promise<OrderService> =
     signer,
     onOrderUpdated: deps.onOrderUpdated,
     onError,
+    onWarning: (details, message) => logger.warn(details, message),
   });
   simulated?.setNoticeListener((notice) => {
     orders

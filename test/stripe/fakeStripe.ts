@@ -6,6 +6,8 @@ type Intent = {
   id: string;
   object: 'payment_intent';
   amount: number;
+  /** What was captured: set on success, as Stripe sets it. */
+  amount_received: number;
   currency: string;
   status: 'requires_payment_method' | 'processing' | 'succeeded' | 'canceled';
   client_secret: string;
@@ -68,6 +70,7 @@ export const startFakeStripe = async (webhookSecret: string) => {
   };
   const succeed = async (intent: Intent) => {
     intent.status = 'succeeded';
+    intent.amount_received = intent.amount;
     const charge = { id: nextId('ch'), paymentIntent: intent.id };
     charges.push(charge);
     intent.latest_charge = charge.id;
@@ -107,6 +110,7 @@ export const startFakeStripe = async (webhookSecret: string) => {
         id,
         object: 'payment_intent',
         amount: Number(form.get('amount')),
+        amount_received: 0,
         currency: form.get('currency') ?? 'eur',
         status: 'requires_payment_method',
         client_secret: `${id}_secret_${counter}`,
@@ -121,6 +125,14 @@ export const startFakeStripe = async (webhookSecret: string) => {
       const intent = intents.get(parts[2]);
       if (intent === undefined) return answer(404, invalid(`No such payment_intent: '${parts[2]}'`));
       if (req.method === 'GET' && parts.length === 3) return send(res, 200, intent);
+      // Update, as Stripe allows before confirmation: anyone holding the secret key can change what is charged.
+      if (req.method === 'POST' && parts.length === 3) {
+        if (intent.status !== 'requires_payment_method')
+          return answer(400, invalid(`This PaymentIntent's status is ${intent.status}`));
+        if (form.has('amount')) intent.amount = Number(form.get('amount'));
+        if (form.has('currency')) intent.currency = form.get('currency')!;
+        return answer(200, intent);
+      }
       if (req.method === 'POST' && parts[3] === 'confirm') {
         if (intent.status !== 'requires_payment_method')
           return answer(400, invalid(`This PaymentIntent's status is ${intent.status}`));

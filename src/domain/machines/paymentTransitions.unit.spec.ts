@@ -44,6 +44,10 @@ describe('payment transition table', () => {
         'failed:SUCCEED→refunded',
         'timed_out:INITIATE→timed_out',
         'timed_out:SUCCEED→refunded',
+        'pending:REJECT→refunded',
+        'processing:REJECT→refunded',
+        'failed:REJECT→refunded',
+        'timed_out:REJECT→refunded',
       ].sort(),
     );
     expect(snapshotAt('refunded').status).toBe('done');

@@ -1,3 +1,4 @@
+import type { Money } from './events.ts';
 import type { HoldRequest } from './views.ts';
 
 /**
@@ -70,6 +71,11 @@ export type RecordPaymentResult = Readonly<{
     providerEventId: string;
     paymentId?: string;
     reason?: string;
+    /**
+     * What the provider says it took (a success) or asked for. The shell always sends it; a success whose amount or
+     * currency differs from the order's is rejected (PaymentRejected) instead of selling the seats.
+     */
+    received?: Money;
     now: number;
   }>;
 }>;

@@ -47,7 +47,8 @@ export type ReservationSold = Readonly<{ type: 'ReservationSold'; data: HoldEnde
 
 export type ReservationReleased = Readonly<{
   type: 'ReservationReleased';
-  data: HoldEnded & Readonly<{ orderId: string; reason: 'payment_failed' | 'payment_timed_out' | 'cancelled' }>;
+  data: HoldEnded &
+    Readonly<{ orderId: string; reason: 'payment_failed' | 'payment_timed_out' | 'payment_rejected' | 'cancelled' }>;
 }>;
 
 /** An admin refunded a sold order: its seats go back on sale, its tickets are void. */
@@ -117,15 +118,40 @@ export type PaymentFailed = Readonly<{
   data: Readonly<{ orderId: string; providerEventId: string; reason: string; at: number }>;
 }>;
 
+/** An amount and its currency, as the order states them or as the provider reports them. */
+export type Money = Readonly<{ amount: number; currency: string }>;
+
+/**
+ * The provider reported a success for another amount or currency than the order's. It never sells the seats: the
+ * order ends refunded (its seats, if still reserved, go back on sale) and what was received is refunded.
+ */
+export type PaymentRejected = Readonly<{
+  type: 'PaymentRejected';
+  data: Readonly<{
+    orderId: string;
+    providerEventId: string;
+    paymentId?: string;
+    reason: 'amount_mismatch' | 'currency_mismatch';
+    expected: Money;
+    received: Money;
+    at: number;
+  }>;
+}>;
+
 export type PaymentTimedOut = Readonly<{ type: 'PaymentTimedOut'; data: Readonly<{ orderId: string; at: number }> }>;
 
 export type PaymentCancelled = Readonly<{ type: 'PaymentCancelled'; data: Readonly<{ orderId: string; at: number }> }>;
 
 export type RefundRequested = Readonly<{
   type: 'RefundRequested';
-  /** `admin`: a sold order refunded on request (it ends the order); `late_payment`: a success after the seats left. */
-  data: Readonly<{ orderId: string; amount: number; currency: string; reason: 'late_payment' | 'admin'; at: number }>;
+  /**
+   * `admin`: a sold order refunded on request (it ends the order); `late_payment`: a success after the seats left;
+   * `payment_rejected`: a success for the wrong amount or currency (amount and currency are what was received).
+   */
+  data: Readonly<{ orderId: string; amount: number; currency: string; reason: RefundReason; at: number }>;
 }>;
+
+export type RefundReason = 'late_payment' | 'admin' | 'payment_rejected';
 
 export type PaymentRefunded = Readonly<{
   type: 'PaymentRefunded';
@@ -154,6 +180,7 @@ export type OrderEvent =
   | PaymentInitiated
   | PaymentSucceeded
   | PaymentFailed
+  | PaymentRejected
   | PaymentTimedOut
   | PaymentCancelled
   | RefundRequested

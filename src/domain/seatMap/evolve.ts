@@ -112,6 +112,7 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
     case 'PaymentInitiated':
     case 'PaymentSucceeded':
     case 'PaymentFailed':
+    case 'PaymentRejected':
     case 'PaymentTimedOut':
     case 'PaymentCancelled':
     case 'RefundRequested':

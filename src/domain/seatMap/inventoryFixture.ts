@@ -228,7 +228,7 @@ export const reservationReleased = (
   placed: HoldPlaced,
   orderId: string,
   at: number,
-  reason: 'payment_failed' | 'payment_timed_out' | 'cancelled' = 'payment_failed',
+  reason: ReservationReleased['data']['reason'] = 'payment_failed',
 ): ReservationReleased => ({ type: 'ReservationReleased', data: { ...ended(placed, at), orderId, reason } });
 
 /**

@@ -28,7 +28,14 @@ const step = fc.oneof(
   }),
   fc.record({ kind: fc.constant('order' as const), pick: fc.nat(3), retry: fc.boolean() }),
   fc.record({ kind: fc.constant('initiate' as const), pick: fc.nat(3) }),
-  fc.record({ kind: fc.constant('result' as const), pick: fc.nat(3), succeeded: fc.boolean(), eventId: fc.nat(3) }),
+  fc.record({
+    kind: fc.constant('result' as const),
+    pick: fc.nat(3),
+    succeeded: fc.boolean(),
+    eventId: fc.nat(3),
+    // What the provider says it took: mostly the order's amount, sometimes less, or the same number in another currency.
+    received: fc.constantFrom('order', 'order', 'order', 'less', 'currency'),
+  }),
   fc.record({ kind: fc.constant('redeliver' as const), pick: fc.nat(3) }),
   fc.record({ kind: fc.constant('timeout' as const) }),
   fc.record({
@@ -45,7 +52,7 @@ describe('orders under any interleaving of payments, timeouts, retries and webho
   it('ends each paid order as exactly one sold booking or one refund, and sells no seat twice', () => {
     const seed = Number(process.env.SIM_SEED ?? Date.now() % 1_000_000);
     console.log(`orders.sim seed ${seed} (replay with SIM_SEED=${seed})`);
-    const reached = { sold: 0, refunded: 0, failed: 0, timedOut: 0 };
+    const reached = { sold: 0, refunded: 0, failed: 0, timedOut: 0, rejected: 0 };
     fc.assert(
       fc.property(fc.array(step, { minLength: 30, maxLength: 120 }), (steps) => {
         const state = freshState({ ...config, maxSeatsPerUser: 10 });
@@ -114,6 +121,13 @@ describe('orders under any interleaving of payments, timeouts, retries and webho
               const order = recent(orders, s.pick);
               if (order === undefined) break;
               const outcome = s.succeeded ? 'succeeded' : 'failed';
+              const amount = state.orders.get(order.orderId)?.amount ?? 0;
+              const received =
+                s.received === 'order'
+                  ? { amount, currency: 'EUR' }
+                  : s.received === 'less'
+                    ? { amount: Math.max(0, amount - 1), currency: 'EUR' }
+                    : { amount, currency: 'USD' };
               const command: InventoryCommand = {
                 type: 'RecordPaymentResult',
                 data: {
@@ -121,6 +135,7 @@ describe('orders under any interleaving of payments, timeouts, retries and webho
                   outcome,
                   providerEventId: `${order.orderId}:${outcome}:${s.eventId}`,
                   paymentId: `pi-${order.orderId}`,
+                  received,
                   now,
                 },
               };
@@ -166,7 +181,10 @@ describe('orders under any interleaving of payments, timeouts, retries and webho
 
         for (const orderId of reportedPaid) {
           const ofOrder = log.filter((event) => 'orderId' in event.data && event.data.orderId === orderId);
-          const successes = ofOrder.filter((event) => event.type === 'PaymentSucceeded');
+          // A success is recorded once: as paid (in time or late), or as rejected for the wrong amount or currency.
+          const successes = ofOrder.filter(
+            (event) => event.type === 'PaymentSucceeded' || event.type === 'PaymentRejected',
+          );
           const soldBookings = ofOrder.filter((event) => event.type === 'ReservationSold').length;
           const refunds = ofOrder.filter((event) => event.type === 'RefundRequested').length;
           const refunded = ofOrder.filter((event) => event.type === 'PaymentRefunded').length;
@@ -182,6 +200,7 @@ describe('orders under any interleaving of payments, timeouts, retries and webho
           if (event.type === 'RefundRequested') reached.refunded += 1;
           if (event.type === 'PaymentFailed') reached.failed += 1;
           if (event.type === 'PaymentTimedOut') reached.timedOut += 1;
+          if (event.type === 'PaymentRejected') reached.rejected += 1;
         }
         // An order nobody reported paid was never sold.
         for (const order of state.orders.values())

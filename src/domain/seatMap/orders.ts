@@ -3,7 +3,7 @@ import type { PaymentStatus } from '../machines/paymentMachine.ts';
 import { isPaymentOpen, nextPaymentStatus, type PaymentEventType } from '../machines/paymentTransitions.ts';
 import type { OrderCommand, PlaceOrder, RecordPaymentResult } from './commands.ts';
 import { endedHold, ownHold, reservationOf } from './decide.ts';
-import type { InventoryEvent, OrderEvent, OrderLine, TicketIssued } from './events.ts';
+import type { InventoryEvent, Money, OrderEvent, OrderLine, TicketIssued } from './events.ts';
 import { type InventoryState, isLapsed, type OrderRecord, ticketIdOf } from './state.ts';
 
 /**
@@ -164,7 +164,7 @@ const placeOrder = (command: PlaceOrder, state: InventoryState): InventoryEvent[
 };
 
 const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState): InventoryEvent[] => {
-  const { orderId, outcome, providerEventId, paymentId, reason, now } = command.data;
+  const { orderId, outcome, providerEventId, paymentId, reason, received, now } = command.data;
   const order = orderOf(state, orderId);
   if (order.providerEventIds.has(providerEventId)) return [];
   if (paymentId !== undefined && order.paymentId !== undefined && paymentId !== order.paymentId) {
@@ -172,6 +172,36 @@ const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState
   }
   const events: InventoryEvent[] = lazyTimeout(state, order, now);
   const status: PaymentStatus = events.length > 0 ? 'timed_out' : order.status;
+  const mismatch = outcome === 'succeeded' && received !== undefined ? mismatchOf(order, received) : undefined;
+  if (mismatch !== undefined) {
+    // Checked before anything is sold: money of the wrong amount or currency buys nothing and goes back as it came.
+    if (nextPaymentStatus(status, 'REJECT') === undefined) return events;
+    const expected = { amount: order.amount, currency: order.currency };
+    events.push({
+      type: 'PaymentRejected',
+      data: {
+        orderId,
+        providerEventId,
+        ...(paymentId === undefined ? {} : { paymentId }),
+        reason: mismatch,
+        expected,
+        received: received!,
+        at: now,
+      },
+    });
+    if (isPaymentOpen(status)) {
+      const hold = reservationOf(state, orderId);
+      events.push({
+        type: 'ReservationReleased',
+        data: { ...endedHold(state, hold, now), orderId, reason: 'payment_rejected' },
+      });
+    }
+    events.push({
+      type: 'RefundRequested',
+      data: { orderId, amount: received!.amount, currency: received!.currency, reason: 'payment_rejected', at: now },
+    });
+    return events;
+  }
   const machineEvent: PaymentEventType = outcome === 'succeeded' ? 'SUCCEED' : 'FAIL';
   const next = nextPaymentStatus(status, machineEvent);
   // A duplicate or out-of-order report (a failure after the success, a second success) changes nothing.
@@ -221,6 +251,13 @@ const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState
   );
   return events;
 };
+
+const mismatchOf = (order: OrderRecord, received: Money): 'amount_mismatch' | 'currency_mismatch' | undefined =>
+  received.currency !== order.currency
+    ? 'currency_mismatch'
+    : received.amount !== order.amount
+      ? 'amount_mismatch'
+      : undefined;
 
 /** An open payment whose time is up is timed out before anything else is decided about it. */
 const lazyTimeout = (state: InventoryState, order: OrderRecord, now: number): InventoryEvent[] =>
@@ -277,6 +314,7 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
         providerEventIds: new Set(),
         refundDue: false,
         refundReason: undefined,
+        refundAmount: undefined,
         refundId: undefined,
         ticketIds: [],
         updatedAt: at,
@@ -305,6 +343,12 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
       order.providerEventIds.add(event.data.providerEventId);
       return;
     }
+    case 'PaymentRejected': {
+      const order = movePayment(state, event.data.orderId, 'REJECT', event.data.at);
+      order.providerEventIds.add(event.data.providerEventId);
+      order.paymentId ??= event.data.paymentId;
+      return;
+    }
     case 'PaymentTimedOut':
       movePayment(state, event.data.orderId, 'TIME_OUT', event.data.at);
       return;
@@ -324,6 +368,7 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
         throw new Error(`refund requested for order ${order.orderId} in ${order.status}`);
       order.refundDue = true;
       order.refundReason = event.data.reason;
+      order.refundAmount = event.data.amount;
       order.updatedAt = event.data.at;
       return;
     }

@@ -212,6 +212,124 @@ describe('orders: payment outcomes', () => {
   });
 });
 
+describe('orders: a success for the wrong amount or currency', () => {
+  const paid = (
+    amount: number,
+    currency: string,
+    now: number,
+    providerEventId = `evt-paid-${now}`,
+  ): InventoryCommand => ({
+    type: 'RecordPaymentResult',
+    data: { orderId, outcome: 'succeeded', providerEventId, paymentId: 'pi_1', received: { amount, currency }, now },
+  });
+  const expected = { amount: 18_000, currency: 'EUR' };
+  const rejected = (
+    received: { amount: number; currency: string },
+    reason: 'amount_mismatch' | 'currency_mismatch',
+    now: number,
+  ): InventoryEvent => ({
+    type: 'PaymentRejected',
+    data: { orderId, providerEventId: `evt-paid-${now}`, paymentId: 'pi_1', reason, expected, received, at: now },
+  });
+  const refundOf = (received: { amount: number; currency: string }, now: number): InventoryEvent => ({
+    type: 'RefundRequested',
+    data: { orderId, ...received, reason: 'payment_rejected', at: now },
+  });
+
+  it('sells the seats when amount and currency are the order’s', () => {
+    const now = at + 5_000;
+    const events = decide(paid(18_000, 'EUR', now), stateFrom(paying));
+    expect(events.map((event) => event.type)).toEqual([
+      'PaymentSucceeded',
+      'ReservationSold',
+      'TicketIssued',
+      'TicketIssued',
+    ]);
+  });
+
+  it('never sells on a smaller (or larger) amount: the seats go back on sale and what was taken is refunded', () => {
+    const now = at + 5_000;
+    for (const amount of [1, 17_999, 18_001]) {
+      given(paying)
+        .when(paid(amount, 'EUR', now))
+        .then([
+          rejected({ amount, currency: 'EUR' }, 'amount_mismatch', now),
+          reservationReleased(held, orderId, now, 'payment_rejected'),
+          refundOf({ amount, currency: 'EUR' }, now),
+        ]);
+    }
+  });
+
+  it('never sells on another currency, even for the same number', () => {
+    const now = at + 5_000;
+    given(paying)
+      .when(paid(18_000, 'USD', now))
+      .then([
+        rejected({ amount: 18_000, currency: 'USD' }, 'currency_mismatch', now),
+        reservationReleased(held, orderId, now, 'payment_rejected'),
+        refundOf({ amount: 18_000, currency: 'USD' }, now),
+      ]);
+  });
+
+  it('ends the order refunded, with the refund due for what was received, and records the refund once', () => {
+    const now = at + 5_000;
+    const state = stateFrom(paying);
+    const events = decide(paid(100, 'EUR', now), state);
+    const after = evolveAll(state, events);
+    expect(orderView(after, after.orders.get(orderId)!)).toMatchObject({
+      status: 'refunded',
+      refund: { status: 'pending', reason: 'payment_rejected', refundId: null },
+    });
+    expect(after.orders.get(orderId)!.refundAmount).toBe(100);
+    expect(orderView(after, after.orders.get(orderId)!).tickets).toBeUndefined();
+    expect(seatMapView(after, now).seats['ORCH-A-1']!.status).toBe('available');
+    expect(inventoryViolations(after)).toEqual([]);
+    given([...paying, ...events])
+      .when({ type: 'RecordRefund', data: { orderId, refundId: 're_1', now: now + 1 } })
+      .then([{ type: 'PaymentRefunded', data: { orderId, refundId: 're_1', at: now + 1 } }]);
+  });
+
+  it('rejects a wrong amount that arrives after the timeout like a late payment: refunded, nothing released twice', () => {
+    const now = reservedUntil + 10_000;
+    given([...paying, ...timedOut(reservedUntil)])
+      .when(paid(5, 'EUR', now))
+      .then([
+        rejected({ amount: 5, currency: 'EUR' }, 'amount_mismatch', now),
+        refundOf({ amount: 5, currency: 'EUR' }, now),
+      ]);
+    given(paying)
+      .when(paid(5, 'EUR', now))
+      .then([
+        ...timedOut(now),
+        rejected({ amount: 5, currency: 'EUR' }, 'amount_mismatch', now),
+        refundOf({ amount: 5, currency: 'EUR' }, now),
+      ]);
+  });
+
+  it('changes nothing on a redelivery of the rejected report, or on a wrong report about a paid order', () => {
+    const now = at + 5_000;
+    const afterRejected = [...paying, ...decide(paid(1, 'EUR', now), stateFrom(paying))];
+    given(afterRejected)
+      .when(paid(1, 'EUR', now))
+      .then([]);
+    given(afterRejected)
+      .when(paid(18_000, 'EUR', now + 1, 'evt-right'))
+      .then([]);
+    const sold_ = [...paying, ...decide(paid(18_000, 'EUR', now, 'evt-ok'), stateFrom(paying))];
+    given(sold_)
+      .when(paid(1, 'EUR', now + 1, 'evt-wrong'))
+      .then([]);
+  });
+
+  it('survives a snapshot with the refund amount', () => {
+    const now = at + 5_000;
+    const state = stateFrom(paying);
+    const after = evolveAll(state, decide(paid(7, 'EUR', now), state));
+    const restored = fromSnapshot(venue, config, JSON.parse(JSON.stringify(toSnapshot(after))));
+    expect(restored.orders.get(orderId)!.refundAmount).toBe(7);
+  });
+});
+
 describe('orders: admin refund', () => {
   const now = at + 5_000;
   const paid = [...paying, ...decide(result('succeeded', now, 'evt_ok'), stateFrom(paying))];

@@ -139,6 +139,7 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
       refundId: stored.refundId ?? undefined,
       // Snapshots from before admin refunds had only one reason.
       refundReason: stored.refundReason ?? (stored.refundDue ? 'late_payment' : undefined),
+      refundAmount: stored.refundAmount ?? undefined,
       ticketIds: [...stored.ticketIds],
       eventVersions: [...stored.eventVersions],
       providerEventIds: new Set(stored.providerEventIds),

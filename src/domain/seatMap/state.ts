@@ -2,7 +2,7 @@ import type { PaymentStatus } from '../machines/paymentMachine.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { RecentMap } from '../recentMap.ts';
 import { defaultWaitlistOfferSeconds, type EventConfig, type Venue } from '../venue.ts';
-import type { OrderLine } from './events.ts';
+import type { OrderLine, RefundReason } from './events.ts';
 import { SeatIndex } from './seatIndex.ts';
 
 /** Where a row's seats sit in the flat seat arrays: seats of one row are contiguous, in venue order. */
@@ -65,7 +65,9 @@ export type OrderRecord = {
   readonly providerEventIds: Set<string>;
   /** Set once a refund was asked for (a late success, or an admin's): it is due until `refundId` is set. */
   refundDue: boolean;
-  refundReason: 'late_payment' | 'admin' | undefined;
+  refundReason: RefundReason | undefined;
+  /** What the refund gives back: the order's amount, or what a rejected payment took. Undefined until one is due. */
+  refundAmount: number | undefined;
   refundId: string | undefined;
   readonly ticketIds: string[];
   updatedAt: number;

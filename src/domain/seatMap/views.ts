@@ -68,7 +68,11 @@ export type OrderView = Readonly<{
   expiresAt: string;
   payment: Readonly<{ provider: string | null; paymentId: string | null }>;
   /** Present when a late payment is being (or was) given back. */
-  refund?: Readonly<{ status: 'pending' | 'completed'; reason: 'late_payment' | 'admin'; refundId: string | null }>;
+  refund?: Readonly<{
+    status: 'pending' | 'completed';
+    reason: 'late_payment' | 'admin' | 'payment_rejected';
+    refundId: string | null;
+  }>;
   /** Present once the order is paid: one ticket per seat or general-admission place. */
   tickets?: readonly TicketView[];
   createdAt: string;

@@ -182,6 +182,7 @@ const observe = (reaction: Reaction, event: EventStreamEvent): void => {
     case 'PaymentInitiated':
     case 'PaymentSucceeded':
     case 'PaymentFailed':
+    case 'PaymentRejected':
     case 'PaymentTimedOut':
     case 'PaymentCancelled':
     case 'RefundRequested':

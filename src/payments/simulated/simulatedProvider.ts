@@ -30,6 +30,7 @@ type SimulatedPayment = {
   readonly paymentId: string;
   readonly orderId: string;
   readonly amount: number;
+  readonly currency: string;
   status: 'requires_payment_method' | 'processing' | 'succeeded' | 'canceled';
   attempts: number;
   refundId: string | undefined;
@@ -56,14 +57,18 @@ export const createSimulatedProvider = (
     if (payment === undefined) throw new BookingError('ORDER_STATE', `no payment ${paymentId}`);
     return payment;
   };
+  /** Like a PaymentIntent's event: what the payment is for travels with its outcome. */
+  const noticeOf = (payment: SimulatedPayment, outcome: PaymentNotice['outcome'], providerEventId: string) => ({
+    providerEventId,
+    orderId: payment.orderId,
+    paymentId: payment.paymentId,
+    outcome,
+    amount: payment.amount,
+    currency: payment.currency,
+  });
   const succeed = (payment: SimulatedPayment): PaymentNotice => {
     payment.status = 'succeeded';
-    return {
-      providerEventId: `evt_sim_${payment.paymentId}_succeeded`,
-      orderId: payment.orderId,
-      paymentId: payment.paymentId,
-      outcome: 'succeeded',
-    };
+    return noticeOf(payment, 'succeeded', `evt_sim_${payment.paymentId}_succeeded`);
   };
 
   return {
@@ -78,6 +83,7 @@ export const createSimulatedProvider = (
           paymentId,
           orderId: request.orderId,
           amount: request.amount,
+          currency: request.currency,
           status: 'requires_payment_method',
           attempts: 0,
           refundId: undefined,
@@ -87,13 +93,7 @@ export const createSimulatedProvider = (
     },
     async confirmPayment({ paymentId, paymentMethod }) {
       const payment = paymentOf(paymentId);
-      if (payment.status === 'succeeded')
-        return {
-          providerEventId: `evt_sim_${paymentId}_succeeded`,
-          orderId: payment.orderId,
-          paymentId,
-          outcome: 'succeeded',
-        };
+      if (payment.status === 'succeeded') return noticeOf(payment, 'succeeded', `evt_sim_${paymentId}_succeeded`);
       if (payment.status !== 'requires_payment_method')
         throw new BookingError('ORDER_STATE', `payment ${paymentId} is ${payment.status}`);
       payment.attempts += 1;
@@ -103,10 +103,7 @@ export const createSimulatedProvider = (
           return succeed(payment);
         case 'pm_card_chargeDeclined':
           return {
-            providerEventId: `evt_sim_${paymentId}_failed_${payment.attempts}`,
-            orderId: payment.orderId,
-            paymentId,
-            outcome: 'failed',
+            ...noticeOf(payment, 'failed', `evt_sim_${paymentId}_failed_${payment.attempts}`),
             reason: 'card_declined',
           };
         case 'pm_card_slow': {

@@ -27,11 +27,15 @@ export const parseStripeWebhook = (
   const intent = event.data.object;
   const orderId = intent.metadata?.orderId;
   if (!orderId) return undefined;
+  const succeeded = event.type === 'payment_intent.succeeded';
   return {
     providerEventId: event.id,
     orderId,
     paymentId: intent.id,
-    outcome: event.type === 'payment_intent.succeeded' ? 'succeeded' : 'failed',
+    outcome: succeeded ? 'succeeded' : 'failed',
+    // What was captured, for a success (Stripe's amount_received); otherwise what the intent asks for.
+    amount: succeeded && typeof intent.amount_received === 'number' ? intent.amount_received : intent.amount,
+    currency: intent.currency.toUpperCase(),
     ...(event.type === 'payment_intent.payment_failed'
       ? { reason: intent.last_payment_error?.code ?? 'declined' }
       : {}),

@@ -71,7 +71,8 @@ describe('live seat-map page in Chromium', () => {
       venueId,
       name: 'Later Night',
       startsAt: '2027-06-01T20:00:00Z',
-      saleStartsAt: new Date(Date.now() + 3 * 3_600_000).toISOString(),
+      // Half a minute short of 3 h, so the countdown reads 2 h 59 min for the whole test, not 3 h 00 min in its first second.
+      saleStartsAt: new Date(Date.now() + 3 * 3_600_000 - 30_000).toISOString(),
       priceTiers,
     });
     const page = await browser.newPage();

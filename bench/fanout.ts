@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../src/gateway/protocol.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../src/contract/protocol.ts';
 
 const subscribers = Number(process.argv[2] ?? 1000);
 const seconds = Number(process.argv[3] ?? 5);

@@ -5,7 +5,7 @@
  * and every hold it was granted, with the instants that bound when the hold was surely live.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../src/gateway/protocol.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../src/contract/protocol.ts';
 
 export type WorkerTask = Readonly<{
   type: 'run';

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Activations } from '../src/actors/activations.ts';
-import { systemClock } from '../src/actors/clock.ts';
 import { streamIdOf } from '../src/actors/eventActor.ts';
 import { decide } from '../src/domain/seatMap/decide.ts';
 import { evolve } from '../src/domain/seatMap/evolve.ts';
@@ -20,6 +19,7 @@ import { type InventoryState, initialState } from '../src/domain/seatMap/state.t
 import type { EventConfig, Venue } from '../src/domain/venue.ts';
 import { openPgliteStore } from '../src/persistence/pglite/pgliteStore.ts';
 import { openPostgresStore } from '../src/persistence/postgres/postgresStore.ts';
+import { systemClock } from '../src/platform/clock.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
 
 const { values } = parseArgs({

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { banner, browserUrl } from './app/banner.ts';
 import { demoEventId, seedDemoWhenEmpty } from './app/demoSeed.ts';
+import type { PaymentsConfig } from './app/payments.ts';
 import { type ServerConfig, type StoreConfig, startServer } from './app/startServer.ts';
 import { type HoldMode, holdModeNames } from './baselines/holdMode.ts';
 import { parseTrustedProxyHops } from './gateway/clientAddress.ts';
-import { createLogger, type LogLevel, terminalDestination } from './gateway/logger.ts';
 import { restRequestsPerSecondMaxDefault } from './gateway/rest/routes.ts';
 import { PortInUseError } from './gateway/server.ts';
-import type { PaymentsConfig } from './payments/payments.ts';
 import { DataDirInUseError } from './persistence/pglite/dataDirLock.ts';
+import { createLogger, type LogLevel, terminalDestination } from './platform/logger.ts';
 
 /**
  * The composition root: the one place that reads the environment. Everything below takes its configuration

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/actors/clock.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
+import { ManualClock } from '../src/platform/clock.ts';
 import { type api, priceTiers, venueBody } from './support/api.ts';
 import { openSocket } from './support/sockets.ts';
 import { startTestServer } from './support/testServer.ts';

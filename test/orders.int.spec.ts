@@ -1,7 +1,7 @@
 import { compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/actors/clock.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
+import { ManualClock } from '../src/platform/clock.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { openSocket } from './support/sockets.ts';

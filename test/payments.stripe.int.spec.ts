@@ -1,8 +1,8 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/actors/clock.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
-import { createLogger } from '../src/gateway/logger.ts';
+import { ManualClock } from '../src/platform/clock.ts';
+import { createLogger } from '../src/platform/logger.ts';
 import { startFakeStripe } from './stripe/fakeStripe.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { startTestServer } from './support/testServer.ts';

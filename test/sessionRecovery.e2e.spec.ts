@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/actors/clock.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
+import { ManualClock } from '../src/platform/clock.ts';
 import { type api, priceTiers, venueBody } from './support/api.ts';
 import { startTestServer } from './support/testServer.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
-import type { SeatMapDiff } from '../src/gateway/protocol.ts';
+import type { SeatMapDiff } from '../src/contract/protocol.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { observe, openSocket, type TestSocket } from './support/sockets.ts';

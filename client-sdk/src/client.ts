@@ -9,7 +9,7 @@ import type {
   SessionView,
   SubscribeReply,
   WireError,
-} from '../../src/gateway/protocol.ts';
+} from '../../src/contract/protocol.ts';
 import { Emitter } from './emitter.ts';
 import { retryableCodes, SeatActorError } from './errors.ts';
 import { LiveSeatMap } from './liveSeatMap.ts';

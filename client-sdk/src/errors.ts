@@ -1,4 +1,4 @@
-import type { BookingErrorCode, WireError } from '../../src/gateway/protocol.ts';
+import type { BookingErrorCode, WireError } from '../../src/contract/protocol.ts';
 
 /** Every code the server can answer with, plus `TIMEOUT` when no answer came in time (after the retries). */
 export type ClientErrorCode = BookingErrorCode | 'TIMEOUT' | 'CLOSED';

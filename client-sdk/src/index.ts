@@ -10,7 +10,7 @@ export type {
   SeatStatusName,
   SeatView,
   SessionView,
-} from '../../src/gateway/protocol.ts';
+} from '../../src/contract/protocol.ts';
 export type {
   BuyerHoldView,
   ClientEvents,

@@ -1,4 +1,4 @@
-import type { GeneralView, SeatMapDiff, SeatMapView, SeatView, SubscribeReply } from '../../src/gateway/protocol.ts';
+import type { GeneralView, SeatMapDiff, SeatMapView, SeatView, SubscribeReply } from '../../src/contract/protocol.ts';
 import { Emitter } from './emitter.ts';
 import type { SeatActorError } from './errors.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/actors/clock.ts';
 import type { RunningServer } from '../../src/app/startServer.ts';
-import type { SessionView } from '../../src/gateway/protocol.ts';
+import type { SessionView } from '../../src/contract/protocol.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
 import { api, priceTiers, venueBody } from '../../test/support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from '../../test/support/postgres.ts';
 import { freePort, type ServerProcess, startServerProcess } from '../../test/support/serverProcess.ts';

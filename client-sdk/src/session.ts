@@ -1,4 +1,4 @@
-import type { BookingErrorCode, SessionView } from '../../src/gateway/protocol.ts';
+import type { BookingErrorCode, SessionView } from '../../src/contract/protocol.ts';
 import { SeatActorError } from './errors.ts';
 
 export type SessionOptions = Readonly<{

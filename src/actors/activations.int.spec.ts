@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropSchema, uniqueSchema } from '../../test/support/postgres.ts';
 import { eventFor, gridVenue } from '../../test/support/venues.ts';
 import { openStore, type StoreConfig } from '../app/startServer.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { Activations } from './activations.ts';
-import { ManualClock } from './clock.ts';
 
 const schema = uniqueSchema('activation');
 const stores: [string, StoreConfig][] = [

@@ -6,7 +6,7 @@ import { fromSnapshot, type InventorySnapshot, snapshotFormat } from '../domain/
 import { type InventoryState, initialState } from '../domain/seatMap/state.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../platform/clock.ts';
 import {
   type CommittedBatch,
   EventActor,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { eventFor, gridVenue } from '../../test/support/venues.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { Activations } from './activations.ts';
-import { ManualClock } from './clock.ts';
 import type { EventActor } from './eventActor.ts';
 
 const setup = async () => {

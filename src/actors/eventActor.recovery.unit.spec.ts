@@ -5,8 +5,8 @@ import type { HoldPlaced } from '../domain/seatMap/events.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
 import { StoreUnavailableError } from '../persistence/storeErrors.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { Activations } from './activations.ts';
-import { ManualClock } from './clock.ts';
 import type { EventActor, RecoveryEvent } from './eventActor.ts';
 
 /**

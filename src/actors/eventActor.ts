@@ -13,7 +13,7 @@ import type { SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import { unstorableMessage, unstorableTextPath } from '../domain/storableText.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../platform/clock.ts';
 import { Mailbox } from './mailbox.ts';
 
 /** What a command's sender gets once its batch is durable. */

@@ -5,8 +5,8 @@ import { assertInventorySound } from '../domain/seatMap/invariants.ts';
 import type { HoldRequest } from '../domain/seatMap/views.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { Activations } from './activations.ts';
-import { ManualClock } from './clock.ts';
 import type { CommittedBatch, EventActor } from './eventActor.ts';
 
 const setup = async (wrap: (store: EventStore) => EventStore = (store) => store, snapshotEveryEvents = 1_000) => {

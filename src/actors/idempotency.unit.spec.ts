@@ -4,8 +4,8 @@ import { transientErrorCodes } from '../domain/bookingError.ts';
 import type { HoldRequest } from '../domain/seatMap/views.ts';
 import type { EventConfig } from '../domain/venue.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { Activations } from './activations.ts';
-import { ManualClock } from './clock.ts';
 import type { CommandReply, EventActor } from './eventActor.ts';
 
 /**

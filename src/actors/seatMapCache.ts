@@ -1,5 +1,5 @@
 import { type SeatMapFrame, seatMapFrame, seatMapJson } from '../domain/seatMap/seatMapFrame.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../platform/clock.ts';
 import type { EventActor } from './eventActor.ts';
 
 export type SeatMapCacheOptions = Readonly<{

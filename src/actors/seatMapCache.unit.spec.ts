@@ -4,8 +4,8 @@ import { eventFor, gridVenue } from '../../test/support/venues.ts';
 import type { SeatMapFrame } from '../domain/seatMap/seatMapFrame.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { Activations } from './activations.ts';
-import { ManualClock } from './clock.ts';
 import type { CommittedBatch, EventActor } from './eventActor.ts';
 import { SeatMapCache, type SeatMapCacheOptions } from './seatMapCache.ts';
 

@@ -4,8 +4,8 @@ import { eventFor, gridVenue } from '../../test/support/venues.ts';
 import { openStore, type StoreConfig } from '../app/startServer.ts';
 import type { InventoryCommand } from '../domain/seatMap/commands.ts';
 import type { Store } from '../persistence/shardedStore.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { Activations } from './activations.ts';
-import { ManualClock } from './clock.ts';
 import type { EventActor } from './eventActor.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { SectionDefinition } from '../domain/venue.ts';
-import type { BookingService } from './bookingService.ts';
+import type { BookingService } from '../services/bookingService.ts';
 
 /** Seated sections of the demo venue: name, rows, seats per row, and the tier of each row band. */
 const demoSeated: readonly { id: string; name: string; rows: number; seats: number; tier: (row: number) => string }[] =

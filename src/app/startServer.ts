@@ -1,13 +1,9 @@
 import type { ActivationOptions } from '../actors/activations.ts';
 import { createActorMetrics } from '../actors/actorMetrics.ts';
-import type { Clock } from '../actors/clock.ts';
-import { systemClock } from '../actors/clock.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
 import type { SeatMapCacheOptions } from '../actors/seatMapCache.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
-import { createLogger, type Logger, type LogLevel } from '../gateway/logger.ts';
-import { createMetrics, type GatewayMetrics } from '../gateway/metrics.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
 import { createReadBudget, type ReadBudgetOptions } from '../gateway/readBudget.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
@@ -15,16 +11,20 @@ import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
 import { registerWebRoutes } from '../gateway/web/webAssets.ts';
-import type { OrderService } from '../payments/orderService.ts';
-import { type PaymentsConfig, startPayments } from '../payments/payments.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
 import { openPgliteStore } from '../persistence/pglite/pgliteStore.ts';
 import { openPostgresStore } from '../persistence/postgres/postgresStore.ts';
 import { type Store, shardedStore } from '../persistence/shardedStore.ts';
-import { type BookingCore, createBookingCore } from './bookingCore.ts';
-import { createBuyerItems, LiveHolders } from './buyerItems.ts';
+import type { Clock } from '../platform/clock.ts';
+import { systemClock } from '../platform/clock.ts';
+import { createLogger, type Logger, type LogLevel } from '../platform/logger.ts';
+import { createMetrics, type GatewayMetrics } from '../platform/metrics.ts';
+import { createStoreMetrics } from '../platform/storeMetrics.ts';
+import { type BookingCore, createBookingCore } from '../services/bookingCore.ts';
+import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
+import type { OrderService } from '../services/orderService.ts';
+import { type PaymentsConfig, startPayments } from './payments.ts';
 import { monitorStore } from './storeHealth.ts';
-import { createStoreMetrics } from './storeMetrics.ts';
 
 export type StoreConfig =
   | Readonly<{ kind: 'pglite'; dataDir: string | undefined }>

@@ -1,6 +1,6 @@
-import type { Clock } from '../actors/clock.ts';
 import type { Store } from '../persistence/shardedStore.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
+import type { Clock } from '../platform/clock.ts';
 
 export type StoreHealthOptions = Readonly<{
   store: Store;

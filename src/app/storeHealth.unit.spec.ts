@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../actors/clock.ts';
 import { WrongExpectedVersionError } from '../persistence/eventStore.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
 import { StoreUnavailableError } from '../persistence/storeErrors.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { monitorStore } from './storeHealth.ts';
 
 /** An in-memory store whose ping and appends can be made to fail or hang; time is a manual clock's. */

@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { newHoldId } from '../app/ids.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig } from '../domain/venue.ts';
 import { quoteSchemaName } from '../persistence/migrations.ts';
+import { newHoldId } from '../platform/ids.ts';
 
 /** What a baseline reads from the catalog: the same venues and events the actors sell. */
 export type BaselineCatalog = Readonly<{

@@ -1,6 +1,6 @@
-import { eventIdOfHold } from '../app/ids.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import type { SocketHolds } from '../gateway/socket/socketServer.ts';
+import { eventIdOfHold } from '../platform/ids.ts';
 import type { BaselineSeats } from './baselineSeats.ts';
 import { newBaselineHold, seatIdsOf } from './baselineSeats.ts';
 

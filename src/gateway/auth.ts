@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { SessionView } from '../contract/protocol.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import type { Catalog } from '../persistence/catalog.ts';
-import type { SessionView } from './protocol.ts';
 
 export type Role = 'buyer';
 /** A verified buyer; `expiresAtMs` is the token's `exp`, after which a socket opened with it stops acting. */

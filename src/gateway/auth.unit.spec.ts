@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../actors/clock.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { createAuth } from './auth.ts';
 
 const secret = 'a-session-key-of-at-least-32-bytes-long!';

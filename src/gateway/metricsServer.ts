@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../platform/logger.ts';
 import { PortInUseError } from './server.ts';
 
 export type MetricsServer = Readonly<{ port: number; close: () => Promise<void> }>;

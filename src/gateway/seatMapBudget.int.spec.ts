@@ -1,10 +1,10 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeatMapRendition } from '../actors/seatMapCache.ts';
-import type { BookingService } from '../app/bookingService.ts';
+import { createLogger } from '../platform/logger.ts';
+import { createMetrics } from '../platform/metrics.ts';
+import type { BookingService } from '../services/bookingService.ts';
 import { createAuth } from './auth.ts';
-import { createLogger } from './logger.ts';
-import { createMetrics } from './metrics.ts';
 import { createReadBudget } from './readBudget.ts';
 import { type Gateway, startGateway } from './server.ts';
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeatMapRendition } from '../actors/seatMapCache.ts';
-import type { BookingService } from '../app/bookingService.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig } from '../domain/venue.ts';
+import { createLogger } from '../platform/logger.ts';
+import { createMetrics } from '../platform/metrics.ts';
+import type { BookingService } from '../services/bookingService.ts';
 import { createAuth } from './auth.ts';
-import { createLogger } from './logger.ts';
-import { createMetrics } from './metrics.ts';
 import { type Gateway, PortInUseError, startGateway } from './server.ts';
 
 const adminToken = 'admin-secret-token-for-tests';

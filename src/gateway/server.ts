@@ -1,8 +1,8 @@
-import type { BookingService } from '../app/bookingService.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { GatewayMetrics } from '../platform/metrics.ts';
+import type { BookingService } from '../services/bookingService.ts';
 import type { Auth } from './auth.ts';
 import { bodyBytesMaxDefault } from './http.ts';
-import type { Logger } from './logger.ts';
-import type { GatewayMetrics } from './metrics.ts';
 import type { ReadBudget } from './readBudget.ts';
 import { type RestRateLimit, type Route, registerRestRoutes } from './rest/routes.ts';
 import { listenExclusivePort, type TemplatedApp, type us_listen_socket, uws, uwsBinaryPath } from './uws.ts';

@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, SeatMapDiff, ServerToClientEvents } from '../../src/gateway/protocol.ts';
+import type { ClientToServerEvents, SeatMapDiff, ServerToClientEvents } from '../../src/contract/protocol.ts';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

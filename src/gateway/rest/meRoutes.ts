@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { BuyerItems, BuyerQuery } from '../../app/buyerItems.ts';
-import { buyerQueryLimitMax } from '../../app/buyerItems.ts';
+import { idSchema, parseLimit, parseWith } from '../../contract/schemas.ts';
+import type { BuyerItems, BuyerQuery } from '../../services/buyerItems.ts';
+import { buyerQueryLimitMax } from '../../services/buyerItems.ts';
 import type { Auth } from '../auth.ts';
 import type { Route } from './routes.ts';
-import { idSchema, parseLimit, parseWith } from './schemas.ts';
 
 export const buyerQueryLimitDefault = 50;
 const cursorLengthMax = 512;

@@ -1,12 +1,19 @@
 import { z } from 'zod';
+import {
+  compoundIdSchema,
+  idSchema,
+  parseId,
+  parseWith,
+  requestIdSchema,
+  storableText,
+} from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
-import type { OrderService } from '../../payments/orderService.ts';
 import type { PaymentNotice } from '../../payments/paymentProvider.ts';
 import { ticketCodeLengthMax } from '../../payments/tickets.ts';
+import type { OrderService } from '../../services/orderService.ts';
 import type { Auth } from '../auth.ts';
 import { parseJson } from '../http.ts';
 import type { Route } from './routes.ts';
-import { compoundIdSchema, idSchema, parseId, parseWith, requestIdSchema, storableText } from './schemas.ts';
 
 const orderBodySchema = z.strictObject({ holdId: compoundIdSchema, requestId: requestIdSchema });
 const payBodySchema = z.strictObject({

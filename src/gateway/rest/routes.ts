@@ -1,15 +1,23 @@
-import type { BookingService } from '../../app/bookingService.ts';
+import {
+  compoundIdSchema,
+  parseEvent,
+  parseHold,
+  parseId,
+  parseLimit,
+  parseRequestId,
+  parseVenue,
+} from '../../contract/schemas.ts';
 import { BookingError, isBookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { GatewayMetrics } from '../../platform/metrics.ts';
+import type { BookingService } from '../../services/bookingService.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
 import { bearerToken, errorResponse, etagMatches, HttpExchange, parseJson } from '../http.ts';
-import type { Logger } from '../logger.ts';
-import type { GatewayMetrics } from '../metrics.ts';
 import { createRateLimit } from '../rateLimit.ts';
 import { createReadBudget, type ReadBudget } from '../readBudget.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.ts';
-import { compoundIdSchema, parseEvent, parseHold, parseId, parseLimit, parseRequestId, parseVenue } from './schemas.ts';
 
 /** `any` matches every method and ranks below the method-specific routes of the same pattern. */
 export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'any';

@@ -1,14 +1,6 @@
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
-import { type Clock, systemClock } from '../../actors/clock.ts';
 import type { CommittedBatch } from '../../actors/eventActor.ts';
-import type { BookingCore } from '../../app/bookingCore.ts';
-import type { BookingService } from '../../app/bookingService.ts';
-import { BookingError } from '../../domain/bookingError.ts';
-import type { Auth } from '../auth.ts';
-import { clientAddress } from '../clientAddress.ts';
-import { knownError } from '../knownError.ts';
-import type { Logger } from '../logger.ts';
 import {
   type Ack,
   type ClientToServerEvents,
@@ -19,10 +11,18 @@ import {
   type SubscribeReply,
   userRoom,
   type WireError,
-} from '../protocol.ts';
+} from '../../contract/protocol.ts';
+import { compoundIdSchema, idSchema, parseHold, parseWith, releaseBodySchema } from '../../contract/schemas.ts';
+import { BookingError } from '../../domain/bookingError.ts';
+import { type Clock, systemClock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { BookingCore } from '../../services/bookingCore.ts';
+import type { BookingService } from '../../services/bookingService.ts';
+import type { Auth } from '../auth.ts';
+import { clientAddress } from '../clientAddress.ts';
+import { knownError } from '../knownError.ts';
 import { createRateLimit } from '../rateLimit.ts';
 import { createReadBudget, type ReadBudget } from '../readBudget.ts';
-import { compoundIdSchema, idSchema, parseHold, parseWith, releaseBodySchema } from '../rest/schemas.ts';
 import type { TemplatedApp } from '../uws.ts';
 import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
 import { RawJson, rawJsonParser } from './rawJson.ts';

@@ -1,16 +1,16 @@
 import type { Activations } from '../actors/activations.ts';
 import type { Auth } from '../gateway/auth.ts';
-import type { Logger } from '../gateway/logger.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
 import type { Route } from '../gateway/rest/routes.ts';
+import type { PaymentProvider } from '../payments/paymentProvider.ts';
+import { createSimulatedProvider } from '../payments/simulated/simulatedProvider.ts';
+import { createStripeClient, createStripeProvider } from '../payments/stripe/stripeProvider.ts';
+import { parseStripeWebhook } from '../payments/stripe/webhook.ts';
+import { createTicketSigner, loadOrCreateSigningKey, parseSigningKey } from '../payments/tickets.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
-import { type BuyerOrderView, createOrderService, type OrderService } from './orderService.ts';
-import type { PaymentProvider } from './paymentProvider.ts';
-import { createSimulatedProvider } from './simulated/simulatedProvider.ts';
-import { createStripeClient, createStripeProvider } from './stripe/stripeProvider.ts';
-import { parseStripeWebhook } from './stripe/webhook.ts';
-import { createTicketSigner, loadOrCreateSigningKey, parseSigningKey } from './tickets.ts';
+import type { Logger } from '../platform/logger.ts';
+import { type BuyerOrderView, createOrderService, type OrderService } from '../services/orderService.ts';
 
 /** Which provider takes payments; src/main.ts builds this from PAYMENT_PROVIDER and the STRIPE_* variables. */
 export type PaymentsConfig =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BookingError } from '../../domain/bookingError.ts';
+import { BookingError } from '../domain/bookingError.ts';
 import { parseEvent, parseHold, parseId, parseRequestId, parseVenue, venueSeatsMax } from './schemas.ts';
 
 const invalid = (run: () => unknown): string => {

@@ -1,16 +1,16 @@
 import type { Activations } from '../actors/activations.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
 import { streamIdOf } from '../actors/eventActor.ts';
-import { eventIdOfHold, newOrderId } from '../app/ids.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import { isPaymentOpen } from '../domain/machines/paymentTransitions.ts';
 import type { InventoryCommand } from '../domain/seatMap/commands.ts';
 import { orderView } from '../domain/seatMap/read.ts';
 import type { InventoryState, OrderRecord } from '../domain/seatMap/state.ts';
 import type { OrderView, TicketView } from '../domain/seatMap/views.ts';
+import { idempotencyKeys, type PaymentNotice, type PaymentProvider } from '../payments/paymentProvider.ts';
+import { type QrFormat, renderTicketQr, type TicketPayload, type TicketSigner } from '../payments/tickets.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
-import { idempotencyKeys, type PaymentNotice, type PaymentProvider } from './paymentProvider.ts';
-import { type QrFormat, renderTicketQr, type TicketPayload, type TicketSigner } from './tickets.ts';
+import { eventIdOfHold, newOrderId } from '../platform/ids.ts';
 
 export type OrderPlacement = Readonly<{
   orderId: string;

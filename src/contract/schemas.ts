@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { BookingError } from '../../domain/bookingError.ts';
-import type { HoldRequest } from '../../domain/seatMap/views.ts';
-import { isStorableText, unstorableMessage } from '../../domain/storableText.ts';
+import { BookingError } from '../domain/bookingError.ts';
+import type { HoldRequest } from '../domain/seatMap/views.ts';
+import { isStorableText, unstorableMessage } from '../domain/storableText.ts';
 import {
   defaultHoldTtlSeconds,
   defaultMaxSeatsPerUser,
   defaultPaymentTimeoutSeconds,
   type EventConfig,
   type Venue,
-} from '../../domain/venue.ts';
+} from '../domain/venue.ts';
 
 export const venueSeatsMax = 200_000;
 export const venueSectionsMax = 1_000;

@@ -1,5 +1,4 @@
 import { type ActivationOptions, Activations } from '../actors/activations.ts';
-import type { Clock } from '../actors/clock.ts';
 import type { EventActor } from '../actors/eventActor.ts';
 import { SeatMapCache, type SeatMapCacheOptions, type SeatMapRendition } from '../actors/seatMapCache.ts';
 import { BookingError } from '../domain/bookingError.ts';
@@ -8,8 +7,9 @@ import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 import { type Catalog, CatalogConflictError } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
+import type { Clock } from '../platform/clock.ts';
+import { eventIdOfHold, newHoldId, newId } from '../platform/ids.ts';
 import type { BookingService } from './bookingService.ts';
-import { eventIdOfHold, newHoldId, newId } from './ids.ts';
 
 export type BookingCoreOptions = Readonly<{
   store: EventStore;

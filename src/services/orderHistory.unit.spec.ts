@@ -2,13 +2,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { eventFor, gridVenue } from '../../test/support/venues.ts';
 import { Activations } from '../actors/activations.ts';
-import { ManualClock } from '../actors/clock.ts';
 import { type EventActor, streamIdOf } from '../actors/eventActor.ts';
+import { createSimulatedProvider } from '../payments/simulated/simulatedProvider.ts';
+import { createTicketSigner } from '../payments/tickets.ts';
 import type { EventStore, StoredEvent } from '../persistence/eventStore.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
+import { ManualClock } from '../platform/clock.ts';
 import { createOrderService } from './orderService.ts';
-import { createSimulatedProvider } from './simulated/simulatedProvider.ts';
-import { createTicketSigner } from './tickets.ts';
 
 /** The store as the service sees it, counting every event row any read hands back. */
 const countingStore = (store: EventStore) => {

@@ -72,4 +72,41 @@ describe('HTTP edge cases, over raw sockets', () => {
     const same = 'POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}';
     expect(statusOf((await exchange(server.port, same)).text)).toBe(201);
   });
+
+  /**
+   * What uWebSockets.js 20.30 (the newest build on the registry) does with an HTTP/1.0 request line or an HTTP/1.1
+   * request without Host, pinned so that an upgrade that starts answering them shows up here. Its parser accepts only
+   * ` HTTP/1.1` request lines that carry Host; anything else it treats as a request head still arriving: no handler
+   * runs (so the gateway cannot answer), no byte is sent, and the connection closes when uWS's idle timer fires (10 s
+   * on a 4 s tick) or at once when the unfinished head outgrows its 4 KiB buffer. A request pipelined after it is lost
+   * with it. docs/operations.md ("HTTP clients the gateway does not answer") says the same.
+   */
+  it('sends nothing to an HTTP/1.0 or Host-less request and closes the connection when uWS gives up on it', async () => {
+    const unanswered = [
+      'GET /healthz HTTP/1.0\r\n\r\n',
+      'GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n',
+      'GET /healthz HTTP/1.1\r\n\r\n',
+      // The HTTP/1.1 request pipelined behind it is never parsed either.
+      'GET /healthz HTTP/1.0\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /healthz HTTP/1.1\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+    ];
+    const started = performance.now();
+    // Quiet for 20 s: long enough for the idle timer (10 s, checked on a 4 s tick: 8 to 12 s), so the close is the server's.
+    const replies = await Promise.all(unanswered.map((raw) => exchange(server.port, raw, 20_000)));
+    const elapsedMs = performance.now() - started;
+    for (const reply of replies) expect(reply).toEqual({ text: '', closed: true });
+    expect(elapsedMs).toBeGreaterThan(6_000);
+    expect(elapsedMs).toBeLessThan(16_000);
+    // An unfinished head past 4 KiB is dropped at once.
+    const padded = await Promise.all(
+      ['GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n', 'GET /healthz HTTP/1.1\r\n\r\n'].map((raw) =>
+        exchange(server.port, raw + 'x'.repeat(5_000), 5_000),
+      ),
+    );
+    for (const reply of padded) expect(reply).toEqual({ text: '', closed: true });
+    // The same request as HTTP/1.1 with Host is served, on a connection that then stays open.
+    const served = await exchange(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 300);
+    expect(statusOf(served.text)).toBe(200);
+    expect(served.closed).toBe(false);
+  }, 40_000);
 });

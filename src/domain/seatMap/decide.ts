@@ -3,6 +3,7 @@ import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { findBestAvailable } from './bestAvailable.ts';
 import type { InventoryCommand, PlaceHold, ReleaseHold, ReserveHold } from './commands.ts';
 import type { HoldExpired, HoldPlaced, InventoryEvent } from './events.ts';
+import { endedHold, ownHold, reservationOf } from './holds.ts';
 import { decideOrder } from './orders.ts';
 import { holdRequestHash } from './requests.ts';
 import {
@@ -182,22 +183,6 @@ const reserveHold = (command: ReserveHold, state: InventoryState): InventoryEven
   return [{ type: 'HoldReserved', data: { ...endedHold(state, hold, now), orderId, requestId, reservedUntil } }];
 };
 
-export const ownHold = (state: InventoryState, holdId: string, userId: string): HoldRecord => {
-  const handle = state.handleOfHold.get(holdId);
-  const hold = handle === undefined ? undefined : state.holds.get(handle);
-  if (hold === undefined) throw new BookingError('HOLD_NOT_FOUND', `no live hold ${holdId}`);
-  if (hold.userId !== userId) throw new BookingError('FORBIDDEN', `hold ${holdId} belongs to another buyer`);
-  return hold;
-};
-
-export const reservationOf = (state: InventoryState, orderId: string): HoldRecord => {
-  const handle = state.handleOfOrder.get(orderId);
-  const hold = handle === undefined ? undefined : state.holds.get(handle);
-  if (hold === undefined) throw new BookingError('ORDER_NOT_FOUND', `no reservation for order ${orderId}`);
-  if (hold.status !== 'reserved') throw new BookingError('ORDER_STATE', `order ${orderId} is ${hold.status}`);
-  return hold;
-};
-
 const seatsByIds = (
   state: InventoryState,
   seatIds: readonly string[],
@@ -268,15 +253,6 @@ const allLapsedHolds = (state: InventoryState, now: number): number[] => {
 
 const expiryEvents = (state: InventoryState, handles: Iterable<number>, now: number): HoldExpired[] =>
   [...handles].map((handle) => ({ type: 'HoldExpired', data: endedHold(state, state.holds.get(handle)!, now) }));
-
-export const endedHold = (state: InventoryState, hold: HoldRecord, now: number) => ({
-  holdId: hold.holdId,
-  userId: hold.userId,
-  seatIds: hold.seats.map((seat) => state.layout.seats.id(seat)),
-  ...(hold.sectionId === undefined ? {} : { sectionId: hold.sectionId }),
-  quantity: hold.quantity,
-  at: now,
-});
 
 /** An order's reservation moves only with its payment's outcome, so the order and its seats cannot disagree. */
 const refuseOrderReservation = (state: InventoryState, orderId: string): void => {

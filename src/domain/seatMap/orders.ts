@@ -2,8 +2,8 @@ import { BookingError } from '../bookingError.ts';
 import type { PaymentStatus } from '../machines/paymentMachine.ts';
 import { isPaymentOpen, nextPaymentStatus, type PaymentEventType } from '../machines/paymentTransitions.ts';
 import type { OrderCommand, PlaceOrder, RecordPaymentResult } from './commands.ts';
-import { endedHold, ownHold, reservationOf } from './decide.ts';
 import type { InventoryEvent, Money, OrderEvent, OrderLine, TicketIssued } from './events.ts';
+import { endedHold, ownHold, reservationOf } from './holds.ts';
 import { type InventoryState, isLapsed, type OrderRecord, ticketIdOf } from './state.ts';
 
 /**

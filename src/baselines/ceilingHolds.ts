@@ -1,4 +1,4 @@
-import type { SocketHolds } from '../gateway/socket/socketServer.ts';
+import type { SocketHolds } from '../services/bookingService.ts';
 import { newBaselineHold, seatIdsOf } from './baselineSeats.ts';
 
 /** How long a ceiling "hold" claims to last; nothing keeps it. */

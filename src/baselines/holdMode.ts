@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { SocketHolds } from '../gateway/socket/socketServer.ts';
+import type { SocketHolds } from '../services/bookingService.ts';
 import { type BaselineCatalog, type BaselineDatabase, openBaselineSeats } from './baselineSeats.ts';
 import { ceilingHolds } from './ceilingHolds.ts';
 import { optimisticHolds } from './optimisticHolds.ts';

@@ -1,6 +1,6 @@
 import { BookingError } from '../domain/bookingError.ts';
-import type { SocketHolds } from '../gateway/socket/socketServer.ts';
 import { eventIdOfHold } from '../platform/ids.ts';
+import type { SocketHolds } from '../services/bookingService.ts';
 import type { BaselineSeats } from './baselineSeats.ts';
 import { newBaselineHold, seatIdsOf } from './baselineSeats.ts';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BookingError } from '../domain/bookingError.ts';
-import type { SocketHolds } from '../gateway/socket/socketServer.ts';
 import { eventIdOfHold } from '../platform/ids.ts';
+import type { SocketHolds } from '../services/bookingService.ts';
 import type { BaselineSeats } from './baselineSeats.ts';
 import { newBaselineHold, seatIdsOf } from './baselineSeats.ts';
 

@@ -58,6 +58,9 @@ class FakeBooking implements BookingService {
     });
     return { version: 3, etag: '"3"', json: () => json, body: () => Buffer.from(json) };
   }
+  async committedVersion(eventId: string) {
+    return (await this.seatMap(eventId)).version;
+  }
   async hold(eventId: string, userId: string, requestId: string, request: HoldRequest): Promise<HoldView> {
     this.#fail();
     this.calls.push(['hold', eventId, userId, requestId, request]);

@@ -112,6 +112,11 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       return cache.get();
     },
 
+    async committedVersion(eventId) {
+      // Not refused while draining (unlike commands): a resuming subscriber is still answered from the diffs kept.
+      return (await activations.get(eventId)).version;
+    },
+
     async hold(eventId, userId, requestId, request: HoldRequest): Promise<HoldView> {
       const actor = await actorOf(eventId);
       const holdId = newHoldId(eventId);

@@ -18,6 +18,11 @@ export interface BookingService {
    * rendered once per version whoever asks (see SeatMapCache).
    */
   seatMap(eventId: string): Promise<SeatMapRendition>;
+  /**
+   * The version of the event's committed seat map (activating the event), without rendering it: what a resuming
+   * subscriber's diffs are counted against.
+   */
+  committedVersion(eventId: string): Promise<number>;
   hold(eventId: string, userId: string, requestId: string, request: HoldRequest): Promise<HoldView>;
   release(holdId: string, userId: string, requestId: string): Promise<void>;
   /** True once the store is reachable and actors can commit. */
@@ -25,3 +30,6 @@ export interface BookingService {
   /** Stops taking commands, lets in-flight batches commit, closes the store. */
   drain(): Promise<void>;
 }
+
+/** What answers the socket's `hold` and `release` requests: the event actors, or a benchmark baseline (src/baselines/). */
+export type SocketHolds = Pick<BookingService, 'hold' | 'release'>;

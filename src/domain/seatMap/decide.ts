@@ -7,7 +7,6 @@ import { endedHold, ownHold, reservationOf } from './holds.ts';
 import { decideOrder } from './orders.ts';
 import { holdRequestHash } from './requests.ts';
 import {
-  type HoldRecord,
   type InventoryState,
   isLapsed,
   isLazilyFree,

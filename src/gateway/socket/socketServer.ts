@@ -16,8 +16,7 @@ import { compoundIdSchema, idSchema, parseHold, parseWith, releaseBodySchema } f
 import { BookingError } from '../../domain/bookingError.ts';
 import { type Clock, systemClock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { BookingCore } from '../../services/bookingCore.ts';
-import type { BookingService } from '../../services/bookingService.ts';
+import type { BookingService, SocketHolds } from '../../services/bookingService.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
 import { knownError } from '../knownError.ts';
@@ -40,12 +39,9 @@ export type SocketOptions = Readonly<{
   sessionSweepIntervalMs?: number;
 }>;
 
-/** What answers the socket's `hold` and `release` requests: the event actors, or a benchmark baseline (src/baselines/). */
-export type SocketHolds = Pick<BookingService, 'hold' | 'release'>;
-
 export type SocketServerDeps = Readonly<{
   app: TemplatedApp;
-  booking: BookingCore;
+  booking: BookingService;
   auth: Auth;
   logger: Logger;
   /** The clock port: a socket stops acting at its token's `exp` by this clock. Default: the system clock. */
@@ -177,10 +173,10 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     eventId: string,
     sinceVersion: number | undefined,
   ): Promise<SubscribeReply> => {
-    const actor = await booking.activations.get(eventId);
+    const committed = await booking.committedVersion(eventId);
     const ring = rings.get(eventId);
     if (sinceVersion !== undefined) {
-      const version = ring?.version ?? actor.version;
+      const version = ring?.version ?? committed;
       const diffs =
         ring === undefined ? (sinceVersion === version ? [] : undefined) : ring.since(sinceVersion, version);
       if (diffs !== undefined) return { eventId, version, diffs };

@@ -6,7 +6,7 @@ import { fromSnapshot, type InventorySnapshot, snapshotFormat } from '../domain/
 import { type InventoryState, initialState } from '../domain/seatMap/state.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
-import type { Clock } from '../platform/clock.ts';
+import { type Clock, repeatTimer } from '../platform/clock.ts';
 import {
   type CommittedBatch,
   EventActor,
@@ -59,12 +59,12 @@ export const idleMsDefault = 10 * 60_000;
 export class Activations {
   private readonly actors = new Map<string, Promise<EventActor>>();
   private readonly stopping = new Map<string, Promise<void>>();
-  private readonly passivationTimer: NodeJS.Timeout;
+  /** Cancels the passivation timer. */
+  private readonly stopPassivation: () => void;
 
   constructor(private readonly options: ActivationOptions) {
     const idleMs = options.idleMs ?? idleMsDefault;
-    this.passivationTimer = setInterval(() => void this.passivateIdle(idleMs), Math.max(10, idleMs / 4));
-    this.passivationTimer.unref();
+    this.stopPassivation = repeatTimer(options.clock, Math.max(10, idleMs / 4), () => void this.passivateIdle());
   }
 
   get(eventId: string): Promise<EventActor> {
@@ -93,7 +93,12 @@ export class Activations {
     return this.actors.size;
   }
 
-  private async passivateIdle(idleMs: number): Promise<void> {
+  /**
+   * Stops every actor idle for the passivation time; the clock runs this every quarter of it. Resolves once the
+   * pass has decided (stopping actors go on in the background; a request for one waits for it).
+   */
+  async passivateIdle(): Promise<void> {
+    const idleMs = this.options.idleMs ?? idleMsDefault;
     for (const [eventId, activation] of [...this.actors]) {
       const actor = await activation.catch(() => undefined);
       // Checked after the await: the map may have changed, and the actor may have woken up.
@@ -116,7 +121,7 @@ export class Activations {
   }
 
   async stopAll(): Promise<void> {
-    clearInterval(this.passivationTimer);
+    this.stopPassivation();
     const actors = await this.running();
     await Promise.all([...actors.map((actor) => actor.stop()), ...this.stopping.values()]);
   }

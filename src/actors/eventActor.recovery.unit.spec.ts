@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { settle } from '../../test/support/settle.ts';
 import { eventFor, gridVenue } from '../../test/support/venues.ts';
 import type { BookingError } from '../domain/bookingError.ts';
 import type { HoldPlaced } from '../domain/seatMap/events.ts';
@@ -52,6 +53,11 @@ const setup = async (random: () => number = () => 0.5) => {
   await memory.catalog.createEvent(eventFor(venue));
   const clock = new ManualClock();
   const faulty = faultyStore(memory.eventStore);
+  /**
+   * The recovery's timers (append and load deadlines, backoff waits): the expiry sweep and the passivation pass run
+   * far apart here, so every timer due within an hour is one of them.
+   */
+  const recoveryTimers = () => clock.pendingTimers.filter((ms) => ms < hourMs);
   const recoveries: RecoveryEvent[] = [];
   const activations = new Activations({
     store: faulty.store,
@@ -64,12 +70,16 @@ const setup = async (random: () => number = () => 0.5) => {
       reloadBackoffBaseMs: 100,
       reloadBackoffMaxMs: 5_000,
       random,
+      sweepIntervalMs: 2 * hourMs,
     },
+    idleMs: 8 * hourMs,
     onRecovery: (event) => recoveries.push(event),
   });
   const actor = await activations.get('evt_test');
-  return { memory, clock, activations, actor, recoveries, ...faulty };
+  return { memory, clock, recoveryTimers, activations, actor, recoveries, ...faulty };
 };
+
+const hourMs = 3_600_000;
 
 const hold = (actor: EventActor, userId: string, requestId: string, seatId: string) =>
   actor.send(
@@ -85,11 +95,6 @@ const hold = (actor: EventActor, userId: string, requestId: string, seatId: stri
     }),
     { userId, requestId },
   );
-
-/** Runs everything already queued: promise callbacks and setImmediate (where the append deadline decides). */
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-};
 
 const outcomeOf = async (reply: Promise<unknown>): Promise<string> =>
   reply.then(
@@ -201,7 +206,7 @@ describe('event actor: a store that stalls or goes away', () => {
   });
 
   it('retries the reload with exponential backoff and full jitter on the clock, a bounded number of times', async () => {
-    const { actor, clock, control, activations, recoveries } = await setup(() => 0.5);
+    const { actor, clock, recoveryTimers, control, activations, recoveries } = await setup(() => 0.5);
     const failed = () => recoveries.filter((event) => event === 'reloadFailed').length;
     control.mode = 'down';
     expect(await outcomeOf(hold(actor, 'ann', 'a1', 'ORCH-A-1'))).toBe('UNAVAILABLE');
@@ -210,8 +215,8 @@ describe('event actor: a store that stalls or goes away', () => {
     await expect.poll(failed).toBe(1);
     const waits: number[] = [];
     for (let attempt = 2; attempt <= 8; attempt++) {
-      expect(clock.pendingTimers).toHaveLength(1);
-      const [wait] = clock.pendingTimers;
+      expect(recoveryTimers()).toHaveLength(1);
+      const [wait] = recoveryTimers();
       waits.push(wait!);
       const loads = control.loads;
       clock.advance(wait! - 1);
@@ -224,7 +229,7 @@ describe('event actor: a store that stalls or goes away', () => {
     expect(waits).toEqual([50, 100, 200, 400, 800, 1600, 2500]);
     await expect.poll(() => recoveries.at(-1)).toBe('retired');
     // Retired: nothing is scheduled any more, the actor refuses everything, and its activation is forgotten.
-    expect(clock.pendingTimers).toEqual([]);
+    expect(recoveryTimers()).toEqual([]);
     expect(await outcomeOf(hold(actor, 'ann', 'a2', 'ORCH-A-2'))).toBe('UNAVAILABLE');
     await expect.poll(() => activations.activeCount).toBe(0);
     // The next request activates the event again: refused while the store is down, served once it is back.
@@ -236,14 +241,14 @@ describe('event actor: a store that stalls or goes away', () => {
   });
 
   it('caps the backoff: with the largest jitter no wait exceeds the maximum', async () => {
-    const { actor, clock, control, recoveries } = await setup(() => 0.999);
+    const { actor, clock, recoveryTimers, control, recoveries } = await setup(() => 0.999);
     const failed = () => recoveries.filter((event) => event === 'reloadFailed').length;
     control.mode = 'down';
     expect(await outcomeOf(hold(actor, 'ann', 'a1', 'ORCH-A-1'))).toBe('UNAVAILABLE');
     const waits: number[] = [];
     for (let attempt = 2; attempt <= 8; attempt++) {
       await expect.poll(failed).toBe(attempt - 1);
-      const [wait] = clock.pendingTimers;
+      const [wait] = recoveryTimers();
       waits.push(wait!);
       clock.advance(wait!);
     }
@@ -251,32 +256,32 @@ describe('event actor: a store that stalls or goes away', () => {
   });
 
   it('comes back by itself once the store does, and serves the same state', async () => {
-    const { actor, clock, control, recoveries } = await setup();
+    const { actor, clock, recoveryTimers, control, recoveries } = await setup();
     const failed = () => recoveries.filter((event) => event === 'reloadFailed').length;
     await hold(actor, 'ann', 'a0', 'ORCH-A-1');
     control.mode = 'down';
     expect(await outcomeOf(hold(actor, 'bob', 'b1', 'ORCH-A-2'))).toBe('UNAVAILABLE');
     for (let attempt = 2; attempt <= 3; attempt++) {
       await expect.poll(failed).toBe(attempt - 1);
-      clock.advance(clock.pendingTimers[0]!);
+      clock.advance(recoveryTimers()[0]!);
     }
     await expect.poll(failed).toBe(3);
     control.mode = 'up';
-    clock.advance(clock.pendingTimers[0]!);
+    clock.advance(recoveryTimers()[0]!);
     await expect.poll(() => recoveries.at(-1)).toBe('reloaded');
-    expect(clock.pendingTimers).toEqual([]);
+    expect(recoveryTimers()).toEqual([]);
     const map = await actor.seatMap();
     expect([map.seats['ORCH-A-1']!.status, map.seats['ORCH-A-2']!.status]).toEqual(['held', 'available']);
     expect(await outcomeOf(hold(actor, 'bob', 'b1', 'ORCH-A-2'))).toBe('ok');
   });
 
   it('gives a reload that hangs its own deadline, and counts it as a failed attempt', async () => {
-    const { actor, clock, control, recoveries } = await setup();
+    const { actor, clock, recoveryTimers, control, recoveries } = await setup();
     control.mode = 'down';
     expect(await outcomeOf(hold(actor, 'ann', 'a1', 'ORCH-A-1'))).toBe('UNAVAILABLE');
     await expect.poll(() => recoveries.filter((event) => event === 'reloadFailed').length).toBe(1);
     control.mode = 'stalled';
-    clock.advance(clock.pendingTimers[0]!);
+    clock.advance(recoveryTimers()[0]!);
     // The second attempt is stuck in the store: only its 10 s deadline ends it.
     await expect.poll(() => control.stalled.length).toBeGreaterThan(0);
     clock.advance(9_999);

@@ -13,7 +13,7 @@ import type { SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import { unstorableMessage, unstorableTextPath } from '../domain/storableText.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
-import type { Clock } from '../platform/clock.ts';
+import { type Clock, repeatTimer } from '../platform/clock.ts';
 import { Mailbox } from './mailbox.ts';
 
 /** What a command's sender gets once its batch is durable. */
@@ -141,7 +141,8 @@ export class EventActor {
   private lastSnapshotVersion: number;
   /** Actor time of the last snapshot; activation counts as one, since it read the latest state. */
   private lastSnapshotAt: number;
-  private snapshotInFlight = false;
+  /** The snapshot being saved, if one is. */
+  private snapshotSaving: Promise<void> | undefined;
   private sweepPosted = false;
   private stopped = false;
   /** The state holds events of a batch whose append failed: nothing may be decided, read or snapshotted from it. */
@@ -153,7 +154,8 @@ export class EventActor {
   private recovering = false;
   /** Wakes a backoff wait early (on stop). */
   private wake: (() => void) | undefined;
-  private readonly sweepTimer: NodeJS.Timeout;
+  /** Cancels the expiry sweep's timer. */
+  private readonly stopSweep: () => void;
   /**
    * Rejections are not events, so they are remembered here (not durably) for retries of the same request, with the
    * request's fingerprint, so the same request id with another payload is told apart.
@@ -181,8 +183,7 @@ export class EventActor {
     this.lastActiveAt = options.clock.now();
     this.rejections = new RecentMap(options.rejectionsRememberedMax ?? 10_000);
     this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, () => this.run());
-    this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 250);
-    this.sweepTimer.unref();
+    this.stopSweep = repeatTimer(options.clock, options.sweepIntervalMs ?? 250, () => this.sweep());
   }
 
   /** The committed stream version. */
@@ -264,10 +265,10 @@ export class EventActor {
   /** Stops the timer, lets queued commands commit, and takes a last snapshot. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.sweepTimer);
+    this.stopSweep();
     this.wake?.();
     await this.mailbox.idle();
-    while (this.snapshotInFlight) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.snapshotSaving;
     const snapshot = this.takeSnapshot(true);
     if (snapshot !== undefined) await this.saveSnapshot(snapshot);
   }
@@ -491,7 +492,7 @@ export class EventActor {
       }
     }
     this.stopped = true;
-    clearInterval(this.sweepTimer);
+    this.stopSweep();
     this.options.onRecovery?.('retired');
     this.options.onError?.(
       new StoreUnavailableError(`no reload succeeded in ${attemptsMax} attempts`),
@@ -597,7 +598,7 @@ export class EventActor {
           this.options.snapshotPolicy,
         );
     // A suspect state holds events that are not durable: a snapshot of it would make them so.
-    if (!due || this.snapshotInFlight || this.suspect) return undefined;
+    if (!due || this.snapshotSaving !== undefined || this.suspect) return undefined;
     // Counted from the attempt, stored or not: a snapshot the store refuses is retried a policy interval later,
     // not after every batch (it is an optimisation; the events are the truth).
     this.lastSnapshotVersion = this.state.version;
@@ -605,14 +606,14 @@ export class EventActor {
     return toSnapshot(this.state);
   }
 
-  private async saveSnapshot(snapshot: InventorySnapshot): Promise<void> {
-    this.snapshotInFlight = true;
-    try {
-      await this.options.store.saveSnapshot(this.streamId, snapshot.version, snapshot);
-    } catch (error) {
-      this.options.onError?.(error, 'snapshot failed');
-    } finally {
-      this.snapshotInFlight = false;
-    }
+  private saveSnapshot(snapshot: InventorySnapshot): Promise<void> {
+    const saving: Promise<void> = this.options.store
+      .saveSnapshot(this.streamId, snapshot.version, snapshot)
+      .catch((error: unknown) => this.options.onError?.(error, 'snapshot failed'))
+      .finally(() => {
+        if (this.snapshotSaving === saving) this.snapshotSaving = undefined;
+      });
+    this.snapshotSaving = saving;
+    return saving;
   }
 }

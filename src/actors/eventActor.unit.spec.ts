@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { settle } from '../../test/support/settle.ts';
 import { eventFor, gridVenue } from '../../test/support/venues.ts';
 import type { BookingError } from '../domain/bookingError.ts';
 import { assertInventorySound } from '../domain/seatMap/invariants.ts';
@@ -106,16 +107,23 @@ describe('event actor', () => {
 
   it('never shows a reader a change whose append has not committed', async () => {
     let failNext = false;
+    let failAppend: (() => void) | undefined;
     const { actor } = await setup((store) => ({
       ...store,
       append: (...args) => {
         if (!failNext) return store.append(...args);
         failNext = false;
-        return new Promise((_, reject) => setTimeout(() => reject(new Error('database down')), 20));
+        return new Promise((_, reject) => {
+          failAppend = () => reject(new Error('database down'));
+        });
       },
     }));
     failNext = true;
-    const [held, map] = await Promise.allSettled([hold(actor, 'carol', 'c1', seats('ORCH-A-3')), actor.seatMap()]);
+    const replies = Promise.allSettled([hold(actor, 'carol', 'c1', seats('ORCH-A-3')), actor.seatMap()]);
+    // The read joined the hold's batch and waits for its append, which fails only once it has been sent.
+    await expect.poll(() => failAppend).toBeDefined();
+    failAppend!();
+    const [held, map] = await replies;
     expect(held.status).toBe('rejected');
     expect(map.status === 'fulfilled' && map.value.seats['ORCH-A-3']!.status).toBe('available');
     expect(map.status === 'fulfilled' && map.value.version).toBe(0);
@@ -137,8 +145,9 @@ describe('event actor', () => {
       () => settled.push('second ok'),
       (error: BookingError) => settled.push(`second ${error.code}`),
     );
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await settle();
     expect(settled).toEqual([]);
+    expect(actor.mailboxLength).toBe(1);
     gates[0]!.resolve();
     await first;
     // The second batch's append is sent as soon as the first is durable, before its answer is known.

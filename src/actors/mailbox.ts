@@ -9,6 +9,8 @@ import { BookingError } from '../domain/bookingError.ts';
 export class Mailbox<T> {
   private readonly items: T[] = [];
   private running = false;
+  /** Told when the loop stops with nothing left to do. */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly mailboxLengthMax: number,
@@ -39,8 +41,9 @@ export class Mailbox<T> {
   }
 
   /** Resolves once the queue is empty and the loop has stopped. */
-  async idle(): Promise<void> {
-    while (this.running || this.items.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private start(): void {
@@ -54,6 +57,7 @@ export class Mailbox<T> {
       } finally {
         this.running = false;
         if (this.items.length > 0) this.start();
+        else for (const resolve of this.idleWaiters.splice(0)) resolve();
       }
     });
   }

@@ -24,7 +24,7 @@ const setup = async (
     store: wrap(memory.eventStore),
     catalog: memory.catalog,
     clock,
-    actor: { sweepIntervalMs: 60_000, checkInvariantsEveryBatch: true },
+    actor: { sweepIntervalMs: 3_600_000, checkInvariantsEveryBatch: true },
     onCommitted: (batch) => onCommitted(batch),
   });
   const actor = await activations.get(event.id);
@@ -144,7 +144,7 @@ describe('seat-map cache', () => {
     clock.advance(59_999);
     expect(await cache.get()).toBe(held);
     clock.advance(1);
-    // Lapsed and not swept (the sweep runs every minute here): the map frees it lazily, as a new frame of version 1.
+    // Lapsed and not swept (the sweep runs every hour here): the map frees it lazily, as a new frame of version 1.
     const lapsed = await cache.get();
     expect(lapsed.version).toBe(1);
     expect(lapsed.etag).toBe('"1.1"');

@@ -9,6 +9,7 @@ import { parseStripeWebhook } from '../payments/stripe/webhook.ts';
 import { createTicketSigner, loadOrCreateSigningKey, parseSigningKey } from '../payments/tickets.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
+import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import { type BuyerOrderView, createOrderService, type OrderService } from '../services/orderService.ts';
 
@@ -22,6 +23,8 @@ export type PaymentsDeps = Readonly<{
   /** TICKET_SIGNING_KEY; when unset a key is generated once and kept with the server's secrets. */
   ticketSigningKey: string | undefined;
   activations: Activations;
+  /** The clock the simulated provider's slow payments settle on. */
+  clock: Clock;
   store: EventStore;
   catalog: Catalog;
   auth: Auth;
@@ -52,9 +55,10 @@ export const startPayments = async (deps: PaymentsDeps): Promise<OrderService> =
     provider = createStripeProvider(stripe);
     stripeWebhook = (rawBody, signature) => parseStripeWebhook(stripe, rawBody, signature, config.webhookSecret);
   } else {
-    simulated = createSimulatedProvider(
-      config.slowMethodDelayMs === undefined ? {} : { slowMethodDelayMs: config.slowMethodDelayMs },
-    );
+    simulated = createSimulatedProvider({
+      clock: deps.clock,
+      ...(config.slowMethodDelayMs === undefined ? {} : { slowMethodDelayMs: config.slowMethodDelayMs }),
+    });
     provider = simulated;
   }
   const orders = createOrderService({

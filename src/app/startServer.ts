@@ -243,6 +243,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     config: config.payments ?? { provider: 'simulated' },
     ticketSigningKey: config.ticketSigningKey,
     activations: booking.activations,
+    clock,
     store: store.eventStore,
     catalog: store.catalog,
     auth,

@@ -18,7 +18,8 @@ class FakeBooking implements BookingService {
   readonly events = new Map<string, EventConfig>();
   readonly calls: unknown[][] = [];
   nextError: unknown;
-  holdDelayMs = 0;
+  /** While set, holds wait for it to resolve: how a test answers a hold after its client has hung up. */
+  holdGate: Promise<void> | undefined;
 
   #fail(): void {
     const error = this.nextError;
@@ -64,7 +65,7 @@ class FakeBooking implements BookingService {
   async hold(eventId: string, userId: string, requestId: string, request: HoldRequest): Promise<HoldView> {
     this.#fail();
     this.calls.push(['hold', eventId, userId, requestId, request]);
-    if (this.holdDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.holdDelayMs));
+    await this.holdGate;
     const seatIds = request.kind === 'seats' ? request.seatIds : [];
     return {
       holdId: 'evt_1.h1',
@@ -311,17 +312,25 @@ describe('gateway over loopback', () => {
 
   it('survives a client that hangs up before the reply', async () => {
     const token = await buyerToken();
-    booking.holdDelayMs = 200;
+    let answer = () => {};
+    booking.holdGate = new Promise((resolve) => {
+      answer = resolve;
+    });
+    const client = new AbortController();
     const aborted = fetch(`${base}/v1/events/e1/holds`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ requestId: 'slow', seatIds: ['A-1'] }),
-      signal: AbortSignal.timeout(50),
+      signal: client.signal,
     });
+    // The hold reached the booking and waits there; the client hangs up, and only then is the hold answered.
+    await expect.poll(() => booking.calls.at(-1)?.[3]).toBe('slow');
+    client.abort();
     await expect(aborted).rejects.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    booking.holdDelayMs = 0;
-    expect(booking.calls.at(-1)?.[3]).toBe('slow');
+    const answered = booking.holdGate;
+    answer();
+    await answered;
+    booking.holdGate = undefined;
     expect((await call('GET', '/healthz')).status).toBe(200);
   });
 

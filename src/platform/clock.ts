@@ -8,6 +8,28 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): () => void;
 }
 
+/**
+ * Calls `fn` every `intervalMs` on the clock until the returned function is called. Each run schedules the next one,
+ * so a manual clock moved far ahead runs it once per interval it passes, each at its own time.
+ */
+export const repeatTimer = (clock: Clock, intervalMs: number, fn: () => void): (() => void) => {
+  if (!(intervalMs > 0)) throw new RangeError(`a repeating timer needs a positive interval, not ${intervalMs}`);
+  let cancel: () => void;
+  let stopped = false;
+  const schedule = (): void => {
+    cancel = clock.setTimer(intervalMs, () => {
+      if (stopped) return;
+      schedule();
+      fn();
+    });
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    cancel();
+  };
+};
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {

@@ -50,7 +50,8 @@ const step = fc.oneof(
 
 describe('orders under any interleaving of payments, timeouts, retries and webhooks (simulation)', () => {
   it('ends each paid order as exactly one sold booking or one refund, and sells no seat twice', () => {
-    const seed = Number(process.env.SIM_SEED ?? Date.now() % 1_000_000);
+    // A fixed default keeps CI reproducible; SIM_SEED explores others.
+    const seed = Number(process.env.SIM_SEED ?? 20_260_101);
     console.log(`orders.sim seed ${seed} (replay with SIM_SEED=${seed})`);
     const reached = { sold: 0, refunded: 0, failed: 0, timedOut: 0, rejected: 0 };
     fc.assert(

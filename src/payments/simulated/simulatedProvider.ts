@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BookingError } from '../../domain/bookingError.ts';
+import { type Clock, systemClock } from '../../platform/clock.ts';
 import type {
   CancelOutcome,
   CreatedPayment,
@@ -22,6 +23,8 @@ export const simulatedPaymentMethods = [
 
 export type SimulatedProviderOptions = Readonly<{
   slowMethodDelayMs?: number;
+  /** The clock the slow method's delay runs on. Default: the system clock. */
+  clock?: Clock;
   /** Where outcomes that arrive later (the slow method) are delivered. */
   onNotice?: (notice: PaymentNotice) => void;
 }>;
@@ -51,6 +54,7 @@ export const createSimulatedProvider = (
   const payments = new Map<string, SimulatedPayment>();
   let onNotice = options.onNotice;
   const slowMs = options.slowMethodDelayMs ?? 15 * 60 * 1000;
+  const clock = options.clock ?? systemClock;
 
   const paymentOf = (paymentId: string): SimulatedPayment => {
     const payment = payments.get(paymentId);
@@ -108,7 +112,7 @@ export const createSimulatedProvider = (
           };
         case 'pm_card_slow': {
           payment.status = 'processing';
-          setTimeout(() => onNotice?.(succeed(payment)), slowMs).unref();
+          clock.setTimer(slowMs, () => onNotice?.(succeed(payment)));
           return undefined;
         }
         default:

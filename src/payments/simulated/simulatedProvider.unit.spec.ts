@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../platform/clock.ts';
+import type { PaymentNotice } from '../paymentProvider.ts';
+import { createSimulatedProvider } from './simulatedProvider.ts';
+
+describe('simulated provider: the slow method', () => {
+  it('settles a slow payment after its delay on the clock, not before, and it can no longer be cancelled', async () => {
+    // Given a payment confirmed with the slow method
+    const clock = new ManualClock();
+    const notices: PaymentNotice[] = [];
+    const provider = createSimulatedProvider({ clock, slowMethodDelayMs: 60_000, onNotice: (n) => notices.push(n) });
+    const { paymentId } = await provider.createPayment({
+      orderId: 'evt.o1',
+      amount: 5_000,
+      currency: 'EUR',
+      idempotencyKey: 'k1',
+      description: 'Order evt.o1',
+    });
+    // When it is confirmed, then the outcome is not known at once, and the payment is past cancelling
+    expect(await provider.confirmPayment({ paymentId, paymentMethod: 'pm_card_slow' })).toBeUndefined();
+    expect(await provider.cancelPayment({ paymentId, idempotencyKey: 'c1' })).toBe('not_cancelable');
+    // Then the success arrives exactly when the delay has passed on the clock
+    clock.advance(59_999);
+    expect(notices).toEqual([]);
+    clock.advance(1);
+    expect(notices).toMatchObject([{ outcome: 'succeeded', paymentId, orderId: 'evt.o1', amount: 5_000 }]);
+  });
+});

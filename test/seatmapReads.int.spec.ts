@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
@@ -31,7 +33,31 @@ describe('seat-map reads', () => {
     await server?.drain();
   });
 
-  const get = (headers: Record<string, string> = {}) => fetch(`${baseUrl}/v1/events/${eventId}/seatmap`, { headers });
+  // fetch asks for gzip by itself and decodes it; these reads ask for the identity form unless a test says otherwise.
+  const get = (headers: Record<string, string> = {}) =>
+    fetch(`${baseUrl}/v1/events/${eventId}/seatmap`, { headers: { 'accept-encoding': 'identity', ...headers } });
+
+  /** A read over node:http, which (unlike fetch) hands over the bytes as sent: compressed bodies stay compressed. */
+  const raw = (headers: Record<string, string>, path = `/v1/events/${eventId}/seatmap`) =>
+    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+      (resolve, reject) => {
+        const req = request(`${baseUrl}${path}`, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      },
+    );
+
+  /** The seats of venueBody(10, 20) in layout order: rows in order, seats in order (the floor is general). */
+  const layoutSeatIds = Array.from({ length: 10 }, (_, r) =>
+    Array.from({ length: 20 }, (_, s) => `ORCH-${r + 1}-${s + 1}`),
+  ).flat();
+  const statusNames = ['available', 'held', 'reserved', 'sold'];
+  const decodeStatuses = (statuses: string) => [...Buffer.from(statuses, 'base64')].map((code) => statusNames[code]);
 
   const subscriber = async () => {
     const buyer = await client.session();
@@ -116,6 +142,88 @@ describe('seat-map reads', () => {
     }
     await expect.poll(() => reads.length).toBeGreaterThanOrEqual(5);
     await Promise.all(reads);
+  });
+
+  it('compresses each form once per version in br or gzip, as Accept-Encoding asks, and the bodies decompress to the JSON', async () => {
+    const buyer = await client.session();
+    await client.hold(eventId, buyer.token, { seatIds: ['ORCH-3-3'], requestId: 'r-compress' });
+    const identity = await raw({ 'accept-encoding': 'identity' });
+    const { version } = JSON.parse(identity.body.toString());
+    expect(identity.headers['content-encoding']).toBeUndefined();
+    expect(identity.headers.etag).toBe(`"${version}"`);
+    renders.length = 0;
+    const [gzipped, brotli] = await Promise.all([
+      Promise.all(Array.from({ length: 10 }, () => raw({ 'accept-encoding': 'gzip, deflate' }))),
+      Promise.all(Array.from({ length: 10 }, () => raw({ 'accept-encoding': 'gzip;q=0.8, br' }))),
+    ]);
+    for (const reply of gzipped) {
+      expect(reply.headers['content-encoding']).toBe('gzip');
+      expect(reply.headers.vary).toBe('Accept-Encoding');
+      expect(reply.headers.etag).toBe(`"${version}+gzip"`);
+      expect(gunzipSync(reply.body).equals(identity.body)).toBe(true);
+    }
+    for (const reply of brotli) {
+      expect(reply.headers['content-encoding']).toBe('br');
+      expect(reply.headers.etag).toBe(`"${version}+br"`);
+      expect(brotliDecompressSync(reply.body).equals(identity.body)).toBe(true);
+    }
+    // The status form compresses the same way; q=0 refuses a coding; `*` takes the preferred one.
+    const status = await raw({ 'accept-encoding': 'br;q=0, gzip' }, `/v1/events/${eventId}/seatmap?form=status`);
+    expect(status.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(gunzipSync(status.body).toString())).toMatchObject({ eventId, version, seatCount: 200 });
+    expect((await raw({ 'accept-encoding': '*' })).headers['content-encoding']).toBe('br');
+    expect((await raw({})).headers['content-encoding']).toBeUndefined();
+    // Twenty-odd compressed reads, one compression per form and coding of this version.
+    expect(renders.sort()).toEqual(
+      [
+        `body:br@${version}`,
+        `body:gzip@${version}`,
+        `status@${version}`,
+        `statusBody@${version}`,
+        `statusBody:gzip@${version}`,
+      ].sort(),
+    );
+    // A tag of any coding of this version is this version: 304, whichever coding is asked for now.
+    for (const [tag, coding] of [
+      [`"${version}+gzip"`, 'identity'],
+      [`"${version}"`, 'br'],
+      [`"${version}+br"`, 'gzip'],
+    ] as const) {
+      const again = await raw({ 'if-none-match': tag, 'accept-encoding': coding });
+      expect(again.status).toBe(304);
+      expect(again.body.length).toBe(0);
+    }
+    // A commit later, the same tag is a full answer with the new version, never the old bytes.
+    await client.hold(eventId, buyer.token, { seatIds: ['ORCH-3-4'], requestId: 'r-compress-2' });
+    const changed = await raw({ 'if-none-match': `"${version}+gzip"`, 'accept-encoding': 'gzip' });
+    expect(changed.status).toBe(200);
+    const map = JSON.parse(gunzipSync(changed.body).toString());
+    expect(map.version).toBe(version + 1);
+    expect(map.seats['ORCH-3-4'].status).toBe('held');
+  });
+
+  it('serves the status form, one byte per seat in layout order, decoding to the statuses of the JSON map, on REST and in subscribe acks', async () => {
+    const buyer = await client.session();
+    const held = await client.hold(eventId, buyer.token, {
+      seatIds: ['ORCH-10-20', 'ORCH-4-20'],
+      requestId: 'r-status',
+    });
+    expect(held).toMatchObject({ status: 201, body: { seatIds: ['ORCH-10-20', 'ORCH-4-20'] } });
+    const map = await (await get()).json();
+    const form = await (await fetch(`${baseUrl}/v1/events/${eventId}/seatmap?form=status`)).json();
+    expect(form.version).toBe(map.version);
+    expect(form.general).toEqual(map.general);
+    expect(form.seatCount).toBe(layoutSeatIds.length);
+    const statuses = decodeStatuses(form.statuses);
+    expect(statuses).toEqual(layoutSeatIds.map((seatId) => map.seats[seatId].status));
+    expect(statuses.filter((status) => status !== 'available').length).toBeGreaterThanOrEqual(2);
+    const { socket } = await subscriber();
+    const ack = await socket.timeout(5_000).emitWithAck('subscribe', { eventId, form: 'status' });
+    expect(ack).toMatchObject({ ok: true, eventId, version: map.version, statusMap: form });
+    expect(ack.ok && ack.seatMap).toBeUndefined();
+    const bad = await fetch(`${baseUrl}/v1/events/${eventId}/seatmap?form=compact`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_INPUT' } });
   });
 });
 

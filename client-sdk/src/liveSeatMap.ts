@@ -117,7 +117,8 @@ export class LiveSeatMap extends Emitter<LiveSeatMapEvents> {
         this.version = reply.seatMap.version;
         this.stats.fullResyncs += 1;
       } else {
-        for (const diff of reply.diffs) this.applyInOrder(diff);
+        // This client never asks for the status form, so a reply without a seat map carries diffs.
+        for (const diff of reply.diffs ?? []) this.applyInOrder(diff);
       }
       const wasLoaded = this.loaded;
       this.loaded = true;

@@ -3,7 +3,7 @@
  * imports these types only: a rename here breaks the SDK's build, not a user. Names are binding (docs/api.md).
  */
 import type { BookingErrorCode } from '../domain/bookingError.ts';
-import type { HoldView, SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
+import type { HoldView, SeatMapDiff, SeatMapView, SeatStatusMapView } from '../domain/seatMap/views.ts';
 
 export type { BookingErrorCode } from '../domain/bookingError.ts';
 export type {
@@ -13,6 +13,7 @@ export type {
   SeatChange,
   SeatMapDiff,
   SeatMapView,
+  SeatStatusMapView,
   SeatStatusName,
   SeatView,
 } from '../domain/seatMap/views.ts';
@@ -26,10 +27,19 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | Readonly<{ ok:
  * `sinceVersion` asks to resume: the ack then carries either `diffs` (every diff after sinceVersion, in order,
  * when the server still has them) or a fresh `seatMap` (when the client is too far behind or never had one).
  */
-export type SubscribeRequest = Readonly<{ eventId: string; sinceVersion?: number }>;
+export type SubscribeRequest = Readonly<{
+  eventId: string;
+  sinceVersion?: number;
+  /**
+   * `status` asks for the compact status form (`statusMap`, one byte per seat in layout order, base64) instead of
+   * `seatMap` whenever the ack carries a map; the diffs that follow are the same either way. Default `map`.
+   */
+  form?: 'map' | 'status';
+}>;
 export type SubscribeReply = Readonly<
-  | { eventId: string; version: number; seatMap: SeatMapView; diffs?: undefined }
-  | { eventId: string; version: number; seatMap?: undefined; diffs: readonly SeatMapDiff[] }
+  | { eventId: string; version: number; seatMap: SeatMapView; statusMap?: undefined; diffs?: undefined }
+  | { eventId: string; version: number; seatMap?: undefined; statusMap: SeatStatusMapView; diffs?: undefined }
+  | { eventId: string; version: number; seatMap?: undefined; statusMap?: undefined; diffs: readonly SeatMapDiff[] }
 >;
 
 export type UnsubscribeRequest = Readonly<{ eventId: string }>;

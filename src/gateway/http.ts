@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { type ContentCoding, contentCodings } from '../actors/seatMapCache.ts';
 import { BookingError, type BookingErrorCode } from '../domain/bookingError.ts';
 import { knownError } from './knownError.ts';
 import type { HttpResponse } from './uws.ts';
@@ -72,17 +73,53 @@ export const parseJson = (body: Buffer): unknown => {
   }
 };
 
+/** A tag's opaque part, without `W/` and without the content-coding suffix `codedTag` adds. */
+const tagBase = (tag: string): string => tag.replace(/^W\//, '').replace(/\+(?:br|gzip)"$/, '"');
+
 /**
  * If-None-Match against the current entity tag: `*` or any listed tag, compared weakly (W/ ignored) as RFC 9110 says
- * for If-None-Match.
+ * for If-None-Match, and across content codings: a client holding the gzip bytes of a version holds that version.
  */
 export const etagMatches = (ifNoneMatch: string | undefined, etag: string): boolean => {
   if (ifNoneMatch === undefined) return false;
-  const current = etag.replace(/^W\//, '');
+  const current = tagBase(etag);
   return ifNoneMatch.split(',').some((listed) => {
     const tag = listed.trim();
-    return tag === '*' || tag.replace(/^W\//, '') === current;
+    return tag === '*' || tagBase(tag) === current;
   });
+};
+
+/**
+ * The entity tag of a representation in a content coding: `"42"` in gzip is `"42+gzip"`. A strong tag names exact
+ * bytes (RFC 9110 8.8.3), and the gzip and identity bytes of one version differ.
+ */
+export const codedTag = (etag: string, coding: string | undefined): string =>
+  coding === undefined ? etag : `${etag.slice(0, -1)}+${coding}"`;
+
+/**
+ * The coding to send a body in, from Accept-Encoding (RFC 9110 12.5.3): the first of `contentCodings` (br, then gzip)
+ * the client accepts with a q above 0, named or through `*`; undefined for identity. An absent header means identity
+ * here: any coding is allowed then, but a client that says nothing may not decode one.
+ */
+export const preferredCoding = (acceptEncoding: string | undefined): ContentCoding | undefined => {
+  if (acceptEncoding === undefined || acceptEncoding === '') return undefined;
+  const weights = new Map<string, number>();
+  for (const part of acceptEncoding.split(',')) {
+    const [name = '', ...parameters] = part.split(';').map((piece) => piece.trim().toLowerCase());
+    const q = parameters.find((parameter) => parameter.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    if (name !== '') weights.set(name, Number.isNaN(weight) ? 0 : weight);
+  }
+  let best: ContentCoding | undefined;
+  let bestWeight = 0;
+  for (const coding of contentCodings) {
+    const weight = weights.get(coding) ?? weights.get('*') ?? 0;
+    if (weight > bestWeight) {
+      best = coding;
+      bestWeight = weight;
+    }
+  }
+  return best;
 };
 
 const statusLine = (status: number): string => `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;

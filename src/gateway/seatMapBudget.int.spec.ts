@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedRendition } from '../../test/support/rendition.ts';
 import type { SeatMapRendition } from '../actors/seatMapCache.ts';
 import { createLogger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
@@ -12,13 +13,13 @@ import { type Gateway, startGateway } from './server.ts';
  * The seat map's per-address budget on the real gateway, over a booking stand-in whose map can be held back, so
  * "reads under way" is a fact of the test, not of timing.
  */
-const json = JSON.stringify({
+const map: SeatMapRendition = fixedRendition({
   eventId: 'e1',
   version: 3,
   seats: { 'A-1': { status: 'held', priceTier: 'P', version: 1 } },
   general: {},
 });
-const map: SeatMapRendition = { version: 3, etag: '"3"', json: () => json, body: () => Buffer.from(json) };
+const json = map.json();
 
 const gatedBooking = () => {
   const state = { entered: 0, gate: Promise.resolve(), open: () => {} };
@@ -65,7 +66,9 @@ describe('seat-map reads per address', () => {
   afterAll(() => gateway?.close());
 
   const read = (client: string, headers: Record<string, string> = {}) =>
-    fetch(`${base}/v1/events/e1/seatmap`, { headers: { 'x-forwarded-for': client, ...headers } });
+    fetch(`${base}/v1/events/e1/seatmap`, {
+      headers: { 'x-forwarded-for': client, 'accept-encoding': 'identity', ...headers },
+    });
 
   it('answers 429 with Retry-After to a third read under way from one address, while another address is served', async () => {
     close();
@@ -102,7 +105,7 @@ describe('a seat map sent to a reader who does not read', () => {
   const huge = Buffer.alloc(64 * 1024 * 1024, 0x20);
   const booking = {
     ready: () => true,
-    seatMap: async () => ({ version: 1, etag: '"1"', json: () => '', body: () => huge }),
+    seatMap: async () => ({ version: 1, etag: '"1"', json: () => '', body: () => huge, bytes: () => huge }),
   } as unknown as BookingService;
   let gateway: Gateway;
 
@@ -136,12 +139,13 @@ describe('a seat map sent to a reader who does not read', () => {
           }),
       ),
     );
-    const refused = await fetch(`http://127.0.0.1:${gateway.port}/v1/events/e1/seatmap`);
+    const identity = { headers: { 'accept-encoding': 'identity' } };
+    const refused = await fetch(`http://127.0.0.1:${gateway.port}/v1/events/e1/seatmap`, identity);
     expect(refused.status).toBe(429);
     for (const socket of stalled) socket.destroy();
     await expect
       .poll(async () => {
-        const reply = await fetch(`http://127.0.0.1:${gateway.port}/v1/events/e1/seatmap`);
+        const reply = await fetch(`http://127.0.0.1:${gateway.port}/v1/events/e1/seatmap`, identity);
         return reply.status === 200 && (await reply.arrayBuffer()).byteLength;
       })
       .toBe(huge.length);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedRendition } from '../../test/support/rendition.ts';
 import type { SeatMapRendition } from '../actors/seatMapCache.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
@@ -51,13 +52,12 @@ class FakeBooking implements BookingService {
   }
   async seatMap(eventId: string): Promise<SeatMapRendition> {
     await this.getEvent(eventId);
-    const json = JSON.stringify({
+    return fixedRendition({
       eventId,
       version: 3,
       seats: { 'A-1': { status: 'available', priceTier: 'STD', version: 1 } },
       general: {},
     });
-    return { version: 3, etag: '"3"', json: () => json, body: () => Buffer.from(json) };
   }
   async committedVersion(eventId: string) {
     return (await this.seatMap(eventId)).version;

@@ -101,11 +101,31 @@ export const seatMapJson = (frame: SeatMapFrame): string => {
   for (let seat = 0; seat < seatCount; seat++) {
     seats += `${seat === 0 ? '' : ','}${quote(layout.seats.id(seat))}${statusParts[status[seat]!]}${tierParts[layout.tierOf[seat]!]}${seatVersion[seat]}}`;
   }
-  const general = frame.general
+  return `{"eventId":${JSON.stringify(frame.eventId)},"version":${frame.version},"seats":{${seats}},"general":{${generalJson(frame)}}}`;
+};
+
+/**
+ * The general-admission sections of a frame as the wire's `general` object text (`{SECTION:{capacity, available,
+ * priceTier}}`), shared by the full map and the status form.
+ */
+const generalJson = (frame: SeatMapFrame): string =>
+  frame.general
     .map(
       ([sectionId, view]) =>
         `${JSON.stringify(sectionId)}:${JSON.stringify({ capacity: view.capacity, available: view.available, priceTier: view.priceTier })}`,
     )
     .join(',');
-  return `{"eventId":${JSON.stringify(frame.eventId)},"version":${frame.version},"seats":{${seats}},"general":{${general}}}`;
+
+/**
+ * The compact status form of a frame (`GET /v1/events/:id/seatmap?form=status`, socket `subscribe` with
+ * `form: "status"`): every seat's status as one byte (its code in `seatStatusNames`: 0 available, 1 held, 2 reserved,
+ * 3 sold) in layout order, base64, instead of an object per seat. Seat ids, tiers and order come from the event's
+ * layout (`GET /v1/venues/:id`), which never changes, so a large venue's live map is its statuses only: 50,000
+ * seats are 66,668 base64 characters before compression. Per-seat versions are not in it: a client that sends
+ * `expectedVersions` takes them from the full map or from the diffs.
+ */
+export const seatStatusJson = (frame: SeatMapFrame): string => {
+  const { status } = frame;
+  const statuses = Buffer.from(status.buffer, status.byteOffset, status.byteLength).toString('base64');
+  return `{"eventId":${JSON.stringify(frame.eventId)},"version":${frame.version},"seatCount":${status.length},"statuses":"${statuses}","general":{${generalJson(frame)}}}`;
 };

@@ -5,6 +5,7 @@ import {
   parseId,
   parseLimit,
   parseRequestId,
+  parseSeatMapForm,
   parseVenue,
 } from '../../contract/schemas.ts';
 import { BookingError, isBookingError } from '../../domain/bookingError.ts';
@@ -14,7 +15,15 @@ import type { GatewayMetrics } from '../../platform/metrics.ts';
 import type { BookingService } from '../../services/bookingService.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
-import { bearerToken, errorResponse, etagMatches, HttpExchange, parseJson } from '../http.ts';
+import {
+  bearerToken,
+  codedTag,
+  errorResponse,
+  etagMatches,
+  HttpExchange,
+  parseJson,
+  preferredCoding,
+} from '../http.ts';
 import { createRateLimit } from '../rateLimit.ts';
 import { createReadBudget, type ReadBudget } from '../readBudget.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.ts';
@@ -288,26 +297,34 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
     json: eventView(await booking.getEvent(parseId('id', params.id ?? ''))),
   }));
 
-  // From the event's per-version cache: rendered once per version, sent as the same bytes to every reader. The ETag
-  // is the version, so a client that has it gets 304 without a render. A full map is megabytes for a large venue, so
-  // each address has a budget of maps under way and of bytes (429 beyond it); a 304 costs none of the bytes.
-  route('get', '/v1/events/:id/seatmap', async ({ params, headers, client }) => {
+  // From the event's per-version cache: rendered once per version, compressed once per version and coding (off the
+  // event loop), sent as the same bytes to every reader. The ETag is the version, so a client that has it gets 304
+  // without a render. `no-cache`: any cache may keep it, but must ask again before using it (a 304 is cheap), since a
+  // map a second old may show a seat free that is gone. A full map is megabytes for a large venue, so each address has
+  // a budget of maps under way and of bytes sent (429 beyond it); a 304 costs none of the bytes.
+  route('get', '/v1/events/:id/seatmap', async ({ params, headers, query, client }) => {
     const eventId = parseId('id', params.id ?? '');
+    const form = parseSeatMapForm(query.get('form'));
+    const coding = preferredCoding(headers['accept-encoding']);
     const leave = reads.enter(client);
     try {
       const map = await booking.seatMap(eventId);
-      const validators = { etag: map.etag, 'cache-control': 'no-cache' };
+      const validators = { etag: codedTag(map.etag, coding), 'cache-control': 'no-cache', vary: 'Accept-Encoding' };
       if (etagMatches(headers['if-none-match'], map.etag)) {
         leave();
         return { status: 304, headers: validators };
       }
       await reads.admit(client);
-      const body = map.body();
+      const body = coding === undefined ? map.bytes(form) : await map.encoded(form, coding);
       reads.charge(client, body.length);
       return {
         status: 200,
         text: body,
-        headers: { 'content-type': 'application/json; charset=utf-8', ...validators },
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          ...(coding === undefined ? {} : { 'content-encoding': coding }),
+          ...validators,
+        },
         release: leave,
       };
     } catch (error) {

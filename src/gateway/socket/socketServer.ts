@@ -6,13 +6,22 @@ import {
   type ClientToServerEvents,
   eventRoom,
   type SeatMapView,
+  type SeatStatusMapView,
   type ServerToClientEvents,
   type SocketData,
   type SubscribeReply,
   userRoom,
   type WireError,
 } from '../../contract/protocol.ts';
-import { compoundIdSchema, idSchema, parseHold, parseWith, releaseBodySchema } from '../../contract/schemas.ts';
+import {
+  compoundIdSchema,
+  idSchema,
+  parseHold,
+  parseWith,
+  releaseBodySchema,
+  type SeatMapFormName,
+  seatMapFormSchema,
+} from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import { type Clock, systemClock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -80,7 +89,11 @@ export const subscriptionsPerSocketMax = 50;
 
 type AnySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-const subscribeSchema = z.strictObject({ eventId: idSchema, sinceVersion: z.int().min(0).optional() });
+const subscribeSchema = z.strictObject({
+  eventId: idSchema,
+  sinceVersion: z.int().min(0).optional(),
+  form: seatMapFormSchema.optional(),
+});
 const unsubscribeSchema = z.strictObject({ eventId: idSchema });
 const releaseSchema = z.strictObject({ holdId: compoundIdSchema, requestId: releaseBodySchema.shape.requestId });
 
@@ -172,6 +185,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     client: string,
     eventId: string,
     sinceVersion: number | undefined,
+    form: SeatMapFormName,
   ): Promise<SubscribeReply> => {
     const committed = await booking.committedVersion(eventId);
     const ring = rings.get(eventId);
@@ -182,12 +196,15 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
       if (diffs !== undefined) return { eventId, version, diffs };
     }
     // The cached map's JSON, rendered once per version for every subscriber and REST reader alike; on the wire it is
-    // the SeatMapView the protocol promises (RawJson is written into the packet as that text).
+    // the SeatMapView (or SeatStatusMapView) the protocol promises (RawJson is written into the packet as that text).
     await reads.admit(client);
     const seatMap = await booking.seatMap(eventId);
+    const text = form === 'status' ? seatMap.statusJson() : seatMap.json();
     // Counted in characters, which is bytes for the ASCII a map almost always is, without a pass over 3 MB to count.
-    reads.charge(client, seatMap.json().length);
-    return { eventId, version: seatMap.version, seatMap: new RawJson(seatMap.json()) as unknown as SeatMapView };
+    reads.charge(client, text.length);
+    return form === 'status'
+      ? { eventId, version: seatMap.version, statusMap: new RawJson(text) as unknown as SeatStatusMapView }
+      : { eventId, version: seatMap.version, seatMap: new RawJson(text) as unknown as SeatMapView };
   };
 
   /**
@@ -241,7 +258,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     socket.on(
       'subscribe',
       handle(socket, 'subscribe', async (payload) => {
-        const { eventId, sinceVersion } = parseWith(subscribeSchema, payload);
+        const { eventId, sinceVersion, form } = parseWith(subscribeSchema, payload);
         const room = eventRoom(eventId);
         const watching = [...socket.rooms].filter((name) => name.startsWith('event:')).length;
         if (!socket.rooms.has(room) && watching >= subscriptionsPerSocketMax) {
@@ -251,7 +268,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         // Joining before reading means no diff committed after the read is missed; the client drops the diffs
         // its reply already covers (version <= the reply's version).
         socket.join(room);
-        return subscribeReply(clientOf(socket), eventId, sinceVersion);
+        return subscribeReply(clientOf(socket), eventId, sinceVersion, form ?? 'map');
       }) as ClientToServerEvents['subscribe'],
     );
 

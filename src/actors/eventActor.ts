@@ -1,4 +1,5 @@
 import { BookingError, isBookingError, transientErrorCodes } from '../domain/bookingError.ts';
+import { isRoomLive, isRoomTickDue } from '../domain/queue/read.ts';
 import { RecentMap } from '../domain/recentMap.ts';
 import type { InventoryCommand } from '../domain/seatMap/commands.ts';
 import { decide } from '../domain/seatMap/decide.ts';
@@ -258,6 +259,7 @@ export class EventActor {
       !this.mailbox.busy &&
       this.state.expiryQueue.size === 0 &&
       this.state.paymentDeadlines.size === 0 &&
+      !isRoomLive(this.state.queue) &&
       this.options.clock.now() - this.lastActiveAt >= idleMs
     );
   }
@@ -565,7 +567,8 @@ export class EventActor {
 
   /**
    * The sweep that makes expiry active: lapsed holds and timed-out payments leave the log and reach subscribers
-   * without any read. Both queues are in deadline order, so only their heads are looked at.
+   * without any read. Both queues are in deadline order, so only their heads are looked at. The waiting room ticks
+   * here too: its shuffle at the opening, admissions by stock, expired admissions, the sell-out.
    */
   private sweep(): void {
     if (this.sweepPosted || this.stopped || this.recovering) return;
@@ -575,6 +578,7 @@ export class EventActor {
     const commands: ((now: number) => InventoryCommand)[] = [];
     if (!hold.done && hold.value <= nowMs) commands.push((now) => ({ type: 'ExpireHolds', data: { now } }));
     if (!payment.done && payment.value <= nowMs) commands.push((now) => ({ type: 'TimeOutPayments', data: { now } }));
+    if (isRoomTickDue(this.state.queue, nowMs)) commands.push((now) => ({ type: 'TickRoom', data: { now } }));
     if (commands.length === 0) return;
     this.sweepPosted = true;
     Promise.all(commands.map((command) => this.send(command)))

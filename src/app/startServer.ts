@@ -3,6 +3,7 @@ import { createActorMetrics } from '../actors/actorMetrics.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
 import type { SeatMapCacheOptions } from '../actors/seatMapCache.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
+import { createAdmissionStage } from '../frontDoor/admission.ts';
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
 import { createReadBudget, type ReadBudgetOptions } from '../gateway/readBudget.ts';
@@ -20,6 +21,7 @@ import { systemClock } from '../platform/clock.ts';
 import { createLogger, type Logger, type LogLevel } from '../platform/logger.ts';
 import { createMetrics, type GatewayMetrics } from '../platform/metrics.ts';
 import { createStoreMetrics } from '../platform/storeMetrics.ts';
+import { createAdmissionTokens, loadOrCreateAdmissionSecret } from '../services/admissionTokens.ts';
 import { type BookingCore, createBookingCore } from '../services/bookingCore.ts';
 import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
 import type { OrderService } from '../services/orderService.ts';
@@ -198,6 +200,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     nowMs: () => clock.now(),
     ...(config.sessions === undefined ? {} : config.sessions),
   });
+  const admissionTokens = createAdmissionTokens(await loadOrCreateAdmissionSecret(store.catalog), () => clock.now());
+  const admission = createAdmissionStage(admissionTokens);
   const readBudget = createReadBudget(config.readBudget);
   const gateway = await startGateway({
     host: config.host,
@@ -207,6 +211,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     logger,
     metrics,
     readBudget,
+    admission,
     ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
   }).catch(async (error: unknown) => {
     // A taken port: let go of the store (and its DATA_DIR lock) before saying so.
@@ -234,6 +239,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     logger,
     clock,
     readBudget,
+    admission,
     trustedProxyHops: config.restRateLimit?.trustedProxyHops ?? 0,
     ...(holdMode.holds === undefined ? {} : { holds: holdMode.holds }),
     ...(config.socket === undefined ? {} : { options: config.socket }),

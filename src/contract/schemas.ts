@@ -169,13 +169,29 @@ export const eventBodySchema = z.object({
   paymentTimeoutSeconds: z.int().min(30).max(3600).default(defaultPaymentTimeoutSeconds),
   maxSeatsPerUser: z.int().min(1).max(holdSeatsMax).default(defaultMaxSeatsPerUser),
   saleStartsAt: isoDateTime.optional(),
+  waitingRoom: z
+    .strictObject({
+      enabled: z.boolean(),
+      preQueueOpensAt: isoDateTime.optional(),
+      admittedMax: z.int().min(1).max(1_000_000).optional(),
+      admissionSeconds: z.int().min(10).max(3600).optional(),
+      autoEngageRequestsPerSecond: z.int().min(1).max(10_000_000).optional(),
+    })
+    .optional(),
 });
 
 const quantitySchema = z.int().min(1).max(holdSeatsMax);
 
+/** A waiting room's admission token (a JWT: three base64url parts), carried by holds while the room is engaged. */
+export const admissionTokenSchema = storableText().regex(
+  /^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{1,1024}\.[A-Za-z0-9_-]{1,512}$/,
+  'must be the admission token the waiting room gave',
+);
+
 export const seatsHoldBodySchema = z
   .strictObject({
     requestId: requestIdSchema,
+    admissionToken: admissionTokenSchema.optional(),
     seatIds: z.array(idSchema).min(1).max(holdSeatsMax),
     expectedVersions: idRecord(z.int().min(0)).optional(),
   })
@@ -191,12 +207,14 @@ export const seatsHoldBodySchema = z
 
 export const generalHoldBodySchema = z.strictObject({
   requestId: requestIdSchema,
+  admissionToken: admissionTokenSchema.optional(),
   sectionId: idSchema,
   quantity: quantitySchema,
 });
 
 export const bestAvailableHoldBodySchema = z.strictObject({
   requestId: requestIdSchema,
+  admissionToken: admissionTokenSchema.optional(),
   bestAvailable: z.strictObject({
     quantity: quantitySchema,
     sectionId: idSchema.optional(),
@@ -208,7 +226,7 @@ export const releaseBodySchema = z.object({ requestId: requestIdSchema });
 
 export type VenueInput = Omit<Venue, 'id'> & { id?: string };
 export type EventInput = Omit<EventConfig, 'id'> & { id?: string };
-export type HoldInput = Readonly<{ requestId: string; request: HoldRequest }>;
+export type HoldInput = Readonly<{ requestId: string; request: HoldRequest; admissionToken?: string }>;
 
 /** A readable INVALID_INPUT: each issue prefixed with where it is, e.g. `sections.0.rows.1.seats.3.priceTier: ...`. */
 export const toInvalidInput = (error: z.ZodError): BookingError => {
@@ -229,8 +247,22 @@ export const parseWith = <S extends z.ZodType>(schema: S, value: unknown): z.out
 export const parseVenue = (body: unknown): VenueInput => parseWith(venueBodySchema, body);
 
 export const parseEvent = (body: unknown): EventInput => {
-  const { saleStartsAt, ...rest } = parseWith(eventBodySchema, body);
-  return { ...rest, saleStartsAtMs: saleStartsAt === undefined ? null : Date.parse(saleStartsAt) };
+  const { saleStartsAt, waitingRoom, ...rest } = parseWith(eventBodySchema, body);
+  const saleStartsAtMs = saleStartsAt === undefined ? null : Date.parse(saleStartsAt);
+  if (waitingRoom === undefined) return { ...rest, saleStartsAtMs };
+  if (saleStartsAtMs === null) {
+    throw new BookingError('INVALID_INPUT', 'waitingRoom: a waiting room needs the event to have a saleStartsAt');
+  }
+  const { preQueueOpensAt, ...settings } = waitingRoom;
+  const preQueueOpensAtMs = preQueueOpensAt === undefined ? undefined : Date.parse(preQueueOpensAt);
+  if (preQueueOpensAtMs !== undefined && preQueueOpensAtMs > saleStartsAtMs) {
+    throw new BookingError('INVALID_INPUT', 'waitingRoom.preQueueOpensAt: the pre-queue opens before the sale');
+  }
+  return {
+    ...rest,
+    saleStartsAtMs,
+    waitingRoom: { ...settings, ...(preQueueOpensAtMs === undefined ? {} : { preQueueOpensAtMs }) },
+  };
 };
 
 /**
@@ -239,20 +271,22 @@ export const parseEvent = (body: unknown): EventInput => {
  */
 export const parseHold = (body: unknown): HoldInput => {
   const has = (key: string) => typeof body === 'object' && body !== null && Object.hasOwn(body, key);
+  const token = (admissionToken: string | undefined) => (admissionToken === undefined ? {} : { admissionToken });
   if (has('seatIds')) {
-    const { requestId, seatIds, expectedVersions } = parseWith(seatsHoldBodySchema, body);
+    const { requestId, admissionToken, seatIds, expectedVersions } = parseWith(seatsHoldBodySchema, body);
     return {
       requestId,
       request: expectedVersions ? { kind: 'seats', seatIds, expectedVersions } : { kind: 'seats', seatIds },
+      ...token(admissionToken),
     };
   }
   if (has('bestAvailable')) {
-    const { requestId, bestAvailable } = parseWith(bestAvailableHoldBodySchema, body);
-    return { requestId, request: { kind: 'bestAvailable', ...bestAvailable } };
+    const { requestId, admissionToken, bestAvailable } = parseWith(bestAvailableHoldBodySchema, body);
+    return { requestId, request: { kind: 'bestAvailable', ...bestAvailable }, ...token(admissionToken) };
   }
   if (has('sectionId') || has('quantity')) {
-    const { requestId, sectionId, quantity } = parseWith(generalHoldBodySchema, body);
-    return { requestId, request: { kind: 'general', sectionId, quantity } };
+    const { requestId, admissionToken, sectionId, quantity } = parseWith(generalHoldBodySchema, body);
+    return { requestId, request: { kind: 'general', sectionId, quantity }, ...token(admissionToken) };
   }
   throw new BookingError('INVALID_INPUT', 'a hold needs seatIds, sectionId with quantity, or bestAvailable');
 };

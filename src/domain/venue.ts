@@ -37,4 +37,20 @@ export type EventConfig = Readonly<{
   saleStartsAtMs: number | null;
   /** How long a waitlist offer's hold lasts; `defaultWaitlistOfferSeconds` when absent. */
   waitlistOfferSeconds?: number;
+  /** The event's virtual waiting room (src/domain/queue/); absent: none. Needs `saleStartsAtMs`. */
+  waitingRoom?: WaitingRoomSettings;
+}>;
+
+/**
+ * The wire's `waitingRoom` as the catalog keeps it (instants as epoch ms). It sets the room up when the event is
+ * created; from then on the room's settings live in the event's log (RoomSetUp).
+ */
+export type WaitingRoomSettings = Readonly<{
+  enabled: boolean;
+  /** Epoch ms; default `saleStartsAtMs` − 30 min. */
+  preQueueOpensAtMs?: number;
+  admittedMax?: number;
+  admissionSeconds?: number;
+  /** The hybrid switch: engage the room when the event's requests per second cross this. */
+  autoEngageRequestsPerSecond?: number;
 }>;

@@ -1,3 +1,4 @@
+import type { AdmissionStage } from '../frontDoor/admission.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
 import type { BookingService } from '../services/bookingService.ts';
@@ -21,6 +22,8 @@ export type GatewayOptions = Readonly<{
   rateLimit?: RestRateLimit;
   /** Seat-map reads per address; shared with the socket server. */
   readBudget?: ReadBudget;
+  /** The admission stage for holds (waiting rooms); shared with the socket server. */
+  admission?: AdmissionStage;
 }>;
 
 export type Gateway = Readonly<{
@@ -59,6 +62,7 @@ export const startGateway = (options: GatewayOptions): Promise<Gateway> => {
     venueBodyBytesMax: options.venueBodyBytesMax,
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
     ...(options.readBudget === undefined ? {} : { readBudget: options.readBudget }),
+    ...(options.admission === undefined ? {} : { admission: options.admission }),
   });
   return new Promise((resolve, reject) => {
     // uWS binds with SO_REUSEPORT by default: a second server on the same port would bind too and the kernel would

@@ -10,6 +10,7 @@ import type { EventStore } from '../persistence/eventStore.ts';
 import type { Clock } from '../platform/clock.ts';
 import { eventIdOfHold, newHoldId, newId } from '../platform/ids.ts';
 import type { BookingService } from './bookingService.ts';
+import { roomSetUps } from './roomSetUp.ts';
 
 export type BookingCoreOptions = Readonly<{
   store: EventStore;
@@ -33,7 +34,15 @@ export type BookingCore = BookingService &
 /** The booking service over event actors: routes each call to its event's actor and shapes the answer. */
 export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
   const { catalog } = options;
-  const activations = new Activations(options);
+  const setUpRoom = roomSetUps();
+  const activations = new Activations({
+    ...options,
+    onActivated: (actor) => {
+      // Before anything else reaches it: the actor's mailbox takes the set-up ahead of later requests.
+      setUpRoom(actor).catch((error: unknown) => options.onError?.(error, 'setting up the waiting room failed'));
+      options.onActivated?.(actor);
+    },
+  });
   let draining = false;
   let started = false;
 
@@ -85,6 +94,8 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       const unpriced = [...tiers].filter((tier) => !Object.hasOwn(event.priceTiers, tier));
       if (unpriced.length > 0) throw new BookingError('INVALID_INPUT', `priceTiers lacks ${unpriced.join(', ')}`);
       await catalog.createEvent(event).catch(conflictAsExisting);
+      // The room's seed is committed (its hash published) as the event is created, before anyone can join.
+      if (event.waitingRoom !== undefined) await setUpRoom(await activations.get(event.id));
       return { id: event.id };
     },
 
@@ -117,11 +128,12 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       return (await activations.get(eventId)).version;
     },
 
-    async hold(eventId, userId, requestId, request: HoldRequest): Promise<HoldView> {
+    async hold(eventId, userId, requestId, request: HoldRequest, admittedUntil?: number): Promise<HoldView> {
       const actor = await actorOf(eventId);
       const holdId = newHoldId(eventId);
+      const admission = admittedUntil === undefined ? {} : { admittedUntil };
       const reply = await actor.send(
-        (now) => ({ type: 'PlaceHold', data: { holdId, userId, requestId, request, now } }),
+        (now) => ({ type: 'PlaceHold', data: { holdId, userId, requestId, request, now, ...admission } }),
         { userId, requestId },
       );
       if (reply.outcome?.kind !== 'hold') {

@@ -23,7 +23,17 @@ export interface BookingService {
    * subscriber's diffs are counted against.
    */
   committedVersion(eventId: string): Promise<number>;
-  hold(eventId: string, userId: string, requestId: string, request: HoldRequest): Promise<HoldView>;
+  /**
+   * `admittedUntil`: the buyer's admission by the waiting room (epoch ms), as the front door's admission stage read
+   * it from the hold's token; while the event's room is engaged a hold without one is refused NOT_ADMITTED.
+   */
+  hold(
+    eventId: string,
+    userId: string,
+    requestId: string,
+    request: HoldRequest,
+    admittedUntil?: number,
+  ): Promise<HoldView>;
   release(holdId: string, userId: string, requestId: string): Promise<void>;
   /** True once the store is reachable and actors can commit. */
   ready(): boolean;

@@ -143,3 +143,21 @@ export const nextQueueTimerAt = (state: QueueState): number | undefined => {
   if (shuffleAt === undefined) return expiryAt;
   return expiryAt === undefined ? shuffleAt : Math.min(shuffleAt, expiryAt);
 };
+
+/**
+ * Whether the actor's timer should send the room a tick now (TickRoom, which shuffles, expires, admits and declares
+ * the sell-out): from the opening on, while the room is engaged, someone is admitted, or the shuffle is still due.
+ * A tick that finds nothing to do writes nothing.
+ */
+export const isRoomTickDue = (state: QueueState, now: number): boolean =>
+  state.room !== undefined &&
+  !state.soldOut &&
+  now >= state.room.config.saleStartsAt &&
+  (state.engaged || state.admitted.size > 0 || !state.shuffled);
+
+/**
+ * A room with something ahead of it (a shuffle to come, buyers waiting or admitted) keeps its actor active: its
+ * timer must run, and the sale's first second must not pay an activation.
+ */
+export const isRoomLive = (state: QueueState): boolean =>
+  state.room !== undefined && !state.soldOut && (!state.shuffled || waitingCount(state) > 0 || state.admitted.size > 0);

@@ -1,3 +1,4 @@
+import type { AdmitNext, QueueCommand } from '../queue/commands.ts';
 import type { Money } from './events.ts';
 import type { HoldRequest } from './views.ts';
 
@@ -18,6 +19,11 @@ export type PlaceHold = Readonly<{
      * event's `waitlistOfferSeconds`, and only the timer's ExpireHolds (or its holder) ends it once it lapses.
      */
     waitlistEntryId?: string;
+    /**
+     * Epoch ms until which the buyer is admitted by the event's waiting room, as the admission token the shell
+     * verified says (signature, buyer, event). While the room is engaged a hold without it is refused NOT_ADMITTED.
+     */
+    admittedUntil?: number;
   }>;
 }>;
 
@@ -117,6 +123,15 @@ export type OrderCommand =
   | RefundOrder
   | CheckInTicket;
 
+/**
+ * Sent by the actor's timer while the waiting room is live: admissions that ran out end, then the next buyers are
+ * admitted by the stock the inventory has now, or, with nothing left to sell, everyone waiting is told it is sold out.
+ */
+export type TickRoom = Readonly<{ type: 'TickRoom'; data: Readonly<{ now: number }> }>;
+
+/** The waiting room's commands as the actor takes them: AdmitNext's stock is read from the inventory (TickRoom). */
+export type RoomCommand = Exclude<QueueCommand, AdmitNext> | TickRoom;
+
 export type InventoryCommand =
   | PlaceHold
   | ReleaseHold
@@ -124,4 +139,5 @@ export type InventoryCommand =
   | ReserveHold
   | SellReservation
   | ReleaseReservation
-  | OrderCommand;
+  | OrderCommand
+  | RoomCommand;

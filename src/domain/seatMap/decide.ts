@@ -14,6 +14,7 @@ import {
   requestKey,
   waitlistOfferSecondsOf,
 } from './state.ts';
+import { admissionFinishedBy, decideRoom, refuseUnadmitted } from './waitingRoom.ts';
 
 /**
  * Decides what a command does to an event's inventory: the events to append, or a BookingError. Pure: it
@@ -48,7 +49,10 @@ export const decide = (command: InventoryCommand, state: InventoryState): Invent
       const hold = reservationOf(state, orderId);
       return [{ type: 'ReservationReleased', data: { ...endedHold(state, hold, now), orderId, reason } }];
     }
-    case 'PlaceOrder':
+    case 'PlaceOrder': {
+      const { userId, now } = command.data;
+      return [...decideOrder(command, state), ...admissionFinishedBy(state, userId, now)];
+    }
     case 'RecordPaymentInitiated':
     case 'RecordPaymentResult':
     case 'TimeOutPayments':
@@ -57,6 +61,17 @@ export const decide = (command: InventoryCommand, state: InventoryState): Invent
     case 'RefundOrder':
     case 'CheckInTicket':
       return decideOrder(command, state);
+    case 'SetUpRoom':
+    case 'JoinQueue':
+    case 'LeaveQueue':
+    case 'ShufflePreQueue':
+    case 'TickRoom':
+    case 'ExpireAdmissions':
+    case 'FinishAdmission':
+    case 'DeclareSoldOut':
+    case 'EngageRoom':
+    case 'ReleaseRoom':
+      return decideRoom(command, state);
     default: {
       const _exhaustive: never = command;
       throw new Error(`unknown command ${JSON.stringify(_exhaustive)}`);
@@ -74,6 +89,7 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
   if (config.saleStartsAtMs !== null && now < config.saleStartsAtMs) {
     throw new BookingError('SALE_NOT_OPEN', `the sale opens at ${new Date(config.saleStartsAtMs).toISOString()}`);
   }
+  refuseUnadmitted(command, state);
   if (state.handleOfHold.has(holdId)) throw new Error(`hold id ${holdId} reused`);
   const lapsed = new Set(dueHolds(state, now));
   const isFree = (seat: number): boolean => {

@@ -1,3 +1,5 @@
+import type { QueueEvent } from '../queue/events.ts';
+
 /**
  * Events of an event's inventory stream, past tense. Each carries what a reader needs without the state
  * (the seats a released hold had, for example), so diffs, projections and audits read events alone.
@@ -188,7 +190,8 @@ export type OrderEvent =
   | TicketIssued
   | TicketCheckedIn;
 
-export type InventoryEvent = SeatEvent | OrderEvent;
+/** Every event of an event's stream: its seats', its orders' and its waiting room's (src/domain/queue/). */
+export type InventoryEvent = SeatEvent | OrderEvent | QueueEvent;
 
 const seatEventTypes: ReadonlySet<string> = new Set<SeatEvent['type']>([
   'HoldPlaced',

@@ -1,4 +1,5 @@
 import { nextSeatStatus, type SeatEventType } from '../machines/seatTransitions.ts';
+import { evolveQueue } from '../queue/evolve.ts';
 import type { InventoryEvent } from './events.ts';
 import { evolveOrder } from './orders.ts';
 import { expiryLaneOf, type HoldRecord, type InventoryState, type RequestOutcome, requestKey } from './state.ts';
@@ -120,6 +121,18 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
     case 'TicketIssued':
     case 'TicketCheckedIn':
       evolveOrder(state, event);
+      break;
+    case 'RoomSetUp':
+    case 'QueueJoined':
+    case 'QueueLeft':
+    case 'PreQueueShuffled':
+    case 'AdmissionsGranted':
+    case 'AdmissionsExpired':
+    case 'AdmissionFinished':
+    case 'QueueSoldOut':
+    case 'RoomEngaged':
+    case 'RoomReleased':
+      evolveQueue(state.queue, event);
       break;
     default: {
       const _exhaustive: never = event;

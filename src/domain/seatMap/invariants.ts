@@ -1,5 +1,6 @@
 import { isPaymentOpen } from '../machines/paymentTransitions.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
+import { queueViolations } from '../queue/invariants.ts';
 import type { InventoryState } from './state.ts';
 
 const statusOfHold = {
@@ -73,7 +74,7 @@ export const inventoryViolations = (state: InventoryState): string[] => {
 
 /** Crashes the caller (the actor restarts clean from the store) when the inventory is unsound. */
 export const assertInventorySound = (state: InventoryState): void => {
-  const problems = inventoryViolations(state);
+  const problems = [...inventoryViolations(state), ...queueViolations(state.queue).map((p) => `waiting room: ${p}`)];
   if (problems.length > 0) throw new Error(`inventory of ${state.eventId} unsound: ${problems.slice(0, 5).join('; ')}`);
 };
 

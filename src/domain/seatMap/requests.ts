@@ -29,6 +29,17 @@ export const requestFingerprint = (command: InventoryCommand): string | undefine
     case 'RecordRefund':
     case 'RefundOrder':
     case 'CheckInTicket':
+    // A join is its own idempotency: joining again answers with the same entry.
+    case 'SetUpRoom':
+    case 'JoinQueue':
+    case 'LeaveQueue':
+    case 'ShufflePreQueue':
+    case 'TickRoom':
+    case 'ExpireAdmissions':
+    case 'FinishAdmission':
+    case 'DeclareSoldOut':
+    case 'EngageRoom':
+    case 'ReleaseRoom':
       return undefined;
     default: {
       const _exhaustive: never = command;

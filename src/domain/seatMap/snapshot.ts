@@ -1,4 +1,5 @@
 import { isPaymentOpen } from '../machines/paymentTransitions.ts';
+import { fromQueueSnapshot, type QueueSnapshot, toQueueSnapshot } from '../queue/snapshot.ts';
 import type { EventConfig, Venue } from '../venue.ts';
 import {
   type GeneralCounter,
@@ -57,6 +58,8 @@ export type InventorySnapshot = Readonly<{
   /** In placement order, which is deadline order for the open ones. */
   orders: readonly StoredOrder[];
   tickets: readonly TicketRecord[];
+  /** The waiting room, when the event has one (src/domain/queue/snapshot.ts); absent: no room yet. */
+  queue?: QueueSnapshot;
 }>;
 
 const toBase64 = (array: ArrayBufferView): string =>
@@ -88,6 +91,7 @@ export const toSnapshot = (state: InventoryState): InventorySnapshot => ({
     providerEventIds: [...order.providerEventIds],
   })),
   tickets: [...state.tickets.values()].map((ticket) => ({ ...ticket })),
+  ...(state.queue.room === undefined ? {} : { queue: toQueueSnapshot(state.queue) }),
 });
 
 /**
@@ -156,5 +160,6 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
       gate: stored.gate ?? undefined,
     });
   }
+  if (snapshot.queue !== undefined) state.queue = fromQueueSnapshot(snapshot.queue);
   return state;
 };

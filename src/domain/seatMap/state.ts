@@ -1,5 +1,6 @@
 import type { PaymentStatus } from '../machines/paymentMachine.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
+import { initialQueueState, type QueueState } from '../queue/state.ts';
 import { RecentMap } from '../recentMap.ts';
 import { defaultWaitlistOfferSeconds, type EventConfig, type Venue } from '../venue.ts';
 import type { OrderLine, RefundReason } from './events.ts';
@@ -144,6 +145,8 @@ export type InventoryState = {
   /** Open payments (pending, processing) by order id → reservedUntil, in deadline order (one timeout per event). */
   readonly paymentDeadlines: Map<string, number>;
   readonly tickets: Map<string, TicketRecord>;
+  /** The event's waiting room (src/domain/queue/), evolved from the same stream; a room is set up by its first event. */
+  queue: QueueState;
 };
 
 /**
@@ -228,6 +231,7 @@ export const initialState = (venue: Venue, config: EventConfig): InventoryState 
     orders: new Map(),
     paymentDeadlines: new Map(),
     tickets: new Map(),
+    queue: initialQueueState(),
   };
 };
 

@@ -194,7 +194,18 @@ const observe = (reaction: Reaction, event: EventStreamEvent): void => {
     case 'WaitlistFulfilled':
     case 'WaitlistSeatsGathered':
     case 'WaitlistGatherReleased':
-      // Nothing to do: these take seats (the line cannot fit better), move money, or are the waitlist's own record.
+    case 'RoomSetUp':
+    case 'QueueJoined':
+    case 'QueueLeft':
+    case 'PreQueueShuffled':
+    case 'AdmissionsGranted':
+    case 'AdmissionsExpired':
+    case 'AdmissionFinished':
+    case 'QueueSoldOut':
+    case 'RoomEngaged':
+    case 'RoomReleased':
+      // Nothing to do: these take seats (the line cannot fit better), move money, are the waitlist's own record, or
+      // the waiting room's, which moves no seats.
       return;
     default: {
       const _exhaustive: never = event;

@@ -10,6 +10,7 @@ import {
 } from '../../contract/schemas.ts';
 import { BookingError, isBookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
+import { type AdmissionStage, noAdmissionStage } from '../../frontDoor/admission.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { GatewayMetrics } from '../../platform/metrics.ts';
 import type { BookingService } from '../../services/bookingService.ts';
@@ -101,6 +102,8 @@ export type RestDeps = RouterDeps &
     venueBodyBytesMax?: number;
     /** Limits on full seat maps per address and in all (shared with the socket server); default limits if absent. */
     readBudget?: ReadBudget;
+    /** The front door's admission stage for holds (shared with the socket server); absent: no token verifies. */
+    admission?: AdmissionStage;
   }>;
 
 export const venueBodyBytesMaxDefault = 16 * 1024 * 1024;
@@ -227,9 +230,15 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
 
 /** The wire shape of an event: the catalog keeps epoch ms, clients get ISO 8601 like every other instant. */
 const eventView = (event: EventConfig) => {
-  const { saleStartsAtMs, ...rest } = event;
-  return { ...rest, saleStartsAt: saleStartsAtMs === null ? null : new Date(saleStartsAtMs).toISOString() };
+  const { saleStartsAtMs, waitingRoom, ...rest } = event;
+  const view = { ...rest, saleStartsAt: saleStartsAtMs === null ? null : new Date(saleStartsAtMs).toISOString() };
+  if (waitingRoom === undefined) return view;
+  const { preQueueOpensAtMs, ...settings } = waitingRoom;
+  const preQueueOpensAt = preQueueOpensAtMs === undefined ? {} : { preQueueOpensAt: iso(preQueueOpensAtMs) };
+  return { ...view, waitingRoom: { ...settings, ...preQueueOpensAt } };
 };
+
+const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Registers the v1 REST API and returns the route helper so later modules (orders, payments) add routes the same way. */
 export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => {
@@ -237,6 +246,7 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
   const route = createRouter(app, deps);
   const venueBodyBytesMax = deps.venueBodyBytesMax ?? venueBodyBytesMaxDefault;
   const reads = deps.readBudget ?? createReadBudget();
+  const admission = deps.admission ?? noAdmissionStage;
 
   // Probes come from the platform, often from one address: they are never rate limited.
   const probe = { rateLimited: false };
@@ -336,8 +346,9 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
   route('post', '/v1/events/:id/holds', async ({ params, token, body }) => {
     const { userId } = await auth.requireBuyer(token);
     const eventId = parseId('id', params.id ?? '');
-    const { requestId, request } = parseHold(parseJson(body));
-    return { status: 201, json: await booking.hold(eventId, userId, requestId, request) };
+    const { requestId, request, admissionToken } = parseHold(parseJson(body));
+    const admittedUntil = await admission({ eventId, userId, admissionToken });
+    return { status: 201, json: await booking.hold(eventId, userId, requestId, request, admittedUntil) };
   });
 
   route('delete', '/v1/holds/:holdId', async ({ params, token, query, body }) => {

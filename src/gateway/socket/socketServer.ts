@@ -23,6 +23,7 @@ import {
   seatMapFormSchema,
 } from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
+import { type AdmissionStage, noAdmissionStage } from '../../frontDoor/admission.ts';
 import { type Clock, systemClock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { BookingService, SocketHolds } from '../../services/bookingService.ts';
@@ -62,6 +63,8 @@ export type SocketServerDeps = Readonly<{
   readBudget?: ReadBudget;
   /** Proxies in front of the server: the client address is read from X-Forwarded-For as for REST (clientAddress.ts). */
   trustedProxyHops?: number;
+  /** The front door's admission stage for holds, shared with REST; absent: no token verifies. */
+  admission?: AdmissionStage;
 }>;
 
 export type SocketServer = Readonly<{
@@ -113,6 +116,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
   const { app, booking, auth, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const holds = deps.holds ?? booking;
+  const admission = deps.admission ?? noAdmissionStage;
   const options = deps.options ?? {};
   const diffsRememberedMax = options.diffsRememberedMax ?? diffsRememberedMaxDefault;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>({
@@ -288,8 +292,9 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
           throw new BookingError('INVALID_INPUT', 'hold needs an object');
         const { eventId: rawEventId, ...body } = payload as Record<string, unknown>;
         const eventId = parseWith(idSchema, rawEventId);
-        const { requestId, request } = parseHold(body);
-        return { hold: await holds.hold(eventId, userId, requestId, request) };
+        const { requestId, request, admissionToken } = parseHold(body);
+        const admittedUntil = await admission({ eventId, userId, admissionToken });
+        return { hold: await holds.hold(eventId, userId, requestId, request, admittedUntil) };
       }) as ClientToServerEvents['hold'],
     );
 

@@ -1,17 +1,19 @@
 import type { Activations } from '../actors/activations.ts';
-import type { Auth } from '../gateway/auth.ts';
-import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
-import type { Route } from '../gateway/rest/routes.ts';
-import type { PaymentProvider } from '../payments/paymentProvider.ts';
+import type { PaymentNotice, PaymentProvider } from '../payments/paymentProvider.ts';
 import { createSimulatedProvider } from '../payments/simulated/simulatedProvider.ts';
 import { createStripeClient, createStripeProvider } from '../payments/stripe/stripeProvider.ts';
 import { parseStripeWebhook } from '../payments/stripe/webhook.ts';
 import { createTicketSigner, loadOrCreateSigningKey, parseSigningKey } from '../payments/tickets.ts';
+import { eventStoreAuditLog } from '../persistence/auditLog.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
-import { type BuyerOrderView, createOrderService, type OrderService } from '../services/orderService.ts';
+import { type BuyerOrderView, type BuyerViews, createBuyerViews } from '../services/orders/buyerViews.ts';
+import { type CheckIns, createCheckIns } from '../services/orders/checkIn.ts';
+import { createOrderAudit, type OrderAudit } from '../services/orders/orderAudit.ts';
+import { createOrderReads } from '../services/orders/orderReads.ts';
+import { createPaymentSaga, type PaymentSaga } from '../services/orders/paymentSaga.ts';
 
 /** Which provider takes payments; src/main.ts builds this from PAYMENT_PROVIDER and the STRIPE_* variables. */
 export type PaymentsConfig =
@@ -27,14 +29,22 @@ export type PaymentsDeps = Readonly<{
   clock: Clock;
   store: EventStore;
   catalog: Catalog;
-  auth: Auth;
-  route: Route;
   logger: Logger;
   onOrderUpdated: (userId: string, order: BuyerOrderView) => void;
 }>;
 
-/** Builds the provider, the ticket signer and the order service, and registers their routes. */
-export const startPayments = async (deps: PaymentsDeps): Promise<OrderService> => {
+/** The order services the gateway's order routes call, and what the app wires to the actors' listeners. */
+export type OrderServices = Readonly<{
+  saga: PaymentSaga;
+  views: BuyerViews;
+  audit: OrderAudit;
+  checkIns: CheckIns;
+  /** Verifies and parses a Stripe webhook; absent when the provider is not Stripe. */
+  stripeWebhook?: (rawBody: Buffer, signature: string | undefined) => PaymentNotice | undefined;
+}>;
+
+/** Builds the provider, the ticket signer and the order services (the gateway registers their routes). */
+export const startPayments = async (deps: PaymentsDeps): Promise<OrderServices> => {
   const { config, logger } = deps;
   const onError = (error: unknown, context: string) => logger.error({ err: error }, context);
   const key =
@@ -43,9 +53,7 @@ export const startPayments = async (deps: PaymentsDeps): Promise<OrderService> =
       : parseSigningKey(deps.ticketSigningKey);
   const signer = await createTicketSigner(key);
   let provider: PaymentProvider;
-  let stripeWebhook:
-    | ((rawBody: Buffer, signature: string | undefined) => ReturnType<typeof parseStripeWebhook>)
-    | undefined;
+  let stripeWebhook: OrderServices['stripeWebhook'];
   let simulated: ReturnType<typeof createSimulatedProvider> | undefined;
   if (config.provider === 'stripe') {
     const stripe = createStripeClient({
@@ -61,25 +69,31 @@ export const startPayments = async (deps: PaymentsDeps): Promise<OrderService> =
     });
     provider = simulated;
   }
-  const orders = createOrderService({
-    activations: deps.activations,
-    store: deps.store,
+  const reads = createOrderReads(deps.activations);
+  const views = createBuyerViews({ reads, signer });
+  const saga = createPaymentSaga({
+    reads,
     provider,
-    signer,
-    onOrderUpdated: deps.onOrderUpdated,
+    onOrderChanged: ({ order, view }) => {
+      views
+        .buyerView(view)
+        .then((signed) => deps.onOrderUpdated(order.userId, signed))
+        .catch((error: unknown) => onError(error, `telling the buyer of ${order.orderId} failed`));
+    },
     onError,
     onWarning: (details, message) => logger.warn(details, message),
   });
   simulated?.setNoticeListener((notice) => {
-    orders
+    saga
       .handleNotice(notice)
       .catch((error: unknown) => onError(error, `recording simulated payment ${notice.paymentId} failed`));
   });
-  registerOrderRoutes(deps.route, {
-    orders,
-    auth: deps.auth,
-    ...(stripeWebhook === undefined ? {} : { stripeWebhook }),
-  });
   logger.info({ provider: provider.name, ticketKeyId: signer.publicKey.kid }, 'payments ready');
-  return orders;
+  return {
+    saga,
+    views,
+    audit: createOrderAudit({ reads, log: eventStoreAuditLog(deps.store) }),
+    checkIns: createCheckIns({ reads, signer, clock: deps.clock }),
+    ...(stripeWebhook === undefined ? {} : { stripeWebhook }),
+  };
 };

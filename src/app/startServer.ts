@@ -8,6 +8,7 @@ import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gate
 import { startMetricsServer } from '../gateway/metricsServer.ts';
 import { createReadBudget, type ReadBudgetOptions } from '../gateway/readBudget.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
+import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
@@ -24,8 +25,7 @@ import { createStoreMetrics } from '../platform/storeMetrics.ts';
 import { createAdmissionTokens, loadOrCreateAdmissionSecret } from '../services/admissionTokens.ts';
 import { type BookingCore, createBookingCore } from '../services/bookingCore.ts';
 import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
-import type { OrderService } from '../services/orderService.ts';
-import { type PaymentsConfig, startPayments } from './payments.ts';
+import { type OrderServices, type PaymentsConfig, startPayments } from './payments.ts';
 import { monitorStore } from './storeHealth.ts';
 
 export type StoreConfig =
@@ -76,8 +76,8 @@ export type RunningServer = Readonly<{
   gateway: Gateway;
   /** socket.io on the gateway's app; `sockets.notifyUser` pushes to one buyer's sockets. */
   sockets: SocketServer;
-  /** Orders, payments and tickets. */
-  orders: OrderService;
+  /** Orders, payments, tickets and check-ins. */
+  orders: OrderServices;
   logger: Logger;
   /** Stops taking requests, lets in-flight batches commit, closes the store. */
   drain(): Promise<void>;
@@ -252,20 +252,19 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     clock,
     store: store.eventStore,
     catalog: store.catalog,
-    auth,
-    route: gateway.route,
     logger,
     onOrderUpdated: (userId, order) => sockets.notifyUser(userId, 'order:updated', order),
   });
-  committedListeners.add(orders.onCommitted);
+  committedListeners.add(orders.saga.onCommitted);
+  registerOrderRoutes(gateway.route, { ...orders, auth });
   registerMeRoutes(gateway.route, {
     auth,
     items: createBuyerItems(
-      { activations: booking.activations, orderIndex: store.orderIndex, getOrder: orders.getOrder },
+      { activations: booking.activations, orderIndex: store.orderIndex, getOrder: orders.views.getOrder },
       holders,
     ),
   });
-  activatedListeners.add(orders.recover);
+  activatedListeners.add(orders.saga.recover);
   if (config.web !== false) await registerWebRoutes(gateway.route);
   // The gateway listens before the payment and page routes exist; /readyz says ready only now.
   booking.markStarted();

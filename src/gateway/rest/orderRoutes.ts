@@ -10,7 +10,10 @@ import {
 import { BookingError } from '../../domain/bookingError.ts';
 import type { PaymentNotice } from '../../payments/paymentProvider.ts';
 import { ticketCodeLengthMax } from '../../payments/tickets.ts';
-import type { OrderService } from '../../services/orderService.ts';
+import type { BuyerViews } from '../../services/orders/buyerViews.ts';
+import type { CheckIns } from '../../services/orders/checkIn.ts';
+import type { OrderAudit } from '../../services/orders/orderAudit.ts';
+import type { PaymentSaga } from '../../services/orders/paymentSaga.ts';
 import type { Auth } from '../auth.ts';
 import { parseJson } from '../http.ts';
 import type { Route } from './routes.ts';
@@ -35,32 +38,35 @@ const checkInBodySchema = z.strictObject({
 export const webhookBodyBytesMax = 256 * 1024;
 
 export type OrderRouteDeps = Readonly<{
-  orders: OrderService;
+  saga: PaymentSaga;
+  views: BuyerViews;
+  audit: OrderAudit;
+  checkIns: CheckIns;
   auth: Auth;
   /** Verifies and parses a Stripe webhook; absent when the provider is not Stripe. */
   stripeWebhook?: (rawBody: Buffer, signature: string | undefined) => PaymentNotice | undefined;
 }>;
 
-/** Orders, payments, tickets and check-ins, registered through the gateway's route helper. */
+/** Orders, payments, tickets and check-ins, registered through the gateway's route helper; each calls one service. */
 export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void => {
-  const { orders, auth } = deps;
+  const { saga, views, audit, checkIns, auth } = deps;
 
   route('post', '/v1/orders', async ({ token, body }) => {
     const { userId } = await auth.requireBuyer(token);
     const { holdId, requestId } = parseWith(orderBodySchema, parseJson(body));
-    return { status: 201, json: await orders.placeOrder(holdId, userId, requestId) };
+    return { status: 201, json: await saga.placeOrder(holdId, userId, requestId) };
   });
 
   route('get', '/v1/orders/:id', async ({ token, params }) => {
     const { userId } = await auth.requireBuyer(token);
-    return { status: 200, json: await orders.getOrder(parseId('id', params.id ?? '', compoundIdSchema), userId) };
+    return { status: 200, json: await views.getOrder(parseId('id', params.id ?? '', compoundIdSchema), userId) };
   });
 
   route('get', '/v1/orders/:id/history', async ({ token, params }) => {
     const { userId } = await auth.requireBuyer(token);
     return {
       status: 200,
-      json: { events: await orders.history(parseId('id', params.id ?? '', compoundIdSchema), userId) },
+      json: { events: await audit.history(parseId('id', params.id ?? '', compoundIdSchema), userId) },
     };
   });
 
@@ -68,7 +74,7 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
     const { userId } = await auth.requireBuyer(token);
     const orderId = parseId('id', params.id ?? '', compoundIdSchema);
     const { paymentMethod } = parseWith(payBodySchema, parseJson(body));
-    const order = await orders.pay(orderId, userId, paymentMethod);
+    const order = await views.buyerView(await saga.pay(orderId, userId, paymentMethod));
     // 202 while the provider has not answered yet (a slow method, or Stripe's webhook still to come).
     return { status: order.status === 'succeeded' ? 200 : 202, json: order };
   });
@@ -81,7 +87,7 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
         throw new BookingError('NOT_FOUND', 'the Stripe provider is not configured');
       const notice = deps.stripeWebhook(body, headers['stripe-signature']);
       if (notice !== undefined) {
-        await orders.handleNotice(notice).catch((error: unknown) => {
+        await saga.handleNotice(notice).catch((error: unknown) => {
           // An order this server does not know is acknowledged, or Stripe would retry it for days.
           if (!(error instanceof BookingError && error.code === 'ORDER_NOT_FOUND')) throw error;
         });
@@ -93,7 +99,7 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
 
   route('get', '/v1/tickets/public-key', () => ({
     status: 200,
-    json: orders.publicKey(),
+    json: views.publicKey(),
     headers: { 'cache-control': 'public, max-age=300' },
   }));
 
@@ -101,7 +107,7 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
     const { userId } = await auth.requireBuyer(token);
     const format = query.get('format') ?? 'svg';
     if (format !== 'svg' && format !== 'png') throw new BookingError('INVALID_INPUT', 'format must be svg or png');
-    const { body, contentType } = await orders.ticketQr(
+    const { body, contentType } = await views.ticketQr(
       parseId('id', params.id ?? '', compoundIdSchema),
       userId,
       format,
@@ -113,12 +119,12 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
     await auth.requireAdmin(token);
     const orderId = parseId('id', params.id ?? '', compoundIdSchema);
     const { reason } = parseWith(refundBodySchema, body.length === 0 ? {} : parseJson(body));
-    return { status: 200, json: await orders.refundOrder(orderId, reason) };
+    return { status: 200, json: await views.buyerView(await saga.refundOrder(orderId, reason)) };
   });
 
   route('post', '/v1/checkins', async ({ token, body }) => {
     await auth.requireAdmin(token);
     const { code, gate } = parseWith(checkInBodySchema, parseJson(body));
-    return { status: 200, json: await orders.checkIn(code, gate) };
+    return { status: 200, json: await checkIns.checkIn(code, gate) };
   });
 };

@@ -1,14 +1,15 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { eventFor, gridVenue } from '../../test/support/venues.ts';
-import { Activations } from '../actors/activations.ts';
-import { type EventActor, streamIdOf } from '../actors/eventActor.ts';
-import { createSimulatedProvider } from '../payments/simulated/simulatedProvider.ts';
-import { createTicketSigner } from '../payments/tickets.ts';
-import type { EventStore, StoredEvent } from '../persistence/eventStore.ts';
-import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
-import { ManualClock } from '../platform/clock.ts';
-import { createOrderService } from './orderService.ts';
+import { eventFor, gridVenue } from '../../../test/support/venues.ts';
+import { Activations } from '../../actors/activations.ts';
+import { type EventActor, streamIdOf } from '../../actors/eventActor.ts';
+import { createSimulatedProvider } from '../../payments/simulated/simulatedProvider.ts';
+import { eventStoreAuditLog } from '../../persistence/auditLog.ts';
+import type { EventStore, StoredEvent } from '../../persistence/eventStore.ts';
+import { openInMemoryStore } from '../../persistence/inMemory/inMemoryStore.ts';
+import { ManualClock } from '../../platform/clock.ts';
+import { createOrderAudit } from './orderAudit.ts';
+import { createOrderReads } from './orderReads.ts';
+import { createPaymentSaga } from './paymentSaga.ts';
 
 /** The store as the service sees it, counting every event row any read hands back. */
 const countingStore = (store: EventStore) => {
@@ -43,12 +44,9 @@ describe('order history', () => {
     await memory.catalog.createEvent(eventFor(venue));
     const { wrapped, counter } = countingStore(memory.eventStore);
     const activations = new Activations({ store: wrapped, catalog: memory.catalog, clock: new ManualClock() });
-    const services = {
-      store: wrapped,
-      provider: createSimulatedProvider(),
-      signer: await createTicketSigner(generateKeyPairSync('ed25519').privateKey),
-    };
-    const orders = createOrderService({ ...services, activations });
+    const log = eventStoreAuditLog(wrapped);
+    const saga = createPaymentSaga({ reads: createOrderReads(activations), provider: createSimulatedProvider() });
+    const audit = createOrderAudit({ reads: createOrderReads(activations), log });
     try {
       const actor = await activations.get('evt_test');
       // Other buyers make the stream long before and after our order: 2 × 1,500 events around it.
@@ -60,12 +58,12 @@ describe('order history', () => {
       };
       await churn('before');
       await holdSeat(actor, 'buyer', 'evt_test.mine', 'ORCH-A-1');
-      const { orderId } = await orders.placeOrder('evt_test.mine', 'buyer', 'order-1');
-      await orders.pay(orderId, 'buyer', 'pm_card_visa');
+      const { orderId } = await saga.placeOrder('evt_test.mine', 'buyer', 'order-1');
+      await saga.pay(orderId, 'buyer', 'pm_card_visa');
       await churn('after');
 
       const rowsBefore = counter.rows;
-      const history = await orders.history(orderId, 'buyer');
+      const history = await audit.history(orderId, 'buyer');
       const rowsRead = counter.rows - rowsBefore;
 
       const everything = await memory.eventStore.readStream(streamIdOf('evt_test'));
@@ -90,7 +88,7 @@ describe('order history', () => {
       await activations.stopAll();
       expect((await memory.eventStore.loadSnapshot(streamIdOf('evt_test')))?.version).toBe(everything.length);
       const again = new Activations({ store: wrapped, catalog: memory.catalog, clock: new ManualClock() });
-      const reloaded = createOrderService({ ...services, activations: again });
+      const reloaded = createOrderAudit({ reads: createOrderReads(again), log });
       try {
         expect(await reloaded.history(orderId, 'buyer')).toEqual(history);
       } finally {

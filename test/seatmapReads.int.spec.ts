@@ -202,6 +202,27 @@ describe('seat-map reads', () => {
     expect(map.seats['ORCH-3-4'].status).toBe('held');
   });
 
+  it('serves the layout once per event, cacheable forever, compressed, and 304 to its ETag', async () => {
+    renders.length = 0;
+    const plain = await raw({ 'accept-encoding': 'identity' }, `/v1/events/${eventId}/layout`);
+    expect(plain.status).toBe(200);
+    const etag = String(plain.headers.etag);
+    expect(etag).toMatch(/^"L[\w-]{22}"$/);
+    const gzipped = await raw({ 'accept-encoding': 'gzip' }, `/v1/events/${eventId}/layout`);
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.headers.etag).toBe(`${etag.slice(0, -1)}+gzip"`);
+    expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
+    // A hold changes the statuses, not the layout: same bytes, same tag, 304.
+    const buyer = await client.session();
+    await client.hold(eventId, buyer.token, { seatIds: ['ORCH-4-19'], requestId: 'r-layout' });
+    const again = await raw({ 'accept-encoding': 'identity' }, `/v1/events/${eventId}/layout`);
+    expect(again.body.equals(plain.body)).toBe(true);
+    expect((await raw({ 'if-none-match': etag }, `/v1/events/${eventId}/layout`)).status).toBe(304);
+    // It never touches the seat-map cache.
+    expect(renders).toEqual([]);
+    expect((await fetch(`${baseUrl}/v1/events/evt_nope/layout`)).status).toBe(404);
+  });
+
   it('serves the status form, one byte per seat in layout order, decoding to the statuses of the JSON map, on REST and in subscribe acks', async () => {
     const buyer = await client.session();
     const held = await client.hold(eventId, buyer.token, {
@@ -210,6 +231,19 @@ describe('seat-map reads', () => {
     });
     expect(held).toMatchObject({ status: 201, body: { seatIds: ['ORCH-10-20', 'ORCH-4-20'] } });
     const map = await (await get()).json();
+    // The layout gives the seat order: sections, rows and seats as listed, general sections skipped.
+    const layoutReply = await fetch(`${baseUrl}/v1/events/${eventId}/layout`);
+    expect(layoutReply.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const layout = await layoutReply.json();
+    type Section = { kind: string; rows?: { seats: { id: string; priceTier: string }[] }[] };
+    const layoutSeats = (layout.sections as Section[]).flatMap((section) =>
+      (section.rows ?? []).flatMap((row) => row.seats),
+    );
+    expect(layoutSeats.map((seat) => seat.id)).toEqual(layoutSeatIds);
+    expect(layout).toMatchObject({ eventId, seatCount: 200, statusCodes: statusNames, priceTiers });
+    expect(layoutSeats.map((seat) => seat.priceTier)).toEqual(
+      layoutSeatIds.map((seatId) => map.seats[seatId].priceTier),
+    );
     const form = await (await fetch(`${baseUrl}/v1/events/${eventId}/seatmap?form=status`)).json();
     expect(form.version).toBe(map.version);
     expect(form.general).toEqual(map.general);

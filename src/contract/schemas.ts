@@ -309,7 +309,7 @@ export const parseRequestId = (value: unknown): string => parseWith(releaseBodyS
 /** A `?limit=` query: absent, the default; else a decimal integer 1..max, or INVALID_INPUT (never a silent default). */
 /**
  * Which form of the seat map a reader wants: `map` (the default: an object per seat with status, tier and version) or
- * `status` (one status byte per seat in the layout order of `GET /v1/venues/:id`, base64: a few KB compressed
+ * `status` (one status byte per seat in the layout order of `GET /v1/events/:id/layout`, base64: a few KB compressed
  * for 50,000 seats; no per-seat versions). `?form=` on `GET /v1/events/:id/seatmap`, `form` in socket `subscribe`.
  */
 export const seatMapFormSchema = z.enum(['map', 'status']);

@@ -7,6 +7,7 @@ import type { EventConfig } from '../domain/venue.ts';
 import { createLogger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import type { BookingService } from '../services/bookingService.ts';
+import { type LayoutRendition, renderLayout } from '../services/eventLayout.ts';
 import { createAuth } from './auth.ts';
 import { type Gateway, PortInUseError, startGateway } from './server.ts';
 
@@ -49,6 +50,10 @@ class FakeBooking implements BookingService {
   }
   async getVenue(venueId: string): Promise<never> {
     throw new BookingError('NOT_FOUND', `no venue ${venueId}`);
+  }
+  async layout(eventId: string): Promise<LayoutRendition> {
+    const event = await this.getEvent(eventId);
+    return renderLayout(event, { id: event.venueId, name: 'Hall', sections: [] });
   }
   async seatMap(eventId: string): Promise<SeatMapRendition> {
     await this.getEvent(eventId);

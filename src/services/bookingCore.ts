@@ -10,6 +10,7 @@ import type { EventStore } from '../persistence/eventStore.ts';
 import type { Clock } from '../platform/clock.ts';
 import { eventIdOfHold, newHoldId, newId } from '../platform/ids.ts';
 import type { BookingService } from './bookingService.ts';
+import { createLayoutCache } from './eventLayout.ts';
 import { roomSetUps } from './roomSetUp.ts';
 
 export type BookingCoreOptions = Readonly<{
@@ -48,6 +49,14 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
 
   // One cache per actor: it goes with the actor when the actor is passivated.
   const seatMaps = new WeakMap<EventActor, SeatMapCache>();
+
+  const layouts = createLayoutCache(async (eventId) => {
+    const event = await catalog.getEvent(eventId);
+    if (event === undefined) throw new BookingError('NOT_FOUND', `no event ${eventId}`);
+    const venue = await catalog.getVenue(event.venueId);
+    if (venue === undefined) throw new BookingError('NOT_FOUND', `no venue ${event.venueId}`);
+    return { event, venue };
+  });
 
   const actorOf = (eventId: string) => {
     if (draining) throw new BookingError('UNAVAILABLE', 'the server is shutting down');
@@ -127,6 +136,8 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       // Not refused while draining (unlike commands): a resuming subscriber is still answered from the diffs kept.
       return (await activations.get(eventId)).version;
     },
+
+    layout: (eventId) => layouts(eventId),
 
     async hold(eventId, userId, requestId, request: HoldRequest, admittedUntil?: number): Promise<HoldView> {
       const actor = await actorOf(eventId);

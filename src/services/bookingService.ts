@@ -1,6 +1,7 @@
 import type { SeatMapRendition } from '../actors/seatMapCache.ts';
 import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
+import type { LayoutRendition } from './eventLayout.ts';
 
 /**
  * What the gateway (REST and socket) asks of the booking core. The gateway authenticates and validates; the
@@ -18,6 +19,8 @@ export interface BookingService {
    * rendered once per version whoever asks (see SeatMapCache).
    */
   seatMap(eventId: string): Promise<SeatMapRendition>;
+  /** The event's immutable layout (sections, seats in layout order, tiers, prices), rendered once per event. */
+  layout(eventId: string): Promise<LayoutRendition>;
   /**
    * The version of the event's committed seat map (activating the event), without rendering it: what a resuming
    * subscriber's diffs are counted against.

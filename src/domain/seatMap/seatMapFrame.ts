@@ -120,7 +120,7 @@ const generalJson = (frame: SeatMapFrame): string =>
  * The compact status form of a frame (`GET /v1/events/:id/seatmap?form=status`, socket `subscribe` with
  * `form: "status"`): every seat's status as one byte (its code in `seatStatusNames`: 0 available, 1 held, 2 reserved,
  * 3 sold) in layout order, base64, instead of an object per seat. Seat ids, tiers and order come from the event's
- * layout (`GET /v1/venues/:id`), which never changes, so a large venue's live map is its statuses only: 50,000
+ * layout (`GET /v1/events/:id/layout`), which never changes, so a large venue's live map is its statuses only: 50,000
  * seats are 66,668 base64 characters before compression. Per-seat versions are not in it: a client that sends
  * `expectedVersions` takes them from the full map or from the diffs.
  */

@@ -14,7 +14,7 @@ export type SeatMapView = Readonly<{
 
 /**
  * The compact status form of the seat map for large venues: `statuses` is base64 of one byte per seat, in the layout
- * order of `GET /v1/venues/:id` (sections, rows and seats as the venue lists them, general sections skipped),
+ * order of `GET /v1/events/:id/layout` (sections, rows and seats as the venue lists them, general sections skipped),
  * each byte the seat's status code (0 available, 1 held, 2 reserved, 3 sold: the layout's `statusCodes`).
  */
 export type SeatStatusMapView = Readonly<{

@@ -23,7 +23,7 @@ export type BookingCoreOptions = Readonly<{
   /** The store's cached health (see storeHealth.ts): not ready while it is down. Default: always up. */
   storeUp?: () => boolean;
 }> &
-  Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onActivated' | 'onError' | 'onRecovery'>;
+  Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onActivated' | 'onError' | 'onRecovery' | 'idleMs'>;
 
 export type BookingCore = BookingService &
   Readonly<{

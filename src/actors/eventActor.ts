@@ -9,8 +9,9 @@ import { assertInventorySound } from '../domain/seatMap/invariants.ts';
 import { seatMapDiff, seatMapView } from '../domain/seatMap/read.ts';
 import { isSameRequest, requestFingerprint } from '../domain/seatMap/requests.ts';
 import { type InventorySnapshot, type SnapshotPolicy, shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
+import { countStock, recountStock, type StockCounter, soldOutRefusal } from '../domain/seatMap/soldOut.ts';
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
-import type { SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
+import type { HoldRequest, SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import { unstorableMessage, unstorableTextPath } from '../domain/storableText.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
@@ -162,6 +163,8 @@ export class EventActor {
    * request's fingerprint, so the same request id with another payload is told apart.
    */
   private readonly rejections: RecentMap<string, RememberedRejection>;
+  /** Free places by section and tier as of the last committed batch (the sold-out fast path reads it). */
+  private stock: StockCounter;
   /** Figures for metrics and benchmarks. */
   readonly stats = {
     batches: 0,
@@ -179,6 +182,7 @@ export class EventActor {
     this.streamId = streamIdOf(options.eventId);
     this.state = initial;
     this.committedVersion = initial.version;
+    this.stock = countStock(initial);
     this.lastSnapshotVersion = initial.version;
     this.lastSnapshotAt = options.clock.now();
     this.lastActiveAt = options.clock.now();
@@ -208,6 +212,21 @@ export class EventActor {
     return new Promise((resolve, reject) =>
       this.mailbox.post({ kind: 'read', render, resolve: resolve as (value: unknown) => void, reject }),
     );
+  }
+
+  /**
+   * SOLD_OUT for a hold that the committed stock counter shows cannot be met, answered without entering the mailbox;
+   * undefined whenever the actor must decide: a request id it remembers (the first answer stands), text it would refuse
+   * as unstorable, an actor that is not sound, and every case `soldOutRefusal` leaves to `decide`. Such a refusal is not
+   * remembered as the request's answer: a retry after seats come back is decided anew.
+   */
+  soldOutRefusal(userId: string, requestId: string, request: HoldRequest): BookingError | undefined {
+    if (this.stopped || this.suspect || this.recovering) return undefined;
+    const key = requestKey(userId, requestId);
+    if (this.state.requests.get(key) !== undefined || this.rejections.get(key) !== undefined) return undefined;
+    if (unstorableTextPath({ userId, requestId, request }) !== undefined) return undefined;
+    const { config } = this.state;
+    return soldOutRefusal(this.stock, config.saleStartsAtMs, config.maxSeatsPerUser, request, this.options.clock.now());
   }
 
   /** The seat map as committed. */
@@ -418,6 +437,12 @@ export class EventActor {
       const { changes, general } = seatMapDiff(this.state, events, this.lastNow);
       const diff: SeatMapDiff = { eventId: this.eventId, fromVersion, version: this.state.version, changes, general };
       committed = { diff, events, commandCount: batch.length };
+      const { seats } = this.state.layout;
+      recountStock(
+        this.stock,
+        this.state,
+        changes.map((change) => seats.indexOf(change.seatId)!),
+      );
     }
     const snapshot = this.takeSnapshot(false);
     return () => {
@@ -539,6 +564,7 @@ export class EventActor {
     }
     this.suspect = false;
     this.committedVersion = this.state.version;
+    this.stock = countStock(this.state);
     this.lastSnapshotVersion = Math.min(this.lastSnapshotVersion, this.state.version);
     this.stats.reloads += 1;
     this.options.onRecovery?.('reloaded');

@@ -171,6 +171,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
       await store.close();
     },
     storeUp: health.up,
+    onSoldOutRefused: () => metrics.soldOutFastRefusals.inc(),
     seatMapCache: {
       ...config.seatMapCache,
       onRendered: (form, frame) => {

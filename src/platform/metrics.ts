@@ -5,6 +5,8 @@ export type GatewayMetrics = Readonly<{
   httpRequestDuration: Histogram<'route' | 'method' | 'status'>;
   /** Seat-map forms rendered: once per frame (version) and form at most, however many read it. */
   seatMapRenders: Counter<'form'>;
+  /** Holds refused SOLD_OUT from the actor's stock counter, without entering its mailbox. */
+  soldOutFastRefusals: Counter;
 }>;
 
 /**
@@ -27,5 +29,10 @@ export const createMetrics = (): GatewayMetrics => {
     labelNames: ['form'] as const,
     registers: [registry],
   });
-  return { registry, httpRequestDuration, seatMapRenders };
+  const soldOutFastRefusals = new Counter({
+    name: 'holds_sold_out_fast_total',
+    help: "Holds refused SOLD_OUT from the event's stock counter, without entering its actor's mailbox",
+    registers: [registry],
+  });
+  return { registry, httpRequestDuration, seatMapRenders, soldOutFastRefusals };
 };

@@ -20,6 +20,8 @@ export type BookingCoreOptions = Readonly<{
   closeStore: () => Promise<void>;
   /** How each event's seat map is cached and how often it may be rendered. */
   seatMapCache?: SeatMapCacheOptions;
+  /** Told of every hold refused SOLD_OUT from the stock counter, without entering the mailbox (metrics, tests). */
+  onSoldOutRefused?: (eventId: string) => void;
   /** The store's cached health (see storeHealth.ts): not ready while it is down. Default: always up. */
   storeUp?: () => boolean;
 }> &
@@ -141,6 +143,13 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
 
     async hold(eventId, userId, requestId, request: HoldRequest, admittedUntil?: number): Promise<HoldView> {
       const actor = await actorOf(eventId);
+      // The sold-out fast path: refused from the counter the actor keeps per committed batch, never queued behind the
+      // batches of buyers who can still get seats.
+      const soldOut = actor.soldOutRefusal(userId, requestId, request);
+      if (soldOut !== undefined) {
+        options.onSoldOutRefused?.(eventId);
+        throw soldOut;
+      }
       const holdId = newHoldId(eventId);
       const admission = admittedUntil === undefined ? {} : { admittedUntil };
       const reply = await actor.send(

@@ -4,13 +4,13 @@ import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
 import type { SeatMapCacheOptions } from '../actors/seatMapCache.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
 import { createAdmissionStage } from '../frontDoor/admission.ts';
+import { createReadBudget, type ReadBudgetOptions } from '../frontDoor/readBudget.ts';
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
-import { createReadBudget, type ReadBudgetOptions } from '../gateway/readBudget.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
-import { type Gateway, startGateway } from '../gateway/server.ts';
+import { buildFrontDoor, type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
 import { registerWebRoutes } from '../gateway/web/webAssets.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
@@ -202,8 +202,17 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     ...(config.sessions === undefined ? {} : config.sessions),
   });
   const admissionTokens = createAdmissionTokens(await loadOrCreateAdmissionSecret(store.catalog), () => clock.now());
-  const admission = createAdmissionStage(admissionTokens);
-  const readBudget = createReadBudget(config.readBudget);
+  const holdMode = await openHoldMode(config.holdMode ?? { kind: 'actor' }, booking);
+  // One front door for REST and sockets: the same limits count both, and holds from either reach the same service.
+  const frontDoor = buildFrontDoor({
+    auth,
+    holds: holdMode.holds ?? booking,
+    clock,
+    readBudget: createReadBudget(config.readBudget),
+    admission: createAdmissionStage(admissionTokens),
+    ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
+    ...(config.socket === undefined ? {} : { socket: config.socket }),
+  });
   const gateway = await startGateway({
     host: config.host,
     port: config.port,
@@ -211,11 +220,11 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     auth,
     logger,
     metrics,
-    readBudget,
-    admission,
+    frontDoor,
     ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
   }).catch(async (error: unknown) => {
     // A taken port: let go of the store (and its DATA_DIR lock) before saying so.
+    await holdMode.close();
     await store.close();
     throw error;
   });
@@ -229,20 +238,18 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           logger,
         }).catch(async (error: unknown) => {
           gateway.close();
+          await holdMode.close();
           await store.close();
           throw error;
         });
-  const holdMode = await openHoldMode(config.holdMode ?? { kind: 'actor' }, booking);
   const sockets = attachSocketServer({
     app: gateway.app,
     booking,
     auth,
     logger,
     clock,
-    readBudget,
-    admission,
+    frontDoor,
     trustedProxyHops: config.restRateLimit?.trustedProxyHops ?? 0,
-    ...(holdMode.holds === undefined ? {} : { holds: holdMode.holds }),
     ...(config.socket === undefined ? {} : { options: config.socket }),
   });
   committedListeners.add(sockets.onCommitted);
@@ -257,9 +264,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     onOrderUpdated: (userId, order) => sockets.notifyUser(userId, 'order:updated', order),
   });
   committedListeners.add(orders.saga.onCommitted);
-  registerOrderRoutes(gateway.route, { ...orders, auth });
+  registerOrderRoutes(gateway.route, orders);
   registerMeRoutes(gateway.route, {
-    auth,
     items: createBuyerItems(
       { activations: booking.activations, orderIndex: store.orderIndex, getOrder: orders.views.getOrder },
       holders,

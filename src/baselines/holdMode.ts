@@ -9,7 +9,7 @@ export const holdModeNames = ['actor', 'optimistic', 'redisLock', 'ceiling'] as 
 export type HoldModeName = (typeof holdModeNames)[number];
 
 /**
- * Who answers socket holds and releases. `actor` is the product; the others are the benchmark's baselines
+ * Who answers holds and releases (the front door's last stage, REST and sockets alike). `actor` is the product; the others are the benchmark's baselines
  * (docs/benchmarks.md), served by the same process, transport and validation.
  */
 export type HoldMode =
@@ -20,7 +20,7 @@ export type HoldMode =
 
 export type OpenedHoldMode = Readonly<{ holds: SocketHolds | undefined; close: () => Promise<void> }>;
 
-/** Opens a baseline's connections; for `actor` there is nothing to open and the socket server uses the actors. */
+/** Opens a baseline's connections; for `actor` there is nothing to open and the front door uses the actors. */
 export const openHoldMode = async (mode: HoldMode, catalog: BaselineCatalog): Promise<OpenedHoldMode> => {
   switch (mode.kind) {
     case 'actor':

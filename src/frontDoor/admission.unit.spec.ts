@@ -1,16 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../platform/clock.ts';
 import { createAdmissionTokens } from '../services/admissionTokens.ts';
-import { createAdmissionStage, noAdmissionStage } from './admission.ts';
+import { type AdmissionStage, createAdmissionStage, noAdmissionStage } from './admission.ts';
+import type { FrontDoorContext } from './context.ts';
+import { socketArrival } from './frontDoorFixture.ts';
 
 const secret = 'k'.repeat(32);
 const at = Date.UTC(2026, 0, 1, 12);
 const admission = { userId: 'u_ann', eventId: 'evt_1', queueId: 'q7', expiresAt: at + 600_500 };
 
+type Presented = Readonly<{ eventId: string; userId: string; admissionToken: string | undefined }>;
+
+/** The stage as a hold of `userId` for `eventId` that presents `admissionToken` meets it in the front door. */
+const asHold =
+  (stage: AdmissionStage) =>
+  ({ eventId, userId, admissionToken }: Presented) => {
+    const context: FrontDoorContext = {
+      ...socketArrival({ eventId }),
+      who: { kind: 'buyer', userId, sessionExpiresAtMs: Number.MAX_SAFE_INTEGER },
+      reads: { enter: () => () => {}, admit: async () => {}, charge: () => {} },
+    };
+    const request = { kind: 'seats', seatIds: ['A-1'] } as const;
+    return stage(context, {
+      kind: 'hold',
+      eventId,
+      requestId: 'r1',
+      request,
+      ...(admissionToken === undefined ? {} : { admissionToken }),
+    });
+  };
+
 const setup = () => {
   const clock = new ManualClock(at);
   const tokens = createAdmissionTokens(secret, () => clock.now());
-  return { clock, tokens, stage: createAdmissionStage(tokens) };
+  return { clock, tokens, stage: asHold(createAdmissionStage(tokens)) };
 };
 
 describe('the admission stage', () => {
@@ -50,9 +73,23 @@ describe('the admission stage', () => {
     });
   });
 
+  it('asks nothing of a command that is not a hold', async () => {
+    const { tokens } = setup();
+    const context: FrontDoorContext = {
+      ...socketArrival(),
+      who: { kind: 'buyer', userId: 'u_ann', sessionExpiresAtMs: Number.MAX_SAFE_INTEGER },
+      reads: { enter: () => () => {}, admit: async () => {}, charge: () => {} },
+    };
+    const release = { kind: 'release', holdId: 'evt_1.h1', requestId: 'r1' } as const;
+    expect(await createAdmissionStage(tokens)(context, release)).toBeUndefined();
+    expect(await noAdmissionStage(context, release)).toBeUndefined();
+  });
+
   it('refuses every token on a server without waiting rooms', async () => {
     const token = await setup().tokens.sign(admission);
-    await expect(noAdmissionStage({ eventId: 'evt_1', userId: 'u_ann', admissionToken: token })).rejects.toMatchObject({
+    await expect(
+      asHold(noAdmissionStage)({ eventId: 'evt_1', userId: 'u_ann', admissionToken: token }),
+    ).rejects.toMatchObject({
       code: 'NOT_ADMITTED',
     });
   });

@@ -2,11 +2,11 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedRendition } from '../../test/support/rendition.ts';
 import type { SeatMapRendition } from '../actors/seatMapCache.ts';
+import { createReadBudget } from '../frontDoor/readBudget.ts';
 import { createLogger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import type { BookingService } from '../services/bookingService.ts';
 import { createAuth } from './auth.ts';
-import { createReadBudget } from './readBudget.ts';
 import { type Gateway, startGateway } from './server.ts';
 
 /**

@@ -1,10 +1,14 @@
 import type { AdmissionStage } from '../frontDoor/admission.ts';
+import { createIdentify } from '../frontDoor/identify.ts';
+import { createLimits } from '../frontDoor/limits.ts';
+import { createFrontDoor, type FrontDoor } from '../frontDoor/pipeline.ts';
+import type { ReadBudget } from '../frontDoor/readBudget.ts';
+import { type Clock, systemClock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
-import type { BookingService } from '../services/bookingService.ts';
+import type { BookingService, SocketHolds } from '../services/bookingService.ts';
 import type { Auth } from './auth.ts';
 import { bodyBytesMaxDefault } from './http.ts';
-import type { ReadBudget } from './readBudget.ts';
 import { type RestRateLimit, type Route, registerRestRoutes } from './rest/routes.ts';
 import { listenExclusivePort, type TemplatedApp, type us_listen_socket, uws, uwsBinaryPath } from './uws.ts';
 
@@ -18,11 +22,13 @@ export type GatewayOptions = Readonly<{
   metrics: GatewayMetrics;
   bodyBytesMax?: number;
   venueBodyBytesMax?: number;
-  /** Per-client REST rate limit; default 100 requests per second per address. */
+  /** The front door REST shares with sockets; absent, the gateway builds its own from the options below. */
+  frontDoor?: FrontDoor;
+  /** Per-client REST rate limit (default 100 requests per second per address) and the proxies in front. */
   rateLimit?: RestRateLimit;
-  /** Seat-map reads per address; shared with the socket server. */
+  /** Seat-map reads per address, when the gateway builds its own front door. */
   readBudget?: ReadBudget;
-  /** The admission stage for holds (waiting rooms); shared with the socket server. */
+  /** The admission stage for holds (waiting rooms), when the gateway builds its own front door. */
   admission?: AdmissionStage;
 }>;
 
@@ -50,10 +56,45 @@ export class PortInUseError extends Error {
   }
 }
 
+/**
+ * The front door with today's stages (identify, limits, a pass-through challenge, admission by the waiting room's
+ * tokens when given), configured as the server's options say: one instance serves REST and sockets, so both count
+ * against the same limits and reach the same service.
+ */
+export const buildFrontDoor = (
+  options: Readonly<{
+    auth: Auth;
+    holds: SocketHolds;
+    clock: Clock;
+    rateLimit?: RestRateLimit;
+    socket?: Readonly<{ requestsPerWindowMax?: number; rateLimitWindowSeconds?: number }>;
+    readBudget?: ReadBudget;
+    admission?: AdmissionStage;
+  }>,
+): FrontDoor => {
+  const { rateLimit, socket } = options;
+  return createFrontDoor({
+    identify: createIdentify(options.auth, () => options.clock.now()),
+    limits: createLimits({
+      ...(rateLimit === undefined ? {} : { restRequestsPerSecondMax: rateLimit.requestsPerSecondMax }),
+      ...(rateLimit?.windowSeconds === undefined ? {} : { restWindowSeconds: rateLimit.windowSeconds }),
+      ...(socket?.requestsPerWindowMax === undefined
+        ? {}
+        : { socketRequestsPerWindowMax: socket.requestsPerWindowMax }),
+      ...(socket?.rateLimitWindowSeconds === undefined ? {} : { socketWindowSeconds: socket.rateLimitWindowSeconds }),
+      ...(options.readBudget === undefined ? {} : { readBudget: options.readBudget }),
+    }),
+    ...(options.admission === undefined ? {} : { admission: options.admission }),
+    holds: options.holds,
+  });
+};
+
 export const startGateway = (options: GatewayOptions): Promise<Gateway> => {
   const { host, port, logger } = options;
   const app = uws.App();
+  const frontDoor = options.frontDoor ?? buildFrontDoor({ ...options, holds: options.booking, clock: systemClock });
   const route = registerRestRoutes(app, {
+    frontDoor,
     booking: options.booking,
     auth: options.auth,
     logger,
@@ -61,8 +102,6 @@ export const startGateway = (options: GatewayOptions): Promise<Gateway> => {
     bodyBytesMax: options.bodyBytesMax ?? bodyBytesMaxDefault,
     venueBodyBytesMax: options.venueBodyBytesMax,
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
-    ...(options.readBudget === undefined ? {} : { readBudget: options.readBudget }),
-    ...(options.admission === undefined ? {} : { admission: options.admission }),
   });
   return new Promise((resolve, reject) => {
     // uWS binds with SO_REUSEPORT by default: a second server on the same port would bind too and the kernel would

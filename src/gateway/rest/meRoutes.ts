@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { idSchema, parseLimit, parseWith } from '../../contract/schemas.ts';
+import { requireBuyer } from '../../frontDoor/identify.ts';
 import type { BuyerItems, BuyerQuery } from '../../services/buyerItems.ts';
 import { buyerQueryLimitMax } from '../../services/buyerItems.ts';
-import type { Auth } from '../auth.ts';
 import type { Route } from './routes.ts';
 
 export const buyerQueryLimitDefault = 50;
@@ -29,14 +29,14 @@ const parseBuyerQuery = (query: URLSearchParams): BuyerQuery => {
 };
 
 /** Buyer recovery: what the caller owns, across events, so a reload or a new device finds it (docs/api.md). */
-export const registerMeRoutes = (route: Route, deps: Readonly<{ auth: Auth; items: BuyerItems<unknown> }>): void => {
-  const { auth, items } = deps;
-  route('get', '/v1/me/holds', async ({ token, query }) => {
-    const { userId } = await auth.requireBuyer(token);
+export const registerMeRoutes = (route: Route, deps: Readonly<{ items: BuyerItems<unknown> }>): void => {
+  const { items } = deps;
+  route('get', '/v1/me/holds', async ({ door, query }) => {
+    const { userId } = requireBuyer(door.who);
     return { status: 200, json: await items.holdsOf(userId, parseBuyerQuery(query)) };
   });
-  route('get', '/v1/me/orders', async ({ token, query }) => {
-    const { userId } = await auth.requireBuyer(token);
+  route('get', '/v1/me/orders', async ({ door, query }) => {
+    const { userId } = requireBuyer(door.who);
     return { status: 200, json: await items.ordersOf(userId, parseBuyerQuery(query)) };
   });
 };

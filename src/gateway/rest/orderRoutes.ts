@@ -8,13 +8,13 @@ import {
   storableText,
 } from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
+import { requireAdmin, requireBuyer } from '../../frontDoor/identify.ts';
 import type { PaymentNotice } from '../../payments/paymentProvider.ts';
 import { ticketCodeLengthMax } from '../../payments/tickets.ts';
 import type { BuyerViews } from '../../services/orders/buyerViews.ts';
 import type { CheckIns } from '../../services/orders/checkIn.ts';
 import type { OrderAudit } from '../../services/orders/orderAudit.ts';
 import type { PaymentSaga } from '../../services/orders/paymentSaga.ts';
-import type { Auth } from '../auth.ts';
 import { parseJson } from '../http.ts';
 import type { Route } from './routes.ts';
 
@@ -42,36 +42,35 @@ export type OrderRouteDeps = Readonly<{
   views: BuyerViews;
   audit: OrderAudit;
   checkIns: CheckIns;
-  auth: Auth;
   /** Verifies and parses a Stripe webhook; absent when the provider is not Stripe. */
   stripeWebhook?: (rawBody: Buffer, signature: string | undefined) => PaymentNotice | undefined;
 }>;
 
 /** Orders, payments, tickets and check-ins, registered through the gateway's route helper; each calls one service. */
 export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void => {
-  const { saga, views, audit, checkIns, auth } = deps;
+  const { saga, views, audit, checkIns } = deps;
 
-  route('post', '/v1/orders', async ({ token, body }) => {
-    const { userId } = await auth.requireBuyer(token);
+  route('post', '/v1/orders', async ({ door, body }) => {
+    const { userId } = requireBuyer(door.who);
     const { holdId, requestId } = parseWith(orderBodySchema, parseJson(body));
     return { status: 201, json: await saga.placeOrder(holdId, userId, requestId) };
   });
 
-  route('get', '/v1/orders/:id', async ({ token, params }) => {
-    const { userId } = await auth.requireBuyer(token);
+  route('get', '/v1/orders/:id', async ({ door, params }) => {
+    const { userId } = requireBuyer(door.who);
     return { status: 200, json: await views.getOrder(parseId('id', params.id ?? '', compoundIdSchema), userId) };
   });
 
-  route('get', '/v1/orders/:id/history', async ({ token, params }) => {
-    const { userId } = await auth.requireBuyer(token);
+  route('get', '/v1/orders/:id/history', async ({ door, params }) => {
+    const { userId } = requireBuyer(door.who);
     return {
       status: 200,
       json: { events: await audit.history(parseId('id', params.id ?? '', compoundIdSchema), userId) },
     };
   });
 
-  route('post', '/v1/orders/:id/pay', async ({ token, params, body }) => {
-    const { userId } = await auth.requireBuyer(token);
+  route('post', '/v1/orders/:id/pay', async ({ door, params, body }) => {
+    const { userId } = requireBuyer(door.who);
     const orderId = parseId('id', params.id ?? '', compoundIdSchema);
     const { paymentMethod } = parseWith(payBodySchema, parseJson(body));
     const order = await views.buyerView(await saga.pay(orderId, userId, paymentMethod));
@@ -103,8 +102,8 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
     headers: { 'cache-control': 'public, max-age=300' },
   }));
 
-  route('get', '/v1/tickets/:id/qr', async ({ token, params, query }) => {
-    const { userId } = await auth.requireBuyer(token);
+  route('get', '/v1/tickets/:id/qr', async ({ door, params, query }) => {
+    const { userId } = requireBuyer(door.who);
     const format = query.get('format') ?? 'svg';
     if (format !== 'svg' && format !== 'png') throw new BookingError('INVALID_INPUT', 'format must be svg or png');
     const { body, contentType } = await views.ticketQr(
@@ -115,15 +114,15 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
     return { status: 200, text: body, headers: { 'content-type': contentType, 'cache-control': 'private, no-store' } };
   });
 
-  route('post', '/v1/orders/:id/refund', async ({ token, params, body }) => {
-    await auth.requireAdmin(token);
+  route('post', '/v1/orders/:id/refund', async ({ door, params, body }) => {
+    requireAdmin(door.who);
     const orderId = parseId('id', params.id ?? '', compoundIdSchema);
     const { reason } = parseWith(refundBodySchema, body.length === 0 ? {} : parseJson(body));
     return { status: 200, json: await views.buyerView(await saga.refundOrder(orderId, reason)) };
   });
 
-  route('post', '/v1/checkins', async ({ token, body }) => {
-    await auth.requireAdmin(token);
+  route('post', '/v1/checkins', async ({ door, body }) => {
+    requireAdmin(door.who);
     const { code, gate } = parseWith(checkInBodySchema, parseJson(body));
     return { status: 200, json: await checkIns.checkIn(code, gate) };
   });

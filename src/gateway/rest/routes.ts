@@ -1,5 +1,6 @@
 import {
   compoundIdSchema,
+  idSchema,
   parseEvent,
   parseHold,
   parseId,
@@ -10,7 +11,9 @@ import {
 } from '../../contract/schemas.ts';
 import { BookingError, isBookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
-import { type AdmissionStage, noAdmissionStage } from '../../frontDoor/admission.ts';
+import type { CommandKind, FrontDoorContext } from '../../frontDoor/context.ts';
+import { requireAdmin, requireBuyer } from '../../frontDoor/identify.ts';
+import type { FrontDoor } from '../../frontDoor/pipeline.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { GatewayMetrics } from '../../platform/metrics.ts';
 import type { BookingService } from '../../services/bookingService.ts';
@@ -25,8 +28,6 @@ import {
   parseJson,
   preferredCoding,
 } from '../http.ts';
-import { createRateLimit } from '../rateLimit.ts';
-import { createReadBudget, type ReadBudget } from '../readBudget.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.ts';
 
 /** `any` matches every method and ranks below the method-specific routes of the same pattern. */
@@ -49,8 +50,11 @@ export type RequestHead = Readonly<{
   client: string;
 }>;
 
-/** The raw body is kept (not only parsed JSON) because webhook signatures are computed over the exact bytes. */
-export type RouteContext = RequestHead & Readonly<{ body: Buffer }>;
+/**
+ * The raw body is kept (not only parsed JSON) because webhook signatures are computed over the exact bytes. `door` is
+ * what the front door's identify and limits stages learned (who is asking, their seat-map budget).
+ */
+export type RouteContext = RequestHead & Readonly<{ body: Buffer; door: FrontDoorContext }>;
 
 export type RouteReply = Readonly<{
   status: number;
@@ -68,8 +72,10 @@ export type RouteHandler = (context: RouteContext) => Promise<RouteReply> | Rout
 export type RouteOptions = Readonly<{
   /** Overrides the gateway default; a function sees the head so it can grant a larger limit to admins only. */
   bodyBytesMax?: number | ((head: RequestHead) => number);
-  /** Probes and metrics are not rate limited; everything else is. */
+  /** Probes are not rate limited; everything else is. */
   rateLimited?: boolean;
+  /** What the route asks for, as the front door's stages see it; default `other`. */
+  kind?: CommandKind;
 }>;
 
 export type Route = (method: RouteMethod, pattern: string, handler: RouteHandler, options?: RouteOptions) => void;
@@ -85,12 +91,13 @@ export type RestRateLimit = Readonly<{
   trustedProxyHops?: number;
 }>;
 
-export const restRequestsPerSecondMaxDefault = 100;
-
 export type RouterDeps = Readonly<{
   logger: Logger;
   metrics: GatewayMetrics;
   bodyBytesMax: number;
+  /** Every request passes its identify and limits stages before its handler runs (src/frontDoor/). */
+  frontDoor: FrontDoor;
+  /** Only `trustedProxyHops` is read here: the limits themselves are the front door's. */
   rateLimit?: RestRateLimit;
 }>;
 
@@ -100,10 +107,6 @@ export type RestDeps = RouterDeps &
     auth: Auth;
     /** Venues are big (up to 200,000 seats is several MB of JSON), so admins get their own body limit. */
     venueBodyBytesMax?: number;
-    /** Limits on full seat maps per address and in all (shared with the socket server); default limits if absent. */
-    readBudget?: ReadBudget;
-    /** The front door's admission stage for holds (shared with the socket server); absent: no token verifies. */
-    admission?: AdmissionStage;
   }>;
 
 export const venueBodyBytesMaxDefault = 16 * 1024 * 1024;
@@ -159,10 +162,8 @@ const readHead = (
  * logging and the latency histogram.
  */
 export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
-  const { logger, metrics } = deps;
-  const rateLimit = deps.rateLimit ?? { requestsPerSecondMax: restRequestsPerSecondMaxDefault };
-  const windowSeconds = rateLimit.windowSeconds ?? 1;
-  const { admit } = createRateLimit(rateLimit.requestsPerSecondMax * windowSeconds, windowSeconds);
+  const { logger, metrics, frontDoor } = deps;
+  const trustedProxyHops = deps.rateLimit?.trustedProxyHops ?? 0;
 
   const respond = (exchange: HttpExchange, head: RequestHead, startedMs: number, reply: RouteReply): void => {
     if (reply.text !== undefined) {
@@ -186,7 +187,7 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
     const serve = (res: HttpResponse, req: HttpRequest) => {
       const startedMs = performance.now();
       const exchange = new HttpExchange(res, req.getMethod());
-      const head = readHead(res, req, pattern, paramNames, rateLimit.trustedProxyHops ?? 0);
+      const head = readHead(res, req, pattern, paramNames, trustedProxyHops);
       let body: Promise<Buffer>;
       try {
         const limit = options.bodyBytesMax ?? deps.bodyBytesMax;
@@ -196,9 +197,17 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
       } catch (error) {
         body = Promise.reject(error);
       }
-      const admitted = options.rateLimited === false ? Promise.resolve() : admit(head.client);
-      Promise.all([admitted, body])
-        .then(([, bytes]) => handler({ ...head, body: bytes }))
+      // The front door's first stages run while the body arrives; a refusal from either answers the request.
+      const arrived = frontDoor.arrive({
+        transport: 'rest',
+        kind: options.kind ?? 'other',
+        client: head.client,
+        credentials: { kind: 'bearer', token: head.token },
+        ...eventIdOf(pattern, head.params),
+        limited: options.rateLimited !== false,
+      });
+      Promise.all([arrived, body])
+        .then(([door, bytes]) => handler({ ...head, body: bytes, door }))
         .catch((error: unknown): RouteReply => {
           const { status, body: errorBody, internal } = errorResponse(error);
           if (internal) logger.error({ err: error, route: pattern, method: head.method }, 'unhandled error in route');
@@ -228,6 +237,14 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
   };
 };
 
+/** The event a `/v1/events/:id/...` route names, for the front door's stages, once it is a well-formed id. */
+const eventIdOf = (pattern: string, params: Readonly<Record<string, string>>): { eventId?: string } => {
+  const id = params.id;
+  return pattern.startsWith('/v1/events/:id') && id !== undefined && idSchema.safeParse(id).success
+    ? { eventId: id }
+    : {};
+};
+
 /** The wire shape of an event: the catalog keeps epoch ms, clients get ISO 8601 like every other instant. */
 const eventView = (event: EventConfig) => {
   const { saleStartsAtMs, waitingRoom, ...rest } = event;
@@ -242,11 +259,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Registers the v1 REST API and returns the route helper so later modules (orders, payments) add routes the same way. */
 export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => {
-  const { booking, auth, metrics } = deps;
+  const { booking, auth, metrics, frontDoor } = deps;
   const route = createRouter(app, deps);
   const venueBodyBytesMax = deps.venueBodyBytesMax ?? venueBodyBytesMaxDefault;
-  const reads = deps.readBudget ?? createReadBudget();
-  const admission = deps.admission ?? noAdmissionStage;
 
   // Probes come from the platform, often from one address: they are never rate limited.
   const probe = { rateLimited: false };
@@ -264,8 +279,8 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
 
   // Metrics tell an attacker how the sale is going and where it hurts: on the public port, admins only. Prometheus
   // sends the admin token, or scrapes METRICS_PORT (metricsServer.ts), a listener of its own on a private network.
-  route('get', '/metrics', async ({ token }) => {
-    await auth.requireAdmin(token);
+  route('get', '/metrics', async ({ door }) => {
+    requireAdmin(door.who);
     return {
       status: 200,
       text: await metrics.registry.metrics(),
@@ -275,20 +290,22 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
 
   // With the previous session's token as bearer, a genuine token (even expired, within the grace period) renews the
   // same buyer; anything else gets a new buyer. Never an error, so a client can always recover a session.
-  route('post', '/v1/sessions', async ({ token }) => ({ status: 201, json: await auth.renewSession(token) }));
+  route('post', '/v1/sessions', async ({ token }) => ({ status: 201, json: await auth.renewSession(token) }), {
+    kind: 'session',
+  });
 
   route(
     'post',
     '/v1/venues',
-    async ({ token, body }) => {
-      await auth.requireAdmin(token);
+    async ({ door, body }) => {
+      requireAdmin(door.who);
       return { status: 201, json: await booking.createVenue(parseVenue(parseJson(body))) };
     },
     { bodyBytesMax: (head) => (auth.isAdmin(head.token) ? venueBodyBytesMax : deps.bodyBytesMax) },
   );
 
-  route('post', '/v1/events', async ({ token, body }) => {
-    await auth.requireAdmin(token);
+  route('post', '/v1/events', async ({ door, body }) => {
+    requireAdmin(door.who);
     return { status: 201, json: await booking.createEvent(parseEvent(parseJson(body))) };
   });
 
@@ -312,36 +329,42 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
   // without a render. `no-cache`: any cache may keep it, but must ask again before using it (a 304 is cheap), since a
   // map a second old may show a seat free that is gone. A full map is megabytes for a large venue, so each address has
   // a budget of maps under way and of bytes sent (429 beyond it); a 304 costs none of the bytes.
-  route('get', '/v1/events/:id/seatmap', async ({ params, headers, query, client }) => {
-    const eventId = parseId('id', params.id ?? '');
-    const form = parseSeatMapForm(query.get('form'));
-    const coding = preferredCoding(headers['accept-encoding']);
-    const leave = reads.enter(client);
-    try {
-      const map = await booking.seatMap(eventId);
-      const validators = { etag: codedTag(map.etag, coding), 'cache-control': 'no-cache', vary: 'Accept-Encoding' };
-      if (etagMatches(headers['if-none-match'], map.etag)) {
+  route(
+    'get',
+    '/v1/events/:id/seatmap',
+    async ({ params, headers, query, door }) => {
+      const { reads } = door;
+      const eventId = parseId('id', params.id ?? '');
+      const form = parseSeatMapForm(query.get('form'));
+      const coding = preferredCoding(headers['accept-encoding']);
+      const leave = reads.enter();
+      try {
+        const map = await booking.seatMap(eventId);
+        const validators = { etag: codedTag(map.etag, coding), 'cache-control': 'no-cache', vary: 'Accept-Encoding' };
+        if (etagMatches(headers['if-none-match'], map.etag)) {
+          leave();
+          return { status: 304, headers: validators };
+        }
+        await reads.admit();
+        const body = coding === undefined ? map.bytes(form) : await map.encoded(form, coding);
+        reads.charge(body.length);
+        return {
+          status: 200,
+          text: body,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            ...(coding === undefined ? {} : { 'content-encoding': coding }),
+            ...validators,
+          },
+          release: leave,
+        };
+      } catch (error) {
         leave();
-        return { status: 304, headers: validators };
+        throw error;
       }
-      await reads.admit(client);
-      const body = coding === undefined ? map.bytes(form) : await map.encoded(form, coding);
-      reads.charge(client, body.length);
-      return {
-        status: 200,
-        text: body,
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          ...(coding === undefined ? {} : { 'content-encoding': coding }),
-          ...validators,
-        },
-        release: leave,
-      };
-    } catch (error) {
-      leave();
-      throw error;
-    }
-  });
+    },
+    { kind: 'seatMap' },
+  );
 
   // What never changes (venue and event are immutable): cacheable forever by the event's id, so a client pays for a
   // large venue's layout once and then reads only statuses (`?form=status` above, then diffs).
@@ -365,24 +388,39 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
     };
   });
 
-  route('post', '/v1/events/:id/holds', async ({ params, token, body }) => {
-    const { userId } = await auth.requireBuyer(token);
-    const eventId = parseId('id', params.id ?? '');
-    const { requestId, request, admissionToken } = parseHold(parseJson(body));
-    const admittedUntil = await admission({ eventId, userId, admissionToken });
-    return { status: 201, json: await booking.hold(eventId, userId, requestId, request, admittedUntil) };
-  });
+  route(
+    'post',
+    '/v1/events/:id/holds',
+    async ({ params, door, body }) => {
+      requireBuyer(door.who);
+      const eventId = parseId('id', params.id ?? '');
+      const { requestId, request, admissionToken } = parseHold(parseJson(body));
+      const hold = await frontDoor.hold(door, {
+        eventId,
+        requestId,
+        request,
+        ...(admissionToken === undefined ? {} : { admissionToken }),
+      });
+      return { status: 201, json: hold };
+    },
+    { kind: 'hold' },
+  );
 
-  route('delete', '/v1/holds/:holdId', async ({ params, token, query, body }) => {
-    const { userId } = await auth.requireBuyer(token);
-    const holdId = parseId('holdId', params.holdId ?? '', compoundIdSchema);
-    // DELETE bodies are optional and often stripped by proxies; without any requestId the hold id itself serves,
-    // which is safe because releasing the same hold twice is the same intent.
-    const fromBody = body.length > 0 ? (parseJson(body) as { requestId?: unknown } | null)?.requestId : undefined;
-    const raw = query.get('requestId') ?? fromBody;
-    await booking.release(holdId, userId, raw === undefined ? holdId : parseRequestId(raw));
-    return { status: 204 };
-  });
+  route(
+    'delete',
+    '/v1/holds/:holdId',
+    async ({ params, door, query, body }) => {
+      requireBuyer(door.who);
+      const holdId = parseId('holdId', params.holdId ?? '', compoundIdSchema);
+      // DELETE bodies are optional and often stripped by proxies; without any requestId the hold id itself serves,
+      // which is safe because releasing the same hold twice is the same intent.
+      const fromBody = body.length > 0 ? (parseJson(body) as { requestId?: unknown } | null)?.requestId : undefined;
+      const raw = query.get('requestId') ?? fromBody;
+      await frontDoor.release(door, { holdId, requestId: raw === undefined ? holdId : parseRequestId(raw) });
+      return { status: 204 };
+    },
+    { kind: 'release' },
+  );
 
   // Anything no route matched; uWS ranks this wildcard below every specific pattern.
   route('any', '/*', notFound);

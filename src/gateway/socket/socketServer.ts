@@ -23,22 +23,25 @@ import {
   seatMapFormSchema,
 } from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
-import { type AdmissionStage, noAdmissionStage } from '../../frontDoor/admission.ts';
+import type { CommandKind, FrontDoorContext, SeatMapReads } from '../../frontDoor/context.ts';
+import { requireBuyer, sessionExpired } from '../../frontDoor/identify.ts';
+import type { FrontDoor } from '../../frontDoor/pipeline.ts';
 import { type Clock, systemClock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { BookingService, SocketHolds } from '../../services/bookingService.ts';
+import type { BookingService } from '../../services/bookingService.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
 import { knownError } from '../knownError.ts';
-import { createRateLimit } from '../rateLimit.ts';
-import { createReadBudget, type ReadBudget } from '../readBudget.ts';
 import type { TemplatedApp } from '../uws.ts';
 import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
 import { RawJson, rawJsonParser } from './rawJson.ts';
 import { attachWithOwnPublish, detachOwnPublish } from './uwsPublish.ts';
 
 export type SocketOptions = Readonly<{
-  /** Requests (subscribe, hold, release, ...) one connection may make per `rateLimitWindowSeconds`. */
+  /**
+   * Requests (subscribe, hold, release, ...) one connection may make per `rateLimitWindowSeconds`: read by the front
+   * door's limits stage (gateway/server.ts buildFrontDoor), not here.
+   */
   requestsPerWindowMax?: number;
   rateLimitWindowSeconds?: number;
   /** Committed diffs kept per event for resync; older clients get a full map. */
@@ -57,14 +60,13 @@ export type SocketServerDeps = Readonly<{
   /** The clock port: a socket stops acting at its token's `exp` by this clock. Default: the system clock. */
   clock?: Clock;
   options?: SocketOptions;
-  /** Default: `booking`. Benchmarks swap in a baseline behind the same transport, auth, rate limit and validation. */
-  holds?: SocketHolds;
-  /** The seat-map byte budget per address, shared with REST (a full map in a subscribe ack spends it). */
-  readBudget?: ReadBudget;
+  /**
+   * The pipeline every request passes (identify → limits → challenge → admission → handler), shared with REST: holds
+   * and releases end in the same service whichever transport brought them.
+   */
+  frontDoor: FrontDoor;
   /** Proxies in front of the server: the client address is read from X-Forwarded-For as for REST (clientAddress.ts). */
   trustedProxyHops?: number;
-  /** The front door's admission stage for holds, shared with REST; absent: no token verifies. */
-  admission?: AdmissionStage;
 }>;
 
 export type SocketServer = Readonly<{
@@ -83,8 +85,6 @@ export type SocketServer = Readonly<{
   close(): Promise<void>;
 }>;
 
-export const requestsPerWindowMaxDefault = 50;
-export const rateLimitWindowSecondsDefault = 1;
 export const messageBytesMaxDefault = 16 * 1024;
 export const sessionSweepIntervalMsDefault = 1_000;
 /** Distinct events one socket may watch at once. */
@@ -100,6 +100,20 @@ const subscribeSchema = z.strictObject({
 const unsubscribeSchema = z.strictObject({ eventId: idSchema });
 const releaseSchema = z.strictObject({ holdId: compoundIdSchema, requestId: releaseBodySchema.shape.requestId });
 
+const commandKinds: ReadonlyMap<string, CommandKind> = new Map<string, CommandKind>([
+  ['subscribe', 'subscribe'],
+  ['unsubscribe', 'unsubscribe'],
+  ['hold', 'hold'],
+  ['release', 'release'],
+]);
+
+/** The event a request's payload names, for the front door's stages, once it is a well-formed id. */
+const eventIdOf = (payload: unknown): { eventId?: string } => {
+  const eventId =
+    typeof payload === 'object' && payload !== null ? (payload as { eventId?: unknown }).eventId : undefined;
+  return typeof eventId === 'string' && idSchema.safeParse(eventId).success ? { eventId } : {};
+};
+
 const wireError = (error: unknown): WireError => {
   const known = knownError(error);
   return known === undefined
@@ -113,10 +127,8 @@ const wireError = (error: unknown): WireError => {
  * per event so clients resume after a gap or a reconnect.
  */
 export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
-  const { app, booking, auth, logger } = deps;
+  const { app, booking, auth, logger, frontDoor } = deps;
   const clock = deps.clock ?? systemClock;
-  const holds = deps.holds ?? booking;
-  const admission = deps.admission ?? noAdmissionStage;
   const options = deps.options ?? {};
   const diffsRememberedMax = options.diffsRememberedMax ?? diffsRememberedMaxDefault;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>({
@@ -129,10 +141,6 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     parser: rawJsonParser,
   });
   attachWithOwnPublish(io, app);
-  const limit = createRateLimit(
-    options.requestsPerWindowMax ?? requestsPerWindowMaxDefault,
-    options.rateLimitWindowSeconds ?? rateLimitWindowSecondsDefault,
-  );
   const rings = new Map<string, DiffRing>();
   let closing = false;
 
@@ -156,8 +164,6 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     );
   });
 
-  const sessionExpired = () =>
-    new BookingError('UNAUTHORIZED', 'session expired: renew it (POST /v1/sessions with this token) and reconnect');
   const isExpired = (socket: AnySocket): boolean => clock.now() >= socket.data.expiresAtMs;
   /**
    * A socket outlives no session: from its token's `exp` on, every request is refused UNAUTHORIZED, and the sweep (or
@@ -174,7 +180,6 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
   }, options.sessionSweepIntervalMs ?? sessionSweepIntervalMsDefault);
   sessionSweep.unref();
 
-  const reads = deps.readBudget ?? createReadBudget();
   const clientOf = (socket: AnySocket): string => {
     const forwarded = socket.handshake.headers['x-forwarded-for'];
     return clientAddress(
@@ -186,7 +191,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
 
   /** The committed map version of an event and, with sinceVersion, the diffs since it when the ring has them. */
   const subscribeReply = async (
-    client: string,
+    reads: SeatMapReads,
     eventId: string,
     sinceVersion: number | undefined,
     form: SeatMapFormName,
@@ -201,22 +206,27 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     }
     // The cached map's JSON, rendered once per version for every subscriber and REST reader alike; on the wire it is
     // the SeatMapView (or SeatStatusMapView) the protocol promises (RawJson is written into the packet as that text).
-    await reads.admit(client);
+    await reads.admit();
     const seatMap = await booking.seatMap(eventId);
     const text = form === 'status' ? seatMap.statusJson() : seatMap.json();
     // Counted in characters, which is bytes for the ASCII a map almost always is, without a pass over 3 MB to count.
-    reads.charge(client, text.length);
+    reads.charge(text.length);
     return form === 'status'
       ? { eventId, version: seatMap.version, statusMap: new RawJson(text) as unknown as SeatStatusMapView }
       : { eventId, version: seatMap.version, seatMap: new RawJson(text) as unknown as SeatMapView };
   };
 
   /**
-   * Wraps a request handler: finds the ack (a malformed call may omit it or put it first), applies the rate limit,
-   * and turns every outcome into `{ok:true,...}` or `{ok:false,error}`. Without an ack the error is pushed as
-   * `request:error`, so a bad call is never met with silence.
+   * Wraps a request handler: finds the ack (a malformed call may omit it or put it first), passes the request through
+   * the front door (identify, limits; a session that ran out is refused here), and turns every outcome into
+   * `{ok:true,...}` or `{ok:false,error}`. Without an ack the error is pushed as `request:error`, so a bad call is
+   * never met with silence.
    */
-  const handle = (socket: AnySocket, event: string, run: (payload: unknown) => Promise<object>) => {
+  const handle = (
+    socket: AnySocket,
+    event: string,
+    run: (payload: unknown, door: FrontDoorContext) => Promise<object>,
+  ) => {
     return (...args: unknown[]) => {
       const last = args[args.length - 1];
       const ack = typeof last === 'function' ? (last as (reply: Ack) => void) : undefined;
@@ -225,12 +235,20 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         if (ack !== undefined) ack(answer);
         else if (!answer.ok) socket.emit('request:error', { event, error: answer.error });
       };
-      limit
-        .admit(socket.id)
-        .then(() => {
-          if (isExpired(socket)) throw sessionExpired();
+      frontDoor
+        .arrive({
+          transport: 'socket',
+          kind: commandKinds.get(event) ?? 'other',
+          client: clientOf(socket),
+          connectionId: socket.id,
+          credentials: { kind: 'session', userId: socket.data.userId, expiresAtMs: socket.data.expiresAtMs },
+          ...eventIdOf(payload),
+          limited: true,
+        })
+        .then((door) => {
+          requireBuyer(door.who);
           if (ack === undefined) throw new BookingError('INVALID_INPUT', `${event} needs an acknowledgement callback`);
-          return run(payload);
+          return run(payload, door);
         })
         .then(
           (result) => reply({ ok: true, ...result }),
@@ -261,7 +279,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
 
     socket.on(
       'subscribe',
-      handle(socket, 'subscribe', async (payload) => {
+      handle(socket, 'subscribe', async (payload, door) => {
         const { eventId, sinceVersion, form } = parseWith(subscribeSchema, payload);
         const room = eventRoom(eventId);
         const watching = [...socket.rooms].filter((name) => name.startsWith('event:')).length;
@@ -272,7 +290,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         // Joining before reading means no diff committed after the read is missed; the client drops the diffs
         // its reply already covers (version <= the reply's version).
         socket.join(room);
-        return subscribeReply(clientOf(socket), eventId, sinceVersion, form ?? 'map');
+        return subscribeReply(door.reads, eventId, sinceVersion, form ?? 'map');
       }) as ClientToServerEvents['subscribe'],
     );
 
@@ -287,28 +305,28 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
 
     socket.on(
       'hold',
-      handle(socket, 'hold', async (payload) => {
+      handle(socket, 'hold', async (payload, door) => {
         if (typeof payload !== 'object' || payload === null)
           throw new BookingError('INVALID_INPUT', 'hold needs an object');
         const { eventId: rawEventId, ...body } = payload as Record<string, unknown>;
         const eventId = parseWith(idSchema, rawEventId);
         const { requestId, request, admissionToken } = parseHold(body);
-        const admittedUntil = await admission({ eventId, userId, admissionToken });
-        return { hold: await holds.hold(eventId, userId, requestId, request, admittedUntil) };
+        const command = { eventId, requestId, request, ...(admissionToken === undefined ? {} : { admissionToken }) };
+        return { hold: await frontDoor.hold(door, command) };
       }) as ClientToServerEvents['hold'],
     );
 
     socket.on(
       'release',
-      handle(socket, 'release', async (payload) => {
+      handle(socket, 'release', async (payload, door) => {
         const { holdId, requestId } = parseWith(releaseSchema, payload);
-        await holds.release(holdId, userId, requestId);
+        await frontDoor.release(door, { holdId, requestId });
         return {};
       }) as ClientToServerEvents['release'],
     );
 
     socket.on('disconnect', () => {
-      limit.forget(socket.id);
+      frontDoor.forget(socket.id);
     });
   });
 

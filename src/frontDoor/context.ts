@@ -1,0 +1,92 @@
+import type { BookingError } from '../domain/bookingError.ts';
+import type { HoldRequest } from '../domain/seatMap/views.ts';
+
+/**
+ * The front door is one pipeline that REST and sockets share (DESIGN.md "Flash sales"):
+ *
+ *   identify → limits → challenge → admission → handler
+ *
+ * A transport turns what arrived into an `Arrival` (transport facts only), the pipeline adds what each stage learns,
+ * and the handler sees the whole `FrontDoorContext`. A new concern (a waiting room, a proof of work) is one stage,
+ * not a change to every route and socket event.
+ */
+export type Transport = 'rest' | 'socket';
+
+/**
+ * What the request asks for, as far as the front door cares: stages pick the kinds they apply to (a waiting room
+ * guards `hold`; a seat-map budget guards `seatMap` and `subscribe`). Everything else is `other`.
+ */
+export type CommandKind = 'hold' | 'release' | 'seatMap' | 'subscribe' | 'unsubscribe' | 'session' | 'other';
+
+/** How the caller proved who they are, as the transport received it. */
+export type Credentials =
+  /** REST: the bearer token of this request (verified by the identify stage, per request). */
+  | Readonly<{ kind: 'bearer'; token: string | undefined }>
+  /** Socket: the session the handshake verified; identify checks it has not run out since. */
+  | Readonly<{ kind: 'session'; userId: string; expiresAtMs: number }>;
+
+/** What a transport knows before it has read or decoded the request's body. */
+export type Arrival = Readonly<{
+  transport: Transport;
+  kind: CommandKind;
+  /** Who is asking, for per-address limits: the peer, or behind trusted proxies the hop they saw (clientAddress.ts). */
+  client: string;
+  /** One socket connection (its per-connection limit); absent for REST. */
+  connectionId?: string;
+  credentials: Credentials;
+  /** The event the request names, once it passed the id check; absent when it names none (or not yet known). */
+  eventId?: string;
+  /** False for probes (healthz, readyz), which the platform calls from one address: no request limit. */
+  limited: boolean;
+}>;
+
+/**
+ * Who the caller is. Credentials that do not verify are not refused here: a route that needs none ignores them, and
+ * one that needs a buyer or an admin refuses with the reason kept in `refused` (requireBuyer, requireAdmin).
+ */
+export type Who =
+  | Readonly<{ kind: 'guest' }>
+  | Readonly<{ kind: 'buyer'; userId: string; sessionExpiresAtMs: number }>
+  | Readonly<{ kind: 'admin' }>
+  | Readonly<{ kind: 'refused'; error: BookingError }>;
+
+/**
+ * The budget of full seat maps (megabytes each for a large venue) of this request's address, shared by REST and
+ * sockets (readBudget.ts). The limits stage hands it out; the seat-map handler spends it, since only it knows when a
+ * map is needed (not for a 304 or a resumed subscription) and how many bytes it was.
+ */
+export type SeatMapReads = Readonly<{
+  /** Takes a slot for one map under way, or throws RATE_LIMITED; call the result once the map is written out. */
+  enter(): () => void;
+  /** Throws RATE_LIMITED when the address spent its bytes for now. */
+  admit(): Promise<void>;
+  charge(bytes: number): void;
+}>;
+
+/** What the stages learned, handed to the handler. Stages only add to it. */
+export type FrontDoorContext = Arrival &
+  Readonly<{
+    who: Who;
+    reads: SeatMapReads;
+    /**
+     * Set by the admission stage when the request carries an admission that verified (the waiting room): until when
+     * (epoch ms) the buyer is admitted. Absent: no admission was presented.
+     */
+    admittedUntilMs?: number;
+  }>;
+
+/** Commands that go through challenge and admission into the application service. */
+export type HoldCommand = Readonly<{
+  kind: 'hold';
+  eventId: string;
+  requestId: string;
+  request: HoldRequest;
+  /** The waiting room's token, as the client sent it (REST body or socket payload); checked by admission. */
+  admissionToken?: string;
+  /** An ALTCHA solution (X-Challenge-Solution header, or the body/payload field); checked by challenge. */
+  challengeSolution?: string;
+}>;
+
+export type ReleaseCommand = Readonly<{ kind: 'release'; holdId: string; requestId: string }>;
+
+export type Command = HoldCommand | ReleaseCommand;

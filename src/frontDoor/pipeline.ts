@@ -1,0 +1,65 @@
+import type { HoldView } from '../domain/seatMap/views.ts';
+import type { SocketHolds } from '../services/bookingService.ts';
+import { type AdmissionStage, noAdmissionStage } from './admission.ts';
+import { type ChallengeStage, noChallenge } from './challenge.ts';
+import type { Arrival, Command, FrontDoorContext, HoldCommand, ReleaseCommand, Who } from './context.ts';
+import { requireBuyer } from './identify.ts';
+import type { Limits } from './limits.ts';
+
+export type FrontDoorStages = Readonly<{
+  identify: (arrival: Arrival) => Promise<Who>;
+  limits: Limits;
+  challenge?: ChallengeStage;
+  admission?: AdmissionStage;
+  /** Where holds and releases end: the event actors' booking service, or a benchmark baseline (src/baselines/). */
+  holds: SocketHolds;
+}>;
+
+/**
+ * The pipeline REST and sockets share. A transport calls `arrive` as a request comes in (identify → limits: before
+ * the body is read or parsed, so an address over its limit costs no parse), then hands a decoded command to `hold` or
+ * `release` (challenge → admission → the service), or runs a route of its own with the context `arrive` gave.
+ */
+export type FrontDoor = Readonly<{
+  arrive(arrival: Arrival): Promise<FrontDoorContext>;
+  /** Challenge → admission → `handler`, for commands other than the built-in ones (a queue join, a session). */
+  run<T>(context: FrontDoorContext, command: Command, handler: (context: FrontDoorContext) => Promise<T>): Promise<T>;
+  hold(context: FrontDoorContext, command: Omit<HoldCommand, 'kind'>): Promise<HoldView>;
+  release(context: FrontDoorContext, command: Omit<ReleaseCommand, 'kind'>): Promise<void>;
+  /** A socket connection closed. */
+  forget(connectionId: string): void;
+}>;
+
+export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
+  const { identify, limits, holds } = stages;
+  const challenge = stages.challenge ?? noChallenge;
+  const admission = stages.admission ?? noAdmissionStage;
+
+  const run = async <T>(
+    context: FrontDoorContext,
+    command: Command,
+    handler: (context: FrontDoorContext) => Promise<T>,
+  ): Promise<T> => {
+    await challenge(context, command);
+    const admittedUntilMs = await admission(context, command);
+    return handler(admittedUntilMs === undefined ? context : { ...context, admittedUntilMs });
+  };
+
+  return {
+    async arrive(arrival) {
+      const who = await identify(arrival);
+      const reads = await limits.stage(arrival);
+      return { ...arrival, who, reads };
+    },
+    run,
+    hold: (context, command) =>
+      run(context, { kind: 'hold', ...command }, async ({ who, admittedUntilMs }) =>
+        holds.hold(command.eventId, requireBuyer(who).userId, command.requestId, command.request, admittedUntilMs),
+      ),
+    release: (context, command) =>
+      run(context, { kind: 'release', ...command }, async ({ who }) =>
+        holds.release(command.holdId, requireBuyer(who).userId, command.requestId),
+      ),
+    forget: (connectionId) => limits.forget(connectionId),
+  };
+};

@@ -5,7 +5,8 @@
  *   main (src/main.ts) → app → gateway → frontDoor → services, baselines
  *   → actors, persistence, payments, notifications, cluster → platform → contract → domain
  * Inside the adapters' layer, actors and payments may use persistence's ports, and nothing else crosses.
- * Specs and test fixtures are left out: they are leaves that wire whatever they test.
+ * Specs and test fixtures are left out: they are leaves that wire whatever they test. A folder under src/ that no
+ * layer names fails the check until it is given a layer.
  */
 
 /** Each layer's folders under src/ (src/main.ts is the outermost layer on its own). */
@@ -42,6 +43,20 @@ module.exports = {
       to: { circular: true },
     },
     ...layerRules,
+    {
+      name: 'every-folder-in-a-layer',
+      comment: 'A new folder under src/ joins a layer in .dependency-cruiser.cjs first, or its imports go unchecked',
+      severity: 'error',
+      from: { path: '^src/', pathNot: under(layers.flatMap((layer) => layer.paths)) },
+      to: {},
+    },
+    {
+      name: 'only-into-known-layers',
+      comment: 'An import into a folder under src/ that no layer names (add the folder to a layer)',
+      severity: 'error',
+      from: {},
+      to: { path: '^src/', pathNot: under(layers.flatMap((layer) => layer.paths)) },
+    },
     {
       name: 'domain-imports-only-domain',
       comment: 'The functional core imports nothing but itself and small pure libraries (xstate, @noble/hashes)',

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
@@ -53,5 +55,25 @@ describe('the layer rules (.dependency-cruiser.cjs, run by npm run lint)', () =>
 
   it('pass the real src/', { timeout: cruiseTimeoutMs }, async () => {
     expect(await violationsUnder(root)).toEqual([]);
+  });
+});
+
+/** Source files of src/ (not specs, not test fixtures), relative to the repository. */
+const sourceFiles = (dir: string): string[] =>
+  readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const relative = path.posix.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(relative);
+    return /\.(ts|mjs)$/.test(entry.name) && !/(\.spec\.ts|Fixture\.ts)$/.test(entry.name) ? [relative] : [];
+  });
+
+describe('time', () => {
+  it('is read through the Clock port: Date.now() appears only in src/platform/ and src/main.ts', () => {
+    const readers = sourceFiles('src').filter(
+      (file) =>
+        !file.startsWith('src/platform/') &&
+        file !== 'src/main.ts' &&
+        readFileSync(path.join(root, file), 'utf8').includes('Date.now'),
+    );
+    expect(readers).toEqual([]);
   });
 });

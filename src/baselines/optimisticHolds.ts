@@ -1,4 +1,5 @@
 import { BookingError } from '../domain/bookingError.ts';
+import { systemClock } from '../platform/clock.ts';
 import { eventIdOfHold } from '../platform/ids.ts';
 import type { SocketHolds } from '../services/bookingService.ts';
 import type { BaselineSeats } from './baselineSeats.ts';
@@ -15,7 +16,7 @@ type Queryable = Readonly<{ query: BaselineSeats['pool']['query'] }>;
  * request changed the seat in between: read again and retry, or refuse. Several seats go in one transaction so a
  * hold is all or nothing.
  */
-export const optimisticHolds = (seats: BaselineSeats, now: () => number = Date.now): SocketHolds => {
+export const optimisticHolds = (seats: BaselineSeats, now: () => number = systemClock.now): SocketHolds => {
   const holdSeat = async (
     db: Queryable,
     eventId: string,

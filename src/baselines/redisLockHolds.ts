@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BookingError } from '../domain/bookingError.ts';
+import { systemClock } from '../platform/clock.ts';
 import { eventIdOfHold } from '../platform/ids.ts';
 import type { SocketHolds } from '../services/bookingService.ts';
 import type { BaselineSeats } from './baselineSeats.ts';
@@ -23,7 +24,11 @@ const lockKey = (eventId: string, seatId: string) => `lock:${eventId}:${seatId}`
  * seat's row in Postgres, then frees the lock with a compare-and-delete script. A seat whose lock is taken is refused
  * at once (the usual "someone else is booking this seat" answer), without touching Postgres.
  */
-export const redisLockHolds = (seats: BaselineSeats, redis: Redis, now: () => number = Date.now): SocketHolds => {
+export const redisLockHolds = (
+  seats: BaselineSeats,
+  redis: Redis,
+  now: () => number = systemClock.now,
+): SocketHolds => {
   redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: releaseLockScript });
   const unlock = (key: string, token: string) =>
     (redis as Redis & { releaseLock(key: string, token: string): Promise<number> }).releaseLock(key, token);

@@ -3,6 +3,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { SessionView } from '../contract/protocol.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import type { Catalog } from '../persistence/catalog.ts';
+import { systemClock } from '../platform/clock.ts';
 
 export type Role = 'buyer';
 /** A verified buyer; `expiresAtMs` is the token's `exp`, after which a socket opened with it stops acting. */
@@ -64,7 +65,7 @@ export const createAuth = (options: AuthOptions): Auth => {
   if (options.adminToken.length === 0) throw new Error('adminToken must not be empty');
   const ttlSeconds = options.sessionTtlSeconds ?? sessionTtlSecondsDefault;
   const renewalGraceSeconds = options.renewalGraceSeconds ?? renewalGraceSecondsDefault;
-  const nowMs = options.nowMs ?? Date.now;
+  const nowMs = options.nowMs ?? systemClock.now;
   // Hashing both sides gives timingSafeEqual equal lengths without leaking the admin token's length.
   const adminDigest = sha256(options.adminToken);
 

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } f
 import { hostname } from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
+import { systemClock } from '../../platform/clock.ts';
 
 /** A lock older than this (no heartbeat) belongs to a process that died (kill -9, power loss) and is taken over. */
 export const dataDirLockStaleMs = 10_000;
@@ -98,7 +99,7 @@ const removeOrphan = (lockDir: string): void => {
 
 const lockAgeMs = (lockDir: string): number => {
   try {
-    return Date.now() - statSync(lockDir).mtimeMs;
+    return systemClock.now() - statSync(lockDir).mtimeMs;
   } catch {
     return 0;
   }

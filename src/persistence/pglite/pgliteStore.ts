@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { systemClock } from '../../platform/clock.ts';
 import type { Catalog } from '../catalog.ts';
 import type { EventStore } from '../eventStore.ts';
 import { migrate } from '../migrations.ts';
@@ -122,7 +123,7 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
       if (started !== worker) return;
       opened = true;
       inFlight = Math.max(0, inFlight - 1);
-      awaitingSince = inFlight > 0 ? Date.now() : undefined;
+      awaitingSince = inFlight > 0 ? systemClock.now() : undefined;
       const waiting = pending.get(reply.id);
       if (waiting === undefined) return;
       pending.delete(reply.id);
@@ -152,7 +153,7 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
     () => {
       const current = worker;
       if (current === undefined || awaitingSince === undefined || !opened) return;
-      if (Date.now() - awaitingSince > hangMs)
+      if (systemClock.now() - awaitingSince > hangMs)
         lose(current, new StoreUnavailableError(`the PGlite worker answered nothing for ${hangMs} ms`));
     },
     Math.max(50, hangMs / 4),
@@ -172,7 +173,7 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
       timer.unref();
       pending.set(id, { resolve, reject, cancelTimer: () => clearTimeout(timer) });
       inFlight += 1;
-      awaitingSince ??= Date.now();
+      awaitingSince ??= systemClock.now();
       current.postMessage({ id, ...message });
     });
 
@@ -231,7 +232,7 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
 
   const ping = async () => {
     if (worker === undefined) throw down ?? new StoreUnavailableError('the embedded database is down');
-    if (awaitingSince !== undefined && Date.now() - awaitingSince > pingStallMs)
+    if (awaitingSince !== undefined && systemClock.now() - awaitingSince > pingStallMs)
       throw new StoreUnavailableError(`the embedded database has answered nothing for ${pingStallMs} ms`);
     await client.query('SELECT 1');
   };

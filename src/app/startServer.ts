@@ -9,6 +9,7 @@ import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gate
 import { startMetricsServer } from '../gateway/metricsServer.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
+import { registerQueueRoutes } from '../gateway/rest/queueRoutes.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { buildFrontDoor, type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
@@ -25,6 +26,7 @@ import { createStoreMetrics } from '../platform/storeMetrics.ts';
 import { createAdmissionTokens, loadOrCreateAdmissionSecret } from '../services/admissionTokens.ts';
 import { type BookingCore, createBookingCore } from '../services/bookingCore.ts';
 import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
+import { createQueueService, type QueueService } from '../services/queueService.ts';
 import { type OrderServices, type PaymentsConfig, startPayments } from './payments.ts';
 import { monitorStore } from './storeHealth.ts';
 
@@ -66,6 +68,8 @@ export type ServerConfig = Readonly<{
   metricsPort?: number;
   /** Who answers socket holds: the actors (default) or a benchmark baseline (src/baselines/, docs/benchmarks.md). */
   holdMode?: HoldMode;
+  /** Waiting rooms: how often positions are pushed (default 1,000 ms, on the clock). */
+  queue?: Readonly<{ tickMs?: number }>;
 }>;
 
 export type RunningServer = Readonly<{
@@ -78,6 +82,8 @@ export type RunningServer = Readonly<{
   sockets: SocketServer;
   /** Orders, payments, tickets and check-ins. */
   orders: OrderServices;
+  /** Waiting rooms: joins, reads and pushes. */
+  queue: QueueService;
   logger: Logger;
   /** Stops taking requests, lets in-flight batches commit, closes the store. */
   drain(): Promise<void>;
@@ -242,6 +248,13 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           await store.close();
           throw error;
         });
+  const queue = createQueueService({
+    activations: booking.activations,
+    clock,
+    tokens: admissionTokens,
+    ...(config.queue?.tickMs === undefined ? {} : { tickMs: config.queue.tickMs }),
+    onError: (error, context) => logger.error({ err: error }, context),
+  });
   const sockets = attachSocketServer({
     app: gateway.app,
     booking,
@@ -249,10 +262,14 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     logger,
     clock,
     frontDoor,
+    queue,
     trustedProxyHops: config.restRateLimit?.trustedProxyHops ?? 0,
     ...(config.socket === undefined ? {} : { options: config.socket }),
   });
   committedListeners.add(sockets.onCommitted);
+  committedListeners.add(queue.onCommitted);
+  registerQueueRoutes(gateway.route, { auth, queue });
+  queue.start(sockets.queuePushes);
   const orders = await startPayments({
     config: config.payments ?? { provider: 'simulated' },
     ticketSigningKey: config.ticketSigningKey,
@@ -283,10 +300,12 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     gateway,
     sockets,
     orders,
+    queue,
     logger,
     drain() {
       drained ??= (async () => {
         gateway.close();
+        queue.stop();
         await booking.drain();
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
         await sockets.close();

@@ -45,8 +45,9 @@ export type SubscribeReply = Readonly<
 export type UnsubscribeRequest = Readonly<{ eventId: string }>;
 
 /** The three hold shapes of `POST /v1/events/:id/holds`, plus the event and the client's requestId. */
+/** `admissionToken`: while the event's waiting room is engaged, the token `queue:admitted` gave (else NOT_ADMITTED). */
 export type HoldRequestPayload = Readonly<
-  { eventId: string; requestId: string } & (
+  { eventId: string; requestId: string; admissionToken?: string } & (
     | { seatIds: readonly string[]; expectedVersions?: Readonly<Record<string, number>> }
     | { sectionId: string; quantity: number }
     | { bestAvailable: { quantity: number; sectionId?: string; priceTier?: string } }
@@ -62,7 +63,50 @@ export type OrderUpdate = Readonly<{ orderId: string; status: string; [key: stri
 /** Sent when a request arrived without an ack callback, so a malformed call is never met with silence. */
 export type RequestError = Readonly<{ event: string; error: WireError }>;
 
+/** `queue:join`: one entry per buyer and event; joining again answers with the same entry. */
+export type QueueJoinRequest = Readonly<{ eventId: string; requestId: string }>;
+
+/**
+ * A buyer's place in an event's waiting room, as `POST /v1/events/:id/queue`, `GET …/queue/me` and the `queue:join`
+ * ack show it. `state` is `prequeue` (joined before the opening; no position until the shuffle), `queued`, `admitted`
+ * (with `admission`: the token holds carry, and when it runs out), `soldout`, or what ended the entry: `finished`
+ * (ordered, gave up or left while admitted), `expired` (the admission ran out unused), `left`, `released` (the room let
+ * everyone go ahead). `position` is 1-based among the buyers in line; `etaSeconds` estimates the wait from the
+ * measured admission rate.
+ */
+export type QueueEntryView = Readonly<{
+  queueId: string;
+  state: QueueEntryState;
+  position?: number;
+  etaSeconds?: number;
+  admission?: Readonly<{ token: string; expiresAt: string }>;
+}>;
+export type QueueEntryState =
+  | 'prequeue'
+  | 'queued'
+  | 'admitted'
+  | 'finished'
+  | 'expired'
+  | 'left'
+  | 'released'
+  | 'soldout';
+export type QueueJoinReply = Readonly<{ entry: QueueEntryView }>;
+
+/** Pushed to the buyer's sockets when their position changes meaningfully (batched per tick). */
+export type QueuePosition = Readonly<{
+  eventId: string;
+  queueId: string;
+  state: 'queued';
+  position: number;
+  etaSeconds: number;
+}>;
+/** Pushed to the buyer's sockets when admitted: holds carry `token` as `admissionToken` until `expiresAt`. */
+export type QueueAdmitted = Readonly<{ eventId: string; queueId: string; token: string; expiresAt: string }>;
+/** Pushed to every socket waiting in the event's room (joined with `queue:join`) when it sells out. */
+export type QueueSoldOut = Readonly<{ eventId: string }>;
+
 export interface ClientToServerEvents {
+  'queue:join': (request: QueueJoinRequest, ack: (reply: Ack<QueueJoinReply>) => void) => void;
   subscribe: (request: SubscribeRequest, ack: (reply: Ack<SubscribeReply>) => void) => void;
   unsubscribe: (request: UnsubscribeRequest, ack: (reply: Ack) => void) => void;
   hold: (request: HoldRequestPayload, ack: (reply: Ack<HoldReply>) => void) => void;
@@ -75,6 +119,9 @@ export interface ServerToClientEvents {
   'request:error': (error: RequestError) => void;
   /** The session token's `exp` has passed: the server disconnects this socket next. Renew the session and reconnect. */
   'session:expired': (error: WireError) => void;
+  'queue:position': (position: QueuePosition) => void;
+  'queue:admitted': (admitted: QueueAdmitted) => void;
+  'queue:soldout': (soldOut: QueueSoldOut) => void;
 }
 
 /**
@@ -92,3 +139,5 @@ export type SocketData = { userId: string; expiresAtMs: number };
 /** The room every socket subscribed to an event joins; broadcasting to exactly one room takes uWS's publish path. */
 export const eventRoom = (eventId: string): string => `event:${eventId}`;
 export const userRoom = (userId: string): string => `user:${userId}`;
+/** The sockets that joined an event's waiting room over the socket: told at once when it sells out. */
+export const queueRoom = (eventId: string): string => `queue:${eventId}`;

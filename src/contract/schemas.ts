@@ -224,6 +224,10 @@ export const bestAvailableHoldBodySchema = z.strictObject({
 
 export const releaseBodySchema = z.object({ requestId: requestIdSchema });
 
+/** `POST /v1/events/:id/queue`; the socket's `queue:join` adds the eventId. */
+export const queueJoinBodySchema = z.strictObject({ requestId: requestIdSchema });
+export const queueJoinSocketSchema = z.strictObject({ eventId: idSchema, requestId: requestIdSchema });
+
 export type VenueInput = Omit<Venue, 'id'> & { id?: string };
 export type EventInput = Omit<EventConfig, 'id'> & { id?: string };
 export type HoldInput = Readonly<{ requestId: string; request: HoldRequest; admissionToken?: string }>;

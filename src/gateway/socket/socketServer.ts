@@ -5,6 +5,7 @@ import {
   type Ack,
   type ClientToServerEvents,
   eventRoom,
+  queueRoom,
   type SeatMapView,
   type SeatStatusMapView,
   type ServerToClientEvents,
@@ -18,6 +19,7 @@ import {
   idSchema,
   parseHold,
   parseWith,
+  queueJoinSocketSchema,
   releaseBodySchema,
   type SeatMapFormName,
   seatMapFormSchema,
@@ -29,6 +31,7 @@ import type { FrontDoor } from '../../frontDoor/pipeline.ts';
 import { type Clock, systemClock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { BookingService } from '../../services/bookingService.ts';
+import type { QueuePushes, QueueService } from '../../services/queueService.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
 import { knownError } from '../knownError.ts';
@@ -67,6 +70,8 @@ export type SocketServerDeps = Readonly<{
   frontDoor: FrontDoor;
   /** Proxies in front of the server: the client address is read from X-Forwarded-For as for REST (clientAddress.ts). */
   trustedProxyHops?: number;
+  /** Waiting rooms (`queue:join`); absent: the event is answered NOT_FOUND like any event nobody serves. */
+  queue?: Pick<QueueService, 'join'>;
 }>;
 
 export type SocketServer = Readonly<{
@@ -79,6 +84,8 @@ export type SocketServer = Readonly<{
     event: E,
     ...args: Parameters<ServerToClientEvents[E]>
   ): void;
+  /** Where the waiting room's pushes go: the buyer's sockets, and the sockets waiting in an event's room. */
+  queuePushes: QueuePushes;
   /** Connected sockets, for metrics and benchmarks. */
   socketCount(): number;
   /** Disconnects every client and stops accepting new ones. */
@@ -325,6 +332,20 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
       }) as ClientToServerEvents['release'],
     );
 
+    const { queue } = deps;
+    if (queue !== undefined) {
+      socket.on(
+        'queue:join',
+        handle(socket, 'queue:join', async (payload) => {
+          const { eventId } = parseWith(queueJoinSocketSchema, payload);
+          const entry = await queue.join(eventId, userId);
+          // Joined before answering: a sell-out committed after the join reaches this socket.
+          socket.join(queueRoom(eventId));
+          return { entry };
+        }) as ClientToServerEvents['queue:join'],
+      );
+    }
+
     socket.on('disconnect', () => {
       frontDoor.forget(socket.id);
     });
@@ -340,6 +361,11 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
       }
       ring.push(diff);
       io.to(eventRoom(diff.eventId)).emit('seatmap:diff', diff);
+    },
+    queuePushes: {
+      position: (userId, push) => io.to(userRoom(userId)).emit('queue:position', push),
+      admitted: (userId, push) => io.to(userRoom(userId)).emit('queue:admitted', push),
+      soldOut: (push) => io.to(queueRoom(push.eventId)).emit('queue:soldout', push),
     },
     notifyUser(userId, event, ...args) {
       // biome-ignore lint/suspicious/noExplicitAny: socket.io's emit overloads do not narrow a generic event name.

@@ -1,0 +1,176 @@
+import type { Activations } from '../actors/activations.ts';
+import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
+import type {
+  QueueAdmitted,
+  QueueEntryView as QueueEntryWire,
+  QueuePosition,
+  QueueSoldOut,
+} from '../contract/protocol.ts';
+import { BookingError } from '../domain/bookingError.ts';
+import { PositionPushCursor, type PositionPushPolicy, positionPushes } from '../domain/queue/positionPushes.ts';
+import {
+  type FairnessRecord,
+  fairnessRecord,
+  type QueueEntryView,
+  type QueueStats,
+  queueEntryOf,
+  queueStats,
+} from '../domain/queue/read.ts';
+import { type Clock, repeatTimer } from '../platform/clock.ts';
+import type { AdmissionTokens } from './admissionTokens.ts';
+
+/** Where the waiting room's pushes go: the buyer's own sockets, or every socket waiting in an event's room. */
+export type QueuePushes = Readonly<{
+  position(userId: string, push: QueuePosition): void;
+  admitted(userId: string, push: QueueAdmitted): void;
+  soldOut(push: QueueSoldOut): void;
+}>;
+
+export type QueueService = Readonly<{
+  /** Joins the buyer to the event's waiting room (joining again answers with the same entry). */
+  join(eventId: string, userId: string): Promise<QueueEntryWire>;
+  /** The buyer's entry, or NOT_FOUND when they never joined. */
+  me(eventId: string, userId: string): Promise<QueueEntryWire>;
+  /** The commitment, and after the shuffle the seed and the pre-queue's order; NOT_FOUND without a room. */
+  fairness(eventId: string): Promise<FairnessRecord>;
+  /** Admin figures; NOT_FOUND without a room. */
+  stats(eventId: string): Promise<QueueStats>;
+  /** The committed-batch listener: admissions and the sell-out are pushed from the events that record them. */
+  onCommitted(batch: CommittedBatch): void;
+  /** Starts the position pushes, one round per `tickMs` on the clock. */
+  start(pushes: QueuePushes): void;
+  stop(): void;
+}>;
+
+export type QueueServiceOptions = Readonly<{
+  activations: Activations;
+  clock: Clock;
+  tokens: AdmissionTokens;
+  /** How often positions are pushed (each round is bounded by `pushPolicy`). Default 1,000 ms. */
+  tickMs?: number;
+  pushPolicy?: PositionPushPolicy;
+  onError?: (error: unknown, context: string) => void;
+}>;
+
+export const queueTickMsDefault = 1_000;
+
+/**
+ * The waiting room's application service: joins and reads through the event's actor, admission tokens signed for
+ * admitted buyers, and the pushes. Positions are pushed in rounds: each round reads, from every active event whose
+ * room has a line, the buyers whose position changed meaningfully (positionPushes: bounded work per round however
+ * long the line), as a read of committed state through the actor's mailbox.
+ */
+export const createQueueService = (options: QueueServiceOptions): QueueService => {
+  const { activations, clock, tokens } = options;
+  const cursors = new WeakMap<EventActor, PositionPushCursor>();
+  const fairnessCache = new WeakMap<EventActor, FairnessRecord>();
+  let pushes: QueuePushes | undefined;
+  let stopTicks: (() => void) | undefined;
+  let round: Promise<void> | undefined;
+
+  const wire = async (eventId: string, userId: string, view: QueueEntryView): Promise<QueueEntryWire> => {
+    const { admission, ...rest } = view;
+    if (admission === undefined) return rest;
+    const token = await tokens.sign({ userId, eventId, queueId: view.queueId, expiresAt: admission.expiresAt });
+    return { ...rest, admission: { token, expiresAt: iso(admission.expiresAt) } };
+  };
+
+  const entryOf = async (actor: EventActor, eventId: string, userId: string): Promise<QueueEntryWire> => {
+    const view = await actor.read((state, now) => queueEntryOf(state.queue, userId, now));
+    if (view === undefined) throw new BookingError('NOT_FOUND', 'you are not in the waiting room of this event');
+    return wire(eventId, userId, view);
+  };
+
+  const withRoom = async <T>(eventId: string, read: (actor: EventActor) => Promise<T | undefined>): Promise<T> => {
+    const found = await read(await activations.get(eventId));
+    if (found === undefined) throw new BookingError('NOT_FOUND', `event ${eventId} has no waiting room`);
+    return found;
+  };
+
+  const pushRound = async (): Promise<void> => {
+    if (pushes === undefined) return;
+    for (const actor of await activations.running()) {
+      let cursor = cursors.get(actor);
+      if (cursor === undefined) {
+        cursor = new PositionPushCursor();
+        cursors.set(actor, cursor);
+      }
+      const counted = cursor;
+      const due = await actor
+        .read((state, now) =>
+          state.queue.engaged && state.queue.shuffled
+            ? positionPushes(state.queue, counted, now, options.pushPolicy)
+            : [],
+        )
+        // An actor recovering from a store failure refuses reads: its buyers hear at the next round.
+        .catch(() => []);
+      for (const { userId, queueId, position, etaSeconds } of due) {
+        pushes.position(userId, { eventId: actor.eventId, queueId, state: 'queued', position, etaSeconds });
+      }
+    }
+  };
+
+  return {
+    async join(eventId, userId) {
+      const actor = await activations.get(eventId);
+      await actor.send((now) => ({ type: 'JoinQueue', data: { userId, now } }));
+      return entryOf(actor, eventId, userId);
+    },
+
+    async me(eventId, userId) {
+      return entryOf(await activations.get(eventId), eventId, userId);
+    },
+
+    fairness: (eventId) =>
+      withRoom(eventId, async (actor) => {
+        const cached = fairnessCache.get(actor);
+        if (cached !== undefined) return cached;
+        const record = await actor.read((state) => fairnessRecord(state.queue));
+        // Built once: after the shuffle the record never changes (an O(n) list of a million queue ids).
+        if (record?.seed !== undefined) fairnessCache.set(actor, record);
+        return record;
+      }),
+
+    stats: (eventId) =>
+      withRoom(eventId, (actor) =>
+        actor.read((state, now) => (state.queue.room === undefined ? undefined : queueStats(state.queue, now))),
+      ),
+
+    onCommitted({ diff, events }) {
+      if (pushes === undefined) return;
+      const { eventId } = diff;
+      for (const event of events) {
+        if (event.type === 'QueueSoldOut') pushes.soldOut({ eventId });
+        if (event.type !== 'AdmissionsGranted') continue;
+        for (const { userId, queueId, expiresAt } of event.data.admissions) {
+          const to = pushes;
+          tokens.sign({ userId, eventId, queueId, expiresAt }).then(
+            (token) => to.admitted(userId, { eventId, queueId, token, expiresAt: iso(expiresAt) }),
+            (error: unknown) => options.onError?.(error, 'signing an admission token failed'),
+          );
+        }
+      }
+    },
+
+    start(to) {
+      pushes = to;
+      stopTicks ??= repeatTimer(clock, options.tickMs ?? queueTickMsDefault, () => {
+        // One round at a time: a slow round (a store outage) is not stacked behind by the next.
+        if (round !== undefined) return;
+        round = pushRound()
+          .catch((error: unknown) => options.onError?.(error, 'a round of queue position pushes failed'))
+          .finally(() => {
+            round = undefined;
+          });
+      });
+    },
+
+    stop() {
+      stopTicks?.();
+      stopTicks = undefined;
+      pushes = undefined;
+    },
+  };
+};
+
+const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { bookingErrorCodes, bookingErrorMeanings } from '../src/domain/bookingError.ts';
+import { bookingErrorMeanings } from '../src/contract/errorCodes.ts';
+import { bookingErrorCodes } from '../src/domain/bookingError.ts';
 import { httpStatusByCode } from '../src/gateway/http.ts';
 
 /**

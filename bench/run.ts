@@ -6,7 +6,9 @@
  *   - light: the light load client (raw WebSockets, pre-encoded packets, hold → release on a seat of one's own) in
  *     the modes of issue #16: ceiling, actor on Postgres, actor on PGlite, optimistic locking;
  *   - inProcess: the actor with no transport, on the in-memory store, PGlite and Postgres;
- *   - memory: bytes per seat and activation time.
+ *   - memory: bytes per seat and activation time;
+ *   - reads: seat-map reads with autocannon (bench/reads.ts): demo map vs /healthz, a 50,000-seat map compressed,
+ *     its status form, a conditional read with the current ETag, and the bytes of every form.
  * A full run also profiles the actor (PGlite) under each load client (`--cpu-prof`, bench/profileSummary.ts).
  *
  *   npm run bench                 full: 20 s per flash mode, 10 s per light mode, 5 s per in-process level, profiles
@@ -27,8 +29,9 @@ import { defaultInProcess, type InProcessResult, inProcessStores, runInProcess }
 import { defaultLightLoad, type LightLoadResult, runLightLoad } from './lightLoad.ts';
 import { waitForQuietMachine } from './procStat.ts';
 import { type ProfileSummary, summariseDir } from './profileSummary.ts';
+import { defaultReads, type ReadsResult, runReads } from './reads.ts';
 
-const sectionNames = ['flash', 'light', 'inProcess', 'memory'] as const;
+const sectionNames = ['flash', 'light', 'inProcess', 'memory', 'reads'] as const;
 type Section = (typeof sectionNames)[number];
 
 const { values } = parseArgs({
@@ -44,6 +47,8 @@ const { values } = parseArgs({
     'light-seconds': { type: 'string' },
     'light-processes': { type: 'string', default: String(defaultLightLoad.processes) },
     'light-connections': { type: 'string', default: String(defaultLightLoad.connectionsPerProcess) },
+    'reads-seconds': { type: 'string' },
+    'reads-connections': { type: 'string', default: String(defaultReads.connections) },
     /** How long each light mode waits for the shared machine to go quiet (under 20 % busy) before it starts. */
     'quiet-wait-seconds': { type: 'string' },
     profile: { type: 'boolean' },
@@ -150,6 +155,15 @@ if (sections.has('memory')) {
   });
 }
 
+let reads: ReadsResult | undefined;
+if (sections.has('reads')) {
+  process.stderr.write('reads ...\n');
+  reads = await runReads({
+    seconds: Number(values['reads-seconds'] ?? (quick ? 3 : defaultReads.seconds)),
+    connections: Number(values['reads-connections']),
+  });
+}
+
 const ratioOf = (x: number | undefined, y: number | undefined) =>
   x === undefined || y === undefined || y === 0 ? null : Number((x / y).toFixed(2));
 const flashRatio = (a: BenchMode, b: BenchMode) => ratioOf(flash[a]?.holdsPerSecond, flash[b]?.holdsPerSecond);
@@ -201,6 +215,7 @@ const report = {
   },
   ...(inProcess === undefined ? {} : { inProcess }),
   ...(memory === undefined ? {} : { memory, activation }),
+  ...(reads === undefined ? {} : { reads }),
   ...(flashProfile === undefined ? {} : { profile: flashProfile }),
   ...(lightProfile === undefined ? {} : { lightProfile }),
 };
@@ -261,6 +276,20 @@ if (inProcess !== undefined)
       'CPU µs/command': r.cpuUsPerCommand,
     })),
   );
+if (reads !== undefined) {
+  console.table(
+    reads.runs.map((r) => ({
+      read: r.name,
+      'req/s': r.requestsPerSecond,
+      'p50 ms': r.p50Ms,
+      'p99 ms': r.p99Ms,
+      'MB/s': Number((r.bytesPerSecond / 1e6).toFixed(1)),
+      statuses: JSON.stringify(r.statuses),
+      errors: r.errors,
+    })),
+  );
+  console.table(reads.bytes);
+}
 console.log(JSON.stringify(report));
 const resultsDir = join('bench', 'results');
 mkdirSync(resultsDir, { recursive: true });

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { CompactSign, calculateJwkThumbprint, compactVerify, exportJWK, type JWK } from 'jose';
 import QRCode from 'qrcode';
 import { z } from 'zod';
+import { ticketCodeLengthMax } from '../contract/orderSchemas.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 
@@ -21,8 +22,6 @@ const payloadSchema = z.strictObject({
   seatId: z.string().min(1).max(64).optional(),
   sectionId: z.string().min(1).max(64).optional(),
 });
-
-export const ticketCodeLengthMax = 2_048;
 
 export type PublicKeyView = Readonly<{ alg: 'EdDSA'; crv: 'Ed25519'; kid: string; jwk: JWK; pem: string }>;
 

@@ -1,38 +1,14 @@
-import { z } from 'zod';
-import {
-  compoundIdSchema,
-  idSchema,
-  parseId,
-  parseWith,
-  requestIdSchema,
-  storableText,
-} from '../../contract/schemas.ts';
+import { checkInBodySchema, orderBodySchema, payBodySchema, refundBodySchema } from '../../contract/orderSchemas.ts';
+import { compoundIdSchema, parseId, parseWith } from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import { requireAdmin, requireBuyer } from '../../frontDoor/identify.ts';
 import type { PaymentNotice } from '../../payments/paymentProvider.ts';
-import { ticketCodeLengthMax } from '../../payments/tickets.ts';
 import type { BuyerViews } from '../../services/orders/buyerViews.ts';
 import type { CheckIns } from '../../services/orders/checkIn.ts';
 import type { OrderAudit } from '../../services/orders/orderAudit.ts';
 import type { PaymentSaga } from '../../services/orders/paymentSaga.ts';
 import { parseJson } from '../http.ts';
 import type { Route } from './routes.ts';
-
-const orderBodySchema = z.strictObject({ holdId: compoundIdSchema, requestId: requestIdSchema });
-const payBodySchema = z.strictObject({
-  paymentMethod: storableText().regex(/^[A-Za-z0-9_]{1,100}$/, 'must be a payment method id such as pm_card_visa'),
-});
-const refundBodySchema = z.strictObject({
-  reason: storableText({ lengthMin: 1, lengthMax: 500, lineBreaks: true, trim: true }).default('refunded by an admin'),
-});
-const checkInBodySchema = z.strictObject({
-  // A ticket code is a compact JWS: base64url parts joined by dots.
-  code: storableText({ lengthMin: 1, lengthMax: ticketCodeLengthMax }).regex(
-    /^[A-Za-z0-9_.-]+$/,
-    'must be a ticket code',
-  ),
-  gate: idSchema.optional(),
-});
 
 /** Stripe sends events of up to a few KB; this leaves room without letting anyone post megabytes. */
 export const webhookBodyBytesMax = 256 * 1024;

@@ -175,6 +175,15 @@ describe('the virtual waiting room over real sockets', { timeout: 120_000 }, () 
     await until(sockets(), heard, 'every buyer in line heard their position');
     for (const buyer of waiting) expect(buyer.positions.at(-1)!.position).toBe((await placeOf(buyer)).position);
     expect(new Set(waiting.map((buyer) => buyer.positions.at(-1)!.position)).size).toBe(148);
+    // The round that pushed the positions sampled the room for /metrics too.
+    const metricsPage = await fetch(`${started.baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const text = await metricsPage.text();
+    expect(text).toContain(`queue_waiting{event="${eventId}"} 148`);
+    expect(text).toContain(`queue_admitted{event="${eventId}"} 2`);
+    expect(text).toMatch(/^queue_joins_total 150$/m);
+    expect(text).toMatch(/^queue_admissions_total 2$/m);
 
     // Holds: without a token NOT_ADMITTED (REST and socket), with another buyer's token too, with one's own accepted.
     const [first, second] = admitted as [Buyer, Buyer];

@@ -26,6 +26,8 @@ import { createStoreMetrics } from '../platform/storeMetrics.ts';
 import { createAdmissionTokens, loadOrCreateAdmissionSecret } from '../services/admissionTokens.ts';
 import { type BookingCore, createBookingCore } from '../services/bookingCore.ts';
 import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
+import { startPrewarm } from '../services/prewarm.ts';
+import { createQueueMetrics } from '../services/queueMetrics.ts';
 import { createQueueService, type QueueService } from '../services/queueService.ts';
 import { type OrderServices, type PaymentsConfig, startPayments } from './payments.ts';
 import { monitorStore } from './storeHealth.ts';
@@ -252,6 +254,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     activations: booking.activations,
     clock,
     tokens: admissionTokens,
+    metrics: createQueueMetrics(metrics.registry),
     ...(config.queue?.tickMs === undefined ? {} : { tickMs: config.queue.tickMs }),
     onError: (error, context) => logger.error({ err: error }, context),
   });
@@ -292,6 +295,9 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   if (config.web !== false) await registerWebRoutes(gateway.route);
   // The gateway listens before the payment and page routes exist; /readyz says ready only now.
   booking.markStarted();
+  // Events whose sale opens within minutes are activated and their maps rendered before the opening.
+  const prewarm = startPrewarm({ booking, clock, onError: (error, context) => logger.error({ err: error }, context) });
+  prewarm.first.catch((error: unknown) => logger.error({ err: error }, 'pre-warming failed'));
   let drained: Promise<void> | undefined;
   return {
     port: gateway.port,
@@ -305,6 +311,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     drain() {
       drained ??= (async () => {
         gateway.close();
+        prewarm.stop();
         queue.stop();
         await booking.drain();
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.

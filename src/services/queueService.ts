@@ -18,6 +18,7 @@ import {
 } from '../domain/queue/read.ts';
 import { type Clock, repeatTimer } from '../platform/clock.ts';
 import type { AdmissionTokens } from './admissionTokens.ts';
+import type { QueueMetrics } from './queueMetrics.ts';
 
 /** Where the waiting room's pushes go: the buyer's own sockets, or every socket waiting in an event's room. */
 export type QueuePushes = Readonly<{
@@ -49,6 +50,7 @@ export type QueueServiceOptions = Readonly<{
   /** How often positions are pushed (each round is bounded by `pushPolicy`). Default 1,000 ms. */
   tickMs?: number;
   pushPolicy?: PositionPushPolicy;
+  metrics?: QueueMetrics;
   onError?: (error: unknown, context: string) => void;
 }>;
 
@@ -96,15 +98,18 @@ export const createQueueService = (options: QueueServiceOptions): QueueService =
         cursors.set(actor, cursor);
       }
       const counted = cursor;
-      const due = await actor
-        .read((state, now) =>
-          state.queue.engaged && state.queue.shuffled
-            ? positionPushes(state.queue, counted, now, options.pushPolicy)
-            : [],
-        )
+      const sampled = await actor
+        .read((state, now) => ({
+          due:
+            state.queue.engaged && state.queue.shuffled
+              ? positionPushes(state.queue, counted, now, options.pushPolicy)
+              : [],
+          stats: state.queue.room === undefined ? undefined : queueStats(state.queue, now),
+        }))
         // An actor recovering from a store failure refuses reads: its buyers hear at the next round.
-        .catch(() => []);
-      for (const { userId, queueId, position, etaSeconds } of due) {
+        .catch(() => ({ due: [], stats: undefined }));
+      if (sampled.stats !== undefined) options.metrics?.sample(actor.eventId, sampled.stats);
+      for (const { userId, queueId, position, etaSeconds } of sampled.due) {
         pushes.position(userId, { eventId: actor.eventId, queueId, state: 'queued', position, etaSeconds });
       }
     }
@@ -136,7 +141,9 @@ export const createQueueService = (options: QueueServiceOptions): QueueService =
         actor.read((state, now) => (state.queue.room === undefined ? undefined : queueStats(state.queue, now))),
       ),
 
-    onCommitted({ diff, events }) {
+    onCommitted(batch) {
+      options.metrics?.observe(batch);
+      const { diff, events } = batch;
       if (pushes === undefined) return;
       const { eventId } = diff;
       for (const event of events) {

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cruise, type ICruiseResult } from 'dependency-cruiser';
@@ -75,5 +76,36 @@ describe('time', () => {
         readFileSync(path.join(root, file), 'utf8').includes('Date.now'),
     );
     expect(readers).toEqual([]);
+  });
+});
+
+describe('docs/architecture.md', () => {
+  const doc = readFileSync(path.join(root, 'docs/architecture.md'), 'utf8');
+  const layersBlock = doc.slice(doc.indexOf('## Layers'), doc.indexOf('## The actor loop'));
+  // The worked example names files a waitlist would add; everything before it names files that exist.
+  const describedToday = doc.slice(0, doc.indexOf('## Where a new feature goes'));
+
+  it('draws the layers in the order .dependency-cruiser.cjs checks them', () => {
+    // The layer rules, in order from the outermost: each one's `from` names its layer's folders.
+    const { forbidden } = createRequire(import.meta.url)(config) as {
+      forbidden: { name: string; from: { path?: string } }[];
+    };
+    const checked = forbidden
+      .filter((rule) => rule.name.endsWith('-imports-inward'))
+      .flatMap((rule) => [...(rule.from.path ?? '').matchAll(/([A-Za-z]+)\//g)].map((match) => match[1]!))
+      .filter((folder) => folder !== 'src' && existsSync(path.join(root, 'src', folder)));
+    const drawn = [...layersBlock.matchAll(/^ src\/([A-Za-z]+)\//gm)].map((match) => match[1]);
+    expect(drawn).toEqual(checked);
+  });
+
+  it('names only files that exist in the layers and the request paths', () => {
+    const folders = 'app|gateway|frontDoor|services|baselines|actors|persistence|payments|platform|contract|domain';
+    const named = new Set(
+      [...describedToday.matchAll(new RegExp(`(?:src/)?\\b((?:${folders})/[A-Za-z/]+\\.ts)\\b`, 'g'))].map(
+        (match) => `src/${match[1]}`,
+      ),
+    );
+    expect(named.size).toBeGreaterThan(20);
+    expect([...named].filter((file) => !existsSync(path.join(root, file)))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 export type {
   BookingErrorCode,
+  EventLayoutView,
   GeneralChange,
   GeneralView,
   HoldView,
@@ -7,6 +8,7 @@ export type {
   SeatChange,
   SeatMapDiff,
   SeatMapView,
+  SeatStatusMapView,
   SeatStatusName,
   SeatView,
   SessionView,
@@ -26,3 +28,4 @@ export type { LiveSeatMapEvents, LiveSeatMapStats, ResyncInfo } from './liveSeat
 export { LiveSeatMap } from './liveSeatMap.ts';
 export type { SessionOptions } from './session.ts';
 export { createSession } from './session.ts';
+export { decodeStatuses, layoutSeatIds } from './statusForm.ts';

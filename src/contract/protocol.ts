@@ -7,6 +7,7 @@ import type { HoldView, SeatMapDiff, SeatMapView, SeatStatusMapView } from '../d
 
 export type { BookingErrorCode } from '../domain/bookingError.ts';
 export type {
+  EventLayoutView,
   GeneralChange,
   GeneralView,
   HoldView,

@@ -25,6 +25,28 @@ export type SeatStatusMapView = Readonly<{
   general: Readonly<Record<string, GeneralView>>;
 }>;
 
+/**
+ * `GET /v1/events/:id/layout`: what never changes of an event's seat map. Walking `sections` (seated ones: rows, then
+ * seats, in order) gives the layout order of the status form; `statusCodes[byte]` names a status byte.
+ */
+export type EventLayoutView = Readonly<{
+  eventId: string;
+  venueId: string;
+  name: string;
+  seatCount: number;
+  statusCodes: readonly SeatStatusName[];
+  priceTiers: Readonly<Record<string, Readonly<{ amount: number; currency: string }>>>;
+  sections: readonly (
+    | Readonly<{
+        id: string;
+        name: string;
+        kind: 'seated';
+        rows: readonly Readonly<{ id: string; seats: readonly Readonly<{ id: string; priceTier: string }>[] }>[];
+      }>
+    | Readonly<{ id: string; name: string; kind: 'general'; capacity: number; priceTier: string }>
+  )[];
+}>;
+
 export type HoldView = Readonly<{
   holdId: string;
   seatIds: readonly string[];

@@ -129,7 +129,7 @@ describe('the socket expiry sweep', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    // The sweep runs every 20 ms of real time and reads the manual clock, so moving the clock past exp is enough.
+    // The sweep runs every 20 ms of the manual clock, so moving the clock past exp runs it there.
     server = (await startTestServer({ clock, sessions: { sessionTtlSeconds }, socket: { sessionSweepIntervalMs: 20 } }))
       .server;
     baseUrl = `http://127.0.0.1:${server.port}`;

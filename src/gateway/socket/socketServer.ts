@@ -28,7 +28,7 @@ import { BookingError } from '../../domain/bookingError.ts';
 import type { CommandKind, FrontDoorContext, SeatMapReads } from '../../frontDoor/context.ts';
 import { requireBuyer, sessionExpired } from '../../frontDoor/identify.ts';
 import type { FrontDoor } from '../../frontDoor/pipeline.ts';
-import { type Clock, systemClock } from '../../platform/clock.ts';
+import { type Clock, repeatTimer, systemClock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { BookingService } from '../../services/bookingService.ts';
 import type { QueuePushes, QueueService } from '../../services/queueService.ts';
@@ -182,10 +182,9 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     socket.emit('session:expired', { code, message });
     socket.disconnect(true);
   };
-  const sessionSweep = setInterval(() => {
+  const stopSessionSweep = repeatTimer(clock, options.sessionSweepIntervalMs ?? sessionSweepIntervalMsDefault, () => {
     for (const socket of io.of('/').sockets.values()) if (isExpired(socket)) expire(socket);
-  }, options.sessionSweepIntervalMs ?? sessionSweepIntervalMsDefault);
-  sessionSweep.unref();
+  });
 
   const clientOf = (socket: AnySocket): string => {
     const forwarded = socket.handshake.headers['x-forwarded-for'];
@@ -374,7 +373,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     socketCount: () => io.engine.clientsCount,
     close() {
       closing = true;
-      clearInterval(sessionSweep);
+      stopSessionSweep();
       return new Promise<void>((resolve) => {
         io.disconnectSockets(true);
         // With attachApp there is no http server, so close() only shuts the engine and calls back at once.

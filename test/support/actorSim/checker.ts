@@ -1,11 +1,13 @@
 import type { InventoryState } from '../../../src/domain/seatMap/state.ts';
-import type { HoldView } from '../../../src/domain/seatMap/views.ts';
+import type { HoldView, SeatMapDiff, SeatMapView, SeatStatusName } from '../../../src/domain/seatMap/views.ts';
 import type { StoredEvent } from '../../../src/persistence/eventStore.ts';
 import type { Ledger } from './simProvider.ts';
 import type { Attempt } from './world.ts';
 
 export type History = Readonly<{
   attempts: readonly Attempt[];
+  /** Every diff announced to subscribers. */
+  diffs: readonly SeatMapDiff[];
   /** The durable stream after the last restart. */
   log: readonly StoredEvent[];
   ledger: Ledger;
@@ -28,11 +30,13 @@ const floorCapacity = 6;
  * Reads a whole run: the buyers' answers, the durable log, the provider's ledger and the reloaded state. Returns what
  * is wrong, in words; nothing means the run kept every promise:
  * - no seat is granted twice: replaying the log, a seat is taken only when free, and freed only by its owner;
+ * - nothing undurable is shown: every seat map a reader got and every diff announced agrees with the log at its
+ *   version (a lapsed hold may show as available);
  * - nothing acknowledged is lost: every hold, release, order and paid order a buyer was told about is in the log
  *   after the restarts, as told, and two answers to one request id agree;
  * - every payment the provider took ends as exactly one sale or one refund, and nothing is sold unpaid.
  */
-export const checkHistory = ({ attempts, log, ledger, final }: History): string[] => {
+export const checkHistory = ({ attempts, diffs, log, ledger, final }: History): string[] => {
   const violations: string[] = [];
   const fail = (message: string) => violations.push(message);
 
@@ -70,6 +74,8 @@ export const checkHistory = ({ attempts, log, ledger, final }: History): string[
     }
     if (to === undefined && data.sectionId !== undefined) floorTaken -= data.quantity ?? 0;
   };
+  /** Each seat's owner after each version: index v is the map at version v. */
+  const ownersAt: ReadonlyMap<string, string>[] = [new Map()];
   for (const event of log) {
     const data = dataOf(event);
     const hold = `held by ${data.holdId}`;
@@ -98,6 +104,28 @@ export const checkHistory = ({ attempts, log, ledger, final }: History): string[
         move(event, sold, undefined);
         break;
     }
+    ownersAt.push(new Map(owner));
+  }
+
+  // Nothing undurable shown.
+  const shown = (what: string, version: number, seatId: string, status: SeatStatusName) => {
+    const owners = ownersAt[version];
+    if (owners === undefined) {
+      fail(`${what} shows version ${version}, and the log ends at ${log.length}`);
+      return;
+    }
+    const logged = owners.get(seatId)?.split(' ')[0];
+    const expected = logged === undefined ? 'available' : logged === 'sold' ? 'sold' : logged;
+    if (status === expected || (status === 'available' && expected === 'held')) return;
+    fail(`${what} at version ${version} shows ${seatId} ${status}; the log has it ${owners.get(seatId) ?? 'free'}`);
+  };
+  for (const diff of diffs)
+    for (const change of diff.changes) shown(`a diff to ${diff.version}`, diff.version, change.seatId, change.status);
+  for (const attempt of attempts) {
+    if (attempt.kind !== 'look' || attempt.outcome?.ok !== true) continue;
+    const map = attempt.outcome.value as SeatMapView;
+    for (const [seatId, seat] of Object.entries(map.seats))
+      shown(`#${attempt.n}'s seat map`, map.version, seatId, seat.status);
   }
 
   // Nothing acknowledged lost, and a request answered twice is answered alike.
@@ -105,7 +133,7 @@ export const checkHistory = ({ attempts, log, ledger, final }: History): string[
     log.find((event) => event.type === type && match(dataOf(event)));
   const answers = new Map<string, string>();
   for (const attempt of attempts) {
-    if (attempt.outcome?.ok !== true) continue;
+    if (attempt.outcome?.ok !== true || attempt.kind === 'look') continue;
     const value = attempt.outcome.value;
     const tag = `#${attempt.n} ${attempt.buyer} ${attempt.kind} ${attempt.requestId}`;
     let answer: string | undefined;

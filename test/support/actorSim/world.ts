@@ -1,6 +1,6 @@
 import { isBookingError } from '../../../src/domain/bookingError.ts';
 import type { InventoryState } from '../../../src/domain/seatMap/state.ts';
-import type { HoldRequest, HoldView } from '../../../src/domain/seatMap/views.ts';
+import type { HoldRequest, HoldView, SeatMapDiff } from '../../../src/domain/seatMap/views.ts';
 import { openInMemoryStore } from '../../../src/persistence/inMemory/inMemoryStore.ts';
 import { ManualClock } from '../../../src/platform/clock.ts';
 import { type BookingCore, createBookingCore } from '../../../src/services/bookingCore.ts';
@@ -27,9 +27,9 @@ export type Attempt = {
   readonly at: number;
   readonly incarnation: number;
   readonly buyer: string;
-  readonly kind: 'hold' | 'release' | 'order' | 'pay';
+  readonly kind: 'hold' | 'release' | 'order' | 'pay' | 'look';
   readonly requestId: string;
-  /** The hold request, the hold id (release, order), or the order id and payment method (pay). */
+  /** The hold request, the hold id (release, order), the order id and payment method (pay), nothing (look). */
   readonly input: unknown;
   /** Unset while no answer came (the process may have died with it). */
   outcome?: { ok: true; value: unknown } | { ok: false; code: string };
@@ -76,8 +76,11 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
     if (options.debug) console.log(entry);
   };
   const attempts: Attempt[] = [];
+  /** Every seat-map diff announced to subscribers, whichever process announced it. */
+  const diffs: SeatMapDiff[] = [];
   const stats = { crashes: 0, outages: 0, steps: 0 };
   let incarnations = 0;
+  const snapshotEveryEvents = rng.int(2, 20);
   let process: Process | undefined;
 
   const start = (): Process => {
@@ -96,9 +99,18 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
       catalog,
       clock: processClock,
       closeStore: async () => {},
-      actor: { checkInvariantsEveryBatch: true, sweepIntervalMs: 1_000, random: rng.next },
+      actor: {
+        checkInvariantsEveryBatch: true,
+        sweepIntervalMs: 1_000,
+        random: rng.next,
+        // Snapshots every few events, so activations start from snapshots saved under the same faults.
+        snapshotPolicy: { everyEvents: snapshotEveryEvents, intervalMinMs: 0 },
+      },
       idleMs: 120_000,
-      onCommitted: (batch) => orders?.onCommitted(batch),
+      onCommitted: (batch) => {
+        diffs.push(batch.diff);
+        orders?.onCommitted(batch);
+      },
       onActivated: (actor) => orders?.recover(actor),
       onError: () => {},
     });
@@ -197,9 +209,13 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
         { buyer, kind: 'pay', requestId: `r${++requests}`, input: { orderId, method } },
         p.orders.pay(orderId, buyer, method),
       );
+    } else if (roll < 0.8) {
+      // A seat map as a reader gets it: committed state only.
+      const map = p.core.activations.get(simEventId).then((actor) => actor.seatMap());
+      record({ buyer, kind: 'look', requestId: `r${++requests}`, input: undefined }, map);
     } else {
       // A retry of an earlier request, with its request id and payload, as a client does after a timeout.
-      const first = rng.pick(attempts.filter((attempt) => attempt.kind !== 'pay'));
+      const first = rng.pick(attempts.filter((attempt) => attempt.kind !== 'pay' && attempt.kind !== 'look'));
       if (first === undefined) return;
       const { buyer: who, requestId, input } = first;
       const reply =
@@ -258,7 +274,7 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
     crash();
     return { violations: [`the durable log no longer loads: ${String(error)}`], trace, stats: {} };
   }
-  const violations = checkHistory({ attempts, log: store.log(simStreamId), ledger: provider.ledger, final });
+  const violations = checkHistory({ attempts, diffs, log: store.log(simStreamId), ledger: provider.ledger, final });
   // And the event still takes bookings: a hold on a seat that is free now succeeds.
   const actor = await drive(process.core.activations.get(simEventId));
   const map = await drive(actor.seatMap());

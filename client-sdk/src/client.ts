@@ -4,6 +4,10 @@ import type {
   ClientToServerEvents,
   HoldView,
   OrderUpdate,
+  QueueAdmitted,
+  QueueEntryView,
+  QueuePosition,
+  QueueSoldOut,
   RequestError,
   ServerToClientEvents,
   SessionView,
@@ -67,6 +71,12 @@ export type ClientEvents = {
   /** The handshake was refused (`UNAUTHORIZED` for a bad token) or the server could not be reached. */
   connectError: (error: SeatActorError) => void;
   'order:updated': (update: OrderUpdate) => void;
+  /** A waiting room this client joined moved this buyer's place (pushed when it changes meaningfully). */
+  'queue:position': (position: QueuePosition) => void;
+  /** This buyer was admitted: holds at that event carry the token by themselves until `expiresAt`. */
+  'queue:admitted': (admitted: QueueAdmitted) => void;
+  /** The event sold out while this buyer waited. */
+  'queue:soldout': (soldOut: QueueSoldOut) => void;
   /** The server rejected a call that carried no ack (only possible when using `socket` directly). */
   requestError: (error: RequestError) => void;
 };
@@ -95,6 +105,10 @@ const reconnectDelayMsMax = 5_000;
 export class SeatActorClient extends Emitter<ClientEvents> {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly maps = new Map<string, LiveSeatMap>();
+  /** Waiting rooms joined (eventId → requestId), joined again after a reconnect so their pushes keep coming. */
+  private readonly queues = new Map<string, string>();
+  /** Admission tokens by event, from `queue:admitted` or an admitted entry: holds there carry them. */
+  private readonly admissions = new Map<string, string>();
   private readonly ackTimeoutMs: number;
   private readonly retries: number;
   private readonly retryDelayMs: number;
@@ -129,6 +143,15 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     });
     this.socket.on('seatmap:diff', (diff) => this.maps.get(diff.eventId)?.receive(diff));
     this.socket.on('order:updated', (update) => this.emit('order:updated', update));
+    this.socket.on('queue:position', (position) => this.emit('queue:position', position));
+    this.socket.on('queue:admitted', (admitted) => {
+      this.admissions.set(admitted.eventId, admitted.token);
+      this.emit('queue:admitted', admitted);
+    });
+    this.socket.on('queue:soldout', (soldOut) => {
+      this.queues.delete(soldOut.eventId);
+      this.emit('queue:soldout', soldOut);
+    });
     this.socket.on('request:error', (error) => this.emit('requestError', error));
     this.socket.on('session:expired', () => void this.recover());
     this.socket.on('connect', () => {
@@ -136,6 +159,10 @@ export class SeatActorClient extends Emitter<ClientEvents> {
       this.reconnectAttempts = 0;
       // A new connection has no rooms: every live map subscribes again from the version it has.
       if (this.everConnected) for (const map of this.maps.values()) void map.resync().catch(() => undefined);
+      // Nor any waiting room: joining again answers with the same place, and a missed admission with its token.
+      if (this.everConnected)
+        for (const [eventId, requestId] of this.queues)
+          void this.joinQueue(eventId, { requestId }).catch(() => undefined);
       this.everConnected = true;
       this.emit('connect');
     });
@@ -209,12 +236,33 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     return map;
   }
 
-  /** Holds seats; rejects with a SeatActorError (`SEAT_UNAVAILABLE`, `HOLD_LIMIT`, `SOLD_OUT`, `TIMEOUT`, ...). */
+  /**
+   * Joins the event's waiting room (one place per buyer: joining again answers with the same one). Positions, the
+   * admission and the sell-out then arrive as `queue:position`, `queue:admitted` and `queue:soldout`; once admitted,
+   * `hold` at this event carries the admission token by itself.
+   */
+  async joinQueue(eventId: string, options: RequestOptions = {}): Promise<QueueEntryView> {
+    const requestId = options.requestId ?? this.queues.get(eventId) ?? newRequestId();
+    this.queues.set(eventId, requestId);
+    const { entry } = await this.request('queue:join', { eventId, requestId }, options.timeoutMs);
+    if (entry.admission !== undefined) this.admissions.set(eventId, entry.admission.token);
+    if (entry.state !== 'prequeue' && entry.state !== 'queued' && entry.state !== 'admitted')
+      this.queues.delete(eventId);
+    return entry;
+  }
+
+  /**
+   * Holds seats; rejects with a SeatActorError (`SEAT_UNAVAILABLE`, `HOLD_LIMIT`, `SOLD_OUT`, `NOT_ADMITTED`,
+   * `TIMEOUT`, ...). At an event whose waiting room admitted this buyer, the admission token goes with it.
+   */
   async hold(eventId: string, selection: HoldSelection, options: RequestOptions = {}): Promise<HoldView> {
     const requestId = options.requestId ?? newRequestId();
+    const token = this.admissions.get(eventId);
     const reply = await this.request(
       'hold',
-      { eventId, requestId, ...selection } as Parameters<ClientToServerEvents['hold']>[0],
+      { eventId, requestId, ...selection, ...(token === undefined ? {} : { admissionToken: token }) } as Parameters<
+        ClientToServerEvents['hold']
+      >[0],
       options.timeoutMs,
     );
     return reply.hold;

@@ -319,4 +319,16 @@ describe('seat-map bytes per address, REST and socket subscribes together', () =
     expect(await subscribe(await socketFrom('198.51.100.21'))).toMatchObject({ ok: true });
     expect((await rest('198.51.100.22')).status).toBe(200);
   });
+
+  it('charges the layout to the same budget: one per address, then 429, while its 304 stays free', async () => {
+    const layout = (address: string, headers: Record<string, string> = {}) =>
+      fetch(`${baseUrl}/v1/events/${eventId}/layout`, { headers: { 'x-forwarded-for': address, ...headers } });
+    const first = await layout('198.51.100.30');
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag')!;
+    expect((await layout('198.51.100.30')).status).toBe(429);
+    expect((await rest('198.51.100.30')).status).toBe(429);
+    expect((await layout('198.51.100.30', { 'if-none-match': etag })).status).toBe(304);
+    expect((await layout('198.51.100.31')).status).toBe(200);
+  });
 });

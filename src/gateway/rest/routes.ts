@@ -367,26 +367,47 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
   );
 
   // What never changes (venue and event are immutable): cacheable forever by the event's id, so a client pays for a
-  // large venue's layout once and then reads only statuses (`?form=status` above, then diffs).
-  route('get', '/v1/events/:id/layout', async ({ params, headers }) => {
-    const layout = await booking.layout(parseId('id', params.id ?? ''));
-    const coding = preferredCoding(headers['accept-encoding']);
-    const validators = {
-      etag: codedTag(layout.etag, coding),
-      'cache-control': 'public, max-age=31536000, immutable',
-      vary: 'Accept-Encoding',
-    };
-    if (etagMatches(headers['if-none-match'], layout.etag)) return { status: 304, headers: validators };
-    return {
-      status: 200,
-      text: coding === undefined ? layout.bytes : await layout.encoded(coding),
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        ...(coding === undefined ? {} : { 'content-encoding': coding }),
-        ...validators,
-      },
-    };
-  });
+  // large venue's layout once and then reads only statuses (`?form=status` above, then diffs). It is megabytes for a
+  // large venue too, so it spends the same per-address read budget as the maps; a 304 costs none of it.
+  route(
+    'get',
+    '/v1/events/:id/layout',
+    async ({ params, headers, door }) => {
+      const { reads } = door;
+      const eventId = parseId('id', params.id ?? '');
+      const coding = preferredCoding(headers['accept-encoding']);
+      const leave = reads.enter();
+      try {
+        const layout = await booking.layout(eventId);
+        const validators = {
+          etag: codedTag(layout.etag, coding),
+          'cache-control': 'public, max-age=31536000, immutable',
+          vary: 'Accept-Encoding',
+        };
+        if (etagMatches(headers['if-none-match'], layout.etag)) {
+          leave();
+          return { status: 304, headers: validators };
+        }
+        await reads.admit();
+        const body = coding === undefined ? layout.bytes : await layout.encoded(coding);
+        reads.charge(body.length);
+        return {
+          status: 200,
+          text: body,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            ...(coding === undefined ? {} : { 'content-encoding': coding }),
+            ...validators,
+          },
+          release: leave,
+        };
+      } catch (error) {
+        leave();
+        throw error;
+      }
+    },
+    { kind: 'seatMap' },
+  );
 
   route(
     'post',

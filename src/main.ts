@@ -97,6 +97,16 @@ const metricsPortFromEnv = (): number | undefined => {
 
 const metricsPort = metricsPortFromEnv();
 
+/** APPENDS_IN_FLIGHT_MAX: batches per event whose appends may be in flight at once (pipelining; docs/architecture.md). */
+const appendsInFlightMaxFromEnv = (): number | undefined => {
+  const value = env.APPENDS_IN_FLIGHT_MAX;
+  if (value === undefined || value === '') return undefined;
+  if (!/^[1-9]\d?$/.test(value)) throw new Error(`APPENDS_IN_FLIGHT_MAX must be a number from 1 to 99, not ${value}`);
+  return Number(value);
+};
+
+const appendsInFlightMax = appendsInFlightMaxFromEnv();
+
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const config: ServerConfig = {
   host: env.HOST ?? '0.0.0.0',
@@ -110,6 +120,7 @@ const config: ServerConfig = {
   ...(env.TICKET_SIGNING_KEY ? { ticketSigningKey: env.TICKET_SIGNING_KEY } : {}),
   holdMode: holdModeFromEnv(),
   ...(metricsPort === undefined ? {} : { metricsPort }),
+  ...(appendsInFlightMax === undefined ? {} : { actor: { appendsInFlightMax } }),
   restRateLimit,
   readBudget,
   ...(socketRequestsPerSecondMax === undefined

@@ -23,6 +23,7 @@ export type ActivationOptions = Readonly<{
     EventActorOptions,
     | 'mailboxLengthMax'
     | 'batchSizeMax'
+    | 'appendsInFlightMax'
     | 'snapshotPolicy'
     | 'checkInvariantsEveryBatch'
     | 'sweepIntervalMs'

@@ -9,7 +9,14 @@ import { assertInventorySound } from '../domain/seatMap/invariants.ts';
 import { seatMapDiff, seatMapView } from '../domain/seatMap/read.ts';
 import { isSameRequest, requestFingerprint } from '../domain/seatMap/requests.ts';
 import { type InventorySnapshot, type SnapshotPolicy, shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
-import { countStock, recountStock, type StockCounter, soldOutRefusal } from '../domain/seatMap/soldOut.ts';
+import {
+  applyStockChange,
+  countStock,
+  type StockChange,
+  type StockCounter,
+  soldOutRefusal,
+  stockChangeOf,
+} from '../domain/seatMap/soldOut.ts';
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
 import type { HoldRequest, SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import { unstorableMessage, unstorableTextPath } from '../domain/storableText.ts';
@@ -47,8 +54,18 @@ type Envelope = CommandEnvelope | ReadEnvelope;
 type Prepared = Readonly<{
   batch: readonly Envelope[];
   fromVersion: number;
+  /** The stream version once this batch is durable: the next batch's expected version. */
+  toVersion: number;
   events: readonly InventoryEvent[];
   answers: readonly (() => void)[];
+  /**
+   * What must show exactly this batch's state, taken as soon as it was evolved (a later batch may be evolved on top
+   * before this one commits) and handed out only once it is durable: the reads' answers, the diff, the snapshot.
+   */
+  reads: readonly (() => void)[];
+  committed: CommittedBatch | undefined;
+  stockChange: StockChange | undefined;
+  snapshot: InventorySnapshot | undefined;
   /**
    * Settles with the failure, or undefined once the events are durable; never rejects. A store that has not answered by
    * the append deadline is a failure (StoreUnavailableError) even though the append may still commit later.
@@ -56,6 +73,8 @@ type Prepared = Readonly<{
   appended: Promise<unknown>;
   /** Settles when the store has answered the append, whatever the deadline said. */
   settled: Promise<void>;
+  /** Stops waiting for the append (its batch failed with one ahead of it): no deadline fires for it. */
+  abandon: () => void;
 }>;
 
 /** What happened on the way back from a failed append, for metrics. */
@@ -69,6 +88,12 @@ export type EventActorOptions = Readonly<{
   load: () => Promise<InventoryState>;
   mailboxLengthMax?: number;
   batchSizeMax?: number;
+  /**
+   * Batches whose appends may be in flight at once (pipelining): the next batch is decided and its append sent
+   * before the one ahead of it is durable, with the stream version that batch will leave as its expected version.
+   * 1 sends a batch only once the one before it is durable. Default 1 (see appendsInFlightMaxDefault).
+   */
+  appendsInFlightMax?: number;
   snapshotPolicy?: SnapshotPolicy;
   sweepIntervalMs?: number;
   rejectionsRememberedMax?: number;
@@ -103,10 +128,20 @@ export type EventActorOptions = Readonly<{
 }>;
 
 export const appendTimeoutMsDefault = 800;
+/**
+ * Not pipelined by default yet. A chained append is conditional on the stream's version only, so it is safe while a
+ * stream's appends land in the order they were sent, which the adapters keep (one PGlite worker; one pooled Postgres
+ * connection per stream). It is not safe against a second writer of the stream, nor against a store that may land a
+ * dead process's statements late and in any order: the whole-actor simulation (actor.sim.spec.ts) found a chained
+ * append landing on another incarnation's history at the same version (seeds 15 and 92 of 1..100).
+ */
+export const appendsInFlightMaxDefault = 1;
 export const reloadAttemptsMaxDefault = 8;
 export const reloadBackoffBaseMsDefault = 100;
 export const reloadBackoffMaxMsDefault = 5_000;
 export const loadTimeoutMsDefault = 10_000;
+
+const abandon = () => {};
 
 type RememberedRejection = Readonly<{ error: BookingError; fingerprint: string | undefined }>;
 
@@ -116,6 +151,9 @@ const keyReused = (): BookingError =>
     'this requestId was used before for a different request; a new request needs a new requestId',
   );
 
+/** What the mailbox's wait resolves with when a command or read was posted. */
+const posted = Symbol('posted');
+
 export const streamIdOf = (eventId: string): string => `event-${eventId}`;
 
 /**
@@ -123,10 +161,15 @@ export const streamIdOf = (eventId: string): string => `event-${eventId}`;
  * decide → evolve for each command of a batch, one append for the whole batch, and only then the answers.
  * Nothing is acknowledged that is not durable; an append that fails answers UNAVAILABLE and reloads.
  *
- * One append is in flight at a time. As soon as it is durable, the next batch is decided and its append sent,
- * and only then are the committed batch's answers written out, so the store works on batch N+1 while the
- * gateway sends the acknowledgements of batch N. Everything that must show committed state only (the diff, reads,
- * snapshots) is taken before the next batch touches the state.
+ * Appends are pipelined: while batch N's append is in flight, batch N+1 is decided on N's state and its append sent
+ * with N's end version as the expected version, up to `appendsInFlightMax` batches. The store works on N+1 while the
+ * actor decides N+2 and the gateway writes N's acknowledgements. Answers go out in batch order, each batch's only once
+ * its own append is durable and every batch before it has been answered. The stream has one writer (this actor; the
+ * data folder's lock or the cluster's owner epoch see to it), so N+1's expected version is reached only by N
+ * committing: if N does not commit, N+1 finds the stream short of it and writes nothing. A failed N fails every batch
+ * after it, and the actor reloads from the store once their appends have settled. Everything that must show one
+ * batch's state only (the diff, reads, snapshots) is taken as soon as that batch is evolved, and handed out once it is
+ * durable.
  */
 export class EventActor {
   readonly eventId: string;
@@ -145,6 +188,8 @@ export class EventActor {
   private lastSnapshotAt: number;
   /** The snapshot being saved, if one is. */
   private snapshotSaving: Promise<void> | undefined;
+  /** A snapshot was taken of a batch whose append is in flight: it is saved once that batch is durable, or dropped. */
+  private snapshotTaken = false;
   private sweepPosted = false;
   private stopped = false;
   /** The state holds events of a batch whose append failed: nothing may be decided, read or snapshotted from it. */
@@ -300,32 +345,40 @@ export class EventActor {
     return this.lastNow;
   }
 
-  /** The mailbox's loop: one append in flight, the next batch prepared as soon as it is durable. */
+  /**
+   * The mailbox's loop: keeps up to `appendsInFlightMax` batches' appends in flight, and answers the oldest once it is
+   * durable. While the pipeline has room it also wakes for new commands, which then go out at once as a batch of their
+   * own; when it is full, they wait and form the next batch.
+   */
   private async run(): Promise<void> {
-    let pending = this.prepareNext();
-    while (pending !== undefined) {
-      const failure = await pending.appended;
+    const inFlight: Prepared[] = [];
+    const inFlightMax = Math.max(1, this.options.appendsInFlightMax ?? appendsInFlightMaxDefault);
+    for (;;) {
+      this.fill(inFlight, inFlightMax);
+      const head = inFlight[0];
+      if (head === undefined) return;
+      const failure =
+        inFlight.length < inFlightMax && !this.suspect
+          ? await Promise.race([head.appended, this.mailbox.nextPost(posted)])
+          : await head.appended;
+      if (failure === posted) continue;
+      inFlight.shift();
       if (failure !== undefined) {
-        if (!(await this.fail(pending, failure))) return;
-        pending = this.prepareNext();
+        // Every batch behind the failed one was decided on its state: they fail with it.
+        if (!(await this.fail([head, ...inFlight.splice(0)], failure))) return;
         continue;
       }
-      let announce: () => void;
-      try {
-        announce = this.commit(pending);
-      } catch (error) {
-        // An unsound inventory is a programmer error: answer the batch as failed and rebuild from the store.
-        if (!(await this.fail(pending, error))) return;
-        pending = this.prepareNext();
-        continue;
-      }
-      pending = this.prepareNext();
+      const announce = this.commit(head);
+      // The next batch's append goes out before this one's answers are written.
+      this.fill(inFlight, inFlightMax);
       announce();
     }
   }
 
-  private prepareNext(): Prepared | undefined {
-    return this.mailbox.length > 0 ? this.prepare(this.mailbox.takeBatch()) : undefined;
+  /** Prepares batches from the mailbox until the pipeline is full; never on a suspect state. */
+  private fill(inFlight: Prepared[], inFlightMax: number): void {
+    while (inFlight.length < inFlightMax && this.mailbox.length > 0 && !this.suspect)
+      inFlight.push(this.prepare(this.mailbox.takeBatch()));
   }
 
   /** decide → evolve for every command of the batch, then one append for all their events (not awaited). */
@@ -381,26 +434,58 @@ export class EventActor {
         const outcome = key === undefined ? undefined : this.state.requests.get(key);
         answers.push(() => envelope.resolve({ events: decided, outcome }));
       }
+      // An unsound inventory is a programmer error too, caught before its events can become durable.
+      if (this.options.checkInvariantsEveryBatch) assertInventorySound(this.state);
     } catch (error) {
-      // A programmer error half-way through the batch: the state is suspect, so nothing is appended and the
-      // batch fails like an append would, reloading the actor from the store.
-      return { batch, fromVersion, events, answers, appended: Promise.resolve(error), settled: Promise.resolve() };
+      // A programmer error half-way through the batch: the state is suspect, so nothing is appended (nor prepared on
+      // top of it) and the batch fails like an append would, reloading the actor from the store.
+      this.suspect = true;
+      const failed = Promise.resolve(error);
+      const nothing = {
+        reads: [],
+        committed: undefined,
+        stockChange: undefined,
+        snapshot: undefined,
+        settled: Promise.resolve(),
+        abandon,
+      };
+      return { batch, fromVersion, toVersion: fromVersion, events, answers, ...nothing, appended: failed };
     }
+    const toVersion = this.state.version;
+    const reads = this.renderReads(batch, now);
+    let committed: CommittedBatch | undefined;
+    let stockChange: StockChange | undefined;
+    if (events.length > 0) {
+      const { changes, general } = seatMapDiff(this.state, events, now);
+      const diff: SeatMapDiff = { eventId: this.eventId, fromVersion, version: toVersion, changes, general };
+      committed = { diff, events, commandCount: batch.length };
+      const { seats } = this.state.layout;
+      stockChange = stockChangeOf(
+        this.state,
+        changes.map((change) => seats.indexOf(change.seatId)!),
+      );
+    }
+    const snapshot = this.takeSnapshot(false);
+    const prepared = { batch, fromVersion, toVersion, events, answers, reads, committed, stockChange, snapshot };
     if (events.length === 0)
-      return { batch, fromVersion, events, answers, appended: Promise.resolve(undefined), settled: Promise.resolve() };
-    return { batch, fromVersion, events, answers, ...this.append(fromVersion, events) };
+      return { ...prepared, appended: Promise.resolve(undefined), settled: Promise.resolve(), abandon };
+    return { ...prepared, ...this.append(fromVersion, events) };
   }
 
   /** Sends the batch's append and races it against the append deadline on the clock. */
-  private append(fromVersion: number, events: readonly InventoryEvent[]): Pick<Prepared, 'appended' | 'settled'> {
+  private append(
+    fromVersion: number,
+    events: readonly InventoryEvent[],
+  ): Pick<Prepared, 'appended' | 'settled' | 'abandon'> {
     const answered = this.options.store.append(this.streamId, fromVersion, events).then(
       () => undefined,
       (error: unknown) => error ?? new Error('append failed'),
     );
     const timeoutMs = this.options.appendTimeoutMs ?? appendTimeoutMsDefault;
+    let decided = false;
+    let cancel = () => {};
     const appended = new Promise<unknown>((resolve) => {
-      let decided = false;
-      const cancel = this.options.clock.setTimer(timeoutMs, () => {
+      cancel = this.options.clock.setTimer(timeoutMs, () => {
         // A reply that reached the process in the same turn as the deadline wins: timers run before I/O callbacks,
         // and setImmediate runs after them, so a busy event loop does not fail appends the store answered in time.
         setImmediate(() => {
@@ -418,33 +503,21 @@ export class EventActor {
         resolve(failure);
       });
     });
-    return { appended, settled: answered.then(() => undefined) };
+    const abandon = () => {
+      decided = true;
+      cancel();
+    };
+    return { appended, settled: answered.then(() => undefined), abandon };
   }
 
-  /**
-   * The batch is durable. Takes everything that must show exactly this committed state (the diff, reads, the
-   * snapshot) now, and returns what writes the answers out, which may run after the next batch is prepared.
-   */
-  private commit({ batch, fromVersion, events, answers }: Prepared): () => void {
-    if (this.options.checkInvariantsEveryBatch) assertInventorySound(this.state);
-    this.committedVersion = this.state.version;
+  /** The batch is durable: answers its reads now, and returns what writes its answers and diff out. */
+  private commit({ batch, toVersion, events, answers, reads, committed, stockChange, snapshot }: Prepared): () => void {
+    this.committedVersion = toVersion;
     this.stats.batches += 1;
     this.stats.commands += batch.length;
     this.stats.events += events.length;
-    this.answerReads(batch);
-    let committed: CommittedBatch | undefined;
-    if (events.length > 0) {
-      const { changes, general } = seatMapDiff(this.state, events, this.lastNow);
-      const diff: SeatMapDiff = { eventId: this.eventId, fromVersion, version: this.state.version, changes, general };
-      committed = { diff, events, commandCount: batch.length };
-      const { seats } = this.state.layout;
-      recountStock(
-        this.stock,
-        this.state,
-        changes.map((change) => seats.indexOf(change.seatId)!),
-      );
-    }
-    const snapshot = this.takeSnapshot(false);
+    if (stockChange !== undefined) applyStockChange(this.stock, stockChange);
+    for (const read of reads) read();
     return () => {
       for (const answer of answers) answer();
       if (committed !== undefined) {
@@ -459,44 +532,66 @@ export class EventActor {
   }
 
   /**
-   * The batch's append failed (or its inventory is unsound): its commands are answered UNAVAILABLE at once, and the
-   * state, which holds the batch's events, is rebuilt from the store. When the store answered (a version conflict, a
-   * bug), one reload runs now with the queue waiting behind it, and true is returned: carry on. When the store is away
-   * (StoreUnavailableError, the append deadline included), or that reload fails, everything queued is answered
-   * UNAVAILABLE, new requests are refused at once, reloads continue in the background with backoff, and false is
-   * returned: the loop stops until the actor is back.
+   * A batch's append failed (or its inventory is unsound), and with it every batch behind it (`failed`, oldest first):
+   * their commands are answered UNAVAILABLE at once, and the state, which holds their events, is rebuilt from the
+   * store. When the store answered (a version conflict, a bug), one reload runs as soon as the failed appends have
+   * settled (bounded by the append deadline), with the queue waiting behind it, and true is returned: carry on. When the
+   * store is away (StoreUnavailableError, the append deadline included), or that reload fails, everything queued is
+   * answered UNAVAILABLE, new requests are refused at once, reloads continue in the background with backoff, and false
+   * is returned: the loop stops until the actor is back.
    */
-  private async fail(pending: Prepared, failure: unknown): Promise<boolean> {
-    const { batch, fromVersion } = pending;
+  private async fail(failed: readonly Prepared[], failure: unknown): Promise<boolean> {
     this.stats.appendFailures += 1;
     this.suspect = true;
-    this.options.onError?.(failure, `batch at version ${fromVersion} failed; reloading`);
+    this.options.onError?.(failure, `batch at version ${failed[0]!.fromVersion} failed; reloading`);
     const unavailable = new BookingError(
       'UNAVAILABLE',
       'the booking could not be confirmed; retry with the same requestId for its outcome',
     );
-    for (const envelope of batch) {
-      if (envelope.kind === 'command') envelope.reject(unavailable);
+    for (const { batch, snapshot, abandon } of failed) {
+      abandon();
+      // A snapshot taken of a batch that never became durable is dropped unsaved.
+      if (snapshot !== undefined) this.snapshotTaken = false;
+      for (const envelope of batch) {
+        if (envelope.kind === 'command') envelope.reject(unavailable);
+      }
     }
-    if (!isStoreUnavailable(failure) && (await this.reloadOnce())) {
-      this.answerReads(batch);
-      return true;
+    // A reload must not run while an append of ours may still land: it would read the stream short of it.
+    const settled = Promise.all(failed.map((prepared) => prepared.settled)).then(() => undefined);
+    if (!isStoreUnavailable(failure)) {
+      await this.settledOrDeadline(settled);
+      if (await this.reloadOnce()) {
+        for (const { batch } of failed) this.answerReads(batch);
+        return true;
+      }
     }
     this.recovering = true;
-    for (const envelope of batch) {
-      if (envelope.kind === 'read') envelope.reject(unavailable);
+    for (const { batch } of failed) {
+      for (const envelope of batch) {
+        if (envelope.kind === 'read') envelope.reject(unavailable);
+      }
     }
     while (this.mailbox.length > 0) {
       for (const envelope of this.mailbox.takeBatch()) envelope.reject(unavailable);
     }
-    void this.recover(pending.settled);
+    void this.recover(settled);
     return false;
+  }
+
+  /** Waits until `settled`, or one append deadline on the clock, whichever comes first. */
+  private async settledOrDeadline(settled: Promise<void>): Promise<void> {
+    let cancelWait = () => {};
+    const waited = new Promise<void>((resolve) => {
+      cancelWait = this.options.clock.setTimer(this.options.appendTimeoutMs ?? appendTimeoutMsDefault, resolve);
+    });
+    await Promise.race([settled, waited]);
+    cancelWait();
   }
 
   /**
    * Reloads with bounded retries: attempt n waits a random time below min(max, base·2^(n-1)) first (full jitter, so
    * the actors of a store that comes back do not all reload in the same instant), all on the clock. Before the first
-   * attempt it lets the failed append settle (bounded by the append deadline again): an append that commits late is
+   * attempt it lets the failed appends settle (bounded by the append deadline again): an append that commits late is
    * then in what the reload reads. Out of attempts, the actor retires and the next request activates a fresh one.
    */
   private async recover(settled: Promise<void>): Promise<void> {
@@ -504,12 +599,7 @@ export class EventActor {
     const baseMs = this.options.reloadBackoffBaseMs ?? reloadBackoffBaseMsDefault;
     const maxMs = this.options.reloadBackoffMaxMs ?? reloadBackoffMaxMsDefault;
     const random = this.options.random ?? Math.random;
-    let cancelWait = () => {};
-    const waited = new Promise<void>((resolve) => {
-      cancelWait = this.options.clock.setTimer(this.options.appendTimeoutMs ?? appendTimeoutMsDefault, resolve);
-    });
-    await Promise.race([settled, waited]);
-    cancelWait();
+    await this.settledOrDeadline(settled);
     for (let attempt = 1; attempt <= attemptsMax; attempt++) {
       if (attempt > 1) await this.delay(Math.floor(random() * Math.min(maxMs, baseMs * 2 ** (attempt - 2))));
       if (this.stopped) return;
@@ -578,17 +668,28 @@ export class EventActor {
 
   /** Answers the batch's reads from the state as it is now, which the caller guarantees is committed. */
   private answerReads(batch: readonly Envelope[]): void {
-    const rendered = new Map<ReadEnvelope['render'], unknown>();
-    const now = this.options.clock.now();
+    for (const answer of this.renderReads(batch, this.options.clock.now())) answer();
+  }
+
+  /**
+   * Renders the batch's reads from the state as it is now, and returns what answers them; reads with the same `render`
+   * share one result.
+   */
+  private renderReads(batch: readonly Envelope[], now: number): (() => void)[] {
+    const answers: (() => void)[] = [];
+    let rendered: Map<ReadEnvelope['render'], unknown> | undefined;
     for (const envelope of batch) {
       if (envelope.kind !== 'read') continue;
+      rendered ??= new Map();
       try {
         if (!rendered.has(envelope.render)) rendered.set(envelope.render, envelope.render(this.state, now));
-        envelope.resolve(rendered.get(envelope.render));
+        const value = rendered.get(envelope.render);
+        answers.push(() => envelope.resolve(value));
       } catch (error) {
-        envelope.reject(error as Error);
+        answers.push(() => envelope.reject(error as Error));
       }
     }
+    return answers;
   }
 
   /**
@@ -614,7 +715,10 @@ export class EventActor {
       });
   }
 
-  /** The snapshot, when the policy says one is due, taken from the state as it is now (committed). */
+  /**
+   * The snapshot, when the policy says one is due, taken from the state as it is now: committed (at stop), or the state
+   * of the batch just evolved, saved only once that batch is durable.
+   */
   private takeSnapshot(force: boolean): InventorySnapshot | undefined {
     const due = force
       ? this.state.version > this.lastSnapshotVersion
@@ -628,15 +732,18 @@ export class EventActor {
           this.options.snapshotPolicy,
         );
     // A suspect state holds events that are not durable: a snapshot of it would make them so.
-    if (!due || this.snapshotSaving !== undefined || this.suspect) return undefined;
+    if (!due || this.snapshotTaken || this.snapshotSaving !== undefined || this.suspect) return undefined;
     // Counted from the attempt, stored or not: a snapshot the store refuses is retried a policy interval later,
     // not after every batch (it is an optimisation; the events are the truth).
     this.lastSnapshotVersion = this.state.version;
     this.lastSnapshotAt = this.lastNow;
+    // No other is taken until this one is saved, or dropped with its batch.
+    this.snapshotTaken = true;
     return toSnapshot(this.state);
   }
 
   private saveSnapshot(snapshot: InventorySnapshot): Promise<void> {
+    this.snapshotTaken = false;
     const saving: Promise<void> = this.options.store
       .saveSnapshot(this.streamId, snapshot.version, snapshot)
       .catch((error: unknown) => this.options.onError?.(error, 'snapshot failed'))

@@ -151,7 +151,7 @@ describe('event actor', () => {
     gates[0]!.resolve();
     await first;
     // The second batch's append is sent as soon as the first is durable, before its answer is known.
-    await expect.poll(() => gates.length).toBe(2);
+    expect(gates.length).toBe(2);
     expect(settled).toEqual(['first']);
     expect(actor.version).toBe(1);
     gates[1]!.reject(new Error('database down'));
@@ -162,18 +162,20 @@ describe('event actor', () => {
   });
 
   it('answers UNAVAILABLE and rebuilds from the store when a batch leaves the inventory unsound', async () => {
-    const { actor } = await setup();
+    const { actor, memory } = await setup();
     await hold(actor, 'dan', 'd1', seats('ORCH-C-9'));
     // Simulates a bug in evolve: the counts no longer add up.
     await actor.read((state) => {
       state.counts[0]! += 1;
     });
+    const appended = await memory.eventStore.readStream('event-evt_test');
     await expect(hold(actor, 'eve', 'e1', seats('ORCH-C-10'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    // Rebuilt from the store, where the batch had landed: the inventory is sound again, and the retry that
-    // UNAVAILABLE asks for gets the first answer.
+    // Caught before its append: nothing of an unsound batch becomes durable.
+    expect(await memory.eventStore.readStream('event-evt_test')).toHaveLength(appended.length);
+    // Rebuilt from the store: the inventory is sound again, and the retry that UNAVAILABLE asks for is decided anew.
     await actor.read((state) => assertInventorySound(state));
     await expect(hold(actor, 'eve', 'e1', seats('ORCH-C-10'))).resolves.toMatchObject({
-      events: [],
+      events: [{ type: 'HoldPlaced' }],
       outcome: { kind: 'hold' },
     });
     const map = await actor.seatMap();

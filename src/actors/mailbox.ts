@@ -11,6 +11,7 @@ export class Mailbox<T> {
   private running = false;
   /** Told when the loop stops with nothing left to do. */
   private idleWaiters: (() => void)[] = [];
+  private onPost: (() => void) | undefined;
 
   constructor(
     private readonly mailboxLengthMax: number,
@@ -27,12 +28,25 @@ export class Mailbox<T> {
       throw new BookingError('UNAVAILABLE', 'the event is busy; retry with the same requestId');
     }
     this.items.push(item);
+    const wake = this.onPost;
+    this.onPost = undefined;
+    wake?.();
     this.start();
   }
 
   /** True while items wait or the loop is working on a batch. */
   get busy(): boolean {
     return this.running || this.items.length > 0;
+  }
+
+  /**
+   * Resolves with `value` at the next post, for a loop that waits on something else too; items posted in the same tick
+   * are all there when it resumes. Only the last caller is woken.
+   */
+  nextPost<V>(value: V): Promise<V> {
+    return new Promise((resolve) => {
+      this.onPost = () => resolve(value);
+    });
   }
 
   /** Everything waiting, up to the batch cap, oldest first. */

@@ -76,6 +76,26 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       expect(read.map((e) => e.type)).toEqual([1, 2, 3].map((i) => `w${winners[0]}-${i}`));
     });
 
+    it('lands appends of one stream sent back to back without waiting (a pipelining writer) in the order sent', async () => {
+      // The event actor sends batch N+1 expecting the version batch N leaves, before N has committed. A store that ran
+      // them out of order (two pooled connections) would refuse N+1: the stream would be short of its version.
+      const chain = Array.from({ length: 20 }, (_, n) => events.append('event-chain', n * 2, batchOf(2, `b${n}-`)));
+      const results = await Promise.all(chain);
+      expect(results.map((result) => result.toVersion)).toEqual(Array.from({ length: 20 }, (_, n) => n * 2 + 2));
+      const read = await events.readStream('event-chain');
+      expect(read.map((e) => e.type)).toEqual(Array.from({ length: 20 }, (_, n) => [`b${n}-1`, `b${n}-2`]).flat());
+    });
+
+    it('writes nothing of a chained append whose predecessor failed, nor of any append after it', async () => {
+      await events.append('event-chain', 0, batchOf(1));
+      const failed = events.append('event-chain', 0, batchOf(2, 'n-'));
+      const chained = events.append('event-chain', 2, batchOf(2, 'n1-'));
+      const next = events.append('event-chain', 4, batchOf(1, 'n2-'));
+      for (const attempt of [failed, chained, next])
+        await expect(attempt).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect((await events.readStream('event-chain')).map((e) => e.type)).toEqual(['e1']);
+    });
+
     it('reads a stream after a version, with an optional limit', async () => {
       await events.append('event-a', 0, batchOf(5));
       expect((await events.readStream('event-a', 3)).map((e) => e.streamVersion)).toEqual([4, 5]);

@@ -33,7 +33,9 @@ export class WrongExpectedVersionError extends Error {
 export interface EventStore {
   /**
    * Appends events in one round trip, only if the stream is at `expectedVersion` (0 = empty stream).
-   * Throws WrongExpectedVersionError otherwise, and nothing is written.
+   * Throws WrongExpectedVersionError otherwise, and nothing is written. Appends to one stream sent without waiting for
+   * each other are run in the order sent (a writer may pipeline: send the next batch expecting the version the one
+   * ahead leaves, before that one has committed).
    */
   append(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<AppendResult>;
   /** Events of a stream with streamVersion > afterVersion, in order. */

@@ -9,6 +9,16 @@ export interface SqlClient {
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
 }
 
+/**
+ * Runs statements given the same key in the order given, on one connection: a stream's appends may then be sent
+ * without waiting for each other (pipelined). A single-connection adapter (PGlite) needs none.
+ */
+export type OrderedQuery = <Row = Record<string, unknown>>(
+  key: string,
+  sql: string,
+  params: readonly unknown[],
+) => Promise<Row[]>;
+
 /** The SQLSTATE of a Postgres error, whichever driver raised it (both put it on `code`). */
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

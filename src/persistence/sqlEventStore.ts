@@ -6,7 +6,7 @@ import {
   type StoredEvent,
   WrongExpectedVersionError,
 } from './eventStore.ts';
-import { type SqlClient, sqlState, toSafeNumber, uniqueViolation } from './sqlClient.ts';
+import { type OrderedQuery, type SqlClient, sqlState, toSafeNumber, uniqueViolation } from './sqlClient.ts';
 
 type EventRow = {
   position: unknown;
@@ -42,8 +42,11 @@ export const readStreamVersionsSql = `SELECT ${eventColumns} FROM events
 /** Characters per snapshot part: small enough that an append waits for one part at most, a few milliseconds. */
 export const snapshotPartChars = 256 * 1024;
 
-/** An EventStore over any SqlClient; `close` is whatever shuts the adapter's connection down. */
-export function sqlEventStore(client: SqlClient, close: () => Promise<void>): EventStore {
+/**
+ * An EventStore over any SqlClient; `close` is whatever shuts the adapter's connection down. An adapter whose client
+ * may run two statements at once (a pool) gives `ordered`, which runs a stream's appends in the order they are sent.
+ */
+export function sqlEventStore(client: SqlClient, close: () => Promise<void>, ordered?: OrderedQuery): EventStore {
   return {
     async append(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<AppendResult> {
       // An empty append could not tell "nothing to write" from "wrong version", so it is a caller bug.
@@ -51,7 +54,8 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>): Ev
       const batch = JSON.stringify(events.map((event) => ({ type: event.type, data: event.data ?? null })));
       let rows: { position: unknown; stream_version: number }[];
       try {
-        rows = await client.query(appendSql, [streamId, expectedVersion, batch]);
+        const params = [streamId, expectedVersion, batch];
+        rows = await (ordered === undefined ? client.query(appendSql, params) : ordered(streamId, appendSql, params));
       } catch (error) {
         if (sqlState(error) === uniqueViolation) throw new WrongExpectedVersionError(streamId, expectedVersion);
         throw error;

@@ -74,21 +74,62 @@ export const countStock = (state: InventoryState): StockCounter => {
   return counter;
 };
 
-/** Recounts the seats a committed batch changed (by position), and the general sections. O(changed seats + sections). */
-export const recountStock = (counter: StockCounter, state: InventoryState, changedSeats: Iterable<number>): void => {
+/**
+ * What a batch changed in the stock, read from the state right after the batch was evolved: the status of each seat it
+ * changed, the general sections' free places, and the rest of what the counter records. Applied once the batch is
+ * durable, so the counter shows committed batches only, even when later batches were evolved on top in the meantime.
+ */
+export type StockChange = Readonly<{
+  seats: readonly number[];
+  /** The status of `seats[i]` after the batch. */
+  statusAfter: Uint8Array;
+  generalFree: readonly (readonly [string, number])[];
+  version: number;
+  validUntil: number;
+  roomEngaged: boolean;
+}>;
+
+/** The stock change of the batch just evolved into `state`, for the seats it changed (by position). */
+export const stockChangeOf = (state: InventoryState, changedSeats: Iterable<number>): StockChange => {
+  const seats = [...changedSeats];
+  const statusAfter = new Uint8Array(seats.length);
+  for (let i = 0; i < seats.length; i++) statusAfter[i] = state.status[seats[i]!]!;
+  const generalFree = [...state.general].map(
+    ([sectionId, general]) => [sectionId, general.capacity - general.held - general.reserved - general.sold] as const,
+  );
+  return {
+    seats,
+    statusAfter,
+    generalFree,
+    version: state.version,
+    validUntil: firstLapse(state),
+    roomEngaged: isRoomEngaged(state.queue),
+  };
+};
+
+/** Applies a committed batch's stock change. O(changed seats + sections). */
+export const applyStockChange = (counter: StockCounter, change: StockChange): void => {
   const tierCount = counter.layout.tierNames.length;
   const available = seatStatusCodes.available;
-  for (const seat of changedSeats) {
+  for (let i = 0; i < change.seats.length; i++) {
+    const seat = change.seats[i]!;
     const before = counter.status[seat]!;
-    const after = state.status[seat]!;
+    const after = change.statusAfter[i]!;
     if (before === after) continue;
     const cell = counter.sectionOfSeat[seat]! * tierCount + counter.layout.tierOf[seat]!;
     if (before === available) counter.freeSeats[cell]! -= 1;
     if (after === available) counter.freeSeats[cell]! += 1;
     counter.status[seat] = after;
   }
-  countGeneral(counter, state);
+  for (const [sectionId, free] of change.generalFree) counter.generalFree.set(sectionId, free);
+  counter.version = change.version;
+  counter.validUntil = change.validUntil;
+  counter.roomEngaged = change.roomEngaged;
 };
+
+/** Recounts the seats a committed batch changed (by position), and the general sections. O(changed seats + sections). */
+export const recountStock = (counter: StockCounter, state: InventoryState, changedSeats: Iterable<number>): void =>
+  applyStockChange(counter, stockChangeOf(state, changedSeats));
 
 const freeSeatsMatching = (counter: StockCounter, section: number | undefined, tier: number | undefined): number => {
   const tierCount = counter.layout.tierNames.length;

@@ -4,10 +4,11 @@ import type { EventStore } from '../eventStore.ts';
 import { migrate, quoteSchemaName } from '../migrations.ts';
 import type { OrderIndex } from '../orderIndex.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
-import type { SqlClient } from '../sqlClient.ts';
+import type { OrderedQuery, SqlClient } from '../sqlClient.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
 import { sqlOrderIndex } from '../sqlOrderIndex.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
+import { orderedLanes } from './orderedLanes.ts';
 
 export type PostgresStore = Readonly<{
   eventStore: EventStore;
@@ -74,6 +75,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // while the pool already drops the client and the next query reports the outage as an operating error.
   pool.on('error', () => {});
   const client = unavailableOnFailure(poolClient(pool));
+  const lanes = orderedLanes(pool, types);
+  const ordered: OrderedQuery = <Row>(key: string, sql: string, params: readonly unknown[]) =>
+    lanes<Row>(key, sql, params).catch((error: unknown) => {
+      throw postgresErrorToStoreError(error);
+    });
   const pinger = createPinger({ ...connection, connectionTimeoutMillis: pingTimeoutMs, query_timeout: pingTimeoutMs });
   const close = async () => {
     await pinger.close();
@@ -90,7 +96,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     });
   };
   return {
-    eventStore: sqlEventStore(client, close),
+    eventStore: sqlEventStore(client, close, ordered),
     catalog: sqlCatalog(client),
     orderIndex: sqlOrderIndex(client),
     ping: pinger.ping,

@@ -6,6 +6,7 @@
  * Each store runs in a process of its own (a fresh heap, and its CPU is the process's).
  *
  *   npx tsx bench/inProcess.ts [--stores memory,pglite,postgres] [--seconds 5] [--concurrency 1,600]
+ *     [--appends-in-flight N]   the actor's appendsInFlightMax (default: the actor's own)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +32,8 @@ export type InProcessOptions = Readonly<{
   concurrency: readonly number[];
   rows: number;
   seatsPerRow: number;
+  /** The actor's appendsInFlightMax; undefined = its default. */
+  appendsInFlightMax?: number;
 }>;
 
 export const defaultInProcess: InProcessOptions = {
@@ -187,7 +190,12 @@ const measureStore = async (store: InProcessStore, options: InProcessOptions): P
         ? { kind: 'pglite', dataDir }
         : { kind: 'postgres', url: databaseUrl, schema };
   const opened = await openStore(config);
-  const activations = new Activations({ store: opened.eventStore, catalog: opened.catalog, clock: systemClock });
+  const activations = new Activations({
+    store: opened.eventStore,
+    catalog: opened.catalog,
+    clock: systemClock,
+    ...(options.appendsInFlightMax === undefined ? {} : { actor: { appendsInFlightMax: options.appendsInFlightMax } }),
+  });
   try {
     const venueId = 'ven_inprocess';
     await opened.catalog.createVenue({ id: venueId, ...venueBody(options.rows, options.seatsPerRow) });
@@ -232,6 +240,9 @@ export const runInProcess = (stores: readonly InProcessStore[], options: InProce
         String(options.warmupSeconds),
         '--concurrency',
         options.concurrency.join(','),
+        ...(options.appendsInFlightMax === undefined
+          ? []
+          : ['--appends-in-flight', String(options.appendsInFlightMax)]),
       ],
       { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
     );
@@ -247,6 +258,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seconds: { type: 'string', default: String(defaultInProcess.seconds) },
       warmup: { type: 'string', default: String(defaultInProcess.warmupSeconds) },
       concurrency: { type: 'string', default: defaultInProcess.concurrency.join(',') },
+      'appends-in-flight': { type: 'string' },
     },
   });
   const options: InProcessOptions = {
@@ -254,6 +266,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     seconds: Number(values.seconds),
     warmupSeconds: Number(values.warmup),
     concurrency: values.concurrency.split(',').map(Number),
+    ...(values['appends-in-flight'] === undefined ? {} : { appendsInFlightMax: Number(values['appends-in-flight']) }),
   };
   const parseStore = (name: string): InProcessStore => {
     if (!(inProcessStores as readonly string[]).includes(name)) throw new Error(`unknown store ${name}`);

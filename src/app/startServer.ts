@@ -24,6 +24,7 @@ import { createLogger, type Logger, type LogLevel } from '../platform/logger.ts'
 import { createMetrics, type GatewayMetrics } from '../platform/metrics.ts';
 import { createStoreMetrics } from '../platform/storeMetrics.ts';
 import { createAdmissionTokens, loadOrCreateAdmissionSecret } from '../services/admissionTokens.ts';
+import { startAutoEngage } from '../services/autoEngage.ts';
 import { type BookingCore, createBookingCore } from '../services/bookingCore.ts';
 import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
 import { startPrewarm } from '../services/prewarm.ts';
@@ -212,9 +213,22 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const admissionTokens = createAdmissionTokens(await loadOrCreateAdmissionSecret(store.catalog), () => clock.now());
   const holdMode = await openHoldMode(config.holdMode ?? { kind: 'actor' }, booking);
   // One front door for REST and sockets: the same limits count both, and holds from either reach the same service.
+  // The hybrid switch counts the holds and queue joins that reach the application, per event.
+  const autoEngage = startAutoEngage({
+    activations: booking.activations,
+    clock,
+    onError: (error, context) => logger.error({ err: error }, context),
+  });
+  const holds = holdMode.holds ?? booking;
   const frontDoor = buildFrontDoor({
     auth,
-    holds: holdMode.holds ?? booking,
+    holds: {
+      hold: (eventId, ...rest) => {
+        autoEngage.observe(eventId);
+        return holds.hold(eventId, ...rest);
+      },
+      release: (holdId, userId, requestId) => holds.release(holdId, userId, requestId),
+    },
     clock,
     readBudget: createReadBudget(config.readBudget),
     admission: createAdmissionStage(admissionTokens),
@@ -232,6 +246,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
   }).catch(async (error: unknown) => {
     // A taken port: let go of the store (and its DATA_DIR lock) before saying so.
+    autoEngage.stop();
     await holdMode.close();
     await store.close();
     throw error;
@@ -246,6 +261,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           logger,
         }).catch(async (error: unknown) => {
           gateway.close();
+          autoEngage.stop();
           await holdMode.close();
           await store.close();
           throw error;
@@ -255,6 +271,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     clock,
     tokens: admissionTokens,
     metrics: createQueueMetrics(metrics.registry),
+    onJoin: autoEngage.observe,
     ...(config.queue?.tickMs === undefined ? {} : { tickMs: config.queue.tickMs }),
     onError: (error, context) => logger.error({ err: error }, context),
   });
@@ -312,6 +329,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
       drained ??= (async () => {
         gateway.close();
         prewarm.stop();
+        autoEngage.stop();
         queue.stop();
         await booking.drain();
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.

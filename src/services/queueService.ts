@@ -51,6 +51,8 @@ export type QueueServiceOptions = Readonly<{
   tickMs?: number;
   pushPolicy?: PositionPushPolicy;
   metrics?: QueueMetrics;
+  /** Every join, for the hybrid switch's request rate (autoEngage.ts). */
+  onJoin?: (eventId: string) => void;
   onError?: (error: unknown, context: string) => void;
 }>;
 
@@ -117,6 +119,7 @@ export const createQueueService = (options: QueueServiceOptions): QueueService =
 
   return {
     async join(eventId, userId) {
+      options.onJoin?.(eventId);
       const actor = await activations.get(eventId);
       await actor.send((now) => ({ type: 'JoinQueue', data: { userId, now } }));
       return entryOf(actor, eventId, userId);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { apiReferenceMarkdown } from '../src/contract/apiReference.ts';
 import { bookingErrorMeanings } from '../src/contract/errorCodes.ts';
+import { openApiDocument, openApiText } from '../src/contract/openapi.ts';
 import { bookingErrorCodes } from '../src/domain/bookingError.ts';
 import { httpStatusByCode } from '../src/gateway/http.ts';
 
@@ -48,6 +50,17 @@ export const readmeConfigurationTable = (): string => {
 export const generatedSections: readonly GeneratedSection[] = [
   { file: 'docs/api.md', name: 'error-codes', render: errorTable },
   { file: 'README.md', name: 'configuration', render: readmeConfigurationTable },
+];
+
+/**
+ * Whole files generated from the code: the OpenAPI document, from the zod schemas and the operations table, and its
+ * readable rendering.
+ */
+export type GeneratedFile = Readonly<{ file: string; render: () => string }>;
+
+export const generatedFiles: readonly GeneratedFile[] = [
+  { file: 'docs/openapi.json', render: openApiText },
+  { file: 'docs/api-reference.md', render: () => apiReferenceMarkdown(openApiDocument()) },
 ];
 
 const markers = (name: string) => ({

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generatedSections, tableRows, withSection } from '../scripts/generatedDocs.ts';
+import { generatedFiles, generatedSections, tableRows, withSection } from '../scripts/generatedDocs.ts';
 import { shellBlocks } from './support/markdown.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -10,6 +10,10 @@ describe('generated docs', () => {
   it.each(generatedSections)('$file section $name matches the code (npm run docs rewrites it)', (section) => {
     const text = readFileSync(section.file, 'utf8');
     expect(withSection(text, section)).toBe(text);
+  });
+
+  it.each(generatedFiles)('$file matches the code (npm run docs rewrites it)', (generated) => {
+    expect(readFileSync(join(root, generated.file), 'utf8')).toBe(generated.render());
   });
 });
 

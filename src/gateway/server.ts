@@ -9,7 +9,7 @@ import type { GatewayMetrics } from '../platform/metrics.ts';
 import type { BookingService, SocketHolds } from '../services/bookingService.ts';
 import type { Auth } from './auth.ts';
 import { bodyBytesMaxDefault } from './http.ts';
-import { type RestRateLimit, type Route, registerRestRoutes } from './rest/routes.ts';
+import { type RestRateLimit, type Router, registerRestRoutes } from './rest/routes.ts';
 import { listenExclusivePort, type TemplatedApp, type us_listen_socket, uws, uwsBinaryPath } from './uws.ts';
 
 export type GatewayOptions = Readonly<{
@@ -35,8 +35,8 @@ export type GatewayOptions = Readonly<{
 export type Gateway = Readonly<{
   app: TemplatedApp;
   port: number;
-  /** Adds REST routes with the same wrapping (errors, limits, metrics) as the built-in ones. */
-  route: Route;
+  /** Adds REST routes with the same wrapping (errors, limits, metrics) as the built-in ones; lists what it added. */
+  route: Router;
   /** Stops accepting connections; open keep-alive connections finish on their own. */
   close(): void;
 }>;

@@ -1,3 +1,4 @@
+import { openApiText } from '../../contract/openapi.ts';
 import {
   compoundIdSchema,
   idSchema,
@@ -80,6 +81,9 @@ export type RouteOptions = Readonly<{
 
 export type Route = (method: RouteMethod, pattern: string, handler: RouteHandler, options?: RouteOptions) => void;
 
+/** A route helper that remembers what it registered (for the check that the OpenAPI document lists every route). */
+export type Router = Route & Readonly<{ registered: readonly Readonly<{ method: RouteMethod; pattern: string }>[] }>;
+
 export type RestRateLimit = Readonly<{
   /** Requests one client (address) may make per second, averaged over `windowSeconds`. */
   requestsPerSecondMax: number;
@@ -161,7 +165,7 @@ const readHead = (
  * wraps each with what every route needs: a copy of the request, abort safety, the body limit, error mapping,
  * logging and the latency histogram.
  */
-export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
+export const createRouter = (app: TemplatedApp, deps: RouterDeps): Router => {
   const { logger, metrics, frontDoor } = deps;
   const trustedProxyHops = deps.rateLimit?.trustedProxyHops ?? 0;
 
@@ -179,7 +183,9 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
     );
   };
 
-  return (method, pattern, handler, options = {}) => {
+  const registered: { method: RouteMethod; pattern: string }[] = [];
+  const route: Route = (method, pattern, handler, options = {}) => {
+    registered.push({ method, pattern });
     const paramNames = pattern
       .split('/')
       .filter((segment) => segment.startsWith(':'))
@@ -235,6 +241,7 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Route => {
     // HEAD is GET without the body (RFC 9110 9.3.2): the same handler, and the exchange leaves the body out.
     if (method === 'get') app.head(pattern, serve);
   };
+  return Object.assign(route, { registered });
 };
 
 /** The event a `/v1/events/:id/...` route names, for the front door's stages, once it is a well-formed id. */
@@ -258,7 +265,7 @@ const eventView = (event: EventConfig) => {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Registers the v1 REST API and returns the route helper so later modules (orders, payments) add routes the same way. */
-export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => {
+export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router => {
   const { booking, auth, metrics, frontDoor } = deps;
   const route = createRouter(app, deps);
   const venueBodyBytesMax = deps.venueBodyBytesMax ?? venueBodyBytesMaxDefault;
@@ -287,6 +294,15 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Route => 
       headers: { 'content-type': metrics.registry.contentType },
     };
   });
+
+  // Generated from the zod schemas the handlers parse with (src/contract/api.ts), once: the same bytes as
+  // docs/openapi.json.
+  const openApi = openApiText();
+  route('get', '/v1/openapi.json', () => ({
+    status: 200,
+    text: openApi,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
+  }));
 
   // With the previous session's token as bearer, a genuine token (even expired, within the grace period) renews the
   // same buyer; anything else gets a new buyer. Never an error, so a client can always recover a session.

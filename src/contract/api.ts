@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import { checkInBodySchema, orderBodySchema, payBodySchema, refundBodySchema } from './orderSchemas.ts';
+import {
+  createdSchema,
+  errorBodySchema,
+  holdViewSchema,
+  orderViewSchema,
+  probeSchema,
+  seatMapViewSchema,
+  sessionViewSchema,
+} from './responses.ts';
+import {
+  bestAvailableHoldBodySchema,
+  eventBodySchema,
+  generalHoldBodySchema,
+  idSchema,
+  queueJoinBodySchema,
+  seatMapFormSchema,
+  seatsHoldBodySchema,
+  venueBodySchema,
+} from './schemas.ts';
+
+/**
+ * The REST API as data: every route the gateway registers, with the zod schemas its handler parses and the shapes it
+ * answers. The OpenAPI document (openapi.ts, `npm run docs` → docs/openapi.json, `GET /v1/openapi.json`) is generated
+ * from this table, and test/openapi.int.spec.ts fails when the gateway registers a route that is not here (or this
+ * lists one it does not register).
+ */
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+
+/** Who may call: anyone, a buyer session (`Authorization: Bearer <session token>`), or the admin token. */
+export type Caller = 'anyone' | 'buyer' | 'admin';
+
+export type Answer = Readonly<{
+  description: string;
+  /** A JSON body of this shape; absent: described in words only (or no body). */
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+}>;
+
+export type Operation = Readonly<{
+  method: HttpMethod;
+  /** The gateway's pattern: `:name` segments are path parameters. */
+  path: string;
+  summary: string;
+  tag: string;
+  caller: Caller;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  answers: Readonly<Record<number, Answer>>;
+}>;
+
+const limitQuery = (max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,9}$/)
+    .meta({ description: `1..${max}` })
+    .optional();
+const buyerListQuery = z.object({
+  eventId: idSchema.optional(),
+  limit: limitQuery(100),
+  cursor: z.string().optional().meta({ description: 'the `next` of a previous page' }),
+});
+const json = (description: string, schema?: z.ZodType): Answer =>
+  schema === undefined ? { description } : { description, schema };
+
+export const operations: readonly Operation[] = [
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process answers',
+    tag: 'probes',
+    caller: 'anyone',
+    answers: { 200: json('alive', probeSchema) },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: the store answers and bookings are taken',
+    tag: 'probes',
+    caller: 'anyone',
+    answers: { 200: json('ready', probeSchema), 503: json('not ready (UNAVAILABLE)', errorBodySchema) },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (admin; or METRICS_PORT without a token)',
+    tag: 'probes',
+    caller: 'admin',
+    answers: { 200: { description: 'Prometheus text exposition', contentType: 'text/plain' } },
+  },
+  {
+    method: 'get',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    tag: 'docs',
+    caller: 'anyone',
+    answers: { 200: json('the OpenAPI 3.1 document') },
+  },
+  {
+    method: 'post',
+    path: '/v1/sessions',
+    summary: 'A buyer session; with the previous token as bearer, renews the same buyer',
+    tag: 'sessions',
+    caller: 'anyone',
+    answers: { 201: json('the session', sessionViewSchema) },
+  },
+  {
+    method: 'post',
+    path: '/v1/venues',
+    summary: 'Create a venue (sections, rows, seats; or general admission)',
+    tag: 'catalog',
+    caller: 'admin',
+    body: venueBodySchema,
+    answers: { 201: json('created', createdSchema), 409: json('ALREADY_EXISTS', errorBodySchema) },
+  },
+  {
+    method: 'post',
+    path: '/v1/events',
+    summary: 'Create an event on sale at a venue',
+    tag: 'catalog',
+    caller: 'admin',
+    body: eventBodySchema,
+    answers: { 201: json('created', createdSchema), 404: json('no such venue', errorBodySchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/events',
+    summary: 'Events in the catalog, oldest first',
+    tag: 'catalog',
+    caller: 'anyone',
+    query: z.object({ limit: limitQuery(500) }),
+    answers: { 200: json('`{events: [...]}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/venues/:id',
+    summary: 'A venue',
+    tag: 'catalog',
+    caller: 'anyone',
+    answers: { 200: json('the venue as created'), 404: json('NOT_FOUND', errorBodySchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id',
+    summary: 'An event',
+    tag: 'catalog',
+    caller: 'anyone',
+    answers: { 200: json('the event; instants as ISO 8601'), 404: json('NOT_FOUND', errorBodySchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/seatmap',
+    summary: 'The live seat map (ETag = version; If-None-Match → 304; gzip/br by Accept-Encoding)',
+    tag: 'seats',
+    caller: 'anyone',
+    query: z.object({ form: seatMapFormSchema.optional() }),
+    answers: {
+      200: json('the map (`form=status`: the compact status form, docs/api.md)', seatMapViewSchema),
+      304: { description: 'not modified' },
+      429: json('RATE_LIMITED: the seat-map budget of this address is spent (Retry-After)', errorBodySchema),
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/layout',
+    summary: 'The immutable layout (sections, seats in layout order, tiers, prices), cacheable forever',
+    tag: 'seats',
+    caller: 'anyone',
+    answers: { 200: json('the layout'), 304: { description: 'not modified' } },
+  },
+  {
+    method: 'post',
+    path: '/v1/events/:id/holds',
+    summary: 'Hold seats: by id, a general-admission quantity, or best available',
+    tag: 'holds',
+    caller: 'buyer',
+    body: z.union([seatsHoldBodySchema, generalHoldBodySchema, bestAvailableHoldBodySchema]),
+    answers: {
+      201: json('held', holdViewSchema),
+      403: json('NOT_ADMITTED: the waiting room is engaged and the hold has no valid admission', errorBodySchema),
+      409: json(
+        'SEAT_UNAVAILABLE, VERSION_CONFLICT, HOLD_LIMIT, SOLD_OUT, SALE_NOT_OPEN, IDEMPOTENCY_KEY_REUSED',
+        errorBodySchema,
+      ),
+    },
+  },
+  {
+    method: 'delete',
+    path: '/v1/holds/:holdId',
+    summary: 'Release a hold (requestId in the query or body; absent, the hold id serves)',
+    tag: 'holds',
+    caller: 'buyer',
+    query: z.object({ requestId: z.string().optional() }),
+    answers: { 204: { description: 'released' }, 404: json('HOLD_NOT_FOUND', errorBodySchema) },
+  },
+  {
+    method: 'post',
+    path: '/v1/events/:id/queue',
+    summary: "Join the event's waiting room (one entry per buyer: joining again returns it)",
+    tag: 'waiting room',
+    caller: 'buyer',
+    body: queueJoinBodySchema,
+    answers: { 201: json('`{queueId, state, position?, etaSeconds?, admission?}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/queue/me',
+    summary: "The caller's place in the waiting room (for clients that poll)",
+    tag: 'waiting room',
+    caller: 'buyer',
+    answers: { 200: json('`{queueId, state, position?, etaSeconds?, admission?}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/queue/fairness',
+    summary: "The pre-queue shuffle's commitment, and its seed and order once revealed",
+    tag: 'waiting room',
+    caller: 'anyone',
+    answers: { 200: json('`{commitment, seed?, algorithm, order?}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/queue/stats',
+    summary: "The waiting room's counts",
+    tag: 'waiting room',
+    caller: 'admin',
+    answers: { 200: json('`{state, waiting, admitted, admittedTotal, ...}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/me/holds',
+    summary: "The caller's live holds",
+    tag: 'buyer recovery',
+    caller: 'buyer',
+    query: buyerListQuery,
+    answers: { 200: json('`{items, next?}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/me/orders',
+    summary: "The caller's orders, with tickets",
+    tag: 'buyer recovery',
+    caller: 'buyer',
+    query: buyerListQuery,
+    answers: { 200: json('`{items, next?}`') },
+  },
+  {
+    method: 'post',
+    path: '/v1/orders',
+    summary: 'Check out a hold: an order with its payment',
+    tag: 'orders',
+    caller: 'buyer',
+    body: orderBodySchema,
+    answers: { 201: json('the order', orderViewSchema), 410: json('HOLD_EXPIRED', errorBodySchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/orders/:id',
+    summary: 'An order of the caller, with signed tickets once paid',
+    tag: 'orders',
+    caller: 'buyer',
+    answers: { 200: json('the order', orderViewSchema), 404: json('ORDER_NOT_FOUND', errorBodySchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/orders/:id/history',
+    summary: "Every change of the caller's order",
+    tag: 'orders',
+    caller: 'buyer',
+    answers: { 200: json('`{events: [...]}`') },
+  },
+  {
+    method: 'post',
+    path: '/v1/orders/:id/pay',
+    summary: 'Pay with the simulated provider (pm_card_visa, pm_card_chargeDeclined, ...)',
+    tag: 'orders',
+    caller: 'buyer',
+    body: payBodySchema,
+    answers: {
+      200: json('paid', orderViewSchema),
+      202: json('the provider has not answered yet', orderViewSchema),
+      402: json('PAYMENT_FAILED', errorBodySchema),
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/orders/:id/refund',
+    summary: 'Refund a sold order; its seats go back on sale',
+    tag: 'orders',
+    caller: 'admin',
+    body: refundBodySchema,
+    answers: { 200: json('the order', orderViewSchema) },
+  },
+  {
+    method: 'post',
+    path: '/v1/payments/stripe/webhook',
+    summary: 'Stripe webhook (verified by its Stripe-Signature)',
+    tag: 'orders',
+    caller: 'anyone',
+    answers: { 200: json('`{received: true}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/tickets/public-key',
+    summary: 'The Ed25519 key that verifies ticket codes offline',
+    tag: 'tickets',
+    caller: 'anyone',
+    answers: { 200: json('`{alg, crv, kid, jwk, pem}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/tickets/:id/qr',
+    summary: "A ticket's QR code",
+    tag: 'tickets',
+    caller: 'buyer',
+    query: z.object({ format: z.enum(['svg', 'png']).optional() }),
+    answers: { 200: { description: 'the QR code', contentType: 'image/svg+xml' } },
+  },
+  {
+    method: 'post',
+    path: '/v1/checkins',
+    summary: 'Check a ticket in at a gate (once)',
+    tag: 'tickets',
+    caller: 'admin',
+    body: checkInBodySchema,
+    answers: { 200: json('checked in'), 409: json('TICKET_ALREADY_USED', errorBodySchema) },
+  },
+];

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { bookingErrorCodes } from '../domain/bookingError.ts';
+import type { HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+
+/**
+ * The response bodies the OpenAPI document describes with a schema. Where the domain already names a view type
+ * (HoldView, SeatMapView), the schema is checked against it at compile time below, so the two cannot drift.
+ */
+const instant = z.iso.datetime({ offset: true });
+
+export const errorBodySchema = z
+  .object({ error: z.object({ code: z.enum(bookingErrorCodes), message: z.string() }) })
+  .meta({ id: 'Error', description: 'Every refusal: a stable code (docs/api.md lists them) and a readable message.' });
+
+export const sessionViewSchema = z
+  .object({ token: z.string(), userId: z.string(), expiresAt: instant, renewed: z.boolean().optional() })
+  .meta({ id: 'Session' });
+
+export const createdSchema = z.object({ id: z.string() }).meta({ id: 'Created' });
+
+export const holdViewSchema = z
+  .object({
+    holdId: z.string(),
+    seatIds: z.array(z.string()).readonly(),
+    sectionId: z.string().optional(),
+    quantity: z.int(),
+    expiresAt: instant,
+  })
+  .readonly()
+  .meta({ id: 'Hold' });
+
+const seatStatusSchema = z.enum(['available', 'held', 'reserved', 'sold']);
+
+export const seatMapViewSchema = z
+  .object({
+    eventId: z.string(),
+    version: z.int(),
+    seats: z
+      .record(z.string(), z.object({ status: seatStatusSchema, priceTier: z.string(), version: z.int() }).readonly())
+      .readonly(),
+    general: z
+      .record(z.string(), z.object({ capacity: z.int(), available: z.int(), priceTier: z.string() }).readonly())
+      .readonly(),
+  })
+  .readonly()
+  .meta({ id: 'SeatMap' });
+
+export const probeSchema = z.object({ status: z.string() });
+
+/** Orders carry more than is listed (lines, payment, refund, tickets): the fields every client reads. */
+export const orderViewSchema = z
+  .looseObject({
+    orderId: z.string(),
+    eventId: z.string(),
+    status: z.enum(['pending', 'processing', 'succeeded', 'failed', 'timed_out', 'refunded']),
+    amount: z.int(),
+    currency: z.string(),
+    expiresAt: instant,
+  })
+  .meta({ id: 'Order' });
+
+export type SessionView = z.infer<typeof sessionViewSchema>;
+
+/** Fails to compile when a schema and the domain's view type disagree, in either direction. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree = <T extends true>(): T | undefined => undefined;
+agree<Same<z.infer<typeof holdViewSchema>, HoldView>>();
+agree<Same<z.infer<typeof seatMapViewSchema>, SeatMapView>>();

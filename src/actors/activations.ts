@@ -33,6 +33,7 @@ export type ActivationOptions = Readonly<{
     | 'reloadBackoffMaxMs'
     | 'loadTimeoutMs'
     | 'random'
+    | 'outboxOf'
   >;
   onCommitted?: (batch: CommittedBatch) => void;
   /**

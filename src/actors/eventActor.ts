@@ -21,6 +21,7 @@ import { type InventoryState, type RequestOutcome, requestKey } from '../domain/
 import type { HoldRequest, SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import { unstorableMessage, unstorableTextPath } from '../domain/storableText.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
+import type { OutboxMessage } from '../persistence/outbox.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
 import { type Clock, repeatTimer } from '../platform/clock.ts';
 import { Mailbox } from './mailbox.ts';
@@ -118,6 +119,11 @@ export type EventActorOptions = Readonly<{
   loadTimeoutMs?: number;
   /** Numbers in [0, 1) for the backoff's jitter; tests give a fixed sequence. Default Math.random. */
   random?: () => number;
+  /**
+   * The notifications a batch causes (pure: from its events and the state after them), written by the batch's own
+   * append, so they commit with the events or not at all (the transactional outbox). Unset: no notifications.
+   */
+  outboxOf?: (events: readonly InventoryEvent[], state: InventoryState) => readonly OutboxMessage[];
   onCommitted?: (batch: CommittedBatch) => void;
   onError?: (error: unknown, context: string) => void;
   /** The state was rebuilt from the store after a failure: committed events may have been missed by listeners. */
@@ -387,6 +393,7 @@ export class EventActor {
     const now = this.now();
     const events: InventoryEvent[] = [];
     const answers: (() => void)[] = [];
+    let outbox: readonly OutboxMessage[] = [];
     try {
       for (const envelope of batch) {
         if (envelope.kind === 'read') continue;
@@ -436,6 +443,7 @@ export class EventActor {
       }
       // An unsound inventory is a programmer error too, caught before its events can become durable.
       if (this.options.checkInvariantsEveryBatch) assertInventorySound(this.state);
+      if (events.length > 0) outbox = this.options.outboxOf?.(events, this.state) ?? [];
     } catch (error) {
       // A programmer error half-way through the batch: the state is suspect, so nothing is appended (nor prepared on
       // top of it) and the batch fails like an append would, reloading the actor from the store.
@@ -469,15 +477,16 @@ export class EventActor {
     const prepared = { batch, fromVersion, toVersion, events, answers, reads, committed, stockChange, snapshot };
     if (events.length === 0)
       return { ...prepared, appended: Promise.resolve(undefined), settled: Promise.resolve(), abandon };
-    return { ...prepared, ...this.append(fromVersion, events) };
+    return { ...prepared, ...this.append(fromVersion, events, outbox) };
   }
 
   /** Sends the batch's append and races it against the append deadline on the clock. */
   private append(
     fromVersion: number,
     events: readonly InventoryEvent[],
+    outbox: readonly OutboxMessage[],
   ): Pick<Prepared, 'appended' | 'settled' | 'abandon'> {
-    const answered = this.options.store.append(this.streamId, fromVersion, events).then(
+    const answered = this.options.store.append(this.streamId, fromVersion, events, outbox).then(
       () => undefined,
       (error: unknown) => error ?? new Error('append failed'),
     );

@@ -3,7 +3,7 @@ import type { PaymentNotice, PaymentProvider } from '../payments/paymentProvider
 import { createSimulatedProvider } from '../payments/simulated/simulatedProvider.ts';
 import { createStripeClient, createStripeProvider } from '../payments/stripe/stripeProvider.ts';
 import { parseStripeWebhook } from '../payments/stripe/webhook.ts';
-import { createTicketSigner, loadOrCreateSigningKey, parseSigningKey } from '../payments/tickets.ts';
+import { createTicketSigner, loadOrCreateSigningKey, parseSigningKey, type TicketSigner } from '../payments/tickets.ts';
 import { eventStoreAuditLog } from '../persistence/auditLog.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
@@ -39,6 +39,8 @@ export type OrderServices = Readonly<{
   views: BuyerViews;
   audit: OrderAudit;
   checkIns: CheckIns;
+  /** Signs ticket codes (the e-mailed confirmation carries them as QR codes). */
+  signer: TicketSigner;
   /** Verifies and parses a Stripe webhook; absent when the provider is not Stripe. */
   stripeWebhook?: (rawBody: Buffer, signature: string | undefined) => PaymentNotice | undefined;
 }>;
@@ -94,6 +96,7 @@ export const startPayments = async (deps: PaymentsDeps): Promise<OrderServices> 
     views,
     audit: createOrderAudit({ reads, log: eventStoreAuditLog(deps.store) }),
     checkIns: createCheckIns({ reads, signer, clock: deps.clock }),
+    signer,
     ...(stripeWebhook === undefined ? {} : { stripeWebhook }),
   };
 };

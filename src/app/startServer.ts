@@ -27,9 +27,11 @@ import { createAdmissionTokens, loadOrCreateAdmissionSecret } from '../services/
 import { startAutoEngage } from '../services/autoEngage.ts';
 import { type BookingCore, createBookingCore } from '../services/bookingCore.ts';
 import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
+import { outboxOf } from '../services/notifications/outboxOf.ts';
 import { startPrewarm } from '../services/prewarm.ts';
 import { createQueueMetrics } from '../services/queueMetrics.ts';
 import { createQueueService, type QueueService } from '../services/queueService.ts';
+import { type NotificationsConfig, startNotifications } from './notifications.ts';
 import { type OrderServices, type PaymentsConfig, startPayments } from './payments.ts';
 import { monitorStore } from './storeHealth.ts';
 
@@ -69,6 +71,8 @@ export type ServerConfig = Readonly<{
   ticketSigningKey?: string;
   /** Serves `GET /metrics` without a token on this port too (0 picks one); unset, only the admin's /metrics on `port`. */
   metricsPort?: number;
+  /** The outbox and its channels (e-mail over SMTP when configured); default: outbox on, socket pushes only. */
+  notifications?: NotificationsConfig;
   /** Who answers socket holds: the actors (default) or a benchmark baseline (src/baselines/, docs/benchmarks.md). */
   holdMode?: HoldMode;
   /** Waiting rooms: how often positions are pushed (default 1,000 ms, on the clock). */
@@ -188,7 +192,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         config.seatMapCache?.onRendered?.(form, frame);
       },
     },
-    ...(config.actor === undefined ? {} : { actor: config.actor }),
+    // The notifications of a batch are written by the batch's own append (the transactional outbox).
+    actor: { ...config.actor, ...(config.notifications?.outbox === false ? {} : { outboxOf }) },
     onCommitted: (batch) => {
       for (const listener of committedListeners) listener(batch);
     },
@@ -301,8 +306,24 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     onOrderUpdated: (userId, order) => sockets.notifyUser(userId, 'order:updated', order),
   });
   committedListeners.add(orders.saga.onCommitted);
+  const notifications =
+    config.notifications?.outbox === false
+      ? undefined
+      : await startNotifications({
+          config: config.notifications ?? {},
+          outboxes: store.outboxes,
+          contacts: store.contacts,
+          catalog: store.catalog,
+          signer: orders.signer,
+          clock,
+          logger,
+          registry: metrics.registry,
+          push: (userId, notification) => sockets.notifyUser(userId, 'notification', notification),
+        });
+  if (notifications !== undefined) committedListeners.add(notifications.onCommitted);
   registerOrderRoutes(gateway.route, orders);
   registerMeRoutes(gateway.route, {
+    contacts: store.contacts,
     items: createBuyerItems(
       { activations: booking.activations, orderIndex: store.orderIndex, getOrder: orders.views.getOrder },
       holders,
@@ -332,6 +353,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         autoEngage.stop();
         queue.stop();
         await booking.drain();
+        // After the actors: notifications of their last batches are in the outbox, delivered now or at the next start.
+        await notifications?.stop();
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
         await sockets.close();
         await holdMode.close();

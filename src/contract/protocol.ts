@@ -3,9 +3,11 @@
  * imports these types only: a rename here breaks the SDK's build, not a user. Names are binding (docs/api.md).
  */
 import type { BookingErrorCode } from '../domain/bookingError.ts';
+import type { Notification } from '../domain/notifications/notifications.ts';
 import type { HoldView, SeatMapDiff, SeatMapView, SeatStatusMapView } from '../domain/seatMap/views.ts';
 
 export type { BookingErrorCode } from '../domain/bookingError.ts';
+export type { Notification, NotificationTopic } from '../domain/notifications/notifications.ts';
 export type {
   EventLayoutView,
   GeneralChange,
@@ -118,6 +120,11 @@ export interface ServerToClientEvents {
   'seatmap:diff': (diff: SeatMapDiff) => void;
   'order:updated': (update: OrderUpdate) => void;
   'request:error': (error: RequestError) => void;
+  /**
+   * Something the buyer is told about (order confirmed with tickets, payment failed, refund, waitlist offer), the
+   * moment the outbox dispatches it; the same notification goes to the e-mail, push and SMS the buyer gave.
+   */
+  notification: (notification: Notification) => void;
   /** The session token's `exp` has passed: the server disconnects this socket next. Renew the session and reconnect. */
   'session:expired': (error: WireError) => void;
   'queue:position': (position: QueuePosition) => void;

@@ -331,3 +331,36 @@ export const parseLimit = (raw: string | null, defaultValue: number, max: number
     .pipe(z.int().min(1).max(max));
   return parseWith(z.object({ limit: limitSchema }), { limit: raw }).limit;
 };
+
+export const emailLengthMax = 254;
+export const webPushEndpointLengthMax = 2_048;
+
+/**
+ * A Web Push subscription as the browser's `PushSubscription.toJSON()` gives it: an https endpoint and the two keys
+ * (base64url) the payload is encrypted to.
+ */
+export const webPushSubscriptionSchema = z.object({
+  endpoint: z.url({ protocol: /^https?$/ }).max(webPushEndpointLengthMax),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.strictObject({
+    p256dh: storableText().regex(/^[A-Za-z0-9_-]{1,200}={0,2}$/, 'must be base64url'),
+    auth: storableText().regex(/^[A-Za-z0-9_-]{1,100}={0,2}$/, 'must be base64url'),
+  }),
+});
+
+/**
+ * `PUT /v1/me/contact`: where the server may notify the buyer (order confirmations with tickets, failed payments,
+ * refunds, waitlist offers). Each channel is optional; what is left out is never used, and a PUT replaces the whole.
+ */
+export const contactBodySchema = z.strictObject({
+  email: storableText({ trim: true }).max(emailLengthMax).pipe(z.email()).optional(),
+  /** E.164: a plus and up to 15 digits. */
+  phone: storableText({ trim: true })
+    .regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number, e.g. +4915112345678')
+    .optional(),
+  webPush: webPushSubscriptionSchema.optional(),
+});
+
+export type BuyerContact = z.infer<typeof contactBodySchema>;
+
+export const parseContact = (body: unknown): BuyerContact => parseWith(contactBodySchema, body);

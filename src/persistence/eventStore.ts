@@ -1,3 +1,5 @@
+import type { OutboxMessage } from './outbox.ts';
+
 /**
  * The event store port. One small interface, several adapters (PGlite, Postgres, in-memory) that pass the
  * same contract suite. A stream is one event on sale (`event-<eventId>`); its versions start at 1.
@@ -35,9 +37,15 @@ export interface EventStore {
    * Appends events in one round trip, only if the stream is at `expectedVersion` (0 = empty stream).
    * Throws WrongExpectedVersionError otherwise, and nothing is written. Appends to one stream sent without waiting for
    * each other are run in the order sent (a writer may pipeline: send the next batch expecting the version the one
-   * ahead leaves, before that one has committed).
+   * ahead leaves, before that one has committed). `outbox` rows (notifications
+   * the events cause) are written in the same transaction: both commit, or neither does.
    */
-  append(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<AppendResult>;
+  append(
+    streamId: string,
+    expectedVersion: number,
+    events: readonly NewEvent[],
+    outbox?: readonly OutboxMessage[],
+  ): Promise<AppendResult>;
   /** Events of a stream with streamVersion > afterVersion, in order. */
   readStream(streamId: string, afterVersion?: number, limit?: number): Promise<StoredEvent[]>;
   /** Events of a stream at these versions, in stream order; versions the stream does not have are skipped. */

@@ -118,6 +118,39 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX events_orders_by_user ON events ((data->>'userId')) WHERE type = 'OrderPlaced'`,
     ],
   },
+  {
+    id: 8,
+    name: 'notifications outbox and buyer contacts',
+    statements: [
+      // Migration 3's outbox was never written to: it is replaced by one a dispatcher can lease, retry and dead-letter.
+      // Times the dispatcher compares are epoch ms from the server's clock (bigint), so tests move them.
+      `DROP TABLE outbox`,
+      `CREATE TABLE outbox (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        key text NOT NULL UNIQUE,
+        topic text NOT NULL,
+        user_id text NOT NULL,
+        payload jsonb NOT NULL,
+        caused_at bigint NOT NULL,
+        due_at bigint NOT NULL,
+        attempts int NOT NULL DEFAULT 0,
+        leased_by text NULL,
+        channels_done jsonb NOT NULL DEFAULT '[]',
+        last_error text NULL,
+        delivered_at bigint NULL,
+        dead_at bigint NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      // Only rows still to deliver are looked for, and dead letters counted: delivered rows stay out of both indexes.
+      `CREATE INDEX outbox_due ON outbox (due_at, id) WHERE delivered_at IS NULL AND dead_at IS NULL`,
+      `CREATE INDEX outbox_dead ON outbox (id) WHERE dead_at IS NOT NULL`,
+      `CREATE TABLE buyer_contacts (
+        user_id text PRIMARY KEY,
+        contact jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every node migrating the same database. */

@@ -1,7 +1,9 @@
 import { fnv1a } from '../domain/hash.ts';
 import type { Catalog } from './catalog.ts';
+import type { Contacts } from './contacts.ts';
 import type { EventStore } from './eventStore.ts';
 import { newestFirst, type OrderIndex } from './orderIndex.ts';
+import type { Outbox } from './outbox.ts';
 
 export type Store = Readonly<{
   eventStore: EventStore;
@@ -9,6 +11,13 @@ export type Store = Readonly<{
   /** Resolves when the store answers a trivial query now; rejects (StoreUnavailableError) when it cannot. */
   ping: () => Promise<void>;
   orderIndex: OrderIndex;
+  /**
+   * The notification outboxes: one per database, since an event's notifications are written with its events, on its
+   * shard. A dispatcher serves each.
+   */
+  outboxes: readonly Outbox[];
+  /** Where buyers may be notified; global, on the first shard like the catalog. */
+  contacts: Contacts;
   close: () => Promise<void>;
 }>;
 
@@ -35,6 +44,8 @@ export const shardedStore = (shards: readonly Store[]): Store => {
   };
   return {
     catalog: first.catalog,
+    contacts: first.contacts,
+    outboxes: shards.flatMap((shard) => shard.outboxes),
     // Every shard holds some events: the store is up only when all of them answer.
     ping: async () => {
       await Promise.all(shards.map((shard) => shard.ping()));
@@ -50,7 +61,8 @@ export const shardedStore = (shards: readonly Store[]): Store => {
       },
     },
     eventStore: {
-      append: (streamId, expectedVersion, events) => on(streamId).append(streamId, expectedVersion, events),
+      append: (streamId, expectedVersion, events, outbox) =>
+        on(streamId).append(streamId, expectedVersion, events, outbox),
       readStream: (streamId, afterVersion, limit) => on(streamId).readStream(streamId, afterVersion, limit),
       readStreamVersions: (streamId, versions) => on(streamId).readStreamVersions(streamId, versions),
       readAll: () => Promise.reject(new Error('readAll spans shards: read each shard’s store')),

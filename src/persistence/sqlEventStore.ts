@@ -6,7 +6,9 @@ import {
   type StoredEvent,
   WrongExpectedVersionError,
 } from './eventStore.ts';
+import type { OutboxMessage } from './outbox.ts';
 import { type OrderedQuery, type SqlClient, sqlState, toSafeNumber, uniqueViolation } from './sqlClient.ts';
+import { outboxInsertSql } from './sqlOutbox.ts';
 
 type EventRow = {
   position: unknown;
@@ -32,6 +34,15 @@ const appendSql = `
   ORDER BY x.ord
   RETURNING position, stream_version`;
 
+/**
+ * The append with notifications: the events' insert and the outbox's in one statement (data-modifying CTEs), so they
+ * are one transaction and still one round trip. The outbox rows are written only when the events were.
+ */
+const appendWithOutboxSql = `
+  WITH appended AS (${appendSql}),
+  queued AS (${outboxInsertSql('$4', 'EXISTS (SELECT 1 FROM appended)')})
+  SELECT position, stream_version FROM appended`;
+
 const eventColumns = 'position, stream_id, stream_version, type, data, recorded_at';
 
 /** Served by the UNIQUE (stream_id, stream_version) index: one probe per version. Exported for the plan test. */
@@ -48,14 +59,23 @@ export const snapshotPartChars = 256 * 1024;
  */
 export function sqlEventStore(client: SqlClient, close: () => Promise<void>, ordered?: OrderedQuery): EventStore {
   return {
-    async append(streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<AppendResult> {
+    async append(
+      streamId: string,
+      expectedVersion: number,
+      events: readonly NewEvent[],
+      outbox: readonly OutboxMessage[] = [],
+    ): Promise<AppendResult> {
       // An empty append could not tell "nothing to write" from "wrong version", so it is a caller bug.
       if (events.length === 0) throw new RangeError('append needs at least one event');
       const batch = JSON.stringify(events.map((event) => ({ type: event.type, data: event.data ?? null })));
       let rows: { position: unknown; stream_version: number }[];
       try {
-        const params = [streamId, expectedVersion, batch];
-        rows = await (ordered === undefined ? client.query(appendSql, params) : ordered(streamId, appendSql, params));
+        // Most batches (holds) notify nobody: they keep the plain statement.
+        const [sql, params] =
+          outbox.length === 0
+            ? [appendSql, [streamId, expectedVersion, batch]]
+            : [appendWithOutboxSql, [streamId, expectedVersion, batch, JSON.stringify(outbox)]];
+        rows = await (ordered === undefined ? client.query(sql, params) : ordered(streamId, sql, params));
       } catch (error) {
         if (sqlState(error) === uniqueViolation) throw new WrongExpectedVersionError(streamId, expectedVersion);
         throw error;

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { idSchema, parseLimit, parseWith } from '../../contract/schemas.ts';
+import { idSchema, parseContact, parseLimit, parseWith } from '../../contract/schemas.ts';
 import { requireBuyer } from '../../frontDoor/identify.ts';
+import type { Contacts } from '../../persistence/contacts.ts';
 import type { BuyerItems, BuyerQuery } from '../../services/buyerItems.ts';
 import { buyerQueryLimitMax } from '../../services/buyerItems.ts';
+import { parseJson } from '../http.ts';
 import type { Route } from './routes.ts';
 
 export const buyerQueryLimitDefault = 50;
@@ -29,8 +31,11 @@ const parseBuyerQuery = (query: URLSearchParams): BuyerQuery => {
 };
 
 /** Buyer recovery: what the caller owns, across events, so a reload or a new device finds it (docs/api.md). */
-export const registerMeRoutes = (route: Route, deps: Readonly<{ items: BuyerItems<unknown> }>): void => {
-  const { items } = deps;
+export const registerMeRoutes = (
+  route: Route,
+  deps: Readonly<{ items: BuyerItems<unknown>; contacts: Contacts }>,
+): void => {
+  const { items, contacts } = deps;
   route('get', '/v1/me/holds', async ({ door, query }) => {
     const { userId } = requireBuyer(door.who);
     return { status: 200, json: await items.holdsOf(userId, parseBuyerQuery(query)) };
@@ -38,5 +43,16 @@ export const registerMeRoutes = (route: Route, deps: Readonly<{ items: BuyerItem
   route('get', '/v1/me/orders', async ({ door, query }) => {
     const { userId } = requireBuyer(door.who);
     return { status: 200, json: await items.ordersOf(userId, parseBuyerQuery(query)) };
+  });
+  // Where to notify the buyer: replaced whole, so a channel left out is no longer used.
+  route('put', '/v1/me/contact', async ({ door, body }) => {
+    const { userId } = requireBuyer(door.who);
+    const contact = parseContact(parseJson(body));
+    await contacts.set(userId, contact);
+    return { status: 200, json: contact };
+  });
+  route('get', '/v1/me/contact', async ({ door }) => {
+    const { userId } = requireBuyer(door.who);
+    return { status: 200, json: (await contacts.get(userId)) ?? {} };
   });
 };

@@ -1,6 +1,8 @@
+import type { BuyerContact } from '../../contract/schemas.ts';
 import { unstorableTextPath } from '../../domain/storableText.ts';
 import type { EventConfig, Venue } from '../../domain/venue.ts';
 import { type Catalog, CatalogConflictError, CatalogUnknownVenueError } from '../catalog.ts';
+import type { Contacts } from '../contacts.ts';
 import {
   type AppendResult,
   type EventStore,
@@ -10,12 +12,15 @@ import {
   WrongExpectedVersionError,
 } from '../eventStore.ts';
 import { isBefore, newestFirst, type OrderIndex, type OrderRef } from '../orderIndex.ts';
+import type { Outbox, OutboxMessage, OutboxRow } from '../outbox.ts';
 
 export type InMemoryStore = Readonly<{
   eventStore: EventStore;
   catalog: Catalog;
   ping: () => Promise<void>;
   orderIndex: OrderIndex;
+  outboxes: readonly Outbox[];
+  contacts: Contacts;
   close: () => Promise<void>;
 }>;
 
@@ -33,12 +38,21 @@ export function openInMemoryStore(): InMemoryStore {
   // Insertion order is creation order, which is what listEvents promises.
   const events = new Map<string, string>();
   const secrets = new Map<string, string>();
+  const outboxRows: InMemoryOutboxRow[] = [];
+  const contactsByUser = new Map<string, string>();
 
   const eventStore: EventStore = {
-    async append(streamId: string, expectedVersion: number, batch: readonly NewEvent[]): Promise<AppendResult> {
+    async append(
+      streamId: string,
+      expectedVersion: number,
+      batch: readonly NewEvent[],
+      outbox: readonly OutboxMessage[] = [],
+    ): Promise<AppendResult> {
       if (batch.length === 0) throw new RangeError('append needs at least one event');
       const stream = streams.get(streamId) ?? [];
       if (stream.length !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion);
+      // Checked before anything is kept, so events and notifications are written together or not at all.
+      const queued = outbox.map((message) => ({ ...message, payload: jsonbCopy(message.payload) }));
       const recordedAt = new Date();
       const stored = batch.map(
         (event, i): StoredEvent => ({
@@ -52,6 +66,10 @@ export function openInMemoryStore(): InMemoryStore {
       );
       all.push(...stored);
       streams.set(streamId, [...stream, ...stored]);
+      for (const message of queued) {
+        if (outboxRows.some((row) => row.key === message.key)) continue;
+        outboxRows.push({ ...message, id: outboxRows.length + 1, attempts: 0, channelsDone: [], dueAt: message.at });
+      }
       return { fromVersion: expectedVersion + 1, toVersion: expectedVersion + batch.length, lastPosition: all.length };
     },
 
@@ -135,8 +153,99 @@ export function openInMemoryStore(): InMemoryStore {
     },
   };
 
-  return { eventStore, catalog, ping: async () => {}, orderIndex, close: eventStore.close };
+  const contacts: Contacts = {
+    async set(userId, contact) {
+      contactsByUser.set(userId, JSON.stringify(jsonbCopy(contact)));
+    },
+    async get(userId) {
+      const json = contactsByUser.get(userId);
+      return json === undefined ? undefined : (JSON.parse(json) as BuyerContact);
+    },
+  };
+
+  return {
+    eventStore,
+    catalog,
+    ping: async () => {},
+    orderIndex,
+    outboxes: [inMemoryOutbox(outboxRows)],
+    contacts,
+    close: eventStore.close,
+  };
 }
+
+type InMemoryOutboxRow = {
+  -readonly [K in keyof OutboxRow]: OutboxRow[K];
+} & { dueAt: number; leasedBy?: string; lastError?: string; deliveredAt?: number; deadAt?: number };
+
+/** The SQL outbox's semantics over an array (sqlOutbox.ts): leases by due time, oldest first. */
+const inMemoryOutbox = (rows: InMemoryOutboxRow[]): Outbox => {
+  const open = (row: InMemoryOutboxRow) => row.deliveredAt === undefined && row.deadAt === undefined;
+  const byId = (id: number) => {
+    const row = rows[id - 1];
+    if (row === undefined) throw new Error(`no outbox row ${id}`);
+    return row;
+  };
+  const view = (row: InMemoryOutboxRow): OutboxRow => ({
+    id: row.id,
+    key: row.key,
+    topic: row.topic,
+    userId: row.userId,
+    at: row.at,
+    payload: jsonCopy(row.payload),
+    attempts: row.attempts,
+    channelsDone: [...row.channelsDone],
+  });
+  return {
+    async claim(now, leaseMs, owner, limit) {
+      const due = rows
+        .filter((row) => open(row) && row.dueAt <= now)
+        .sort((a, b) => a.dueAt - b.dueAt || a.id - b.id)
+        .slice(0, limit);
+      for (const row of due) {
+        row.dueAt = now + leaseMs;
+        row.leasedBy = owner;
+      }
+      return due.map(view).sort((a, b) => a.id - b.id);
+    },
+    async delivered(id, channelsDone, now) {
+      Object.assign(byId(id), { deliveredAt: now, channelsDone: [...channelsDone], leasedBy: undefined });
+      byId(id).attempts += 1;
+    },
+    async retry(id, channelsDone, attempts, dueAt, error) {
+      Object.assign(byId(id), {
+        dueAt,
+        channelsDone: [...channelsDone],
+        attempts,
+        lastError: error,
+        leasedBy: undefined,
+      });
+    },
+    async dead(id, channelsDone, attempts, error, now) {
+      Object.assign(byId(id), {
+        deadAt: now,
+        channelsDone: [...channelsDone],
+        attempts,
+        lastError: error,
+        leasedBy: undefined,
+      });
+    },
+    async releaseLeases(owner, now) {
+      const leased = rows.filter((row) => open(row) && row.leasedBy === owner);
+      for (const row of leased) Object.assign(row, { dueAt: now, leasedBy: undefined });
+      return leased.length;
+    },
+    async depth() {
+      return { pending: rows.filter(open).length, dead: rows.filter((row) => row.deadAt !== undefined).length };
+    },
+    async deadLetters(limit) {
+      return rows
+        .filter((row) => row.deadAt !== undefined)
+        .slice(0, limit)
+        .map((row) => ({ ...view(row), lastError: row.lastError, deadAt: row.deadAt as number }));
+    },
+  };
+};
 
 /** Postgres's answer to text it cannot keep in jsonb: `22P02 invalid input syntax for type json`. */
 export class UnstorableJsonError extends Error {

@@ -1,13 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { systemClock } from '../../platform/clock.ts';
 import type { Catalog } from '../catalog.ts';
+import type { Contacts } from '../contacts.ts';
 import type { EventStore } from '../eventStore.ts';
 import { migrate } from '../migrations.ts';
 import type { OrderIndex } from '../orderIndex.ts';
+import type { Outbox } from '../outbox.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { SqlClient } from '../sqlClient.ts';
+import { sqlContacts } from '../sqlContacts.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
 import { sqlOrderIndex } from '../sqlOrderIndex.ts';
+import { sqlOutbox } from '../sqlOutbox.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 import { type DataDirLock, lockDataDir } from './dataDirLock.ts';
 
@@ -16,6 +20,9 @@ export type PgliteStore = Readonly<{
   eventStore: EventStore;
   catalog: Catalog;
   orderIndex: OrderIndex;
+  /** This database's notification outbox (one per database: each shard has its own). */
+  outboxes: readonly Outbox[];
+  contacts: Contacts;
   sql: SqlClient;
   /** Fails at once when the worker is gone or has not answered anything for a second; else one `SELECT 1`. */
   ping: () => Promise<void>;
@@ -249,6 +256,8 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
     eventStore: sqlEventStore(client, close),
     catalog: sqlCatalog(client),
     orderIndex: sqlOrderIndex(client),
+    outboxes: [sqlOutbox(client)],
+    contacts: sqlContacts(client),
     sql: client,
     ping,
     close,

@@ -5,6 +5,7 @@ import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.co
 import { WrongExpectedVersionError } from '../eventStore.ts';
 import { migrations, quoteSchemaName } from '../migrations.ts';
 import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
+import { outboxContract } from '../outbox.contract.ts';
 import { openPostgresStore } from './postgresStore.ts';
 
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -29,6 +30,7 @@ afterAll(async () => {
 });
 
 eventStoreContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 10 }));
+outboxContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 2 }));
 
 streamVersionsPlanContract('Postgres', async () => {
   const schema = freshSchema();

@@ -1,12 +1,16 @@
 import pg from 'pg';
 import type { Catalog } from '../catalog.ts';
+import type { Contacts } from '../contacts.ts';
 import type { EventStore } from '../eventStore.ts';
 import { migrate, quoteSchemaName } from '../migrations.ts';
 import type { OrderIndex } from '../orderIndex.ts';
+import type { Outbox } from '../outbox.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { OrderedQuery, SqlClient } from '../sqlClient.ts';
+import { sqlContacts } from '../sqlContacts.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
 import { sqlOrderIndex } from '../sqlOrderIndex.ts';
+import { sqlOutbox } from '../sqlOutbox.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 import { orderedLanes } from './orderedLanes.ts';
 
@@ -16,6 +20,9 @@ export type PostgresStore = Readonly<{
   /** One `SELECT 1` on a connection of its own (not the pool's), bounded by `pingTimeoutMs`. */
   ping: () => Promise<void>;
   orderIndex: OrderIndex;
+  /** This database's notification outbox (one per database: each shard has its own). */
+  outboxes: readonly Outbox[];
+  contacts: Contacts;
   close: () => Promise<void>;
 }>;
 
@@ -99,6 +106,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     eventStore: sqlEventStore(client, close, ordered),
     catalog: sqlCatalog(client),
     orderIndex: sqlOrderIndex(client),
+    outboxes: [sqlOutbox(client)],
+    contacts: sqlContacts(client),
     ping: pinger.ping,
     close,
   };

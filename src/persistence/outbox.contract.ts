@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Contacts } from './contacts.ts';
+import { type EventStore, WrongExpectedVersionError } from './eventStore.ts';
+import type { Outbox, OutboxMessage } from './outbox.ts';
+
+export type OutboxStoreUnderTest = Readonly<{
+  eventStore: EventStore;
+  outboxes: readonly Outbox[];
+  contacts: Contacts;
+  close: () => Promise<void>;
+}>;
+
+const T0 = Date.UTC(2030, 0, 1);
+const message = (key: string, at = T0): OutboxMessage => ({
+  key,
+  topic: 'order_confirmed',
+  userId: 'alice',
+  at,
+  payload: { key, tickets: [{ ticketId: `${key}-1` }] },
+});
+const event = { type: 'PaymentSucceeded', data: { orderId: 'o1' } };
+
+/** What every adapter's outbox must do: written with the events or not at all, leased, retried, dead-lettered. */
+export function outboxContract(name: string, open: () => Promise<OutboxStoreUnderTest>): void {
+  describe(`${name} keeps a transactional outbox`, () => {
+    let store: OutboxStoreUnderTest;
+    let outbox: Outbox;
+    beforeEach(async () => {
+      store = await open();
+      outbox = store.outboxes[0]!;
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('writes the notifications of an append with its events, and none when the append is refused', async () => {
+      await store.eventStore.append('event-a', 0, [event], [message('k1'), message('k2')]);
+      await expect(store.eventStore.append('event-a', 0, [event], [message('k3')])).rejects.toBeInstanceOf(
+        WrongExpectedVersionError,
+      );
+      const claimed = await outbox.claim(T0, 30_000, 'node-a', 10);
+      expect(claimed.map((row) => [row.key, row.topic, row.userId, row.at, row.attempts, row.channelsDone])).toEqual([
+        ['k1', 'order_confirmed', 'alice', T0, 0, []],
+        ['k2', 'order_confirmed', 'alice', T0, 0, []],
+      ]);
+      expect(claimed[0]?.payload).toEqual({ key: 'k1', tickets: [{ ticketId: 'k1-1' }] });
+      expect(await store.eventStore.readStream('event-a')).toHaveLength(1);
+    });
+
+    it('keeps one row per key: a second notification with the same key is dropped', async () => {
+      await store.eventStore.append('event-a', 0, [event], [message('k1')]);
+      await store.eventStore.append('event-a', 1, [event], [message('k1'), message('k2')]);
+      expect((await outbox.claim(T0, 1_000, 'node-a', 10)).map((row) => row.key)).toEqual(['k1', 'k2']);
+      expect(await store.eventStore.readStream('event-a')).toHaveLength(2);
+    });
+
+    it('leases claimed rows: nobody claims them again until the lease ends', async () => {
+      await store.eventStore.append('event-a', 0, [event], [message('k1'), message('k2', T0 + 5_000)]);
+      expect((await outbox.claim(T0, 30_000, 'node-a', 10)).map((row) => row.key)).toEqual(['k1']);
+      expect(await outbox.claim(T0 + 10_000, 30_000, 'node-b', 10)).toHaveLength(1);
+      expect((await outbox.claim(T0 + 30_000, 30_000, 'node-b', 10)).map((row) => row.key)).toEqual(['k1']);
+      expect(await outbox.depth()).toEqual({ pending: 2, dead: 0 });
+    });
+
+    it('retries at the time given, remembering the channels done; delivered rows are never claimed again', async () => {
+      await store.eventStore.append('event-a', 0, [event], [message('k1')]);
+      const [row] = await outbox.claim(T0, 30_000, 'node-a', 10);
+      await outbox.retry(row!.id, ['socket'], 1, T0 + 2_000, 'smtp refused');
+      expect(await outbox.claim(T0 + 1_999, 30_000, 'node-a', 10)).toEqual([]);
+      const [again] = await outbox.claim(T0 + 2_000, 30_000, 'node-a', 10);
+      expect([again?.attempts, again?.channelsDone]).toEqual([1, ['socket']]);
+      await outbox.delivered(again!.id, ['socket', 'email'], T0 + 2_001);
+      expect(await outbox.claim(T0 + 999_999, 30_000, 'node-a', 10)).toEqual([]);
+      expect(await outbox.depth()).toEqual({ pending: 0, dead: 0 });
+    });
+
+    it('keeps a dead letter with its last error, never claimed again', async () => {
+      await store.eventStore.append('event-a', 0, [event], [message('k1')]);
+      const [row] = await outbox.claim(T0, 30_000, 'node-a', 10);
+      await outbox.dead(row!.id, [], 5, 'smtp refused', T0 + 1);
+      expect(await outbox.claim(T0 + 999_999, 30_000, 'node-a', 10)).toEqual([]);
+      expect(await outbox.depth()).toEqual({ pending: 0, dead: 1 });
+      const [dead] = await outbox.deadLetters(10);
+      expect([dead?.key, dead?.attempts, dead?.lastError, dead?.deadAt]).toEqual(['k1', 5, 'smtp refused', T0 + 1]);
+    });
+
+    it("gives a restarted owner its leased rows back at once, and leaves other owners' leases alone", async () => {
+      await store.eventStore.append('event-a', 0, [event], [message('k1'), message('k2')]);
+      const [first] = await outbox.claim(T0, 60_000, 'node-a', 1);
+      await outbox.claim(T0, 60_000, 'node-b', 1);
+      expect(await outbox.releaseLeases('node-a', T0 + 1)).toBe(1);
+      expect((await outbox.claim(T0 + 1, 60_000, 'node-a', 10)).map((row) => row.key)).toEqual([first?.key]);
+    });
+
+    it('stores a contact per buyer, replaced whole', async () => {
+      expect(await store.contacts.get('alice')).toBeUndefined();
+      await store.contacts.set('alice', { email: 'alice@example.com', phone: '+4915112345678' });
+      await store.contacts.set('alice', { email: 'alice@example.org' });
+      expect(await store.contacts.get('alice')).toEqual({ email: 'alice@example.org' });
+    });
+  });
+}

@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BuyerContact } from '../../contract/schemas.ts';
+import type { Channel, Delivery, RenderedMessage } from '../../notifications/channel.ts';
+import { openInMemoryStore } from '../../persistence/inMemory/inMemoryStore.ts';
+import type { OutboxMessage } from '../../persistence/outbox.ts';
+import { ManualClock } from '../../platform/clock.ts';
+import { createDispatcher, type DeliveryOutcome, type Dispatcher } from './dispatcher.ts';
+
+const message: RenderedMessage = { subject: 's', text: 't', html: '<p>t</p>', short: 't', attachments: [] };
+
+/** A channel that records what it took and fails while `failing` says so. */
+const recordingChannel = (name: string, reaches: (contact: BuyerContact | undefined) => boolean) => {
+  const taken: Delivery[] = [];
+  let failures = 0;
+  const channel: Channel & { taken: Delivery[]; failNext: (count: number) => void } = {
+    name,
+    reaches,
+    taken,
+    failNext: (count) => {
+      failures = count;
+    },
+    async send(delivery) {
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error(`${name} refused`);
+      }
+      taken.push(delivery);
+    },
+  };
+  return channel;
+};
+
+const notice = (key: string, at: number): OutboxMessage => ({
+  key,
+  topic: 'payment_failed',
+  userId: 'alice',
+  at,
+  payload: { key, topic: 'payment_failed', userId: 'alice', eventId: 'e1', at, data: {} },
+});
+
+describe('the outbox dispatcher', () => {
+  const clock = new ManualClock(Date.UTC(2030, 0, 1));
+  const store = openInMemoryStore();
+  const outbox = store.outboxes[0]!;
+  const email = recordingChannel('email', (contact) => contact?.email !== undefined);
+  const sms = recordingChannel('sms', (contact) => contact?.phone !== undefined);
+  const outcomes: DeliveryOutcome[] = [];
+  let waiting: ((outcome: DeliveryOutcome) => void)[] = [];
+  /** The next outcome the dispatcher reports (awaited, never slept for). */
+  const nextOutcome = () => new Promise<DeliveryOutcome>((resolve) => waiting.push(resolve));
+  const running: Dispatcher[] = [];
+  const start = async (attemptsMax = 4) => {
+    const dispatcher = createDispatcher({
+      outbox,
+      contacts: store.contacts,
+      channels: [email, sms],
+      render: async () => message,
+      clock,
+      owner: 'node-a',
+      attemptsMax,
+      backoffBaseMs: 1_000,
+      random: () => 1,
+      onOutcome: (outcome) => {
+        outcomes.push(outcome);
+        const resolve = waiting;
+        waiting = [];
+        for (const r of resolve) r(outcome);
+      },
+    });
+    running.push(dispatcher);
+    await dispatcher.start();
+    return dispatcher;
+  };
+  let version = 0;
+  const commit = async (key: string) => {
+    await store.eventStore.append(
+      'event-e1',
+      version,
+      [{ type: 'PaymentFailed', data: {} }],
+      [notice(key, clock.now())],
+    );
+    version += 1;
+  };
+
+  afterEach(async () => {
+    for (const dispatcher of running.splice(0)) await dispatcher.stop();
+    email.taken.length = 0;
+    sms.taken.length = 0;
+    outcomes.length = 0;
+  });
+
+  it('delivers a committed notification once to each channel the buyer gave, and to no other', async () => {
+    await store.contacts.set('alice', { email: 'alice@example.com' });
+    await commit('k1');
+    const delivered = nextOutcome();
+    const dispatcher = await start();
+    expect(await delivered).toEqual({ key: 'k1', state: 'delivered', attempts: 1, channelsDone: ['email'] });
+    expect(email.taken.map((delivery) => delivery.key)).toEqual(['k1']);
+    expect(sms.taken).toEqual([]);
+    clock.advance(60_000);
+    await dispatcher.idle();
+    expect(email.taken).toHaveLength(1);
+    expect(await outbox.depth()).toEqual({ pending: 0, dead: 0 });
+  });
+
+  it('retries a refused channel with exponential backoff on the clock, and never resends to one that took it', async () => {
+    await store.contacts.set('alice', { email: 'alice@example.com', phone: '+4915112345678' });
+    const dispatcher = await start();
+    email.failNext(2);
+    let next = nextOutcome();
+    await commit('k2');
+    dispatcher.wake();
+    const t0 = clock.now();
+    expect(await next).toMatchObject({ state: 'retry', attempts: 1, channelsDone: ['sms'], dueAt: t0 + 1_000 });
+    next = nextOutcome();
+    clock.advance(1_000);
+    expect(await next).toMatchObject({ state: 'retry', attempts: 2, channelsDone: ['sms'], dueAt: t0 + 3_000 });
+    next = nextOutcome();
+    clock.advance(1_999);
+    await dispatcher.idle();
+    expect(outcomes).toHaveLength(2);
+    clock.advance(1);
+    expect(await next).toMatchObject({ state: 'delivered', attempts: 3, channelsDone: ['sms', 'email'] });
+    expect(sms.taken.map((delivery) => delivery.key)).toEqual(['k2']);
+    expect(email.taken.map((delivery) => delivery.key)).toEqual(['k2']);
+  });
+
+  it('keeps a dead letter after the last attempt, and stops trying', async () => {
+    await store.contacts.set('alice', { email: 'alice@example.com' });
+    const dispatcher = await start(3);
+    email.failNext(99);
+    let next = nextOutcome();
+    await commit('k3');
+    dispatcher.wake();
+    expect((await next).state).toBe('retry');
+    next = nextOutcome();
+    clock.advance(1_000);
+    expect((await next).state).toBe('retry');
+    next = nextOutcome();
+    clock.advance(2_000);
+    expect(await next).toMatchObject({ key: 'k3', state: 'dead', attempts: 3, error: 'email: email refused' });
+    clock.advance(3_600_000);
+    await dispatcher.idle();
+    expect(outcomes).toHaveLength(3);
+    expect((await outbox.deadLetters(10)).map((dead) => dead.key)).toEqual(['k3']);
+    email.failNext(0);
+  });
+
+  it('after a crash between claim and send, the restarted node delivers what it had leased at once', async () => {
+    await store.contacts.set('alice', { email: 'alice@example.com' });
+    await commit('k4');
+    // The node claimed it and died before sending: its lease would hold the row for a minute.
+    expect((await outbox.claim(clock.now(), 60_000, 'node-a', 10)).map((row) => row.key)).toEqual(['k4']);
+    const delivered = nextOutcome();
+    await start();
+    expect(await delivered).toMatchObject({ key: 'k4', state: 'delivered' });
+    expect(email.taken.map((delivery) => delivery.key)).toEqual(['k4']);
+  });
+
+  it('marks a notification for a buyer who gave no channel delivered, sending nothing', async () => {
+    await store.contacts.set('alice', {});
+    await commit('k5');
+    const delivered = nextOutcome();
+    await start();
+    expect(await delivered).toEqual({ key: 'k5', state: 'delivered', attempts: 1, channelsDone: [] });
+    expect([...email.taken, ...sms.taken]).toEqual([]);
+  });
+});

@@ -271,6 +271,17 @@ describe.skipIf(cannotRun !== undefined)('a store outage on a Postgres cluster o
     };
 
     const readyStatus = async () => (await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(5_000) })).status;
+    /** A metric's value (summed over its labels) as /metrics shows it to the admin. */
+    const metric = async (name: string) => {
+      const reply = await fetch(`${baseUrl}/metrics`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+        signal: AbortSignal.timeout(5_000),
+      });
+      const lines = (await reply.text())
+        .split('\n')
+        .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`));
+      return lines.reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    };
 
     /**
      * One outage: `begin` takes the store away, `end` brings it back. Holds sent while it is away must all be answered
@@ -283,6 +294,8 @@ describe.skipIf(cannotRun !== undefined)('a store outage on a Postgres cluster o
       await begin();
       const beganAt = Date.now();
       const notReadyMs = await until(`${name}: /readyz 503`, async () => (await readyStatus()) === 503, 10_000);
+      // Operators see the outage in the metrics too, as /readyz does.
+      expect(await metric('store_up'), `${name}: store_up while away`).toBe(0);
       const sweep = await sweepRoutes();
       // The store stays away until every worker has had several more rounds against it.
       const answeredBy = (at: number) => attempts.filter((attempt) => attempt.answeredAt! >= at).length;
@@ -292,6 +305,7 @@ describe.skipIf(cannotRun !== undefined)('a store outage on a Postgres cluster o
       await end();
       const endedAt = Date.now();
       const readyMs = await until(`${name}: /readyz 200 again`, async () => (await readyStatus()) === 200, 20_000);
+      expect(await metric('store_up'), `${name}: store_up once back`).toBe(1);
       const before = held();
       await until(`${name}: holds acknowledged again`, async () => held() >= before + 20, 20_000);
       const recoveredMs = Date.now() - endedAt;

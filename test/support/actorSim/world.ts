@@ -51,6 +51,12 @@ export type SimResult = Readonly<{
   stats: Record<string, number>;
 }>;
 
+/**
+ * A request unanswered this long while its process lives is hung: every store call answers within 3 s, an append
+ * within its deadline, and a reload gives up after 8 attempts (about 20 s of backoff, 10 s each at most).
+ */
+const hangMs = 120_000;
+
 const faultsOn: StoreFaults = { failRate: 0.04, ambiguousRate: 0.03, stallRate: 0.04 };
 
 /**
@@ -80,7 +86,12 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
   const diffs: SeatMapDiff[] = [];
   const stats = { crashes: 0, outages: 0, steps: 0 };
   let incarnations = 0;
+  // Per seed: small batches and mailboxes (more batches in the pipeline, some requests refused as busy), and an
+  // append deadline that stalls cross more or less often.
   const snapshotEveryEvents = rng.int(2, 20);
+  const batchSizeMax = rng.int(1, 8);
+  const mailboxLengthMax = rng.int(4, 64);
+  const appendTimeoutMs = rng.int(200, 1_000);
   let process: Process | undefined;
 
   const start = (): Process => {
@@ -105,6 +116,9 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
         random: rng.next,
         // Snapshots every few events, so activations start from snapshots saved under the same faults.
         snapshotPolicy: { everyEvents: snapshotEveryEvents, intervalMinMs: 0 },
+        batchSizeMax,
+        mailboxLengthMax,
+        appendTimeoutMs,
       },
       idleMs: 120_000,
       onCommitted: (batch) => {
@@ -121,8 +135,15 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
     return started;
   };
 
+  /** Requests still unanswered long after they were made, though their process lived on: hangs. */
+  const hung: string[] = [];
   const crash = () => {
     if (process === undefined) return;
+    for (const attempt of attempts)
+      if (attempt.incarnation === process.id && attempt.outcome === undefined && clock.now() - attempt.at > hangMs)
+        hung.push(
+          `#${attempt.n} ${attempt.buyer} ${attempt.kind} ${attempt.requestId}: no answer in ${clock.now() - attempt.at} ms`,
+        );
     process.alive = false;
     store.crash(process);
     provider.deliver = undefined;
@@ -274,7 +295,10 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
     crash();
     return { violations: [`the durable log no longer loads: ${String(error)}`], trace, stats: {} };
   }
-  const violations = checkHistory({ attempts, diffs, log: store.log(simStreamId), ledger: provider.ledger, final });
+  const violations = [
+    ...hung,
+    ...checkHistory({ attempts, diffs, log: store.log(simStreamId), ledger: provider.ledger, final }),
+  ];
   // And the event still takes bookings: a hold on a seat that is free now succeeds.
   const actor = await drive(process.core.activations.get(simEventId));
   const map = await drive(actor.seatMap());

@@ -305,7 +305,12 @@ const inputs = (fixtures: Fixtures): fc.Arbitrary<Input> => {
     ),
     rest(
       'GET',
-      segment(eventId).map((id) => `/v1/events/${id}/seatmap`),
+      fc.tuple(segment(eventId), query('form', 'status')).map(([id, q]) => `/v1/events/${id}/seatmap${q}`),
+      buyer,
+    ),
+    rest(
+      'GET',
+      segment(eventId).map((id) => `/v1/events/${id}/layout`),
       buyer,
     ),
     // The routes whose commands reach the event's actor (and so the store) are fuzzed four times as often.
@@ -394,6 +399,7 @@ const inputs = (fixtures: Fixtures): fc.Arbitrary<Input> => {
       })
       .chain(({ method, path }) => rest(method, fc.constant(path), buyer, restBody({}))),
     socket('subscribe', mutated({ eventId, sinceVersion: 0 })),
+    socket('subscribe', mutated({ eventId, form: 'status' })),
     socket('unsubscribe', mutated({ eventId })),
     socket(
       'hold',

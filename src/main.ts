@@ -107,6 +107,21 @@ const appendsInFlightMaxFromEnv = (): number | undefined => {
 
 const appendsInFlightMax = appendsInFlightMaxFromEnv();
 
+/**
+ * Notifications: the outbox is on unless OUTBOX=off (benchmarks compare both); e-mail when SMTP_URL is set, from
+ * MAIL_FROM; NODE_ID names this node's outbox leases, so a restarted node takes back at once what it held.
+ */
+const notificationsFromEnv = (): NonNullable<ServerConfig['notifications']> => {
+  const outbox = env.OUTBOX ?? 'on';
+  if (outbox !== 'on' && outbox !== 'off') throw new Error(`OUTBOX must be on or off, not ${outbox}`);
+  return {
+    outbox: outbox === 'on',
+    ...(env.SMTP_URL ? { smtp: { url: env.SMTP_URL, from: env.MAIL_FROM || 'seatactor <tickets@localhost>' } } : {}),
+    ...(env.NODE_ID ? { owner: env.NODE_ID } : {}),
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+  };
+};
+
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const config: ServerConfig = {
   host: env.HOST ?? '0.0.0.0',
@@ -117,6 +132,7 @@ const config: ServerConfig = {
   logLevel,
   logger,
   payments: paymentsFromEnv(),
+  notifications: notificationsFromEnv(),
   ...(env.TICKET_SIGNING_KEY ? { ticketSigningKey: env.TICKET_SIGNING_KEY } : {}),
   holdMode: holdModeFromEnv(),
   ...(metricsPort === undefined ? {} : { metricsPort }),

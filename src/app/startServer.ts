@@ -293,7 +293,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   });
   committedListeners.add(sockets.onCommitted);
   committedListeners.add(queue.onCommitted);
-  registerQueueRoutes(gateway.route, { auth, queue });
+  registerQueueRoutes(gateway.route, { auth, queue, frontDoor });
   queue.start(sockets.queuePushes);
   const orders = await startPayments({
     config: config.payments ?? { provider: 'simulated' },

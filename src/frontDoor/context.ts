@@ -89,4 +89,12 @@ export type HoldCommand = Readonly<{
 
 export type ReleaseCommand = Readonly<{ kind: 'release'; holdId: string; requestId: string }>;
 
-export type Command = HoldCommand | ReleaseCommand;
+/** A join to an event's waiting room: through challenge (a proof of work may be asked for joins) to the queue service. */
+export type QueueJoinCommand = Readonly<{
+  kind: 'queueJoin';
+  eventId: string;
+  requestId: string;
+  challengeSolution?: string;
+}>;
+
+export type Command = HoldCommand | ReleaseCommand | QueueJoinCommand;

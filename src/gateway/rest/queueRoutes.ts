@@ -1,4 +1,6 @@
 import { parseId, parseWith, queueJoinBodySchema } from '../../contract/schemas.ts';
+import { requireBuyer } from '../../frontDoor/identify.ts';
+import type { FrontDoor } from '../../frontDoor/pipeline.ts';
 import type { QueueService } from '../../services/queueService.ts';
 import type { Auth } from '../auth.ts';
 import { parseJson } from '../http.ts';
@@ -8,16 +10,23 @@ import type { Route } from './routes.ts';
  * The waiting room over REST, for clients that poll (docs/api.md "Virtual waiting room"): join, read one's place,
  * the fairness record anyone may check, and the admin's figures.
  */
-export const registerQueueRoutes = (route: Route, deps: Readonly<{ auth: Auth; queue: QueueService }>): void => {
-  const { auth, queue } = deps;
+export const registerQueueRoutes = (
+  route: Route,
+  deps: Readonly<{ auth: Auth; queue: QueueService; frontDoor: FrontDoor }>,
+): void => {
+  const { auth, queue, frontDoor } = deps;
   const eventIdOf = (params: Readonly<Record<string, string>>) => parseId('id', params.id ?? '');
 
   // Joining again answers with the same entry, so a retry needs no idempotency memory of its own.
-  route('post', '/v1/events/:id/queue', async ({ params, token, body }) => {
-    const { userId } = await auth.requireBuyer(token);
+  // A join passes the front door's challenge and admission stages like a hold (challenge may ask joins for work).
+  route('post', '/v1/events/:id/queue', async ({ params, token, body, door }) => {
+    await auth.requireBuyer(token);
     const eventId = eventIdOf(params);
-    parseWith(queueJoinBodySchema, parseJson(body));
-    return { status: 201, json: await queue.join(eventId, userId) };
+    const { requestId } = parseWith(queueJoinBodySchema, parseJson(body));
+    const entry = await frontDoor.run(door, { kind: 'queueJoin', eventId, requestId }, ({ who }) =>
+      queue.join(eventId, requireBuyer(who).userId),
+    );
+    return { status: 201, json: entry };
   });
 
   route('get', '/v1/events/:id/queue/me', async ({ params, token }) => {

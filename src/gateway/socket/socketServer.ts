@@ -335,9 +335,11 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     if (queue !== undefined) {
       socket.on(
         'queue:join',
-        handle(socket, 'queue:join', async (payload) => {
-          const { eventId } = parseWith(queueJoinSocketSchema, payload);
-          const entry = await queue.join(eventId, userId);
+        handle(socket, 'queue:join', async (payload, door) => {
+          const { eventId, requestId } = parseWith(queueJoinSocketSchema, payload);
+          const entry = await frontDoor.run(door, { kind: 'queueJoin', eventId, requestId }, () =>
+            queue.join(eventId, userId),
+          );
           // Joined before answering: a sell-out committed after the join reaches this socket.
           socket.join(queueRoom(eventId));
           return { entry };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eventFor, gridVenue } from '../../test/support/venues.ts';
 import type { BookingError } from '../domain/bookingError.ts';
 import type { HoldPlaced } from '../domain/seatMap/events.ts';
-import type { AppendResult, EventStore, NewEvent } from '../persistence/eventStore.ts';
+import type { AppendChain, AppendResult, EventStore, NewEvent } from '../persistence/eventStore.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
 import { ManualClock } from '../platform/clock.ts';
 import { Activations } from './activations.ts';
@@ -15,6 +15,7 @@ import type { CommittedBatch, EventActor } from './eventActor.ts';
  */
 type HeldAppend = Readonly<{
   expectedVersion: number;
+  chain: AppendChain | undefined;
   events: readonly NewEvent[];
   commit: () => Promise<void>;
   fail: (error: Error) => void;
@@ -26,12 +27,13 @@ const heldStore = (inner: EventStore) => {
   let loads = 0;
   const store: EventStore = {
     ...inner,
-    append: (streamId, expectedVersion, events) =>
+    append: (streamId, expectedVersion, events, outbox, chain) =>
       new Promise<AppendResult>((resolve, reject) => {
         appends.push({
           expectedVersion,
+          chain,
           events,
-          commit: () => inner.append(streamId, expectedVersion, events).then(resolve, reject),
+          commit: () => inner.append(streamId, expectedVersion, events, outbox, chain).then(resolve, reject),
           fail: reject,
           answerWithoutWriting: () =>
             resolve({ fromVersion: expectedVersion + 1, toVersion: expectedVersion + events.length, lastPosition: 0 }),
@@ -111,6 +113,9 @@ describe('event actor: pipelined appends', () => {
       [0, ['ORCH-A-1']],
       [1, ['ORCH-A-2']],
     ]);
+    // Chained on the append ahead itself, not only on its version.
+    expect(appends[1]!.chain?.after).toBe(appends[0]!.chain?.id);
+    expect(appends[0]!.chain?.after).toBeUndefined();
     expect(settled).toEqual([]);
     await appends[0]!.commit();
     await first;

@@ -20,10 +20,11 @@ import {
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
 import type { HoldRequest, SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import { unstorableMessage, unstorableTextPath } from '../domain/storableText.ts';
-import type { EventStore } from '../persistence/eventStore.ts';
+import type { AppendChain, EventStore } from '../persistence/eventStore.ts';
 import type { OutboxMessage } from '../persistence/outbox.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
 import { type Clock, repeatTimer } from '../platform/clock.ts';
+import { newId } from '../platform/ids.ts';
 import { Mailbox } from './mailbox.ts';
 
 /** What a command's sender gets once its batch is durable. */
@@ -74,6 +75,8 @@ type Prepared = Readonly<{
   appended: Promise<unknown>;
   /** Settles when the store has answered the append, whatever the deadline said. */
   settled: Promise<void>;
+  /** The id this batch's append was sent with, when pipelined (AppendChain); undefined when nothing was appended. */
+  appendId: string | undefined;
   /** Stops waiting for the append (its batch failed with one ahead of it): no deadline fires for it. */
   abandon: () => void;
 }>;
@@ -135,11 +138,10 @@ export type EventActorOptions = Readonly<{
 
 export const appendTimeoutMsDefault = 800;
 /**
- * Not pipelined by default yet. A chained append is conditional on the stream's version only, so it is safe while a
- * stream's appends land in the order they were sent, which the adapters keep (one PGlite worker; one pooled Postgres
- * connection per stream). It is not safe against a second writer of the stream, nor against a store that may land a
- * dead process's statements late and in any order: the whole-actor simulation (actor.sim.spec.ts) found a chained
- * append landing on another incarnation's history at the same version (seeds 15 and 92 of 1..100).
+ * Not pipelined by default: it has not been shown to pay on the shared 2-core machine (docs/benchmarks.md). A pipelined
+ * append is chained on the append ahead of it (AppendChain), not only on its version: chained on the version alone,
+ * the whole-actor simulation found a batch landing on another incarnation's history at that version (seeds 15 and 92
+ * of 1..100; with the chain, 400 seeds pass at 2 in flight).
  */
 export const appendsInFlightMaxDefault = 1;
 export const reloadAttemptsMaxDefault = 8;
@@ -384,11 +386,20 @@ export class EventActor {
   /** Prepares batches from the mailbox until the pipeline is full; never on a suspect state. */
   private fill(inFlight: Prepared[], inFlightMax: number): void {
     while (inFlight.length < inFlightMax && this.mailbox.length > 0 && !this.suspect)
-      inFlight.push(this.prepare(this.mailbox.takeBatch()));
+      inFlight.push(this.prepare(this.mailbox.takeBatch(), inFlightMax > 1 ? this.chainFor(inFlight) : undefined));
   }
 
   /** decide → evolve for every command of the batch, then one append for all their events (not awaited). */
-  private prepare(batch: readonly Envelope[]): Prepared {
+  /**
+   * A pipelined append names itself, and the append ahead of it still in flight, if any: it then lands only right after
+   * that one, never on another writer's events at the same version.
+   */
+  private chainFor(inFlight: readonly Prepared[]): AppendChain {
+    const ahead = inFlight.findLast((prepared) => prepared.appendId !== undefined);
+    return { id: newId('append'), ...(ahead === undefined ? {} : { after: ahead.appendId }) };
+  }
+
+  private prepare(batch: readonly Envelope[], chain?: AppendChain): Prepared {
     const fromVersion = this.state.version;
     const now = this.now();
     const events: InventoryEvent[] = [];
@@ -456,6 +467,7 @@ export class EventActor {
         snapshot: undefined,
         settled: Promise.resolve(),
         abandon,
+        appendId: undefined,
       };
       return { batch, fromVersion, toVersion: fromVersion, events, answers, ...nothing, appended: failed };
     }
@@ -476,8 +488,14 @@ export class EventActor {
     const snapshot = this.takeSnapshot(false);
     const prepared = { batch, fromVersion, toVersion, events, answers, reads, committed, stockChange, snapshot };
     if (events.length === 0)
-      return { ...prepared, appended: Promise.resolve(undefined), settled: Promise.resolve(), abandon };
-    return { ...prepared, ...this.append(fromVersion, events, outbox) };
+      return {
+        ...prepared,
+        appendId: undefined,
+        appended: Promise.resolve(undefined),
+        settled: Promise.resolve(),
+        abandon,
+      };
+    return { ...prepared, appendId: chain?.id, ...this.append(fromVersion, events, outbox, chain) };
   }
 
   /** Sends the batch's append and races it against the append deadline on the clock. */
@@ -485,8 +503,9 @@ export class EventActor {
     fromVersion: number,
     events: readonly InventoryEvent[],
     outbox: readonly OutboxMessage[],
+    chain: AppendChain | undefined,
   ): Pick<Prepared, 'appended' | 'settled' | 'abandon'> {
-    const answered = this.options.store.append(this.streamId, fromVersion, events, outbox).then(
+    const answered = this.options.store.append(this.streamId, fromVersion, events, outbox, chain).then(
       () => undefined,
       (error: unknown) => error ?? new Error('append failed'),
     );

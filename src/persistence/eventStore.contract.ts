@@ -96,6 +96,24 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       expect((await events.readStream('event-chain')).map((e) => e.type)).toEqual(['e1']);
     });
 
+    it('writes a chained append only right after the append it names, not after other events at that version', async () => {
+      await events.append('event-chain', 0, batchOf(2), [], { id: 'first' });
+      await events.append('event-chain', 2, batchOf(1, 'n-'), [], { id: 'second', after: 'first' });
+      // The stream is at 3, but its last append is 'second': an append chained on 'first' is refused.
+      const stale = events.append('event-chain', 3, batchOf(1, 'x-'), [], { id: 'x', after: 'first' });
+      await expect(stale).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      // Events written without an id cannot be followed by a chained append either.
+      await events.append('event-plain', 0, batchOf(1));
+      const unnamed = events.append('event-plain', 1, batchOf(1), [], { id: 'y', after: 'nobody' });
+      await expect(unnamed).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      // With notifications too: the statement that writes the outbox row checks the chain the same way.
+      const message = { key: 'chain-1', topic: 'test', userId: 'u1', at: 0, payload: { n: 1 } };
+      const staleWithOutbox = events.append('event-chain', 3, batchOf(1, 'x-'), [message], { id: 'x', after: 'first' });
+      await expect(staleWithOutbox).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await events.append('event-chain', 3, batchOf(1, 'ok-'), [message], { id: 'third', after: 'second' });
+      expect((await events.readStream('event-chain')).map((e) => e.type)).toEqual(['e1', 'e2', 'n-1', 'ok-1']);
+    });
+
     it('reads a stream after a version, with an optional limit', async () => {
       await events.append('event-a', 0, batchOf(5));
       expect((await events.readStream('event-a', 3)).map((e) => e.streamVersion)).toEqual([4, 5]);

@@ -32,6 +32,15 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
+/**
+ * Names an append and, for a pipelined one, the append it must directly follow. `id` is recorded with the append's last
+ * event; with `after`, the append is written only if the stream's event at `expectedVersion` is the last event of the
+ * append named `after` (else WrongExpectedVersionError). The version alone is not enough for a writer that sends its
+ * next batch before the one ahead has committed: if that one failed, another writer may have brought the stream to the
+ * same version with other events.
+ */
+export type AppendChain = Readonly<{ id: string; after?: string }>;
+
 export interface EventStore {
   /**
    * Appends events in one round trip, only if the stream is at `expectedVersion` (0 = empty stream).
@@ -45,6 +54,7 @@ export interface EventStore {
     expectedVersion: number,
     events: readonly NewEvent[],
     outbox?: readonly OutboxMessage[],
+    chain?: AppendChain,
   ): Promise<AppendResult>;
   /** Events of a stream with streamVersion > afterVersion, in order. */
   readStream(streamId: string, afterVersion?: number, limit?: number): Promise<StoredEvent[]>;

@@ -151,6 +151,15 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    id: 9,
+    name: 'append ids',
+    statements: [
+      // The last event of an append may carry the id its writer gave the append, so a pipelined append can require
+      // that it follows that very append, not merely the same version (eventStore.ts, AppendChain).
+      `ALTER TABLE events ADD COLUMN append_id text`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every node migrating the same database. */

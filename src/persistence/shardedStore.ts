@@ -61,8 +61,8 @@ export const shardedStore = (shards: readonly Store[]): Store => {
       },
     },
     eventStore: {
-      append: (streamId, expectedVersion, events, outbox) =>
-        on(streamId).append(streamId, expectedVersion, events, outbox),
+      append: (streamId, expectedVersion, events, outbox, chain) =>
+        on(streamId).append(streamId, expectedVersion, events, outbox, chain),
       readStream: (streamId, afterVersion, limit) => on(streamId).readStream(streamId, afterVersion, limit),
       readStreamVersions: (streamId, versions) => on(streamId).readStreamVersions(streamId, versions),
       readAll: () => Promise.reject(new Error('readAll spans shards: read each shard’s store')),

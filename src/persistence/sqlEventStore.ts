@@ -1,4 +1,5 @@
 import {
+  type AppendChain,
   type AppendResult,
   type EventStore,
   type NewEvent,
@@ -26,22 +27,36 @@ type EventRow = {
  * Two writers that both pass the version check race on UNIQUE (stream_id, stream_version); the loser gets
  * 23505, which is the same answer as a failed check.
  */
-const appendSql = `
-  INSERT INTO events (stream_id, stream_version, type, data)
-  SELECT $1, $2 + x.ord, x.e->>'type', x.e->'data'
+const appendSqlWith = (chain?: Readonly<{ id: string; count: string; after: string }>) => `
+  INSERT INTO events (stream_id, stream_version, type, data${chain === undefined ? '' : ', append_id'})
+  SELECT $1, $2 + x.ord, x.e->>'type', x.e->'data'${
+    chain === undefined ? '' : `, CASE WHEN x.ord = ${chain.count}::int THEN ${chain.id}::text END`
+  }
   FROM jsonb_array_elements($3::text::jsonb) WITH ORDINALITY AS x(e, ord)
-  WHERE (SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1) = $2
+  WHERE (SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1) = $2${
+    chain === undefined
+      ? ''
+      : `
+    AND (${chain.after}::text IS NULL
+      OR (SELECT append_id FROM events WHERE stream_id = $1 AND stream_version = $2) = ${chain.after}::text)`
+  }
   ORDER BY x.ord
   RETURNING position, stream_version`;
+
+const appendSql = appendSqlWith();
+/** A named append (AppendChain): its id on its last event, and, with `after`, only right after the append so named. */
+const chainedAppendSql = appendSqlWith({ id: '$4', count: '$5', after: '$6' });
 
 /**
  * The append with notifications: the events' insert and the outbox's in one statement (data-modifying CTEs), so they
  * are one transaction and still one round trip. The outbox rows are written only when the events were.
  */
-const appendWithOutboxSql = `
-  WITH appended AS (${appendSql}),
+const withOutbox = (append: string) => `
+  WITH appended AS (${append}),
   queued AS (${outboxInsertSql('$4', 'EXISTS (SELECT 1 FROM appended)')})
   SELECT position, stream_version FROM appended`;
+const appendWithOutboxSql = withOutbox(appendSql);
+const chainedAppendWithOutboxSql = withOutbox(appendSqlWith({ id: '$5', count: '$6', after: '$7' }));
 
 const eventColumns = 'position, stream_id, stream_version, type, data, recorded_at';
 
@@ -64,6 +79,7 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>, ord
       expectedVersion: number,
       events: readonly NewEvent[],
       outbox: readonly OutboxMessage[] = [],
+      chain?: AppendChain,
     ): Promise<AppendResult> {
       // An empty append could not tell "nothing to write" from "wrong version", so it is a caller bug.
       if (events.length === 0) throw new RangeError('append needs at least one event');
@@ -71,10 +87,15 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>, ord
       let rows: { position: unknown; stream_version: number }[];
       try {
         // Most batches (holds) notify nobody: they keep the plain statement.
+        const head = [streamId, expectedVersion, batch];
+        const named = chain === undefined ? [] : [chain.id, events.length, chain.after ?? null];
         const [sql, params] =
           outbox.length === 0
-            ? [appendSql, [streamId, expectedVersion, batch]]
-            : [appendWithOutboxSql, [streamId, expectedVersion, batch, JSON.stringify(outbox)]];
+            ? [chain === undefined ? appendSql : chainedAppendSql, [...head, ...named]]
+            : [
+                chain === undefined ? appendWithOutboxSql : chainedAppendWithOutboxSql,
+                [...head, JSON.stringify(outbox), ...named],
+              ];
         rows = await (ordered === undefined ? client.query(sql, params) : ordered(streamId, sql, params));
       } catch (error) {
         if (sqlState(error) === uniqueViolation) throw new WrongExpectedVersionError(streamId, expectedVersion);

@@ -4,6 +4,7 @@ import type { EventConfig, Venue } from '../../domain/venue.ts';
 import { type Catalog, CatalogConflictError, CatalogUnknownVenueError } from '../catalog.ts';
 import type { Contacts } from '../contacts.ts';
 import {
+  type AppendChain,
   type AppendResult,
   type EventStore,
   type NewEvent,
@@ -34,6 +35,8 @@ export function openInMemoryStore(): InMemoryStore {
   const all: StoredEvent[] = [];
   const streams = new Map<string, StoredEvent[]>();
   const snapshots = new Map<string, Snapshot>();
+  /** The id of the append that ended at a stream version (AppendChain), by `stream\u001fversion`. */
+  const appendIds = new Map<string, string>();
   const venues = new Map<string, string>();
   // Insertion order is creation order, which is what listEvents promises.
   const events = new Map<string, string>();
@@ -47,10 +50,15 @@ export function openInMemoryStore(): InMemoryStore {
       expectedVersion: number,
       batch: readonly NewEvent[],
       outbox: readonly OutboxMessage[] = [],
+      chain?: AppendChain,
     ): Promise<AppendResult> {
       if (batch.length === 0) throw new RangeError('append needs at least one event');
       const stream = streams.get(streamId) ?? [];
       if (stream.length !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion);
+      const key = (version: number) => `${streamId}\u001f${version}`;
+      if (chain?.after !== undefined && appendIds.get(key(expectedVersion)) !== chain.after)
+        throw new WrongExpectedVersionError(streamId, expectedVersion);
+      if (chain !== undefined) appendIds.set(key(expectedVersion + batch.length), chain.id);
       // Checked before anything is kept, so events and notifications are written together or not at all.
       const queued = outbox.map((message) => ({ ...message, payload: jsonbCopy(message.payload) }));
       const recordedAt = new Date();

@@ -1,4 +1,5 @@
 import {
+  type AppendChain,
   type AppendResult,
   type EventStore,
   type NewEvent,
@@ -41,6 +42,8 @@ type Pending = { readonly incarnation: Incarnation; readonly kind: string; reado
 export class SimStore {
   readonly streams = new Map<string, StoredEvent[]>();
   private readonly snapshots = new Map<string, Snapshot>();
+  /** The id of the append that ended at a stream version (AppendChain), by `stream\u001fversion`. */
+  private readonly appendIds = new Map<string, string>();
   private position = 0;
   private readonly pending = new Set<Pending>();
   private outageUntil = Number.NEGATIVE_INFINITY;
@@ -80,8 +83,8 @@ export class SimStore {
   /** The store as one process sees it: calls from a dead process never return. */
   eventStore(incarnation: Incarnation): EventStore {
     return {
-      append: (streamId, expectedVersion, events) =>
-        this.call(incarnation, 'append', () => this.write(streamId, expectedVersion, events), true),
+      append: (streamId, expectedVersion, events, _outbox, chain) =>
+        this.call(incarnation, 'append', () => this.write(streamId, expectedVersion, events, chain), true),
       readStream: (streamId, afterVersion = 0, limit) =>
         this.call(incarnation, 'readStream', () => {
           const stream = this.streams.get(streamId) ?? [];
@@ -122,12 +125,23 @@ export class SimStore {
     return copy(this.streams.get(streamId) ?? []);
   }
 
-  private write(streamId: string, expectedVersion: number, events: readonly NewEvent[]): AppendResult {
+  private write(
+    streamId: string,
+    expectedVersion: number,
+    events: readonly NewEvent[],
+    chain: AppendChain | undefined,
+  ): AppendResult {
     const stream = this.streams.get(streamId) ?? [];
-    if (this.mutation !== 'noVersionCheck' && stream.length !== expectedVersion) {
+    const key = (version: number) => `${streamId}\u001f${version}`;
+    if (
+      this.mutation !== 'noVersionCheck' &&
+      (stream.length !== expectedVersion ||
+        (chain?.after !== undefined && this.appendIds.get(key(expectedVersion)) !== chain.after))
+    ) {
       this.counts.conflicts += 1;
       throw new WrongExpectedVersionError(streamId, expectedVersion);
     }
+    if (chain !== undefined) this.appendIds.set(key(expectedVersion + events.length), chain.id);
     const from = stream.length;
     const stored = events.map(
       (event, i): StoredEvent => ({

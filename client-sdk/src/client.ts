@@ -2,6 +2,8 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import type {
   Ack,
   ClientToServerEvents,
+  HoldRequestPayload,
+  HoldSelection,
   HoldView,
   OrderUpdate,
   QueueAdmitted,
@@ -19,11 +21,8 @@ import { retryableCodes, SeatActorError } from './errors.ts';
 import { LiveSeatMap } from './liveSeatMap.ts';
 import { createSession } from './session.ts';
 
-/** Which seats to hold: the same three shapes as `POST /v1/events/:id/holds`. */
-export type HoldSelection =
-  | Readonly<{ seatIds: readonly string[]; expectedVersions?: Readonly<Record<string, number>> }>
-  | Readonly<{ sectionId: string; quantity: number }>
-  | Readonly<{ bestAvailable: Readonly<{ quantity: number; sectionId?: string; priceTier?: string }> }>;
+/** Which seats to hold: the three shapes of `POST /v1/events/:id/holds`, typed from the server's schemas. */
+export type { HoldSelection };
 
 export type RequestOptions = Readonly<{
   /** Idempotency key; generated when absent. Every retry of this call reuses it, so a seat is never held twice. */
@@ -260,9 +259,12 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     const token = this.admissions.get(eventId);
     const reply = await this.request(
       'hold',
-      { eventId, requestId, ...selection, ...(token === undefined ? {} : { admissionToken: token }) } as Parameters<
-        ClientToServerEvents['hold']
-      >[0],
+      {
+        eventId,
+        requestId,
+        ...selection,
+        ...(token === undefined ? {} : { admissionToken: token }),
+      } satisfies HoldRequestPayload,
       options.timeoutMs,
     );
     return reply.hold;

@@ -2,9 +2,19 @@
  * The socket.io wire contract, shared by the server (src/gateway/socket/) and the client SDK (client-sdk/), which
  * imports these types only: a rename here breaks the SDK's build, not a user. Names are binding (docs/api.md).
  */
+import type { z } from 'zod';
 import type { BookingErrorCode } from '../domain/bookingError.ts';
 import type { Notification } from '../domain/notifications/notifications.ts';
 import type { HoldView, SeatMapDiff, SeatMapView, SeatStatusMapView } from '../domain/seatMap/views.ts';
+import type { sessionViewSchema } from './responses.ts';
+import type {
+  bestAvailableHoldBodySchema,
+  generalHoldBodySchema,
+  queueJoinSocketSchema,
+  seatsHoldBodySchema,
+  venueBodySchema,
+} from './schemas.ts';
+import type { releaseRequestSchema, subscribeRequestSchema, unsubscribeRequestSchema } from './socketSchemas.ts';
 
 export type { BookingErrorCode } from '../domain/bookingError.ts';
 export type { Notification, NotificationTopic } from '../domain/notifications/notifications.ts';
@@ -21,7 +31,18 @@ export type {
   SeatView,
 } from '../domain/seatMap/views.ts';
 
+/** What a zod schema parses to, read-only all the way down: what a client sends, typed from the server's schema. */
+export type WireOf<T> = T extends (infer U)[]
+  ? readonly WireOf<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: WireOf<T[K]> }
+    : T;
+
 export type WireError = Readonly<{ code: BookingErrorCode; message: string }>;
+
+/** A venue as `GET /v1/venues/:id` answers it: what `POST /v1/venues` took (its schema), with its id. */
+export type VenueView = WireOf<z.infer<typeof venueBodySchema>> & Readonly<{ id: string }>;
+export type SectionView = VenueView['sections'][number];
 
 /** Every request is answered through its ack with exactly one of these. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | Readonly<{ ok: false; error: WireError }>;
@@ -29,36 +50,34 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | Readonly<{ ok:
 /**
  * `sinceVersion` asks to resume: the ack then carries either `diffs` (every diff after sinceVersion, in order,
  * when the server still has them) or a fresh `seatMap` (when the client is too far behind or never had one).
+ * `form: 'status'` asks for the compact status form (`statusMap`, one byte per seat in layout order, base64) instead of
+ * `seatMap` whenever the ack carries a map; the diffs that follow are the same either way. Default `map`.
  */
-export type SubscribeRequest = Readonly<{
-  eventId: string;
-  sinceVersion?: number;
-  /**
-   * `status` asks for the compact status form (`statusMap`, one byte per seat in layout order, base64) instead of
-   * `seatMap` whenever the ack carries a map; the diffs that follow are the same either way. Default `map`.
-   */
-  form?: 'map' | 'status';
-}>;
+export type SubscribeRequest = WireOf<z.infer<typeof subscribeRequestSchema>>;
 export type SubscribeReply = Readonly<
   | { eventId: string; version: number; seatMap: SeatMapView; statusMap?: undefined; diffs?: undefined }
   | { eventId: string; version: number; seatMap?: undefined; statusMap: SeatStatusMapView; diffs?: undefined }
   | { eventId: string; version: number; seatMap?: undefined; statusMap?: undefined; diffs: readonly SeatMapDiff[] }
 >;
 
-export type UnsubscribeRequest = Readonly<{ eventId: string }>;
+export type UnsubscribeRequest = WireOf<z.infer<typeof unsubscribeRequestSchema>>;
 
-/** The three hold shapes of `POST /v1/events/:id/holds`, plus the event and the client's requestId. */
-/** `admissionToken`: while the event's waiting room is engaged, the token `queue:admitted` gave (else NOT_ADMITTED). */
-export type HoldRequestPayload = Readonly<
-  { eventId: string; requestId: string; admissionToken?: string } & (
-    | { seatIds: readonly string[]; expectedVersions?: Readonly<Record<string, number>> }
-    | { sectionId: string; quantity: number }
-    | { bestAvailable: { quantity: number; sectionId?: string; priceTier?: string } }
-  )
->;
+/** The three hold shapes of `POST /v1/events/:id/holds` (its body schemas), with the client's requestId. */
+type HoldBody =
+  | z.infer<typeof seatsHoldBodySchema>
+  | z.infer<typeof generalHoldBodySchema>
+  | z.infer<typeof bestAvailableHoldBodySchema>;
+type WithoutKeys<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** What to hold: seats by id, a general-admission quantity, or best available (the SDK's `hold` takes this). */
+export type HoldSelection = WireOf<WithoutKeys<HoldBody, 'requestId' | 'admissionToken'>>;
+/**
+ * The socket's `hold`: a hold body plus the event. `admissionToken`: while the event's waiting room is engaged, the
+ * token `queue:admitted` gave (else NOT_ADMITTED).
+ */
+export type HoldRequestPayload = WireOf<HoldBody & { eventId: string }>;
 export type HoldReply = Readonly<{ hold: HoldView }>;
 
-export type ReleaseRequest = Readonly<{ holdId: string; requestId: string }>;
+export type ReleaseRequest = WireOf<z.infer<typeof releaseRequestSchema>>;
 
 /** Pushed to the buyer's own sockets when an order changes; filled by the payments module. */
 export type OrderUpdate = Readonly<{ orderId: string; status: string; [key: string]: unknown }>;
@@ -67,7 +86,7 @@ export type OrderUpdate = Readonly<{ orderId: string; status: string; [key: stri
 export type RequestError = Readonly<{ event: string; error: WireError }>;
 
 /** `queue:join`: one entry per buyer and event; joining again answers with the same entry. */
-export type QueueJoinRequest = Readonly<{ eventId: string; requestId: string }>;
+export type QueueJoinRequest = WireOf<z.infer<typeof queueJoinSocketSchema>>;
 
 /**
  * A buyer's place in an event's waiting room, as `POST /v1/events/:id/queue`, `GET …/queue/me` and the `queue:join`
@@ -108,13 +127,22 @@ export type QueueAdmitted = Readonly<{ eventId: string; queueId: string; token: 
 /** Pushed to every socket waiting in the event's room (joined with `queue:join`) when it sells out. */
 export type QueueSoldOut = Readonly<{ eventId: string }>;
 
-export interface ClientToServerEvents {
-  'queue:join': (request: QueueJoinRequest, ack: (reply: Ack<QueueJoinReply>) => void) => void;
-  subscribe: (request: SubscribeRequest, ack: (reply: Ack<SubscribeReply>) => void) => void;
-  unsubscribe: (request: UnsubscribeRequest, ack: (reply: Ack) => void) => void;
-  hold: (request: HoldRequestPayload, ack: (reply: Ack<HoldReply>) => void) => void;
-  release: (request: ReleaseRequest, ack: (reply: Ack) => void) => void;
-}
+/** Every client request: its payload and what a successful ack adds to `{ok: true}`. */
+export type ClientRequests = {
+  'queue:join': { request: QueueJoinRequest; reply: QueueJoinReply };
+  subscribe: { request: SubscribeRequest; reply: SubscribeReply };
+  unsubscribe: { request: UnsubscribeRequest; reply: object };
+  hold: { request: HoldRequestPayload; reply: HoldReply };
+  release: { request: ReleaseRequest; reply: object };
+};
+
+/** socket.io's event map for what clients send, built from ClientRequests: every request has an ack. */
+export type ClientToServerEvents = {
+  [E in keyof ClientRequests]: (
+    request: ClientRequests[E]['request'],
+    ack: (reply: Ack<ClientRequests[E]['reply']>) => void,
+  ) => void;
+};
 
 export interface ServerToClientEvents {
   'seatmap:diff': (diff: SeatMapDiff) => void;
@@ -136,7 +164,7 @@ export interface ServerToClientEvents {
  * `POST /v1/sessions` (REST, not the socket, but the SDK needs it to recover a session): `renewed` says the session
  * continues the previous token's buyer (same userId); false: a new buyer.
  */
-export type SessionView = Readonly<{ token: string; userId: string; expiresAt: string; renewed?: boolean }>;
+export type SessionView = WireOf<z.infer<typeof sessionViewSchema>>;
 
 /** The handshake's `auth` object. */
 export type HandshakeAuth = Readonly<{ token: string }>;

@@ -59,8 +59,6 @@ export const orderViewSchema = z
   })
   .meta({ id: 'Order' });
 
-export type SessionView = z.infer<typeof sessionViewSchema>;
-
 /** Fails to compile when a schema and the domain's view type disagree, in either direction. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const agree = <T extends true>(): T | undefined => undefined;

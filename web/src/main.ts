@@ -7,15 +7,12 @@ import {
   SeatActorError,
   type SessionView,
 } from '../../client-sdk/src/index.ts';
+import type { VenueView } from '../../src/contract/protocol.ts';
 import { chooseEvent, saleNotOpen } from './eventChoice.ts';
 
 /** The live seat-map page: draws the venue as SVG from the catalog and keeps it current with the SDK's live map. */
 
-type Seat = { id: string; priceTier: string };
-type Section =
-  | { id: string; name: string; kind: 'seated'; rows: { id: string; seats: Seat[] }[] }
-  | { id: string; name: string; kind: 'general'; capacity: number; priceTier: string };
-type Venue = { id: string; name: string; sections: Section[] };
+type Venue = VenueView;
 type EventInfo = { id: string; name: string; venueId: string; startsAt: string; saleStartsAt: string | null };
 
 const svgNs = 'http://www.w3.org/2000/svg';

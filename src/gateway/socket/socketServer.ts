@@ -1,8 +1,8 @@
 import { Server, type Socket } from 'socket.io';
-import { z } from 'zod';
 import type { CommittedBatch } from '../../actors/eventActor.ts';
 import {
   type Ack,
+  type ClientRequests,
   type ClientToServerEvents,
   eventRoom,
   queueRoom,
@@ -14,18 +14,14 @@ import {
   userRoom,
   type WireError,
 } from '../../contract/protocol.ts';
+import { idSchema, parseHold, parseWith, queueJoinSocketSchema, type SeatMapFormName } from '../../contract/schemas.ts';
 import {
-  compoundIdSchema,
-  idSchema,
-  parseHold,
-  parseWith,
-  queueJoinSocketSchema,
-  releaseBodySchema,
-  type SeatMapFormName,
-  seatMapFormSchema,
-} from '../../contract/schemas.ts';
+  releaseRequestSchema,
+  subscribeRequestSchema,
+  unsubscribeRequestSchema,
+} from '../../contract/socketSchemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
-import type { CommandKind, FrontDoorContext, SeatMapReads } from '../../frontDoor/context.ts';
+import type { CommandKind, FrontDoorContext, HoldCommand, SeatMapReads } from '../../frontDoor/context.ts';
 import { requireBuyer, sessionExpired } from '../../frontDoor/identify.ts';
 import type { FrontDoor } from '../../frontDoor/pipeline.ts';
 import { type Clock, repeatTimer, systemClock } from '../../platform/clock.ts';
@@ -99,14 +95,6 @@ export const subscriptionsPerSocketMax = 50;
 
 type AnySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-const subscribeSchema = z.strictObject({
-  eventId: idSchema,
-  sinceVersion: z.int().min(0).optional(),
-  form: seatMapFormSchema.optional(),
-});
-const unsubscribeSchema = z.strictObject({ eventId: idSchema });
-const releaseSchema = z.strictObject({ holdId: compoundIdSchema, requestId: releaseBodySchema.shape.requestId });
-
 const commandKinds: ReadonlyMap<string, CommandKind> = new Map<string, CommandKind>([
   ['subscribe', 'subscribe'],
   ['unsubscribe', 'unsubscribe'],
@@ -119,6 +107,15 @@ const eventIdOf = (payload: unknown): { eventId?: string } => {
   const eventId =
     typeof payload === 'object' && payload !== null ? (payload as { eventId?: unknown }).eventId : undefined;
   return typeof eventId === 'string' && idSchema.safeParse(eventId).success ? { eventId } : {};
+};
+
+/** The socket's `hold`: the REST hold body (parseHold names the exact field that is wrong) plus the event. */
+const parseHoldPayload = (payload: unknown): Omit<HoldCommand, 'kind'> => {
+  if (typeof payload !== 'object' || payload === null) throw new BookingError('INVALID_INPUT', 'hold needs an object');
+  const { eventId: rawEventId, ...body } = payload as Record<string, unknown>;
+  const eventId = parseWith(idSchema, rawEventId);
+  const { requestId, request, admissionToken } = parseHold(body);
+  return { eventId, requestId, request, ...(admissionToken === undefined ? {} : { admissionToken }) };
 };
 
 const wireError = (error: unknown): WireError => {
@@ -269,6 +266,21 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     };
   };
 
+  /**
+   * Serves one client request of the event map: `parse` turns the untrusted payload into what `run` takes (a zod
+   * schema of src/contract, so the wire type and the check are one), and `run`'s answer must be that event's ack.
+   */
+  const on = <E extends keyof ClientRequests, P>(
+    socket: AnySocket,
+    event: E,
+    parse: (payload: unknown) => P,
+    run: (request: P, door: FrontDoorContext) => Promise<ClientRequests[E]['reply']>,
+  ): void => {
+    const listener = handle(socket, event, (payload, door) => run(parse(payload), door));
+    // socket.io types the listener by the event map; the wire gives no such promise, so it takes unknown arguments.
+    socket.on(event, listener as never);
+  };
+
   io.on('connection', (socket) => {
     const { userId } = socket.data;
     socket.join(userRoom(userId));
@@ -283,10 +295,11 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
       })(...args);
     });
 
-    socket.on(
+    on(
+      socket,
       'subscribe',
-      handle(socket, 'subscribe', async (payload, door) => {
-        const { eventId, sinceVersion, form } = parseWith(subscribeSchema, payload);
+      (payload) => parseWith(subscribeRequestSchema, payload),
+      async ({ eventId, sinceVersion, form }, door) => {
         const room = eventRoom(eventId);
         const watching = [...socket.rooms].filter((name) => name.startsWith('event:')).length;
         if (!socket.rooms.has(room) && watching >= subscriptionsPerSocketMax) {
@@ -297,53 +310,45 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         // its reply already covers (version <= the reply's version).
         socket.join(room);
         return subscribeReply(door.reads, eventId, sinceVersion, form ?? 'map');
-      }) as ClientToServerEvents['subscribe'],
+      },
     );
 
-    socket.on(
+    on(
+      socket,
       'unsubscribe',
-      handle(socket, 'unsubscribe', async (payload) => {
-        const { eventId } = parseWith(unsubscribeSchema, payload);
+      (payload) => parseWith(unsubscribeRequestSchema, payload),
+      async ({ eventId }) => {
         socket.leave(eventRoom(eventId));
         return {};
-      }) as ClientToServerEvents['unsubscribe'],
+      },
     );
 
-    socket.on(
-      'hold',
-      handle(socket, 'hold', async (payload, door) => {
-        if (typeof payload !== 'object' || payload === null)
-          throw new BookingError('INVALID_INPUT', 'hold needs an object');
-        const { eventId: rawEventId, ...body } = payload as Record<string, unknown>;
-        const eventId = parseWith(idSchema, rawEventId);
-        const { requestId, request, admissionToken } = parseHold(body);
-        const command = { eventId, requestId, request, ...(admissionToken === undefined ? {} : { admissionToken }) };
-        return { hold: await frontDoor.hold(door, command) };
-      }) as ClientToServerEvents['hold'],
-    );
+    on(socket, 'hold', parseHoldPayload, async (command, door) => ({ hold: await frontDoor.hold(door, command) }));
 
-    socket.on(
+    on(
+      socket,
       'release',
-      handle(socket, 'release', async (payload, door) => {
-        const { holdId, requestId } = parseWith(releaseSchema, payload);
+      (payload) => parseWith(releaseRequestSchema, payload),
+      async ({ holdId, requestId }, door) => {
         await frontDoor.release(door, { holdId, requestId });
         return {};
-      }) as ClientToServerEvents['release'],
+      },
     );
 
     const { queue } = deps;
     if (queue !== undefined) {
-      socket.on(
+      on(
+        socket,
         'queue:join',
-        handle(socket, 'queue:join', async (payload, door) => {
-          const { eventId, requestId } = parseWith(queueJoinSocketSchema, payload);
+        (payload) => parseWith(queueJoinSocketSchema, payload),
+        async ({ eventId, requestId }, door) => {
           const entry = await frontDoor.run(door, { kind: 'queueJoin', eventId, requestId }, () =>
             queue.join(eventId, userId),
           );
           // Joined before answering: a sell-out committed after the join reaches this socket.
           socket.join(queueRoom(eventId));
           return { entry };
-        }) as ClientToServerEvents['queue:join'],
+        },
       );
     }
 

@@ -11,6 +11,7 @@ import {
 } from './responses.ts';
 import {
   bestAvailableHoldBodySchema,
+  contactBodySchema,
   eventBodySchema,
   generalHoldBodySchema,
   idSchema,
@@ -245,6 +246,23 @@ export const operations: readonly Operation[] = [
     caller: 'buyer',
     query: buyerListQuery,
     answers: { 200: json('`{items, next?}`') },
+  },
+  {
+    method: 'put',
+    path: '/v1/me/contact',
+    summary: 'Where the server may notify the caller (replaced whole; a channel left out is never used)',
+    tag: 'buyer recovery',
+    caller: 'buyer',
+    body: contactBodySchema,
+    answers: { 200: json('the contact as stored', contactBodySchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/me/contact',
+    summary: "The caller's contact ({} when none was given)",
+    tag: 'buyer recovery',
+    caller: 'buyer',
+    answers: { 200: json('the contact as stored', contactBodySchema) },
   },
   {
     method: 'post',

@@ -1,3 +1,4 @@
+import type { ContentCoding } from '../../actors/seatMapCache.ts';
 import { openApiText } from '../../contract/openapi.ts';
 import {
   compoundIdSchema,
@@ -12,7 +13,7 @@ import {
 } from '../../contract/schemas.ts';
 import { BookingError, isBookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
-import type { CommandKind, FrontDoorContext } from '../../frontDoor/context.ts';
+import type { CommandKind, FrontDoorContext, SeatMapReads } from '../../frontDoor/context.ts';
 import { requireAdmin, requireBuyer } from '../../frontDoor/identify.ts';
 import type { FrontDoor } from '../../frontDoor/pipeline.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -264,6 +265,45 @@ const eventView = (event: EventConfig) => {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * A large read (a seat map, a layout) under the address's read budget: a slot while it is under way (kept until the
+ * reply is written out), 304 to a current If-None-Match without spending bytes, else the body in the client's
+ * coding, charged to the address's bytes.
+ */
+const budgetedRead = async (
+  reads: SeatMapReads,
+  headers: Readonly<Record<string, string | undefined>>,
+  cacheControl: string,
+  load: () => Promise<{ etag: string; body: (coding: ContentCoding | undefined) => Buffer | Promise<Buffer> }>,
+) => {
+  const coding = preferredCoding(headers['accept-encoding']);
+  const leave = reads.enter();
+  try {
+    const { etag, body: bodyIn } = await load();
+    const validators = { etag: codedTag(etag, coding), 'cache-control': cacheControl, vary: 'Accept-Encoding' };
+    if (etagMatches(headers['if-none-match'], etag)) {
+      leave();
+      return { status: 304, headers: validators };
+    }
+    await reads.admit();
+    const body = await bodyIn(coding);
+    reads.charge(body.length);
+    return {
+      status: 200,
+      text: body,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        ...(coding === undefined ? {} : { 'content-encoding': coding }),
+        ...validators,
+      },
+      release: leave,
+    };
+  } catch (error) {
+    leave();
+    throw error;
+  }
+};
+
 /** Registers the v1 REST API and returns the route helper so later modules (orders, payments) add routes the same way. */
 export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router => {
   const { booking, auth, metrics, frontDoor } = deps;
@@ -349,35 +389,15 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
     'get',
     '/v1/events/:id/seatmap',
     async ({ params, headers, query, door }) => {
-      const { reads } = door;
       const eventId = parseId('id', params.id ?? '');
       const form = parseSeatMapForm(query.get('form'));
-      const coding = preferredCoding(headers['accept-encoding']);
-      const leave = reads.enter();
-      try {
+      return budgetedRead(door.reads, headers, 'no-cache', async () => {
         const map = await booking.seatMap(eventId);
-        const validators = { etag: codedTag(map.etag, coding), 'cache-control': 'no-cache', vary: 'Accept-Encoding' };
-        if (etagMatches(headers['if-none-match'], map.etag)) {
-          leave();
-          return { status: 304, headers: validators };
-        }
-        await reads.admit();
-        const body = coding === undefined ? map.bytes(form) : await map.encoded(form, coding);
-        reads.charge(body.length);
         return {
-          status: 200,
-          text: body,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            ...(coding === undefined ? {} : { 'content-encoding': coding }),
-            ...validators,
-          },
-          release: leave,
+          etag: map.etag,
+          body: (coding) => (coding === undefined ? map.bytes(form) : map.encoded(form, coding)),
         };
-      } catch (error) {
-        leave();
-        throw error;
-      }
+      });
     },
     { kind: 'seatMap' },
   );
@@ -389,38 +409,11 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
     'get',
     '/v1/events/:id/layout',
     async ({ params, headers, door }) => {
-      const { reads } = door;
       const eventId = parseId('id', params.id ?? '');
-      const coding = preferredCoding(headers['accept-encoding']);
-      const leave = reads.enter();
-      try {
+      return budgetedRead(door.reads, headers, 'public, max-age=31536000, immutable', async () => {
         const layout = await booking.layout(eventId);
-        const validators = {
-          etag: codedTag(layout.etag, coding),
-          'cache-control': 'public, max-age=31536000, immutable',
-          vary: 'Accept-Encoding',
-        };
-        if (etagMatches(headers['if-none-match'], layout.etag)) {
-          leave();
-          return { status: 304, headers: validators };
-        }
-        await reads.admit();
-        const body = coding === undefined ? layout.bytes : await layout.encoded(coding);
-        reads.charge(body.length);
-        return {
-          status: 200,
-          text: body,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            ...(coding === undefined ? {} : { 'content-encoding': coding }),
-            ...validators,
-          },
-          release: leave,
-        };
-      } catch (error) {
-        leave();
-        throw error;
-      }
+        return { etag: layout.etag, body: (coding) => (coding === undefined ? layout.bytes : layout.encoded(coding)) };
+      });
     },
     { kind: 'seatMap' },
   );

@@ -179,7 +179,10 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     store: store.eventStore,
     catalog: store.catalog,
     clock,
+    // After the actors stopped, before the store closes: the outbox dispatcher still reads and writes the store. The
+    // notifications of the actors' last batches are in the outbox: delivered by a look under way, or at the next start.
     closeStore: async () => {
+      await notifications?.stop();
       health.stop();
       await store.close();
     },
@@ -352,9 +355,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         prewarm.stop();
         autoEngage.stop();
         queue.stop();
+        // Stops the actors, then the outbox dispatcher (closeStore above), then closes the store.
         await booking.drain();
-        // After the actors: notifications of their last batches are in the outbox, delivered now or at the next start.
-        await notifications?.stop();
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
         await sockets.close();
         await holdMode.close();

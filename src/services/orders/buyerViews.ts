@@ -1,11 +1,11 @@
+import type { BuyerOrderView } from '../../contract/rest.ts';
 import { BookingError } from '../../domain/bookingError.ts';
-import type { OrderView, TicketView } from '../../domain/seatMap/views.ts';
+import type { OrderView } from '../../domain/seatMap/views.ts';
 import { type QrFormat, renderTicketQr, type TicketSigner } from '../../payments/tickets.ts';
 import type { OrderReads } from './orderReads.ts';
 
-/** A ticket as its holder sees it: the view plus the signed code the gate scans. */
-export type IssuedTicketView = TicketView & Readonly<{ code: string }>;
-export type BuyerOrderView = Omit<OrderView, 'tickets'> & Readonly<{ tickets?: readonly IssuedTicketView[] }>;
+/** A ticket as its holder sees it (the view plus the signed code the gate scans), and the order with them. */
+export type { BuyerOrderView, IssuedTicketView } from '../../contract/rest.ts';
 
 export type BuyerViews = ReturnType<typeof createBuyerViews>;
 

@@ -1,4 +1,7 @@
+export type { OrderPlacement } from '../../contract/rest.ts';
+
 import type { CommittedBatch, EventActor } from '../../actors/eventActor.ts';
+import type { OrderPlacement } from '../../contract/rest.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import { isPaymentOpen } from '../../domain/machines/paymentTransitions.ts';
 import type { OrderRecord } from '../../domain/seatMap/state.ts';
@@ -6,15 +9,6 @@ import type { OrderView } from '../../domain/seatMap/views.ts';
 import { idempotencyKeys, type PaymentNotice, type PaymentProvider } from '../../payments/paymentProvider.ts';
 import { newOrderId } from '../../platform/ids.ts';
 import { type FoundOrder, type OrderReads, orderNotFound } from './orderReads.ts';
-
-export type OrderPlacement = Readonly<{
-  orderId: string;
-  status: OrderView['status'];
-  amount: number;
-  currency: string;
-  payment: Readonly<{ provider: string; clientSecret?: string }>;
-  expiresAt: string;
-}>;
 
 export type PaymentSagaOptions = Readonly<{
   reads: OrderReads;

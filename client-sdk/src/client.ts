@@ -2,6 +2,7 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import type {
   Ack,
   ClientToServerEvents,
+  EventLayoutView,
   HoldRequestPayload,
   HoldSelection,
   HoldView,
@@ -11,15 +12,27 @@ import type {
   QueuePosition,
   QueueSoldOut,
   RequestError,
+  SeatStatusMapView,
+  SeatStatusName,
   ServerToClientEvents,
   SessionView,
   SubscribeReply,
+  VenueView,
   WireError,
 } from '../../src/contract/protocol.ts';
+import type {
+  BuyerContactView,
+  BuyerOrderView,
+  EventView,
+  OrderPlacement,
+  TicketPublicKeyView,
+} from '../../src/contract/rest.ts';
+import { Basket } from './basket.ts';
 import { Emitter } from './emitter.ts';
 import { retryableCodes, SeatActorError } from './errors.ts';
 import { LiveSeatMap } from './liveSeatMap.ts';
 import { createSession } from './session.ts';
+import { decodeStatuses } from './statusForm.ts';
 
 /** Which seats to hold: the three shapes of `POST /v1/events/:id/holds`, typed from the server's schemas. */
 export type { HoldSelection };
@@ -104,6 +117,7 @@ const reconnectDelayMsMax = 5_000;
 export class SeatActorClient extends Emitter<ClientEvents> {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly maps = new Map<string, LiveSeatMap>();
+  private readonly baskets = new Map<string, Basket>();
   /** Waiting rooms joined (eventId → requestId), joined again after a reconnect so their pushes keep coming. */
   private readonly queues = new Map<string, string>();
   /** Admission tokens by event, from `queue:admitted` or an admitted entry: holds there carry them. */
@@ -288,6 +302,144 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     return this.getMine('orders', query);
   }
 
+  // --- The buyer journey over REST: catalog, orders, payment, tickets, contact -----------------------------------
+
+  /** The catalog (`GET /v1/events`), oldest first. */
+  async events(options: Readonly<{ limit?: number }> = {}): Promise<EventView[]> {
+    const query = options.limit === undefined ? '' : `?limit=${options.limit}`;
+    return (await this.http<{ events: EventView[] }>('GET', `/v1/events${query}`)).events;
+  }
+
+  /** One event: prices (`priceTiers`, minor units), when its sale opens, its waiting room. */
+  event(eventId: string): Promise<EventView> {
+    return this.http('GET', `/v1/events/${encodeURIComponent(eventId)}`);
+  }
+
+  /** The venue as created: sections, rows and seats (with price tiers), or general-admission capacity. */
+  venue(venueId: string): Promise<VenueView> {
+    return this.http('GET', `/v1/venues/${encodeURIComponent(venueId)}`);
+  }
+
+  /** The event's immutable layout (cacheable forever): fetch it once, then only `statuses`. */
+  layout(eventId: string): Promise<EventLayoutView> {
+    return this.http('GET', `/v1/events/${encodeURIComponent(eventId)}/layout`);
+  }
+
+  /**
+   * Every seat's status now from the compact status form (one byte per seat on the wire), decoded against `layout`.
+   * For a large venue: poll this, or `subscribe` for live diffs.
+   */
+  async statuses(eventId: string, layout: EventLayoutView): Promise<Record<string, SeatStatusName>> {
+    const form = await this.http<SeatStatusMapView>(
+      'GET',
+      `/v1/events/${encodeURIComponent(eventId)}/seatmap?form=status`,
+    );
+    return decodeStatuses(form, layout);
+  }
+
+  /**
+   * This buyer's basket at `eventId`: one hold (one countdown) that grows, shrinks or is replaced, then one order.
+   * Asking twice answers the same basket.
+   */
+  basket(eventId: string): Basket {
+    let basket = this.baskets.get(eventId);
+    if (basket === undefined) {
+      basket = new Basket(this, eventId);
+      this.baskets.set(eventId, basket);
+    }
+    return basket;
+  }
+
+  /**
+   * Orders a live hold of this buyer (`POST /v1/orders`): its seats are reserved until `expiresAt` while the payment
+   * runs. With Stripe on the server, `payment.clientSecret` is what Stripe.js or a native Stripe SDK confirms.
+   */
+  placeOrder(holdId: string, options: RequestOptions = {}): Promise<OrderPlacement> {
+    return this.http('POST', '/v1/orders', { holdId, requestId: options.requestId ?? `order-${holdId}` });
+  }
+
+  /** An order of this buyer, with its signed tickets once paid. */
+  order(orderId: string): Promise<BuyerOrderView> {
+    return this.http('GET', `/v1/orders/${encodeURIComponent(orderId)}`);
+  }
+
+  /**
+   * Pays with the server's simulated provider (Stripe's test method ids: `pm_card_visa`, `pm_card_chargeDeclined`,
+   * `pm_card_slow`, ...). Answers the order as it stands: `succeeded`, `failed`, or `processing` while the provider
+   * has not answered (then `waitForOrder`). With Stripe, confirm `placeOrder`'s `clientSecret` with Stripe.js instead
+   * and `waitForOrder`: the server learns the outcome from Stripe's webhook.
+   */
+  pay(orderId: string, paymentMethod: string): Promise<BuyerOrderView> {
+    return this.http('POST', `/v1/orders/${encodeURIComponent(orderId)}/pay`, { paymentMethod });
+  }
+
+  /**
+   * Resolves with the order once it is settled (`succeeded`, `failed`, `timed_out`, `refunded`): on the server's
+   * `order:updated` push, or by asking every `pollMs` (default 1,000) in case a push was missed. Rejects with
+   * `TIMEOUT` after `timeoutMs` (default 60,000).
+   */
+  waitForOrder(
+    orderId: string,
+    options: Readonly<{ timeoutMs?: number; pollMs?: number }> = {},
+  ): Promise<BuyerOrderView> {
+    const settled = (order: BuyerOrderView) => order.status !== 'pending' && order.status !== 'processing';
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = (error: SeatActorError | undefined, order?: BuyerOrderView) => {
+        if (done) return;
+        done = true;
+        off();
+        clearInterval(poll);
+        clearTimeout(timer);
+        if (error === undefined) resolve(order!);
+        else reject(error);
+      };
+      const check = () =>
+        this.order(orderId).then(
+          (order) => (settled(order) ? finish(undefined, order) : undefined),
+          (error: unknown) =>
+            error instanceof SeatActorError && !retryableCodes.has(error.code) ? finish(error) : undefined,
+        );
+      const off = this.on('order:updated', (update) => {
+        if (update.orderId === orderId) void check();
+      });
+      const poll = setInterval(check, options.pollMs ?? 1_000);
+      const timer = setTimeout(
+        () => finish(new SeatActorError('TIMEOUT', `order ${orderId} did not settle in time`)),
+        options.timeoutMs ?? 60_000,
+      );
+      void check();
+    });
+  }
+
+  /** A ticket's QR code (`svg` text, or `png` as a data: URL), encoding its signed code. */
+  async ticketQr(ticketId: string, format: 'svg' | 'png' = 'svg'): Promise<string> {
+    const path = `/v1/tickets/${encodeURIComponent(ticketId)}/qr?format=${format}`;
+    if (format === 'svg') return this.httpText('GET', path, undefined, 'image/svg+xml');
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      headers: { authorization: `Bearer ${this.currentToken}` },
+    });
+    if (!response.ok) throw new SeatActorError('UNAVAILABLE', `GET ${path} answered ${response.status}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    let binary = '';
+    for (const byte of bytes) binary += String.fromCharCode(byte);
+    return `data:image/png;base64,${btoa(binary)}`;
+  }
+
+  /** The key ticket codes are signed with: a gate verifies codes offline with it (`verifyTicket`). */
+  ticketPublicKey(): Promise<TicketPublicKeyView> {
+    return this.http('GET', '/v1/tickets/public-key');
+  }
+
+  /** Where this buyer's notifications go (order confirmed with tickets, payment failed, waitlist offers). */
+  setContact(contact: BuyerContactView): Promise<BuyerContactView> {
+    return this.http('PUT', '/v1/me/contact', contact);
+  }
+
+  contact(): Promise<BuyerContactView> {
+    return this.http('GET', '/v1/me/contact');
+  }
+
   /** Closes every live map and the connection. */
   close(): void {
     this.closed = true;
@@ -334,28 +486,59 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     throw last!;
   }
 
-  /** A `/v1/me/...` read with the current token; a refused token is renewed once, as for socket requests. */
-  private async getMine<T>(what: 'holds' | 'orders', query: MeQuery): Promise<T> {
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  /**
+   * One REST call with the current token (JSON in and out). A refused token is renewed once, as for socket requests;
+   * a non-2xx answer rejects with its SeatActorError, an unreachable server with `UNAVAILABLE`.
+   */
+  async http<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const text = await this.httpText(method, path, body, 'application/json');
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** As `http`, answering the body as text (an SVG, say). */
+  async httpText(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    accept = '*/*',
+  ): Promise<string> {
     for (let renewed = false; ; renewed = true) {
       let response: Response;
       try {
-        response = await fetch(`${this.baseUrl}/v1/me/${what}?${params}`, {
-          headers: { authorization: `Bearer ${this.currentToken}` },
+        response = await fetch(`${this.baseUrl}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.currentToken}`,
+            accept,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
       } catch (error) {
         throw new SeatActorError('UNAVAILABLE', `could not reach the server: ${String(error)}`);
       }
-      const body = (await response.json().catch(() => undefined)) as { error?: WireError } | undefined;
-      if (response.ok && body !== undefined) return body as T;
+      const text = await response.text().catch(() => '');
+      if (response.ok) return text;
+      let wire: WireError | undefined;
+      try {
+        wire = (JSON.parse(text) as { error?: WireError }).error;
+      } catch {
+        wire = undefined;
+      }
       const error =
-        body?.error === undefined
-          ? new SeatActorError('UNAVAILABLE', `GET /v1/me/${what} answered ${response.status}`)
-          : SeatActorError.fromWire(body.error);
+        wire === undefined
+          ? new SeatActorError('UNAVAILABLE', `${method} ${path} answered ${response.status}`)
+          : SeatActorError.fromWire(wire);
       if (error.code !== 'UNAUTHORIZED' || renewed || this.renewSession === undefined) throw error;
       await this.recover();
     }
+  }
+
+  /** A `/v1/me/...` read with the current token; a refused token is renewed once, as for socket requests. */
+  private getMine<T>(what: 'holds' | 'orders', query: MeQuery): Promise<T> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+    return this.http<T>('GET', `/v1/me/${what}?${params}`);
   }
 
   private canRenew(): boolean {

@@ -17,7 +17,18 @@ export type {
   SeatStatusName,
   SeatView,
   SessionView,
+  VenueView,
 } from '../../src/contract/protocol.ts';
+export type {
+  BuyerContactView,
+  BuyerOrderView,
+  EventView,
+  IssuedTicketView,
+  OrderPlacement,
+  TicketPublicKeyView,
+} from '../../src/contract/rest.ts';
+export type { BasketEvents, CheckoutResult } from './basket.ts';
+export { Basket } from './basket.ts';
 export type {
   BuyerHoldView,
   ClientEvents,
@@ -31,6 +42,8 @@ export type { ClientErrorCode } from './errors.ts';
 export { SeatActorError } from './errors.ts';
 export type { LiveSeatMapEvents, LiveSeatMapStats, ResyncInfo } from './liveSeatMap.ts';
 export { LiveSeatMap } from './liveSeatMap.ts';
-export type { SessionOptions } from './session.ts';
-export { createSession } from './session.ts';
+export type { OpenSessionOptions, SessionOptions, SessionStore } from './session.ts';
+export { createSession, openSession } from './session.ts';
+export type { StartOptions } from './start.ts';
+export { start } from './start.ts';
 export { decodeStatuses, layoutSeatIds } from './statusForm.ts';

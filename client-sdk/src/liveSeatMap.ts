@@ -18,6 +18,7 @@ export type LiveSeatMapEvents = {
   error: (error: SeatActorError) => void;
 };
 
+/** `resyncs` counts catch-ups after a gap or a reconnect (the first load is not one); `fullResyncs` those that reloaded the whole map. */
 export type LiveSeatMapStats = { diffsApplied: number; gaps: number; resyncs: number; fullResyncs: number };
 
 /** What a live map needs from its client: one `subscribe` request (retried, with timeouts). */
@@ -115,7 +116,8 @@ export class LiveSeatMap extends Emitter<LiveSeatMapEvents> {
         this.seats = { ...reply.seatMap.seats };
         this.general = { ...reply.seatMap.general };
         this.version = reply.seatMap.version;
-        this.stats.fullResyncs += 1;
+        // The first map is a load, not a resync: only a reload after a gap or a reconnect counts.
+        if (this.loaded) this.stats.fullResyncs += 1;
       } else {
         // This client never asks for the status form, so a reply without a seat map carries diffs.
         for (const diff of reply.diffs ?? []) this.applyInOrder(diff);

@@ -34,3 +34,51 @@ export const createSession = async (url: string, options: SessionOptions = {}): 
   }
   return body;
 };
+
+/**
+ * Where a session is kept between runs: `localStorage` or `sessionStorage` in a browser, React Native's AsyncStorage,
+ * or a Map-backed object in Node. Both methods may return promises.
+ */
+export type SessionStore = Readonly<{
+  getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
+  setItem(key: string, value: string): void | Promise<void>;
+}>;
+
+export type OpenSessionOptions = SessionOptions &
+  Readonly<{
+    /** Keeps the session across reloads and app restarts; absent: a new buyer every time. */
+    store?: SessionStore;
+    /** Default `seatactor.session`. */
+    key?: string;
+    /** Renew a saved session that expires within this many ms. Default 60,000. */
+    renewWithinMs?: number;
+  }>;
+
+/**
+ * The buyer's session: the saved one while it has time left; renewed with its token when it expired or is about to
+ * (the same buyer, so their holds, orders and tickets stay theirs), or when the server does not know its key (a
+ * session from another server: a new buyer, `renewed: false`); a new one when nothing was saved. Saves what it answers.
+ */
+export const openSession = async (url: string, options: OpenSessionOptions = {}): Promise<SessionView> => {
+  const key = options.key ?? 'seatactor.session';
+  const text = await options.store?.getItem(key);
+  let saved: SessionView | undefined;
+  try {
+    saved = typeof text === 'string' ? (JSON.parse(text) as SessionView) : undefined;
+  } catch {
+    saved = undefined;
+  }
+  const fresh =
+    saved !== undefined &&
+    typeof saved.token === 'string' &&
+    Date.parse(saved.expiresAt) > Date.now() + (options.renewWithinMs ?? 60_000);
+  const session =
+    fresh && saved !== undefined
+      ? saved
+      : await createSession(url, {
+          ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+          ...(saved?.token === undefined ? {} : { previousToken: saved.token }),
+        });
+  if (session !== saved) await options.store?.setItem(key, JSON.stringify(session));
+  return session;
+};

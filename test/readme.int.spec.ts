@@ -16,6 +16,8 @@ const blocks = shellBlocks(readme);
 const startBlock = 'npm install && npm start';
 const testBlock = 'npm test';
 const tryBlock = blocks.find((block) => block.startsWith('export ADMIN_TOKEN='));
+/** Installing the SDK: run as pasted (and the installed SDK used) by client-sdk/src/install.int.spec.ts. */
+const sdkBlock = blocks.find((block) => block.startsWith('npm pack ./client-sdk'));
 const blockTimeoutMs = 240_000;
 
 const dataDirs: string[] = [];
@@ -69,7 +71,8 @@ const run = (shell: string, script: string, env: Record<string, string | undefin
 
 describe('README.md command blocks, as pasted', () => {
   it('has the blocks this test runs, and no other', () => {
-    expect(blocks).toEqual([startBlock, testBlock, tryBlock]);
+    expect(blocks).toEqual([startBlock, testBlock, tryBlock, sdkBlock]);
+    expect(sdkBlock).toBeDefined();
   });
 
   it('`npm test` is what CI runs (.ci/run), so CI itself is its test', () => {

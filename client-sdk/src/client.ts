@@ -298,7 +298,7 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   }
 
   /** This buyer's orders, newest first, with ticket codes once paid (`GET /v1/me/orders`). */
-  myOrders(query: MeQuery = {}): Promise<{ orders: OrderUpdate[]; next?: string }> {
+  myOrders(query: MeQuery = {}): Promise<{ orders: BuyerOrderView[]; next?: string }> {
     return this.getMine('orders', query);
   }
 

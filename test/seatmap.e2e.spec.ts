@@ -92,7 +92,9 @@ describe('live seat-map page in Chromium', () => {
     const seat = page.locator('circle[data-seat-id="ORCH-1-1"]');
     await expect.poll(() => seat.getAttribute('data-status'), { timeout: 10_000 }).toBe('available');
     await seat.click();
-    await expect.poll(() => page.locator('#message').textContent(), { timeout: 5_000 }).toContain('SALE_NOT_OPEN');
+    await expect
+      .poll(() => page.locator('#message').textContent(), { timeout: 5_000 })
+      .toContain('The sale has not opened yet');
     expect(errors).toEqual([]);
   });
 });

@@ -1,66 +1,48 @@
 import {
-  connect,
-  createSession,
+  type Basket,
+  type BuyerOrderView,
+  type EventView,
   type HoldView,
   type LiveSeatMap,
   type SeatActorClient,
   SeatActorError,
-  type SessionView,
+  start,
+  type VenueView,
 } from '../../client-sdk/src/index.ts';
-import type { VenueView } from '../../src/contract/protocol.ts';
 import { chooseEvent, saleNotOpen } from './eventChoice.ts';
+import { formatMoney, humanMessage } from './messages.ts';
 
-/** The live seat-map page: draws the venue as SVG from the catalog and keeps it current with the SDK's live map. */
+/**
+ * The buyer app: the event, its live seat map with prices (zoom and pan), one basket with one countdown, checkout
+ * with the simulated card form, the confirmation with tickets and QR codes, and "my tickets". Built on the SDK.
+ */
 
-type Venue = VenueView;
-type EventInfo = { id: string; name: string; venueId: string; startsAt: string; saleStartsAt: string | null };
+type Seated = Extract<VenueView['sections'][number], { kind: 'seated' }>;
 
 const svgNs = 'http://www.w3.org/2000/svg';
 const seatPitch = 22;
 const rowLabelWidth = 36;
-const tierPalette = ['#2f7de1', '#16a085', '#8e44ad', '#d35400', '#c0392b', '#27ae60'];
+const tierPalette = ['#2f6fd1', '#127a62', '#7d3c98', '#b04a00', '#a93226', '#1e7d3c'];
 const statusColour = { held: '#f0b429', reserved: '#9aa5b1', sold: '#52606d' } as const;
 const mineColour = '#e8467c';
-
-const $ = <T extends Element>(selector: string) => document.querySelector(selector) as T;
-const say = (text: string) => {
-  $('#message').textContent = text;
-};
-
-const getJson = async <T>(path: string, init?: RequestInit): Promise<T> => {
-  const response = await fetch(path, init);
-  const body = await response.json();
-  if (!response.ok) throw new Error(body?.error?.message ?? `${path}: ${response.status}`);
-  return body as T;
-};
-
+/** A seat is 16 units across: at 1.6 it is 25.6 CSS px, over the 24 px a touch target needs. */
+const touchZoomMin = 1.6;
 const sessionKey = 'seatactor.session';
-const saveSession = (session: SessionView) => sessionStorage.setItem(sessionKey, JSON.stringify(session));
 
-/**
- * One guest session per tab, kept across reloads so a hold survives a refresh. A saved session about to expire (or
- * expired) is renewed with its token, which keeps the same buyer; the SDK renews it again whenever the server refuses
- * it later (expiry, a server restarted under another key) and tells us through its `session` event.
- */
-const session = async (): Promise<SessionView> => {
-  const text = sessionStorage.getItem(sessionKey);
-  const saved = text === null ? undefined : (JSON.parse(text) as SessionView);
-  if (saved !== undefined && Date.parse(saved.expiresAt) > Date.now() + 60_000) return saved;
-  const created = await createSession(location.origin, saved === undefined ? {} : { previousToken: saved.token });
-  saveSession(created);
-  return created;
+const $ = <T extends Element = HTMLElement>(selector: string) => document.querySelector(selector) as T;
+const say = (text: string, ok = false) => {
+  const message = $('#message');
+  message.textContent = text;
+  message.className = ok ? 'ok' : '';
 };
 
-/**
- * "On sale", or when the sale opens and a countdown to it, kept current every second. The server decides: a hold
- * before the opening is answered SALE_NOT_OPEN whatever this browser's clock says.
- */
-const showSaleState = (event: EventInfo): void => {
-  const pill = $<HTMLElement>('#sale-state');
+const showSaleState = (event: EventView): void => {
+  const pill = $('#sale-state');
   const show = () => {
     const notOpen = saleNotOpen(event.saleStartsAt, Date.now(), (ms) =>
       new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }),
     );
+    if (pill.dataset.soldOut === 'true') return false;
     pill.textContent = notOpen ?? 'On sale';
     pill.className = notOpen === undefined ? 'pill live' : 'pill pending';
     pill.dataset.open = String(notOpen === undefined);
@@ -74,10 +56,10 @@ const showSaleState = (event: EventInfo): void => {
 };
 
 const main = async () => {
-  const { events } = await getJson<{ events: EventInfo[] }>('/v1/events?limit=100');
-  const picker = $('#event-picker') as HTMLSelectElement;
-  const wanted = new URLSearchParams(location.search).get('event');
-  const event = chooseEvent(events, wanted, Date.now());
+  const client = await start(location.origin, { store: sessionStorage, key: sessionKey, ackTimeoutMs: 4_000 });
+  const events = await client.events({ limit: 100 });
+  const picker = $<HTMLSelectElement>('#event-picker');
+  const event = chooseEvent(events, new URLSearchParams(location.search).get('event'), Date.now());
   for (const candidate of events) {
     const option = document.createElement('option');
     option.value = candidate.id;
@@ -93,73 +75,95 @@ const main = async () => {
     return;
   }
   $('#title').textContent = event.name;
+  document.title = `${event.name} · tickets`;
   showSaleState(event);
-  const venue = await getJson<Venue>(`/v1/venues/${encodeURIComponent(event.venueId)}`);
-  const { token } = await session();
-  const client = connect(location.origin, { token, ackTimeoutMs: 4_000 });
+  const venue = await client.venue(event.venueId);
+  $('#event-info').textContent = `${new Date(event.startsAt).toLocaleString(undefined, {
+    dateStyle: 'full',
+    timeStyle: 'short',
+  })} · ${venue.name}`;
   const connection = $('#connection');
-  client.on('connect', () => {
-    connection.textContent = 'live';
-    connection.className = 'pill live';
-  });
-  client.on('disconnect', () => {
-    connection.textContent = 'reconnecting…';
-    connection.className = 'pill down';
-  });
-  client.on('connectError', (error) => say(`Connection: ${error.message}`));
+  const live = (up: boolean) => {
+    connection.textContent = up ? 'live' : 'reconnecting…';
+    connection.className = up ? 'pill live' : 'pill down';
+  };
+  client.on('connect', () => live(true));
+  client.on('disconnect', () => live(false));
+  client.on('connectError', (error) => say(humanMessage(error)));
   client.on('session', (renewed) => {
-    saveSession(renewed);
-    say(renewed.renewed ? '' : 'Your session could not be renewed: you are browsing as a new guest.');
+    if (!renewed.renewed) say('Your session could not be renewed: you are browsing as a new guest.');
   });
   const map = await client.subscribe(event.id);
-  connection.textContent = 'live';
-  connection.className = 'pill live';
-  const page = new SeatMapPage(client, map, venue);
+  live(true);
+  const page = new BuyerPage(client, map, event, venue);
   page.start();
-  // What this buyer holds here may have changed while the page was away (another tab, the timer): ask again.
-  client.on('connect', () => void page.loadMyHolds());
-  client.on('session', (renewed) => void page.loadMyHolds(!renewed.renewed));
 };
 
-class SeatMapPage {
+class BuyerPage {
   private readonly seatElements = new Map<string, SVGCircleElement>();
-  private readonly gaElements = new Map<string, HTMLElement>();
+  private readonly gaElements = new Map<
+    string,
+    { text: HTMLElement; button: HTMLButtonElement; input: HTMLInputElement }
+  >();
   private readonly tierColour = new Map<string, string>();
-  /** seatId or sectionId → this tab's hold on it. */
-  private readonly myHolds = new Map<string, HoldView>();
+  private readonly seatNames = new Map<string, string>();
+  private readonly basket: Basket;
+  private zoom = 1;
+  private viewWidth = 200;
+  private busy = false;
 
   constructor(
     private readonly client: SeatActorClient,
     private readonly map: LiveSeatMap,
-    private readonly venue: Venue,
-  ) {}
+    private readonly event: EventView,
+    private readonly venue: VenueView,
+  ) {
+    this.basket = client.basket(event.id);
+  }
 
   start(): void {
     this.draw();
+    this.fitZoom();
     this.paint();
-    void this.loadMyHolds();
+    void this.restore();
     this.map.on('change', () => this.paint());
     this.map.on('resync', () => this.paint());
-    setInterval(() => this.tick(), 1_000);
+    this.basket.on('change', () => this.paint());
+    this.basket.on('expired', () => say(humanMessage({ code: 'HOLD_EXPIRED' })));
+    // What this buyer holds may have changed while the page was away (another tab, the timer): ask again.
+    this.client.on('connect', () => void this.restore());
+    this.client.on('session', () => void this.restore());
+    this.client.on('queue:position', ({ position, etaSeconds }) => this.showQueue(position, etaSeconds));
+    this.client.on('queue:admitted', () => {
+      $('#queue').textContent = 'It is your turn: pick your seats now.';
+    });
+    this.client.on('queue:soldout', () => this.showSoldOut());
+    $('#zoom-in').onclick = () => this.setZoom(this.zoom * 1.25);
+    $('#zoom-out').onclick = () => this.setZoom(this.zoom / 1.25);
+    $('#best').onclick = () => {
+      const quantity = Number($<HTMLInputElement>('#best-quantity').value) || 1;
+      void this.change(() => this.basket.set({ bestAvailable: { quantity } }));
+    };
+    $('#clear').onclick = () => void this.change(() => this.basket.clear());
+    $<HTMLFormElement>('#pay-form').onsubmit = (submitted) => {
+      submitted.preventDefault();
+      void this.pay($<HTMLSelectElement>('#card').value);
+    };
+    setInterval(() => this.renderCountdown(), 1_000);
+    void this.loadMyTickets();
   }
 
-  /**
-   * The buyer's live holds at this event, from the server (`GET /v1/me/holds`), so a reload shows them as yours, not
-   * "held by someone". `fresh`: the session is a new buyer's, whose holds start empty.
-   */
-  async loadMyHolds(fresh = false): Promise<void> {
-    if (fresh) this.myHolds.clear();
+  private async restore(): Promise<void> {
     try {
-      const { holds } = await this.client.myHolds({ eventId: this.map.eventId });
-      // Added, not replaced: a hold this tab took while the answer was on its way stays; ended ones fall out in paint.
-      for (const hold of holds) {
-        for (const seatId of hold.seatIds) this.myHolds.set(seatId, hold);
-        if (hold.seatIds.length === 0) this.myHolds.set(`${hold.sectionId}:${hold.holdId}`, hold);
-      }
+      await this.basket.restore();
     } catch (error) {
-      say(error instanceof SeatActorError ? `Your holds: ${error.message}` : String(error));
+      say(humanMessage(error));
     }
-    this.paint();
+  }
+
+  private priceOf(tier: string): string {
+    const price = this.event.priceTiers[tier];
+    return price === undefined ? tier : formatMoney(price.amount, price.currency);
   }
 
   private colourOfTier(tier: string): string {
@@ -172,45 +176,18 @@ class SeatMapPage {
   }
 
   private draw(): void {
-    const svg = $('#seatmap') as SVGSVGElement;
+    const svg = $<SVGSVGElement>('#seatmap');
     let y = 28;
     let width = 200;
     for (const section of this.venue.sections) {
       if (section.kind !== 'seated') continue;
-      const label = document.createElementNS(svgNs, 'text');
-      label.setAttribute('x', '8');
-      label.setAttribute('y', String(y));
-      label.textContent = section.name;
-      label.setAttribute('font-weight', 'bold');
-      svg.append(label);
-      y += 16;
-      for (const row of section.rows) {
-        const rowLabel = document.createElementNS(svgNs, 'text');
-        rowLabel.setAttribute('x', '8');
-        rowLabel.setAttribute('y', String(y + 4));
-        rowLabel.textContent = row.id;
-        svg.append(rowLabel);
-        row.seats.forEach((seat, index) => {
-          const circle = document.createElementNS(svgNs, 'circle');
-          circle.setAttribute('cx', String(rowLabelWidth + index * seatPitch));
-          circle.setAttribute('cy', String(y));
-          circle.setAttribute('r', '8');
-          circle.setAttribute('class', 'seat');
-          circle.dataset.seatId = seat.id;
-          circle.setAttribute('stroke', this.colourOfTier(seat.priceTier));
-          const title = document.createElementNS(svgNs, 'title');
-          title.textContent = `${seat.id} · ${seat.priceTier}`;
-          circle.append(title);
-          circle.addEventListener('click', () => void this.toggleSeat(seat.id));
-          svg.append(circle);
-          this.seatElements.set(seat.id, circle);
-          width = Math.max(width, rowLabelWidth + index * seatPitch + 20);
-        });
-        y += seatPitch;
-      }
-      y += 18;
+      y = this.drawSection(svg, section, y, (right) => {
+        width = Math.max(width, right);
+      });
     }
+    this.viewWidth = width;
     svg.setAttribute('viewBox', `0 0 ${width} ${y}`);
+    svg.dataset.height = String(y);
     const general = $('#general');
     for (const section of this.venue.sections) {
       if (section.kind !== 'general') continue;
@@ -218,116 +195,312 @@ class SeatMapPage {
       box.className = 'ga';
       box.dataset.sectionId = section.id;
       const text = document.createElement('span');
+      const label = document.createElement('label');
+      label.textContent = 'Places ';
+      const input = document.createElement('input');
+      input.type = 'number';
+      input.min = '1';
+      input.max = '10';
+      input.value = '2';
+      label.append(input);
       const button = document.createElement('button');
-      button.textContent = 'Hold 1';
-      button.onclick = () => void this.holdGeneral(section.id);
-      box.append(text, button);
+      button.type = 'button';
+      button.textContent = 'Add to basket';
+      button.onclick = () =>
+        void this.change(() =>
+          this.basket.set({ sectionId: section.id, quantity: Math.max(1, Number(input.value) || 1) }),
+        );
+      box.append(text, label, button);
       general.append(box);
-      this.gaElements.set(section.id, text);
+      this.gaElements.set(section.id, { text, button, input });
       this.colourOfTier(section.priceTier);
     }
     const legend = $('#legend');
     const entries: [string, string][] = [
-      ...[...this.tierColour].map(([tier, colour]): [string, string] => [colour, `Tier ${tier} (available)`]),
+      ...[...this.tierColour].map(([tier, colour]): [string, string] => [colour, `${this.priceOf(tier)} (available)`]),
+      [mineColour, 'In your basket'],
       [statusColour.held, 'Held by someone'],
-      [mineColour, 'Held by you'],
-      [statusColour.sold, 'Sold / reserved'],
+      [statusColour.reserved, 'Reserved (being paid)'],
+      [statusColour.sold, 'Sold'],
     ];
     legend.replaceChildren(
       ...entries.map(([colour, text]) => {
         const item = document.createElement('li');
-        item.innerHTML = `<span class="swatch" style="background:${colour}"></span>`;
-        item.append(text);
+        const swatch = document.createElement('span');
+        swatch.className = 'swatch';
+        swatch.style.background = colour;
+        item.append(swatch, text);
         return item;
       }),
     );
+  }
+
+  private drawSection(svg: SVGSVGElement, section: Seated, top: number, widen: (right: number) => void): number {
+    let y = top;
+    const label = document.createElementNS(svgNs, 'text');
+    label.setAttribute('x', '8');
+    label.setAttribute('y', String(y));
+    label.setAttribute('font-weight', 'bold');
+    label.textContent = section.name;
+    svg.append(label);
+    y += 16;
+    for (const row of section.rows) {
+      const rowLabel = document.createElementNS(svgNs, 'text');
+      rowLabel.setAttribute('x', '8');
+      rowLabel.setAttribute('y', String(y + 4));
+      rowLabel.setAttribute('aria-hidden', 'true');
+      rowLabel.textContent = row.id;
+      svg.append(rowLabel);
+      row.seats.forEach((seat, index) => {
+        const circle = document.createElementNS(svgNs, 'circle');
+        circle.setAttribute('cx', String(rowLabelWidth + index * seatPitch));
+        circle.setAttribute('cy', String(y));
+        circle.setAttribute('r', '8');
+        circle.setAttribute('class', 'seat');
+        circle.setAttribute('tabindex', '0');
+        circle.setAttribute('role', 'button');
+        circle.dataset.seatId = seat.id;
+        circle.setAttribute('stroke', this.colourOfTier(seat.priceTier));
+        this.seatNames.set(
+          seat.id,
+          `${section.name}, row ${row.id}, seat ${index + 1}, ${this.priceOf(seat.priceTier)}`,
+        );
+        circle.addEventListener('click', () => void this.toggleSeat(seat.id));
+        circle.addEventListener('keydown', (key) => {
+          if (key.key !== 'Enter' && key.key !== ' ') return;
+          key.preventDefault();
+          void this.toggleSeat(seat.id);
+        });
+        svg.append(circle);
+        this.seatElements.set(seat.id, circle);
+        widen(rowLabelWidth + index * seatPitch + 20);
+      });
+      y += seatPitch;
+    }
+    return y + 18;
+  }
+
+  /** Fits the map to its panel, but never below touch size on a phone, nor blown up beyond 2.5× on a wide screen. */
+  private fitZoom(): void {
+    const width = $('#map-scroll').clientWidth || 600;
+    const coarse = matchMedia('(pointer: coarse)').matches || window.innerWidth < 720;
+    this.setZoom(Math.min(2.5, Math.max(coarse ? touchZoomMin : 0.4, width / this.viewWidth)));
+  }
+
+  private setZoom(zoom: number): void {
+    this.zoom = Math.min(6, Math.max(0.3, zoom));
+    const svg = $<SVGSVGElement>('#seatmap');
+    svg.setAttribute('width', String(Math.round(this.viewWidth * this.zoom)));
+    svg.setAttribute('height', String(Math.round(Number(svg.dataset.height) * this.zoom)));
   }
 
   private paint(): void {
     $('#version').textContent = `v${this.map.version}`;
+    const mine = new Set(this.basket.seatIds);
+    let available = 0;
     for (const [seatId, element] of this.seatElements) {
       const seat = this.map.seats[seatId];
       if (seat === undefined) continue;
-      const mine = this.myHolds.has(seatId) && seat.status === 'held';
-      if (!mine && this.myHolds.has(seatId) && seat.status === 'available') this.myHolds.delete(seatId);
+      const inBasket = mine.has(seatId) && seat.status === 'held';
+      if (seat.status === 'available') available += 1;
       element.dataset.status = seat.status;
-      element.dataset.mine = String(mine);
+      element.dataset.mine = String(inBasket);
+      element.setAttribute('aria-pressed', String(inBasket));
+      const state = inBasket ? 'in your basket' : seat.status === 'available' ? 'available' : `${seat.status}`;
+      element.setAttribute('aria-label', `${this.seatNames.get(seatId)}: ${state}`);
+      element.setAttribute('aria-disabled', String(!inBasket && seat.status !== 'available'));
       element.setAttribute(
         'fill',
-        mine ? mineColour : seat.status === 'available' ? this.colourOfTier(seat.priceTier) : statusColour[seat.status],
+        inBasket
+          ? mineColour
+          : seat.status === 'available'
+            ? this.colourOfTier(seat.priceTier)
+            : statusColour[seat.status],
       );
     }
-    for (const [sectionId, element] of this.gaElements) {
+    for (const [sectionId, { text, button, input }] of this.gaElements) {
       const section = this.map.general[sectionId];
       const name = this.venue.sections.find((candidate) => candidate.id === sectionId)?.name ?? sectionId;
-      if (section !== undefined) element.textContent = `${name}: ${section.available} / ${section.capacity} left`;
+      if (section === undefined) continue;
+      available += section.available;
+      text.textContent = `${name} · ${this.priceOf(section.priceTier)} · ${section.available} of ${section.capacity} left`;
+      button.disabled = section.available === 0 || this.busy;
+      input.max = String(Math.max(1, section.available));
     }
-    this.renderHolds();
+    if (available === 0 && this.basket.hold === undefined) this.showSoldOut();
+    this.renderBasket();
   }
 
-  private renderHolds(): void {
+  private showSoldOut(): void {
+    const pill = $('#sale-state');
+    pill.dataset.soldOut = 'true';
+    pill.textContent = 'Sold out';
+    pill.className = 'pill soldout';
+  }
+
+  private showQueue(position: number | undefined, etaSeconds: number | undefined): void {
+    const queue = $('#queue');
+    queue.hidden = false;
+    const eta = etaSeconds === undefined ? '' : ` (about ${Math.max(1, Math.round(etaSeconds / 60))} min)`;
+    queue.textContent =
+      position === undefined ? 'You are in the waiting room.' : `You are number ${position} in line${eta}.`;
+  }
+
+  private renderBasket(): void {
+    const hold = this.basket.hold;
     const list = $('#holds');
-    const holds = [...new Map([...this.myHolds.values()].map((hold) => [hold.holdId, hold])).values()];
-    if (holds.length === 0) {
-      list.innerHTML = '<li class="muted">Click an available seat to hold it; click it again to release.</li>';
+    $('#clear').hidden = hold === undefined;
+    $('#pay-form').hidden = hold === undefined;
+    if (hold === undefined) {
+      list.innerHTML = '<li class="muted">Pick seats on the map (click, or Tab and Enter).</li>';
+      $('#total').textContent = '';
+      $('#countdown').textContent = '';
       return;
     }
+    const lines = this.linesOf(hold);
     list.replaceChildren(
-      ...holds.map((hold) => {
+      ...lines.map(([what, price]) => {
         const item = document.createElement('li');
-        const left = Math.max(0, Math.round((Date.parse(hold.expiresAt) - Date.now()) / 1000));
-        const what = hold.seatIds.length > 0 ? hold.seatIds.join(', ') : `${hold.quantity} × ${hold.sectionId}`;
-        item.innerHTML = `<strong></strong> <span class="countdown"></span> <button>Release</button>`;
-        item.querySelector('strong')!.textContent = what;
-        item.querySelector('.countdown')!.textContent =
-          `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
-        item.querySelector('button')!.onclick = () => void this.release(hold);
+        item.textContent = `${what} · ${price}`;
         return item;
       }),
     );
+    const total = this.totalOf(hold);
+    $('#total').textContent = total === undefined ? '' : `Total ${total}`;
+    this.renderCountdown();
   }
 
-  private tick(): void {
-    for (const [key, hold] of this.myHolds) if (Date.parse(hold.expiresAt) <= Date.now()) this.myHolds.delete(key);
-    this.renderHolds();
+  private linesOf(hold: HoldView): [string, string][] {
+    if (hold.seatIds.length > 0)
+      return hold.seatIds.map((seatId) => [seatId, this.priceOf(this.map.seats[seatId]?.priceTier ?? '')]);
+    const tier = this.map.general[hold.sectionId ?? '']?.priceTier ?? '';
+    return [[`${hold.quantity} × ${hold.sectionId}`, this.priceOf(tier)]];
+  }
+
+  private totalOf(hold: HoldView): string | undefined {
+    const tiers =
+      hold.seatIds.length > 0
+        ? hold.seatIds.map((seatId) => this.map.seats[seatId]?.priceTier ?? '')
+        : Array.from({ length: hold.quantity }, () => this.map.general[hold.sectionId ?? '']?.priceTier ?? '');
+    const prices = tiers.map((tier) => this.event.priceTiers[tier]);
+    if (prices.some((price) => price === undefined) || prices.length === 0) return undefined;
+    const currency = prices[0]!.currency;
+    return formatMoney(
+      prices.reduce((sum, price) => sum + price!.amount, 0),
+      currency,
+    );
+  }
+
+  private renderCountdown(): void {
+    const left = Math.round(this.basket.remainingMs() / 1000);
+    $('#countdown').textContent =
+      this.basket.hold === undefined
+        ? ''
+        : `Held for you for ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
   }
 
   private async toggleSeat(seatId: string): Promise<void> {
-    const mine = this.myHolds.get(seatId);
-    if (mine !== undefined) return this.release(mine);
+    if (this.basket.seatIds.includes(seatId)) return this.change(() => this.basket.remove([seatId]));
     if (this.map.seats[seatId]?.status !== 'available') {
-      say(`${seatId} is not available.`);
+      say(`${this.seatNames.get(seatId) ?? seatId} is not available.`);
       return;
     }
-    await this.hold({ seatIds: [seatId] });
+    await this.change(() => this.basket.add([seatId]));
   }
 
-  private holdGeneral(sectionId: string): Promise<void> {
-    return this.hold({ sectionId, quantity: 1 });
-  }
-
-  private async hold(selection: { seatIds: string[] } | { sectionId: string; quantity: number }): Promise<void> {
+  /** One basket change at a time; refusals in words, and a waiting room joined when the sale asks for one. */
+  private async change(run: () => Promise<unknown>): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
     try {
-      const hold = await this.client.hold(this.map.eventId, selection);
+      await run();
       say('');
-      for (const seatId of hold.seatIds) this.myHolds.set(seatId, hold);
-      if (hold.seatIds.length === 0) this.myHolds.set(`${hold.sectionId}:${hold.holdId}`, hold);
-      this.paint();
     } catch (error) {
-      say(error instanceof SeatActorError ? `${error.code}: ${error.message}` : String(error));
+      say(humanMessage(error));
+      if (error instanceof SeatActorError && error.code === 'NOT_ADMITTED') await this.joinQueue();
+    } finally {
+      this.busy = false;
+      this.paint();
     }
   }
 
-  private async release(hold: HoldView): Promise<void> {
+  private async joinQueue(): Promise<void> {
     try {
-      await this.client.release(hold.holdId);
-      for (const [key, candidate] of this.myHolds) if (candidate.holdId === hold.holdId) this.myHolds.delete(key);
-      say('');
-      this.paint();
+      const entry = await this.client.joinQueue(this.event.id);
+      if (entry.state === 'admitted') $('#queue').textContent = 'It is your turn: pick your seats now.';
+      else this.showQueue(entry.position, entry.etaSeconds);
+      $('#queue').hidden = false;
     } catch (error) {
-      say(error instanceof SeatActorError ? `${error.code}: ${error.message}` : String(error));
+      say(humanMessage(error));
+    }
+  }
+
+  private async pay(paymentMethod: string): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    $<HTMLButtonElement>('#pay').disabled = true;
+    say('Paying…', true);
+    try {
+      const { order, error } = await this.basket.checkout(paymentMethod);
+      if (order.status === 'succeeded') {
+        say('Paid. Your tickets are below.', true);
+        await this.showTickets(order, $('#tickets'));
+        $('#confirmation').hidden = false;
+        void this.loadMyTickets();
+        return;
+      }
+      say(humanMessage(error ?? { code: order.status === 'failed' ? 'PAYMENT_FAILED' : 'HOLD_EXPIRED' }));
+      await this.basket.holdAgain().catch((again: unknown) => say(`${humanMessage(error)} ${humanMessage(again)}`));
+    } catch (error) {
+      say(humanMessage(error));
+    } finally {
+      this.busy = false;
+      $<HTMLButtonElement>('#pay').disabled = false;
+      this.paint();
+    }
+  }
+
+  private async showTickets(order: BuyerOrderView, list: HTMLElement): Promise<void> {
+    const items = await Promise.all(
+      (order.tickets ?? []).map(async (ticket) => {
+        const item = document.createElement('li');
+        item.className = 'ticket';
+        item.dataset.ticketId = ticket.ticketId;
+        const title = document.createElement('strong');
+        title.textContent = `${this.event.name} · ${ticket.seatId ?? ticket.sectionId}`;
+        const qr = document.createElement('div');
+        qr.setAttribute('role', 'img');
+        qr.setAttribute('aria-label', `QR code of the ticket for ${ticket.seatId ?? ticket.sectionId}`);
+        // The server renders the QR code of the ticket's signed code: SVG markup of our own origin.
+        qr.innerHTML = await this.client.ticketQr(ticket.ticketId).catch(() => '');
+        const code = document.createElement('code');
+        code.textContent = ticket.code;
+        item.append(title, qr, code);
+        return item;
+      }),
+    );
+    list.replaceChildren(...items);
+  }
+
+  private async loadMyTickets(): Promise<void> {
+    try {
+      const { orders } = await this.client.myOrders({ eventId: this.event.id });
+      const paid = orders.filter((order) => order.status === 'succeeded');
+      const list = $('#my-tickets');
+      if (paid.length === 0) return;
+      list.replaceChildren();
+      for (const order of paid) {
+        const group = document.createElement('li');
+        const inner = document.createElement('ul');
+        inner.className = 'tickets';
+        group.append(inner);
+        list.append(group);
+        await this.showTickets(order, inner);
+      }
+    } catch (error) {
+      say(humanMessage(error));
     }
   }
 }
 
-main().catch((error: unknown) => say(error instanceof Error ? error.message : String(error)));
+main().catch((error: unknown) => say(error instanceof SeatActorError ? humanMessage(error) : String(error)));

@@ -47,3 +47,5 @@ export { createSession, openSession } from './session.ts';
 export type { StartOptions } from './start.ts';
 export { start } from './start.ts';
 export { decodeStatuses, layoutSeatIds } from './statusForm.ts';
+export type { VerifiedTicket } from './tickets.ts';
+export { verifyTicketCode } from './tickets.ts';

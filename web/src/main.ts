@@ -11,6 +11,7 @@ import {
 } from '../../client-sdk/src/index.ts';
 import { chooseEvent, saleNotOpen } from './eventChoice.ts';
 import { formatMoney, humanMessage } from './messages.ts';
+import { saveToWallet } from './walletStore.ts';
 
 /**
  * The buyer app: the event, its live seat map with prices (zoom and pan), one basket with one countdown, checkout
@@ -480,6 +481,18 @@ class BuyerPage {
       }),
     );
     list.replaceChildren(...items);
+    // Kept in this browser too, for the wallet page (/wallet), which shows them offline.
+    saveToWallet(
+      localStorage,
+      (order.tickets ?? []).map((ticket, index) => ({
+        ticketId: ticket.ticketId,
+        eventName: this.event.name,
+        startsAt: this.event.startsAt,
+        place: ticket.seatId ?? ticket.sectionId ?? ticket.ticketId,
+        code: ticket.code,
+        qrSvg: items[index]?.querySelector('[role="img"]')?.innerHTML ?? '',
+      })),
+    );
   }
 
   private async loadMyTickets(): Promise<void> {

@@ -13,27 +13,36 @@ type Asset = Readonly<{ body: string; contentType: string }>;
  * separate build step, and keeps the page, script and stylesheet in memory.
  */
 export const buildWebAssets = async (): Promise<ReadonlyMap<string, Asset>> => {
-  const bundle = await build({
-    entryPoints: [path.join(webDir, 'src/main.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    sourcemap: false,
-    write: false,
-    logLevel: 'silent',
-  });
-  const script = bundle.outputFiles[0]?.text;
-  if (script === undefined) throw new Error('esbuild produced no bundle for web/src/main.ts');
-  const [html, css] = await Promise.all([
-    readFile(path.join(webDir, 'index.html'), 'utf8'),
-    readFile(path.join(webDir, 'style.css'), 'utf8'),
-  ]);
+  // The buyer app, the ticket wallet, the staff check-in page and the service worker that keeps the last two offline.
+  const scripts = { app: 'main.ts', wallet: 'wallet.ts', checkin: 'checkin.ts', sw: 'sw.ts' } as const;
+  const bundles = await Promise.all(
+    Object.entries(scripts).map(async ([name, entry]) => {
+      const bundle = await build({
+        entryPoints: [path.join(webDir, 'src', entry)],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2020',
+        minify: true,
+        sourcemap: false,
+        write: false,
+        logLevel: 'silent',
+      });
+      const script = bundle.outputFiles[0]?.text;
+      if (script === undefined) throw new Error(`esbuild produced no bundle for web/src/${entry}`);
+      return [`/${name}.js`, { body: script, contentType: 'text/javascript; charset=utf-8' }] as const;
+    }),
+  );
+  const [html, wallet, checkin, css] = await Promise.all(
+    ['index.html', 'wallet.html', 'checkin.html', 'style.css'].map((name) => readFile(path.join(webDir, name), 'utf8')),
+  );
+  const page = (body: string | undefined): Asset => ({ body: body ?? '', contentType: 'text/html; charset=utf-8' });
   return new Map([
-    ['/', { body: html, contentType: 'text/html; charset=utf-8' }],
-    ['/app.js', { body: script, contentType: 'text/javascript; charset=utf-8' }],
-    ['/style.css', { body: css, contentType: 'text/css; charset=utf-8' }],
+    ['/', page(html)],
+    ['/wallet', page(wallet)],
+    ['/checkin', page(checkin)],
+    ['/style.css', { body: css ?? '', contentType: 'text/css; charset=utf-8' }],
+    ...bundles,
   ]);
 };
 

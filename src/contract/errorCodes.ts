@@ -18,6 +18,8 @@ export const bookingErrorMeanings = {
   HOLD_EXPIRED: 'The hold lapsed',
   IDEMPOTENCY_KEY_REUSED:
     'This `requestId` was used before for a different request (another payload or kind); a new request needs a new `requestId`',
+  PURCHASE_LIMIT:
+    "The event's `maxSeatsPerUser` is reached for this payment card (its fingerprint, across buyers; nothing is charged, pay with another card) or for this household (the order's normalised address, across buyers)",
   ALREADY_EXISTS: 'A venue or event with this id exists already (ids are chosen once; pick another or omit it)',
   HOLD_NOT_FOUND: 'No live hold with this id for this buyer (never existed, released, or expired and swept)',
   SOLD_OUT:

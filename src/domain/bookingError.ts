@@ -14,6 +14,7 @@ export const bookingErrorCodes = [
   'HOLD_LIMIT',
   'HOLD_EXPIRED',
   'IDEMPOTENCY_KEY_REUSED',
+  'PURCHASE_LIMIT',
   'ALREADY_EXISTS',
   'HOLD_NOT_FOUND',
   'SOLD_OUT',

@@ -35,6 +35,7 @@ export const httpStatusByCode: Readonly<Record<BookingErrorCode, number>> = {
   TICKET_ALREADY_USED: 409,
   HOLD_EXPIRED: 410,
   IDEMPOTENCY_KEY_REUSED: 409,
+  PURCHASE_LIMIT: 409,
   PAYMENT_FAILED: 402,
   TICKET_INVALID: 400,
   PAYLOAD_TOO_LARGE: 413,

@@ -56,7 +56,24 @@ export type ReleaseReservation = Readonly<{
  */
 export type PlaceOrder = Readonly<{
   type: 'PlaceOrder';
-  data: Readonly<{ orderId: string; holdId: string; userId: string; requestId: string; now: number }>;
+  data: Readonly<{
+    orderId: string;
+    holdId: string;
+    userId: string;
+    requestId: string;
+    /** The household the seats go to (`householdKeyOf` of the address the buyer gave); the shell hashes it. */
+    householdKey?: string;
+    now: number;
+  }>;
+}>;
+
+/**
+ * The buyer is about to pay with this card (the provider's fingerprint of it): refused PURCHASE_LIMIT when the
+ * card's other orders at this event and this one would pass the event's limit, before any money moves.
+ */
+export type RecordPaymentCard = Readonly<{
+  type: 'RecordPaymentCard';
+  data: Readonly<{ orderId: string; cardFingerprint: string; now: number }>;
 }>;
 
 /** The provider created the order's payment (a PaymentIntent); recorded so recovery can find and cancel it. */
@@ -82,6 +99,11 @@ export type RecordPaymentResult = Readonly<{
      * currency differs from the order's is rejected (PaymentRejected) instead of selling the seats.
      */
     received?: Money;
+    /**
+     * The card a success was paid with, when the provider's notice names it. A card the order did not record before
+     * (confirmed in the browser) is checked against the purchase limit here, and a success over it is rejected.
+     */
+    cardFingerprint?: string;
     now: number;
   }>;
 }>;
@@ -115,6 +137,7 @@ export type CheckInTicket = Readonly<{
 
 export type OrderCommand =
   | PlaceOrder
+  | RecordPaymentCard
   | RecordPaymentInitiated
   | RecordPaymentResult
   | TimeOutPayments

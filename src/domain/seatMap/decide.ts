@@ -53,6 +53,7 @@ export const decide = (command: InventoryCommand, state: InventoryState): Invent
       const { userId, now } = command.data;
       return [...decideOrder(command, state), ...admissionFinishedBy(state, userId, now)];
     }
+    case 'RecordPaymentCard':
     case 'RecordPaymentInitiated':
     case 'RecordPaymentResult':
     case 'TimeOutPayments':

@@ -94,8 +94,20 @@ export type OrderPlaced = Readonly<{
     currency: string;
     /** Epoch ms: the payment times out then, and the seats go back on sale. */
     reservedUntil: number;
+    /** The hash of the buyer's normalised delivery or billing address (purchaseLimits.ts), when one was given. */
+    householdKey?: string;
     at: number;
   }>;
+}>;
+
+/**
+ * The card the buyer pays with, as the provider fingerprints it (Stripe's `card.fingerprint`: the same card number
+ * gives the same fingerprint in every payment method), recorded before the payment is confirmed: from then on the
+ * order's seats count against that card's purchase limit.
+ */
+export type PaymentCardRecorded = Readonly<{
+  type: 'PaymentCardRecorded';
+  data: Readonly<{ orderId: string; cardFingerprint: string; at: number }>;
 }>;
 
 export type PaymentInitiated = Readonly<{
@@ -111,6 +123,8 @@ export type PaymentSucceeded = Readonly<{
     paymentId?: string;
     /** True when the order had already failed or timed out: the seats are not sold, the money is refunded. */
     late: boolean;
+    /** The card it was paid with, when the provider's notice named one the order had not recorded. */
+    cardFingerprint?: string;
     at: number;
   }>;
 }>;
@@ -133,7 +147,11 @@ export type PaymentRejected = Readonly<{
     orderId: string;
     providerEventId: string;
     paymentId?: string;
-    reason: 'amount_mismatch' | 'currency_mismatch';
+    /**
+     * `purchase_limit`: the success came with a card (confirmed in the browser, so first seen in the provider's
+     * notice) that already bought the event's limit: the seats are not sold and the money goes back.
+     */
+    reason: 'amount_mismatch' | 'currency_mismatch' | 'purchase_limit';
     expected: Money;
     received: Money;
     at: number;
@@ -153,7 +171,7 @@ export type RefundRequested = Readonly<{
   data: Readonly<{ orderId: string; amount: number; currency: string; reason: RefundReason; at: number }>;
 }>;
 
-export type RefundReason = 'late_payment' | 'admin' | 'payment_rejected';
+export type RefundReason = 'late_payment' | 'admin' | 'payment_rejected' | 'purchase_limit';
 
 export type PaymentRefunded = Readonly<{
   type: 'PaymentRefunded';
@@ -179,6 +197,7 @@ export type TicketCheckedIn = Readonly<{
 
 export type OrderEvent =
   | OrderPlaced
+  | PaymentCardRecorded
   | PaymentInitiated
   | PaymentSucceeded
   | PaymentFailed

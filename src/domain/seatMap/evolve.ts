@@ -110,6 +110,7 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
       break;
     }
     case 'OrderPlaced':
+    case 'PaymentCardRecorded':
     case 'PaymentInitiated':
     case 'PaymentSucceeded':
     case 'PaymentFailed':

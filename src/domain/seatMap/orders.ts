@@ -4,6 +4,7 @@ import { isPaymentOpen, nextPaymentStatus, type PaymentEventType } from '../mach
 import type { OrderCommand, PlaceOrder, RecordPaymentResult } from './commands.ts';
 import type { InventoryEvent, Money, OrderEvent, OrderLine, TicketIssued } from './events.ts';
 import { endedHold, ownHold, reservationOf } from './holds.ts';
+import { cardRefusal, householdRefusal, indexOrder, unindexCard } from './purchaseLimits.ts';
 import { type InventoryState, isLapsed, type OrderRecord, ticketIdOf } from './state.ts';
 
 /**
@@ -17,6 +18,17 @@ export const decideOrder = (command: OrderCommand, state: InventoryState): Inven
   switch (command.type) {
     case 'PlaceOrder':
       return placeOrder(command, state);
+    case 'RecordPaymentCard': {
+      const { orderId, cardFingerprint, now } = command.data;
+      const order = orderOf(state, orderId);
+      if (order.cardFingerprint === cardFingerprint) return [];
+      const events: InventoryEvent[] = lazyTimeout(state, order, now);
+      if (events.length > 0 || !isPaymentOpen(order.status))
+        throw new BookingError('ORDER_STATE', `order ${orderId} is ${events.length > 0 ? 'timed_out' : order.status}`);
+      const refusal = cardRefusal(state, order, cardFingerprint);
+      if (refusal !== undefined) throw refusal;
+      return [{ type: 'PaymentCardRecorded', data: { orderId, cardFingerprint, at: now } }];
+    }
     case 'RecordPaymentInitiated': {
       const { orderId, provider, paymentId, now } = command.data;
       const order = orderOf(state, orderId);
@@ -103,10 +115,12 @@ export const decideOrder = (command: OrderCommand, state: InventoryState): Inven
 };
 
 const placeOrder = (command: PlaceOrder, state: InventoryState): InventoryEvent[] => {
-  const { orderId, holdId, userId, requestId, now } = command.data;
+  const { orderId, holdId, userId, requestId, householdKey, now } = command.data;
   const hold = ownHold(state, holdId, userId);
   if (hold.status !== 'held') throw new BookingError('ORDER_STATE', `hold ${holdId} is already ${hold.status}`);
   if (isLapsed(hold, now)) throw new BookingError('HOLD_EXPIRED', `hold ${holdId} expired`);
+  const overHousehold = householdRefusal(state, householdKey, hold.quantity);
+  if (overHousehold !== undefined) throw overHousehold;
   if (state.orders.has(orderId) || state.handleOfOrder.has(orderId)) throw new Error(`order id ${orderId} reused`);
   const { layout, config } = state;
   const priceOf = (tier: string) => {
@@ -156,6 +170,7 @@ const placeOrder = (command: PlaceOrder, state: InventoryState): InventoryEvent[
         amount: lines.reduce((sum, line) => sum + line.amount, 0),
         currency: [...currencies][0]!,
         reservedUntil,
+        ...(householdKey === undefined ? {} : { householdKey }),
         at: now,
       },
     },
@@ -164,7 +179,7 @@ const placeOrder = (command: PlaceOrder, state: InventoryState): InventoryEvent[
 };
 
 const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState): InventoryEvent[] => {
-  const { orderId, outcome, providerEventId, paymentId, reason, received, now } = command.data;
+  const { orderId, outcome, providerEventId, paymentId, reason, received, cardFingerprint, now } = command.data;
   const order = orderOf(state, orderId);
   if (order.providerEventIds.has(providerEventId)) return [];
   if (paymentId !== undefined && order.paymentId !== undefined && paymentId !== order.paymentId) {
@@ -172,11 +187,16 @@ const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState
   }
   const events: InventoryEvent[] = lazyTimeout(state, order, now);
   const status: PaymentStatus = events.length > 0 ? 'timed_out' : order.status;
-  const mismatch = outcome === 'succeeded' && received !== undefined ? mismatchOf(order, received) : undefined;
+  const mismatch =
+    outcome !== 'succeeded'
+      ? undefined
+      : ((received === undefined ? undefined : mismatchOf(order, received)) ??
+        overCardLimit(state, order, status, cardFingerprint));
   if (mismatch !== undefined) {
     // Checked before anything is sold: money of the wrong amount or currency buys nothing and goes back as it came.
     if (nextPaymentStatus(status, 'REJECT') === undefined) return events;
     const expected = { amount: order.amount, currency: order.currency };
+    const taken = received ?? expected;
     events.push({
       type: 'PaymentRejected',
       data: {
@@ -185,7 +205,7 @@ const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState
         ...(paymentId === undefined ? {} : { paymentId }),
         reason: mismatch,
         expected,
-        received: received!,
+        received: taken,
         at: now,
       },
     });
@@ -198,7 +218,13 @@ const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState
     }
     events.push({
       type: 'RefundRequested',
-      data: { orderId, amount: received!.amount, currency: received!.currency, reason: 'payment_rejected', at: now },
+      data: {
+        orderId,
+        amount: taken.amount,
+        currency: taken.currency,
+        reason: mismatch === 'purchase_limit' ? 'purchase_limit' : 'payment_rejected',
+        at: now,
+      },
     });
     return events;
   }
@@ -244,13 +270,32 @@ const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState
             at: now,
           },
         }));
+  const card = cardFingerprint === undefined || cardFingerprint === order.cardFingerprint ? {} : { cardFingerprint };
   events.push(
-    { type: 'PaymentSucceeded', data: { orderId, providerEventId, ...paid, late: false, at: now } },
+    { type: 'PaymentSucceeded', data: { orderId, providerEventId, ...paid, ...card, late: false, at: now } },
     { type: 'ReservationSold', data: { ...ended, orderId } },
     ...tickets,
   );
   return events;
 };
+
+/**
+ * A success paid with a card the order did not record beforehand (confirmed in the browser, so the server first sees
+ * the card in the provider's notice) is over the limit when the card's other orders and this one pass it. Only a
+ * success that would sell seats is checked: a late one is refunded anyway.
+ */
+const overCardLimit = (
+  state: InventoryState,
+  order: OrderRecord,
+  status: PaymentStatus,
+  cardFingerprint: string | undefined,
+): 'purchase_limit' | undefined =>
+  cardFingerprint === undefined ||
+  cardFingerprint === order.cardFingerprint ||
+  !isPaymentOpen(status) ||
+  cardRefusal(state, order, cardFingerprint) === undefined
+    ? undefined
+    : 'purchase_limit';
 
 const mismatchOf = (order: OrderRecord, received: Money): 'amount_mismatch' | 'currency_mismatch' | undefined =>
   received.currency !== order.currency
@@ -293,9 +338,21 @@ const holdPlacedVersion = (state: InventoryState, holdId: string): number => {
 export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
   switch (event.type) {
     case 'OrderPlaced': {
-      const { orderId, holdId, userId, seatIds, sectionId, quantity, lines, amount, currency, reservedUntil, at } =
-        event.data;
-      state.orders.set(orderId, {
+      const {
+        orderId,
+        holdId,
+        userId,
+        seatIds,
+        sectionId,
+        quantity,
+        lines,
+        amount,
+        currency,
+        reservedUntil,
+        householdKey,
+        at,
+      } = event.data;
+      const order: OrderRecord = {
         orderId,
         holdId,
         userId,
@@ -310,6 +367,8 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
         status: 'pending',
         provider: undefined,
         paymentId: undefined,
+        cardFingerprint: undefined,
+        householdKey,
         cancelled: false,
         providerEventIds: new Set(),
         refundDue: false,
@@ -320,8 +379,18 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
         updatedAt: at,
         // Evolve adds this event's own version, and every later one naming the order, once it is applied.
         eventVersions: [holdPlacedVersion(state, holdId)],
-      });
+      };
+      state.orders.set(orderId, order);
+      indexOrder(state, order);
       state.paymentDeadlines.set(orderId, reservedUntil);
+      return;
+    }
+    case 'PaymentCardRecorded': {
+      const order = orderRecord(state, event.data.orderId);
+      unindexCard(state, order);
+      order.cardFingerprint = event.data.cardFingerprint;
+      order.updatedAt = event.data.at;
+      indexOrder(state, order);
       return;
     }
     case 'PaymentInitiated': {
@@ -336,6 +405,11 @@ export const evolveOrder = (state: InventoryState, event: OrderEvent): void => {
         throw new Error(`order ${order.orderId}: success lateness disagrees with the machine`);
       order.providerEventIds.add(event.data.providerEventId);
       order.paymentId ??= event.data.paymentId;
+      if (event.data.cardFingerprint !== undefined) {
+        unindexCard(state, order);
+        order.cardFingerprint = event.data.cardFingerprint;
+        indexOrder(state, order);
+      }
       return;
     }
     case 'PaymentFailed': {

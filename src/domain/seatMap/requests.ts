@@ -22,6 +22,7 @@ export const requestFingerprint = (command: InventoryCommand): string | undefine
     case 'ExpireHolds':
     case 'SellReservation':
     case 'ReleaseReservation':
+    case 'RecordPaymentCard':
     case 'RecordPaymentInitiated':
     case 'RecordPaymentResult':
     case 'TimeOutPayments':

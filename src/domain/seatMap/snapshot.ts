@@ -1,6 +1,7 @@
 import { isPaymentOpen } from '../machines/paymentTransitions.ts';
 import { fromQueueSnapshot, type QueueSnapshot, toQueueSnapshot } from '../queue/snapshot.ts';
 import type { EventConfig, Venue } from '../venue.ts';
+import { indexOrder } from './purchaseLimits.ts';
 import {
   type GeneralCounter,
   type HoldRecord,
@@ -144,11 +145,14 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
       // Snapshots from before admin refunds had only one reason.
       refundReason: stored.refundReason ?? (stored.refundDue ? 'late_payment' : undefined),
       refundAmount: stored.refundAmount ?? undefined,
+      cardFingerprint: stored.cardFingerprint ?? undefined,
+      householdKey: stored.householdKey ?? undefined,
       ticketIds: [...stored.ticketIds],
       eventVersions: [...stored.eventVersions],
       providerEventIds: new Set(stored.providerEventIds),
     };
     state.orders.set(order.orderId, order);
+    indexOrder(state, order);
     if (isPaymentOpen(order.status)) state.paymentDeadlines.set(order.orderId, order.reservedUntil);
   }
   for (const stored of snapshot.tickets) {

@@ -60,6 +60,10 @@ export type OrderRecord = {
   status: PaymentStatus;
   provider: string | undefined;
   paymentId: string | undefined;
+  /** The card the order pays with, once recorded (PaymentCardRecorded, or a success that named it). */
+  cardFingerprint: string | undefined;
+  /** The household the seats go to, when the buyer gave an address (OrderPlaced). */
+  readonly householdKey: string | undefined;
   /** The provider confirmed the payment of a timed-out order can no longer complete. */
   cancelled: boolean;
   /** Provider event ids already applied, so a redelivered webhook changes nothing. */
@@ -145,6 +149,9 @@ export type InventoryState = {
   /** Open payments (pending, processing) by order id → reservedUntil, in deadline order (one timeout per event). */
   readonly paymentDeadlines: Map<string, number>;
   readonly tickets: Map<string, TicketRecord>;
+  /** Order ids by card fingerprint and by household key, for the purchase limits (purchaseLimits.ts). */
+  readonly ordersOfCard: Map<string, Set<string>>;
+  readonly ordersOfHousehold: Map<string, Set<string>>;
   /** The event's waiting room (src/domain/queue/), evolved from the same stream; a room is set up by its first event. */
   queue: QueueState;
 };
@@ -231,6 +238,8 @@ export const initialState = (venue: Venue, config: EventConfig): InventoryState 
     orders: new Map(),
     paymentDeadlines: new Map(),
     tickets: new Map(),
+    ordersOfCard: new Map(),
+    ordersOfHousehold: new Map(),
     queue: initialQueueState(),
   };
 };

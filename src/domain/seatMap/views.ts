@@ -105,7 +105,7 @@ export type OrderView = Readonly<{
   /** Present when a late payment is being (or was) given back. */
   refund?: Readonly<{
     status: 'pending' | 'completed';
-    reason: 'late_payment' | 'admin' | 'payment_rejected';
+    reason: 'late_payment' | 'admin' | 'payment_rejected' | 'purchase_limit';
     refundId: string | null;
   }>;
   /** Present once the order is paid: one ticket per seat or general-admission place. */

@@ -179,6 +179,7 @@ const observe = (reaction: Reaction, event: EventStreamEvent): void => {
     case 'HoldPlaced':
     case 'ReservationSold':
     case 'OrderPlaced':
+    case 'PaymentCardRecorded':
     case 'PaymentInitiated':
     case 'PaymentSucceeded':
     case 'PaymentFailed':

@@ -96,6 +96,8 @@ export const createMessages = (deps: MessageDeps) => {
             ? 'Your payment arrived after the order had ended, so no seats were sold to you.'
             : reason === 'payment_rejected'
               ? 'The payment did not match the order, so no seats were sold to you.'
+              : reason === 'purchase_limit'
+                ? 'The card you paid with had already bought as many tickets for this event as one buyer may, so no seats were sold to you.'
               : 'The order was cancelled and its tickets are void.';
         const lines = [`${what} for order ${orderId} (${event}) has been refunded.`, why];
         return {

@@ -153,6 +153,7 @@ describe('orders, payments and tickets over REST (simulated provider)', () => {
       'OrderPlaced',
       'HoldReserved',
       'PaymentInitiated',
+      'PaymentCardRecorded',
       'PaymentSucceeded',
       'ReservationSold',
       'TicketIssued',

@@ -231,4 +231,61 @@ describe('payments through Stripe (fake Stripe on loopback)', () => {
     });
     expect(response.status).toBe(400);
   });
+
+  describe('purchase limit per card (the event allows 5 seats a buyer, card and household)', () => {
+    /** A new buyer orders `seatIds` (in rows 1 and 2, which no other test uses). */
+    const orderSeats = async (seatIds: string[], tag: string) => {
+      const buyer = await client.session();
+      const hold = await client.hold(eventId, buyer.token, { seatIds, requestId: `h-${tag}` });
+      expect(hold.status).toBe(201);
+      const placed = await client.call(
+        'POST',
+        '/v1/orders',
+        { holdId: hold.body.holdId, requestId: `o-${tag}` },
+        buyer.token,
+      );
+      expect(placed.status).toBe(201);
+      const read = async () =>
+        (await client.call('GET', `/v1/orders/${placed.body.orderId}`, undefined, buyer.token)).body;
+      const paymentId = (await read()).payment.paymentId as string;
+      return { buyer, placed: placed.body, paymentId, read };
+    };
+
+    it('refuses PURCHASE_LIMIT before confirming when the server pays with a card over its limit', async () => {
+      const first = await orderSeats(['ORCH-1-1', 'ORCH-1-2', 'ORCH-1-3'], 'card-1');
+      const paid = await client.call(
+        'POST',
+        `/v1/orders/${first.placed.orderId}/pay`,
+        { paymentMethod: 'pm_card_visa_debit' },
+        first.buyer.token,
+      );
+      expect(paid.status).toBeLessThan(300);
+      await expect.poll(async () => (await first.read()).status).toBe('succeeded');
+      const second = await orderSeats(['ORCH-1-4', 'ORCH-1-5', 'ORCH-1-6'], 'card-2');
+      const refused = await client.call(
+        'POST',
+        `/v1/orders/${second.placed.orderId}/pay`,
+        { paymentMethod: 'pm_card_visa_debit' },
+        second.buyer.token,
+      );
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('PURCHASE_LIMIT');
+      // Stripe was never asked to charge the card: the intent still waits for a payment method.
+      expect(fake.intents.get(second.paymentId)!.status).toBe('requires_payment_method');
+      expect((await second.read()).status).toBe('processing');
+    });
+
+    it('refunds a success confirmed in the browser with a card over its limit, and never sells the seats', async () => {
+      const first = await orderSeats(['ORCH-2-1', 'ORCH-2-2', 'ORCH-2-3'], 'browser-1');
+      await browser.paymentIntents.confirm(first.paymentId, { payment_method: 'pm_card_mastercard' });
+      await expect.poll(async () => (await first.read()).status).toBe('succeeded');
+      const second = await orderSeats(['ORCH-2-4', 'ORCH-2-5', 'ORCH-2-6'], 'browser-2');
+      await browser.paymentIntents.confirm(second.paymentId, { payment_method: 'pm_card_mastercard' });
+      await expect.poll(async () => (await second.read()).refund?.status).toBe('completed');
+      expect(await second.read()).toMatchObject({ status: 'refunded', refund: { reason: 'purchase_limit' } });
+      expect((await second.read()).tickets).toBeUndefined();
+      expect(await statusOf('ORCH-2-4')).toBe('available');
+      expect(fake.refunds.filter((refund) => refund.paymentIntent === second.paymentId)).toHaveLength(1);
+    });
+  });
 });

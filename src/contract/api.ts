@@ -271,7 +271,11 @@ export const operations: readonly Operation[] = [
     tag: 'orders',
     caller: 'buyer',
     body: orderBodySchema,
-    answers: { 201: json('the order', orderViewSchema), 410: json('HOLD_EXPIRED', errorBodySchema) },
+    answers: {
+      201: json('the order', orderViewSchema),
+      409: json("PURCHASE_LIMIT (the address's household), ORDER_STATE", errorBodySchema),
+      410: json('HOLD_EXPIRED', errorBodySchema),
+    },
   },
   {
     method: 'get',
@@ -300,6 +304,7 @@ export const operations: readonly Operation[] = [
       200: json('paid', orderViewSchema),
       202: json('the provider has not answered yet', orderViewSchema),
       402: json('PAYMENT_FAILED', errorBodySchema),
+      409: json('PURCHASE_LIMIT (the card is at its limit; nothing charged), ORDER_STATE', errorBodySchema),
     },
   },
   {

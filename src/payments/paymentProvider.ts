@@ -17,6 +17,8 @@ export type PaymentNotice = Readonly<{
    */
   amount: number;
   currency: string;
+  /** The card a success was paid with (Stripe's `card.fingerprint`), when the notice carries it. */
+  cardFingerprint?: string;
 }>;
 
 export type CreatePayment = Readonly<{
@@ -34,6 +36,17 @@ export type CancelOutcome = 'cancelled' | 'not_cancelable';
 export interface PaymentProvider {
   readonly name: 'simulated' | 'stripe';
   createPayment(request: CreatePayment): Promise<CreatedPayment>;
+  /**
+   * The fingerprint of the card behind a payment method (Stripe's `card.fingerprint`: the same card number gives the
+   * same fingerprint in every payment method and account session), read before confirming so a card over the event's
+   * purchase limit is refused before any money moves. Undefined when the method is not a card.
+   */
+  cardFingerprintOf(paymentMethod: string): Promise<string | undefined>;
+  /**
+   * The fingerprint of the card a payment was completed with, for a success the buyer confirmed in the browser (the
+   * server never saw the method). Undefined when the provider cannot say.
+   */
+  cardOfPayment(paymentId: string): Promise<string | undefined>;
   /**
    * Confirms a payment with a payment method on the buyer's behalf. Returns the outcome when the provider knows
    * it at once; otherwise it arrives later as a notice.

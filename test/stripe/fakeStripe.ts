@@ -14,7 +14,25 @@ type Intent = {
   metadata: Record<string, string>;
   last_payment_error: { code: string; message: string } | null;
   latest_charge: string | null;
+  payment_method: string | null;
 };
+
+type Charge = {
+  id: string;
+  object: 'charge';
+  payment_intent: string;
+  payment_method: string;
+  payment_method_details: { type: 'card'; card: { brand: string; fingerprint: string; last4: string } };
+};
+
+/** Test cards that succeed; each has one stable fingerprint, as Stripe's test cards do. */
+const succeedingCards = new Set(['pm_card_visa', 'pm_card_visa_debit', 'pm_card_mastercard', 'pm_card_amex']);
+export const fakeCardFingerprint = (paymentMethod: string): string => `fp_${paymentMethod.replace(/^pm_card_/, '')}`;
+const cardOf = (paymentMethod: string) => ({
+  brand: paymentMethod.replace(/^pm_card_/, '').split('_')[0]!,
+  fingerprint: fakeCardFingerprint(paymentMethod),
+  last4: '4242',
+});
 
 export type FakeStripeEvent = {
   id: string;
@@ -36,6 +54,7 @@ export const startFakeStripe = async (webhookSecret: string) => {
   const intents = new Map<string, Intent>();
   const idempotent = new Map<string, { status: number; body: unknown }>();
   const charges: { id: string; paymentIntent: string }[] = [];
+  const chargeObjects = new Map<string, Charge>();
   const refunds: { id: string; paymentIntent: string; amount: number }[] = [];
   const events: FakeStripeEvent[] = [];
   const signer = new Stripe('sk_test_fake');
@@ -73,6 +92,14 @@ export const startFakeStripe = async (webhookSecret: string) => {
     intent.amount_received = intent.amount;
     const charge = { id: nextId('ch'), paymentIntent: intent.id };
     charges.push(charge);
+    const method = intent.payment_method ?? 'pm_card_visa';
+    chargeObjects.set(charge.id, {
+      id: charge.id,
+      object: 'charge',
+      payment_intent: intent.id,
+      payment_method: method,
+      payment_method_details: { type: 'card', card: cardOf(method) },
+    });
     intent.latest_charge = charge.id;
     await emit('payment_intent.succeeded', intent);
   };
@@ -117,6 +144,7 @@ export const startFakeStripe = async (webhookSecret: string) => {
         metadata,
         last_payment_error: null,
         latest_charge: null,
+        payment_method: null,
       };
       intents.set(id, intent);
       return answer(200, intent);
@@ -124,7 +152,13 @@ export const startFakeStripe = async (webhookSecret: string) => {
     if (parts[0] === 'v1' && parts[1] === 'payment_intents' && parts[2] !== undefined) {
       const intent = intents.get(parts[2]);
       if (intent === undefined) return answer(404, invalid(`No such payment_intent: '${parts[2]}'`));
-      if (req.method === 'GET' && parts.length === 3) return send(res, 200, intent);
+      if (req.method === 'GET' && parts.length === 3) {
+        const expanded = [...url.searchParams].some(
+          ([name, value]) => name.startsWith('expand') && value === 'latest_charge',
+        );
+        const charge = intent.latest_charge === null ? undefined : chargeObjects.get(intent.latest_charge);
+        return send(res, 200, expanded && charge !== undefined ? { ...intent, latest_charge: charge } : intent);
+      }
       // Update, as Stripe allows before confirmation: anyone holding the secret key can change what is charged.
       if (req.method === 'POST' && parts.length === 3) {
         if (intent.status !== 'requires_payment_method')
@@ -136,17 +170,14 @@ export const startFakeStripe = async (webhookSecret: string) => {
       if (req.method === 'POST' && parts[3] === 'confirm') {
         if (intent.status !== 'requires_payment_method')
           return answer(400, invalid(`This PaymentIntent's status is ${intent.status}`));
-        const method = form.get('payment_method');
+        const method = form.get('payment_method') ?? '';
+        const succeeds = succeedingCards.has(method);
+        intent.payment_method = method;
         answer(200, {
           ...intent,
-          status:
-            method === 'pm_card_visa'
-              ? 'succeeded'
-              : method === 'pm_card_slow'
-                ? 'processing'
-                : 'requires_payment_method',
+          status: succeeds ? 'succeeded' : method === 'pm_card_slow' ? 'processing' : 'requires_payment_method',
         });
-        if (method === 'pm_card_visa') await succeed(intent);
+        if (succeeds) await succeed(intent);
         else if (method === 'pm_card_slow') intent.status = 'processing';
         else {
           intent.last_payment_error = { code: 'card_declined', message: 'Your card was declined.' };
@@ -164,6 +195,11 @@ export const startFakeStripe = async (webhookSecret: string) => {
         intent.status = 'canceled';
         return answer(200, intent);
       }
+    }
+    if (req.method === 'GET' && parts[0] === 'v1' && parts[1] === 'payment_methods' && parts.length === 3) {
+      const id = parts[2]!;
+      if (!id.startsWith('pm_card_')) return send(res, 404, invalid(`No such PaymentMethod: '${id}'`));
+      return send(res, 200, { id, object: 'payment_method', type: 'card', card: cardOf(id) });
     }
     if (req.method === 'POST' && url.pathname === '/v1/refunds') {
       const intent = intents.get(form.get('payment_intent') ?? '');

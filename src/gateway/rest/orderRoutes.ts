@@ -1,6 +1,7 @@
 import { checkInBodySchema, orderBodySchema, payBodySchema, refundBodySchema } from '../../contract/orderSchemas.ts';
 import { compoundIdSchema, parseId, parseWith } from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
+import { householdKeyOf } from '../../domain/seatMap/purchaseLimits.ts';
 import { requireAdmin, requireBuyer } from '../../frontDoor/identify.ts';
 import type { PaymentNotice } from '../../payments/paymentProvider.ts';
 import type { BuyerViews } from '../../services/orders/buyerViews.ts';
@@ -28,8 +29,9 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
 
   route('post', '/v1/orders', async ({ door, body }) => {
     const { userId } = requireBuyer(door.who);
-    const { holdId, requestId } = parseWith(orderBodySchema, parseJson(body));
-    return { status: 201, json: await saga.placeOrder(holdId, userId, requestId) };
+    const { holdId, requestId, address } = parseWith(orderBodySchema, parseJson(body));
+    const householdKey = address === undefined ? undefined : householdKeyOf(address);
+    return { status: 201, json: await saga.placeOrder(holdId, userId, requestId, householdKey) };
   });
 
   route('get', '/v1/orders/:id', async ({ door, params }) => {

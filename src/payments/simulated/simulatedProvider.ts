@@ -16,10 +16,22 @@ import type {
  */
 export const simulatedPaymentMethods = [
   'pm_card_visa',
+  'pm_card_visa_debit',
   'pm_card_mastercard',
+  'pm_card_amex',
   'pm_card_chargeDeclined',
   'pm_card_slow',
 ] as const;
+
+/**
+ * Each test card has one stable fingerprint, as Stripe's test cards do (the same card number always gives the same
+ * `card.fingerprint`), so purchase limits per card can be exercised: every payment with `pm_card_visa`, by whatever
+ * buyer, is the same card. Derived from the method's name so it never changes between processes or versions.
+ */
+export const simulatedCardFingerprint = (paymentMethod: string): string | undefined =>
+  (simulatedPaymentMethods as readonly string[]).includes(paymentMethod)
+    ? createHash('sha256').update(`seatactor-test-card:${paymentMethod}`).digest('base64url').slice(0, 16)
+    : undefined;
 
 export type SimulatedProviderOptions = Readonly<{
   slowMethodDelayMs?: number;
@@ -36,6 +48,7 @@ type SimulatedPayment = {
   readonly currency: string;
   status: 'requires_payment_method' | 'processing' | 'succeeded' | 'canceled';
   attempts: number;
+  paymentMethod: string | undefined;
   refundId: string | undefined;
 };
 
@@ -62,14 +75,23 @@ export const createSimulatedProvider = (
     return payment;
   };
   /** Like a PaymentIntent's event: what the payment is for travels with its outcome. */
-  const noticeOf = (payment: SimulatedPayment, outcome: PaymentNotice['outcome'], providerEventId: string) => ({
-    providerEventId,
-    orderId: payment.orderId,
-    paymentId: payment.paymentId,
-    outcome,
-    amount: payment.amount,
-    currency: payment.currency,
-  });
+  const noticeOf = (
+    payment: SimulatedPayment,
+    outcome: PaymentNotice['outcome'],
+    providerEventId: string,
+  ): PaymentNotice => {
+    const cardFingerprint =
+      payment.paymentMethod === undefined ? undefined : simulatedCardFingerprint(payment.paymentMethod);
+    return {
+      providerEventId,
+      orderId: payment.orderId,
+      paymentId: payment.paymentId,
+      outcome,
+      amount: payment.amount,
+      currency: payment.currency,
+      ...(cardFingerprint === undefined ? {} : { cardFingerprint }),
+    };
+  };
   const succeed = (payment: SimulatedPayment): PaymentNotice => {
     payment.status = 'succeeded';
     return noticeOf(payment, 'succeeded', `evt_sim_${payment.paymentId}_succeeded`);
@@ -90,6 +112,7 @@ export const createSimulatedProvider = (
           currency: request.currency,
           status: 'requires_payment_method',
           attempts: 0,
+          paymentMethod: undefined,
           refundId: undefined,
         });
       }
@@ -101,9 +124,12 @@ export const createSimulatedProvider = (
       if (payment.status !== 'requires_payment_method')
         throw new BookingError('ORDER_STATE', `payment ${paymentId} is ${payment.status}`);
       payment.attempts += 1;
+      payment.paymentMethod = paymentMethod;
       switch (paymentMethod) {
         case 'pm_card_visa':
+        case 'pm_card_visa_debit':
         case 'pm_card_mastercard':
+        case 'pm_card_amex':
           return succeed(payment);
         case 'pm_card_chargeDeclined':
           return {
@@ -121,6 +147,13 @@ export const createSimulatedProvider = (
             `unknown test payment method ${paymentMethod}; use one of ${simulatedPaymentMethods.join(', ')}`,
           );
       }
+    },
+    async cardFingerprintOf(paymentMethod) {
+      return simulatedCardFingerprint(paymentMethod);
+    },
+    async cardOfPayment(paymentId) {
+      const method = payments.get(paymentId)?.paymentMethod;
+      return method === undefined ? undefined : simulatedCardFingerprint(method);
     },
     async cancelPayment({ paymentId }): Promise<CancelOutcome> {
       const payment = payments.get(paymentId);

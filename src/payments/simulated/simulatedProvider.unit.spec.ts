@@ -26,3 +26,27 @@ describe('simulated provider: the slow method', () => {
     expect(notices).toMatchObject([{ outcome: 'succeeded', paymentId, orderId: 'evt.o1', amount: 5_000 }]);
   });
 });
+
+describe('simulated provider: card fingerprints', () => {
+  it('gives each test card one stable fingerprint, the same in every process, and names it on the outcome', async () => {
+    const provider = createSimulatedProvider();
+    const visa = await provider.cardFingerprintOf('pm_card_visa');
+    expect(visa).toBe(await createSimulatedProvider().cardFingerprintOf('pm_card_visa'));
+    expect(visa).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(await provider.cardFingerprintOf('pm_card_mastercard')).not.toBe(visa);
+    expect(await provider.cardFingerprintOf('pm_unknown')).toBeUndefined();
+    const { paymentId } = await provider.createPayment({
+      orderId: 'evt.o2',
+      amount: 5_000,
+      currency: 'EUR',
+      idempotencyKey: 'k2',
+      description: 'Order evt.o2',
+    });
+    expect(await provider.cardOfPayment(paymentId)).toBeUndefined();
+    expect(await provider.confirmPayment({ paymentId, paymentMethod: 'pm_card_visa' })).toMatchObject({
+      outcome: 'succeeded',
+      cardFingerprint: visa,
+    });
+    expect(await provider.cardOfPayment(paymentId)).toBe(visa);
+  });
+});

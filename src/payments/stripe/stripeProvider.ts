@@ -44,6 +44,17 @@ export const createStripeProvider = (stripe: Stripe): PaymentProvider => ({
     );
     return { paymentId: intent.id, ...(intent.client_secret ? { clientSecret: intent.client_secret } : {}) };
   },
+  async cardFingerprintOf(paymentMethod) {
+    const method = await stripe.paymentMethods.retrieve(paymentMethod);
+    return method.card?.fingerprint ?? undefined;
+  },
+  async cardOfPayment(paymentId) {
+    // A webhook's intent names its charge by id only: the card is on the charge's payment method details.
+    const intent = await stripe.paymentIntents.retrieve(paymentId, { expand: ['latest_charge'] });
+    const charge = intent.latest_charge;
+    if (charge === null || typeof charge === 'string') return undefined;
+    return charge.payment_method_details?.card?.fingerprint ?? undefined;
+  },
   async confirmPayment({ paymentId, paymentMethod }) {
     // The outcome arrives as a webhook (payment_intent.succeeded / payment_failed), like for a browser confirm.
     await stripe.paymentIntents.confirm(paymentId, { payment_method: paymentMethod });

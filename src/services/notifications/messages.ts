@@ -98,7 +98,7 @@ export const createMessages = (deps: MessageDeps) => {
               ? 'The payment did not match the order, so no seats were sold to you.'
               : reason === 'purchase_limit'
                 ? 'The card you paid with had already bought as many tickets for this event as one buyer may, so no seats were sold to you.'
-              : 'The order was cancelled and its tickets are void.';
+                : 'The order was cancelled and its tickets are void.';
         const lines = [`${what} for order ${orderId} (${event}) has been refunded.`, why];
         return {
           subject: `Refund: ${event}`,

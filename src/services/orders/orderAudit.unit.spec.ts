@@ -78,6 +78,7 @@ describe('order history', () => {
         'OrderPlaced',
         'HoldReserved',
         'PaymentInitiated',
+        'PaymentCardRecorded',
         'PaymentSucceeded',
         'ReservationSold',
         'TicketIssued',

@@ -123,6 +123,7 @@ export const createPaymentSaga = (options: PaymentSagaOptions) => {
         paymentId: notice.paymentId,
         ...(notice.reason === undefined ? {} : { reason: notice.reason }),
         received: { amount: notice.amount, currency: notice.currency },
+        ...(notice.cardFingerprint === undefined ? {} : { cardFingerprint: notice.cardFingerprint }),
         now,
       },
     }));
@@ -130,16 +131,28 @@ export const createPaymentSaga = (options: PaymentSagaOptions) => {
   /** The provider's word on a payment (a webhook, or the simulated provider's notice), recorded as a command. */
   const handleNotice = async (notice: PaymentNotice): Promise<void> => {
     const actor = await reads.actorOfId(notice.orderId, orderNotFound(notice.orderId));
-    await recordNotice(actor, notice);
+    // A success confirmed in the browser names no card (Stripe's webhook names the charge only): the card is asked
+    // for, so its purchase limit holds. A failure to ask fails the delivery, and the provider delivers it again.
+    const cardFingerprint =
+      notice.outcome === 'succeeded' && notice.cardFingerprint === undefined
+        ? await provider.cardOfPayment(notice.paymentId)
+        : notice.cardFingerprint;
+    await recordNotice(actor, cardFingerprint === undefined ? notice : { ...notice, cardFingerprint });
   };
 
   return {
     /** Reserves the hold as an order, then creates its payment; a retried request gets the same order and payment. */
-    async placeOrder(holdId: string, userId: string, requestId: string): Promise<OrderPlacement> {
+    async placeOrder(
+      holdId: string,
+      userId: string,
+      requestId: string,
+      householdKey?: string,
+    ): Promise<OrderPlacement> {
       const actor = await reads.actorOfId(holdId, new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`));
       const orderId = newOrderId(actor.eventId);
+      const household = householdKey === undefined ? {} : { householdKey };
       const reply = await actor.send(
-        (now) => ({ type: 'PlaceOrder', data: { orderId, holdId, userId, requestId, now } }),
+        (now) => ({ type: 'PlaceOrder', data: { orderId, holdId, userId, requestId, ...household, now } }),
         { userId, requestId },
       );
       if (reply.outcome?.kind !== 'reserve') {
@@ -172,11 +185,18 @@ export const createPaymentSaga = (options: PaymentSagaOptions) => {
       };
     },
 
-    /** Pays with a test payment method; answers once the outcome is recorded, or at once while it is pending. */
+    /**
+     * Pays with a payment method, confirmed by the server; answers once the outcome is recorded, or at once while it
+     * is pending. The card is recorded on the order first: a card over the event's purchase limit is refused
+     * PURCHASE_LIMIT before the provider is asked to charge it, and the order stays open for another card.
+     */
     async pay(orderId: string, userId: string, paymentMethod: string): Promise<OrderView> {
       const { actor, order, view } = await reads.ownOrder(orderId, userId);
       if (order.status === 'succeeded') return view;
       if (!isPaymentOpen(order.status)) throw new BookingError('ORDER_STATE', `order ${orderId} is ${order.status}`);
+      const cardFingerprint = await provider.cardFingerprintOf(paymentMethod);
+      if (cardFingerprint !== undefined)
+        await actor.send((now) => ({ type: 'RecordPaymentCard', data: { orderId, cardFingerprint, now } }));
       const paymentId = order.paymentId ?? (await ensurePayment(actor, order)).paymentId;
       if (paymentId === undefined) throw new BookingError('UNAVAILABLE', 'the payment could not be created; retry');
       const notice = await provider.confirmPayment({ paymentId, paymentMethod });

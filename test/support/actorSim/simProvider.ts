@@ -61,6 +61,9 @@ export class SimProvider {
     };
     return {
       name: 'simulated',
+      // Cards are not simulated here: the whole-actor simulation plays no purchase limits.
+      cardFingerprintOf: async () => undefined,
+      cardOfPayment: async () => undefined,
       createPayment: (request) =>
         answer(() => {
           const paymentId = `pi_${request.idempotencyKey}`;

@@ -24,12 +24,18 @@ export const simulatedPaymentMethods = [
 ] as const;
 
 /**
+ * `pm_card_test_<name>` (1..64 letters, digits, `_`): a card of its own per name that succeeds like `pm_card_visa`,
+ * for simulations that need many buyers with distinct cards (Stripe's four test cards would be four people).
+ */
+const testCardPattern = /^pm_card_test_[A-Za-z0-9_]{1,64}$/;
+
+/**
  * Each test card has one stable fingerprint, as Stripe's test cards do (the same card number always gives the same
  * `card.fingerprint`), so purchase limits per card can be exercised: every payment with `pm_card_visa`, by whatever
  * buyer, is the same card. Derived from the method's name so it never changes between processes or versions.
  */
 export const simulatedCardFingerprint = (paymentMethod: string): string | undefined =>
-  (simulatedPaymentMethods as readonly string[]).includes(paymentMethod)
+  (simulatedPaymentMethods as readonly string[]).includes(paymentMethod) || testCardPattern.test(paymentMethod)
     ? createHash('sha256').update(`seatactor-test-card:${paymentMethod}`).digest('base64url').slice(0, 16)
     : undefined;
 
@@ -142,9 +148,10 @@ export const createSimulatedProvider = (
           return undefined;
         }
         default:
+          if (testCardPattern.test(paymentMethod)) return succeed(payment);
           throw new BookingError(
             'INVALID_INPUT',
-            `unknown test payment method ${paymentMethod}; use one of ${simulatedPaymentMethods.join(', ')}`,
+            `unknown test payment method ${paymentMethod}; use one of ${simulatedPaymentMethods.join(', ')} or pm_card_test_<name>`,
           );
       }
     },

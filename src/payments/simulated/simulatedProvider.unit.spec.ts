@@ -35,6 +35,9 @@ describe('simulated provider: card fingerprints', () => {
     expect(visa).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect(await provider.cardFingerprintOf('pm_card_mastercard')).not.toBe(visa);
     expect(await provider.cardFingerprintOf('pm_unknown')).toBeUndefined();
+    const named = await provider.cardFingerprintOf('pm_card_test_alice');
+    expect(named).toBeDefined();
+    expect(named).not.toBe(await provider.cardFingerprintOf('pm_card_test_bob'));
     const { paymentId } = await provider.createPayment({
       orderId: 'evt.o2',
       amount: 5_000,

@@ -1,0 +1,32 @@
+/**
+ * One process of agents for the flash-sale simulation (bench/flashSim/sim.ts forks one for the humans and one for the
+ * bots, so the bots' proof of work does not stall the humans' timers): it builds its agents from the plan, runs them
+ * all against the sale and sends back their records.
+ */
+import { type Agent, type AgentRecord, type BotStrategy, bot, human, type SaleContext } from './strategies.ts';
+
+export type AgentSpec =
+  | Readonly<{ kind: 'human'; index: number; arriveAt: number; seed: number }>
+  | Readonly<{ kind: 'bot'; strategy: BotStrategy; index: number; address: string; seed: number }>;
+
+export type AgentsTask = Readonly<{ sale: SaleContext; agents: readonly AgentSpec[] }>;
+
+const agentOf = (spec: AgentSpec): Agent =>
+  spec.kind === 'human'
+    ? human(spec.index, spec.arriveAt, spec.seed)
+    : bot(spec.strategy, spec.index, spec.address, spec.seed);
+
+process.once('message', async (task: AgentsTask) => {
+  const records: AgentRecord[] = await Promise.all(
+    task.agents.map((spec) =>
+      agentOf(spec)
+        .run(task.sale)
+        .catch((error: unknown) => {
+          console.error(`agent ${spec.kind} ${spec.index} failed: ${String(error)}`);
+          return undefined;
+        }),
+    ),
+  ).then((all) => all.filter((record): record is AgentRecord => record !== undefined));
+  process.send!(records, () => process.exit(0));
+});
+process.send!('ready');

@@ -1,0 +1,59 @@
+/**
+ * `npm run sim:flash` — the flash-sale simulation with 70 % bots (bench/flashSim/sim.ts) — prints its report.
+ *
+ *   npm run sim:flash -- [--quick] [--humans 150] [--seed 11] [--antibot on|off] [--signals] [--pow-slowdown 1.5]
+ *                        [--json report.json]
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fullSim, quickSim, runSim, type SimReport } from './sim.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    humans: { type: 'string' },
+    seed: { type: 'string' },
+    antibot: { type: 'string' },
+    signals: { type: 'boolean', default: false },
+    'pow-slowdown': { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+const base = values.quick ? quickSim : fullSim;
+const options = {
+  ...base,
+  ...(values.humans === undefined ? {} : { humans: Number(values.humans) }),
+  ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+  ...(values.antibot === 'off' ? { antibot: 'off' as const } : {}),
+  ...(values['pow-slowdown'] === undefined ? {} : { humanPowSlowdown: Number(values['pow-slowdown']) }),
+  sendSignals: values.signals,
+};
+
+const percent = (share: number | null) => (share === null ? 'n/a' : `${(share * 100).toFixed(1)} %`);
+
+export const summary = (report: SimReport): string =>
+  [
+    `flash sale: ${report.seats} seats, ${report.humans} humans, ${report.bots} bots (${Math.round(
+      (report.bots / (report.humans + report.bots)) * 100,
+    )} %), ANTIBOT=${report.options.antibot}, seed ${report.options.seed}, ${report.saleSeconds} s of sale`,
+    `  seats paid: ${report.seatsPaid} (sold on the server: ${report.soldOnServer}); humans ${report.seatsPaidByHumans}`,
+    `  humans' share of tickets: ${percent(report.humanTicketShare)} (goal ≥ 95 %)`,
+    `  humans with tickets: ${report.humansWithTickets} of ${report.humans}; empty-handed although seats were on sale when they arrived: ${percent(report.humansEmptyHandedWithStockShare)}`,
+    `  humans' median time to a hold: ${report.humanTimeToHoldMedianMs ?? 'n/a'} ms (includes 1–5 s of thinking); humans' mean proof of work: ${report.humanPowMsMean ?? 'none asked'} ms`,
+    `  oversold: ${report.oversold}`,
+    `  humans' refusals: ${JSON.stringify(report.humanRefusalsByCode)}`,
+    '  bots refused, by stage:',
+    ...Object.entries(report.botRefusalsByStage).map(([stage, n]) => `    ${stage}: ${n}`),
+    '  by strategy (agents, sessions, connections, holds, seats paid, PoW solves / mean ms):',
+    ...Object.entries(report.byStrategy).map(
+      ([strategy, s]) =>
+        `    ${strategy}: ${s.agents}, ${s.sessions}, ${s.connections}, ${s.holds}, ${s.seatsPaid}, ${s.powSolves} / ${s.powMsMean ?? '-'}`,
+    ),
+  ].join('\n');
+
+const started = Date.now();
+const report = await runSim(options, (line) => console.log(line));
+console.log(summary(report));
+console.log(`(${Math.round((Date.now() - started) / 1000)} s in all, server start included)`);
+if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -12,6 +12,8 @@ export const humanMessages: Readonly<Record<ClientErrorCode, string>> = {
   SEAT_UNAVAILABLE: 'Sorry, someone else just took that seat (or not enough places are left). Please pick another.',
   VERSION_CONFLICT: 'The seat map changed while you were choosing. Please try again.',
   HOLD_LIMIT: 'You already hold the most seats allowed per buyer for this event.',
+  PURCHASE_LIMIT:
+    'This card or address has already bought the most tickets allowed for this event. Nothing was charged: pay with another card.',
   HOLD_EXPIRED: 'Your basket timed out and the seats were released. Please pick them again.',
   IDEMPOTENCY_KEY_REUSED: 'That request was already made differently. Please reload the page.',
   ALREADY_EXISTS: 'That already exists.',

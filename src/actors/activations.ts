@@ -1,9 +1,16 @@
 import { BookingError } from '../domain/bookingError.ts';
-import type { InventoryEvent } from '../domain/seatMap/events.ts';
-import { evolve } from '../domain/seatMap/evolve.ts';
 import { assertInventorySound } from '../domain/seatMap/invariants.ts';
 import { fromSnapshot, type InventorySnapshot, snapshotFormat } from '../domain/seatMap/snapshot.ts';
-import { type InventoryState, initialState } from '../domain/seatMap/state.ts';
+import {
+  assertWaitlistSound,
+  type EventSnapshot,
+  type EventState,
+  type EventStreamEvent,
+  evolveEvent,
+  fromEventSnapshot,
+  initialEventState,
+} from '../domain/waitlist/index.ts';
+import { initialWaitlistState } from '../domain/waitlist/state.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import { type Clock, repeatTimer } from '../platform/clock.ts';
@@ -51,6 +58,28 @@ export type ActivationOptions = Readonly<{
 }>;
 
 export const idleMsDefault = 10 * 60_000;
+
+/**
+ * The state a stored snapshot holds, or undefined when it is of a format this code does not read (the stream alone
+ * rebuilds the state then). An inventory-only snapshot was taken before the actor ran the waitlist: no waitlist event
+ * precedes it, so its waitlist is empty.
+ */
+const fromStoredSnapshot = (
+  venue: Parameters<typeof initialEventState>[0],
+  config: Parameters<typeof initialEventState>[1],
+  stored: unknown,
+): EventState | undefined => {
+  if (stored === undefined || stored === null) return undefined;
+  const both = stored as Partial<EventSnapshot>;
+  if (both.inventory !== undefined && both.waitlist !== undefined)
+    return both.inventory.format === snapshotFormat
+      ? fromEventSnapshot(venue, config, both as EventSnapshot)
+      : undefined;
+  const alone = stored as InventorySnapshot;
+  if (alone.format !== snapshotFormat) return undefined;
+  const inventory = fromSnapshot(venue, config, alone);
+  return { inventory, waitlist: initialWaitlistState(inventory.layout) };
+};
 
 /**
  * Activates an event's actor on first use: catalog → latest snapshot → replay of the events after it.
@@ -129,7 +158,7 @@ export class Activations {
   }
 
   /** Latest durable state of an event: snapshot plus every event after it, checked before use. */
-  async load(eventId: string): Promise<InventoryState> {
+  async load(eventId: string): Promise<EventState> {
     const { catalog, store } = this.options;
     const config = await catalog.getEvent(eventId);
     if (config === undefined) throw new BookingError('NOT_FOUND', `no event ${eventId}`);
@@ -137,23 +166,19 @@ export class Activations {
     if (venue === undefined) throw new Error(`event ${eventId} names missing venue ${config.venueId}`);
     const streamId = streamIdOf(eventId);
     const stored = await store.loadSnapshot(streamId);
-    // A snapshot of an older format is skipped: the stream alone rebuilds the state.
-    const snapshot = (stored?.state as InventorySnapshot | undefined)?.format === snapshotFormat ? stored : undefined;
-    const state =
-      snapshot === undefined
-        ? initialState(venue, config)
-        : fromSnapshot(venue, config, snapshot.state as InventorySnapshot);
+    const state = fromStoredSnapshot(venue, config, stored?.state) ?? initialEventState(venue, config);
     const pageSize = this.options.replayPageSize ?? 5_000;
     for (;;) {
-      const page = await store.readStream(streamId, state.version, pageSize);
+      const page = await store.readStream(streamId, state.inventory.version, pageSize);
       for (const stored of page) {
-        if (stored.streamVersion !== state.version + 1)
+        if (stored.streamVersion !== state.inventory.version + 1)
           throw new Error(`stream ${streamId} skips to ${stored.streamVersion}`);
-        evolve(state, { type: stored.type, data: stored.data } as InventoryEvent);
+        evolveEvent(state, { type: stored.type, data: stored.data } as EventStreamEvent);
       }
       if (page.length < pageSize) break;
     }
-    assertInventorySound(state);
+    assertInventorySound(state.inventory);
+    assertWaitlistSound(state);
     return state;
   }
 

@@ -1,14 +1,11 @@
-import { BookingError, isBookingError, transientErrorCodes } from '../domain/bookingError.ts';
+import { BookingError, transientErrorCodes } from '../domain/bookingError.ts';
 import { isRoomLive, isRoomTickDue } from '../domain/queue/read.ts';
 import { RecentMap } from '../domain/recentMap.ts';
 import type { InventoryCommand } from '../domain/seatMap/commands.ts';
-import { decide } from '../domain/seatMap/decide.ts';
-import type { InventoryEvent } from '../domain/seatMap/events.ts';
-import { evolve } from '../domain/seatMap/evolve.ts';
 import { assertInventorySound } from '../domain/seatMap/invariants.ts';
 import { seatMapDiff, seatMapView } from '../domain/seatMap/read.ts';
 import { isSameRequest, requestFingerprint } from '../domain/seatMap/requests.ts';
-import { type InventorySnapshot, type SnapshotPolicy, shouldSnapshot, toSnapshot } from '../domain/seatMap/snapshot.ts';
+import { type SnapshotPolicy, shouldSnapshot } from '../domain/seatMap/snapshot.ts';
 import {
   applyStockChange,
   countStock,
@@ -20,6 +17,17 @@ import {
 import { type InventoryState, type RequestOutcome, requestKey } from '../domain/seatMap/state.ts';
 import type { HoldRequest, SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import { unstorableMessage, unstorableTextPath } from '../domain/storableText.ts';
+import {
+  assertWaitlistSound,
+  type EventCommand,
+  type EventSnapshot,
+  type EventState,
+  type EventStreamEvent,
+  handle,
+  isWaitlistCommand,
+  toEventSnapshot,
+} from '../domain/waitlist/index.ts';
+import { initialWaitlistState } from '../domain/waitlist/state.ts';
 import type { AppendChain, EventStore } from '../persistence/eventStore.ts';
 import type { OutboxMessage } from '../persistence/outbox.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
@@ -28,15 +36,30 @@ import { newId } from '../platform/ids.ts';
 import { Mailbox } from './mailbox.ts';
 
 /** What a command's sender gets once its batch is durable. */
-export type CommandReply = Readonly<{ events: readonly InventoryEvent[]; outcome: RequestOutcome | undefined }>;
+export type CommandReply = Readonly<{ events: readonly EventStreamEvent[]; outcome: RequestOutcome | undefined }>;
 
 /** A committed batch: the diff for subscribers and the events for everyone else (orders, outbox, metrics). */
-export type CommittedBatch = Readonly<{ diff: SeatMapDiff; events: readonly InventoryEvent[]; commandCount: number }>;
+export type CommittedBatch = Readonly<{
+  diff: SeatMapDiff;
+  events: readonly EventStreamEvent[];
+  commandCount: number;
+}>;
+
+/**
+ * The actor's state as it is loaded: the inventory and the waitlist (an inventory alone, as older callers and specs
+ * build it, runs with an empty waitlist).
+ */
+export type ActorState = EventState | InventoryState;
+
+const asEventState = (state: ActorState): EventState =>
+  'inventory' in state && 'waitlist' in state
+    ? state
+    : { inventory: state, waitlist: initialWaitlistState(state.layout) };
 
 type CommandEnvelope = {
   readonly kind: 'command';
   /** The shell stamps `now` when the command is decided, not when it was posted. */
-  readonly command: (now: number) => InventoryCommand;
+  readonly command: (now: number) => EventCommand;
   readonly request: Readonly<{ userId: string; requestId: string }> | undefined;
   readonly resolve: (reply: CommandReply) => void;
   readonly reject: (error: Error) => void;
@@ -45,7 +68,7 @@ type CommandEnvelope = {
 /** A read waits for its batch to commit, so it never shows a change that is not durable yet. */
 type ReadEnvelope = {
   readonly kind: 'read';
-  readonly render: (state: InventoryState, now: number) => unknown;
+  readonly render: (state: EventState, now: number) => unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 };
@@ -58,7 +81,7 @@ type Prepared = Readonly<{
   fromVersion: number;
   /** The stream version once this batch is durable: the next batch's expected version. */
   toVersion: number;
-  events: readonly InventoryEvent[];
+  events: readonly EventStreamEvent[];
   answers: readonly (() => void)[];
   /**
    * What must show exactly this batch's state, taken as soon as it was evolved (a later batch may be evolved on top
@@ -67,7 +90,7 @@ type Prepared = Readonly<{
   reads: readonly (() => void)[];
   committed: CommittedBatch | undefined;
   stockChange: StockChange | undefined;
-  snapshot: InventorySnapshot | undefined;
+  snapshot: EventSnapshot | undefined;
   /**
    * Settles with the failure, or undefined once the events are durable; never rejects. A store that has not answered by
    * the append deadline is a failure (StoreUnavailableError) even though the append may still commit later.
@@ -89,7 +112,7 @@ export type EventActorOptions = Readonly<{
   store: EventStore;
   clock: Clock;
   /** Loads the latest state from the store (snapshot + replay); used at activation and after a failed append. */
-  load: () => Promise<InventoryState>;
+  load: () => Promise<ActorState>;
   mailboxLengthMax?: number;
   batchSizeMax?: number;
   /**
@@ -126,7 +149,7 @@ export type EventActorOptions = Readonly<{
    * The notifications a batch causes (pure: from its events and the state after them), written by the batch's own
    * append, so they commit with the events or not at all (the transactional outbox). Unset: no notifications.
    */
-  outboxOf?: (events: readonly InventoryEvent[], state: InventoryState) => readonly OutboxMessage[];
+  outboxOf?: (events: readonly EventStreamEvent[], state: InventoryState) => readonly OutboxMessage[];
   onCommitted?: (batch: CommittedBatch) => void;
   onError?: (error: unknown, context: string) => void;
   /** The state was rebuilt from the store after a failure: committed events may have been missed by listeners. */
@@ -150,6 +173,9 @@ export const reloadBackoffMaxMsDefault = 5_000;
 export const loadTimeoutMsDefault = 10_000;
 
 const abandon = () => {};
+
+/** `read`'s renders of the inventory, wrapped once each, so reads of one batch with the same render share a result. */
+const inventoryReads = new WeakMap<object, (state: EventState, now: number) => unknown>();
 
 type RememberedRejection = Readonly<{ error: BookingError; fingerprint: string | undefined }>;
 
@@ -184,7 +210,8 @@ export class EventActor {
   private readonly streamId: string;
   private readonly mailbox: Mailbox<Envelope>;
   private readonly options: EventActorOptions;
-  private state: InventoryState;
+  /** The inventory and the waitlist: one state, one log, one batch. */
+  private event: EventState;
   /** The stream version that is durable; `state` runs ahead of it while a batch's append is in flight. */
   private committedVersion: number;
   private lastNow = 0;
@@ -229,19 +256,24 @@ export class EventActor {
     reloadFailures: 0,
   };
 
-  constructor(initial: InventoryState, options: EventActorOptions) {
+  constructor(initial: ActorState, options: EventActorOptions) {
     this.options = options;
     this.eventId = options.eventId;
     this.streamId = streamIdOf(options.eventId);
-    this.state = initial;
-    this.committedVersion = initial.version;
-    this.stock = countStock(initial);
-    this.lastSnapshotVersion = initial.version;
+    this.event = asEventState(initial);
+    this.committedVersion = this.state.version;
+    this.stock = countStock(this.state);
+    this.lastSnapshotVersion = this.state.version;
     this.lastSnapshotAt = options.clock.now();
     this.lastActiveAt = options.clock.now();
     this.rejections = new RecentMap(options.rejectionsRememberedMax ?? 10_000);
     this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, () => this.run());
     this.stopSweep = repeatTimer(options.clock, options.sweepIntervalMs ?? 250, () => this.sweep());
+  }
+
+  /** The inventory part of the state (the seats, holds, orders and waiting room). */
+  private get state(): InventoryState {
+    return this.event.inventory;
   }
 
   /** The committed stream version. */
@@ -259,6 +291,16 @@ export class EventActor {
    * what it returns (the state changes afterwards); reads of one batch with the same `render` share one result.
    */
   read<T>(render: (state: InventoryState, now: number) => T): Promise<T> {
+    let wrapped = inventoryReads.get(render);
+    if (wrapped === undefined) {
+      wrapped = (state: EventState, now: number) => render(state.inventory, now);
+      inventoryReads.set(render, wrapped);
+    }
+    return this.readEvent(wrapped as (state: EventState, now: number) => T);
+  }
+
+  /** Like `read`, of the whole state: the inventory and the waitlist. */
+  readEvent<T>(render: (state: EventState, now: number) => T): Promise<T> {
     const refused = this.refusal();
     if (refused !== undefined) return Promise.reject(refused);
     this.lastActiveAt = this.options.clock.now();
@@ -292,7 +334,7 @@ export class EventActor {
    * when the first attempt committed, from memory when it was rejected.
    */
   send(
-    command: (now: number) => InventoryCommand,
+    command: (now: number) => EventCommand,
     request?: Readonly<{ userId: string; requestId: string }>,
   ): Promise<CommandReply> {
     const refused = this.refusal();
@@ -330,6 +372,7 @@ export class EventActor {
       !this.recovering &&
       !this.mailbox.busy &&
       this.state.expiryQueue.size === 0 &&
+      this.state.waitlistExpiryQueue.size === 0 &&
       this.state.paymentDeadlines.size === 0 &&
       !isRoomLive(this.state.queue) &&
       this.options.clock.now() - this.lastActiveAt >= idleMs
@@ -402,7 +445,7 @@ export class EventActor {
   private prepare(batch: readonly Envelope[], chain?: AppendChain): Prepared {
     const fromVersion = this.state.version;
     const now = this.now();
-    const events: InventoryEvent[] = [];
+    const events: EventStreamEvent[] = [];
     const answers: (() => void)[] = [];
     let outbox: readonly OutboxMessage[] = [];
     try {
@@ -421,39 +464,42 @@ export class EventActor {
         const key = envelope.request && requestKey(envelope.request.userId, envelope.request.requestId);
         const first = key === undefined ? undefined : this.state.requests.get(key);
         if (first !== undefined) {
-          if (isSameRequest(command, first)) answers.push(() => envelope.resolve({ events: [], outcome: first }));
+          if (!isWaitlistCommand(command) && isSameRequest(command, first))
+            answers.push(() => envelope.resolve({ events: [], outcome: first }));
           else answers.push(() => envelope.reject(keyReused()));
           continue;
         }
         const rejected = key === undefined ? undefined : this.rejections.get(key);
         if (rejected !== undefined) {
-          const same = rejected.fingerprint === requestFingerprint(command);
+          const same = !isWaitlistCommand(command) && rejected.fingerprint === requestFingerprint(command);
           answers.push(() => envelope.reject(same ? rejected.error : keyReused()));
           continue;
         }
-        let decided: InventoryEvent[];
-        try {
-          decided = decide(command, this.state);
-        } catch (error) {
-          if (!isBookingError(error)) throw error;
-          // Only final answers are remembered: a transient refusal (the sale not open yet) is decided anew.
+        // Both deciders on one state: the command's own, then the waitlist's reaction (offers, lapses), evolved in
+        // place. Lapsed holds expired on the way stand even when the command is refused (eventDecider.ts).
+        const { events: decided, rejection } = handle(this.event, command);
+        events.push(...decided);
+        if (rejection !== undefined) {
+          // Only final answers are remembered: a transient refusal (the sale not open yet) is decided anew. A join
+          // remembers its own request (recallJoin), so its refusals are not kept here.
           const remembered =
-            key === undefined || transientErrorCodes.has(error.code)
+            key === undefined || transientErrorCodes.has(rejection.code) || isWaitlistCommand(command)
               ? undefined
-              : { error, fingerprint: requestFingerprint(command) };
+              : { error: rejection, fingerprint: requestFingerprint(command) };
           answers.push(() => {
             if (remembered !== undefined) this.rejections.set(key!, remembered);
-            envelope.reject(error);
+            envelope.reject(rejection);
           });
           continue;
         }
-        for (const event of decided) evolve(this.state, event);
-        events.push(...decided);
         const outcome = key === undefined ? undefined : this.state.requests.get(key);
         answers.push(() => envelope.resolve({ events: decided, outcome }));
       }
       // An unsound inventory is a programmer error too, caught before its events can become durable.
-      if (this.options.checkInvariantsEveryBatch) assertInventorySound(this.state);
+      if (this.options.checkInvariantsEveryBatch) {
+        assertInventorySound(this.state);
+        assertWaitlistSound(this.event);
+      }
       if (events.length > 0) outbox = this.options.outboxOf?.(events, this.state) ?? [];
     } catch (error) {
       // A programmer error half-way through the batch: the state is suspect, so nothing is appended (nor prepared on
@@ -501,7 +547,7 @@ export class EventActor {
   /** Sends the batch's append and races it against the append deadline on the clock. */
   private append(
     fromVersion: number,
-    events: readonly InventoryEvent[],
+    events: readonly EventStreamEvent[],
     outbox: readonly OutboxMessage[],
     chain: AppendChain | undefined,
   ): Pick<Prepared, 'appended' | 'settled' | 'abandon'> {
@@ -671,7 +717,7 @@ export class EventActor {
           reject(new StoreUnavailableError(`the reload did not finish within ${timeoutMs} ms`)),
         );
       });
-      this.state = await Promise.race([this.options.load(), deadline]);
+      this.event = asEventState(await Promise.race([this.options.load(), deadline]));
     } catch (error) {
       this.stats.reloadFailures += 1;
       this.options.onRecovery?.('reloadFailed');
@@ -710,7 +756,7 @@ export class EventActor {
       if (envelope.kind !== 'read') continue;
       rendered ??= new Map();
       try {
-        if (!rendered.has(envelope.render)) rendered.set(envelope.render, envelope.render(this.state, now));
+        if (!rendered.has(envelope.render)) rendered.set(envelope.render, envelope.render(this.event, now));
         const value = rendered.get(envelope.render);
         answers.push(() => envelope.resolve(value));
       } catch (error) {
@@ -729,9 +775,13 @@ export class EventActor {
     if (this.sweepPosted || this.stopped || this.recovering) return;
     const nowMs = this.options.clock.now();
     const hold = this.state.expiryQueue.values().next();
+    // Waitlist holds (offers, seats gathered for an entry) lapse in their own lane; only this sweep ends them, and the
+    // waitlist's reaction passes their seats on to the next entry in the same batch.
+    const offer = this.state.waitlistExpiryQueue.values().next();
     const payment = this.state.paymentDeadlines.values().next();
     const commands: ((now: number) => InventoryCommand)[] = [];
-    if (!hold.done && hold.value <= nowMs) commands.push((now) => ({ type: 'ExpireHolds', data: { now } }));
+    if ((!hold.done && hold.value <= nowMs) || (!offer.done && offer.value <= nowMs))
+      commands.push((now) => ({ type: 'ExpireHolds', data: { now } }));
     if (!payment.done && payment.value <= nowMs) commands.push((now) => ({ type: 'TimeOutPayments', data: { now } }));
     if (isRoomTickDue(this.state.queue, nowMs)) commands.push((now) => ({ type: 'TickRoom', data: { now } }));
     if (commands.length === 0) return;
@@ -747,7 +797,7 @@ export class EventActor {
    * The snapshot, when the policy says one is due, taken from the state as it is now: committed (at stop), or the state
    * of the batch just evolved, saved only once that batch is durable.
    */
-  private takeSnapshot(force: boolean): InventorySnapshot | undefined {
+  private takeSnapshot(force: boolean): EventSnapshot | undefined {
     const due = force
       ? this.state.version > this.lastSnapshotVersion
       : shouldSnapshot(
@@ -767,13 +817,13 @@ export class EventActor {
     this.lastSnapshotAt = this.lastNow;
     // No other is taken until this one is saved, or dropped with its batch.
     this.snapshotTaken = true;
-    return toSnapshot(this.state);
+    return toEventSnapshot(this.event);
   }
 
-  private saveSnapshot(snapshot: InventorySnapshot): Promise<void> {
+  private saveSnapshot(snapshot: EventSnapshot): Promise<void> {
     this.snapshotTaken = false;
     const saving: Promise<void> = this.options.store
-      .saveSnapshot(this.streamId, snapshot.version, snapshot)
+      .saveSnapshot(this.streamId, snapshot.inventory.version, snapshot)
       .catch((error: unknown) => this.options.onError?.(error, 'snapshot failed'))
       .finally(() => {
         if (this.snapshotSaving === saving) this.snapshotSaving = undefined;

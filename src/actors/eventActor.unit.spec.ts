@@ -199,7 +199,7 @@ describe('event actor', () => {
     const snapshot = await memory.eventStore.loadSnapshot('event-evt_test');
     expect(snapshot?.version).toBe(5);
     const reloaded = await activations.load('evt_test');
-    expect(reloaded.version).toBe(5);
+    expect(reloaded.inventory.version).toBe(5);
     const fresh = new Activations({ store: memory.eventStore, catalog: memory.catalog, clock });
     const again = await fresh.get('evt_test');
     expect(await again.seatMap()).toEqual(before);

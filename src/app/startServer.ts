@@ -11,6 +11,7 @@ import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
 import { registerQueueRoutes } from '../gateway/rest/queueRoutes.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
+import { registerWaitlistRoutes } from '../gateway/rest/waitlistRoutes.ts';
 import { buildFrontDoor, type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
 import { registerWebRoutes } from '../gateway/web/webAssets.ts';
@@ -31,6 +32,7 @@ import { outboxOf } from '../services/notifications/outboxOf.ts';
 import { startPrewarm } from '../services/prewarm.ts';
 import { createQueueMetrics } from '../services/queueMetrics.ts';
 import { createQueueService, type QueueService } from '../services/queueService.ts';
+import { createWaitlistService, type WaitlistService } from '../services/waitlistService.ts';
 import { type NotificationsConfig, startNotifications } from './notifications.ts';
 import { type OrderServices, type PaymentsConfig, startPayments } from './payments.ts';
 import { monitorStore } from './storeHealth.ts';
@@ -91,6 +93,8 @@ export type RunningServer = Readonly<{
   orders: OrderServices;
   /** Waiting rooms: joins, reads and pushes. */
   queue: QueueService;
+  /** Waitlists: joins, reads, leaves and the offer and position pushes. */
+  waitlist: WaitlistService;
   logger: Logger;
   /** Stops taking requests, lets in-flight batches commit, closes the store. */
   drain(): Promise<void>;
@@ -283,6 +287,10 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     ...(config.queue?.tickMs === undefined ? {} : { tickMs: config.queue.tickMs }),
     onError: (error, context) => logger.error({ err: error }, context),
   });
+  const waitlist = createWaitlistService({
+    activations: booking.activations,
+    onError: (error, context) => logger.error({ err: error }, context),
+  });
   const sockets = attachSocketServer({
     app: gateway.app,
     booking,
@@ -291,6 +299,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     clock,
     frontDoor,
     queue,
+    waitlist,
     trustedProxyHops: config.restRateLimit?.trustedProxyHops ?? 0,
     ...(config.socket === undefined ? {} : { options: config.socket }),
   });
@@ -298,6 +307,12 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   committedListeners.add(queue.onCommitted);
   registerQueueRoutes(gateway.route, { auth, queue, frontDoor });
   queue.start(sockets.queuePushes);
+  committedListeners.add(waitlist.onCommitted);
+  registerWaitlistRoutes(gateway.route, { auth, waitlist });
+  waitlist.start({
+    offer: (userId, push) => sockets.notifyUser(userId, 'waitlist:offer', push),
+    position: (userId, push) => sockets.notifyUser(userId, 'waitlist:position', push),
+  });
   const orders = await startPayments({
     config: config.payments ?? { provider: 'simulated' },
     ticketSigningKey: config.ticketSigningKey,
@@ -348,6 +363,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     sockets,
     orders,
     queue,
+    waitlist,
     logger,
     drain() {
       drained ??= (async () => {
@@ -355,6 +371,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         prewarm.stop();
         autoEngage.stop();
         queue.stop();
+        waitlist.stop();
         // Stops the actors, then the outbox dispatcher (closeStore above), then closes the store.
         await booking.drain();
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.

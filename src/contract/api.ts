@@ -8,6 +8,7 @@ import {
   probeSchema,
   seatMapViewSchema,
   sessionViewSchema,
+  waitlistEntryViewSchema,
 } from './responses.ts';
 import {
   bestAvailableHoldBodySchema,
@@ -19,6 +20,7 @@ import {
   seatMapFormSchema,
   seatsHoldBodySchema,
   venueBodySchema,
+  waitlistJoinBodySchema,
 } from './schemas.ts';
 
 /**
@@ -228,6 +230,36 @@ export const operations: readonly Operation[] = [
     tag: 'waiting room',
     caller: 'admin',
     answers: { 200: json('`{state, waiting, admitted, admittedTotal, ...}`') },
+  },
+  {
+    method: 'post',
+    path: '/v1/events/:id/waitlist',
+    summary:
+      "Join the event's waitlist (one active entry per buyer; the same request again returns it). Refused SEATS_AVAILABLE while seats that fit are on sale",
+    tag: 'waitlist',
+    caller: 'buyer',
+    body: waitlistJoinBodySchema,
+    answers: {
+      201: json('the entry', waitlistEntryViewSchema),
+      409: json('WAITLIST_ALREADY_JOINED, SEATS_AVAILABLE, HOLD_LIMIT, WAITLIST_FULL', errorBodySchema),
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/waitlist/me',
+    summary: "The caller's latest waitlist entry at the event: its position, its offer, or how it ended",
+    tag: 'waitlist',
+    caller: 'buyer',
+    answers: { 200: json('the entry', waitlistEntryViewSchema), 404: json('NOT_FOUND', errorBodySchema) },
+  },
+  {
+    method: 'delete',
+    path: '/v1/waitlist/:entryId',
+    summary: 'Leave the waitlist (an offer the entry holds goes to the next entry); requestId in the query or body',
+    tag: 'waitlist',
+    caller: 'buyer',
+    query: z.object({ requestId: z.string().optional() }),
+    answers: { 204: { description: 'left' }, 404: json('WAITLIST_ENTRY_NOT_FOUND', errorBodySchema) },
   },
   {
     method: 'get',

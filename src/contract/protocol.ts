@@ -6,15 +6,21 @@ import type { z } from 'zod';
 import type { BookingErrorCode } from '../domain/bookingError.ts';
 import type { Notification } from '../domain/notifications/notifications.ts';
 import type { HoldView, SeatMapDiff, SeatMapView, SeatStatusMapView } from '../domain/seatMap/views.ts';
-import type { sessionViewSchema } from './responses.ts';
+import type { sessionViewSchema, waitlistEntryViewSchema } from './responses.ts';
 import type {
   bestAvailableHoldBodySchema,
   generalHoldBodySchema,
   queueJoinSocketSchema,
   seatsHoldBodySchema,
   venueBodySchema,
+  waitlistJoinSocketSchema,
 } from './schemas.ts';
-import type { releaseRequestSchema, subscribeRequestSchema, unsubscribeRequestSchema } from './socketSchemas.ts';
+import type {
+  releaseRequestSchema,
+  subscribeRequestSchema,
+  unsubscribeRequestSchema,
+  waitlistLeaveRequestSchema,
+} from './socketSchemas.ts';
 
 export type { BookingErrorCode } from '../domain/bookingError.ts';
 export type { Notification, NotificationTopic } from '../domain/notifications/notifications.ts';
@@ -127,9 +133,41 @@ export type QueueAdmitted = Readonly<{ eventId: string; queueId: string; token: 
 /** Pushed to every socket waiting in the event's room (joined with `queue:join`) when it sells out. */
 export type QueueSoldOut = Readonly<{ eventId: string }>;
 
+/**
+ * `waitlist:join`: what the entry waits for (`quantity`, `sectionId?`, `priceTier?`, `together?`) at `eventId`. One
+ * active entry per buyer and event: the same request again answers with the same entry.
+ */
+export type WaitlistJoinRequest = WireOf<z.infer<typeof waitlistJoinSocketSchema>>;
+/** `waitlist:leave`: leaves the line; an offer the entry holds is given up and goes to the next entry. */
+export type WaitlistLeaveRequest = WireOf<z.infer<typeof waitlistLeaveRequestSchema>>;
+
+/** The hold a waitlist offer is: order it (`POST /v1/orders {holdId}`) before `expiresAt`, like any hold. */
+export type WaitlistOfferHold = Readonly<{
+  holdId: string;
+  seatIds: readonly string[];
+  sectionId?: string;
+  quantity: number;
+  expiresAt: string;
+}>;
+
+/**
+ * A buyer's waitlist entry, as `POST /v1/events/:id/waitlist`, `GET …/waitlist/me` and the `waitlist:join` ack show
+ * it. `state`: `waiting` (with its 1-based `position` among waiting entries), `offered` (with `offer`), or how it
+ * ended: `fulfilled` (ordered; `orderId`), `lapsed` (the offer ran out), `declined` (the offer was released), `left`.
+ */
+export type WaitlistEntryView = WireOf<z.infer<typeof waitlistEntryViewSchema>>;
+export type WaitlistJoinReply = Readonly<{ entry: WaitlistEntryView }>;
+
+/** Pushed to the buyer's sockets the moment seats are held for their entry (the batch that freed them committed). */
+export type WaitlistOffer = Readonly<{ eventId: string; entryId: string; hold: WaitlistOfferHold }>;
+/** Pushed to the buyer's sockets when their waiting entry's place in line changes. */
+export type WaitlistPosition = Readonly<{ eventId: string; entryId: string; position: number }>;
+
 /** Every client request: its payload and what a successful ack adds to `{ok: true}`. */
 export type ClientRequests = {
   'queue:join': { request: QueueJoinRequest; reply: QueueJoinReply };
+  'waitlist:join': { request: WaitlistJoinRequest; reply: WaitlistJoinReply };
+  'waitlist:leave': { request: WaitlistLeaveRequest; reply: object };
   subscribe: { request: SubscribeRequest; reply: SubscribeReply };
   unsubscribe: { request: UnsubscribeRequest; reply: object };
   hold: { request: HoldRequestPayload; reply: HoldReply };
@@ -158,6 +196,8 @@ export interface ServerToClientEvents {
   'queue:position': (position: QueuePosition) => void;
   'queue:admitted': (admitted: QueueAdmitted) => void;
   'queue:soldout': (soldOut: QueueSoldOut) => void;
+  'waitlist:offer': (offer: WaitlistOffer) => void;
+  'waitlist:position': (position: WaitlistPosition) => void;
 }
 
 /**

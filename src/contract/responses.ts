@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bookingErrorCodes } from '../domain/bookingError.ts';
 import type { HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+import type { WaitlistEntryView } from '../domain/waitlist/read.ts';
 
 /**
  * The response bodies the OpenAPI document describes with a schema. Where the domain already names a view type
@@ -59,8 +60,28 @@ export const orderViewSchema = z
   })
   .meta({ id: 'Order' });
 
+export const waitlistEntryViewSchema = z
+  .object({
+    entryId: z.string(),
+    state: z.enum(['waiting', 'offered', 'fulfilled', 'lapsed', 'declined', 'left']),
+    position: z.int().nullable(),
+    quantity: z.int(),
+    sectionId: z.string().optional(),
+    priceTier: z.string().optional(),
+    together: z.boolean(),
+    offer: holdViewSchema.optional(),
+    orderId: z.string().optional(),
+  })
+  .readonly()
+  .meta({
+    id: 'WaitlistEntry',
+    description:
+      '`position` is 1-based among waiting entries (null once offered or ended); `offer` is the hold held for the entry.',
+  });
+
 /** Fails to compile when a schema and the domain's view type disagree, in either direction. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const agree = <T extends true>(): T | undefined => undefined;
 agree<Same<z.infer<typeof holdViewSchema>, HoldView>>();
 agree<Same<z.infer<typeof seatMapViewSchema>, SeatMapView>>();
+agree<Same<z.infer<typeof waitlistEntryViewSchema>, WaitlistEntryView>>();

@@ -169,6 +169,12 @@ export const eventBodySchema = z.object({
   paymentTimeoutSeconds: z.int().min(30).max(3600).default(defaultPaymentTimeoutSeconds),
   maxSeatsPerUser: z.int().min(1).max(holdSeatsMax).default(defaultMaxSeatsPerUser),
   saleStartsAt: isoDateTime.optional(),
+  /** How long a waitlist offer's hold lasts (default 600). */
+  waitlistOfferSeconds: z
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600)
+    .optional(),
   waitingRoom: z
     .strictObject({
       enabled: z.boolean(),
@@ -227,6 +233,19 @@ export const releaseBodySchema = z.object({ requestId: requestIdSchema });
 /** `POST /v1/events/:id/queue`; the socket's `queue:join` adds the eventId. */
 export const queueJoinBodySchema = z.strictObject({ requestId: requestIdSchema });
 export const queueJoinSocketSchema = z.strictObject({ eventId: idSchema, requestId: requestIdSchema });
+
+/**
+ * `POST /v1/events/:id/waitlist`: what the entry waits for. `together` asks for adjacent seats in one row (ignored in a
+ * general-admission section). The socket's `waitlist:join` adds the eventId.
+ */
+export const waitlistJoinBodySchema = z.strictObject({
+  requestId: requestIdSchema,
+  quantity: quantitySchema,
+  sectionId: idSchema.optional(),
+  priceTier: idSchema.optional(),
+  together: z.boolean().optional(),
+});
+export const waitlistJoinSocketSchema = waitlistJoinBodySchema.extend({ eventId: idSchema });
 
 export type VenueInput = Omit<Venue, 'id'> & { id?: string };
 export type EventInput = Omit<EventConfig, 'id'> & { id?: string };

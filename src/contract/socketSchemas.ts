@@ -13,3 +13,7 @@ export const subscribeRequestSchema = z.strictObject({
 });
 export const unsubscribeRequestSchema = z.strictObject({ eventId: idSchema });
 export const releaseRequestSchema = z.strictObject({ holdId: compoundIdSchema, requestId: requestIdSchema });
+export const waitlistLeaveRequestSchema = z.strictObject({
+  entryId: compoundIdSchema,
+  requestId: requestIdSchema.optional(),
+});

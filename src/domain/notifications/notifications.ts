@@ -1,5 +1,7 @@
 import type { InventoryEvent, RefundReason } from '../seatMap/events.ts';
 import type { OrderRecord } from '../seatMap/state.ts';
+import type { EventStreamEvent } from '../waitlist/eventState.ts';
+import { offerHoldIdOf } from '../waitlist/state.ts';
 
 /**
  * What a buyer is told about, decided from a committed batch's events alone (and the orders they name): the outbox
@@ -63,8 +65,15 @@ const notifyingTypes: ReadonlySet<string> = new Set<InventoryEvent['type']>([
  * Whether an event may cause a notification: a cheap test for listeners that only need to know that one may be
  * waiting (a hold causes one only when it is a waitlist offer).
  */
-export const mayNotify = (event: InventoryEvent): boolean =>
-  notifyingTypes.has(event.type) && (event.type !== 'HoldPlaced' || event.data.waitlistEntryId !== undefined);
+export const mayNotify = (event: EventStreamEvent): boolean =>
+  notifyingTypes.has(event.type) && (event.type !== 'HoldPlaced' || isOfferHold(event.data));
+
+/**
+ * A waitlist hold that is an offer to a buyer. Seats gathered for a protected entry are held by the waitlist in no
+ * buyer's name (react.ts): nobody is told about those until they become the entry's offer.
+ */
+const isOfferHold = (data: Readonly<{ holdId: string; waitlistEntryId?: string | undefined }>): boolean =>
+  data.waitlistEntryId !== undefined && data.holdId === offerHoldIdOf(data.waitlistEntryId);
 
 const keyOf = (topic: string, eventId: string, subject: string): string => `${topic}:${eventId}:${subject}`;
 
@@ -72,7 +81,7 @@ const keyOf = (topic: string, eventId: string, subject: string): string => `${to
  * The notifications a committed batch causes, in the order of the events that cause them. `state` is the event's state
  * after the batch (orders are never removed, and what is read of them never changes once placed).
  */
-export const notificationsOf = (events: readonly InventoryEvent[], state: OrderLookup): Notification[] => {
+export const notificationsOf = (events: readonly EventStreamEvent[], state: OrderLookup): Notification[] => {
   const { eventId } = state;
   const out: Notification[] = [];
   for (const event of events) {
@@ -146,7 +155,7 @@ export const notificationsOf = (events: readonly InventoryEvent[], state: OrderL
       }
       case 'HoldPlaced': {
         const entryId = event.data.waitlistEntryId;
-        if (entryId === undefined) break;
+        if (entryId === undefined || !isOfferHold(event.data)) break;
         out.push({
           key: keyOf('waitlist_offer', eventId, event.data.holdId),
           topic: 'waitlist_offer',

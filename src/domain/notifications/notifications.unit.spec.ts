@@ -132,23 +132,28 @@ describe('notifications of a batch', () => {
   });
 
   it('tells a waitlist offer when a hold is placed for an entry, keyed by the hold', () => {
-    const offer = waitlistHeld('e.h7', 'bob', ['ORCH-A-3'], t(9), 'w1');
+    const offer = waitlistHeld('e.w1-offer', 'bob', ['ORCH-A-3'], t(9), 'e.w1');
     expect(notificationsOf([held, offer], stateFrom([held, offer]))).toEqual([
       {
-        key: `waitlist_offer:${eventId}:e.h7`,
+        key: `waitlist_offer:${eventId}:e.w1-offer`,
         topic: 'waitlist_offer',
         userId: 'bob',
         eventId,
         at: t(9),
         data: {
-          entryId: 'w1',
-          holdId: 'e.h7',
+          entryId: 'e.w1',
+          holdId: 'e.w1-offer',
           seatIds: ['ORCH-A-3'],
           quantity: 1,
           expiresAt: offer.data.expiresAt,
         },
       },
     ]);
+  });
+
+  it('tells nobody about seats gathered for a protected entry (held in no buyer’s name)', () => {
+    const gathered = waitlistHeld('e.w1-gather-1', 'waitlist:e.w1', ['ORCH-A-3'], t(9), 'e.w1');
+    expect(notificationsOf([held, gathered], stateFrom([held, gathered]))).toEqual([]);
   });
 
   it('tells nothing for holds, releases and orders being placed (the flash sale’s hot path)', () => {

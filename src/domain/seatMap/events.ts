@@ -222,4 +222,4 @@ const seatEventTypes: ReadonlySet<string> = new Set<SeatEvent['type']>([
   'SaleRefunded',
 ]);
 
-export const isSeatEvent = (event: InventoryEvent): event is SeatEvent => seatEventTypes.has(event.type);
+export const isSeatEvent = (event: Readonly<{ type: string }>): event is SeatEvent => seatEventTypes.has(event.type);

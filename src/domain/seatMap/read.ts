@@ -1,5 +1,5 @@
 import { seatStatusCodes, seatStatusNames } from '../machines/seatTransitions.ts';
-import { type InventoryEvent, isSeatEvent } from './events.ts';
+import { isSeatEvent } from './events.ts';
 import { type InventoryState, isLapsed, isLazilyFree, type OrderRecord, type RequestOutcome } from './state.ts';
 import type {
   GeneralChange,
@@ -74,7 +74,8 @@ export const generalAvailable = (state: InventoryState, sectionId: string, now: 
  */
 export const seatMapDiff = (
   state: InventoryState,
-  events: readonly InventoryEvent[],
+  /** The batch's events; those that are not the inventory's seat events (the waitlist's among them) move no seat. */
+  events: readonly Readonly<{ type: string }>[],
   now: number,
 ): { changes: SeatChange[]; general: GeneralChange[] } => {
   const seats = new Set<string>();

@@ -14,11 +14,19 @@ import {
   userRoom,
   type WireError,
 } from '../../contract/protocol.ts';
-import { idSchema, parseHold, parseWith, queueJoinSocketSchema, type SeatMapFormName } from '../../contract/schemas.ts';
+import {
+  idSchema,
+  parseHold,
+  parseWith,
+  queueJoinSocketSchema,
+  type SeatMapFormName,
+  waitlistJoinSocketSchema,
+} from '../../contract/schemas.ts';
 import {
   releaseRequestSchema,
   subscribeRequestSchema,
   unsubscribeRequestSchema,
+  waitlistLeaveRequestSchema,
 } from '../../contract/socketSchemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { CommandKind, FrontDoorContext, HoldCommand, SeatMapReads } from '../../frontDoor/context.ts';
@@ -28,6 +36,7 @@ import { type Clock, repeatTimer, systemClock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { BookingService } from '../../services/bookingService.ts';
 import type { QueuePushes, QueueService } from '../../services/queueService.ts';
+import type { WaitlistService } from '../../services/waitlistService.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
 import { knownError } from '../knownError.ts';
@@ -68,6 +77,8 @@ export type SocketServerDeps = Readonly<{
   trustedProxyHops?: number;
   /** Waiting rooms (`queue:join`); absent: the event is answered NOT_FOUND like any event nobody serves. */
   queue?: Pick<QueueService, 'join'>;
+  /** Waitlists (`waitlist:join`, `waitlist:leave`); absent: answered NOT_FOUND. */
+  waitlist?: Pick<WaitlistService, 'join' | 'leave'>;
 }>;
 
 export type SocketServer = Readonly<{
@@ -348,6 +359,32 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
           // Joined before answering: a sell-out committed after the join reaches this socket.
           socket.join(queueRoom(eventId));
           return { entry };
+        },
+      );
+    }
+
+    const { waitlist } = deps;
+    if (waitlist !== undefined) {
+      on(
+        socket,
+        'waitlist:join',
+        (payload) => parseWith(waitlistJoinSocketSchema, payload),
+        async ({ eventId, requestId, quantity, sectionId, priceTier, together }) => ({
+          entry: await waitlist.join(eventId, userId, requestId, {
+            quantity,
+            ...(sectionId === undefined ? {} : { sectionId }),
+            ...(priceTier === undefined ? {} : { priceTier }),
+            together: together ?? false,
+          }),
+        }),
+      );
+      on(
+        socket,
+        'waitlist:leave',
+        (payload) => parseWith(waitlistLeaveRequestSchema, payload),
+        async ({ entryId, requestId }) => {
+          await waitlist.leave(entryId, userId, requestId ?? `${entryId}:leave`);
+          return {};
         },
       );
     }

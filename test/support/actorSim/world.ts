@@ -290,7 +290,7 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
   await advance(600_000);
   let final: InventoryState;
   try {
-    final = await drive(process.core.activations.load(simEventId));
+    final = (await drive(process.core.activations.load(simEventId))).inventory;
   } catch (error) {
     crash();
     return { violations: [`the durable log no longer loads: ${String(error)}`], trace, stats: {} };

@@ -1,18 +1,20 @@
-import type { InventoryState } from '../../../src/domain/seatMap/state.ts';
 import type { HoldView, SeatMapDiff, SeatMapView, SeatStatusName } from '../../../src/domain/seatMap/views.ts';
+import type { EventState } from '../../../src/domain/waitlist/index.ts';
 import type { StoredEvent } from '../../../src/persistence/eventStore.ts';
 import type { Ledger } from './simProvider.ts';
-import type { Attempt } from './world.ts';
+import type { AnnouncedOffer, Attempt } from './world.ts';
 
 export type History = Readonly<{
   attempts: readonly Attempt[];
   /** Every diff announced to subscribers. */
   diffs: readonly SeatMapDiff[];
+  /** Every waitlist offer pushed after its batch committed. */
+  offers: readonly AnnouncedOffer[];
   /** The durable stream after the last restart. */
   log: readonly StoredEvent[];
   ledger: Ledger;
-  /** The state the last restart loaded from the store. */
-  final: InventoryState;
+  /** The state the last restart loaded from the store (its invariants were checked as it loaded). */
+  final: EventState;
 }>;
 
 type Data = Record<string, unknown> & {
@@ -34,9 +36,15 @@ const floorCapacity = 6;
  *   version (a lapsed hold may show as available);
  * - nothing acknowledged is lost: every hold, release, order and paid order a buyer was told about is in the log
  *   after the restarts, as told, and two answers to one request id agree;
- * - every payment the provider took ends as exactly one sale or one refund, and nothing is sold unpaid.
+ * - every payment the provider took ends as exactly one sale or one refund, and nothing is sold unpaid;
+ * - the waitlist: every offer is a hold placed for that entry's buyer in the same batch (so the seat checks above
+ *   cover offers: no seat both offered and held or sold by anyone else), no entry is offered twice, every offer pushed
+ *   is durable, an order on an offer fulfils its entry, every acknowledged join and leave is in the log, and no offer
+ *   is left open at the end.
  */
-export const checkHistory = ({ attempts, diffs, log, ledger, final }: History): string[] => {
+export const checkHistory = (history: History): string[] => {
+  const { attempts, diffs, log, ledger } = history;
+  const final = history.final.inventory;
   const violations: string[] = [];
   const fail = (message: string) => violations.push(message);
 
@@ -133,7 +141,9 @@ export const checkHistory = ({ attempts, diffs, log, ledger, final }: History): 
     log.find((event) => event.type === type && match(dataOf(event)));
   const answers = new Map<string, string>();
   for (const attempt of attempts) {
-    if (attempt.outcome?.ok !== true || attempt.kind === 'look') continue;
+    // Joins and leaves are the waitlist's part (checkWaitlist).
+    if (attempt.outcome?.ok !== true || attempt.kind === 'look' || attempt.kind === 'join' || attempt.kind === 'leave')
+      continue;
     const value = attempt.outcome.value;
     const tag = `#${attempt.n} ${attempt.buyer} ${attempt.kind} ${attempt.requestId}`;
     let answer: string | undefined;
@@ -197,8 +207,82 @@ export const checkHistory = ({ attempts, diffs, log, ledger, final }: History): 
     if (event.type === 'ReservationSold' && !paidOrders.has(dataOf(event).orderId!))
       fail(`v${event.streamVersion}: ${dataOf(event).orderId} sold, and the provider took no money for it`);
 
+  violations.push(...checkWaitlist(history));
+
   // Once everything has settled: no hold or payment is left open, and the seats add up.
   if (final.expiryQueue.size > 0) fail(`${final.expiryQueue.size} holds are still live an hour after the end`);
   if (final.paymentDeadlines.size > 0) fail(`${final.paymentDeadlines.size} payments are still open at the end`);
+  return violations;
+};
+
+/** The waitlist's part of the history (see checkHistory). */
+const checkWaitlist = ({ attempts, offers, log, final }: History): string[] => {
+  const violations: string[] = [];
+  const fail = (message: string) => violations.push(message);
+  const dataOf = (event: StoredEvent) => event.data as Data & { entryId?: string; userId?: string };
+  const joined = new Map<string, string>();
+  const offeredEntries = new Set<string>();
+  const offerHolds = new Map<string, string>();
+  const ended = new Set<string>();
+  log.forEach((event, i) => {
+    const data = dataOf(event);
+    const at = `v${event.streamVersion} ${event.type}`;
+    switch (event.type) {
+      case 'WaitlistJoined':
+        if (joined.has(data.entryId!)) fail(`${at}: entry ${data.entryId} joined twice`);
+        joined.set(data.entryId!, data.userId!);
+        break;
+      case 'WaitlistOffered': {
+        const entryId = data.entryId!;
+        if (joined.get(entryId) !== data.userId) fail(`${at}: ${entryId} offered to ${data.userId}, never joined so`);
+        if (offeredEntries.has(entryId)) fail(`${at}: entry ${entryId} offered seats twice`);
+        offeredEntries.add(entryId);
+        const placed = log[i - 1];
+        const hold = placed === undefined ? undefined : dataOf(placed);
+        if (
+          placed?.type !== 'HoldPlaced' ||
+          hold?.holdId !== data.holdId ||
+          hold?.userId !== data.userId ||
+          hold?.waitlistEntryId !== entryId ||
+          JSON.stringify(hold?.seatIds) !== JSON.stringify(data.seatIds)
+        )
+          fail(`${at}: offer ${data.holdId} is not the hold placed just before it (${JSON.stringify(hold)})`);
+        offerHolds.set(data.holdId!, entryId);
+        break;
+      }
+      case 'HoldReserved': {
+        const entryId = offerHolds.get(data.holdId!);
+        if (entryId === undefined) break;
+        const next = log.slice(i + 1).find((later) => dataOf(later).entryId === entryId);
+        if (next?.type !== 'WaitlistFulfilled')
+          fail(`${at}: offer ${data.holdId} ordered, entry ${entryId} not fulfilled`);
+        break;
+      }
+      case 'WaitlistFulfilled':
+      case 'WaitlistOfferLapsed':
+      case 'WaitlistOfferDeclined':
+      case 'WaitlistLeft':
+        ended.add(data.entryId!);
+        break;
+    }
+  });
+  for (const offer of offers)
+    if (!offerHolds.has(offer.holdId)) fail(`offer ${offer.holdId} to ${offer.userId} was pushed, and is not durable`);
+  const answers = new Map<string, string>();
+  for (const attempt of attempts) {
+    if (attempt.outcome?.ok !== true) continue;
+    const tag = `#${attempt.n} ${attempt.buyer} ${attempt.kind} ${attempt.requestId}`;
+    if (attempt.kind === 'join') {
+      const { entryId } = attempt.outcome.value as { entryId: string };
+      if (joined.get(entryId) !== attempt.buyer) fail(`${tag}: acknowledged entry ${entryId} is not in the log`);
+      const key = `${attempt.buyer} ${attempt.requestId}`;
+      const first = answers.get(key);
+      if (first === undefined) answers.set(key, entryId);
+      else if (first !== entryId) fail(`${tag}: answered ${entryId}, and ${first} before`);
+    } else if (attempt.kind === 'leave' && !ended.has(attempt.input as string))
+      fail(`${tag}: acknowledged leave of ${String(attempt.input)}, and the entry never ended`);
+  }
+  for (const entry of final.waitlist.entries.values())
+    if (entry.status === 'offered') fail(`entry ${entry.entryId} still holds an offer an hour after the end`);
   return violations;
 };

@@ -1,11 +1,12 @@
 import { isBookingError } from '../../../src/domain/bookingError.ts';
-import type { InventoryState } from '../../../src/domain/seatMap/state.ts';
 import type { HoldRequest, HoldView, SeatMapDiff } from '../../../src/domain/seatMap/views.ts';
+import type { EventState, WaitlistRequest } from '../../../src/domain/waitlist/index.ts';
 import { openInMemoryStore } from '../../../src/persistence/inMemory/inMemoryStore.ts';
 import { ManualClock } from '../../../src/platform/clock.ts';
 import { type BookingCore, createBookingCore } from '../../../src/services/bookingCore.ts';
 import { createOrderReads } from '../../../src/services/orders/orderReads.ts';
 import { createPaymentSaga, type PaymentSaga } from '../../../src/services/orders/paymentSaga.ts';
+import { createWaitlistService, type WaitlistService } from '../../../src/services/waitlistService.ts';
 import { eventFor, gridVenue } from '../venues.ts';
 import { checkHistory } from './checker.ts';
 import { type Rng, seededRng } from './random.ts';
@@ -27,15 +28,21 @@ export type Attempt = {
   readonly at: number;
   readonly incarnation: number;
   readonly buyer: string;
-  readonly kind: 'hold' | 'release' | 'order' | 'pay' | 'look';
+  readonly kind: 'hold' | 'release' | 'order' | 'pay' | 'look' | 'join' | 'leave';
   readonly requestId: string;
-  /** The hold request, the hold id (release, order), the order id and payment method (pay), nothing (look). */
+  /**
+   * The hold request, the hold id (release, order), the order id and payment method (pay), nothing (look), the
+   * waitlist request (join), the entry id (leave).
+   */
   readonly input: unknown;
   /** Unset while no answer came (the process may have died with it). */
   outcome?: { ok: true; value: unknown } | { ok: false; code: string };
 };
 
-type Process = Incarnation & { core: BookingCore; orders: PaymentSaga };
+type Process = Incarnation & { core: BookingCore; orders: PaymentSaga; waitlist: WaitlistService };
+
+/** A waitlist offer as a committed batch announced it: the buyer may order its hold. */
+export type AnnouncedOffer = Readonly<{ userId: string; entryId: string; holdId: string; at: number }>;
 
 export type SimOptions = Readonly<{
   seed: number;
@@ -74,7 +81,9 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
   const provider = new SimProvider(clock, rng);
   const catalog = openInMemoryStore().catalog;
   await catalog.createVenue(venue);
-  await catalog.createEvent(eventFor(venue, { id: simEventId, holdTtlSeconds: 60, paymentTimeoutSeconds: 600 }));
+  await catalog.createEvent(
+    eventFor(venue, { id: simEventId, holdTtlSeconds: 60, paymentTimeoutSeconds: 600, waitlistOfferSeconds: 90 }),
+  );
   const trace: string[] = [];
   const note = (line: string) => {
     const entry = `${new Date(clock.now()).toISOString().slice(11, 23)} ${line}`;
@@ -84,6 +93,8 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
   const attempts: Attempt[] = [];
   /** Every seat-map diff announced to subscribers, whichever process announced it. */
   const diffs: SeatMapDiff[] = [];
+  /** Every waitlist offer announced (pushed) after its batch committed. */
+  const offers: AnnouncedOffer[] = [];
   const stats = { crashes: 0, outages: 0, steps: 0 };
   let incarnations = 0;
   // Per seed: small batches and mailboxes (more batches in the pipeline, some requests refused as busy), and an
@@ -123,13 +134,19 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
       idleMs: 120_000,
       onCommitted: (batch) => {
         diffs.push(batch.diff);
+        for (const event of batch.events)
+          if (event.type === 'WaitlistOffered') {
+            const { userId, entryId, holdId } = event.data;
+            offers.push({ userId, entryId, holdId, at: clock.now() });
+          }
         orders?.onCommitted(batch);
       },
       onActivated: (actor) => orders?.recover(actor),
       onError: () => {},
     });
     orders = createPaymentSaga({ reads: createOrderReads(core.activations), provider: provider.provider(incarnation) });
-    const started: Process = Object.assign(incarnation, { core, orders });
+    const waitlist = createWaitlistService({ activations: core.activations });
+    const started: Process = Object.assign(incarnation, { core, orders, waitlist });
     provider.deliver = (notice) => started.orders.handleNotice(notice);
     note(`process ${incarnation.id} starts`);
     return started;
@@ -221,7 +238,7 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
       const { holdId } = (hold.outcome as { value: HoldView }).value;
       const requestId = `r${++requests}`;
       record({ buyer, kind: 'order', requestId, input: holdId }, p.orders.placeOrder(holdId, buyer, requestId));
-    } else if (roll < 0.75) {
+    } else if (roll < 0.7) {
       const order = rng.pick(acked('order', buyer));
       if (order === undefined) return;
       const { orderId } = (order.outcome as { value: { orderId: string } }).value;
@@ -231,6 +248,37 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
         p.orders.pay(orderId, buyer, method),
       );
     } else if (roll < 0.8) {
+      // The waitlist: join (refused while something that fits is on sale), order an offer made to this buyer, leave.
+      const which = rng.next();
+      if (which < 0.45) {
+        // Narrow requests (tier A is one row of 4) sell out often enough to be joined.
+        const scope = rng.next();
+        const request: WaitlistRequest = {
+          quantity: rng.int(1, 2),
+          ...(scope < 0.2 ? { sectionId: 'FLOOR' } : scope < 0.7 ? { priceTier: 'A' } : {}),
+          together: rng.chance(0.4),
+        };
+        const requestId = `r${++requests}`;
+        record(
+          { buyer, kind: 'join', requestId, input: request },
+          p.waitlist.join(simEventId, buyer, requestId, request),
+        );
+      } else if (which < 0.85) {
+        const offer = rng.pick(offers.filter((announced) => announced.userId === buyer).slice(-2));
+        if (offer === undefined) return;
+        const requestId = `r${++requests}`;
+        record(
+          { buyer, kind: 'order', requestId, input: offer.holdId },
+          p.orders.placeOrder(offer.holdId, buyer, requestId),
+        );
+      } else {
+        const joined = rng.pick(acked('join', buyer));
+        if (joined === undefined) return;
+        const { entryId } = (joined.outcome as { value: { entryId: string } }).value;
+        const requestId = `r${++requests}`;
+        record({ buyer, kind: 'leave', requestId, input: entryId }, p.waitlist.leave(entryId, buyer, requestId));
+      }
+    } else if (roll < 0.84) {
       // A seat map as a reader gets it: committed state only.
       const map = p.core.activations.get(simEventId).then((actor) => actor.seatMap());
       record({ buyer, kind: 'look', requestId: `r${++requests}`, input: undefined }, map);
@@ -244,7 +292,11 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
           ? p.core.hold(simEventId, who, requestId, input as HoldRequest)
           : first.kind === 'release'
             ? p.core.release(input as string, who, requestId)
-            : p.orders.placeOrder(input as string, who, requestId);
+            : first.kind === 'join'
+              ? p.waitlist.join(simEventId, who, requestId, input as WaitlistRequest)
+              : first.kind === 'leave'
+                ? p.waitlist.leave(input as string, who, requestId)
+                : p.orders.placeOrder(input as string, who, requestId);
       record({ buyer: who, kind: first.kind, requestId, input }, reply);
     }
   };
@@ -288,16 +340,16 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
   process = start();
   void process.core.activations.get(simEventId).catch(() => undefined);
   await advance(600_000);
-  let final: InventoryState;
+  let final: EventState;
   try {
-    final = (await drive(process.core.activations.load(simEventId))).inventory;
+    final = await drive(process.core.activations.load(simEventId));
   } catch (error) {
     crash();
     return { violations: [`the durable log no longer loads: ${String(error)}`], trace, stats: {} };
   }
   const violations = [
     ...hung,
-    ...checkHistory({ attempts, diffs, log: store.log(simStreamId), ledger: provider.ledger, final }),
+    ...checkHistory({ attempts, diffs, offers, log: store.log(simStreamId), ledger: provider.ledger, final }),
   ];
   // And the event still takes bookings: a hold on a seat that is free now succeeds.
   const actor = await drive(process.core.activations.get(simEventId));
@@ -321,6 +373,11 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
       ...prefixed('provider', provider.counts),
       paymentsTaken: provider.ledger.taken.size,
       refunds: [...provider.ledger.refunds.values()].flat().length,
+      joined: store.log(simStreamId).filter((event) => event.type === 'WaitlistJoined').length,
+      offered: store.log(simStreamId).filter((event) => event.type === 'WaitlistOffered').length,
+      offersOrdered: store.log(simStreamId).filter((event) => event.type === 'WaitlistFulfilled').length,
+      offersLapsed: store.log(simStreamId).filter((event) => event.type === 'WaitlistOfferLapsed').length,
+      gathered: store.log(simStreamId).filter((event) => event.type === 'WaitlistSeatsGathered').length,
     },
   };
 };

@@ -109,7 +109,7 @@ const appendsInFlightMax = appendsInFlightMaxFromEnv();
 
 /**
  * Notifications: the outbox is on unless OUTBOX=off (benchmarks compare both); e-mail when SMTP_URL is set, from
- * MAIL_FROM; NODE_ID names this node's outbox leases, so a restarted node takes back at once what it held.
+ * MAIL_FROM; Web Push always (VAPID_*); SMS when SMS_WEBHOOK_URL is set; NODE_ID names this node's outbox leases, so a restarted node takes back at once what it held.
  */
 const notificationsFromEnv = (): NonNullable<ServerConfig['notifications']> => {
   const outbox = env.OUTBOX ?? 'on';
@@ -119,7 +119,25 @@ const notificationsFromEnv = (): NonNullable<ServerConfig['notifications']> => {
     ...(env.SMTP_URL ? { smtp: { url: env.SMTP_URL, from: env.MAIL_FROM || 'seatactor <tickets@localhost>' } } : {}),
     ...(env.NODE_ID ? { owner: env.NODE_ID } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+    ...webPushFromEnv(),
+    ...(env.SMS_WEBHOOK_URL ? { sms: { url: env.SMS_WEBHOOK_URL } } : {}),
   };
+};
+
+/**
+ * Web Push: VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY together (or neither: a pair is generated once and kept with the
+ * server's secrets), VAPID_SUBJECT (a mailto: or https: URL; default the https PUBLIC_URL, else mailto: MAIL_FROM).
+ */
+const webPushFromEnv = (): Pick<NonNullable<ServerConfig['notifications']>, 'webPush'> => {
+  const publicKey = env.VAPID_PUBLIC_KEY;
+  const privateKey = env.VAPID_PRIVATE_KEY;
+  if ((publicKey === undefined) !== (privateKey === undefined))
+    throw new Error('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together or not at all');
+  const webPush = {
+    ...(publicKey === undefined || privateKey === undefined ? {} : { vapid: { publicKey, privateKey } }),
+    ...(env.VAPID_SUBJECT ? { subject: env.VAPID_SUBJECT } : {}),
+  };
+  return Object.keys(webPush).length === 0 ? {} : { webPush };
 };
 
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');

@@ -2,8 +2,16 @@ import type { Registry } from 'prom-client';
 import type { CommittedBatch } from '../actors/eventActor.ts';
 import { mayNotify, type Notification } from '../domain/notifications/notifications.ts';
 import type { Channel } from '../notifications/channel.ts';
+import { createSmsChannel } from '../notifications/sms/smsChannel.ts';
+import { createWebhookSmsProvider, type WebhookSmsOptions } from '../notifications/sms/webhookSmsProvider.ts';
 import { createSmtpChannel, type SmtpChannelOptions } from '../notifications/smtp/smtpChannel.ts';
 import { createSocketChannel } from '../notifications/socketChannel.ts';
+import {
+  createWebPushChannel,
+  generateVapidKeys,
+  type VapidKeys,
+  type WebPushChannelOptions,
+} from '../notifications/webPush/webPushChannel.ts';
 import type { TicketSigner } from '../payments/tickets.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { Contacts } from '../persistence/contacts.ts';
@@ -11,6 +19,7 @@ import type { Outbox } from '../persistence/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createNotificationMetrics } from '../platform/notificationMetrics.ts';
+import { createDeadLetters } from '../services/notifications/deadLetters.ts';
 import {
   createDispatcher,
   type DeliveryOutcome,
@@ -23,6 +32,14 @@ export type NotificationsConfig = Readonly<{
   outbox?: boolean;
   /** E-mail over SMTP (SMTP_URL, MAIL_FROM); unset: no e-mail is sent. */
   smtp?: SmtpChannelOptions;
+  /**
+   * Web Push (always on: it reaches only buyers who gave a subscription). `vapid` unset: a key pair is generated once
+   * and kept with the server's secrets, like the ticket key, so subscriptions survive a restart. `subject` defaults to
+   * the public URL when it is https, else `mailto:` the MAIL_FROM address.
+   */
+  webPush?: Partial<Pick<WebPushChannelOptions, 'vapid' | 'subject' | 'timeoutMs' | 'ttlSeconds'>>;
+  /** SMS through the JSON-webhook provider (SMS_WEBHOOK_URL); unset: no SMS is sent. */
+  sms?: WebhookSmsOptions;
   /** The outbox lease owner: NODE_ID, stable across restarts of this node. Default `local`. */
   owner?: string;
   /** The server's public address, for links in messages. */
@@ -53,9 +70,12 @@ export type NotificationsDeps = Readonly<{
 /** The outbox's dispatchers (one per database), their channels and metrics, wired from configuration. */
 export const startNotifications = async (deps: NotificationsDeps) => {
   const { config, logger } = deps;
+  const vapid = config.webPush?.vapid ?? (await loadOrCreateVapidKeys(deps.catalog));
   const channels: Channel[] = [
     createSocketChannel((userId, notification) => deps.push(userId, notification as Notification)),
     ...(config.smtp === undefined ? [] : [createSmtpChannel(config.smtp)]),
+    createWebPushChannel({ ...config.webPush, vapid, subject: config.webPush?.subject ?? vapidSubjectOf(config) }),
+    ...(config.sms === undefined ? [] : [createSmsChannel(createWebhookSmsProvider(config.sms))]),
     ...(config.channels ?? []),
   ];
   const messages = createMessages({
@@ -94,6 +114,16 @@ export const startNotifications = async (deps: NotificationsDeps) => {
   logger.info({ channels: channels.map((channel) => channel.name) }, 'notifications ready');
   return {
     channels: channels.map((channel) => channel.name),
+    /** The VAPID public key browsers subscribe with (`GET /v1/notifications/web-push-key`). */
+    vapidPublicKey: vapid.publicKey,
+    /** The admin's dead letters: listed, and retried on demand. */
+    deadLetters: createDeadLetters({
+      outboxes: deps.outboxes,
+      clock: deps.clock,
+      wake: () => {
+        for (const dispatcher of dispatchers) dispatcher.wake();
+      },
+    }),
     /** A committed batch that may have written notifications wakes the dispatchers at once. */
     onCommitted(batch: CommittedBatch): void {
       if (batch.events.some(mayNotify)) for (const dispatcher of dispatchers) dispatcher.wake();
@@ -106,3 +136,19 @@ export const startNotifications = async (deps: NotificationsDeps) => {
 };
 
 export type Notifications = Awaited<ReturnType<typeof startNotifications>>;
+
+const vapidSecretName = 'vapid-keys';
+
+/** The VAPID key pair kept with the server's secrets, created on first use (concurrent starts agree on one). */
+export const loadOrCreateVapidKeys = async (catalog: Catalog): Promise<VapidKeys> => {
+  const kept = JSON.parse(
+    await catalog.secret(vapidSecretName, () => JSON.stringify(generateVapidKeys())),
+  ) as VapidKeys;
+  return { publicKey: kept.publicKey, privateKey: kept.privateKey };
+};
+
+const vapidSubjectOf = (config: NotificationsConfig): string => {
+  if (config.publicUrl?.startsWith('https://')) return config.publicUrl;
+  const address = config.smtp === undefined ? undefined : /<([^>]+)>/.exec(config.smtp.from)?.[1];
+  return `mailto:${address ?? config.smtp?.from ?? 'tickets@localhost'}`;
+};

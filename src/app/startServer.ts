@@ -8,6 +8,7 @@ import { createReadBudget, type ReadBudgetOptions } from '../frontDoor/readBudge
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
+import { registerNotificationRoutes } from '../gateway/rest/notificationRoutes.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
 import { registerQueueRoutes } from '../gateway/rest/queueRoutes.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
@@ -338,7 +339,14 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           registry: metrics.registry,
           push: (userId, notification) => sockets.notifyUser(userId, 'notification', notification),
         });
-  if (notifications !== undefined) committedListeners.add(notifications.onCommitted);
+  if (notifications !== undefined) {
+    committedListeners.add(notifications.onCommitted);
+    registerNotificationRoutes(gateway.route, {
+      auth,
+      vapidPublicKey: notifications.vapidPublicKey,
+      deadLetters: notifications.deadLetters,
+    });
+  }
   registerOrderRoutes(gateway.route, orders);
   registerMeRoutes(gateway.route, {
     contacts: store.contacts,

@@ -13,6 +13,7 @@ import {
 import {
   bestAvailableHoldBodySchema,
   contactBodySchema,
+  deadLetterRetryBodySchema,
   eventBodySchema,
   generalHoldBodySchema,
   idSchema,
@@ -355,6 +356,33 @@ export const operations: readonly Operation[] = [
     tag: 'orders',
     caller: 'anyone',
     answers: { 200: json('`{received: true}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/notifications/web-push-key',
+    summary: 'The VAPID public key to subscribe to Web Push with (then PUT /v1/me/contact {webPush})',
+    tag: 'notifications',
+    caller: 'anyone',
+    answers: { 200: json('`{publicKey}` (base64url)') },
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/outbox/dead',
+    summary: 'Notifications out of attempts (dead letters), oldest first',
+    tag: 'notifications',
+    caller: 'admin',
+    query: z.object({ limit: limitQuery(1_000) }),
+    answers: { 200: json('`{items:[{key, topic, userId, attempts, channelsDone, lastError?, deadAt}]}`') },
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/outbox/retry',
+    summary:
+      'Retry dead letters (these keys, or all): due at once with a fresh count of attempts; channels that took one are skipped',
+    tag: 'notifications',
+    caller: 'admin',
+    body: deadLetterRetryBodySchema,
+    answers: { 200: json('`{retried}`: how many were revived') },
   },
   {
     method: 'get',

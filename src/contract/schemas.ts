@@ -247,6 +247,15 @@ export const waitlistJoinBodySchema = z.strictObject({
 });
 export const waitlistJoinSocketSchema = waitlistJoinBodySchema.extend({ eventId: idSchema });
 
+/** `POST /v1/admin/outbox/retry`: the keys of the dead letters to retry; absent, every dead letter. */
+export const deadLetterRetryBodySchema = z.strictObject({
+  keys: z
+    .array(storableText({ lengthMin: 1, lengthMax: 512 }))
+    .min(1)
+    .max(1_000)
+    .optional(),
+});
+
 export type VenueInput = Omit<Venue, 'id'> & { id?: string };
 export type EventInput = Omit<EventConfig, 'id'> & { id?: string };
 export type HoldInput = Readonly<{ requestId: string; request: HoldRequest; admissionToken?: string }>;

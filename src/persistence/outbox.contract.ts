@@ -84,6 +84,19 @@ export function outboxContract(name: string, open: () => Promise<OutboxStoreUnde
       expect([dead?.key, dead?.attempts, dead?.lastError, dead?.deadAt]).toEqual(['k1', 5, 'smtp refused', T0 + 1]);
     });
 
+    it('revives dead letters an admin retries: due at once, attempts counted anew, channels done remembered', async () => {
+      await store.eventStore.append('event-a', 0, [event], [message('k1'), message('k2'), message('k3')]);
+      for (const row of await outbox.claim(T0, 30_000, 'node-a', 10))
+        await outbox.dead(row.id, ['socket'], 8, 'smtp refused', T0 + 1);
+      expect(await outbox.revive(['k2', 'nope'], T0 + 10)).toBe(1);
+      const [again] = await outbox.claim(T0 + 10, 30_000, 'node-a', 10);
+      expect([again?.key, again?.attempts, again?.channelsDone]).toEqual(['k2', 0, ['socket']]);
+      expect(await outbox.depth()).toEqual({ pending: 1, dead: 2 });
+      expect(await outbox.revive(undefined, T0 + 20)).toBe(2);
+      expect((await outbox.claim(T0 + 20, 30_000, 'node-a', 10)).map((row) => row.key)).toEqual(['k1', 'k3']);
+      expect(await outbox.revive(undefined, T0 + 30)).toBe(0);
+    });
+
     it("gives a restarted owner its leased rows back at once, and leaves other owners' leases alone", async () => {
       await store.eventStore.append('event-a', 0, [event], [message('k1'), message('k2')]);
       const [first] = await outbox.claim(T0, 60_000, 'node-a', 1);

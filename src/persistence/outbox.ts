@@ -44,4 +44,9 @@ export interface Outbox {
   /** Rows still to deliver (leased or not) and dead letters. */
   depth(): Promise<OutboxDepth>;
   deadLetters(limit: number): Promise<DeadLetter[]>;
+  /**
+   * An admin's retry: the dead letters with these keys (every dead letter when `keys` is undefined) are due again at
+   * `now`, with a fresh count of attempts and the channels that already took them remembered. Returns how many.
+   */
+  revive(keys: readonly string[] | undefined, now: number): Promise<number>;
 }

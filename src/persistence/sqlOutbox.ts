@@ -100,6 +100,16 @@ export const sqlOutbox = (client: SqlClient): Outbox => ({
     return { pending: toSafeNumber(row?.pending ?? 0), dead: toSafeNumber(row?.dead ?? 0) };
   },
 
+  async revive(keys, now) {
+    const rows = await client.query(
+      `UPDATE outbox SET dead_at = NULL, due_at = $1, attempts = 0, leased_by = NULL
+       WHERE dead_at IS NOT NULL AND ($2::text IS NULL OR key IN (SELECT jsonb_array_elements_text($2::text::jsonb)))
+       RETURNING id`,
+      [now, keys === undefined ? null : JSON.stringify(keys)],
+    );
+    return rows.length;
+  },
+
   async deadLetters(limit): Promise<DeadLetter[]> {
     const rows = await client.query<Row>(
       `SELECT ${rowColumns}, last_error, dead_at FROM outbox WHERE dead_at IS NOT NULL ORDER BY id LIMIT $1`,

@@ -246,6 +246,13 @@ const inMemoryOutbox = (rows: InMemoryOutboxRow[]): Outbox => {
     async depth() {
       return { pending: rows.filter(open).length, dead: rows.filter((row) => row.deadAt !== undefined).length };
     },
+    async revive(keys, now) {
+      const wanted = keys === undefined ? undefined : new Set(keys);
+      const revived = rows.filter((row) => row.deadAt !== undefined && (wanted?.has(row.key) ?? true));
+      for (const row of revived)
+        Object.assign(row, { deadAt: undefined, dueAt: now, attempts: 0, leasedBy: undefined });
+      return revived.length;
+    },
     async deadLetters(limit) {
       return rows
         .filter((row) => row.deadAt !== undefined)

@@ -18,6 +18,10 @@ import type {
   SessionView,
   SubscribeReply,
   VenueView,
+  WaitlistEntryView,
+  WaitlistJoinRequest,
+  WaitlistOffer,
+  WaitlistPosition,
   WireError,
 } from '../../src/contract/protocol.ts';
 import type {
@@ -91,7 +95,15 @@ export type ClientEvents = {
   'queue:soldout': (soldOut: QueueSoldOut) => void;
   /** The server rejected a call that carried no ack (only possible when using `socket` directly). */
   requestError: (error: RequestError) => void;
+  // Waitlist (joinWaitlist): the offer and the place in line, pushed to this buyer's sockets.
+  /** Seats are held for this buyer's waitlist entry: order `hold.holdId` (an order on it) before `hold.expiresAt`. */
+  'waitlist:offer': (offer: WaitlistOffer) => void;
+  /** This buyer's waiting entry moved up the line. */
+  'waitlist:position': (position: WaitlistPosition) => void;
 };
+
+/** What a waitlist entry waits for: the `waitlist:join` payload without the event and the requestId. */
+export type WaitlistRequest = Omit<WaitlistJoinRequest, 'eventId' | 'requestId'>;
 
 type RequestName = keyof ClientToServerEvents;
 type ReplyOf<E extends RequestName> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
@@ -166,6 +178,8 @@ export class SeatActorClient extends Emitter<ClientEvents> {
       this.emit('queue:soldout', soldOut);
     });
     this.socket.on('request:error', (error) => this.emit('requestError', error));
+    this.socket.on('waitlist:offer', (offer) => this.emit('waitlist:offer', offer));
+    this.socket.on('waitlist:position', (position) => this.emit('waitlist:position', position));
     this.socket.on('session:expired', () => void this.recover());
     this.socket.on('connect', () => {
       this.renewalsWithoutConnect = 0;
@@ -439,6 +453,36 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   contact(): Promise<BuyerContactView> {
     return this.http('GET', '/v1/me/contact');
   }
+
+  // Waitlist -----------------------------------------------------------------------------------------------------
+
+  /**
+   * Joins the event's waitlist (when what the buyer wants is sold out; while it is on sale the server answers
+   * `SEATS_AVAILABLE`: hold it instead). One active entry per buyer and event: the same request again answers with the
+   * same entry. The place in line and the offer then arrive as `waitlist:position` and `waitlist:offer`; an offer is a
+   * hold, ordered like any other before its `expiresAt`. The entry is pushed to this buyer's sockets whichever one
+   * joined, so nothing needs joining again after a reconnect.
+   */
+  async joinWaitlist(
+    eventId: string,
+    request: WaitlistRequest,
+    options: RequestOptions = {},
+  ): Promise<WaitlistEntryView> {
+    const requestId = options.requestId ?? newRequestId();
+    const payload = { eventId, requestId, ...request } satisfies WaitlistJoinRequest;
+    return (await this.request('waitlist:join', payload, options.timeoutMs)).entry;
+  }
+
+  /** Leaves the waitlist; an offer the entry holds goes to the next in line. Leaving twice is answered alike. */
+  async leaveWaitlist(entryId: string, options: RequestOptions = {}): Promise<void> {
+    await this.request(
+      'waitlist:leave',
+      { entryId, requestId: options.requestId ?? `${entryId}:leave` },
+      options.timeoutMs,
+    );
+  }
+
+  // --------------------------------------------------------------------------------------------------------------
 
   /** Closes every live map and the connection. */
   close(): void {

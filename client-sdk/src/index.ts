@@ -18,6 +18,10 @@ export type {
   SeatView,
   SessionView,
   VenueView,
+  WaitlistEntryView,
+  WaitlistOffer,
+  WaitlistOfferHold,
+  WaitlistPosition,
 } from '../../src/contract/protocol.ts';
 export type {
   BuyerContactView,
@@ -36,6 +40,7 @@ export type {
   HoldSelection,
   MeQuery,
   RequestOptions,
+  WaitlistRequest,
 } from './client.ts';
 export { connect, SeatActorClient } from './client.ts';
 export type { ClientErrorCode } from './errors.ts';

@@ -1,0 +1,71 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/app/startServer.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import { api } from '../../test/support/api.ts';
+import { startTestServer } from '../../test/support/testServer.ts';
+import {
+  connect,
+  type SeatActorClient,
+  type SeatActorError,
+  type WaitlistOffer,
+  type WaitlistPosition,
+} from './index.ts';
+
+/** The SDK on a waitlist: joinWaitlist, leaveWaitlist, and the offer and the position as client events. */
+describe('client SDK on a waitlist', () => {
+  const clients: SeatActorClient[] = [];
+  let server: RunningServer | undefined;
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await server?.drain();
+  });
+
+  it('joins when sold out, hears its place and its offer; leaving passes the offer on', async () => {
+    const started = await startTestServer({ clock: new ManualClock(Date.UTC(2026, 10, 30, 18)) });
+    server = started.server;
+    const rest = api(started.baseUrl);
+    const venueId = await rest.createVenue({
+      name: 'One Seat',
+      sections: [
+        { id: 'ORCH', name: 'Orchestra', kind: 'seated', rows: [{ id: 'A', seats: [{ id: 'A1', priceTier: 'S' }] }] },
+      ],
+    });
+    const eventId = await rest.createEvent({
+      venueId,
+      name: 'SDK Waitlist Night',
+      startsAt: '2030-01-01T20:00:00Z',
+      priceTiers: { S: { amount: 5000, currency: 'EUR' } },
+    });
+    const [holder, first, second] = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const client = connect(started.baseUrl, { token: (await rest.session()).token, ackTimeoutMs: 5_000 });
+        clients.push(client);
+        await client.ready();
+        return client;
+      }),
+    );
+    const offerTo = (client: SeatActorClient) =>
+      new Promise<WaitlistOffer>((resolve) => client.on('waitlist:offer', resolve));
+    const positionOf = (client: SeatActorClient) =>
+      new Promise<WaitlistPosition>((resolve) => client.on('waitlist:position', resolve));
+
+    const early = await first!.joinWaitlist(eventId, { quantity: 1 }).catch((error: unknown) => error);
+    expect((early as SeatActorError).code).toBe('SEATS_AVAILABLE');
+    const hold = await holder!.hold(eventId, { seatIds: ['A1'] });
+    expect(await first!.joinWaitlist(eventId, { quantity: 1 })).toMatchObject({ state: 'waiting', position: 1 });
+    const entry = await second!.joinWaitlist(eventId, { quantity: 1 });
+    expect(entry).toMatchObject({ state: 'waiting', position: 2 });
+
+    const offered = offerTo(first!);
+    const moved = positionOf(second!);
+    await holder!.release(hold.holdId);
+    expect((await offered).hold).toMatchObject({ seatIds: ['A1'], quantity: 1 });
+    expect(await moved).toEqual({ eventId, entryId: entry.entryId, position: 1 });
+
+    // The first leaves: its offer goes to the second.
+    const passedOn = offerTo(second!);
+    await first!.leaveWaitlist((await offered).entryId);
+    expect(await passedOn).toMatchObject({ eventId, entryId: entry.entryId, hold: { seatIds: ['A1'] } });
+  });
+});

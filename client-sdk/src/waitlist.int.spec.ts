@@ -67,5 +67,9 @@ describe('client SDK on a waitlist', () => {
     const passedOn = offerTo(second!);
     await first!.leaveWaitlist((await offered).entryId);
     expect(await passedOn).toMatchObject({ eventId, entryId: entry.entryId, hold: { seatIds: ['A1'] } });
+    // Declining it is a release like any other, with the hold id as the default requestId.
+    await second!.release((await passedOn).hold.holdId);
+    const after = await rest.call('GET', `/v1/events/${eventId}/waitlist/me`, undefined, second!.token);
+    expect(after.body).toMatchObject({ state: 'declined' });
   });
 });

@@ -364,6 +364,13 @@ const offer = (reaction: Reaction, entry: WaitlistEntry, plan: OfferPlan): void 
   apply(reaction, [offered]);
 };
 
+/**
+ * The request id a waitlist hold is remembered under, in its buyer's name. Not the hold id: clients release a hold with
+ * its id as the request id when they have none of their own (`DELETE /v1/holds/:holdId`, the SDK's `release`), and a
+ * release under the id of the request that placed the hold would be refused as a reused key.
+ */
+export const waitlistHoldRequestIdOf = (holdId: string): string => `${holdId}:waitlist`;
+
 const placeHold = (
   reaction: Reaction,
   holdId: string,
@@ -373,7 +380,7 @@ const placeHold = (
 ): InventoryEvent[] => {
   const events = decideInventory(reaction, {
     type: 'PlaceHold',
-    data: { holdId, userId, requestId: holdId, request, now: reaction.now, waitlistEntryId },
+    data: { holdId, userId, requestId: waitlistHoldRequestIdOf(holdId), request, now: reaction.now, waitlistEntryId },
   });
   apply(reaction, events);
   return events;

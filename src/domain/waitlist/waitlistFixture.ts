@@ -104,7 +104,7 @@ export const offer = (
 ): [HoldPlaced, WaitlistOffered] => {
   const holdId = offerHoldIdOf(entryId);
   return [
-    withHash(waitlistHeld(holdId, userId, seatIds, at, entryId, holdId), { kind: 'seats', seatIds }),
+    withHash(waitlistHeld(holdId, userId, seatIds, at, entryId, `${holdId}:waitlist`), { kind: 'seats', seatIds }),
     {
       type: 'WaitlistOffered',
       data: { entryId, userId, holdId, seatIds, quantity: seatIds.length, expiresAt: at + waitlistOfferMs, at },
@@ -122,7 +122,7 @@ export const generalOffer = (
   const common = { holdId, userId, seatIds: [], sectionId: 'FLOOR', quantity, expiresAt };
   return [
     withHash(
-      { type: 'HoldPlaced', data: { ...common, requestId: holdId, waitlistEntryId: entryId, at } },
+      { type: 'HoldPlaced', data: { ...common, requestId: `${holdId}:waitlist`, waitlistEntryId: entryId, at } },
       { kind: 'general', sectionId: 'FLOOR', quantity },
     ),
     { type: 'WaitlistOffered', data: { entryId, ...common, at } },
@@ -149,7 +149,10 @@ export const gathered = (
 ): [HoldPlaced, WaitlistSeatsGathered] => {
   const holdId = gatherHoldIdOf(entryId, n);
   return [
-    withHash(waitlistHeld(holdId, gathererIdOf(entryId), seatIds, at, entryId, holdId), { kind: 'seats', seatIds }),
+    withHash(waitlistHeld(holdId, gathererIdOf(entryId), seatIds, at, entryId, `${holdId}:waitlist`), {
+      kind: 'seats',
+      seatIds,
+    }),
     { type: 'WaitlistSeatsGathered', data: { entryId, holdId, seatIds, quantity: seatIds.length, at } },
   ];
 };

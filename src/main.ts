@@ -140,6 +140,43 @@ const webPushFromEnv = (): Pick<NonNullable<ServerConfig['notifications']>, 'web
   return Object.keys(webPush).length === 0 ? {} : { webPush };
 };
 
+/** An on/off switch `name` (its `value`): `on` or `off`, `fallback` when unset. */
+const switchOf = (name: string, value: string | undefined, fallback: boolean): boolean => {
+  if (value === undefined || value === '') return fallback;
+  if (value !== 'on' && value !== 'off') throw new Error(`${name} must be on or off, not ${value}`);
+  return value === 'on';
+};
+
+/** A positive whole number `name` (its `value`), or undefined when unset. */
+const countOf = (name: string, value: string | undefined): number | undefined => {
+  if (value === undefined || value === '') return undefined;
+  if (!/^[1-9]\d{0,9}$/.test(value)) throw new Error(`${name} must be a positive whole number, not ${value}`);
+  return Number(value);
+};
+
+/**
+ * ANTIBOT (on by default): proof of work on new sessions (POW_SESSIONS) and waiting-room joins (POW_QUEUE_JOINS), its
+ * difficulty between POW_DIFFICULTY_MIN and POW_DIFFICULTY_MAX (counter ranges); off for load tests and trusted
+ * networks. Per-user hold and purchase limits hold either way.
+ */
+const antibotFromEnv = (): ServerConfig['antibot'] => {
+  if (!switchOf('ANTIBOT', env.ANTIBOT, true)) return undefined;
+  const difficultyMin = countOf('POW_DIFFICULTY_MIN', env.POW_DIFFICULTY_MIN);
+  const difficultyMax = countOf('POW_DIFFICULTY_MAX', env.POW_DIFFICULTY_MAX);
+  return {
+    pow: {
+      sessions: switchOf('POW_SESSIONS', env.POW_SESSIONS, true),
+      queueJoins: switchOf('POW_QUEUE_JOINS', env.POW_QUEUE_JOINS, true),
+      policy: {
+        ...(difficultyMin === undefined ? {} : { difficultyMin }),
+        ...(difficultyMax === undefined ? {} : { difficultyMax }),
+      },
+    },
+  };
+};
+
+const antibot = antibotFromEnv();
+
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const config: ServerConfig = {
   host: env.HOST ?? '0.0.0.0',
@@ -157,6 +194,8 @@ const config: ServerConfig = {
   ...(appendsInFlightMax === undefined ? {} : { actor: { appendsInFlightMax } }),
   restRateLimit,
   readBudget,
+  ...(antibot === undefined ? {} : { antibot }),
+  ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
   ...(socketRequestsPerSecondMax === undefined
     ? {}
     : { socket: { requestsPerWindowMax: socketRequestsPerSecondMax, rateLimitWindowSeconds: 1 } }),

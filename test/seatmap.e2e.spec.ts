@@ -14,7 +14,8 @@ describe('live seat-map page in Chromium', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    server = (await startTestServer({ web: true })).server;
+    // The anti-bot stages on, as `npm start` has them: the page solves the session's proof of work by itself.
+    server = (await startTestServer({ web: true, antibot: {} })).server;
     baseUrl = `http://127.0.0.1:${server.port}`;
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -38,11 +39,19 @@ describe('live seat-map page in Chromium', () => {
     });
     const [one, two] = [await browser.newPage(), await browser.newPage()];
     const errors: string[] = [];
-    for (const page of [one, two]) page.on('pageerror', (error) => errors.push(error.message));
+    const sessionAnswers: number[] = [];
+    for (const page of [one, two]) {
+      page.on('pageerror', (error) => errors.push(error.message));
+      page.on('response', (response) => {
+        if (response.url().endsWith('/v1/sessions')) sessionAnswers.push(response.status());
+      });
+    }
     await Promise.all([one.goto(`${baseUrl}/?event=${eventId}`), two.goto(`${baseUrl}/?event=${eventId}`)]);
     const seat = (page: typeof one) => page.locator('circle[data-seat-id="ORCH-2-5"]');
     for (const page of [one, two])
       await expect.poll(() => seat(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('available');
+    // Each page was asked for work (429 CHALLENGE_REQUIRED), solved it in its worker and got its session, unasked.
+    expect(sessionAnswers.sort()).toEqual([201, 201, 429, 429]);
 
     await seat(one).click();
     await expect.poll(() => seat(one).getAttribute('data-mine'), { timeout: 5_000 }).toBe('true');

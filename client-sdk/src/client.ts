@@ -32,6 +32,7 @@ import type {
   TicketPublicKeyView,
 } from '../../src/contract/rest.ts';
 import { Basket } from './basket.ts';
+import { type ChallengeSolver, solveInProcess } from './challenge.ts';
 import { Emitter } from './emitter.ts';
 import { retryableCodes, SeatActorError } from './errors.ts';
 import { LiveSeatMap } from './liveSeatMap.ts';
@@ -68,6 +69,11 @@ export type ClientOptions = Readonly<{
   transports?: ('websocket' | 'polling' | 'webtransport')[];
   /** Passed to socket.io-client as is (reconnection delays, path, ...). */
   socket?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * Solves the proof of work the server may ask for (CHALLENGE_REQUIRED: a queue join, a new session) before the
+   * same request is repeated with the solution. Default: `solveInProcess`; pages pass `workerSolver('/pow-worker.js')`.
+   */
+  solveChallenge?: ChallengeSolver;
 }>;
 
 /** `GET /v1/me/holds` and `/v1/me/orders` queries. */
@@ -118,6 +124,9 @@ const newRequestId = (): string => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Challenges one request may be asked to solve (a stale or refused solution brings a fresh one) before it fails. */
+const challengeRoundsMax = 3;
+
 /** Renewals in a row that may end in another refusal before the client gives up and reports `UNAUTHORIZED`. */
 const renewalsWithoutConnectMax = 2;
 const reconnectDelayMsMax = 5_000;
@@ -138,6 +147,7 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   private readonly retries: number;
   private readonly retryDelayMs: number;
   private readonly renewSession: ((rejectedToken: string) => Promise<SessionView>) | undefined;
+  private readonly solveChallenge: ChallengeSolver;
   private readonly reconnectDelayMs: number;
   private readonly baseUrl: string;
   private currentToken: string;
@@ -155,10 +165,13 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.currentToken = options.token;
     this.baseUrl = url.replace(/\/+$/, '');
+    const solveChallenge = options.solveChallenge ?? solveInProcess;
+    this.solveChallenge = solveChallenge;
     this.renewSession =
       options.renewSession === false
         ? undefined
-        : (options.renewSession ?? ((rejectedToken) => createSession(url, { previousToken: rejectedToken })));
+        : (options.renewSession ??
+          ((rejectedToken) => createSession(url, { previousToken: rejectedToken, solveChallenge })));
     this.reconnectDelayMs = options.socket?.reconnectionDelay ?? 1_000;
     this.socket = io(url, {
       transports: options.transports ?? ['websocket'],
@@ -504,9 +517,12 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   ): Promise<OkOf<E>> {
     let last: SeatActorError | undefined;
     let renewed = false;
+    let challenges = 0;
+    let solved = false;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       if (this.closed) throw new SeatActorError('CLOSED', 'the client was closed');
-      if (attempt > 0 && !renewed) await sleep(this.retryDelayMs * 2 ** (attempt - 1));
+      if (attempt > 0 && !renewed && !solved) await sleep(this.retryDelayMs * 2 ** (attempt - 1));
+      solved = false;
       let reply: Ack<object>;
       try {
         // biome-ignore lint/suspicious/noExplicitAny: socket.io's emitWithAck cannot narrow a generic event name.
@@ -517,6 +533,18 @@ export class SeatActorClient extends Emitter<ClientEvents> {
       }
       if (reply.ok) return reply as OkOf<E>;
       last = SeatActorError.fromWire(reply.error);
+      // Work asked for first: solve it and send the same request (same requestId) with the solution, at once.
+      if (
+        reply.error.code === 'CHALLENGE_REQUIRED' &&
+        reply.error.challenge !== undefined &&
+        challenges < challengeRoundsMax
+      ) {
+        challenges += 1;
+        payload = { ...payload, challengeSolution: await this.solveChallenge(reply.error.challenge) };
+        attempt -= 1;
+        solved = true;
+        continue;
+      }
       // The session ran out under this request: renew it once, and send the same payload (same requestId) again.
       if (last.code === 'UNAUTHORIZED' && !renewed && this.renewSession !== undefined) {
         renewed = true;

@@ -33,6 +33,8 @@ export type {
 } from '../../src/contract/rest.ts';
 export type { BasketEvents, CheckoutResult } from './basket.ts';
 export { Basket } from './basket.ts';
+export type { ChallengeSolver } from './challenge.ts';
+export { encodeSolution, solveInProcess, workerSolver } from './challenge.ts';
 export type {
   BuyerHoldView,
   ClientEvents,

@@ -1,4 +1,5 @@
-import type { BookingErrorCode, SessionView } from '../../src/contract/protocol.ts';
+import type { SessionView, WireError } from '../../src/contract/protocol.ts';
+import { type ChallengeSolver, solveInProcess } from './challenge.ts';
 import { SeatActorError } from './errors.ts';
 
 export type SessionOptions = Readonly<{
@@ -10,29 +11,45 @@ export type SessionOptions = Readonly<{
   previousToken?: string;
   /** Default: the global `fetch` (browsers, React Native, Node 18+). */
   fetch?: typeof fetch;
+  /**
+   * Solves the proof of work the server may ask for (CHALLENGE_REQUIRED) before it mints a session; the request is
+   * then repeated with the solution. Default: `solveInProcess` (Web Crypto on this thread); pages pass `workerSolver`.
+   */
+  solveChallenge?: ChallengeSolver;
 }>;
+
+/** A fresh challenge per refused solution (stale, another address): a few rounds, then the refusal surfaces. */
+const challengeRoundsMax = 3;
 
 /** `url` is the server's origin; a non-2xx answer or an unreachable server rejects with a SeatActorError. */
 export const createSession = async (url: string, options: SessionOptions = {}): Promise<SessionView> => {
   const fetchImpl = options.fetch ?? fetch;
-  let response: Response;
-  try {
-    response = await fetchImpl(`${url.replace(/\/+$/, '')}/v1/sessions`, {
-      method: 'POST',
-      headers: options.previousToken === undefined ? {} : { authorization: `Bearer ${options.previousToken}` },
-    });
-  } catch (error) {
-    throw new SeatActorError('UNAVAILABLE', `could not reach ${url}: ${String(error)}`);
-  }
-  const body = (await response.json().catch(() => undefined)) as
-    | (SessionView & { error?: { code: BookingErrorCode; message: string } })
-    | undefined;
-  if (!response.ok || body === undefined || typeof body.token !== 'string') {
-    throw body?.error === undefined
+  const solve = options.solveChallenge ?? solveInProcess;
+  let solution: string | undefined;
+  for (let round = 0; ; round++) {
+    let response: Response;
+    try {
+      response = await fetchImpl(`${url.replace(/\/+$/, '')}/v1/sessions`, {
+        method: 'POST',
+        headers: {
+          ...(options.previousToken === undefined ? {} : { authorization: `Bearer ${options.previousToken}` }),
+          ...(solution === undefined ? {} : { 'x-challenge-solution': solution }),
+        },
+      });
+    } catch (error) {
+      throw new SeatActorError('UNAVAILABLE', `could not reach ${url}: ${String(error)}`);
+    }
+    const body = (await response.json().catch(() => undefined)) as (SessionView & { error?: WireError }) | undefined;
+    if (response.ok && body !== undefined && typeof body.token === 'string') return body;
+    const error = body?.error;
+    if (error?.code === 'CHALLENGE_REQUIRED' && error.challenge !== undefined && round < challengeRoundsMax) {
+      solution = await solve(error.challenge);
+      continue;
+    }
+    throw error === undefined
       ? new SeatActorError('UNAVAILABLE', `POST /v1/sessions answered ${response.status}`)
-      : SeatActorError.fromWire(body.error);
+      : SeatActorError.fromWire(error);
   }
-  return body;
 };
 
 /**
@@ -77,6 +94,7 @@ export const openSession = async (url: string, options: OpenSessionOptions = {})
       ? saved
       : await createSession(url, {
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+          ...(options.solveChallenge === undefined ? {} : { solveChallenge: options.solveChallenge }),
           ...(saved?.token === undefined ? {} : { previousToken: saved.token }),
         });
   if (session !== saved) await options.store?.setItem(key, JSON.stringify(session));

@@ -14,6 +14,7 @@ export const start = async (url: string, options: StartOptions = {}): Promise<Se
     ...(key === undefined ? {} : { key }),
     ...(renewWithinMs === undefined ? {} : { renewWithinMs }),
     ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+    ...(clientOptions.solveChallenge === undefined ? {} : { solveChallenge: clientOptions.solveChallenge }),
   });
   const client = connect(url, { ...clientOptions, token: session.token });
   if (store !== undefined)

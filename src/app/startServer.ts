@@ -34,6 +34,7 @@ import { startPrewarm } from '../services/prewarm.ts';
 import { createQueueMetrics } from '../services/queueMetrics.ts';
 import { createQueueService, type QueueService } from '../services/queueService.ts';
 import { createWaitlistService, type WaitlistService } from '../services/waitlistService.ts';
+import { type AntibotConfig, startAntibot } from './antibot.ts';
 import { type NotificationsConfig, startNotifications } from './notifications.ts';
 import { type OrderServices, type PaymentsConfig, startPayments } from './payments.ts';
 import { monitorStore } from './storeHealth.ts';
@@ -80,6 +81,13 @@ export type ServerConfig = Readonly<{
   holdMode?: HoldMode;
   /** Waiting rooms: how often positions are pushed (default 1,000 ms, on the clock). */
   queue?: Readonly<{ tickMs?: number }>;
+  /**
+   * The anti-bot stages (proof of work, per-person limits); absent: off. src/main.ts turns them on unless ANTIBOT=off;
+   * integration tests that are not about them leave them out (startTestServer).
+   */
+  antibot?: AntibotConfig;
+  /** Redis, for what every node shares (spent proof-of-work solutions); absent: kept in memory. */
+  redisUrl?: string;
 }>;
 
 export type RunningServer = Readonly<{
@@ -233,6 +241,15 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     onError: (error, context) => logger.error({ err: error }, context),
   });
   const holds = holdMode.holds ?? booking;
+  const antibot =
+    config.antibot === undefined
+      ? undefined
+      : await startAntibot(config.antibot, {
+          catalog: store.catalog,
+          clock,
+          event: (eventId) => booking.getEvent(eventId),
+          ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+        });
   const frontDoor = buildFrontDoor({
     auth,
     holds: {
@@ -245,6 +262,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     clock,
     readBudget: createReadBudget(config.readBudget),
     admission: createAdmissionStage(admissionTokens),
+    ...(antibot === undefined ? {} : { challenge: antibot.challenge }),
     ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
     ...(config.socket === undefined ? {} : { socket: config.socket }),
   });
@@ -261,6 +279,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     // A taken port: let go of the store (and its DATA_DIR lock) before saying so.
     autoEngage.stop();
     await holdMode.close();
+    await antibot?.close();
     await store.close();
     throw error;
   });
@@ -276,6 +295,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           gateway.close();
           autoEngage.stop();
           await holdMode.close();
+          await antibot?.close();
           await store.close();
           throw error;
         });
@@ -385,6 +405,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
         await sockets.close();
         await holdMode.close();
+        await antibot?.close();
         await metricsServer?.close();
         logger.info('drained');
       })();

@@ -37,6 +37,8 @@ export const bookingErrorMeanings = {
   TICKET_ALREADY_USED: 'The ticket was checked in already (the message says when)',
   PAYLOAD_TOO_LARGE: 'The body is over the limit; the connection is closed',
   RATE_LIMITED: 'Too many requests from this client; the message says when to retry',
+  CHALLENGE_REQUIRED:
+    'Prove work first: `error.challenge` is an ALTCHA (v2) challenge; solve it and repeat the same request with the payload (base64 JSON `{challenge, solution}`) in `X-Challenge-Solution` (REST) or `challengeSolution` (socket payloads, REST bodies). A solution is valid once, for this purpose, event and address',
   NOT_ADMITTED:
     'The waiting room is engaged and the hold carries no valid admission: join the queue and hold once admitted',
   QUEUE_CLOSED: 'No waiting room is engaged for this event now: go straight to the seat map',

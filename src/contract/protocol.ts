@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { BookingErrorCode } from '../domain/bookingError.ts';
 import type { Notification } from '../domain/notifications/notifications.ts';
 import type { HoldView, SeatMapDiff, SeatMapView, SeatStatusMapView } from '../domain/seatMap/views.ts';
-import type { sessionViewSchema, waitlistEntryViewSchema } from './responses.ts';
+import type { altchaChallengeSchema, sessionViewSchema, waitlistEntryViewSchema } from './responses.ts';
 import type {
   bestAvailableHoldBodySchema,
   generalHoldBodySchema,
@@ -44,7 +44,14 @@ export type WireOf<T> = T extends (infer U)[]
     ? { readonly [K in keyof T]: WireOf<T[K]> }
     : T;
 
-export type WireError = Readonly<{ code: BookingErrorCode; message: string }>;
+/**
+ * Every refusal. `challenge` comes with CHALLENGE_REQUIRED only: an ALTCHA (v2) challenge to solve before repeating
+ * the request (docs/api.md "Proof of work").
+ */
+export type WireError = Readonly<{ code: BookingErrorCode; message: string; challenge?: AltchaChallenge }>;
+
+/** An ALTCHA v2 challenge as altcha-lib's createChallenge makes it: parameters and their HMAC signature. */
+export type AltchaChallenge = WireOf<z.infer<typeof altchaChallengeSchema>>;
 
 /** A venue as `GET /v1/venues/:id` answers it: what `POST /v1/venues` took (its schema), with its id. */
 export type VenueView = WireOf<z.infer<typeof venueBodySchema>> & Readonly<{ id: string }>;

@@ -9,9 +9,40 @@ import type { WaitlistEntryView } from '../domain/waitlist/read.ts';
  */
 const instant = z.iso.datetime({ offset: true });
 
+/** An ALTCHA v2 challenge (altcha-lib's createChallenge): what a CHALLENGE_REQUIRED refusal asks the client to solve. */
+export const altchaChallengeSchema = z
+  .object({
+    parameters: z.object({
+      algorithm: z.string(),
+      nonce: z.string(),
+      salt: z.string(),
+      cost: z.number(),
+      keyLength: z.number(),
+      keyPrefix: z.string(),
+      keySignature: z.string().optional(),
+      data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    }),
+    signature: z.string(),
+  })
+  .meta({
+    id: 'AltchaChallenge',
+    description:
+      'Solve with altcha-lib (solveChallenge) or the ALTCHA widget; send `{challenge, solution}` as base64 JSON.',
+  });
+
 export const errorBodySchema = z
-  .object({ error: z.object({ code: z.enum(bookingErrorCodes), message: z.string() }) })
-  .meta({ id: 'Error', description: 'Every refusal: a stable code (docs/api.md lists them) and a readable message.' });
+  .object({
+    error: z.object({
+      code: z.enum(bookingErrorCodes),
+      message: z.string(),
+      challenge: altchaChallengeSchema.optional(),
+    }),
+  })
+  .meta({
+    id: 'Error',
+    description:
+      'Every refusal: a stable code (docs/api.md lists them) and a readable message; CHALLENGE_REQUIRED carries `challenge`.',
+  });
 
 export const sessionViewSchema = z
   .object({ token: z.string(), userId: z.string(), expiresAt: instant, renewed: z.boolean().optional() })

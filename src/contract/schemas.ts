@@ -184,6 +184,12 @@ export const eventBodySchema = z.object({
       autoEngageRequestsPerSecond: z.int().min(1).max(10_000_000).optional(),
     })
     .optional(),
+  antibot: z
+    .strictObject({
+      proofOfWork: z.boolean().optional(),
+      difficultyMin: z.int().min(2).max(100_000_000).optional(),
+    })
+    .optional(),
 });
 
 const quantitySchema = z.int().min(1).max(holdSeatsMax);
@@ -231,8 +237,21 @@ export const bestAvailableHoldBodySchema = z.strictObject({
 export const releaseBodySchema = z.object({ requestId: requestIdSchema });
 
 /** `POST /v1/events/:id/queue`; the socket's `queue:join` adds the eventId. */
-export const queueJoinBodySchema = z.strictObject({ requestId: requestIdSchema });
-export const queueJoinSocketSchema = z.strictObject({ eventId: idSchema, requestId: requestIdSchema });
+/** An ALTCHA payload (base64 JSON of `{challenge, solution}`) answering a CHALLENGE_REQUIRED refusal. */
+export const challengeSolutionSchema = z
+  .string()
+  .max(4_096)
+  .regex(/^[A-Za-z0-9+/=_-]+$/, 'must be the base64 ALTCHA payload');
+
+export const queueJoinBodySchema = z.strictObject({
+  requestId: requestIdSchema,
+  challengeSolution: challengeSolutionSchema.optional(),
+});
+export const queueJoinSocketSchema = z.strictObject({
+  eventId: idSchema,
+  requestId: requestIdSchema,
+  challengeSolution: challengeSolutionSchema.optional(),
+});
 
 /**
  * `POST /v1/events/:id/waitlist`: what the entry waits for. `together` asks for adjacent seats in one row (ignored in a

@@ -30,6 +30,7 @@ export const bookingErrorCodes = [
   'TICKET_ALREADY_USED',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
+  'CHALLENGE_REQUIRED',
   'NOT_ADMITTED',
   'QUEUE_CLOSED',
   'QUEUE_FULL',
@@ -47,6 +48,7 @@ export const transientErrorCodes: ReadonlySet<BookingErrorCode> = new Set<Bookin
   'SALE_NOT_OPEN',
   'NOT_ADMITTED',
   'RATE_LIMITED',
+  'CHALLENGE_REQUIRED',
   'UNAVAILABLE',
 ]);
 

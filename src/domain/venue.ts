@@ -39,6 +39,16 @@ export type EventConfig = Readonly<{
   waitlistOfferSeconds?: number;
   /** The event's virtual waiting room (src/domain/queue/); absent: none. Needs `saleStartsAtMs`. */
   waitingRoom?: WaitingRoomSettings;
+  /** This event's anti-bot settings, over the deployment's (ANTIBOT, POW_*); absent: the deployment's. */
+  antibot?: EventAntibotSettings;
+}>;
+
+/** Per event: whether joining its waiting room takes a proof of work, and the least work asked for. */
+export type EventAntibotSettings = Readonly<{
+  /** Proof of work on joins to this event's waiting room; absent: the deployment's POW_QUEUE_JOINS. */
+  proofOfWork?: boolean;
+  /** The counter range of this event's challenges at rest; absent: the deployment's POW_DIFFICULTY_MIN. */
+  difficultyMin?: number;
 }>;
 
 /**

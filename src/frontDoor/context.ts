@@ -97,4 +97,10 @@ export type QueueJoinCommand = Readonly<{
   challengeSolution?: string;
 }>;
 
-export type Command = HoldCommand | ReleaseCommand | QueueJoinCommand;
+/**
+ * A new session (POST /v1/sessions): through challenge (a proof of work may be asked for new sessions) to the session
+ * authority. `challengeSolution` is the X-Challenge-Solution header.
+ */
+export type SessionCommand = Readonly<{ kind: 'session'; challengeSolution?: string }>;
+
+export type Command = HoldCommand | ReleaseCommand | QueueJoinCommand | SessionCommand;

@@ -40,11 +40,18 @@ export const httpStatusByCode: Readonly<Record<BookingErrorCode, number>> = {
   TICKET_INVALID: 400,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  CHALLENGE_REQUIRED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
-export type ErrorBody = { error: { code: BookingErrorCode; message: string } };
+export type ErrorBody = { error: { code: BookingErrorCode; message: string; challenge?: unknown } };
+
+/** A CHALLENGE_REQUIRED refusal's challenge (the challenge stage puts it in the details), for the error body. */
+export const challengeOf = (error: BookingError): { challenge?: unknown } =>
+  error.code === 'CHALLENGE_REQUIRED' && error.details?.challenge !== undefined
+    ? { challenge: error.details.challenge }
+    : {};
 
 /** Turns any thrown value into a status and wire body; only known errors (see knownError) reveal their message. */
 export const errorResponse = (error: unknown): { status: number; body: ErrorBody; internal: boolean } => {
@@ -52,7 +59,7 @@ export const errorResponse = (error: unknown): { status: number; body: ErrorBody
   if (known !== undefined) {
     return {
       status: httpStatusByCode[known.code],
-      body: { error: { code: known.code, message: known.message } },
+      body: { error: { code: known.code, message: known.message, ...challengeOf(known) } },
       internal: false,
     };
   }

@@ -1,4 +1,5 @@
 import type { AdmissionStage } from '../frontDoor/admission.ts';
+import type { ChallengeStage } from '../frontDoor/challenge.ts';
 import { createIdentify } from '../frontDoor/identify.ts';
 import { createLimits } from '../frontDoor/limits.ts';
 import { createFrontDoor, type FrontDoor } from '../frontDoor/pipeline.ts';
@@ -70,6 +71,8 @@ export const buildFrontDoor = (
     socket?: Readonly<{ requestsPerWindowMax?: number; rateLimitWindowSeconds?: number }>;
     readBudget?: ReadBudget;
     admission?: AdmissionStage;
+    /** The anti-bot challenge (proof of work); absent: nothing is challenged. */
+    challenge?: ChallengeStage;
   }>,
 ): FrontDoor => {
   const { rateLimit, socket } = options;
@@ -85,6 +88,7 @@ export const buildFrontDoor = (
       ...(options.readBudget === undefined ? {} : { readBudget: options.readBudget }),
     }),
     ...(options.admission === undefined ? {} : { admission: options.admission }),
+    ...(options.challenge === undefined ? {} : { challenge: options.challenge }),
     holds: options.holds,
   });
 };

@@ -43,6 +43,9 @@ export const startServerProcess = async (
       JWT_SECRET: jwtSecret,
       LOG_LEVEL: 'warn',
       REST_REQUESTS_PER_SECOND_MAX: '1000000',
+      // Every test client shares 127.0.0.1, as with the rate limit: the anti-bot stages are tested on their own
+      // (test/antibot.int.spec.ts), and a test that wants them passes ANTIBOT=on.
+      ANTIBOT: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import {
   SeatActorError,
   start,
   type VenueView,
+  workerSolver,
 } from '../../client-sdk/src/index.ts';
 import { chooseEvent, saleNotOpen } from './eventChoice.ts';
 import { formatMoney, humanMessage } from './messages.ts';
@@ -57,7 +58,14 @@ const showSaleState = (event: EventView): void => {
 };
 
 const main = async () => {
-  const client = await start(location.origin, { store: sessionStorage, key: sessionKey, ackTimeoutMs: 4_000 });
+  // The server may ask for a proof of work before it mints a session or lets a buyer queue: the SDK solves it in a
+  // Web Worker (/pow-worker.js) and repeats the request, without a click.
+  const client = await start(location.origin, {
+    store: sessionStorage,
+    key: sessionKey,
+    ackTimeoutMs: 4_000,
+    solveChallenge: workerSolver('/pow-worker.js'),
+  });
   const events = await client.events({ limit: 100 });
   const picker = $<HTMLSelectElement>('#event-picker');
   const event = chooseEvent(events, new URLSearchParams(location.search).get('event'), Date.now());

@@ -31,6 +31,7 @@ export const humanMessages: Readonly<Record<ClientErrorCode, string>> = {
   TICKET_ALREADY_USED: 'This ticket was already used to get in.',
   PAYLOAD_TOO_LARGE: 'That request was too large.',
   RATE_LIMITED: 'Lots of people are buying right now. Please wait a moment and try again.',
+  CHALLENGE_REQUIRED: 'Your browser could not finish the security check. Please reload the page and try again.',
   NOT_ADMITTED: 'This sale has a waiting room: we have put you in line. You can pick seats once it is your turn.',
   QUEUE_CLOSED: 'The waiting room is closed.',
   QUEUE_FULL: 'The waiting room is full. Please try again later.',

@@ -19,13 +19,18 @@ export const registerQueueRoutes = (
 
   // Joining again answers with the same entry, so a retry needs no idempotency memory of its own.
   // A join passes the front door's challenge and admission stages like a hold (challenge may ask joins for work).
-  route('post', '/v1/events/:id/queue', async ({ params, token, body, door }) => {
+  route('post', '/v1/events/:id/queue', async ({ params, token, body, door, headers }) => {
     await auth.requireBuyer(token);
     const eventId = eventIdOf(params);
-    const { requestId } = parseWith(queueJoinBodySchema, parseJson(body));
-    const entry = await frontDoor.run(door, { kind: 'queueJoin', eventId, requestId }, ({ who }) =>
-      queue.join(eventId, requireBuyer(who).userId),
-    );
+    const parsed = parseWith(queueJoinBodySchema, parseJson(body));
+    const challengeSolution = headers['x-challenge-solution'] ?? parsed.challengeSolution;
+    const command = {
+      kind: 'queueJoin',
+      eventId,
+      requestId: parsed.requestId,
+      ...(challengeSolution === undefined ? {} : { challengeSolution }),
+    } as const;
+    const entry = await frontDoor.run(door, command, ({ who }) => queue.join(eventId, requireBuyer(who).userId));
     return { status: 201, json: entry };
   });
 

@@ -346,9 +346,18 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
 
   // With the previous session's token as bearer, a genuine token (even expired, within the grace period) renews the
   // same buyer; anything else gets a new buyer. Never an error, so a client can always recover a session.
-  route('post', '/v1/sessions', async ({ token }) => ({ status: 201, json: await auth.renewSession(token) }), {
-    kind: 'session',
-  });
+  // A new buyer may have to prove work first (the challenge stage: CHALLENGE_REQUIRED with the challenge, then the
+  // same request with X-Challenge-Solution); renewing a session that is still valid never does.
+  route(
+    'post',
+    '/v1/sessions',
+    async ({ token, door, headers }) => {
+      const solution = headers['x-challenge-solution'];
+      const command = { kind: 'session', ...(solution === undefined ? {} : { challengeSolution: solution }) } as const;
+      return frontDoor.run(door, command, async () => ({ status: 201, json: await auth.renewSession(token) }));
+    },
+    { kind: 'session' },
+  );
 
   route(
     'post',

@@ -39,6 +39,7 @@ import type { QueuePushes, QueueService } from '../../services/queueService.ts';
 import type { WaitlistService } from '../../services/waitlistService.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
+import { challengeOf } from '../http.ts';
 import { knownError } from '../knownError.ts';
 import type { TemplatedApp } from '../uws.ts';
 import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
@@ -133,7 +134,7 @@ const wireError = (error: unknown): WireError => {
   const known = knownError(error);
   return known === undefined
     ? { code: 'INTERNAL', message: 'internal server error' }
-    : { code: known.code, message: known.message };
+    : { code: known.code, message: known.message, ...(challengeOf(known) as Pick<WireError, 'challenge'>) };
 };
 
 /**
@@ -352,10 +353,14 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         socket,
         'queue:join',
         (payload) => parseWith(queueJoinSocketSchema, payload),
-        async ({ eventId, requestId }, door) => {
-          const entry = await frontDoor.run(door, { kind: 'queueJoin', eventId, requestId }, () =>
-            queue.join(eventId, userId),
-          );
+        async ({ eventId, requestId, challengeSolution }, door) => {
+          const command = {
+            kind: 'queueJoin',
+            eventId,
+            requestId,
+            ...(challengeSolution === undefined ? {} : { challengeSolution }),
+          } as const;
+          const entry = await frontDoor.run(door, command, () => queue.join(eventId, userId));
           // Joined before answering: a sell-out committed after the join reaches this socket.
           socket.join(queueRoom(eventId));
           return { entry };

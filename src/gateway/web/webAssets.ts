@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import type { Route } from '../rest/routes.ts';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web');
+const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../client-sdk');
 
 type Asset = Readonly<{ body: string; contentType: string }>;
 
@@ -14,11 +15,18 @@ type Asset = Readonly<{ body: string; contentType: string }>;
  */
 export const buildWebAssets = async (): Promise<ReadonlyMap<string, Asset>> => {
   // The buyer app, the ticket wallet, the staff check-in page and the service worker that keeps the last two offline.
-  const scripts = { app: 'main.ts', wallet: 'wallet.ts', checkin: 'checkin.ts', sw: 'sw.ts' } as const;
+  // And the Web Worker the pages solve proofs of work in (the SDK's workerSolver loads it from /pow-worker.js).
+  const scripts = {
+    app: path.join(webDir, 'src/main.ts'),
+    wallet: path.join(webDir, 'src/wallet.ts'),
+    checkin: path.join(webDir, 'src/checkin.ts'),
+    sw: path.join(webDir, 'src/sw.ts'),
+    'pow-worker': path.join(sdkDir, 'src/challengeWorker.ts'),
+  } as const;
   const bundles = await Promise.all(
     Object.entries(scripts).map(async ([name, entry]) => {
       const bundle = await build({
-        entryPoints: [path.join(webDir, 'src', entry)],
+        entryPoints: [entry],
         bundle: true,
         format: 'esm',
         platform: 'browser',
@@ -29,7 +37,7 @@ export const buildWebAssets = async (): Promise<ReadonlyMap<string, Asset>> => {
         logLevel: 'silent',
       });
       const script = bundle.outputFiles[0]?.text;
-      if (script === undefined) throw new Error(`esbuild produced no bundle for web/src/${entry}`);
+      if (script === undefined) throw new Error(`esbuild produced no bundle for ${entry}`);
       return [`/${name}.js`, { body: script, contentType: 'text/javascript; charset=utf-8' }] as const;
     }),
   );

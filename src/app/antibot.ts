@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { PowPolicy } from '../domain/antibot/powDifficulty.ts';
+import type { EventConfig } from '../domain/venue.ts';
+import {
+  type ChallengeSettings,
+  type ChallengeStage,
+  createChallengeStage,
+  type EventChallengeSettings,
+} from '../frontDoor/challenge.ts';
+import { createProofOfWork } from '../frontDoor/proofOfWork.ts';
+import { memoryReplayStore, type ReplayStore, redisReplayStore } from '../frontDoor/replayStore.ts';
+import type { Catalog } from '../persistence/catalog.ts';
+import type { Clock } from '../platform/clock.ts';
+
+/**
+ * The anti-bot stages of the front door as one deployment configures them (ANTIBOT and the POW_* variables,
+ * docs/operations.md "Anti-bot"). Absent from a ServerConfig, they are off: src/main.ts turns them on unless
+ * ANTIBOT=off, and the integration tests that are not about them start servers without.
+ */
+export type AntibotConfig = Readonly<{
+  /** Proof of work on new sessions (default true) and waiting-room joins (default true; an event may say otherwise). */
+  pow?: Readonly<{
+    sessions?: boolean;
+    queueJoins?: boolean;
+    policy?: Partial<PowPolicy>;
+    /** How long a challenge may be solved and used. Default 120 s. */
+    challengeTtlSeconds?: number;
+  }>;
+}>;
+
+/** About 0.1 s for a browser at rest (docs/benchmarks.md "Proof of work"), a few ms for a bot in Node. */
+export const powPolicyDefault: PowPolicy = {
+  difficultyMin: 5_000,
+  difficultyMax: 5_000_000,
+  loadStepPerSecond: 200,
+  freeSolutionsPerAddress: 3,
+};
+
+export const powSecretName = 'pow-hmac-key';
+
+const eventsRememberedMax = 10_000;
+
+/** Events are immutable: each one's settings are read once (a missing event is not remembered, nor challenged). */
+const eventSettingsOf = (event: (eventId: string) => Promise<EventConfig>) => {
+  const remembered = new Map<string, EventChallengeSettings>();
+  return async (eventId: string): Promise<EventChallengeSettings | undefined> => {
+    const known = remembered.get(eventId);
+    if (known !== undefined) return known;
+    const config = await event(eventId).catch(() => undefined);
+    if (config === undefined) return undefined;
+    const { proofOfWork, difficultyMin } = config.antibot ?? {};
+    const settings = {
+      ...(proofOfWork === undefined ? {} : { queueJoins: proofOfWork }),
+      ...(difficultyMin === undefined ? {} : { difficultyMin }),
+    };
+    if (remembered.size >= eventsRememberedMax) remembered.delete(remembered.keys().next().value as string);
+    remembered.set(eventId, settings);
+    return settings;
+  };
+};
+
+export type Antibot = Readonly<{ challenge: ChallengeStage; close(): Promise<void> }>;
+
+export const startAntibot = async (
+  config: AntibotConfig,
+  deps: Readonly<{
+    catalog: Catalog;
+    clock: Clock;
+    /** Redis for what every node must share (spent solutions); absent: memory (one node). */
+    redisUrl?: string;
+    /** An event's own settings (events never change, so they are remembered). */
+    event: (eventId: string) => Promise<EventConfig>;
+  }>,
+): Promise<Antibot> => {
+  const nowMs = () => deps.clock.now();
+  const secret = await deps.catalog.secret(powSecretName, () => randomBytes(32).toString('base64url'));
+  const redis =
+    deps.redisUrl === undefined ? undefined : new Redis(deps.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis?.connect();
+  const replay: ReplayStore = redis === undefined ? memoryReplayStore(nowMs) : redisReplayStore(redis, nowMs);
+  const settings: ChallengeSettings = {
+    sessions: config.pow?.sessions ?? true,
+    queueJoins: config.pow?.queueJoins ?? true,
+    policy: { ...powPolicyDefault, ...config.pow?.policy },
+  };
+  const ttl = config.pow?.challengeTtlSeconds;
+  const pow = createProofOfWork({ secret, nowMs, ...(ttl === undefined ? {} : { challengeTtlMs: ttl * 1000 }) });
+  return {
+    challenge: createChallengeStage({ pow, replay, settings, nowMs, eventSettings: eventSettingsOf(deps.event) }),
+    close: async () => {
+      redis?.disconnect();
+    },
+  };
+};

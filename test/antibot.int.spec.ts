@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connect,
+  createSession,
+  type SeatActorClient,
+  SeatActorError,
+  solveInProcess,
+} from '../client-sdk/src/index.ts';
+import type { RunningServer } from '../src/app/startServer.ts';
+import type { api } from './support/api.ts';
+import { startTestServer } from './support/testServer.ts';
+
+/**
+ * The anti-bot stages over real REST and sockets (proof of work: test/antibot.int.spec.ts), against real Redis when
+ * REDIS_URL is set (spent solutions are claimed there, as every node of a cluster would), in memory otherwise.
+ */
+const redisUrl = process.env.REDIS_URL;
+
+const venue = {
+  name: 'Small Hall',
+  sections: [
+    {
+      id: 'ORCH',
+      name: 'Orchestra',
+      kind: 'seated' as const,
+      rows: [
+        {
+          id: 'A',
+          seats: [
+            { id: 'A1', priceTier: 'S' },
+            { id: 'A2', priceTier: 'S' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+const challengeOf = (body: { error?: { code?: string; challenge?: unknown } }) => {
+  expect(body.error?.code).toBe('CHALLENGE_REQUIRED');
+  expect(body.error?.challenge).toBeDefined();
+  return body.error?.challenge as Parameters<typeof solveInProcess>[0];
+};
+
+describe('proof of work (ANTIBOT on)', () => {
+  let server: RunningServer;
+  let baseUrl: string;
+  let rest: ReturnType<typeof api>;
+  const clients: SeatActorClient[] = [];
+  /** A session minted the way an SDK user does: the SDK solves the challenge by itself. */
+  const session = () => createSession(baseUrl);
+
+  beforeAll(async () => {
+    const started = await startTestServer({
+      antibot: { pow: { policy: { difficultyMin: 2_000, freeSolutionsPerAddress: 1_000 } } },
+      ...(redisUrl === undefined ? {} : { redisUrl }),
+    });
+    server = started.server;
+    baseUrl = started.baseUrl;
+    rest = started.client;
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await server?.drain();
+  });
+
+  it('answers a new session CHALLENGE_REQUIRED (429) with an ALTCHA challenge, and mints it once solved', async () => {
+    const refused = await rest.call('POST', '/v1/sessions');
+    expect(refused.status).toBe(429);
+    const challenge = challengeOf(refused.body);
+    expect(challenge.parameters.data).toMatchObject({ purpose: 'session', event: '' });
+    const solution = await solveInProcess(challenge);
+    const response = await fetch(`${baseUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'x-challenge-solution': solution },
+    });
+    expect(response.status).toBe(201);
+    expect((await response.json()).token).toEqual(expect.any(String));
+  });
+
+  it('refuses a replayed solution, with a fresh challenge', async () => {
+    const challenge = challengeOf((await rest.call('POST', '/v1/sessions')).body);
+    const solution = await solveInProcess(challenge);
+    const post = () =>
+      fetch(`${baseUrl}/v1/sessions`, { method: 'POST', headers: { 'x-challenge-solution': solution } });
+    expect((await post()).status).toBe(201);
+    const replayed = await post();
+    expect(replayed.status).toBe(429);
+    const body = await replayed.json();
+    expect(body.error.message).toContain('used already');
+    expect(body.error.challenge.signature).not.toBe(challenge.signature);
+  });
+
+  it('refuses a forged or tampered solution', async () => {
+    const challenge = challengeOf((await rest.call('POST', '/v1/sessions')).body);
+    const solution = JSON.parse(atob(await solveInProcess(challenge)));
+    solution.challenge.parameters.data.purpose = 'queueJoin';
+    const tampered = btoa(JSON.stringify(solution));
+    const response = await fetch(`${baseUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'x-challenge-solution': tampered },
+    });
+    expect(response.status).toBe(429);
+    expect((await response.json()).error.message).toContain('does not verify');
+    const garbage = await fetch(`${baseUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'x-challenge-solution': 'abc' },
+    });
+    expect(garbage.status).toBe(429);
+  });
+
+  it('renews a session that is still valid without asking for work', async () => {
+    const { token, userId } = await session();
+    const renewed = await rest.call('POST', '/v1/sessions', undefined, token);
+    expect(renewed.status).toBe(201);
+    expect(renewed.body.userId).toBe(userId);
+  });
+
+  describe('waiting-room joins', () => {
+    let eventId: string;
+    let freeEventId: string;
+
+    beforeAll(async () => {
+      const venueId = await rest.createVenue(venue);
+      const saleStartsAt = Date.now() + 10 * 60_000;
+      const event = (name: string, extra: Record<string, unknown> = {}) =>
+        rest.createEvent({
+          venueId,
+          name,
+          startsAt: new Date(saleStartsAt + 86_400_000).toISOString(),
+          saleStartsAt: new Date(saleStartsAt).toISOString(),
+          priceTiers: { S: { amount: 5000, currency: 'EUR' } },
+          waitingRoom: { enabled: true },
+          ...extra,
+        });
+      eventId = await event('Guarded');
+      freeEventId = await event('Unguarded', { antibot: { proofOfWork: false } });
+    });
+
+    it('asks a REST join for work bound to the event, and takes a solution for that event only', async () => {
+      const { token } = await session();
+      const join = (id: string, solution?: string) =>
+        fetch(`${baseUrl}/v1/events/${id}/queue`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            ...(solution === undefined ? {} : { 'x-challenge-solution': solution }),
+          },
+          body: JSON.stringify({ requestId: 'join-1' }),
+        });
+      const refused = await join(eventId);
+      expect(refused.status).toBe(429);
+      const challenge = challengeOf(await refused.json());
+      expect(challenge.parameters.data).toMatchObject({ purpose: 'queueJoin', event: eventId });
+      const solution = await solveInProcess(challenge);
+      // A solution for a session, or for another event, is not one for this join.
+      const sessionSolution = await solveInProcess(challengeOf((await rest.call('POST', '/v1/sessions')).body));
+      const wrongPurpose = await join(eventId, sessionSolution);
+      expect(wrongPurpose.status).toBe(429);
+      expect((await wrongPurpose.json()).error.message).toContain('issued for session');
+      const joined = await join(eventId, solution);
+      expect(joined.status).toBe(201);
+      expect((await joined.json()).state).toBe('prequeue');
+    });
+
+    it('lets an event turn the work off for its own joins', async () => {
+      const { token } = await session();
+      const joined = await rest.call('POST', `/v1/events/${freeEventId}/queue`, { requestId: 'join-free' }, token);
+      expect(joined.status).toBe(201);
+    });
+
+    it('the SDK solves a socket join by itself and retries with the same requestId', async () => {
+      const { token } = await session();
+      const client = connect(baseUrl, { token, ackTimeoutMs: 10_000 });
+      clients.push(client);
+      await client.ready();
+      const entry = await client.joinQueue(eventId);
+      expect(entry.state).toBe('prequeue');
+      // A raw socket request without a solution is refused with a challenge in its ack.
+      const raw = await client.socket.timeout(5_000).emitWithAck('queue:join', { eventId, requestId: 'raw-1' });
+      expect(raw.ok).toBe(false);
+      if (!raw.ok) expect(raw.error.code).toBe('CHALLENGE_REQUIRED');
+    });
+  });
+});
+
+describe('proof of work: difficulty rises with the sessions of an address', () => {
+  let server: RunningServer;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    const started = await startTestServer({
+      antibot: { pow: { policy: { difficultyMin: 500, freeSolutionsPerAddress: 2, loadStepPerSecond: 1e9 } } },
+    });
+    server = started.server;
+    baseUrl = started.baseUrl;
+  });
+  afterAll(() => server?.drain());
+
+  it('doubles the work for every session an address mints past its free ones', async () => {
+    const difficulties: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await createSession(baseUrl, {
+        solveChallenge: (challenge) => {
+          difficulties.push(Number(challenge.parameters.data?.difficulty));
+          return solveInProcess(challenge);
+        },
+      });
+    }
+    expect(difficulties).toEqual([500, 500, 1_000, 2_000, 4_000]);
+  });
+
+  it('surfaces CHALLENGE_REQUIRED to an SDK caller whose solver gives up', async () => {
+    const error = await createSession(baseUrl, {
+      solveChallenge: async () => {
+        throw new SeatActorError('CHALLENGE_REQUIRED', 'gave up');
+      },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SeatActorError);
+    expect((error as SeatActorError).code).toBe('CHALLENGE_REQUIRED');
+  });
+});

@@ -163,7 +163,18 @@ const antibotFromEnv = (): ServerConfig['antibot'] => {
   if (!switchOf('ANTIBOT', env.ANTIBOT, true)) return undefined;
   const difficultyMin = countOf('POW_DIFFICULTY_MIN', env.POW_DIFFICULTY_MIN);
   const difficultyMax = countOf('POW_DIFFICULTY_MAX', env.POW_DIFFICULTY_MAX);
+  const sessionsPerMinuteMax = countOf('SESSIONS_PER_ADDRESS_PER_MINUTE_MAX', env.SESSIONS_PER_ADDRESS_PER_MINUTE_MAX);
+  const connectionsMax = countOf('CONNECTIONS_PER_ADDRESS_MAX', env.CONNECTIONS_PER_ADDRESS_MAX);
+  const handshakesPerMinuteMax = countOf(
+    'HANDSHAKES_PER_ADDRESS_PER_MINUTE_MAX',
+    env.HANDSHAKES_PER_ADDRESS_PER_MINUTE_MAX,
+  );
   return {
+    perAddress: {
+      ...(sessionsPerMinuteMax === undefined ? {} : { sessionsPerMinuteMax }),
+      ...(connectionsMax === undefined ? {} : { connectionsMax }),
+      ...(handshakesPerMinuteMax === undefined ? {} : { handshakesPerMinuteMax }),
+    },
     pow: {
       sessions: switchOf('POW_SESSIONS', env.POW_SESSIONS, true),
       queueJoins: switchOf('POW_QUEUE_JOINS', env.POW_QUEUE_JOINS, true),
@@ -176,6 +187,9 @@ const antibotFromEnv = (): ServerConfig['antibot'] => {
 };
 
 const antibot = antibotFromEnv();
+
+/** USER_REQUESTS_PER_SECOND_MAX: one buyer's requests per second over all their sockets and REST (default 50). */
+const userRequestsPerSecondMax = countOf('USER_REQUESTS_PER_SECOND_MAX', env.USER_REQUESTS_PER_SECOND_MAX);
 
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const config: ServerConfig = {
@@ -195,6 +209,7 @@ const config: ServerConfig = {
   restRateLimit,
   readBudget,
   ...(antibot === undefined ? {} : { antibot }),
+  ...(userRequestsPerSecondMax === undefined ? {} : { userRequestsPerSecondMax }),
   ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
   ...(socketRequestsPerSecondMax === undefined
     ? {}

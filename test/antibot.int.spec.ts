@@ -8,10 +8,11 @@ import {
 } from '../client-sdk/src/index.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
 import type { api } from './support/api.ts';
+import { openSocket, type TestSocket } from './support/sockets.ts';
 import { startTestServer } from './support/testServer.ts';
 
 /**
- * The anti-bot stages over real REST and sockets (proof of work: test/antibot.int.spec.ts), against real Redis when
+ * The anti-bot stages over real REST and sockets (proof of work, limits that follow the person), against real Redis when
  * REDIS_URL is set (spent solutions are claimed there, as every node of a cluster would), in memory otherwise.
  */
 const redisUrl = process.env.REDIS_URL;
@@ -220,5 +221,123 @@ describe('proof of work: difficulty rises with the sessions of an address', () =
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SeatActorError);
     expect((error as SeatActorError).code).toBe('CHALLENGE_REQUIRED');
+  });
+});
+
+describe('limits that follow the person (real sockets and REST)', () => {
+  let server: RunningServer;
+  let baseUrl: string;
+  let rest: ReturnType<typeof api>;
+  const sockets: TestSocket[] = [];
+  let buyerToken: string;
+  const open = async (token: string) => {
+    const socket = await openSocket(baseUrl, token);
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeAll(async () => {
+    const started = await startTestServer({
+      // Small numbers, counted over a minute so no window turns over during a test.
+      antibot: {
+        pow: { policy: { difficultyMin: 50, freeSolutionsPerAddress: 1_000 } },
+        perAddress: { sessionsPerMinuteMax: 6, connectionsMax: 1_000, handshakesPerMinuteMax: 1_000 },
+      },
+      userRequestsPerSecondMax: 30 / 60,
+      userRequestsWindowSeconds: 60,
+      ...(redisUrl === undefined ? {} : { redisUrl }),
+    });
+    server = started.server;
+    baseUrl = started.baseUrl;
+    rest = started.client;
+    // The first of the address's 6 sessions this minute: the budget test's buyer.
+    buyerToken = (await createSession(baseUrl)).token;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await server?.drain();
+  });
+
+  it('stops session minting from one address at the limit, however the work is done (renewals still pass)', async () => {
+    const minted = [];
+    for (let i = 0; i < 5; i++) minted.push(await createSession(baseUrl));
+    const refused = await createSession(baseUrl).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SeatActorError);
+    expect((refused as SeatActorError).code).toBe('RATE_LIMITED');
+    // Straight to REST, a solved challenge in hand: still refused, before any work is asked for.
+    const direct = await rest.call('POST', '/v1/sessions');
+    expect(direct.status).toBe(429);
+    expect(direct.body.error.code).toBe('RATE_LIMITED');
+    // Renewing a live session is not a new buyer.
+    const renewed = await rest.call('POST', '/v1/sessions', undefined, minted[0]!.token);
+    expect(renewed.status).toBe(201);
+  });
+
+  it("shares one budget across one buyer's many connections and REST, and a reconnect does not reset it", async () => {
+    const token = buyerToken;
+    const connections = await Promise.all(Array.from({ length: 6 }, () => open(token)));
+    // 60 requests over 6 connections and REST; the buyer's budget is 30 a minute, each connection's 50 a second.
+    const socketReplies = await Promise.all(
+      connections.flatMap((socket) =>
+        Array.from({ length: 8 }, () => socket.timeout(5_000).emitWithAck('unsubscribe', { eventId: 'e1' })),
+      ),
+    );
+    const restReplies = await Promise.all(
+      Array.from({ length: 12 }, () => rest.call('GET', '/v1/me/holds', undefined, token)),
+    );
+    const accepted =
+      socketReplies.filter((reply) => reply.ok).length + restReplies.filter((r) => r.status === 200).length;
+    expect(accepted).toBe(30);
+    expect(socketReplies.filter((reply) => !reply.ok && reply.error.code === 'RATE_LIMITED').length).toBeGreaterThan(0);
+    // Every connection closes; the buyer comes back on a new one: still over budget.
+    for (const socket of connections) socket.disconnect();
+    const again = await open(token);
+    const reply = await again.timeout(5_000).emitWithAck('unsubscribe', { eventId: 'e1' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+  });
+});
+
+describe('connections and handshakes per address', () => {
+  const servers: RunningServer[] = [];
+  const sockets: TestSocket[] = [];
+  const serverWith = async (perAddress: { connectionsMax: number; handshakesPerMinuteMax: number }) => {
+    const started = await startTestServer({
+      antibot: { pow: { sessions: false }, perAddress: { sessionsPerMinuteMax: 1_000, ...perAddress } },
+      ...(redisUrl === undefined ? {} : { redisUrl }),
+    });
+    servers.push(started.server);
+    return started;
+  };
+  const open = async (baseUrl: string, token: string) => {
+    const socket = await openSocket(baseUrl, token);
+    sockets.push(socket);
+    return socket;
+  };
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    for (const server of servers) await server.drain();
+  });
+
+  it('refuses a third open connection from one address, and takes one again once one closes', async () => {
+    const { server, baseUrl } = await serverWith({ connectionsMax: 2, handshakesPerMinuteMax: 1_000 });
+    const { token } = await createSession(baseUrl);
+    const first = await open(baseUrl, token);
+    await open(baseUrl, token);
+    await expect(openSocket(baseUrl, token)).rejects.toMatchObject({ data: { code: 'RATE_LIMITED' } });
+    first.disconnect();
+    await expect.poll(() => server.sockets.socketCount()).toBe(1);
+    await expect.poll(async () => (await open(baseUrl, token).catch(() => undefined)) !== undefined).toBe(true);
+  });
+
+  it('counts every engine.io handshake of an address, refused ones and reconnects too', async () => {
+    const { baseUrl } = await serverWith({ connectionsMax: 1_000, handshakesPerMinuteMax: 3 });
+    const { token } = await createSession(baseUrl);
+    for (let i = 0; i < 3; i++) (await open(baseUrl, token)).disconnect();
+    const refused = await openSocket(baseUrl, token).catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(Error);
+    // engine.io answers the handshake 403 before socket.io sees it; the client reports it as a connect_error.
+    expect((refused as Error & { description?: unknown }).message).toMatch(/websocket error|connection attempts|403/i);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { PowPolicy } from '../domain/antibot/powDifficulty.ts';
 import type { EventConfig } from '../domain/venue.ts';
 import {
@@ -8,6 +8,7 @@ import {
   createChallengeStage,
   type EventChallengeSettings,
 } from '../frontDoor/challenge.ts';
+import { type AddressLimits, addressLimitsDefault } from '../frontDoor/limits.ts';
 import { createProofOfWork } from '../frontDoor/proofOfWork.ts';
 import { memoryReplayStore, type ReplayStore, redisReplayStore } from '../frontDoor/replayStore.ts';
 import type { Catalog } from '../persistence/catalog.ts';
@@ -27,6 +28,8 @@ export type AntibotConfig = Readonly<{
     /** How long a challenge may be solved and used. Default 120 s. */
     challengeTtlSeconds?: number;
   }>;
+  /** What one address may open: new sessions a minute, open connections, handshakes a minute (limits.ts defaults). */
+  perAddress?: Partial<AddressLimits>;
 }>;
 
 /** About 0.1 s for a browser at rest (docs/benchmarks.md "Proof of work"), a few ms for a bot in Node. */
@@ -60,7 +63,7 @@ const eventSettingsOf = (event: (eventId: string) => Promise<EventConfig>) => {
   };
 };
 
-export type Antibot = Readonly<{ challenge: ChallengeStage; close(): Promise<void> }>;
+export type Antibot = Readonly<{ challenge: ChallengeStage; perAddress: AddressLimits }>;
 
 export const startAntibot = async (
   config: AntibotConfig,
@@ -68,17 +71,17 @@ export const startAntibot = async (
     catalog: Catalog;
     clock: Clock;
     /** Redis for what every node must share (spent solutions); absent: memory (one node). */
-    redisUrl?: string;
+    redis?: Redis;
+    redisKeyPrefix: string;
     /** An event's own settings (events never change, so they are remembered). */
     event: (eventId: string) => Promise<EventConfig>;
   }>,
 ): Promise<Antibot> => {
   const nowMs = () => deps.clock.now();
   const secret = await deps.catalog.secret(powSecretName, () => randomBytes(32).toString('base64url'));
-  const redis =
-    deps.redisUrl === undefined ? undefined : new Redis(deps.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis?.connect();
-  const replay: ReplayStore = redis === undefined ? memoryReplayStore(nowMs) : redisReplayStore(redis, nowMs);
+  const { redis } = deps;
+  const replay: ReplayStore =
+    redis === undefined ? memoryReplayStore(nowMs) : redisReplayStore(redis, nowMs, deps.redisKeyPrefix);
   const settings: ChallengeSettings = {
     sessions: config.pow?.sessions ?? true,
     queueJoins: config.pow?.queueJoins ?? true,
@@ -88,8 +91,6 @@ export const startAntibot = async (
   const pow = createProofOfWork({ secret, nowMs, ...(ttl === undefined ? {} : { challengeTtlMs: ttl * 1000 }) });
   return {
     challenge: createChallengeStage({ pow, replay, settings, nowMs, eventSettings: eventSettingsOf(deps.event) }),
-    close: async () => {
-      redis?.disconnect();
-    },
+    perAddress: { ...addressLimitsDefault, ...config.perAddress },
   };
 };

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { ActivationOptions } from '../actors/activations.ts';
 import { createActorMetrics } from '../actors/actorMetrics.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
@@ -86,8 +87,14 @@ export type ServerConfig = Readonly<{
    * integration tests that are not about them leave them out (startTestServer).
    */
   antibot?: AntibotConfig;
-  /** Redis, for what every node shares (spent proof-of-work solutions); absent: kept in memory. */
+  /** Redis, for what every node shares (spent proof-of-work solutions, per-person budgets); absent: kept in memory. */
   redisUrl?: string;
+  /** What this deployment's Redis keys start with (every node of one cluster the same). Default `seatactor:`. */
+  redisKeyPrefix?: string;
+  /** Requests one buyer may make per second over all their sockets and REST together (default 50). */
+  userRequestsPerSecondMax?: number;
+  /** The window that budget is averaged over (default 1 s). */
+  userRequestsWindowSeconds?: number;
 }>;
 
 export type RunningServer = Readonly<{
@@ -241,6 +248,16 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     onError: (error, context) => logger.error({ err: error }, context),
   });
   const holds = holdMode.holds ?? booking;
+  // Shared by every node: spent proof-of-work solutions and the person's budgets (rate-limiter-flexible's Redis store).
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis?.connect().catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const redisKeyPrefix = config.redisKeyPrefix ?? 'seatactor:';
   const antibot =
     config.antibot === undefined
       ? undefined
@@ -248,7 +265,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           catalog: store.catalog,
           clock,
           event: (eventId) => booking.getEvent(eventId),
-          ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+          redisKeyPrefix,
+          ...(redis === undefined ? {} : { redis }),
         });
   const frontDoor = buildFrontDoor({
     auth,
@@ -262,7 +280,14 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     clock,
     readBudget: createReadBudget(config.readBudget),
     admission: createAdmissionStage(admissionTokens),
-    ...(antibot === undefined ? {} : { challenge: antibot.challenge }),
+    ...(antibot === undefined ? {} : { challenge: antibot.challenge, perAddress: antibot.perAddress }),
+    ...(redis === undefined ? {} : { limiterStore: { kind: 'redis', redis, keyPrefix: redisKeyPrefix } as const }),
+    ...(config.userRequestsPerSecondMax === undefined
+      ? {}
+      : { userRequestsPerSecondMax: config.userRequestsPerSecondMax }),
+    ...(config.userRequestsWindowSeconds === undefined
+      ? {}
+      : { userRequestsWindowSeconds: config.userRequestsWindowSeconds }),
     ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
     ...(config.socket === undefined ? {} : { socket: config.socket }),
   });
@@ -279,7 +304,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     // A taken port: let go of the store (and its DATA_DIR lock) before saying so.
     autoEngage.stop();
     await holdMode.close();
-    await antibot?.close();
+    redis?.disconnect();
     await store.close();
     throw error;
   });
@@ -295,7 +320,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           gateway.close();
           autoEngage.stop();
           await holdMode.close();
-          await antibot?.close();
+          redis?.disconnect();
           await store.close();
           throw error;
         });
@@ -405,7 +430,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
         await sockets.close();
         await holdMode.close();
-        await antibot?.close();
+        redis?.disconnect();
         await metricsServer?.close();
         logger.info('drained');
       })();

@@ -48,7 +48,6 @@ export const transientErrorCodes: ReadonlySet<BookingErrorCode> = new Set<Bookin
   'SALE_NOT_OPEN',
   'NOT_ADMITTED',
   'RATE_LIMITED',
-  'CHALLENGE_REQUIRED',
   'UNAVAILABLE',
 ]);
 

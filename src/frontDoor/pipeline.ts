@@ -26,8 +26,14 @@ export type FrontDoor = Readonly<{
   run<T>(context: FrontDoorContext, command: Command, handler: (context: FrontDoorContext) => Promise<T>): Promise<T>;
   hold(context: FrontDoorContext, command: Omit<HoldCommand, 'kind'>): Promise<HoldView>;
   release(context: FrontDoorContext, command: Omit<ReleaseCommand, 'kind'>): Promise<void>;
-  /** A socket connection closed. */
-  forget(connectionId: string): void;
+  /** A session was minted for a new buyer (counted against the address's sessions). */
+  sessionMinted(context: FrontDoorContext): Promise<void>;
+  /** An engine.io handshake from `client` (every connection attempt): rejects RATE_LIMITED past the address's. */
+  handshake(client: string): Promise<void>;
+  /** A socket connected from `client`: rejects RATE_LIMITED past the address's open connections. */
+  connected(client: string): Promise<void>;
+  /** A socket connection closed; `client` when its connection was counted (connected resolved). */
+  forget(connectionId: string, client?: string): void;
 }>;
 
 export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
@@ -48,7 +54,7 @@ export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
   return {
     async arrive(arrival) {
       const who = await identify(arrival);
-      const reads = await limits.stage(arrival);
+      const reads = await limits.stage(arrival, who);
       return { ...arrival, who, reads };
     },
     run,
@@ -60,6 +66,9 @@ export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
       run(context, { kind: 'release', ...command }, async ({ who }) =>
         holds.release(command.holdId, requireBuyer(who).userId, command.requestId),
       ),
-    forget: (connectionId) => limits.forget(connectionId),
+    sessionMinted: (context) => limits.sessionMinted(context.client),
+    handshake: (client) => limits.handshake(client),
+    connected: (client) => limits.connected(client),
+    forget: (connectionId, client) => limits.disconnected(connectionId, client),
   };
 };

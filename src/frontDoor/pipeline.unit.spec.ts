@@ -31,11 +31,11 @@ const setUp = (overrides: Partial<FrontDoorStages> = {}) => {
       return identify(arrival);
     },
     limits: {
-      stage: async (arrival) => {
+      ...limits,
+      stage: async (arrival, who) => {
         trace.push('limits');
-        return limits.stage(arrival);
+        return limits.stage(arrival, who);
       },
-      forget: limits.forget,
     },
     challenge: async (_context, command) => {
       trace.push(`challenge ${command.kind}`);

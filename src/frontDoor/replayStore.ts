@@ -35,9 +35,9 @@ export const memoryReplayStore = (nowMs: () => number, keysMax = replayKeysMaxDe
 };
 
 /** `SET key 1 NX PX ttl`: atomic, so two nodes given the same solution at once cannot both accept it. */
-export const redisReplayStore = (redis: Redis, nowMs: () => number, prefix = 'seatactor:pow:used:'): ReplayStore => ({
+export const redisReplayStore = (redis: Redis, nowMs: () => number, keyPrefix: string): ReplayStore => ({
   claim: async (key, untilMs) => {
     const ttlMs = Math.max(1, Math.ceil(untilMs - nowMs()));
-    return (await redis.set(`${prefix}${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+    return (await redis.set(`${keyPrefix}pow:used:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
   },
 });

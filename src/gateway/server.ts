@@ -1,8 +1,9 @@
 import type { AdmissionStage } from '../frontDoor/admission.ts';
 import type { ChallengeStage } from '../frontDoor/challenge.ts';
 import { createIdentify } from '../frontDoor/identify.ts';
-import { createLimits } from '../frontDoor/limits.ts';
+import { type AddressLimits, createLimits } from '../frontDoor/limits.ts';
 import { createFrontDoor, type FrontDoor } from '../frontDoor/pipeline.ts';
+import type { LimiterStore } from '../frontDoor/rateLimit.ts';
 import type { ReadBudget } from '../frontDoor/readBudget.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -69,6 +70,13 @@ export const buildFrontDoor = (
     clock: Clock;
     rateLimit?: RestRateLimit;
     socket?: Readonly<{ requestsPerWindowMax?: number; rateLimitWindowSeconds?: number }>;
+    /** Requests one buyer may make per second over all their sockets and REST (default 50), over a window. */
+    userRequestsPerSecondMax?: number;
+    userRequestsWindowSeconds?: number;
+    /** Per-address limits of the anti-bot stages (sessions, connections, handshakes); absent: none. */
+    perAddress?: AddressLimits;
+    /** Where the person's budgets are counted (Redis when shared by a cluster); default memory. */
+    limiterStore?: LimiterStore;
     readBudget?: ReadBudget;
     admission?: AdmissionStage;
     /** The anti-bot challenge (proof of work); absent: nothing is challenged. */
@@ -86,6 +94,14 @@ export const buildFrontDoor = (
         : { socketRequestsPerWindowMax: socket.requestsPerWindowMax }),
       ...(socket?.rateLimitWindowSeconds === undefined ? {} : { socketWindowSeconds: socket.rateLimitWindowSeconds }),
       ...(options.readBudget === undefined ? {} : { readBudget: options.readBudget }),
+      ...(options.userRequestsPerSecondMax === undefined
+        ? {}
+        : {
+            userRequestsPerWindowMax: options.userRequestsPerSecondMax * (options.userRequestsWindowSeconds ?? 1),
+            userWindowSeconds: options.userRequestsWindowSeconds ?? 1,
+          }),
+      ...(options.perAddress === undefined ? {} : { perAddress: options.perAddress }),
+      ...(options.limiterStore === undefined ? {} : { store: options.limiterStore }),
     }),
     ...(options.admission === undefined ? {} : { admission: options.admission }),
     ...(options.challenge === undefined ? {} : { challenge: options.challenge }),

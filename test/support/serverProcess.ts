@@ -46,6 +46,7 @@ export const startServerProcess = async (
       // Every test client shares 127.0.0.1, as with the rate limit: the anti-bot stages are tested on their own
       // (test/antibot.int.spec.ts), and a test that wants them passes ANTIBOT=on.
       ANTIBOT: 'off',
+      USER_REQUESTS_PER_SECOND_MAX: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

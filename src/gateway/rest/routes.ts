@@ -354,7 +354,12 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
     async ({ token, door, headers }) => {
       const solution = headers['x-challenge-solution'];
       const command = { kind: 'session', ...(solution === undefined ? {} : { challengeSolution: solution }) } as const;
-      return frontDoor.run(door, command, async () => ({ status: 201, json: await auth.renewSession(token) }));
+      return frontDoor.run(door, command, async () => {
+        const session = await auth.renewSession(token);
+        // A new buyer counts against the address's sessions (the limits stage refuses the next one past them).
+        if (!session.renewed) await frontDoor.sessionMinted(door);
+        return { status: 201, json: session };
+      });
     },
     { kind: 'session' },
   );

@@ -155,9 +155,25 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     httpCompression: false,
     // The default JSON parser, except that a map serialised once per version is written into each ack as is.
     parser: rawJsonParser,
+    // Every engine.io handshake (a connection attempt, each reconnect too) counts against its address, before the
+    // session is even looked at: a refusal is a 403 with the reason, which the client sees as a connect_error.
+    allowRequest: (req, callback) => {
+      const forwarded = req.headers['x-forwarded-for'];
+      const client = clientAddress(
+        (req as unknown as { connection?: { remoteAddress?: string } }).connection?.remoteAddress ?? '',
+        typeof forwarded === 'string' ? forwarded : undefined,
+        deps.trustedProxyHops ?? 0,
+      );
+      frontDoor.handshake(client).then(
+        () => callback(null, true),
+        (error: unknown) => callback(wireError(error).message, false),
+      );
+    },
   });
   attachWithOwnPublish(io, app);
   const rings = new Map<string, DiffRing>();
+  /** Sockets whose connection counts against their address (socket id → address), until they disconnect. */
+  const counted = new Map<string, string>();
   let closing = false;
 
   io.use((socket, next) => {
@@ -167,17 +183,26 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     if (typeof token !== 'string' || token.length === 0) {
       return next(Object.assign(new Error('missing session token'), { data: { code: 'UNAUTHORIZED' } }));
     }
-    auth.verify(token).then(
-      (principal) => {
-        socket.data.userId = principal.userId;
-        socket.data.expiresAtMs = principal.expiresAtMs;
-        next();
-      },
-      (error: unknown) => {
-        const { code, message } = wireError(error);
-        next(Object.assign(new Error(message), { data: { code } }));
-      },
-    );
+    auth
+      .verify(token)
+      .then(async (principal) => {
+        // Open connections per address (anti-bot); counted once the session is known, given back at disconnect.
+        const client = clientOf(socket);
+        await frontDoor.connected(client);
+        counted.set(socket.id, client);
+        return principal;
+      })
+      .then(
+        (principal) => {
+          socket.data.userId = principal.userId;
+          socket.data.expiresAtMs = principal.expiresAtMs;
+          next();
+        },
+        (error: unknown) => {
+          const { code, message } = wireError(error);
+          next(Object.assign(new Error(message), { data: { code } }));
+        },
+      );
   });
 
   const isExpired = (socket: AnySocket): boolean => clock.now() >= socket.data.expiresAtMs;
@@ -395,7 +420,8 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     }
 
     socket.on('disconnect', () => {
-      frontDoor.forget(socket.id);
+      frontDoor.forget(socket.id, counted.get(socket.id));
+      counted.delete(socket.id);
     });
   });
 

@@ -16,7 +16,8 @@ describe('buyer app in Chromium', () => {
   let eventId: string;
 
   beforeAll(async () => {
-    server = (await startTestServer({ web: true })).server;
+    // The anti-bot stages on, as `npm start` has them: the buyer journey runs through the page's own proof of work.
+    server = (await startTestServer({ web: true, antibot: {} })).server;
     baseUrl = `http://127.0.0.1:${server.port}`;
     const rest = api(baseUrl);
     const venueId = await rest.createVenue(venueBody(6, 12));

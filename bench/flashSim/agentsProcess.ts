@@ -17,16 +17,17 @@ const agentOf = (spec: AgentSpec): Agent =>
     : bot(spec.strategy, spec.index, spec.address, spec.seed);
 
 process.once('message', async (task: AgentsTask) => {
-  const records: AgentRecord[] = await Promise.all(
+  const records: AgentRecord[] = [];
+  const runs = Promise.all(
     task.agents.map((spec) =>
       agentOf(spec)
-        .run(task.sale)
-        .catch((error: unknown) => {
-          console.error(`agent ${spec.kind} ${spec.index} failed: ${String(error)}`);
-          return undefined;
-        }),
+        .run(task.sale, records)
+        .catch((error: unknown) => console.error(`agent ${spec.kind} ${spec.index} failed: ${String(error)}`)),
     ),
-  ).then((all) => all.filter((record): record is AgentRecord => record !== undefined));
+  );
+  // Bounded: what an agent has not finished 15 s after the sale window is reported as it stands.
+  const deadline = new Promise((resolve) => setTimeout(resolve, Math.max(0, task.sale.endsAt + 15_000 - Date.now())));
+  await Promise.race([runs, deadline]);
   process.send!(records, () => process.exit(0));
 });
 process.send!('ready');

@@ -106,10 +106,27 @@ type Solver = (challenge: unknown) => Promise<string>;
  * The SDK's own solver (present once the server's proof of work has landed), timed, and slowed down for people to
  * a browser's speed. Loaded lazily so the simulation also runs against a server and SDK without a challenge stage.
  */
-const solverFor = async (record: AgentRecord, slowdown: number): Promise<Solver | undefined> => {
-  const sdk = (await import('../../client-sdk/src/index.ts')) as Record<string, unknown>;
-  const solveInProcess = sdk.solveInProcess as Solver | undefined;
-  if (solveInProcess === undefined) return undefined;
+const solverFor = async (record: AgentRecord, slowdown: number, sale: SaleContext): Promise<Solver | undefined> => {
+  // The SDK's challenge module exists once the server's proof of work has landed; without it nothing is asked.
+  const sdk = (await import('../../client-sdk/src/challenge.ts' as string).catch(() => undefined)) as
+    | Record<string, unknown>
+    | undefined;
+  if (sdk?.deriveKey === undefined) return undefined;
+  // The SDK's solver, with a time budget that ends with the sale: a solve holds its process's thread (the loop awaits
+  // only settled promises), so an unbounded one at a high difficulty would stall every agent of the process.
+  const altcha = (await import('altcha-lib' as string)) as {
+    solveChallenge: (options: object) => Promise<unknown>;
+  };
+  const encode = sdk.encodeSolution as (challenge: unknown, solution: unknown) => string;
+  const solveInProcess: Solver = async (challenge) => {
+    const solution = await altcha.solveChallenge({
+      challenge,
+      deriveKey: sdk.deriveKey,
+      timeout: Math.max(1_000, sale.endsAt + 5_000 - Date.now()),
+    });
+    if (solution === null) throw new SeatActorError('CHALLENGE_REQUIRED' as never, 'not solved before the sale ended');
+    return encode(challenge, solution);
+  };
   return async (challenge) => {
     const started = performance.now();
     const answer = await solveInProcess(challenge);
@@ -151,7 +168,24 @@ const openSession = async (
     ...extra,
   } as ClientOptions;
   const client = new SeatActorClient(sale.baseUrl, options);
-  await client.ready();
+  // The SDK's ready() waits out refusals it expects to heal (a rate limit): an agent takes any refusal as final.
+  let offError = () => {};
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      client.ready(),
+      new Promise<never>((_, reject) => {
+        offError = client.on('connectError', reject);
+        timer = setTimeout(() => reject(new SeatActorError('TIMEOUT', 'no connection in 10 s')), 10_000);
+      }),
+    ]);
+  } catch (error) {
+    client.close();
+    throw error;
+  } finally {
+    offError();
+    clearTimeout(timer);
+  }
   record.connections += 1;
   return client;
 };
@@ -217,7 +251,8 @@ const checkout = async (
 export type Agent = Readonly<{
   kind: AgentRecord['kind'];
   strategy: string;
-  run: (sale: SaleContext) => Promise<AgentRecord>;
+  /** Runs the agent; its record joins `records` as soon as it exists, so a run cut short still reports. */
+  run: (sale: SaleContext, records: AgentRecord[]) => Promise<AgentRecord>;
 }>;
 
 /** Codes after which trying again cannot help at this sale. */
@@ -231,7 +266,7 @@ const finalForSale = new Set(['SOLD_OUT']);
 export const human = (index: number, arriveAt: number, seed: number): Agent => ({
   kind: 'human',
   strategy: 'human',
-  async run(sale) {
+  async run(sale, records) {
     const random = randomFrom(seed);
     const device: Device = {
       address: `10.1.${(index >> 8) & 255}.${index & 255}`,
@@ -239,9 +274,10 @@ export const human = (index: number, arriveAt: number, seed: number): Agent => (
     };
     await sleep(arriveAt - Date.now());
     const record = newRecord('human', 'human', `h${index}`, Date.now());
+    records.push(record);
     let client: SeatActorClient | undefined;
     try {
-      const solver = await solverFor(record, sale.humanPowSlowdown);
+      const solver = await solverFor(record, sale.humanPowSlowdown, sale);
       try {
         client = await openSession(sale, record, device, solver, 3);
       } catch (error) {
@@ -357,11 +393,12 @@ export const botStrategies = Object.keys(botPlans) as BotStrategy[];
 export const bot = (strategy: BotStrategy, index: number, address: string, seed: number): Agent => ({
   kind: 'bot',
   strategy,
-  async run(sale) {
+  async run(sale, records) {
     const plan: BotPlan = botPlans[strategy];
     const random = randomFrom(seed);
     const record = newRecord('bot', strategy, `b${index}`, Date.now());
-    const solver = await solverFor(record, 1);
+    records.push(record);
+    const solver = await solverFor(record, 1, sale);
     const cards = Array.from({ length: plan.cards }, (_, card) => `pm_card_test_bot_${index}_${card}`);
     const deviceOf = (session: number): Device => ({
       address,

@@ -91,6 +91,45 @@ describe('client SDK against a real server', () => {
     expect(map.seats).toEqual(restMap.seats);
   });
 
+  it('with the layout, loads from the status form, applies diffs, and a gap reloads the status form', async () => {
+    const eventId = await rest.createEvent({ venueId, name: 'Status', startsAt: '2027-01-01T20:00:00Z', priceTiers });
+    const buyer = await client();
+    await buyer.hold(eventId, { seatIds: ['ORCH-1-1', 'ORCH-1-2'] });
+    const watcher = await client();
+    const layout = await watcher.layout(eventId);
+    const subscribes: unknown[] = [];
+    watcher.socket.onAnyOutgoing((event, payload) => {
+      if (event === 'subscribe') subscribes.push(payload);
+    });
+    const map = await watcher.subscribe(eventId, { layout });
+    expect(map.statusForm).toBe(true);
+    expect(subscribes).toEqual([{ eventId, form: 'status' }]);
+    const statusesOf = (seats: Record<string, { status: string; priceTier: string }>) =>
+      Object.fromEntries(Object.entries(seats).map(([id, seat]) => [id, [seat.status, seat.priceTier]]));
+    let restMap = await rest.seatMap(eventId);
+    expect(map.version).toBe(restMap.version);
+    expect(statusesOf(map.seats)).toEqual(statusesOf(restMap.seats));
+    expect(map.general).toEqual(restMap.general);
+    // The form carries no per-seat versions.
+    expect(map.seats['ORCH-1-1']?.version).toBe(-1);
+
+    await buyer.hold(eventId, { seatIds: ['ORCH-2-1'] });
+    restMap = await rest.seatMap(eventId);
+    await expect.poll(() => map.version).toBe(restMap.version);
+    expect(map.seats['ORCH-2-1']).toEqual(restMap.seats['ORCH-2-1']);
+
+    // A lost diff: the map catches up with the diffs it missed, or a fresh status form, never the full JSON map.
+    map.version -= 1;
+    map.seats['ORCH-2-1'] = { ...map.seats['ORCH-2-1']!, status: 'available' };
+    await buyer.hold(eventId, { sectionId: 'FLOOR', quantity: 2 });
+    restMap = await rest.seatMap(eventId);
+    await expect.poll(() => map.version).toBe(restMap.version);
+    expect(map.stats.gaps).toBe(1);
+    expect(statusesOf(map.seats)).toEqual(statusesOf(restMap.seats));
+    expect(map.general).toEqual(restMap.general);
+    expect(subscribes.slice(1)).toEqual([{ eventId, sinceVersion: restMap.version - 2, form: 'status' }]);
+  });
+
   it('rejects with typed errors, and a retried requestId returns the first answer', async () => {
     const eventId = await rest.createEvent({ venueId, name: 'Errors', startsAt: '2027-01-01T20:00:00Z', priceTiers });
     const [alice, bob] = [await client(), await client()];

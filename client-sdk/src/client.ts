@@ -77,6 +77,9 @@ export type ClientOptions = Readonly<{
 }>;
 
 /** `GET /v1/me/holds` and `/v1/me/orders` queries. */
+/** `layout`: load the map from the compact status form against this layout (`layout(eventId)`). */
+export type SubscribeOptions = Readonly<{ layout?: EventLayoutView }>;
+
 export type MeQuery = Readonly<{ eventId?: string; limit?: number; cursor?: string }>;
 
 /** A live hold of this buyer, with the event it is at. */
@@ -253,18 +256,24 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     });
   }
 
-  /** A live map of the event: loaded now, then kept current. Subscribing twice returns the same map. */
-  async subscribe(eventId: string): Promise<LiveSeatMap> {
+  /**
+   * A live map of the event: loaded now, then kept current. Subscribing twice returns the same map. With `layout`
+   * (from `layout(eventId)`), every load and full reload comes as the compact status form (one byte per seat, for
+   * large venues and displays); the map then knows no per-seat versions (`version` -1 until a diff names the seat).
+   */
+  async subscribe(eventId: string, options: SubscribeOptions = {}): Promise<LiveSeatMap> {
     const existing = this.maps.get(eventId);
     if (existing !== undefined) return existing;
+    const form = options.layout === undefined ? undefined : 'status';
     const map = new LiveSeatMap(
       eventId,
-      (id, sinceVersion) => this.subscribeOnce(id, sinceVersion),
+      (id, sinceVersion) => this.subscribeOnce(id, sinceVersion, form),
       (closed) => {
         if (this.maps.get(eventId) !== closed) return;
         this.maps.delete(eventId);
         if (this.socket.connected) this.socket.emit('unsubscribe', { eventId }, () => undefined);
       },
+      options.layout,
     );
     this.maps.set(eventId, map);
     try {
@@ -505,8 +514,16 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     this.socket.disconnect();
   }
 
-  private subscribeOnce(eventId: string, sinceVersion: number | undefined): Promise<SubscribeReply> {
-    return this.request('subscribe', sinceVersion === undefined ? { eventId } : { eventId, sinceVersion });
+  private subscribeOnce(
+    eventId: string,
+    sinceVersion: number | undefined,
+    form: 'status' | undefined,
+  ): Promise<SubscribeReply> {
+    return this.request('subscribe', {
+      eventId,
+      ...(sinceVersion === undefined ? {} : { sinceVersion }),
+      ...(form === undefined ? {} : { form }),
+    });
   }
 
   /** One request with ack timeout and retries (same payload, so the same requestId). */

@@ -42,6 +42,7 @@ export type {
   HoldSelection,
   MeQuery,
   RequestOptions,
+  SubscribeOptions,
   WaitlistRequest,
 } from './client.ts';
 export { connect, SeatActorClient } from './client.ts';

@@ -1,6 +1,15 @@
-import type { GeneralView, SeatMapDiff, SeatMapView, SeatView, SubscribeReply } from '../../src/contract/protocol.ts';
+import type {
+  EventLayoutView,
+  GeneralView,
+  SeatMapDiff,
+  SeatMapView,
+  SeatStatusMapView,
+  SeatView,
+  SubscribeReply,
+} from '../../src/contract/protocol.ts';
 import { Emitter } from './emitter.ts';
 import type { SeatActorError } from './errors.ts';
+import { decodeStatuses, layoutSeatIds } from './statusForm.ts';
 
 export type ResyncInfo = Readonly<{
   /** True when the server sent a whole map (the client was too far behind); false when it sent the missed diffs. */
@@ -43,13 +52,27 @@ export class LiveSeatMap extends Emitter<LiveSeatMapEvents> {
   private resyncAgain = false;
   private closed = false;
 
+  private readonly layoutSeatIds: readonly string[] | undefined;
+
+  /**
+   * `layout` (the event's `GET /v1/events/:id/layout`): the map is loaded from the compact status form, which carries
+   * no per-seat versions, so a seat's `version` is -1 (unknown) until a diff changes it; such a map is for showing,
+   * not for sending `expectedVersions`.
+   */
   constructor(
     eventId: string,
     private readonly resubscribe: Resubscribe,
     private readonly onClose: (map: LiveSeatMap) => void,
+    private readonly layout?: EventLayoutView,
   ) {
     super();
     this.eventId = eventId;
+    this.layoutSeatIds = layout === undefined ? undefined : layoutSeatIds(layout);
+  }
+
+  /** True when the map loads from the compact status form (it was given the layout). */
+  get statusForm(): boolean {
+    return this.layout !== undefined;
   }
 
   /** A plain snapshot in the REST shape. */
@@ -112,21 +135,23 @@ export class LiveSeatMap extends Emitter<LiveSeatMapEvents> {
         continue;
       }
       if (this.closed) return;
+      const whole = reply.seatMap !== undefined || reply.statusMap !== undefined;
       if (reply.seatMap !== undefined) {
         this.seats = { ...reply.seatMap.seats };
         this.general = { ...reply.seatMap.general };
         this.version = reply.seatMap.version;
-        // The first map is a load, not a resync: only a reload after a gap or a reconnect counts.
-        if (this.loaded) this.stats.fullResyncs += 1;
+      } else if (reply.statusMap !== undefined) {
+        this.loadStatusForm(reply.statusMap);
       } else {
-        // This client never asks for the status form, so a reply without a seat map carries diffs.
         for (const diff of reply.diffs ?? []) this.applyInOrder(diff);
       }
+      // The first map is a load, not a resync: only a reload after a gap or a reconnect counts.
+      if (whole && this.loaded) this.stats.fullResyncs += 1;
       const wasLoaded = this.loaded;
       this.loaded = true;
       if (wasLoaded) {
         this.stats.resyncs += 1;
-        this.emit('resync', { full: reply.seatMap !== undefined, fromVersion, version: this.version }, this);
+        this.emit('resync', { full: whole, fromVersion, version: this.version }, this);
       }
       if (this.resyncAgain) continue;
       const waiting = (this.pending ?? []).sort((a, b) => a.fromVersion - b.fromVersion);
@@ -134,6 +159,25 @@ export class LiveSeatMap extends Emitter<LiveSeatMapEvents> {
       for (const diff of waiting) this.apply(diff);
       return;
     }
+  }
+
+  /** Every seat from the status form, its tier from the layout; per-seat versions are not in the form (-1). */
+  private loadStatusForm(statusMap: SeatStatusMapView): void {
+    const layout = this.layout;
+    if (layout === undefined) throw new Error('a status form arrived for a map subscribed without its layout');
+    const statuses = decodeStatuses(statusMap, layout, this.layoutSeatIds);
+    const tiers = new Map<string, string>();
+    for (const section of layout.sections) {
+      if (section.kind !== 'seated') continue;
+      for (const row of section.rows) for (const seat of row.seats) tiers.set(seat.id, seat.priceTier);
+    }
+    const seats: Record<string, SeatView> = {};
+    for (const [seatId, status] of Object.entries(statuses)) {
+      seats[seatId] = { status, priceTier: tiers.get(seatId) ?? '', version: -1 };
+    }
+    this.seats = seats;
+    this.general = { ...statusMap.general };
+    this.version = statusMap.version;
   }
 
   private apply(diff: SeatMapDiff): void {

@@ -21,6 +21,7 @@ export const buildWebAssets = async (): Promise<ReadonlyMap<string, Asset>> => {
     wallet: path.join(webDir, 'src/wallet.ts'),
     checkin: path.join(webDir, 'src/checkin.ts'),
     sw: path.join(webDir, 'src/sw.ts'),
+    display: path.join(webDir, 'src/display.ts'),
     'pow-worker': path.join(sdkDir, 'src/challengeWorker.ts'),
   } as const;
   const bundles = await Promise.all(
@@ -41,15 +42,20 @@ export const buildWebAssets = async (): Promise<ReadonlyMap<string, Asset>> => {
       return [`/${name}.js`, { body: script, contentType: 'text/javascript; charset=utf-8' }] as const;
     }),
   );
-  const [html, wallet, checkin, css] = await Promise.all(
-    ['index.html', 'wallet.html', 'checkin.html', 'style.css'].map((name) => readFile(path.join(webDir, name), 'utf8')),
+  const [html, wallet, checkin, display, css, displayCss] = await Promise.all(
+    ['index.html', 'wallet.html', 'checkin.html', 'display.html', 'style.css', 'display.css'].map((name) =>
+      readFile(path.join(webDir, name), 'utf8'),
+    ),
   );
   const page = (body: string | undefined): Asset => ({ body: body ?? '', contentType: 'text/html; charset=utf-8' });
   return new Map([
     ['/', page(html)],
     ['/wallet', page(wallet)],
     ['/checkin', page(checkin)],
+    // One page for every event: the script reads the event id from its own path.
+    ['/display/:eventId', page(display)],
     ['/style.css', { body: css ?? '', contentType: 'text/css; charset=utf-8' }],
+    ['/display.css', { body: displayCss ?? '', contentType: 'text/css; charset=utf-8' }],
     ...bundles,
   ]);
 };

@@ -25,11 +25,14 @@ const selectionOf = (hold: HoldView): HoldSelection =>
     ? { sectionId: hold.sectionId, quantity: hold.quantity }
     : { seatIds: [...hold.seatIds] };
 
+/** A replace refused with one of these found the old hold gone (lapsed, ended, another buyer's): nothing to keep. */
+const goneCodes: ReadonlySet<string> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_FOUND', 'FORBIDDEN']);
+
 /**
- * One basket per event: a single hold, so one countdown and one order. Changing it (`add`, `remove`, `set`) releases
- * the hold and holds the new selection at once; should that fail (a seat taken meanwhile), the previous seats are
- * held again when they still can be, and the refusal is thrown. The server has no "replace a hold" command yet, so
- * between the release and the new hold (one round trip) another buyer could take one of the seats you had.
+ * One basket per event: a single hold, so one countdown and one order. Changing it (`add`, `remove`, `set`) is one
+ * hold that replaces the basket's hold on the server (`replacesHoldId`): the old hold ends only when the new one is
+ * placed, in the same decision, so no other buyer can take a seat that stays in the basket. A refused change (a seat
+ * taken meanwhile) leaves the basket as it was and throws the refusal.
  */
 export class Basket extends Emitter<BasketEvents> {
   readonly eventId: string;
@@ -75,19 +78,28 @@ export class Basket extends Emitter<BasketEvents> {
   /** Replaces the basket with `selection` (named seats, a quantity in a general section, or best available). */
   async set(selection: HoldSelection): Promise<HoldView> {
     const previous = this.current;
-    if (previous !== undefined) await this.client.release(previous.holdId);
-    this.adopt(undefined);
+    let held: HoldView;
     try {
-      const held = await this.client.hold(this.eventId, selection);
-      this.adopt(held);
-      return held;
+      held = await this.client.hold(
+        this.eventId,
+        selection,
+        previous === undefined ? {} : { replaces: previous.holdId },
+      );
     } catch (error) {
-      if (previous !== undefined) {
-        const back = await this.client.hold(this.eventId, selectionOf(previous)).catch(() => undefined);
-        this.adopt(back);
+      if (previous === undefined || !(error instanceof SeatActorError)) throw error;
+      if (goneCodes.has(error.code)) {
+        // The basket's hold had already ended (it lapsed, or another tab released it): hold the selection anew.
+        this.adopt(undefined);
+        held = await this.client.hold(this.eventId, selection);
+      } else {
+        // Refused as a whole: the old hold stands. After a transient failure (TIMEOUT, UNAVAILABLE) it may not: the
+        // server says which hold is live.
+        if (retryableCodes.has(error.code)) await this.restore().catch(() => undefined);
+        throw error;
       }
-      throw error;
     }
+    this.adopt(held);
+    return held;
   }
 
   /** Adds named seats to the basket (one hold with the seats it had and these). */

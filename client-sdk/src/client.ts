@@ -303,8 +303,17 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   /**
    * Holds seats; rejects with a SeatActorError (`SEAT_UNAVAILABLE`, `HOLD_LIMIT`, `SOLD_OUT`, `NOT_ADMITTED`,
    * `TIMEOUT`, ...). At an event whose waiting room admitted this buyer, the admission token goes with it.
+   *
+   * `replaces`: a live hold of this buyer that the new one replaces in one step on the server: the old hold ends only
+   * when the new one is placed, and its seats count as free for it, so nobody can take them in between. Refused as a
+   * whole (the old hold stands) when the new selection cannot be held; `HOLD_EXPIRED`, `HOLD_NOT_FOUND` or `FORBIDDEN`
+   * when the old hold has lapsed, ended or is not this buyer's, `ORDER_STATE` when it is in checkout.
    */
-  async hold(eventId: string, selection: HoldSelection, options: RequestOptions = {}): Promise<HoldView> {
+  async hold(
+    eventId: string,
+    selection: HoldSelection,
+    options: RequestOptions & Readonly<{ replaces?: string }> = {},
+  ): Promise<HoldView> {
     const requestId = options.requestId ?? newRequestId();
     const token = this.admissions.get(eventId);
     const reply = await this.request(
@@ -314,6 +323,7 @@ export class SeatActorClient extends Emitter<ClientEvents> {
         requestId,
         ...selection,
         ...(token === undefined ? {} : { admissionToken: token }),
+        ...(options.replaces === undefined ? {} : { replacesHoldId: options.replaces }),
       } satisfies HoldRequestPayload,
       options.timeoutMs,
     );

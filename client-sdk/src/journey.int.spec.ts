@@ -113,6 +113,33 @@ describe('the whole buyer journey through the SDK, from Node without DOM globals
     expect(await reloaded.basket(eventId).restore()).toBeUndefined();
   });
 
+  it('a basket change replaces the hold in one step: a seat that stays is never seen available', async () => {
+    const buyer = await start(baseUrl, {});
+    const watcher = await start(baseUrl, {});
+    clients.push(buyer, watcher);
+    const map = await watcher.subscribe(eventId);
+    const seen: string[] = [];
+    map.on('change', (diff) => {
+      for (const change of diff.changes) if (change.seatId === 'ORCH-3-1') seen.push(change.status);
+    });
+    const basket = buyer.basket(eventId);
+    const first = await basket.add(['ORCH-3-1']);
+    await basket.add(['ORCH-3-2']);
+    const last = await basket.remove(['ORCH-3-2']);
+    expect(last?.seatIds).toEqual(['ORCH-3-1']);
+    await expect.poll(() => map.seats['ORCH-3-2']?.status).toBe('available');
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual(seen.map(() => 'held'));
+    expect((await buyer.myHolds({ eventId })).holds.map((hold) => hold.holdId)).toEqual([last?.holdId]);
+    expect(last?.holdId).not.toBe(first.holdId);
+
+    // The basket's hold ended behind its back (another tab released it): the next change holds the selection anew.
+    await buyer.release(last!.holdId);
+    const again = await basket.add(['ORCH-3-3']);
+    expect([...again.seatIds].sort()).toEqual(['ORCH-3-1', 'ORCH-3-3']);
+    await basket.clear();
+  });
+
   it('openSession renews an expired saved session as the same buyer and replaces a foreign one with a new buyer', async () => {
     const store = memoryStore();
     const first = await openSession(baseUrl, { store });

@@ -81,11 +81,14 @@ type HoldBody =
   | z.infer<typeof generalHoldBodySchema>
   | z.infer<typeof bestAvailableHoldBodySchema>;
 type WithoutKeys<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-/** What to hold: seats by id, a general-admission quantity, or best available (the SDK's `hold` takes this). */
-export type HoldSelection = WireOf<WithoutKeys<HoldBody, 'requestId' | 'admissionToken'>>;
+/**
+ * What to hold: seats by id, a general-admission quantity, or best available (the SDK's `hold` takes this; which hold
+ * it replaces, if any, is an option of the call, not part of the selection).
+ */
+export type HoldSelection = WireOf<WithoutKeys<HoldBody, 'requestId' | 'admissionToken' | 'replacesHoldId'>>;
 /**
  * The socket's `hold`: a hold body plus the event. `admissionToken`: while the event's waiting room is engaged, the
- * token `queue:admitted` gave (else NOT_ADMITTED).
+ * token `queue:admitted` gave (else NOT_ADMITTED). `replacesHoldId`: the buyer's hold this one replaces atomically.
  */
 export type HoldRequestPayload = WireOf<HoldBody & { eventId: string }>;
 export type HoldReply = Readonly<{ hold: HoldView }>;

@@ -200,10 +200,23 @@ export const admissionTokenSchema = storableText().regex(
   'must be the admission token the waiting room gave',
 );
 
+export const compoundIdSchema = storableText().regex(
+  /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/,
+  'must be <eventId>.<id>',
+);
+
+/**
+ * `replacesHoldId`: the buyer's own live hold that this hold replaces in one step (a basket that changes): the old
+ * hold is released only if the new one is placed, and its seats count as free for it, so nobody can take them in
+ * between. Refused HOLD_NOT_FOUND, FORBIDDEN, HOLD_EXPIRED or ORDER_STATE when that hold cannot be replaced.
+ */
+const replacesHoldIdSchema = compoundIdSchema.optional();
+
 export const seatsHoldBodySchema = z
   .strictObject({
     requestId: requestIdSchema,
     admissionToken: admissionTokenSchema.optional(),
+    replacesHoldId: replacesHoldIdSchema,
     seatIds: z.array(idSchema).min(1).max(holdSeatsMax),
     expectedVersions: idRecord(z.int().min(0)).optional(),
   })
@@ -220,6 +233,7 @@ export const seatsHoldBodySchema = z
 export const generalHoldBodySchema = z.strictObject({
   requestId: requestIdSchema,
   admissionToken: admissionTokenSchema.optional(),
+  replacesHoldId: replacesHoldIdSchema,
   sectionId: idSchema,
   quantity: quantitySchema,
 });
@@ -227,6 +241,7 @@ export const generalHoldBodySchema = z.strictObject({
 export const bestAvailableHoldBodySchema = z.strictObject({
   requestId: requestIdSchema,
   admissionToken: admissionTokenSchema.optional(),
+  replacesHoldId: replacesHoldIdSchema,
   bestAvailable: z.strictObject({
     quantity: quantitySchema,
     sectionId: idSchema.optional(),
@@ -277,7 +292,12 @@ export const deadLetterRetryBodySchema = z.strictObject({
 
 export type VenueInput = Omit<Venue, 'id'> & { id?: string };
 export type EventInput = Omit<EventConfig, 'id'> & { id?: string };
-export type HoldInput = Readonly<{ requestId: string; request: HoldRequest; admissionToken?: string }>;
+export type HoldInput = Readonly<{
+  requestId: string;
+  request: HoldRequest;
+  admissionToken?: string;
+  replacesHoldId?: string;
+}>;
 
 /** A readable INVALID_INPUT: each issue prefixed with where it is, e.g. `sections.0.rows.1.seats.3.priceTier: ...`. */
 export const toInvalidInput = (error: z.ZodError): BookingError => {
@@ -322,31 +342,30 @@ export const parseEvent = (body: unknown): EventInput => {
  */
 export const parseHold = (body: unknown): HoldInput => {
   const has = (key: string) => typeof body === 'object' && body !== null && Object.hasOwn(body, key);
-  const token = (admissionToken: string | undefined) => (admissionToken === undefined ? {} : { admissionToken });
+  const extras = (fields: Readonly<{ admissionToken?: string | undefined; replacesHoldId?: string | undefined }>) => ({
+    ...(fields.admissionToken === undefined ? {} : { admissionToken: fields.admissionToken }),
+    ...(fields.replacesHoldId === undefined ? {} : { replacesHoldId: fields.replacesHoldId }),
+  });
   if (has('seatIds')) {
-    const { requestId, admissionToken, seatIds, expectedVersions } = parseWith(seatsHoldBodySchema, body);
+    const { requestId, seatIds, expectedVersions, ...rest } = parseWith(seatsHoldBodySchema, body);
     return {
       requestId,
       request: expectedVersions ? { kind: 'seats', seatIds, expectedVersions } : { kind: 'seats', seatIds },
-      ...token(admissionToken),
+      ...extras(rest),
     };
   }
   if (has('bestAvailable')) {
-    const { requestId, admissionToken, bestAvailable } = parseWith(bestAvailableHoldBodySchema, body);
-    return { requestId, request: { kind: 'bestAvailable', ...bestAvailable }, ...token(admissionToken) };
+    const { requestId, bestAvailable, ...rest } = parseWith(bestAvailableHoldBodySchema, body);
+    return { requestId, request: { kind: 'bestAvailable', ...bestAvailable }, ...extras(rest) };
   }
   if (has('sectionId') || has('quantity')) {
-    const { requestId, admissionToken, sectionId, quantity } = parseWith(generalHoldBodySchema, body);
-    return { requestId, request: { kind: 'general', sectionId, quantity }, ...token(admissionToken) };
+    const { requestId, sectionId, quantity, ...rest } = parseWith(generalHoldBodySchema, body);
+    return { requestId, request: { kind: 'general', sectionId, quantity }, ...extras(rest) };
   }
   throw new BookingError('INVALID_INPUT', 'a hold needs seatIds, sectionId with quantity, or bestAvailable');
 };
 
 /** Ids the server issues for holds and orders name their event: `<eventId>.<suffix>`. */
-export const compoundIdSchema = storableText().regex(
-  /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/,
-  'must be <eventId>.<id>',
-);
 
 export const parseId = (name: string, value: string, schema: z.ZodString = idSchema): string => {
   const result = schema.safeParse(value);

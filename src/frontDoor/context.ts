@@ -83,6 +83,8 @@ export type HoldCommand = Readonly<{
   request: HoldRequest;
   /** The waiting room's token, as the client sent it (REST body or socket payload); checked by admission. */
   admissionToken?: string;
+  /** The buyer's hold this one replaces in the same decision (a basket that changes); the actor checks it. */
+  replacesHoldId?: string;
   /** An ALTCHA solution (X-Challenge-Solution header, or the body/payload field); checked by challenge. */
   challengeSolution?: string;
 }>;

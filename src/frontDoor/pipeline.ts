@@ -60,7 +60,10 @@ export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
     run,
     hold: (context, command) =>
       run(context, { kind: 'hold', ...command }, async ({ who, admittedUntilMs }) =>
-        holds.hold(command.eventId, requireBuyer(who).userId, command.requestId, command.request, admittedUntilMs),
+        holds.hold(command.eventId, requireBuyer(who).userId, command.requestId, command.request, {
+          ...(admittedUntilMs === undefined ? {} : { admittedUntil: admittedUntilMs }),
+          ...(command.replacesHoldId === undefined ? {} : { replacesHoldId: command.replacesHoldId }),
+        }),
       ),
     release: (context, command) =>
       run(context, { kind: 'release', ...command }, async ({ who }) =>

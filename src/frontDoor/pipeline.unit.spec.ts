@@ -58,7 +58,7 @@ describe('front door pipeline', () => {
     const context = await door.arrive(socketArrival());
     expect(await door.hold(context, holdCommand)).toEqual(hold);
     expect(trace).toEqual(['identify', 'limits', 'challenge hold', 'admission hold']);
-    expect(reached).toEqual([['hold', 'e1', 'u1', 'r1', holdCommand.request, undefined]]);
+    expect(reached).toEqual([['hold', 'e1', 'u1', 'r1', holdCommand.request, {}]]);
   });
 
   it('given a REST hold and a REST release, they reach the same service through the same stages', async () => {
@@ -75,7 +75,7 @@ describe('front door pipeline', () => {
       'admission release',
     ]);
     expect(reached).toEqual([
-      ['hold', 'e1', 'u1', 'r1', holdCommand.request, undefined],
+      ['hold', 'e1', 'u1', 'r1', holdCommand.request, {}],
       ['release', 'e1.h1', 'u1', 'r2'],
     ]);
   });
@@ -121,6 +121,17 @@ describe('front door pipeline', () => {
     expect(await admitting.door.run(context, { kind: 'hold', ...holdCommand }, handler)).toBe('handled');
     await admitting.door.run(context, { kind: 'release', holdId: 'e1.h1', requestId: 'r2' }, handler);
     expect(seen).toEqual([9_000, undefined]);
+  });
+
+  it('hands the service the admission and the hold a hold replaces', async () => {
+    const { door, reached } = setUp({
+      admission: async (_context, command) => (command.kind === 'hold' ? 9_000 : undefined),
+    });
+    const context = await door.arrive(socketArrival());
+    await door.hold(context, { ...holdCommand, replacesHoldId: 'e1.h0' });
+    expect(reached).toEqual([
+      ['hold', 'e1', 'u1', 'r1', holdCommand.request, { admittedUntil: 9_000, replacesHoldId: 'e1.h0' }],
+    ]);
   });
 
   it('given the default stages, challenge and admission let every command through', async () => {

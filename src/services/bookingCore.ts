@@ -9,7 +9,7 @@ import { type Catalog, CatalogConflictError } from '../persistence/catalog.ts';
 import type { EventStore } from '../persistence/eventStore.ts';
 import type { Clock } from '../platform/clock.ts';
 import { eventIdOfHold, newHoldId, newId } from '../platform/ids.ts';
-import type { BookingService } from './bookingService.ts';
+import type { BookingService, HoldOptions } from './bookingService.ts';
 import { createLayoutCache } from './eventLayout.ts';
 import { roomSetUps } from './roomSetUp.ts';
 
@@ -141,19 +141,24 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
 
     layout: (eventId) => layouts(eventId),
 
-    async hold(eventId, userId, requestId, request: HoldRequest, admittedUntil?: number): Promise<HoldView> {
+    async hold(eventId, userId, requestId, request: HoldRequest, holdOptions: HoldOptions = {}): Promise<HoldView> {
+      const { admittedUntil, replacesHoldId } = holdOptions;
       const actor = await actorOf(eventId);
       // The sold-out fast path: refused from the counter the actor keeps per committed batch, never queued behind the
-      // batches of buyers who can still get seats.
-      const soldOut = actor.soldOutRefusal(userId, requestId, request);
+      // batches of buyers who can still get seats. A hold that replaces the buyer's own skips it: the seats the buyer
+      // holds count as free for it, which the counter cannot know.
+      const soldOut = replacesHoldId === undefined ? actor.soldOutRefusal(userId, requestId, request) : undefined;
       if (soldOut !== undefined) {
         options.onSoldOutRefused?.(eventId);
         throw soldOut;
       }
       const holdId = newHoldId(eventId);
-      const admission = admittedUntil === undefined ? {} : { admittedUntil };
+      const extras = {
+        ...(admittedUntil === undefined ? {} : { admittedUntil }),
+        ...(replacesHoldId === undefined ? {} : { replacesHoldId }),
+      };
       const reply = await actor.send(
-        (now) => ({ type: 'PlaceHold', data: { holdId, userId, requestId, request, now, ...admission } }),
+        (now) => ({ type: 'PlaceHold', data: { holdId, userId, requestId, request, now, ...extras } }),
         { userId, requestId },
       );
       if (reply.outcome?.kind !== 'hold') {

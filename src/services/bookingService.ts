@@ -3,6 +3,16 @@ import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 import type { LayoutRendition } from './eventLayout.ts';
 
+export type HoldOptions = Readonly<{
+  /**
+   * The buyer's admission by the waiting room (epoch ms), as the front door's admission stage read it from the hold's
+   * token; while the event's room is engaged a hold without one is refused NOT_ADMITTED.
+   */
+  admittedUntil?: number;
+  /** The buyer's own hold that this one replaces in the same decision (PlaceHold's replacesHoldId). */
+  replacesHoldId?: string;
+}>;
+
 /**
  * What the gateway (REST and socket) asks of the booking core. The gateway authenticates and validates; the
  * service routes each call to the event's actor. Every method rejects with a BookingError carrying a code.
@@ -26,16 +36,12 @@ export interface BookingService {
    * subscriber's diffs are counted against.
    */
   committedVersion(eventId: string): Promise<number>;
-  /**
-   * `admittedUntil`: the buyer's admission by the waiting room (epoch ms), as the front door's admission stage read
-   * it from the hold's token; while the event's room is engaged a hold without one is refused NOT_ADMITTED.
-   */
   hold(
     eventId: string,
     userId: string,
     requestId: string,
     request: HoldRequest,
-    admittedUntil?: number,
+    options?: HoldOptions,
   ): Promise<HoldView>;
   release(holdId: string, userId: string, requestId: string): Promise<void>;
   /** True once the store is reachable and actors can commit. */

@@ -24,6 +24,12 @@ export type PlaceHold = Readonly<{
      * verified says (signature, buyer, event). While the room is engaged a hold without it is refused NOT_ADMITTED.
      */
     admittedUntil?: number;
+    /**
+     * The buyer's own live hold that this one replaces, in the same decision: its seats and places count as free for
+     * this request, and it is released (HoldReleased, `replacedBy` this hold) only when the new hold is placed. A
+     * basket that changes so never gives its seats back to anyone in between; a refused change keeps the old hold.
+     */
+    replacesHoldId?: string;
   }>;
 }>;
 

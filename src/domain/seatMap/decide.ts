@@ -2,11 +2,12 @@ import { BookingError } from '../bookingError.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { findBestAvailable } from './bestAvailable.ts';
 import type { InventoryCommand, PlaceHold, ReleaseHold, ReserveHold } from './commands.ts';
-import type { HoldExpired, HoldPlaced, InventoryEvent } from './events.ts';
+import type { HoldExpired, HoldPlaced, HoldReleased, InventoryEvent } from './events.ts';
 import { endedHold, ownHold, reservationOf } from './holds.ts';
 import { decideOrder } from './orders.ts';
 import { holdRequestHash } from './requests.ts';
 import {
+  type HoldRecord,
   type InventoryState,
   isLapsed,
   isLazilyFree,
@@ -85,18 +86,20 @@ export const recall = (state: InventoryState, userId: string, requestId: string)
   state.requests.get(requestKey(userId, requestId));
 
 const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] => {
-  const { holdId, userId, requestId, request, now, waitlistEntryId } = command.data;
+  const { holdId, userId, requestId, request, now, waitlistEntryId, replacesHoldId } = command.data;
   const { config, layout } = state;
   if (config.saleStartsAtMs !== null && now < config.saleStartsAtMs) {
     throw new BookingError('SALE_NOT_OPEN', `the sale opens at ${new Date(config.saleStartsAtMs).toISOString()}`);
   }
   refuseUnadmitted(command, state);
   if (state.handleOfHold.has(holdId)) throw new Error(`hold id ${holdId} reused`);
+  const replaced = replacesHoldId === undefined ? undefined : replaceableHold(state, replacesHoldId, userId, now);
   const lapsed = new Set(dueHolds(state, now));
   const isFree = (seat: number): boolean => {
     const status = state.status[seat];
     if (status === seatStatusCodes.available) return true;
     if (status !== seatStatusCodes.held) return false;
+    if (replaced !== undefined && state.holdOfSeat[seat] === replaced.handle) return true;
     const hold = state.holds.get(state.holdOfSeat[seat]!)!;
     if (!isLazilyFree(hold, now)) return false;
     lapsed.add(hold.handle);
@@ -139,6 +142,7 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
         const hold = state.holds.get(handle)!;
         if (hold.sectionId === section.id && hold.seats.length === 0) available += hold.quantity;
       }
+      if (replaced?.sectionId === section.id && replaced.seats.length === 0) available += replaced.quantity;
       if (available === 0) throw new BookingError('SOLD_OUT', `section ${section.id} is sold out`);
       if (available < quantity)
         throw new BookingError('SEAT_UNAVAILABLE', `only ${available} places left in ${section.id}`);
@@ -155,7 +159,7 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
     }
   }
 
-  const userHeld = seatsOfUser(state, userId, now);
+  const userHeld = seatsOfUser(state, userId, now) - (replaced?.quantity ?? 0);
   if (userHeld + quantity > config.maxSeatsPerUser) {
     throw new BookingError(
       'HOLD_LIMIT',
@@ -174,11 +178,31 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
       quantity,
       expiresAt: now + ttlSeconds * 1000,
       ...(waitlistEntryId === undefined ? {} : { waitlistEntryId }),
-      requestHash: holdRequestHash(request),
+      requestHash: holdRequestHash(request, replacesHoldId),
       at: now,
     },
   };
-  return [...expiryEvents(state, lapsed, now), placed];
+  if (replaced === undefined) return [...expiryEvents(state, lapsed, now), placed];
+  const released: HoldReleased = {
+    type: 'HoldReleased',
+    data: { ...endedHold(state, replaced, now), requestId, replacedBy: holdId },
+  };
+  return [...expiryEvents(state, lapsed, now), released, placed];
+};
+
+/**
+ * The hold a PlaceHold replaces: the buyer's own, still held and running. A waitlist offer is not replaced (it would
+ * turn an offer for the line into an ordinary hold): it is ordered or released. A lapsed one is refused HOLD_EXPIRED,
+ * as ordering it is: its seats were due back on sale, and the buyer asks for the new selection as a plain hold.
+ */
+const replaceableHold = (state: InventoryState, holdId: string, userId: string, now: number): HoldRecord => {
+  const hold = ownHold(state, holdId, userId);
+  if (hold.status !== 'held') throw new BookingError('ORDER_STATE', `hold ${holdId} is in checkout (${hold.status})`);
+  if (hold.waitlistEntryId !== undefined) {
+    throw new BookingError('INVALID_INPUT', `hold ${holdId} is a waitlist offer: order it or release it`);
+  }
+  if (isLapsed(hold, now)) throw new BookingError('HOLD_EXPIRED', `hold ${holdId} expired`);
+  return hold;
 };
 
 const releaseHold = (command: ReleaseHold, state: InventoryState): InventoryEvent[] => {

@@ -36,7 +36,11 @@ type HoldEnded = Readonly<{
   at: number;
 }>;
 
-export type HoldReleased = Readonly<{ type: 'HoldReleased'; data: HoldEnded & Readonly<{ requestId: string }> }>;
+/** `replacedBy`: the hold released was replaced by that one, placed by the same command (PlaceHold's replacesHoldId). */
+export type HoldReleased = Readonly<{
+  type: 'HoldReleased';
+  data: HoldEnded & Readonly<{ requestId: string; replacedBy?: string }>;
+}>;
 /** `requestId` is there when the holder's release found the hold lapsed, so a retry of it gets the same answer. */
 export type HoldExpired = Readonly<{ type: 'HoldExpired'; data: HoldEnded & Readonly<{ requestId?: string }> }>;
 

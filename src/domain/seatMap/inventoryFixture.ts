@@ -115,6 +115,18 @@ export const holdBest = (
   now: number,
   filter: { sectionId?: string; priceTier?: string } = {},
 ): PlaceHold => placeHold(holdId, userId, { kind: 'bestAvailable', quantity, ...filter }, now);
+/** PlaceHold of `request` instead of the buyer's hold `replacesHoldId`, in one decision. */
+export const replaceHold = (
+  holdId: string,
+  replacesHoldId: string,
+  userId: string,
+  request: HoldRequest,
+  now: number,
+  requestId = `r-${holdId}`,
+): PlaceHold => ({
+  type: 'PlaceHold',
+  data: { holdId, userId, requestId, request, now, replacesHoldId },
+});
 export const releaseHold = (
   holdId: string,
   userId: string,
@@ -211,6 +223,9 @@ export const released = (placed: HoldPlaced, at: number, requestId = `rel-${plac
   type: 'HoldReleased',
   data: { ...ended(placed, at), requestId },
 });
+/** The old hold's end when `replacedBy` replaced it, under the replacing command's request id. */
+export const replaced = (placed: HoldPlaced, replacedBy: string, at: number, requestId = `r-${replacedBy}`) =>
+  ({ type: 'HoldReleased', data: { ...ended(placed, at), requestId, replacedBy } }) satisfies HoldReleased;
 export const reserved = (
   placed: HoldPlaced,
   orderId: string,
@@ -274,7 +289,10 @@ const withRequestHash = (event: InventoryEvent, command: InventoryCommand): Inve
   command.type === 'PlaceHold' &&
   event.data.holdId === command.data.holdId &&
   event.data.requestHash === undefined
-    ? { ...event, data: { ...event.data, requestHash: holdRequestHash(command.data.request) } }
+    ? {
+        ...event,
+        data: { ...event.data, requestHash: holdRequestHash(command.data.request, command.data.replacesHoldId) },
+      }
     : event;
 
 /**

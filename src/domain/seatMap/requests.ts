@@ -12,7 +12,7 @@ import type { HoldRequest } from './views.ts';
 export const requestFingerprint = (command: InventoryCommand): string | undefined => {
   switch (command.type) {
     case 'PlaceHold':
-      return `hold:${holdRequestHash(command.data.request)}`;
+      return `hold:${holdRequestHash(command.data.request, command.data.replacesHoldId)}`;
     case 'ReleaseHold':
       return `release:${command.data.holdId}`;
     case 'ReserveHold':
@@ -80,9 +80,15 @@ export const isSameRequest = (command: InventoryCommand, outcome: RequestOutcome
 /**
  * The hash of a hold's payload in a canonical form: seats in any order (and expected versions in any key order) are
  * the same request. Fields are length-prefixed, so no two payloads write the same text. Built by hand rather than
- * with JSON.stringify: it runs for every hold placed, on the actor's hot path.
+ * with JSON.stringify: it runs for every hold placed, on the actor's hot path. A hold that replaces another names it,
+ * so "these seats instead of hold X" and "these seats" are different requests; a plain hold hashes as it always did.
  */
-export const holdRequestHash = (request: HoldRequest): string => {
+export const holdRequestHash = (request: HoldRequest, replacesHoldId?: string): string =>
+  replacesHoldId === undefined
+    ? payloadHash(request)
+    : hash53(`replace${field(replacesHoldId)}${field(payloadHash(request))}`);
+
+const payloadHash = (request: HoldRequest): string => {
   switch (request.kind) {
     case 'seats': {
       let text = 'seats';

@@ -11,6 +11,8 @@ import {
   released,
   releaseHold,
   releaseReservation,
+  replaced,
+  replaceHold,
   reservationReleased,
   reserved,
   seatsHeld,
@@ -500,5 +502,27 @@ describe('general admission gathering', () => {
     const second = drive(state, releaseHold('g1', 'b1', t(12)));
     expect(second.slice(-2)).toEqual(generalOffer('e1', 'u1', 4, t(12)));
     expect(state.inventory.general.get('FLOOR')).toMatchObject({ held: 8 });
+  });
+});
+
+describe('a basket that changes (a hold replacing the buyer’s own) while the line waits', () => {
+  const mine = seatsHeld('h1', 'b1', ['BALC-A-3', 'BALC-A-4'], t(0));
+  const line = [...soldTo('h0', 'b0', ['BALC-A-1', 'BALC-A-2']), mine, joined('e1', 'u1', balcony(1), t(1))];
+
+  it('keeps the seats that stay in the basket; the seat taken out is offered to the line in the same batch', () => {
+    given(line)
+      .when(replaceHold('h2', 'h1', 'b1', { kind: 'seats', seatIds: ['BALC-A-4'] }, t(20)))
+      .then([
+        replaced(mine, 'h2', t(20)),
+        seatsHeld('h2', 'b1', ['BALC-A-4'], t(20)),
+        ...offer('e1', 'u1', ['BALC-A-3'], t(20)),
+      ]);
+  });
+
+  it('offers nothing when the basket only grows', () => {
+    const small = seatsHeld('h1', 'b1', ['BALC-A-3'], t(0));
+    given([...soldTo('h0', 'b0', ['BALC-A-1', 'BALC-A-2']), small, joined('e1', 'u1', balcony(2), t(1))])
+      .when(replaceHold('h2', 'h1', 'b1', { kind: 'seats', seatIds: ['BALC-A-3', 'BALC-A-4'] }, t(20)))
+      .then([replaced(small, 'h2', t(20)), seatsHeld('h2', 'b1', ['BALC-A-3', 'BALC-A-4'], t(20))]);
   });
 });

@@ -66,9 +66,9 @@ export const leaveWaitlist = (
 
 // Events, as the deciders write them.
 /** A hold's event carries the hash of the request that placed it (seatMap/requests.ts). */
-const withHash = (placed: HoldPlaced, request: HoldRequest): HoldPlaced => ({
+const withHash = (placed: HoldPlaced, request: HoldRequest, replacesHoldId?: string): HoldPlaced => ({
   ...placed,
-  data: { ...placed.data, requestHash: holdRequestHash(request) },
+  data: { ...placed.data, requestHash: holdRequestHash(request, replacesHoldId) },
 });
 
 export const joined = (
@@ -206,7 +206,7 @@ export const given = (history: readonly EventStreamEvent[], setup: Setup = {}) =
         command.type === 'PlaceHold' &&
         event.data.holdId === command.data.holdId &&
         event.data.requestHash === undefined
-          ? withHash(event, command.data.request)
+          ? withHash(event, command.data.request, command.data.replacesHoldId)
           : event,
       );
       expect(handled.events).toEqual(hashed);

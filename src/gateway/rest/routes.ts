@@ -438,13 +438,7 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
     async ({ params, door, body }) => {
       requireBuyer(door.who);
       const eventId = parseId('id', params.id ?? '');
-      const { requestId, request, admissionToken } = parseHold(parseJson(body));
-      const hold = await frontDoor.hold(door, {
-        eventId,
-        requestId,
-        request,
-        ...(admissionToken === undefined ? {} : { admissionToken }),
-      });
+      const hold = await frontDoor.hold(door, { eventId, ...parseHold(parseJson(body)) });
       return { status: 201, json: hold };
     },
     { kind: 'hold' },

@@ -126,8 +126,7 @@ const parseHoldPayload = (payload: unknown): Omit<HoldCommand, 'kind'> => {
   if (typeof payload !== 'object' || payload === null) throw new BookingError('INVALID_INPUT', 'hold needs an object');
   const { eventId: rawEventId, ...body } = payload as Record<string, unknown>;
   const eventId = parseWith(idSchema, rawEventId);
-  const { requestId, request, admissionToken } = parseHold(body);
-  return { eventId, requestId, request, ...(admissionToken === undefined ? {} : { admissionToken }) };
+  return { eventId, ...parseHold(body) };
 };
 
 const wireError = (error: unknown): WireError => {

@@ -191,6 +191,30 @@ const antibot = antibotFromEnv();
 /** USER_REQUESTS_PER_SECOND_MAX: one buyer's requests per second over all their sockets and REST (default 50). */
 const userRequestsPerSecondMax = countOf('USER_REQUESTS_PER_SECOND_MAX', env.USER_REQUESTS_PER_SECOND_MAX);
 
+/**
+ * CLUSTER_MODE: `single` (default: one node serves every event) or `redis` (several nodes on one Postgres and Redis;
+ * needs DATABASE_URL, REDIS_URL and NODE_ID; NODE_URL is how the other nodes reach this one, LEASE_TTL_MS how long an
+ * owner may be silent before another node takes its events, default 5000). docs/operations.md "Cluster".
+ */
+const clusterFromEnv = (): ServerConfig['cluster'] => {
+  const mode = env.CLUSTER_MODE || 'single';
+  if (mode === 'single') return undefined;
+  if (mode !== 'redis') throw new Error(`CLUSTER_MODE must be single or redis, not ${mode}`);
+  if (!env.NODE_ID || !/^[A-Za-z0-9_.-]{1,64}$/.test(env.NODE_ID))
+    throw new Error('CLUSTER_MODE=redis needs NODE_ID (letters, digits, _ . -; unique per node)');
+  if (!env.REDIS_URL) throw new Error('CLUSTER_MODE=redis needs REDIS_URL');
+  if (!env.DATABASE_URL) throw new Error('CLUSTER_MODE=redis needs DATABASE_URL (Postgres shared by every node)');
+  const leaseTtlMs = countOf('LEASE_TTL_MS', env.LEASE_TTL_MS);
+  return {
+    mode,
+    nodeId: env.NODE_ID,
+    ...(env.NODE_URL ? { url: env.NODE_URL } : {}),
+    ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+  };
+};
+
+const cluster = clusterFromEnv();
+
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const config: ServerConfig = {
   host: env.HOST ?? '0.0.0.0',
@@ -211,6 +235,8 @@ const config: ServerConfig = {
   ...(antibot === undefined ? {} : { antibot }),
   ...(userRequestsPerSecondMax === undefined ? {} : { userRequestsPerSecondMax }),
   ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+  ...(env.REDIS_KEY_PREFIX ? { redisKeyPrefix: env.REDIS_KEY_PREFIX } : {}),
+  ...(cluster === undefined ? {} : { cluster }),
   ...(socketRequestsPerSecondMax === undefined
     ? {}
     : { socket: { requestsPerWindowMax: socketRequestsPerSecondMax, rateLimitWindowSeconds: 1 } }),

@@ -55,7 +55,16 @@ export type ActivationOptions = Readonly<{
   replayPageSize?: number;
   /** An actor idle this long (see EventActor.isIdle) is stopped, to be activated again on demand. Default 10 min. */
   idleMs?: number;
+  /**
+   * Cluster mode: makes this node the event's owner before its state is loaded (lease and owner epoch, src/cluster/);
+   * rejects when another node owns it, and the activation fails with that error.
+   */
+  claim?: (eventId: string) => Promise<void>;
+  /** The event's actor stopped here and its ownership may go: idle (`passivated`), at shutdown, evicted or retired. */
+  released?: (eventId: string, why: ReleaseReason) => void;
 }>;
+
+export type ReleaseReason = 'passivated' | 'drained' | 'evicted' | 'retired';
 
 export const idleMsDefault = 10 * 60_000;
 
@@ -135,14 +144,37 @@ export class Activations {
       // Checked after the await: the map may have changed, and the actor may have woken up.
       if (actor === undefined || this.actors.get(eventId) !== activation || !actor.isIdle(idleMs)) continue;
       this.actors.delete(eventId);
-      const stopped = actor
-        .stop()
-        .catch((error: unknown) => this.options.onError?.(error, `passivating ${eventId} failed`))
-        .finally(() => {
-          if (this.stopping.get(eventId) === stopped) this.stopping.delete(eventId);
-        });
-      this.stopping.set(eventId, stopped);
+      void this.stopActor(eventId, actor, 'passivated');
     }
+  }
+
+  /**
+   * Stops the event's actor now, whatever it is doing (cluster mode: this node lost the event's lease); the next
+   * request activates it again, wherever the placement says. Resolves once it has stopped.
+   */
+  async evict(eventId: string): Promise<void> {
+    const activation = this.actors.get(eventId);
+    if (activation === undefined) return;
+    this.actors.delete(eventId);
+    const actor = await activation.catch(() => undefined);
+    if (actor !== undefined) await this.stopActor(eventId, actor, 'evicted');
+  }
+
+  /** Events whose actor is active (or activating) here now. */
+  activeEventIds(): string[] {
+    return [...this.actors.keys()];
+  }
+
+  private stopActor(eventId: string, actor: EventActor, why: ReleaseReason): Promise<void> {
+    const stopped = actor
+      .stop()
+      .catch((error: unknown) => this.options.onError?.(error, `stopping ${eventId} (${why}) failed`))
+      .finally(() => {
+        if (this.stopping.get(eventId) === stopped) this.stopping.delete(eventId);
+        this.options.released?.(eventId, why);
+      });
+    this.stopping.set(eventId, stopped);
+    return stopped;
   }
 
   /** Actors that are running now (for metrics and shutdown). */
@@ -153,8 +185,18 @@ export class Activations {
 
   async stopAll(): Promise<void> {
     this.stopPassivation();
-    const actors = await this.running();
-    await Promise.all([...actors.map((actor) => actor.stop()), ...this.stopping.values()]);
+    const running = await Promise.all(
+      [...this.actors].map(
+        async ([eventId, activation]) => [eventId, await activation.catch(() => undefined)] as const,
+      ),
+    );
+    await Promise.all([
+      ...running.map(async ([eventId, actor]) => {
+        await actor?.stop();
+        this.options.released?.(eventId, 'drained');
+      }),
+      ...this.stopping.values(),
+    ]);
   }
 
   /** Latest durable state of an event: snapshot plus every event after it, checked before use. */
@@ -183,7 +225,12 @@ export class Activations {
   }
 
   private async activate(eventId: string): Promise<EventActor> {
-    const initial = await this.load(eventId);
+    await this.options.claim?.(eventId);
+    const initial = await this.load(eventId).catch((error: unknown) => {
+      // Claimed but not served: the claim is let go, so the next request (here or elsewhere) claims afresh.
+      this.options.released?.(eventId, 'retired');
+      throw error;
+    });
     const { store, clock, actor, onCommitted, onError, onRecovery } = this.options;
     const built = () => {
       try {
@@ -213,7 +260,10 @@ export class Activations {
     const registered = this.actors.get(eventId);
     if (registered === undefined) return;
     void registered.then((current) => {
-      if (current === actor && this.actors.get(eventId) === registered) this.actors.delete(eventId);
+      if (current === actor && this.actors.get(eventId) === registered) {
+        this.actors.delete(eventId);
+        this.options.released?.(eventId, 'retired');
+      }
     });
   }
 }

@@ -45,6 +45,11 @@ export const createActorMetrics = (registry: Registry) => {
       help: 'Actors that ran out of reload attempts and stopped until the next request activates them',
       registers: [registry],
     }),
+    fenced: new Counter({
+      name: 'actor_fenced_total',
+      help: 'Actors stopped because another node took their event over (cluster mode: a newer owner epoch)',
+      registers: [registry],
+    }),
   };
   return {
     observe(batch: CommittedBatch): void {

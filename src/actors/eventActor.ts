@@ -29,6 +29,7 @@ import {
 } from '../domain/waitlist/index.ts';
 import { initialWaitlistState } from '../domain/waitlist/state.ts';
 import type { AppendChain, EventStore } from '../persistence/eventStore.ts';
+import { isFenced } from '../persistence/fence.ts';
 import type { OutboxMessage } from '../persistence/outbox.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../persistence/storeErrors.ts';
 import { type Clock, repeatTimer } from '../platform/clock.ts';
@@ -105,7 +106,7 @@ type Prepared = Readonly<{
 }>;
 
 /** What happened on the way back from a failed append, for metrics. */
-export type RecoveryEvent = 'appendTimedOut' | 'reloaded' | 'reloadFailed' | 'retired';
+export type RecoveryEvent = 'appendTimedOut' | 'reloaded' | 'reloadFailed' | 'retired' | 'fenced';
 
 export type EventActorOptions = Readonly<{
   eventId: string;
@@ -632,6 +633,10 @@ export class EventActor {
     }
     // A reload must not run while an append of ours may still land: it would read the stream short of it.
     const settled = Promise.all(failed.map((prepared) => prepared.settled)).then(() => undefined);
+    if (isFenced(failure)) {
+      this.retireFenced(failed, unavailable);
+      return false;
+    }
     if (!isStoreUnavailable(failure)) {
       await this.settledOrDeadline(settled);
       if (await this.reloadOnce()) {
@@ -650,6 +655,27 @@ export class EventActor {
     }
     void this.recover(settled);
     return false;
+  }
+
+  /**
+   * Another node owns the event now (cluster mode: its epoch is newer than ours). This actor may not write again and
+   * its state may be stale, so it stops at once: everything waiting is answered UNAVAILABLE (a retry reaches the new
+   * owner, whose log answers it), nothing is reloaded or snapshotted, and its owner forgets it.
+   */
+  private retireFenced(failed: readonly Prepared[], unavailable: BookingError): void {
+    this.stopped = true;
+    this.recovering = true;
+    this.stopSweep();
+    for (const { batch } of failed) {
+      for (const envelope of batch) {
+        if (envelope.kind === 'read') envelope.reject(unavailable);
+      }
+    }
+    while (this.mailbox.length > 0) {
+      for (const envelope of this.mailbox.takeBatch()) envelope.reject(unavailable);
+    }
+    this.options.onRecovery?.('fenced');
+    this.options.onRetired?.();
   }
 
   /** Waits until `settled`, or one append deadline on the clock, whichever comes first. */

@@ -1,13 +1,16 @@
 import { Redis } from 'ioredis';
-import type { ActivationOptions } from '../actors/activations.ts';
+import type { ActivationOptions, ReleaseReason } from '../actors/activations.ts';
 import { createActorMetrics } from '../actors/actorMetrics.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
 import type { SeatMapCacheOptions } from '../actors/seatMapCache.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
+import type { Placement } from '../cluster/placement.ts';
+import { BookingError } from '../domain/bookingError.ts';
 import { createAdmissionStage } from '../frontDoor/admission.ts';
 import { createReadBudget, type ReadBudgetOptions } from '../frontDoor/readBudget.ts';
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
+import { registerClusterRoutes } from '../gateway/rest/clusterRoutes.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerNotificationRoutes } from '../gateway/rest/notificationRoutes.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
@@ -17,6 +20,7 @@ import { registerWaitlistRoutes } from '../gateway/rest/waitlistRoutes.ts';
 import { buildFrontDoor, type Gateway, startGateway } from '../gateway/server.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
 import { registerWebRoutes } from '../gateway/web/webAssets.ts';
+import { type Fence, HeldEpochs } from '../persistence/fence.ts';
 import { openInMemoryStore } from '../persistence/inMemory/inMemoryStore.ts';
 import { openPgliteStore } from '../persistence/pglite/pgliteStore.ts';
 import { openPostgresStore } from '../persistence/postgres/postgresStore.ts';
@@ -36,13 +40,14 @@ import { createQueueMetrics } from '../services/queueMetrics.ts';
 import { createQueueService, type QueueService } from '../services/queueService.ts';
 import { createWaitlistService, type WaitlistService } from '../services/waitlistService.ts';
 import { type AntibotConfig, startAntibot } from './antibot.ts';
+import { type ClusterConfig, ownerLookup, startPlacement } from './cluster.ts';
 import { type NotificationsConfig, startNotifications } from './notifications.ts';
 import { type OrderServices, type PaymentsConfig, startPayments } from './payments.ts';
 import { monitorStore } from './storeHealth.ts';
 
 export type StoreConfig =
   | Readonly<{ kind: 'pglite'; dataDir: string | undefined }>
-  | Readonly<{ kind: 'postgres'; url: string; schema?: string }>
+  | Readonly<{ kind: 'postgres'; url: string; schema?: string; fence?: Fence }>
   | Readonly<{ kind: 'memory' }>
   /** Several Postgres databases: each event lives on one, chosen by a stable hash of its id. */
   | Readonly<{ kind: 'sharded'; shards: readonly StoreConfig[] }>;
@@ -95,6 +100,8 @@ export type ServerConfig = Readonly<{
   userRequestsPerSecondMax?: number;
   /** The window that budget is averaged over (default 1 s). */
   userRequestsWindowSeconds?: number;
+  /** Cluster mode (needs `redisUrl` and a Postgres store); absent: one node serves every event. */
+  cluster?: ClusterConfig;
 }>;
 
 export type RunningServer = Readonly<{
@@ -128,6 +135,7 @@ export const openStore = async (config: StoreConfig, onLockLost?: (error: Error)
       return openPostgresStore({
         connectionString: config.url,
         ...(config.schema === undefined ? {} : { schema: config.schema }),
+        ...(config.fence === undefined ? {} : { fence: config.fence }),
       });
     case 'memory':
       return openInMemoryStore();
@@ -175,6 +183,23 @@ const openWatchedStore = async (
   });
 };
 
+/** The store config with every Postgres append fenced by `fence` (cluster mode); the embedded stores cannot be. */
+const withFence = (store: StoreConfig, fence: Fence): StoreConfig => {
+  switch (store.kind) {
+    case 'postgres':
+      return { ...store, fence };
+    case 'sharded':
+      return { ...store, shards: store.shards.map((shard) => withFence(shard, fence)) };
+    case 'pglite':
+    case 'memory':
+      throw new Error('cluster mode needs Postgres (DATABASE_URL): every node must reach the same store');
+    default: {
+      const _exhaustive: never = store;
+      throw new Error(`unknown store ${JSON.stringify(_exhaustive)}`);
+    }
+  }
+};
+
 /** Wires the store, the actors and the gateway from explicit configuration (src/main.ts reads the environment). */
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const logger = config.logger ?? createLogger(config.logLevel);
@@ -182,12 +207,34 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const clock = config.clock ?? systemClock;
   /** Set once the actors exist: those recovering from an outage reload as soon as the store answers again. */
   let storeBack = () => {};
-  const { store, health } = await openWatchedStore(config.store, {
-    clock,
-    logger,
-    metrics,
-    storeBack: () => storeBack(),
+  if (config.cluster !== undefined && config.redisUrl === undefined) throw new Error('cluster mode needs REDIS_URL');
+  // Cluster mode: the epochs this node holds fence its appends; the placement sets them as it claims events.
+  const heldEpochs = config.cluster === undefined ? undefined : new HeldEpochs();
+  const { store, health } = await openWatchedStore(
+    heldEpochs === undefined ? config.store : withFence(config.store, heldEpochs),
+    {
+      clock,
+      logger,
+      metrics,
+      storeBack: () => storeBack(),
+    },
+  );
+  // Shared by every node: spent proof-of-work solutions and the person's budgets (rate-limiter-flexible's Redis store),
+  // and in cluster mode the leases and node heartbeats.
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis?.connect().catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
+  const redisKeyPrefix = config.redisKeyPrefix ?? 'seatactor:';
+  if (heldEpochs !== undefined && store.ownerEpochs === undefined) {
+    await store.close();
+    throw new Error('cluster mode needs a store that keeps owner epochs (Postgres)');
+  }
+  let placement: Placement | undefined;
   const actorMetrics = createActorMetrics(metrics.registry);
   // Registered before anything can activate an actor, so the buyer-recovery index sees every activation.
   const holders = new LiveHolders();
@@ -224,6 +271,16 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
       for (const listener of activatedListeners) listener(actor);
     },
     onError: (error, context) => logger.error({ err: error }, context),
+    ...(heldEpochs === undefined
+      ? {}
+      : {
+          claim: async (eventId: string) => {
+            if (placement === undefined)
+              throw new BookingError('UNAVAILABLE', 'this node is still joining the cluster');
+            await placement.claim(eventId);
+          },
+          released: (eventId: string, why: ReleaseReason) => placement?.released(eventId, why),
+        }),
     onRecovery: (event) => {
       actorMetrics.recovery(event);
       // An append that outlived its deadline is the first sign of a hung store: check now, not at the next interval.
@@ -248,16 +305,6 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     onError: (error, context) => logger.error({ err: error }, context),
   });
   const holds = holdMode.holds ?? booking;
-  // Shared by every node: spent proof-of-work solutions and the person's budgets (rate-limiter-flexible's Redis store).
-  const redis =
-    config.redisUrl === undefined
-      ? undefined
-      : new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis?.connect().catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
-  const redisKeyPrefix = config.redisKeyPrefix ?? 'seatactor:';
   const antibot =
     config.antibot === undefined
       ? undefined
@@ -392,6 +439,25 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
       deadLetters: notifications.deadLetters,
     });
   }
+  if (config.cluster !== undefined && heldEpochs !== undefined && redis !== undefined && store.ownerEpochs) {
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    placement = await startPlacement(config.cluster, {
+      url: `http://${host}:${gateway.port}`,
+      redis,
+      keyPrefix: redisKeyPrefix,
+      ownerEpochs: store.ownerEpochs,
+      held: heldEpochs,
+      clock,
+      logger,
+      activations: () => booking.activations,
+    });
+    await placement.start();
+  }
+  registerClusterRoutes(gateway.route, {
+    auth,
+    owner: ownerLookup(() => placement),
+    eventExists: (eventId) => booking.getEvent(eventId),
+  });
   registerOrderRoutes(gateway.route, orders);
   registerMeRoutes(gateway.route, {
     contacts: store.contacts,
@@ -427,6 +493,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         waitlist.stop();
         // Stops the actors, then the outbox dispatcher (closeStore above), then closes the store.
         await booking.drain();
+        // After the actors: their leases are let go (the others take their events over at once), then the heartbeat.
+        await placement?.stop();
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
         await sockets.close();
         await holdMode.close();

@@ -3,6 +3,7 @@ import { checkInBodySchema, orderBodySchema, payBodySchema, refundBodySchema } f
 import {
   createdSchema,
   errorBodySchema,
+  eventOwnerSchema,
   holdViewSchema,
   orderViewSchema,
   probeSchema,
@@ -223,6 +224,14 @@ export const operations: readonly Operation[] = [
     tag: 'waiting room',
     caller: 'anyone',
     answers: { 200: json('`{commitment, seed?, algorithm, order?}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/owner',
+    summary: 'The node that runs the event now and its owner epoch (cluster mode; docs/operations.md)',
+    tag: 'cluster',
+    caller: 'admin',
+    answers: { 200: json('the owner', eventOwnerSchema), 404: json('no such event (NOT_FOUND)', errorBodySchema) },
   },
   {
     method: 'get',

@@ -79,6 +79,18 @@ export const seatMapViewSchema = z
 
 export const probeSchema = z.object({ status: z.string() });
 
+/** Where an event's actor runs (cluster mode); a single node answers with its mode and no epoch. */
+export const eventOwnerSchema = z.object({
+  eventId: z.string(),
+  mode: z.enum(['single', 'redis']).meta({ description: 'CLUSTER_MODE of the node that answered' }),
+  nodeId: z.string().nullable().meta({ description: 'the node holding the lease now; null: none' }),
+  epoch: z.number().int().nullable().meta({ description: 'the owner epoch Postgres handed that node' }),
+  preferredNodeId: z
+    .string()
+    .nullable()
+    .meta({ description: 'the live node rendezvous hashing prefers: who claims it when nobody holds it' }),
+});
+
 /** Orders carry more than is listed (lines, payment, refund, tickets): the fields every client reads. */
 export const orderViewSchema = z
   .looseObject({

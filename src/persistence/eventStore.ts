@@ -66,3 +66,10 @@ export interface EventStore {
   loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
   close(): Promise<void>;
 }
+
+/** The stream of an event's log (the actor's `streamIdOf` names the same). */
+export const eventStreamId = (eventId: string): string => `event-${eventId}`;
+
+/** The event whose log a stream is (the inverse of eventStreamId; other streams come back as they are). */
+export const eventIdOfStream = (streamId: string): string =>
+  streamId.startsWith('event-') ? streamId.slice('event-'.length) : streamId;

@@ -160,6 +160,23 @@ export const migrations: readonly Migration[] = [
       `ALTER TABLE events ADD COLUMN append_id text`,
     ],
   },
+  {
+    id: 11,
+    name: 'event owners',
+    statements: [
+      // Cluster mode: who owns an event's stream and under which epoch (fencing token). A node bumps the epoch when it
+      // takes an event over, and every append of a fenced store requires its epoch to be the current one in the same
+      // statement, so a deposed owner can never write (src/cluster/, docs/architecture.md). `node` is NULL when the
+      // owner let the event go on purpose (passivated), so nobody takes it over until it is asked for. Id 10 is
+      // another change's; the runner applies whatever ids a database lacks, in list order.
+      `CREATE TABLE event_owner (
+        stream_id text PRIMARY KEY,
+        epoch bigint NOT NULL,
+        node text NULL,
+        claimed_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every node migrating the same database. */
@@ -173,7 +190,11 @@ const schemaNamePattern = /^[a-z_][a-z0-9_]{0,62}$/;
  * turns: the second one waits, then finds nothing left to do. When `schema` is given it is created first,
  * under the same lock, because two `CREATE SCHEMA IF NOT EXISTS` can still collide.
  */
-export async function migrate(client: SqlClient, options: { schema?: string } = {}): Promise<number[]> {
+export async function migrate(
+  client: SqlClient,
+  options: { schema?: string } = {},
+  list: readonly Migration[] = migrations,
+): Promise<number[]> {
   return client.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [migrationLockKey]);
     if (options.schema !== undefined) {
@@ -186,7 +207,7 @@ export async function migrate(client: SqlClient, options: { schema?: string } = 
     )`);
     const done = new Set((await tx.query<{ id: number }>('SELECT id FROM schema_migrations')).map((row) => row.id));
     const applied: number[] = [];
-    for (const migration of migrations) {
+    for (const migration of list) {
       if (done.has(migration.id)) continue;
       for (const statement of migration.statements) await tx.query(statement);
       await tx.query('INSERT INTO schema_migrations (id, name) VALUES ($1, $2)', [migration.id, migration.name]);

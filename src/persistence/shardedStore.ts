@@ -2,6 +2,7 @@ import { fnv1a } from '../domain/hash.ts';
 import type { Catalog } from './catalog.ts';
 import type { Contacts } from './contacts.ts';
 import type { EventStore } from './eventStore.ts';
+import type { OwnerEpochs } from './fence.ts';
 import { newestFirst, type OrderIndex } from './orderIndex.ts';
 import type { Outbox } from './outbox.ts';
 
@@ -18,6 +19,8 @@ export type Store = Readonly<{
   outboxes: readonly Outbox[];
   /** Where buyers may be notified; global, on the first shard like the catalog. */
   contacts: Contacts;
+  /** The owner epochs of cluster mode (Postgres only): each stream's in the database that holds the stream. */
+  ownerEpochs?: OwnerEpochs;
   close: () => Promise<void>;
 }>;
 
@@ -42,7 +45,26 @@ export const shardedStore = (shards: readonly Store[]): Store => {
   const close = async () => {
     await Promise.all(shards.map((shard) => shard.close()));
   };
+  const epochsOn = (streamId: string): OwnerEpochs => {
+    const epochs = shards[shardOf(shardKey(streamId), shards.length)]!.ownerEpochs;
+    if (epochs === undefined) throw new Error('this store keeps no owner epochs');
+    return epochs;
+  };
+  const everyShardKeepsEpochs = shards.every((shard) => shard.ownerEpochs !== undefined);
   return {
+    ...(everyShardKeepsEpochs
+      ? {
+          ownerEpochs: {
+            claim: (streamId, node) => epochsOn(streamId).claim(streamId, node),
+            current: (streamId) => epochsOn(streamId).current(streamId),
+            async owned(limit) {
+              const found = await Promise.all(shards.map((shard) => shard.ownerEpochs!.owned(limit)));
+              return found.flat().slice(0, limit);
+            },
+            vacate: (streamId, node, epoch) => epochsOn(streamId).vacate(streamId, node, epoch),
+          } satisfies OwnerEpochs,
+        }
+      : {}),
     catalog: first.catalog,
     contacts: first.contacts,
     outboxes: shards.flatMap((shard) => shard.outboxes),

@@ -7,6 +7,7 @@ import {
   type StoredEvent,
   WrongExpectedVersionError,
 } from './eventStore.ts';
+import { type Fence, FencedError } from './fence.ts';
 import type { OutboxMessage } from './outbox.ts';
 import { type OrderedQuery, type SqlClient, sqlState, toSafeNumber, uniqueViolation } from './sqlClient.ts';
 import { outboxInsertSql } from './sqlOutbox.ts';
@@ -27,7 +28,7 @@ type EventRow = {
  * Two writers that both pass the version check race on UNIQUE (stream_id, stream_version); the loser gets
  * 23505, which is the same answer as a failed check.
  */
-const appendSqlWith = (chain?: Readonly<{ id: string; count: string; after: string }>) => `
+const appendSqlWith = (chain?: Readonly<{ id: string; count: string; after: string }>, fence?: string) => `
   INSERT INTO events (stream_id, stream_version, type, data${chain === undefined ? '' : ', append_id'})
   SELECT $1, $2 + x.ord, x.e->>'type', x.e->'data'${
     chain === undefined ? '' : `, CASE WHEN x.ord = ${chain.count}::int THEN ${chain.id}::text END`
@@ -39,13 +40,18 @@ const appendSqlWith = (chain?: Readonly<{ id: string; count: string; after: stri
       : `
     AND (${chain.after}::text IS NULL
       OR (SELECT append_id FROM events WHERE stream_id = $1 AND stream_version = $2) = ${chain.after}::text)`
+  }${
+    // The owner epoch (fence.ts), checked in the append's own statement. FOR SHARE makes a claim that bumps the epoch
+    // wait for this append to commit, and makes this append, when the claim committed first, re-read the row and find
+    // the new epoch (READ COMMITTED re-checks a locked row's latest version): once a claim has returned its epoch, no
+    // append under an older one can commit, and the new owner's load sees every append the old one made.
+    fence === undefined
+      ? ''
+      : `
+    AND EXISTS (SELECT 1 FROM event_owner WHERE stream_id = $1 AND epoch = ${fence}::bigint FOR SHARE)`
   }
   ORDER BY x.ord
   RETURNING position, stream_version`;
-
-const appendSql = appendSqlWith();
-/** A named append (AppendChain): its id on its last event, and, with `after`, only right after the append so named. */
-const chainedAppendSql = appendSqlWith({ id: '$4', count: '$5', after: '$6' });
 
 /**
  * The append with notifications: the events' insert and the outbox's in one statement (data-modifying CTEs), so they
@@ -55,8 +61,25 @@ const withOutbox = (append: string) => `
   WITH appended AS (${append}),
   queued AS (${outboxInsertSql('$4', 'EXISTS (SELECT 1 FROM appended)')})
   SELECT position, stream_version FROM appended`;
-const appendWithOutboxSql = withOutbox(appendSql);
-const chainedAppendWithOutboxSql = withOutbox(appendSqlWith({ id: '$5', count: '$6', after: '$7' }));
+
+/**
+ * The statement for an append's shape: with or without notifications, an AppendChain (its id on the last event and,
+ * with `after`, only right after the append so named), and the owner epoch; parameters in that order after the first
+ * three. Built once per shape.
+ */
+const appendStatements = new Map<string, string>();
+const appendSqlFor = (outbox: boolean, chained: boolean, fenced: boolean): string => {
+  const key = `${outbox}${chained}${fenced}`;
+  let sql = appendStatements.get(key);
+  if (sql === undefined) {
+    let next = outbox ? 5 : 4;
+    const chain = chained ? { id: `$${next++}`, count: `$${next++}`, after: `$${next++}` } : undefined;
+    const append = appendSqlWith(chain, fenced ? `$${next}` : undefined);
+    sql = outbox ? withOutbox(append) : append;
+    appendStatements.set(key, sql);
+  }
+  return sql;
+};
 
 const eventColumns = 'position, stream_id, stream_version, type, data, recorded_at';
 
@@ -72,7 +95,12 @@ export const snapshotPartChars = 256 * 1024;
  * An EventStore over any SqlClient; `close` is whatever shuts the adapter's connection down. An adapter whose client
  * may run two statements at once (a pool) gives `ordered`, which runs a stream's appends in the order they are sent.
  */
-export function sqlEventStore(client: SqlClient, close: () => Promise<void>, ordered?: OrderedQuery): EventStore {
+export function sqlEventStore(
+  client: SqlClient,
+  close: () => Promise<void>,
+  ordered?: OrderedQuery,
+  fence?: Fence,
+): EventStore {
   return {
     async append(
       streamId: string,
@@ -83,25 +111,37 @@ export function sqlEventStore(client: SqlClient, close: () => Promise<void>, ord
     ): Promise<AppendResult> {
       // An empty append could not tell "nothing to write" from "wrong version", so it is a caller bug.
       if (events.length === 0) throw new RangeError('append needs at least one event');
+      const epoch = fence?.epochOf(streamId);
+      if (fence !== undefined && epoch === undefined) throw new FencedError(streamId, undefined, undefined);
       const batch = JSON.stringify(events.map((event) => ({ type: event.type, data: event.data ?? null })));
       let rows: { position: unknown; stream_version: number }[];
       try {
         // Most batches (holds) notify nobody: they keep the plain statement.
-        const head = [streamId, expectedVersion, batch];
-        const named = chain === undefined ? [] : [chain.id, events.length, chain.after ?? null];
-        const [sql, params] =
-          outbox.length === 0
-            ? [chain === undefined ? appendSql : chainedAppendSql, [...head, ...named]]
-            : [
-                chain === undefined ? appendWithOutboxSql : chainedAppendWithOutboxSql,
-                [...head, JSON.stringify(outbox), ...named],
-              ];
+        const params = [
+          streamId,
+          expectedVersion,
+          batch,
+          ...(outbox.length === 0 ? [] : [JSON.stringify(outbox)]),
+          ...(chain === undefined ? [] : [chain.id, events.length, chain.after ?? null]),
+          ...(epoch === undefined ? [] : [epoch]),
+        ];
+        const sql = appendSqlFor(outbox.length > 0, chain !== undefined, epoch !== undefined);
         rows = await (ordered === undefined ? client.query(sql, params) : ordered(streamId, sql, params));
       } catch (error) {
         if (sqlState(error) === uniqueViolation) throw new WrongExpectedVersionError(streamId, expectedVersion);
         throw error;
       }
-      if (rows.length === 0) throw new WrongExpectedVersionError(streamId, expectedVersion);
+      if (rows.length === 0) {
+        // Nothing written: a newer owner, or the stream moved on. Only the refused path pays for telling which.
+        if (epoch !== undefined) {
+          const [owner] = await client.query<{ epoch: unknown }>('SELECT epoch FROM event_owner WHERE stream_id = $1', [
+            streamId,
+          ]);
+          const current = owner === undefined ? undefined : toSafeNumber(owner.epoch);
+          if (current !== epoch) throw new FencedError(streamId, epoch, current);
+        }
+        throw new WrongExpectedVersionError(streamId, expectedVersion);
+      }
       if (rows.length !== events.length) throw new Error(`append wrote ${rows.length} of ${events.length} events`);
       // RETURNING order is not promised by SQL, so the answer is computed rather than read off the ends.
       const positions = rows.map((row) => toSafeNumber(row.position));

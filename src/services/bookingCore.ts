@@ -25,7 +25,10 @@ export type BookingCoreOptions = Readonly<{
   /** The store's cached health (see storeHealth.ts): not ready while it is down. Default: always up. */
   storeUp?: () => boolean;
 }> &
-  Pick<ActivationOptions, 'actor' | 'onCommitted' | 'onActivated' | 'onError' | 'onRecovery' | 'idleMs'>;
+  Pick<
+    ActivationOptions,
+    'actor' | 'onCommitted' | 'onActivated' | 'onError' | 'onRecovery' | 'idleMs' | 'claim' | 'released'
+  >;
 
 export type BookingCore = BookingService &
   Readonly<{

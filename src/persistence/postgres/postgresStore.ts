@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Catalog } from '../catalog.ts';
 import type { Contacts } from '../contacts.ts';
 import type { EventStore } from '../eventStore.ts';
+import type { Fence, OwnerEpochs } from '../fence.ts';
 import { migrate, quoteSchemaName } from '../migrations.ts';
 import type { OrderIndex } from '../orderIndex.ts';
 import type { Outbox } from '../outbox.ts';
@@ -11,6 +12,7 @@ import { sqlContacts } from '../sqlContacts.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
 import { sqlOrderIndex } from '../sqlOrderIndex.ts';
 import { sqlOutbox } from '../sqlOutbox.ts';
+import { sqlOwnerEpochs } from '../sqlOwnerEpochs.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 import { orderedLanes } from './orderedLanes.ts';
 
@@ -23,6 +25,8 @@ export type PostgresStore = Readonly<{
   /** This database's notification outbox (one per database: each shard has its own). */
   outboxes: readonly Outbox[];
   contacts: Contacts;
+  /** The owner epochs that fence this database's streams (cluster mode). */
+  ownerEpochs: OwnerEpochs;
   close: () => Promise<void>;
 }>;
 
@@ -41,6 +45,8 @@ export type PostgresStoreOptions = Readonly<{
   statementTimeoutMs?: number;
   /** Bound of a health ping, connecting included. Default 1 s. */
   pingTimeoutMs?: number;
+  /** Cluster mode: every append requires the epoch this process holds for its stream (fence.ts). Unset: unfenced. */
+  fence?: Fence;
 }>;
 
 export const postgresTimeoutsDefault = { connectTimeoutMs: 1_000, statementTimeoutMs: 2_000, pingTimeoutMs: 1_000 };
@@ -103,7 +109,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     });
   };
   return {
-    eventStore: sqlEventStore(client, close, ordered),
+    eventStore: sqlEventStore(client, close, ordered, options.fence),
+    ownerEpochs: sqlOwnerEpochs(client),
     catalog: sqlCatalog(client),
     orderIndex: sqlOrderIndex(client),
     outboxes: [sqlOutbox(client)],

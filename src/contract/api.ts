@@ -11,6 +11,7 @@ import {
   sessionViewSchema,
   waitlistEntryViewSchema,
 } from './responses.ts';
+import { eventStatsSchema, seatHistorySchema } from './readSchemas.ts';
 import {
   bestAvailableHoldBodySchema,
   contactBodySchema,
@@ -160,12 +161,42 @@ export const operations: readonly Operation[] = [
     summary: 'The live seat map (ETag = version; If-None-Match → 304; gzip/br by Accept-Encoding)',
     tag: 'seats',
     caller: 'anyone',
-    query: z.object({ form: seatMapFormSchema.optional() }),
+    query: z.object({
+      form: seatMapFormSchema.optional(),
+      at: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .meta({ description: 'the map as it was at this instant (replayed from the log)' }),
+    }),
     answers: {
       200: json('the map (`form=status`: the compact status form, docs/api.md)', seatMapViewSchema),
       304: { description: 'not modified' },
       429: json('RATE_LIMITED: the seat-map budget of this address is spent (Retry-After)', errorBodySchema),
     },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/stats',
+    summary: "The event's stock, sales and revenue for the dashboard (stock live, sales from the projection)",
+    tag: 'reads',
+    caller: 'admin',
+    answers: { 200: json('the stats', eventStatsSchema), 404: json('NOT_FOUND', errorBodySchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/seats/:seatId/history',
+    summary: 'Every change of one seat, with time and cause (from the seat-history projection)',
+    tag: 'reads',
+    caller: 'admin',
+    answers: { 200: json('the history', seatHistorySchema), 404: json('NOT_FOUND', errorBodySchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/orders.csv',
+    summary: "The event's orders as CSV (one line per order: id, buyer, status, places, amount, currency, times)",
+    tag: 'reads',
+    caller: 'admin',
+    answers: { 200: { description: 'text/csv', contentType: 'text/csv' }, 404: json('NOT_FOUND', errorBodySchema) },
   },
   {
     method: 'get',

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The read side's answers (issue #13): an event's stats for the admin dashboard, a seat's history, the seat map at an
+ * instant. Money is in integer minor units (as an order's `amount`), keyed by ISO 4217 currency, because one event's
+ * tiers may be priced in several currencies. Counts are places: a seat is one place, a general-admission section has
+ * `capacity` places.
+ */
+const instant = z.iso.datetime({ offset: true });
+const places = z.int().min(0);
+/** Minor units per currency: `{"EUR": 12500}`. */
+const moneyByCurrency = z.record(z.string(), z.int());
+
+const stockSchema = z.object({
+  total: places,
+  available: places,
+  held: places,
+  reserved: places,
+  sold: places,
+});
+
+export const eventStatsSchema = z
+  .object({
+    eventId: z.string(),
+    /** The event's stream version the stock was counted at (the live seat map's version). */
+    version: z.int(),
+    /** When the answer was made. */
+    at: instant,
+    /** Places of the whole event; the same numbers as `seats` (kept at the top level for simple clients). */
+    total: places,
+    available: places,
+    held: places,
+    reserved: places,
+    sold: places,
+    seats: stockSchema,
+    /** Holds placed and not yet released, expired or ordered. */
+    holdsActive: z.int().min(0),
+    /** Paid orders minus refunded ones, per currency. */
+    revenue: moneyByCurrency,
+    byTier: z.array(
+      z.object({
+        priceTier: z.string(),
+        currency: z.string(),
+        /** The tier's price per place. */
+        price: z.int(),
+        total: places,
+        available: places,
+        held: places,
+        reserved: places,
+        sold: places,
+        /** Paid minus refunded, in the tier's currency. */
+        revenue: z.int(),
+      }),
+    ),
+    bySection: z.array(stockSchema.extend({ sectionId: z.string(), name: z.string() })),
+    /** Sales per minute of the log's time (paid orders count in the minute their payment succeeded; refunds subtract). */
+    salesByMinute: z.array(z.object({ minute: instant, sold: z.int(), revenue: moneyByCurrency })),
+    /** The waiting room's counts, when the event has one. */
+    queue: z.object({ waiting: z.int().min(0), admitted: z.int().min(0) }).optional(),
+    /** The sales projection behind `revenue`, `byTier.revenue` and `salesByMinute`: how far it has read the log. */
+    projection: z.object({
+      /** The stream version it has applied for this event; below `version` while it catches up. */
+      version: z.int(),
+      /** Events of this event's stream it has not applied yet. */
+      lagEvents: z.int().min(0),
+    }),
+  })
+  .meta({
+    id: 'EventStats',
+    description:
+      'Stock from the live actor (current), sales and revenue from the sales projection (may lag; see `projection`).',
+  });
+
+export type EventStats = z.infer<typeof eventStatsSchema>;
+
+/** Why a seat changed: the event that moved it. */
+export const seatChangeCauseSchema = z.enum([
+  'HoldPlaced',
+  'HoldReleased',
+  'HoldExpired',
+  'HoldReserved',
+  'ReservationSold',
+  'ReservationReleased',
+  'SaleRefunded',
+]);
+
+export const seatHistorySchema = z
+  .object({
+    eventId: z.string(),
+    seatId: z.string(),
+    changes: z.array(
+      z.object({
+        /** The event's stream version of the change. */
+        version: z.int(),
+        at: instant,
+        status: z.enum(['available', 'held', 'reserved', 'sold']),
+        cause: seatChangeCauseSchema,
+        userId: z.string(),
+        holdId: z.string(),
+        orderId: z.string().optional(),
+        /** Why a reservation or sale ended (payment_failed, payment_timed_out, an admin's refund reason...). */
+        reason: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({
+    id: 'SeatHistory',
+    description: 'Every change of one seat, oldest first, from the seat-history projection.',
+  });
+
+export type SeatHistory = z.infer<typeof seatHistorySchema>;
+
+/** `GET /v1/events/:id/seatmap?at=<ISO>`: the instant to show; it must not be in the future. */
+export const seatMapAtQuerySchema = z.object({ at: instant.optional() });

@@ -73,7 +73,7 @@ export const idleMsDefault = 10 * 60_000;
  * rebuilds the state then). An inventory-only snapshot was taken before the actor ran the waitlist: no waitlist event
  * precedes it, so its waitlist is empty.
  */
-const fromStoredSnapshot = (
+export const fromStoredSnapshot = (
   venue: Parameters<typeof initialEventState>[0],
   config: Parameters<typeof initialEventState>[1],
   stored: unknown,

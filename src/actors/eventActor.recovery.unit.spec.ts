@@ -37,6 +37,7 @@ const faultyStore = (inner: EventStore) => {
       control.loads += 1;
       return gate(() => inner.loadSnapshot(...args));
     },
+    loadSnapshotAt: (...args) => gate(() => inner.loadSnapshotAt(...args)),
     close: () => inner.close(),
   };
   /** Lets every stalled call through, in the order it was made. */

@@ -37,12 +37,14 @@ import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
 import { outboxOf } from '../services/notifications/outboxOf.ts';
 import { startPrewarm } from '../services/prewarm.ts';
 import { createQueueMetrics } from '../services/queueMetrics.ts';
+import type { ProjectionRunner } from '../services/projections/projectionRunner.ts';
 import { createQueueService, type QueueService } from '../services/queueService.ts';
 import { createWaitlistService, type WaitlistService } from '../services/waitlistService.ts';
 import { type AntibotConfig, startAntibot } from './antibot.ts';
 import { type ClusterConfig, ownerLookup, startPlacement } from './cluster.ts';
 import { type NotificationsConfig, startNotifications } from './notifications.ts';
 import { type OrderServices, type PaymentsConfig, startPayments } from './payments.ts';
+import { type ReadSide, type ReadSideConfig, startReadSide } from './readSide.ts';
 import { monitorStore } from './storeHealth.ts';
 
 export type StoreConfig =
@@ -92,6 +94,8 @@ export type ServerConfig = Readonly<{
    * integration tests that are not about them leave them out (startTestServer).
    */
   antibot?: AntibotConfig;
+  /** The projections' background catch-up (issue #13). */
+  readSide?: ReadSideConfig;
   /** Redis, for what every node shares (spent proof-of-work solutions, per-person budgets); absent: kept in memory. */
   redisUrl?: string;
   /** What this deployment's Redis keys start with (every node of one cluster the same). Default `seatactor:`. */
@@ -118,6 +122,8 @@ export type RunningServer = Readonly<{
   queue: QueueService;
   /** Waitlists: joins, reads, leaves and the offer and position pushes. */
   waitlist: WaitlistService;
+  /** The projections' runner (status, catch-up, rebuild). */
+  projections: ProjectionRunner;
   logger: Logger;
   /** Stops taking requests, lets in-flight batches commit, closes the store. */
   drain(): Promise<void>;
@@ -207,6 +213,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const clock = config.clock ?? systemClock;
   /** Set once the actors exist: those recovering from an outage reload as soon as the store answers again. */
   let storeBack = () => {};
+  /** Set once the actors exist; closeStore stops it first. */
+  let readSide: ReadSide | undefined;
   if (config.cluster !== undefined && config.redisUrl === undefined) throw new Error('cluster mode needs REDIS_URL');
   // Cluster mode: the epochs this node holds fence its appends; the placement sets them as it claims events.
   const heldEpochs = config.cluster === undefined ? undefined : new HeldEpochs();
@@ -249,6 +257,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     // After the actors stopped, before the store closes: the outbox dispatcher still reads and writes the store. The
     // notifications of the actors' last batches are in the outbox: delivered by a look under way, or at the next start.
     closeStore: async () => {
+      await readSide?.stop();
       await notifications?.stop();
       health.stop();
       await store.close();
@@ -288,6 +297,15 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     },
   });
   storeBack = () => void booking.activations.retryNow();
+  // The projections read the log the actors write; started with the server, stopped before the store closes.
+  readSide = startReadSide({
+    stores: store.projections,
+    activations: booking.activations,
+    catalog: store.catalog,
+    clock,
+    logger,
+    ...(config.readSide === undefined ? {} : { config: config.readSide }),
+  });
   const jwtSecret = config.jwtSecret ?? (await loadOrCreateSessionSecret(store.catalog));
   const auth = createAuth({
     jwtSecret,
@@ -459,15 +477,18 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     eventExists: (eventId) => booking.getEvent(eventId),
   });
   registerOrderRoutes(gateway.route, orders);
+  const projected = readSide;
+  projected.registerRoutes(gateway.route, auth);
   registerMeRoutes(gateway.route, {
     contacts: store.contacts,
     items: createBuyerItems(
-      { activations: booking.activations, orderIndex: store.orderIndex, getOrder: orders.views.getOrder },
+      { activations: booking.activations, orderIndex: projected.orderIndex, getOrder: orders.views.getOrder },
       holders,
     ),
   });
   activatedListeners.add(orders.saga.recover);
   if (config.web !== false) await registerWebRoutes(gateway.route);
+  projected.start();
   // The gateway listens before the payment and page routes exist; /readyz says ready only now.
   booking.markStarted();
   // Events whose sale opens within minutes are activated and their maps rendered before the opening.
@@ -483,6 +504,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     orders,
     queue,
     waitlist,
+    projections: projected.runner,
     logger,
     drain() {
       drained ??= (async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkInBodySchema, orderBodySchema, payBodySchema, refundBodySchema } from './orderSchemas.ts';
+import { eventStatsSchema, seatHistorySchema } from './readSchemas.ts';
 import {
   createdSchema,
   errorBodySchema,
@@ -11,7 +12,6 @@ import {
   sessionViewSchema,
   waitlistEntryViewSchema,
 } from './responses.ts';
-import { eventStatsSchema, seatHistorySchema } from './readSchemas.ts';
 import {
   bestAvailableHoldBodySchema,
   contactBodySchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseWith } from './schemas.ts';
 
 /**
  * The read side's answers (issue #13): an event's stats for the admin dashboard, a seat's history, the seat map at an
@@ -112,3 +113,6 @@ export type SeatHistory = z.infer<typeof seatHistorySchema>;
 
 /** `GET /v1/events/:id/seatmap?at=<ISO>`: the instant to show; it must not be in the future. */
 export const seatMapAtQuerySchema = z.object({ at: instant.optional() });
+
+/** An ISO 8601 instant from a query (`?at=`) as epoch ms; INVALID_INPUT when it is not one. */
+export const parseInstant = (raw: string): number => Date.parse(parseWith(instant, raw));

@@ -55,6 +55,10 @@ class FakeBooking implements BookingService {
     const event = await this.getEvent(eventId);
     return renderLayout(event, { id: event.venueId, name: 'Hall', sections: [] });
   }
+  async seatMapAt(eventId: string): Promise<never> {
+    await this.getEvent(eventId);
+    throw new BookingError('NOT_FOUND', 'the fake keeps no log');
+  }
   async seatMap(eventId: string): Promise<SeatMapRendition> {
     await this.getEvent(eventId);
     return fixedRendition({

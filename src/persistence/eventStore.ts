@@ -17,6 +17,9 @@ export type StoredEvent = Readonly<{
   recordedAt: Date;
 }>;
 
+/** How far apart (in stream versions) the snapshots kept for temporal reads are, at least. */
+export const snapshotHistoryEveryEvents = 5_000;
+
 export type AppendResult = Readonly<{ fromVersion: number; toVersion: number; lastPosition: number }>;
 
 export type Snapshot = Readonly<{ streamId: string; version: number; state: unknown; takenAt: Date }>;
@@ -64,6 +67,11 @@ export interface EventStore {
   readAll(afterPosition: number, limit: number): Promise<StoredEvent[]>;
   saveSnapshot(streamId: string, version: number, state: unknown): Promise<void>;
   loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
+  /**
+   * The newest snapshot at or below `maxVersion`: the current one, or one kept in the history for temporal reads
+   * (a snapshot is kept when none is kept within `snapshotHistoryEveryEvents` below it). Undefined: replay from 0.
+   */
+  loadSnapshotAt(streamId: string, maxVersion: number): Promise<Snapshot | undefined>;
   close(): Promise<void>;
 }
 

@@ -161,6 +161,37 @@ export const migrations: readonly Migration[] = [
     ],
   },
   {
+    id: 10,
+    name: 'projections: settled cursor, documents, snapshot history',
+    statements: [
+      // The id of the transaction that wrote each event. Positions are handed out when a row is inserted, not when its
+      // transaction commits, so a reader following positions alone would skip an event whose transaction commits after
+      // a later position was read. Projections read only events of transactions older than every transaction still
+      // running (pg_snapshot_xmin of the current snapshot), in (transaction_id, position) order: a late commit can make
+      // them wait, never skip. Rows written before this migration all get its transaction's id, which is below any new one.
+      `ALTER TABLE events ADD COLUMN transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id()`,
+      `CREATE INDEX events_by_transaction ON events (transaction_id, position)`,
+      `ALTER TABLE projection_checkpoints ADD COLUMN transaction_id xid8 NOT NULL DEFAULT '0'`,
+      `ALTER TABLE projection_checkpoints ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()`,
+      // A projection's documents, written with its checkpoint in one transaction.
+      `CREATE TABLE projection_docs (
+        projection text NOT NULL,
+        key text NOT NULL,
+        doc jsonb NOT NULL,
+        PRIMARY KEY (projection, key)
+      )`,
+      // Snapshots kept for temporal reads (the seat map at an instant): the parts of these versions are not collected
+      // when a newer snapshot is written. One every few thousand events at most, so the history stays small.
+      `CREATE TABLE snapshot_history (
+        stream_id text NOT NULL,
+        version int NOT NULL,
+        parts int NOT NULL,
+        taken_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (stream_id, version)
+      )`,
+    ],
+  },
+  {
     id: 11,
     name: 'event owners',
     statements: [

@@ -5,6 +5,7 @@ import type { EventStore } from './eventStore.ts';
 import type { OwnerEpochs } from './fence.ts';
 import { newestFirst, type OrderIndex } from './orderIndex.ts';
 import type { Outbox } from './outbox.ts';
+import type { ProjectionStore } from './projectionStore.ts';
 
 export type Store = Readonly<{
   eventStore: EventStore;
@@ -17,6 +18,8 @@ export type Store = Readonly<{
    * shard. A dispatcher serves each.
    */
   outboxes: readonly Outbox[];
+  /** The projections: one per database, each reading its own log (positions are per database). */
+  projections: readonly ProjectionStore[];
   /** Where buyers may be notified; global, on the first shard like the catalog. */
   contacts: Contacts;
   /** The owner epochs of cluster mode (Postgres only): each stream's in the database that holds the stream. */
@@ -68,6 +71,7 @@ export const shardedStore = (shards: readonly Store[]): Store => {
     catalog: first.catalog,
     contacts: first.contacts,
     outboxes: shards.flatMap((shard) => shard.outboxes),
+    projections: shards.flatMap((shard) => shard.projections),
     // Every shard holds some events: the store is up only when all of them answer.
     ping: async () => {
       await Promise.all(shards.map((shard) => shard.ping()));
@@ -90,6 +94,7 @@ export const shardedStore = (shards: readonly Store[]): Store => {
       readAll: () => Promise.reject(new Error('readAll spans shards: read each shard’s store')),
       saveSnapshot: (streamId, version, state) => on(streamId).saveSnapshot(streamId, version, state),
       loadSnapshot: (streamId) => on(streamId).loadSnapshot(streamId),
+      loadSnapshotAt: (streamId, maxVersion) => on(streamId).loadSnapshotAt(streamId, maxVersion),
       close,
     },
   };

@@ -5,6 +5,7 @@ import {
   type NewEvent,
   type Snapshot,
   type StoredEvent,
+  snapshotHistoryEveryEvents,
   WrongExpectedVersionError,
 } from './eventStore.ts';
 import { type Fence, FencedError } from './fence.ts';
@@ -101,6 +102,26 @@ export function sqlEventStore(
   ordered?: OrderedQuery,
   fence?: Fence,
 ): EventStore {
+  const loadSnapshotAt = async (streamId: string, maxVersion: number): Promise<Snapshot | undefined> => {
+    const [head] = await client.query<{ version: number; state: unknown; parts: number | null; taken_at: Date }>(
+      `SELECT version, state, parts, taken_at FROM snapshots WHERE stream_id = $1 AND version <= $2
+       UNION ALL
+       SELECT version, NULL, parts, taken_at FROM snapshot_history WHERE stream_id = $1 AND version <= $2
+       ORDER BY version DESC LIMIT 1`,
+      [streamId, maxVersion],
+    );
+    if (head === undefined) return undefined;
+    const snapshot = { streamId, version: head.version, takenAt: head.taken_at };
+    if (head.parts === null) return { ...snapshot, state: head.state };
+    const parts = await client.query<{ body: string }>(
+      'SELECT body FROM snapshot_parts WHERE stream_id = $1 AND version = $2 ORDER BY part',
+      [streamId, head.version],
+    );
+    // Collected meanwhile (it was the head and a newer one replaced it): an older one or the events will do.
+    if (parts.length !== head.parts) return head.version > 0 ? loadSnapshotAt(streamId, head.version - 1) : undefined;
+    return { ...snapshot, state: JSON.parse(parts.map((part) => part.body).join('')) };
+  };
+
   return {
     async append(
       streamId: string,
@@ -197,9 +218,18 @@ export function sqlEventStore(
            WHERE snapshots.version <= excluded.version`,
         [streamId, version, partCount],
       );
-      // Parts of every other version are garbage now: older ones, or ours if a newer snapshot won.
+      // Kept for temporal reads when no kept snapshot is this close below it (nor above: a slow writer's older one).
       await client.query(
-        'DELETE FROM snapshot_parts WHERE stream_id = $1 AND version <> (SELECT version FROM snapshots WHERE stream_id = $1)',
+        `INSERT INTO snapshot_history (stream_id, version, parts)
+         SELECT $1, $2, $3 WHERE NOT EXISTS (
+           SELECT 1 FROM snapshot_history WHERE stream_id = $1 AND version > $2 - $4::int)`,
+        [streamId, version, partCount, snapshotHistoryEveryEvents],
+      );
+      // Parts of every other version are garbage now (older ones, or ours if a newer snapshot won), except the history's.
+      await client.query(
+        `DELETE FROM snapshot_parts WHERE stream_id = $1
+           AND version <> (SELECT version FROM snapshots WHERE stream_id = $1)
+           AND version NOT IN (SELECT version FROM snapshot_history WHERE stream_id = $1)`,
         [streamId],
       );
     },
@@ -223,6 +253,8 @@ export function sqlEventStore(
       if (parts.length !== row.parts) return undefined;
       return { ...snapshot, state: JSON.parse(parts.map((part) => part.body).join('')) };
     },
+
+    loadSnapshotAt,
 
     close,
   };

@@ -12,6 +12,7 @@ import { eventIdOfHold, newHoldId, newId } from '../platform/ids.ts';
 import type { BookingService, HoldOptions } from './bookingService.ts';
 import { createLayoutCache } from './eventLayout.ts';
 import { roomSetUps } from './roomSetUp.ts';
+import { createTemporalReads } from './temporal.ts';
 
 export type BookingCoreOptions = Readonly<{
   store: EventStore;
@@ -51,6 +52,8 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
   });
   let draining = false;
   let started = false;
+
+  const temporal = createTemporalReads(options);
 
   // One cache per actor: it goes with the actor when the actor is passivated.
   const seatMaps = new WeakMap<EventActor, SeatMapCache>();
@@ -136,6 +139,8 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
       }
       return cache.get();
     },
+
+    seatMapAt: (eventId, atMs) => temporal.seatMapAt(eventId, atMs),
 
     async committedVersion(eventId) {
       // Not refused while draining (unlike commands): a resuming subscriber is still answered from the diffs kept.

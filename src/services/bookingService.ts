@@ -1,5 +1,5 @@
 import type { SeatMapRendition } from '../actors/seatMapCache.ts';
-import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
+import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 import type { LayoutRendition } from './eventLayout.ts';
 
@@ -29,6 +29,8 @@ export interface BookingService {
    * rendered once per version whoever asks (see SeatMapCache).
    */
   seatMap(eventId: string): Promise<SeatMapRendition>;
+  /** The seat map as it was at an instant (epoch ms, not in the future), replayed from the log (temporal.ts). */
+  seatMapAt(eventId: string, atMs: number): Promise<SeatMapView>;
   /** The event's immutable layout (sections, seats in layout order, tiers, prices), rendered once per event. */
   layout(eventId: string): Promise<LayoutRendition>;
   /**

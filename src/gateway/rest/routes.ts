@@ -1,5 +1,6 @@
-import type { ContentCoding } from '../../actors/seatMapCache.ts';
+import { type ContentCoding, compress } from '../../actors/seatMapCache.ts';
 import { openApiText } from '../../contract/openapi.ts';
+import { parseInstant } from '../../contract/readSchemas.ts';
 import {
   compoundIdSchema,
   idSchema,
@@ -404,6 +405,19 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
     '/v1/events/:id/seatmap',
     async ({ params, headers, query, door }) => {
       const eventId = parseId('id', params.id ?? '');
+      const at = query.get('at');
+      // The map at an instant is replayed from the log (no cache: each instant is its own); it spends the same budget.
+      if (at !== null) {
+        const atMs = parseInstant(at);
+        return budgetedRead(door.reads, headers, 'no-cache', async () => {
+          const map = await booking.seatMapAt(eventId, atMs);
+          const json = Buffer.from(JSON.stringify(map));
+          return {
+            etag: `${map.version}@${atMs}`,
+            body: (coding) => (coding === undefined ? json : compress[coding](json)),
+          };
+        });
+      }
       const form = parseSeatMapForm(query.get('form'));
       return budgetedRead(door.reads, headers, 'no-cache', async () => {
         const map = await booking.seatMap(eventId);

@@ -10,10 +10,13 @@ import {
   type NewEvent,
   type Snapshot,
   type StoredEvent,
+  snapshotHistoryEveryEvents,
   WrongExpectedVersionError,
 } from '../eventStore.ts';
 import { isBefore, newestFirst, type OrderIndex, type OrderRef } from '../orderIndex.ts';
 import type { Outbox, OutboxMessage, OutboxRow } from '../outbox.ts';
+import type { ProjectionStore } from '../projectionStore.ts';
+import { inMemoryProjections } from './inMemoryProjections.ts';
 
 export type InMemoryStore = Readonly<{
   eventStore: EventStore;
@@ -21,6 +24,7 @@ export type InMemoryStore = Readonly<{
   ping: () => Promise<void>;
   orderIndex: OrderIndex;
   outboxes: readonly Outbox[];
+  projections: readonly ProjectionStore[];
   contacts: Contacts;
   close: () => Promise<void>;
 }>;
@@ -35,6 +39,8 @@ export function openInMemoryStore(): InMemoryStore {
   const all: StoredEvent[] = [];
   const streams = new Map<string, StoredEvent[]>();
   const snapshots = new Map<string, Snapshot>();
+  /** Snapshots kept for temporal reads, per stream, in version order. */
+  const snapshotHistory = new Map<string, Snapshot[]>();
   /** The id of the append that ended at a stream version (AppendChain), by `stream\u001fversion`. */
   const appendIds = new Map<string, string>();
   const venues = new Map<string, string>();
@@ -101,7 +107,23 @@ export function openInMemoryStore(): InMemoryStore {
     async saveSnapshot(streamId: string, version: number, state: unknown): Promise<void> {
       const current = snapshots.get(streamId);
       if (current !== undefined && current.version > version) return;
-      snapshots.set(streamId, { streamId, version, state: jsonCopy(state ?? null), takenAt: new Date() });
+      const snapshot = { streamId, version, state: jsonCopy(state ?? null), takenAt: new Date() };
+      snapshots.set(streamId, snapshot);
+      const history = snapshotHistory.get(streamId) ?? [];
+      if (!history.some((kept) => kept.version > version - snapshotHistoryEveryEvents)) {
+        snapshotHistory.set(
+          streamId,
+          [...history, snapshot].sort((a, b) => a.version - b.version),
+        );
+      }
+    },
+
+    async loadSnapshotAt(streamId: string, maxVersion: number): Promise<Snapshot | undefined> {
+      const head = snapshots.get(streamId);
+      const kept = (snapshotHistory.get(streamId) ?? []).filter((snapshot) => snapshot.version <= maxVersion).at(-1);
+      const best =
+        head !== undefined && head.version <= maxVersion && head.version >= (kept?.version ?? 0) ? head : kept;
+      return best === undefined ? undefined : { ...best, state: jsonCopy(best.state) };
     },
 
     async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
@@ -177,6 +199,7 @@ export function openInMemoryStore(): InMemoryStore {
     ping: async () => {},
     orderIndex,
     outboxes: [inMemoryOutbox(outboxRows)],
+    projections: [inMemoryProjections(eventStore.readAll)],
     contacts,
     close: eventStore.close,
   };

@@ -6,12 +6,14 @@ import type { EventStore } from '../eventStore.ts';
 import { migrate } from '../migrations.ts';
 import type { OrderIndex } from '../orderIndex.ts';
 import type { Outbox } from '../outbox.ts';
+import type { ProjectionStore } from '../projectionStore.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { SqlClient } from '../sqlClient.ts';
 import { sqlContacts } from '../sqlContacts.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
 import { sqlOrderIndex } from '../sqlOrderIndex.ts';
 import { sqlOutbox } from '../sqlOutbox.ts';
+import { sqlProjectionStore } from '../sqlProjectionStore.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 import { type DataDirLock, lockDataDir } from './dataDirLock.ts';
 
@@ -22,6 +24,8 @@ export type PgliteStore = Readonly<{
   orderIndex: OrderIndex;
   /** This database's notification outbox (one per database: each shard has its own). */
   outboxes: readonly Outbox[];
+  /** This database's projections (their log cursor, documents and checkpoints). */
+  projections: readonly ProjectionStore[];
   contacts: Contacts;
   sql: SqlClient;
   /** Fails at once when the worker is gone or has not answered anything for a second; else one `SELECT 1`. */
@@ -257,6 +261,7 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
     catalog: sqlCatalog(client),
     orderIndex: sqlOrderIndex(client),
     outboxes: [sqlOutbox(client)],
+    projections: [sqlProjectionStore(client)],
     contacts: sqlContacts(client),
     sql: client,
     ping,

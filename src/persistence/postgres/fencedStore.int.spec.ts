@@ -136,11 +136,12 @@ describe('migrations with a gap in their ids', () => {
     };
     try {
       await client.query(`CREATE SCHEMA ${quoteSchemaName(schema)}`);
-      expect(await migrate(sql, { schema })).toEqual(migrations.map((migration) => migration.id));
-      // A later migration with a lower id (another change's id 10) is applied on the next start, alone.
-      const later = [...migrations, { id: 10, name: 'late', statements: ['CREATE TABLE late_ten (x int)'] }];
-      expect(await migrate(sql, { schema }, later)).toEqual([10]);
-      expect(await migrate(sql, { schema }, later)).toEqual([]);
+      // A database migrated by a build without id 10 (the read side's), then started by one with it: 10 is applied
+      // on the next start, alone, after 11.
+      const without10 = migrations.filter((migration) => migration.id !== 10);
+      expect(await migrate(sql, { schema }, without10)).toEqual(without10.map((migration) => migration.id));
+      expect(await migrate(sql, { schema })).toEqual([10]);
+      expect(await migrate(sql, { schema })).toEqual([]);
     } finally {
       await client.end();
     }

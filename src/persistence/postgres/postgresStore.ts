@@ -6,6 +6,7 @@ import type { Fence, OwnerEpochs } from '../fence.ts';
 import { migrate, quoteSchemaName } from '../migrations.ts';
 import type { OrderIndex } from '../orderIndex.ts';
 import type { Outbox } from '../outbox.ts';
+import type { ProjectionStore } from '../projectionStore.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { OrderedQuery, SqlClient } from '../sqlClient.ts';
 import { sqlContacts } from '../sqlContacts.ts';
@@ -13,6 +14,7 @@ import { sqlEventStore } from '../sqlEventStore.ts';
 import { sqlOrderIndex } from '../sqlOrderIndex.ts';
 import { sqlOutbox } from '../sqlOutbox.ts';
 import { sqlOwnerEpochs } from '../sqlOwnerEpochs.ts';
+import { sqlProjectionStore } from '../sqlProjectionStore.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 import { orderedLanes } from './orderedLanes.ts';
 
@@ -24,6 +26,8 @@ export type PostgresStore = Readonly<{
   orderIndex: OrderIndex;
   /** This database's notification outbox (one per database: each shard has its own). */
   outboxes: readonly Outbox[];
+  /** This database's projections (their log cursor, documents and checkpoints). */
+  projections: readonly ProjectionStore[];
   contacts: Contacts;
   /** The owner epochs that fence this database's streams (cluster mode). */
   ownerEpochs: OwnerEpochs;
@@ -114,6 +118,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     catalog: sqlCatalog(client),
     orderIndex: sqlOrderIndex(client),
     outboxes: [sqlOutbox(client)],
+    projections: [sqlProjectionStore(client)],
     contacts: sqlContacts(client),
     ping: pinger.ping,
     close,

@@ -116,6 +116,14 @@ export class SimStore {
           const snapshot = this.snapshots.get(streamId);
           return snapshot === undefined ? undefined : { ...snapshot, state: json(snapshot.state) };
         }),
+      // The simulation keeps no snapshot history: an older instant replays from the start.
+      loadSnapshotAt: (streamId, maxVersion) =>
+        this.call(incarnation, 'loadSnapshot', () => {
+          const snapshot = this.snapshots.get(streamId);
+          return snapshot === undefined || snapshot.version > maxVersion
+            ? undefined
+            : { ...snapshot, state: json(snapshot.state) };
+        }),
       close: async () => {},
     };
   }

@@ -1,0 +1,188 @@
+import type { AnyProjection, LoggedEvent } from '../../domain/projections/index.ts';
+import {
+  type Checkpoint,
+  CheckpointMovedError,
+  type CheckpointRow,
+  type ProjectionStore,
+  type SettledEvent,
+} from '../../persistence/projectionStore.ts';
+import { type Clock, repeatTimer } from '../../platform/clock.ts';
+
+export type ProjectionRunnerOptions = Readonly<{
+  /** One per database (shard); each is read and written on its own. */
+  stores: readonly ProjectionStore[];
+  projections: readonly AnyProjection[];
+  clock: Clock;
+  /** Events read and applied per transaction. Default 1,000. */
+  batchSizeMax?: number;
+  /** How often `start` catches every projection up. Default 250 ms. */
+  intervalMs?: number;
+  onError?: (error: unknown, context: string) => void;
+}>;
+
+export type ProjectionStatus = Readonly<{
+  projection: string;
+  /** Index of the database (shard) in the store list. */
+  store: number;
+  checkpoint: Checkpoint;
+  updatedAt?: Date;
+  /** Settled events after the checkpoint. */
+  lagEvents: number;
+}>;
+
+const logged = (event: SettledEvent): LoggedEvent => ({
+  position: event.position,
+  streamId: event.streamId,
+  streamVersion: event.streamVersion,
+  type: event.type,
+  data: event.data,
+  recordedAt: event.recordedAt.getTime(),
+});
+
+/**
+ * The shell around the pure projections: reads each database's log from each projection's checkpoint, folds a batch
+ * into the documents it touches, and commits documents and checkpoint in one transaction. A crash anywhere leaves the
+ * checkpoint where the last commit put it, with exactly that commit's documents, so the next run resumes there and
+ * counts nothing twice. Two runners (two nodes) may run at once: the second to commit a batch finds the checkpoint
+ * moved, writes nothing, and reads on from the new one.
+ *
+ * Passes for one projection and database never overlap: a caller that asks while one runs waits for the next one,
+ * which starts after it (so it sees everything committed before the call), and callers that ask meanwhile share it.
+ */
+export class ProjectionRunner {
+  private readonly active = new Map<string, Promise<number>>();
+  private readonly queued = new Map<string, Promise<number>>();
+  private stopTimer: (() => void) | undefined;
+
+  constructor(private readonly options: ProjectionRunnerOptions) {}
+
+  get projectionNames(): string[] {
+    return this.options.projections.map((projection) => projection.name);
+  }
+
+  get stores(): readonly ProjectionStore[] {
+    return this.options.stores;
+  }
+
+  /** Catches every projection up now and then every `intervalMs` until `stop`. */
+  start(): void {
+    if (this.stopTimer !== undefined) return;
+    this.stopTimer = repeatTimer(this.options.clock, this.options.intervalMs ?? 250, () => {
+      this.catchUp().catch((error: unknown) => this.options.onError?.(error, 'projection catch-up failed'));
+    });
+  }
+
+  /** Stops the background catch-up; resolves once the passes under way have ended (committed or failed). */
+  async stop(): Promise<void> {
+    this.stopTimer?.();
+    this.stopTimer = undefined;
+    await Promise.allSettled([...this.active.values(), ...this.queued.values()]);
+  }
+
+  /** Applies every settled event not yet applied, to one projection or all; resolves with how many were applied. */
+  async catchUp(name?: string): Promise<number> {
+    const runs = this.selected(name).flatMap((projection) =>
+      this.options.stores.map((store, index) =>
+        this.schedule(`${index}\u001f${projection.name}`, () => this.drain(store, projection)),
+      ),
+    );
+    return (await Promise.all(runs)).reduce((sum, applied) => sum + applied, 0);
+  }
+
+  /** Forgets a projection's documents and checkpoint, then applies the whole log again. */
+  async rebuild(name?: string): Promise<number> {
+    const resets = this.selected(name).flatMap((projection) =>
+      this.options.stores.map((store, index) =>
+        this.schedule(`${index}\u001f${projection.name}`, async () => {
+          await store.reset(projection.name);
+          return 0;
+        }),
+      ),
+    );
+    await Promise.all(resets);
+    return this.catchUp(name);
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const rows: ProjectionStatus[] = [];
+    for (const [index, store] of this.options.stores.entries()) {
+      const saved = new Map<string, CheckpointRow>((await store.checkpoints()).map((row) => [row.name, row]));
+      for (const projection of this.options.projections) {
+        const row = saved.get(projection.name);
+        const checkpoint = row === undefined ? { transactionId: '0', position: 0 } : row;
+        rows.push({
+          projection: projection.name,
+          store: index,
+          checkpoint: { transactionId: checkpoint.transactionId, position: checkpoint.position },
+          ...(row === undefined ? {} : { updatedAt: row.updatedAt }),
+          lagEvents: await store.countSettled(checkpoint),
+        });
+      }
+    }
+    return rows;
+  }
+
+  /** One document of a projection from every database that has it (an event's documents live on its shard only). */
+  async docs<Doc>(name: string, key: string): Promise<Doc[]> {
+    const found = await Promise.all(this.options.stores.map((store) => store.docs(name, [key])));
+    return found.flatMap((docs) => (docs.has(key) ? [docs.get(key) as Doc] : []));
+  }
+
+  private selected(name: string | undefined): readonly AnyProjection[] {
+    if (name === undefined) return this.options.projections;
+    const projection = this.options.projections.find((candidate) => candidate.name === name);
+    if (projection === undefined) throw new RangeError(`no projection named ${name}`);
+    return [projection];
+  }
+
+  private schedule(key: string, pass: () => Promise<number>): Promise<number> {
+    const waiting = this.queued.get(key);
+    if (waiting !== undefined) return waiting;
+    const before = this.active.get(key) ?? Promise.resolve(0);
+    const next: Promise<number> = before
+      .catch(() => 0)
+      .then(() => {
+        this.queued.delete(key);
+        this.active.set(key, next);
+        return pass();
+      })
+      .finally(() => {
+        if (this.active.get(key) === next) this.active.delete(key);
+      });
+    this.queued.set(key, next);
+    return next;
+  }
+
+  /** Batches until the log has no settled event after the checkpoint. */
+  private async drain(store: ProjectionStore, projection: AnyProjection): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      let step: number;
+      try {
+        step = await this.step(store, projection);
+      } catch (error) {
+        // Another runner committed this batch first: read on from where it left the checkpoint.
+        if (error instanceof CheckpointMovedError) continue;
+        throw error;
+      }
+      applied += step;
+      if (step < (this.options.batchSizeMax ?? 1_000)) return applied;
+    }
+  }
+
+  /** One batch: read, fold, commit with the checkpoint. Returns the events read (0: caught up). */
+  async step(store: ProjectionStore, projection: AnyProjection): Promise<number> {
+    const from = await store.checkpoint(projection.name);
+    const events = await store.readSettled(from, this.options.batchSizeMax ?? 1_000);
+    const last = events.at(-1);
+    if (last === undefined) return 0;
+    const batch = events.map(logged);
+    const keysOfEvent = batch.map((event) => projection.keysOf(event));
+    const docs = await store.docs(projection.name, [...new Set(keysOfEvent.flat())]);
+    batch.forEach((event, index) => {
+      for (const key of keysOfEvent[index]!) docs.set(key, projection.evolve(docs.get(key), event, key));
+    });
+    await store.commit(projection.name, from, { transactionId: last.transactionId, position: last.position }, docs);
+    return events.length;
+  }
+}

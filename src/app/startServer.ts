@@ -36,8 +36,8 @@ import { type BookingCore, createBookingCore } from '../services/bookingCore.ts'
 import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
 import { outboxOf } from '../services/notifications/outboxOf.ts';
 import { startPrewarm } from '../services/prewarm.ts';
-import { createQueueMetrics } from '../services/queueMetrics.ts';
 import type { ProjectionRunner } from '../services/projections/projectionRunner.ts';
+import { createQueueMetrics } from '../services/queueMetrics.ts';
 import { createQueueService, type QueueService } from '../services/queueService.ts';
 import { createWaitlistService, type WaitlistService } from '../services/waitlistService.ts';
 import { type AntibotConfig, startAntibot } from './antibot.ts';

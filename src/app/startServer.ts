@@ -389,17 +389,19 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           await store.close();
           throw error;
         });
+  const waitlist = createWaitlistService({
+    activations: booking.activations,
+    onError: (error, context) => logger.error({ err: error }, context),
+  });
   const queue = createQueueService({
     activations: booking.activations,
     clock,
     tokens: admissionTokens,
     metrics: createQueueMetrics(metrics.registry),
     onJoin: autoEngage.observe,
+    // At a sell-out, everyone still waiting is offered the event's waitlist in the same push.
+    waitlistOf: waitlist.availability,
     ...(config.queue?.tickMs === undefined ? {} : { tickMs: config.queue.tickMs }),
-    onError: (error, context) => logger.error({ err: error }, context),
-  });
-  const waitlist = createWaitlistService({
-    activations: booking.activations,
     onError: (error, context) => logger.error({ err: error }, context),
   });
   const sockets = attachSocketServer({

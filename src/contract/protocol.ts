@@ -140,8 +140,13 @@ export type QueuePosition = Readonly<{
 }>;
 /** Pushed to the buyer's sockets when admitted: holds carry `token` as `admissionToken` until `expiresAt`. */
 export type QueueAdmitted = Readonly<{ eventId: string; queueId: string; token: string; expiresAt: string }>;
-/** Pushed to every socket waiting in the event's room (joined with `queue:join`) when it sells out. */
-export type QueueSoldOut = Readonly<{ eventId: string }>;
+/**
+ * Pushed to every socket waiting in the event's room (joined with `queue:join`) when it sells out. `waitlist`, when the
+ * server has a waitlist for the event: `open` says whether it takes new entries now (`waitlist:join`), so the page can
+ * offer to join it at once. Seats that come back later (refunds) go to the waitlist in join order.
+ */
+export type QueueSoldOut = Readonly<{ eventId: string; waitlist?: QueueSoldOutWaitlist }>;
+export type QueueSoldOutWaitlist = Readonly<{ open: boolean }>;
 
 /**
  * `waitlist:join`: what the entry waits for (`quantity`, `sectionId?`, `priceTier?`, `together?`) at `eventId`. One

@@ -5,6 +5,7 @@ import type {
   QueueEntryView as QueueEntryWire,
   QueuePosition,
   QueueSoldOut,
+  QueueSoldOutWaitlist,
 } from '../contract/protocol.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import { PositionPushCursor, type PositionPushPolicy, positionPushes } from '../domain/queue/positionPushes.ts';
@@ -51,6 +52,11 @@ export type QueueServiceOptions = Readonly<{
   tickMs?: number;
   pushPolicy?: PositionPushPolicy;
   metrics?: QueueMetrics;
+  /**
+   * The event's waitlist as the sell-out push announces it (`queue:soldout {waitlist}`); absent, or answering
+   * undefined: the push carries no `waitlist`. startServer.ts wires the waitlist service here.
+   */
+  waitlistOf?: (eventId: string) => Promise<QueueSoldOutWaitlist | undefined>;
   /** Every join, for the hybrid switch's request rate (autoEngage.ts). */
   onJoin?: (eventId: string) => void;
   onError?: (error: unknown, context: string) => void;
@@ -89,6 +95,20 @@ export const createQueueService = (options: QueueServiceOptions): QueueService =
     const found = await read(await activations.get(eventId));
     if (found === undefined) throw new BookingError('NOT_FOUND', `event ${eventId} has no waiting room`);
     return found;
+  };
+
+  /** Everyone waiting hears it once; with the waitlist's state when there is one (a read after the sell-out's batch). */
+  const pushSoldOut = (to: QueuePushes, eventId: string): void => {
+    const waitlistOf = options.waitlistOf;
+    if (waitlistOf === undefined) return to.soldOut({ eventId });
+    waitlistOf(eventId).then(
+      (waitlist) => to.soldOut(waitlist === undefined ? { eventId } : { eventId, waitlist }),
+      (error: unknown) => {
+        // The sell-out still reaches everyone; without a waitlist offer the page shows a plain sold-out view.
+        options.onError?.(error, 'reading the waitlist for the sell-out push failed');
+        to.soldOut({ eventId });
+      },
+    );
   };
 
   const pushRound = async (): Promise<void> => {
@@ -150,7 +170,7 @@ export const createQueueService = (options: QueueServiceOptions): QueueService =
       if (pushes === undefined) return;
       const { eventId } = diff;
       for (const event of events) {
-        if (event.type === 'QueueSoldOut') pushes.soldOut({ eventId });
+        if (event.type === 'QueueSoldOut') pushSoldOut(pushes, eventId);
         if (event.type !== 'AdmissionsGranted') continue;
         for (const { userId, queueId, expiresAt } of event.data.admissions) {
           const to = pushes;

@@ -1,6 +1,11 @@
 import type { Activations } from '../actors/activations.ts';
 import type { CommittedBatch } from '../actors/eventActor.ts';
-import type { WaitlistEntryView, WaitlistOffer, WaitlistPosition } from '../contract/protocol.ts';
+import type {
+  QueueSoldOutWaitlist,
+  WaitlistEntryView,
+  WaitlistOffer,
+  WaitlistPosition,
+} from '../contract/protocol.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import {
   entryView,
@@ -9,6 +14,7 @@ import {
   positionChanges,
   recallJoin,
   type WaitlistRequest,
+  waitlistOpen,
 } from '../domain/waitlist/index.ts';
 import { eventIdOfHold, newId } from '../platform/ids.ts';
 
@@ -27,6 +33,8 @@ export type WaitlistService = Readonly<{
   leave(entryId: string, userId: string, requestId: string): Promise<void>;
   /** The committed-batch listener: offers and position changes are pushed from the events that record them. */
   onCommitted(batch: CommittedBatch): void;
+  /** Whether the event's waitlist takes new entries now, as `queue:soldout {waitlist}` announces it. */
+  availability(eventId: string): Promise<QueueSoldOutWaitlist>;
   start(pushes: WaitlistPushes): void;
   stop(): void;
 }>;
@@ -110,6 +118,11 @@ export const createWaitlistService = (options: WaitlistServiceOptions): Waitlist
         pushPositions(eventId, batch).catch((error: unknown) =>
           options.onError?.(error, 'pushing waitlist positions failed'),
         );
+    },
+
+    async availability(eventId) {
+      const actor = await activations.get(eventId);
+      return { open: await actor.readEvent((state) => waitlistOpen(state.waitlist)) };
     },
 
     start(to) {

@@ -36,6 +36,7 @@ export {
   positionOf,
   requestFitsNow,
   type WaitlistEntryView,
+  waitlistOpen,
   type WaitlistOfferView,
 } from './read.ts';
 export { type EventSnapshot, fromEventSnapshot, toEventSnapshot } from './snapshot.ts';

@@ -32,6 +32,9 @@ export type WaitlistOfferView = Readonly<{
 /** A waiting entry whose place in line changed. */
 export type PositionChange = Readonly<{ entryId: string; userId: string; position: number }>;
 
+/** Whether the waitlist takes new entries: its line (waiting and offered entries) is below the policy's most. */
+export const waitlistOpen = (waitlist: WaitlistState): boolean => waitlist.line.size < waitlist.policy.entriesMax;
+
 /** 1-based place among waiting entries, in join order; undefined when the entry is not waiting. O(line). */
 export const positionOf = (waitlist: WaitlistState, entryId: string): number | undefined => {
   let position = 0;

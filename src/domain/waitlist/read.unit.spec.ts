@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { generalHeld, holdTtlMs, released, reserved, seatsHeld, sold, t } from '../seatMap/inventoryFixture.ts';
 import { handle } from './eventDecider.ts';
 import type { EventStreamEvent } from './eventState.ts';
-import { entryView, isSoldOut, offersIn, positionChanges, positionOf, requestFitsNow } from './read.ts';
+import {
+  entryView,
+  isSoldOut,
+  offersIn,
+  positionChanges,
+  positionOf,
+  requestFitsNow,
+  waitlistOpen,
+} from './read.ts';
+import { waitlistPolicyDefault } from './state.ts';
 import { eventStateFrom, joined, leaveWaitlist, left, offer, seatsRequest } from './waitlistFixture.ts';
 
 const soldTo = (holdId: string, userId: string, seatIds: readonly string[]): EventStreamEvent[] => {
@@ -102,5 +111,18 @@ describe('sold out, as the shell asks before offering the waitlist', () => {
     expect(isSoldOut(state.inventory, t(10))).toBe(true);
     expect(isSoldOut(state.inventory, t(0) + holdTtlMs)).toBe(false);
     expect(isSoldOut(eventStateFrom(everything.slice(0, -1)).inventory, t(10))).toBe(false);
+  });
+});
+
+describe('openness (what queue:soldout announces)', () => {
+  it('takes entries while its line is below the policy’s most, waiting and offered entries alike', () => {
+    const policy = { ...waitlistPolicyDefault, entriesMax: 4 };
+    expect(waitlistOpen(eventStateFrom(line.slice(0, -1), { policy }).waitlist)).toBe(true);
+    expect(waitlistOpen(eventStateFrom(line, { policy }).waitlist)).toBe(false);
+    // The first entry offered seats still stands in the line: the waitlist stays full.
+    const offered = [...line, released(a4, t(10)), ...offer('e1', 'u1', ['BALC-A-4'], t(10))];
+    expect(waitlistOpen(eventStateFrom(offered, { policy }).waitlist)).toBe(false);
+    // Leaving makes room.
+    expect(waitlistOpen(eventStateFrom([...line, left('e2', 'u2', t(11))], { policy }).waitlist)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import type { HoldSelection, HoldView } from '../../src/contract/protocol.ts';
+import type { HoldSelection, HoldView, WaitlistOffer } from '../../src/contract/protocol.ts';
 import type { BuyerOrderView, OrderPlacement } from '../../src/contract/rest.ts';
 import type { SeatActorClient } from './client.ts';
 import { Emitter } from './emitter.ts';
@@ -73,6 +73,21 @@ export class Basket extends Emitter<BasketEvents> {
     const newest = [...holds].sort((a, b) => Date.parse(b.expiresAt) - Date.parse(a.expiresAt))[0];
     this.adopt(newest === undefined ? undefined : stripEvent(newest));
     return this.current;
+  }
+
+  /**
+   * Takes a waitlist offer (`waitlist:offer` at this event) into the basket: the server already holds its seats for
+   * this buyer, so nothing is sent; `checkout` orders it like any hold before `expiresAt`. A hold the basket had is
+   * released first (one basket, one hold).
+   */
+  async takeOffer(offer: WaitlistOffer): Promise<HoldView> {
+    if (offer.eventId !== this.eventId) throw new SeatActorError('INVALID_INPUT', `an offer at ${offer.eventId}`);
+    const previous = this.current;
+    if (previous !== undefined && previous.holdId !== offer.hold.holdId) await this.client.release(previous.holdId);
+    const { holdId, seatIds, quantity, expiresAt, sectionId } = offer.hold;
+    const hold: HoldView = { holdId, seatIds, quantity, expiresAt, ...(sectionId === undefined ? {} : { sectionId }) };
+    this.adopt(hold);
+    return hold;
   }
 
   /** Replaces the basket with `selection` (named seats, a quantity in a general section, or best available). */

@@ -301,6 +301,17 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   }
 
   /**
+   * This buyer's place in the event's waiting room as it stands (`GET /v1/events/:id/queue/me`), without joining:
+   * rejects `NOT_FOUND` when they never joined. For clients that poll; `joinQueue` answers the same entry and keeps the
+   * pushes coming.
+   */
+  async myQueueEntry(eventId: string): Promise<QueueEntryView> {
+    const entry = await this.http<QueueEntryView>('GET', `/v1/events/${encodeURIComponent(eventId)}/queue/me`);
+    if (entry.admission !== undefined) this.admissions.set(eventId, entry.admission.token);
+    return entry;
+  }
+
+  /**
    * Holds seats; rejects with a SeatActorError (`SEAT_UNAVAILABLE`, `HOLD_LIMIT`, `SOLD_OUT`, `NOT_ADMITTED`,
    * `TIMEOUT`, ...). At an event whose waiting room admitted this buyer, the admission token goes with it.
    *
@@ -503,6 +514,14 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     const requestId = options.requestId ?? newRequestId();
     const payload = { eventId, requestId, ...request } satisfies WaitlistJoinRequest;
     return (await this.request('waitlist:join', payload, options.timeoutMs)).entry;
+  }
+
+  /**
+   * This buyer's latest entry on the event's waitlist (`GET /v1/events/:id/waitlist/me`): waiting (with its position),
+   * offered (with the offer's hold) or how it ended. Rejects `NOT_FOUND` when they never joined. After a reload.
+   */
+  myWaitlistEntry(eventId: string): Promise<WaitlistEntryView> {
+    return this.http('GET', `/v1/events/${encodeURIComponent(eventId)}/waitlist/me`);
   }
 
   /** Leaves the waitlist; an offer the entry holds goes to the next in line. Leaving twice is answered alike. */

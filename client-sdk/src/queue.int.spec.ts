@@ -82,5 +82,11 @@ describe('client SDK in a waiting room', () => {
     expect((refusal as SeatActorError).code).toBe('NOT_ADMITTED');
     const place = await waiting.joinQueue(eventId);
     expect(place).toMatchObject({ state: 'queued', position: 1 });
+    // Read without joining: the same place, and the admitted buyer's entry with its token.
+    expect(await waiting.myQueueEntry(eventId)).toEqual(place);
+    expect(await lucky.myQueueEntry(eventId)).toMatchObject({
+      state: 'admitted',
+      admission: { token: first?.token ?? second?.token },
+    });
   });
 });

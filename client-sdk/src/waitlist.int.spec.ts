@@ -14,16 +14,16 @@ import {
 /** The SDK on a waitlist: joinWaitlist, leaveWaitlist, and the offer and the position as client events. */
 describe('client SDK on a waitlist', () => {
   const clients: SeatActorClient[] = [];
-  let server: RunningServer | undefined;
+  const servers: RunningServer[] = [];
 
   afterAll(async () => {
     for (const client of clients) client.close();
-    await server?.drain();
+    await Promise.all(servers.map((server) => server.drain()));
   });
 
   it('joins when sold out, hears its place and its offer; leaving passes the offer on', async () => {
     const started = await startTestServer({ clock: new ManualClock(Date.UTC(2026, 10, 30, 18)) });
-    server = started.server;
+    servers.push(started.server);
     const rest = api(started.baseUrl);
     const venueId = await rest.createVenue({
       name: 'One Seat',
@@ -71,5 +71,53 @@ describe('client SDK on a waitlist', () => {
     await second!.release((await passedOn).hold.holdId);
     const after = await rest.call('GET', `/v1/events/${eventId}/waitlist/me`, undefined, second!.token);
     expect(after.body).toMatchObject({ state: 'declined' });
+  });
+
+  it('reads the entry back, takes the offer into the basket and checks out from it', async () => {
+    // The basket counts down on this device's clock: the server's starts at the same instant.
+    const started = await startTestServer({ clock: new ManualClock(Date.now()) });
+    servers.push(started.server);
+    const rest = api(started.baseUrl);
+    const venueId = await rest.createVenue({
+      name: 'One Seat',
+      sections: [
+        { id: 'ORCH', name: 'Orchestra', kind: 'seated', rows: [{ id: 'A', seats: [{ id: 'A1', priceTier: 'S' }] }] },
+      ],
+    });
+    const eventId = await rest.createEvent({
+      venueId,
+      name: 'SDK Offer Night',
+      startsAt: '2030-01-01T20:00:00Z',
+      priceTiers: { S: { amount: 5000, currency: 'EUR' } },
+    });
+    const [holder, waiter] = await Promise.all(
+      [0, 1].map(async () => {
+        const client = connect(started.baseUrl, { token: (await rest.session()).token, ackTimeoutMs: 5_000 });
+        clients.push(client);
+        await client.ready();
+        return client;
+      }),
+    );
+    const never = await waiter!.myWaitlistEntry(eventId).catch((error: unknown) => error);
+    expect((never as SeatActorError).code).toBe('NOT_FOUND');
+    const hold = await holder!.hold(eventId, { seatIds: ['A1'] });
+    const entry = await waiter!.joinWaitlist(eventId, { quantity: 1 });
+    expect(await waiter!.myWaitlistEntry(eventId)).toEqual(entry);
+
+    const offered = new Promise<WaitlistOffer>((resolve) => waiter!.on('waitlist:offer', resolve));
+    await holder!.release(hold.holdId);
+    const offer = await offered;
+    const basket = waiter!.basket(eventId);
+    expect(await waiter!.myWaitlistEntry(eventId)).toMatchObject({ state: 'offered', offer: offer.hold });
+    const elsewhere = { ...offer, eventId: 'evt_other' };
+    expect(((await basket.takeOffer(elsewhere).catch((error: unknown) => error)) as SeatActorError).code).toBe(
+      'INVALID_INPUT',
+    );
+    expect(await basket.takeOffer(offer)).toEqual({ ...offer.hold });
+    expect(basket.remainingMs()).toBeGreaterThan(0);
+    const { order } = await basket.checkout('pm_card_visa');
+    expect(order.status).toBe('succeeded');
+    expect(basket.hold).toBeUndefined();
+    expect(await waiter!.myWaitlistEntry(eventId)).toMatchObject({ state: 'fulfilled', orderId: order.orderId });
   });
 });

@@ -100,7 +100,10 @@ export const createQueueService = (options: QueueServiceOptions): QueueService =
   /** Everyone waiting hears it once; with the waitlist's state when there is one (a read after the sell-out's batch). */
   const pushSoldOut = (to: QueuePushes, eventId: string): void => {
     const waitlistOf = options.waitlistOf;
-    if (waitlistOf === undefined) return to.soldOut({ eventId });
+    if (waitlistOf === undefined) {
+      to.soldOut({ eventId });
+      return;
+    }
     waitlistOf(eventId).then(
       (waitlist) => to.soldOut(waitlist === undefined ? { eventId } : { eventId, waitlist }),
       (error: unknown) => {

@@ -1,11 +1,6 @@
 import type { Activations } from '../actors/activations.ts';
 import type { CommittedBatch } from '../actors/eventActor.ts';
-import type {
-  QueueSoldOutWaitlist,
-  WaitlistEntryView,
-  WaitlistOffer,
-  WaitlistPosition,
-} from '../contract/protocol.ts';
+import type { QueueSoldOutWaitlist, WaitlistEntryView, WaitlistOffer, WaitlistPosition } from '../contract/protocol.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import {
   entryView,

@@ -8,15 +8,19 @@ import {
   SeatActorError,
   start,
   type VenueView,
+  type WaitlistOffer,
   workerSolver,
 } from '../../client-sdk/src/index.ts';
 import { chooseEvent, saleNotOpen } from './eventChoice.ts';
 import { formatMoney, humanMessage } from './messages.ts';
+import { WaitingRoom } from './waitingRoom.ts';
+import { WaitlistPanel } from './waitlistPanel.ts';
 import { saveToWallet } from './walletStore.ts';
 
 /**
- * The buyer app: the event, its live seat map with prices (zoom and pan), one basket with one countdown, checkout
- * with the simulated card form, the confirmation with tickets and QR codes, and "my tickets". Built on the SDK.
+ * The buyer app: the event, its waiting room while one is engaged, its live seat map with prices (zoom and pan), one
+ * basket with one countdown, checkout with the simulated card form, the confirmation with tickets and QR codes, "my
+ * tickets", and the sold-out view with the waitlist. Built on the SDK.
  */
 
 type Seated = Extract<VenueView['sections'][number], { kind: 'seated' }>;
@@ -37,6 +41,25 @@ const say = (text: string, ok = false) => {
   message.textContent = text;
   message.className = ok ? 'ok' : '';
 };
+
+/** The header's pill says "Sold out" while nothing is left (and goes back to the sale's state when seats return). */
+const markSoldOut = (soldOut: boolean): void => {
+  const pill = $('#sale-state');
+  if ((pill.dataset.soldOut === 'true') === soldOut) return;
+  pill.dataset.soldOut = String(soldOut);
+  pill.textContent = soldOut ? 'Sold out' : 'On sale';
+  pill.className = soldOut ? 'pill soldout' : 'pill live';
+};
+
+/** What the seat map tells the rest of the page. */
+type BuyerPageHooks = Readonly<{
+  /** A hold was refused NOT_ADMITTED: the room is engaged (by schedule or by load), so the buyer queues. */
+  notAdmitted(): void;
+  /** Seats or places on sale now, and whether the basket holds some: nothing on sale and nothing held is sold out. */
+  stock(available: number, holding: boolean): void;
+  /** An order was paid. */
+  paid(): void;
+}>;
 
 const showSaleState = (event: EventView): void => {
   const pill = $('#sale-state');
@@ -96,16 +119,69 @@ const main = async () => {
     connection.textContent = up ? 'live' : 'reconnecting…';
     connection.className = up ? 'pill live' : 'pill down';
   };
+  if (client.connected) live(true);
   client.on('connect', () => live(true));
   client.on('disconnect', () => live(false));
   client.on('connectError', (error) => say(humanMessage(error)));
   client.on('session', (renewed) => {
     if (!renewed.renewed) say('Your session could not be renewed: you are browsing as a new guest.');
   });
-  const map = await client.subscribe(event.id);
-  live(true);
-  const page = new BuyerPage(client, map, event, venue);
-  page.start();
+  // The seat map is subscribed only once the buyer may choose: a million buyers waiting in a room receive no diffs.
+  let shop: Promise<BuyerPage> | undefined;
+  const openShop = (): Promise<BuyerPage> => {
+    $('#map-panel').hidden = false;
+    shop ??= (async () => {
+      const map = await client.subscribe(event.id);
+      live(true);
+      const page = new BuyerPage(client, map, event, venue, {
+        notAdmitted: () => room.enter(),
+        stock: (available, holding) => {
+          if (available === 0 && !holding) {
+            markSoldOut(true);
+            waitlist.show(undefined);
+          } else if (available > 0) {
+            markSoldOut(false);
+            waitlist.hideUnlessInLine();
+          }
+        },
+        paid: () => void waitlist.refresh(),
+      });
+      page.start();
+      return page;
+    })();
+    shop.catch((error: unknown) => {
+      shop = undefined;
+      say(humanMessage(error));
+    });
+    return shop;
+  };
+  const waitlist = new WaitlistPanel(client, event, {
+    // An offer is a hold the server made for this buyer: the seat map opens with it in the basket.
+    offered: async (offer) => (await openShop()).takeOffer(offer),
+    say,
+  });
+  const room = new WaitingRoom(client, event, {
+    admitted: (until) => {
+      const turn = $('#queue');
+      turn.hidden = until === undefined;
+      turn.textContent =
+        until === undefined
+          ? ''
+          : `It is your turn: pick your seats before ${new Date(until).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}.`;
+      void openShop();
+    },
+    soldOut: (announced) => {
+      markSoldOut(true);
+      waitlist.show(announced);
+    },
+    say,
+  });
+  // While the room is engaged the buyer queues up front; a room engaged by load shows itself on a NOT_ADMITTED hold.
+  if (event.waitingRoom?.enabled === true) {
+    $('#map-panel').hidden = true;
+    room.enter();
+  } else await openShop();
+  void waitlist.restore();
 };
 
 class BuyerPage {
@@ -126,6 +202,7 @@ class BuyerPage {
     private readonly map: LiveSeatMap,
     private readonly event: EventView,
     private readonly venue: VenueView,
+    private readonly hooks: BuyerPageHooks,
   ) {
     this.basket = client.basket(event.id);
   }
@@ -142,11 +219,6 @@ class BuyerPage {
     // What this buyer holds may have changed while the page was away (another tab, the timer): ask again.
     this.client.on('connect', () => void this.restore());
     this.client.on('session', () => void this.restore());
-    this.client.on('queue:position', ({ position, etaSeconds }) => this.showQueue(position, etaSeconds));
-    this.client.on('queue:admitted', () => {
-      $('#queue').textContent = 'It is your turn: pick your seats now.';
-    });
-    this.client.on('queue:soldout', () => this.showSoldOut());
     $('#zoom-in').onclick = () => this.setZoom(this.zoom * 1.25);
     $('#zoom-out').onclick = () => this.setZoom(this.zoom / 1.25);
     $('#best').onclick = () => {
@@ -336,23 +408,16 @@ class BuyerPage {
       button.disabled = section.available === 0 || this.busy;
       input.max = String(Math.max(1, section.available));
     }
-    if (available === 0 && this.basket.hold === undefined) this.showSoldOut();
+    this.hooks.stock(available, this.basket.hold !== undefined);
     this.renderBasket();
   }
 
-  private showSoldOut(): void {
-    const pill = $('#sale-state');
-    pill.dataset.soldOut = 'true';
-    pill.textContent = 'Sold out';
-    pill.className = 'pill soldout';
-  }
-
-  private showQueue(position: number | undefined, etaSeconds: number | undefined): void {
-    const queue = $('#queue');
-    queue.hidden = false;
-    const eta = etaSeconds === undefined ? '' : ` (about ${Math.max(1, Math.round(etaSeconds / 60))} min)`;
-    queue.textContent =
-      position === undefined ? 'You are in the waiting room.' : `You are number ${position} in line${eta}.`;
+  /** A waitlist offer: its seats are already held for this buyer, so they go straight into the basket. */
+  async takeOffer(offer: WaitlistOffer): Promise<void> {
+    await this.basket.takeOffer(offer);
+    say('Seats came back for you from the waitlist: they are in your basket. Pay before the countdown ends.', true);
+    this.paint();
+    $('#pay').focus();
   }
 
   private renderBasket(): void {
@@ -426,21 +491,10 @@ class BuyerPage {
       say('');
     } catch (error) {
       say(humanMessage(error));
-      if (error instanceof SeatActorError && error.code === 'NOT_ADMITTED') await this.joinQueue();
+      if (error instanceof SeatActorError && error.code === 'NOT_ADMITTED') this.hooks.notAdmitted();
     } finally {
       this.busy = false;
       this.paint();
-    }
-  }
-
-  private async joinQueue(): Promise<void> {
-    try {
-      const entry = await this.client.joinQueue(this.event.id);
-      if (entry.state === 'admitted') $('#queue').textContent = 'It is your turn: pick your seats now.';
-      else this.showQueue(entry.position, entry.etaSeconds);
-      $('#queue').hidden = false;
-    } catch (error) {
-      say(humanMessage(error));
     }
   }
 
@@ -456,6 +510,7 @@ class BuyerPage {
         await this.showTickets(order, $('#tickets'));
         $('#confirmation').hidden = false;
         void this.loadMyTickets();
+        this.hooks.paid();
         return;
       }
       say(humanMessage(error ?? { code: order.status === 'failed' ? 'PAYMENT_FAILED' : 'HOLD_EXPIRED' }));

@@ -36,8 +36,8 @@ export {
   positionOf,
   requestFitsNow,
   type WaitlistEntryView,
-  waitlistOpen,
   type WaitlistOfferView,
+  waitlistOpen,
 } from './read.ts';
 export { type EventSnapshot, fromEventSnapshot, toEventSnapshot } from './snapshot.ts';
 export {

@@ -2,15 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generalHeld, holdTtlMs, released, reserved, seatsHeld, sold, t } from '../seatMap/inventoryFixture.ts';
 import { handle } from './eventDecider.ts';
 import type { EventStreamEvent } from './eventState.ts';
-import {
-  entryView,
-  isSoldOut,
-  offersIn,
-  positionChanges,
-  positionOf,
-  requestFitsNow,
-  waitlistOpen,
-} from './read.ts';
+import { entryView, isSoldOut, offersIn, positionChanges, positionOf, requestFitsNow, waitlistOpen } from './read.ts';
 import { waitlistPolicyDefault } from './state.ts';
 import { eventStateFrom, joined, leaveWaitlist, left, offer, seatsRequest } from './waitlistFixture.ts';
 

@@ -204,6 +204,13 @@ describe('waiting room and waitlist in Chromium', () => {
     expect(await page.locator('#holds li').count()).toBe(1);
     expect(await text(page, '#countdown')).toMatch(/^Held for you for \d+:\d\d$/);
     await page.screenshot({ path: `${artifactsDir}/waitlist-offer.png`, fullPage: true });
+    // The other seat came back on sale, but the offer in the basket is paid or emptied, not changed into another.
+    await expect.poll(() => seat(page, 'ORCH-1-2').getAttribute('data-status'), { timeout: 5_000 }).toBe('available');
+    await seat(page, 'ORCH-1-2').click();
+    await expect
+      .poll(() => text(page, '#message'), { timeout: 5_000 })
+      .toMatch(/^The seats held for you from the waitlist/);
+    expect(await seat(page, 'ORCH-1-2').getAttribute('data-mine')).toBe('false');
     await page.locator('#card').selectOption('pm_card_visa');
     await page.locator('#pay').click();
     await page.waitForSelector('#tickets .ticket svg', { timeout: 10_000 });

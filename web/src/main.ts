@@ -196,6 +196,8 @@ class BuyerPage {
   private zoom = 1;
   private viewWidth = 200;
   private busy = false;
+  /** The waitlist offer taken into the basket, if any. */
+  private offerHoldId: string | undefined;
 
   constructor(
     private readonly client: SeatActorClient,
@@ -225,7 +227,7 @@ class BuyerPage {
       const quantity = Number($<HTMLInputElement>('#best-quantity').value) || 1;
       void this.change(() => this.basket.set({ bestAvailable: { quantity } }));
     };
-    $('#clear').onclick = () => void this.change(() => this.basket.clear());
+    $('#clear').onclick = () => void this.change(() => this.basket.clear(), false);
     $<HTMLFormElement>('#pay-form').onsubmit = (submitted) => {
       submitted.preventDefault();
       void this.pay($<HTMLSelectElement>('#card').value);
@@ -415,6 +417,7 @@ class BuyerPage {
   /** A waitlist offer: its seats are already held for this buyer, so they go straight into the basket. */
   async takeOffer(offer: WaitlistOffer): Promise<void> {
     await this.basket.takeOffer(offer);
+    this.offerHoldId = offer.hold.holdId;
     say('Seats came back for you from the waitlist: they are in your basket. Pay before the countdown ends.', true);
     this.paint();
     $('#pay').focus();
@@ -482,9 +485,19 @@ class BuyerPage {
     await this.change(() => this.basket.add([seatId]));
   }
 
-  /** One basket change at a time; refusals in words, and a waiting room joined when the sale asks for one. */
-  private async change(run: () => Promise<unknown>): Promise<void> {
+  /**
+   * One basket change at a time; refusals in words, and a waiting room joined when the sale asks for one. A waitlist
+   * offer in the basket is not changed into another selection (the server keeps offers as they were made): it is paid
+   * or emptied (`replaces` false), which passes it to the next in line.
+   */
+  private async change(run: () => Promise<unknown>, replaces = true): Promise<void> {
     if (this.busy) return;
+    if (replaces && this.offerHoldId !== undefined && this.basket.hold?.holdId === this.offerHoldId) {
+      say(
+        'The seats held for you from the waitlist are in your basket: pay for them, or empty the basket to choose others.',
+      );
+      return;
+    }
     this.busy = true;
     try {
       await run();

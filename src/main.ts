@@ -48,6 +48,8 @@ const paymentsFromEnv = (): PaymentsConfig => {
     secretKey: env.STRIPE_SECRET_KEY,
     webhookSecret: env.STRIPE_WEBHOOK_SECRET,
     ...(env.STRIPE_API_BASE ? { apiBase: env.STRIPE_API_BASE } : {}),
+    ...(env.STRIPE_PUBLISHABLE_KEY ? { publishableKey: env.STRIPE_PUBLISHABLE_KEY } : {}),
+    ...(env.STRIPE_JS_URL ? { jsUrl: env.STRIPE_JS_URL } : {}),
   };
 };
 

@@ -76,6 +76,12 @@ describe('payments through Stripe (fake Stripe on loopback)', () => {
   };
   const statusOf = async (seatId: string) => (await client.seatMap(eventId)).seats[seatId].status;
 
+  it('tells pages Stripe takes payments, without Stripe.js settings while no publishable key is configured', async () => {
+    const config = await client.call('GET', '/v1/payments/config');
+    expect(config.status).toBe(200);
+    expect(config.body).toEqual({ provider: 'stripe' });
+  });
+
   it('sells the seat on payment_intent.succeeded', async () => {
     const { placed, paymentId, read, seatId } = await order('ok');
     expect(placed.payment).toEqual({ provider: 'stripe', clientSecret: fake.intents.get(paymentId)!.client_secret });

@@ -29,6 +29,7 @@ import type {
   BuyerOrderView,
   EventView,
   OrderPlacement,
+  PaymentsConfigView,
   TicketPublicKeyView,
 } from '../../src/contract/rest.ts';
 import { Basket } from './basket.ts';
@@ -413,6 +414,14 @@ export class SeatActorClient extends Emitter<ClientEvents> {
    */
   placeOrder(holdId: string, options: RequestOptions = {}): Promise<OrderPlacement> {
     return this.http('POST', '/v1/orders', { holdId, requestId: options.requestId ?? `order-${holdId}` });
+  }
+
+  /**
+   * How this server takes payments (`GET /v1/payments/config`): `simulated` (pay with `pay`), or `stripe` with the
+   * publishable key and the Stripe.js URL a page confirms `placeOrder`'s `clientSecret` with.
+   */
+  paymentsConfig(): Promise<PaymentsConfigView> {
+    return this.http('GET', '/v1/payments/config');
   }
 
   /** An order of this buyer, with its signed tickets once paid. */

@@ -29,6 +29,7 @@ export type {
   EventView,
   IssuedTicketView,
   OrderPlacement,
+  PaymentsConfigView,
   TicketPublicKeyView,
 } from '../../src/contract/rest.ts';
 export type { BasketEvents, CheckoutResult } from './basket.ts';

@@ -1,4 +1,5 @@
 import type { Activations } from '../actors/activations.ts';
+import type { PaymentsConfigView } from '../contract/rest.ts';
 import type { PaymentNotice, PaymentProvider } from '../payments/paymentProvider.ts';
 import { createSimulatedProvider } from '../payments/simulated/simulatedProvider.ts';
 import { createStripeClient, createStripeProvider } from '../payments/stripe/stripeProvider.ts';
@@ -18,7 +19,19 @@ import { createPaymentSaga, type PaymentSaga } from '../services/orders/paymentS
 /** Which provider takes payments; src/main.ts builds this from PAYMENT_PROVIDER and the STRIPE_* variables. */
 export type PaymentsConfig =
   | Readonly<{ provider: 'simulated'; slowMethodDelayMs?: number }>
-  | Readonly<{ provider: 'stripe'; secretKey: string; webhookSecret: string; apiBase?: string }>;
+  | Readonly<{
+      provider: 'stripe';
+      secretKey: string;
+      webhookSecret: string;
+      apiBase?: string;
+      /** STRIPE_PUBLISHABLE_KEY: what the buyer page's Stripe.js confirms payments with. */
+      publishableKey?: string;
+      /** STRIPE_JS_URL: where pages load Stripe.js from; js.stripe.com unless a test points it at a fake. */
+      jsUrl?: string;
+    }>;
+
+/** Stripe.js, as Stripe requires it to be loaded: from js.stripe.com, never bundled or self-hosted. */
+export const stripeJsUrlDefault = 'https://js.stripe.com/v3/';
 
 export type PaymentsDeps = Readonly<{
   config: PaymentsConfig;
@@ -43,7 +56,17 @@ export type OrderServices = Readonly<{
   signer: TicketSigner;
   /** Verifies and parses a Stripe webhook; absent when the provider is not Stripe. */
   stripeWebhook?: (rawBody: Buffer, signature: string | undefined) => PaymentNotice | undefined;
+  /** What `GET /v1/payments/config` tells pages. */
+  clientConfig: PaymentsConfigView;
 }>;
+
+const clientConfigOf = (config: PaymentsConfig): PaymentsConfigView =>
+  config.provider === 'stripe' && config.publishableKey !== undefined
+    ? {
+        provider: 'stripe',
+        stripe: { publishableKey: config.publishableKey, jsUrl: config.jsUrl ?? stripeJsUrlDefault },
+      }
+    : { provider: config.provider };
 
 /** Builds the provider, the ticket signer and the order services (the gateway registers their routes). */
 export const startPayments = async (deps: PaymentsDeps): Promise<OrderServices> => {
@@ -97,6 +120,7 @@ export const startPayments = async (deps: PaymentsDeps): Promise<OrderServices> 
     audit: createOrderAudit({ reads, log: eventStoreAuditLog(deps.store) }),
     checkIns: createCheckIns({ reads, signer, clock: deps.clock }),
     signer,
+    clientConfig: clientConfigOf(config),
     ...(stripeWebhook === undefined ? {} : { stripeWebhook }),
   };
 };

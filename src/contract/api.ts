@@ -7,6 +7,7 @@ import {
   eventOwnerSchema,
   holdViewSchema,
   orderViewSchema,
+  paymentsConfigViewSchema,
   probeSchema,
   seatMapViewSchema,
   sessionViewSchema,
@@ -396,6 +397,14 @@ export const operations: readonly Operation[] = [
     tag: 'orders',
     caller: 'anyone',
     answers: { 200: json('`{received: true}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/payments/config',
+    summary: 'How a page pays here: the provider, and for Stripe the publishable key and where Stripe.js loads from',
+    tag: 'orders',
+    caller: 'anyone',
+    answers: { 200: json('the payments configuration', paymentsConfigViewSchema) },
   },
   {
     method: 'get',

@@ -103,6 +103,24 @@ export const orderViewSchema = z
   })
   .meta({ id: 'Order' });
 
+/** `GET /v1/payments/config`: how a page pays here. */
+export const paymentsConfigViewSchema = z
+  .object({
+    provider: z.enum(['simulated', 'stripe']),
+    stripe: z
+      .object({
+        publishableKey: z.string(),
+        /** Where the page loads Stripe.js from: https://js.stripe.com/v3/ (a loopback fake in the browser tests). */
+        jsUrl: z.string(),
+      })
+      .optional(),
+  })
+  .meta({
+    id: 'PaymentsConfig',
+    description:
+      "`stripe` is present when the provider is Stripe and STRIPE_PUBLISHABLE_KEY is set: confirm an order's `payment.clientSecret` with Stripe.js from `jsUrl` (Payment Element). With the simulated provider, pay with `POST /v1/orders/:id/pay`.",
+  });
+
 export const waitlistEntryViewSchema = z
   .object({
     entryId: z.string(),

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { OrderView, TicketView } from '../domain/seatMap/views.ts';
 import type { EventConfig, WaitingRoomSettings } from '../domain/venue.ts';
+import type { paymentsConfigViewSchema } from './responses.ts';
 import type { contactBodySchema } from './schemas.ts';
 
 /** `GET /v1/events/:id` and each entry of `GET /v1/events`: the catalog's event with instants as ISO 8601. */
@@ -45,3 +46,6 @@ export type TicketPublicKeyView = Readonly<{
 
 /** `PUT /v1/me/contact` takes it, `GET /v1/me/contact` answers it: where this buyer's notifications go. */
 export type BuyerContactView = z.infer<typeof contactBodySchema>;
+
+/** `GET /v1/payments/config`: which provider takes payments, and for Stripe what Stripe.js needs. */
+export type PaymentsConfigView = z.infer<typeof paymentsConfigViewSchema>;

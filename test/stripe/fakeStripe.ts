@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { fakeStripeJs } from './fakeStripeJs.ts';
 
 type Intent = {
   id: string;
@@ -57,6 +58,8 @@ export const startFakeStripe = async (webhookSecret: string) => {
   const chargeObjects = new Map<string, Charge>();
   const refunds: { id: string; paymentIntent: string; amount: number }[] = [];
   const events: FakeStripeEvent[] = [];
+  /** Intents confirmed from a browser through the fake Stripe.js (publishable key and client secret). */
+  const confirmsFromBrowser: string[] = [];
   const signer = new Stripe('sk_test_fake');
   let webhookUrl: string | undefined;
   let counter = 0;
@@ -109,14 +112,30 @@ export const startFakeStripe = async (webhookSecret: string) => {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
   };
+  // Stripe's API answers browsers from any origin (Stripe.js calls it from the shop's page).
+  const cors = { 'access-control-allow-origin': '*' };
   const send = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'request-id': nextId('req') });
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': nextId('req'), ...cors });
     res.end(JSON.stringify(body));
   };
   const invalid = (message: string) => ({ error: { type: 'invalid_request_error', message } });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://fake');
+    if (req.method === 'GET' && url.pathname === '/v3/') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', ...cors });
+      res.end(fakeStripeJs(`http://127.0.0.1:${port}`));
+      return;
+    }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...cors,
+        'access-control-allow-headers': 'content-type',
+        'access-control-allow-methods': 'GET, POST',
+      });
+      res.end();
+      return;
+    }
     const form = req.method === 'POST' ? await readForm(req) : new URLSearchParams();
     const key = req.headers['idempotency-key'];
     const remembered = typeof key === 'string' ? idempotent.get(`${url.pathname}:${key}`) : undefined;
@@ -168,21 +187,28 @@ export const startFakeStripe = async (webhookSecret: string) => {
         return answer(200, intent);
       }
       if (req.method === 'POST' && parts[3] === 'confirm') {
+        // From a browser (Stripe.js) the call carries the publishable key, which may confirm only with the intent's
+        // client secret; the server's own calls carry the secret key in the header.
+        if (form.has('key')) {
+          confirmsFromBrowser.push(intent.id);
+          if (!form.get('key')!.startsWith('pk_')) return answer(401, invalid('Invalid API Key provided'));
+          if (form.get('client_secret') !== intent.client_secret)
+            return answer(400, invalid('The client_secret provided does not match this PaymentIntent'));
+        }
         if (intent.status !== 'requires_payment_method')
           return answer(400, invalid(`This PaymentIntent's status is ${intent.status}`));
         const method = form.get('payment_method') ?? '';
         const succeeds = succeedingCards.has(method);
         intent.payment_method = method;
+        const declined = !succeeds && method !== 'pm_card_slow';
+        if (declined) intent.last_payment_error = { code: 'card_declined', message: 'Your card was declined.' };
         answer(200, {
           ...intent,
           status: succeeds ? 'succeeded' : method === 'pm_card_slow' ? 'processing' : 'requires_payment_method',
         });
         if (succeeds) await succeed(intent);
         else if (method === 'pm_card_slow') intent.status = 'processing';
-        else {
-          intent.last_payment_error = { code: 'card_declined', message: 'Your card was declined.' };
-          await emit('payment_intent.payment_failed', intent);
-        }
+        else await emit('payment_intent.payment_failed', intent);
         return;
       }
       if (req.method === 'POST' && parts[3] === 'cancel') {
@@ -227,6 +253,9 @@ export const startFakeStripe = async (webhookSecret: string) => {
 
   return {
     url: `http://127.0.0.1:${port}`,
+    /** Where pages load this fake's Stripe.js from (STRIPE_JS_URL), as they load https://js.stripe.com/v3/. */
+    jsUrl: `http://127.0.0.1:${port}/v3/`,
+    confirmsFromBrowser,
     intents,
     charges,
     refunds,

@@ -1,9 +1,11 @@
+import type { Stripe } from '@stripe/stripe-js';
 import {
   type Basket,
   type BuyerOrderView,
   type EventView,
   type HoldView,
   type LiveSeatMap,
+  type OrderPlacement,
   type SeatActorClient,
   SeatActorError,
   start,
@@ -15,6 +17,7 @@ import { chooseEvent, saleNotOpen } from './eventChoice.ts';
 import { formatMoney, humanMessage } from './messages.ts';
 import { WaitingRoom } from './waitingRoom.ts';
 import { WaitlistPanel } from './waitlistPanel.ts';
+import { loadStripeJs, StripePayment } from './stripeCheckout.ts';
 import { saveToWallet } from './walletStore.ts';
 
 /**
@@ -198,6 +201,10 @@ class BuyerPage {
   private busy = false;
   /** The waitlist offer taken into the basket, if any. */
   private offerHoldId: string | undefined;
+  /** Set when the server takes payments through Stripe: the basket is paid with the Payment Element. */
+  private stripe: Stripe | undefined;
+  /** An order being paid with Stripe: its seats are reserved while the buyer completes the Payment Element. */
+  private checkout: Readonly<{ placement: OrderPlacement; held: HoldView; payment: StripePayment }> | undefined;
 
   constructor(
     private readonly client: SeatActorClient,
@@ -234,6 +241,20 @@ class BuyerPage {
     };
     setInterval(() => this.renderCountdown(), 1_000);
     void this.loadMyTickets();
+    void this.setUpPayments();
+  }
+
+  /** With Stripe on the server the card form is Stripe's Payment Element, from Stripe.js (never bundled). */
+  private async setUpPayments(): Promise<void> {
+    try {
+      const { stripe } = await this.client.paymentsConfig();
+      if (stripe === undefined) return;
+      this.stripe = await loadStripeJs(stripe.jsUrl, stripe.publishableKey);
+      $('#card-label').hidden = true;
+      this.renderPayButton();
+    } catch (error) {
+      say(`Card payments cannot start right now: ${humanMessage(error)}`);
+    }
   }
 
   private async restore(): Promise<void> {
@@ -424,9 +445,10 @@ class BuyerPage {
   }
 
   private renderBasket(): void {
-    const hold = this.basket.hold;
+    const hold = this.basket.hold ?? this.checkout?.held;
     const list = $('#holds');
-    $('#clear').hidden = hold === undefined;
+    $('#clear').hidden = this.basket.hold === undefined;
+    this.renderPayButton();
     $('#pay-form').hidden = hold === undefined;
     if (hold === undefined) {
       list.innerHTML = '<li class="muted">Pick seats on the map (click, or Tab and Enter).</li>';
@@ -469,11 +491,27 @@ class BuyerPage {
   }
 
   private renderCountdown(): void {
-    const left = Math.round(this.basket.remainingMs() / 1000);
+    const paying = this.checkout?.placement;
+    const left = Math.round(
+      (paying === undefined ? this.basket.remainingMs() : Math.max(0, Date.parse(paying.expiresAt) - Date.now())) /
+        1000,
+    );
+    const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
     $('#countdown').textContent =
-      this.basket.hold === undefined
-        ? ''
-        : `Held for you for ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+      paying !== undefined
+        ? `Reserved while you pay, for ${clock}`
+        : this.basket.hold === undefined
+          ? ''
+          : `Held for you for ${clock}`;
+  }
+
+  /** Stripe pays in two steps: the order (its seats reserved, the Payment Element shown), then the confirmation. */
+  private renderPayButton(): void {
+    if (this.stripe === undefined) return;
+    const hold = this.checkout?.held ?? this.basket.hold;
+    const total = hold === undefined ? undefined : this.totalOf(hold);
+    $('#pay').textContent =
+      this.checkout === undefined ? 'Continue to payment' : total === undefined ? 'Pay' : `Pay ${total}`;
   }
 
   private async toggleSeat(seatId: string): Promise<void> {
@@ -492,6 +530,10 @@ class BuyerPage {
    */
   private async change(run: () => Promise<unknown>, replaces = true): Promise<void> {
     if (this.busy) return;
+    if (this.checkout !== undefined) {
+      say('Your basket is being paid: finish the payment first.');
+      return;
+    }
     if (replaces && this.offerHoldId !== undefined && this.basket.hold?.holdId === this.offerHoldId) {
       say(
         'The seats held for you from the waitlist are in your basket: pay for them, or empty the basket to choose others.',
@@ -512,6 +554,7 @@ class BuyerPage {
   }
 
   private async pay(paymentMethod: string): Promise<void> {
+    if (this.stripe !== undefined) return this.payWithStripe(this.stripe);
     if (this.busy) return;
     this.busy = true;
     $<HTMLButtonElement>('#pay').disabled = true;
@@ -519,11 +562,7 @@ class BuyerPage {
     try {
       const { order, error } = await this.basket.checkout(paymentMethod);
       if (order.status === 'succeeded') {
-        say('Paid. Your tickets are below.', true);
-        await this.showTickets(order, $('#tickets'));
-        $('#confirmation').hidden = false;
-        void this.loadMyTickets();
-        this.hooks.paid();
+        await this.showPaid(order);
         return;
       }
       say(humanMessage(error ?? { code: order.status === 'failed' ? 'PAYMENT_FAILED' : 'HOLD_EXPIRED' }));
@@ -533,6 +572,61 @@ class BuyerPage {
     } finally {
       this.busy = false;
       $<HTMLButtonElement>('#pay').disabled = false;
+      this.paint();
+    }
+  }
+
+  private async showPaid(order: BuyerOrderView): Promise<void> {
+    say('Paid. Your tickets are below.', true);
+    await this.showTickets(order, $('#tickets'));
+    $('#confirmation').hidden = false;
+    void this.loadMyTickets();
+    this.hooks.paid();
+  }
+
+  /**
+   * The first press orders the basket (seats reserved until the order's payment deadline) and mounts the Payment
+   * Element with the order's client secret; the next confirms with Stripe.js. Stripe tells the server the outcome by
+   * webhook, so the page then waits for the order: paid shows the tickets, a decline holds the seats again.
+   */
+  private async payWithStripe(stripe: Stripe): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    const button = $<HTMLButtonElement>('#pay');
+    button.disabled = true;
+    try {
+      if (this.checkout === undefined) {
+        const { placement, held } = await this.basket.order();
+        const secret = placement.payment.clientSecret;
+        if (secret === undefined) throw new Error('the order came without a Stripe client secret');
+        const container = $('#stripe-element');
+        container.hidden = false;
+        this.checkout = { placement, held, payment: new StripePayment(stripe, secret, container) };
+        say('Your seats are reserved: enter your card, then pay.', true);
+        return;
+      }
+      say('Paying…', true);
+      const outcome = await this.checkout.payment.confirm();
+      if (outcome.kind === 'retry') {
+        say(outcome.message);
+        return;
+      }
+      const order = await this.client.waitForOrder(this.checkout.placement.orderId);
+      this.checkout.payment.destroy();
+      $('#stripe-element').hidden = true;
+      this.checkout = undefined;
+      if (order.status === 'succeeded') {
+        await this.showPaid(order);
+        return;
+      }
+      const why = humanMessage({ code: order.status === 'failed' ? 'PAYMENT_FAILED' : 'HOLD_EXPIRED' });
+      say(why);
+      await this.basket.holdAgain().catch((again: unknown) => say(`${why} ${humanMessage(again)}`));
+    } catch (error) {
+      say(humanMessage(error));
+    } finally {
+      this.busy = false;
+      button.disabled = false;
       this.paint();
     }
   }

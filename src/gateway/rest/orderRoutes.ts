@@ -1,4 +1,5 @@
 import { checkInBodySchema, orderBodySchema, payBodySchema, refundBodySchema } from '../../contract/orderSchemas.ts';
+import type { PaymentsConfigView } from '../../contract/rest.ts';
 import { compoundIdSchema, parseId, parseWith } from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import { householdKeyOf } from '../../domain/seatMap/purchaseLimits.ts';
@@ -21,6 +22,8 @@ export type OrderRouteDeps = Readonly<{
   checkIns: CheckIns;
   /** Verifies and parses a Stripe webhook; absent when the provider is not Stripe. */
   stripeWebhook?: (rawBody: Buffer, signature: string | undefined) => PaymentNotice | undefined;
+  /** What `GET /v1/payments/config` answers: how a page pays here. */
+  clientConfig: PaymentsConfigView;
 }>;
 
 /** Orders, payments, tickets and check-ins, registered through the gateway's route helper; each calls one service. */
@@ -73,6 +76,12 @@ export const registerOrderRoutes = (route: Route, deps: OrderRouteDeps): void =>
     },
     { bodyBytesMax: webhookBodyBytesMax },
   );
+
+  route('get', '/v1/payments/config', () => ({
+    status: 200,
+    json: deps.clientConfig,
+    headers: { 'cache-control': 'public, max-age=60' },
+  }));
 
   route('get', '/v1/tickets/public-key', () => ({
     status: 200,

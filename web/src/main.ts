@@ -15,9 +15,9 @@ import {
 } from '../../client-sdk/src/index.ts';
 import { chooseEvent, saleNotOpen } from './eventChoice.ts';
 import { formatMoney, humanMessage } from './messages.ts';
+import { loadStripeJs, StripePayment } from './stripeCheckout.ts';
 import { WaitingRoom } from './waitingRoom.ts';
 import { WaitlistPanel } from './waitlistPanel.ts';
-import { loadStripeJs, StripePayment } from './stripeCheckout.ts';
 import { saveToWallet } from './walletStore.ts';
 
 /**

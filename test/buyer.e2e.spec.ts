@@ -117,4 +117,62 @@ describe('buyer app in Chromium', () => {
     expect(serious.map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`)).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it('keyboard: one tab stop on the map, arrows/Home/End between seats, Enter adds, visible focus; axe accepts the grid', async () => {
+    const { page, errors } = await open();
+    await expect.poll(() => seat(page, 'ORCH-4-1').getAttribute('data-status'), { timeout: 10_000 }).toBe('available');
+    const focused = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.seatId);
+    const press = async (key: string, seatId: string) => {
+      await page.keyboard.press(key);
+      expect(await focused(), `${key} → ${seatId}`).toBe(seatId);
+    };
+    // Tab from the toolbar lands on the map's one tab stop: the first seat.
+    await page.locator('#best').focus();
+    await press('Tab', 'ORCH-1-1');
+    expect(await page.locator('#seatmap circle[tabindex="0"]').count()).toBe(1);
+    await press('ArrowRight', 'ORCH-1-2');
+    await press('ArrowDown', 'ORCH-2-2');
+    await press('ArrowDown', 'ORCH-3-2');
+    await press('ArrowDown', 'ORCH-4-2');
+    await press('End', 'ORCH-4-12');
+    await press('ArrowRight', 'ORCH-4-12');
+    await press('Home', 'ORCH-4-1');
+    await press('ArrowLeft', 'ORCH-4-1');
+    await press('Control+End', 'ORCH-6-12');
+    await press('ArrowDown', 'ORCH-6-12');
+    await press('Control+Home', 'ORCH-1-1');
+    await press('ArrowUp', 'ORCH-1-1');
+    await press('PageDown', 'ORCH-6-1');
+    await press('ArrowUp', 'ORCH-5-1');
+    await press('ArrowUp', 'ORCH-4-1');
+    // Enter adds the focused seat, Space the next; the focus stays on the map.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => seat(page, 'ORCH-4-1').getAttribute('aria-selected'), { timeout: 5_000 }).toBe('true');
+    await press('ArrowRight', 'ORCH-4-2');
+    await page.keyboard.press(' ');
+    await expect.poll(() => seat(page, 'ORCH-4-2').getAttribute('aria-selected'), { timeout: 5_000 }).toBe('true');
+    expect(await page.locator('#holds li').count()).toBe(2);
+    expect(await seat(page, 'ORCH-4-2').getAttribute('aria-label')).toMatch(/row R4, seat 2, .*: in your basket/);
+    // The focus is visible: a thick dark ring on the focused seat, none on the others.
+    const ring = (seatId: string) =>
+      seat(page, seatId).evaluate((element) => {
+        const style = getComputedStyle(element);
+        return `${style.stroke} ${style.strokeWidth}`;
+      });
+    expect(await ring('ORCH-4-2')).toBe('rgb(17, 17, 17) 4px');
+    expect(await ring('ORCH-4-3')).not.toBe('rgb(17, 17, 17) 4px');
+    // The tab stop follows the focus: Tab leaves the map, Shift+Tab comes back to the seat last focused.
+    expect(await page.locator('#seatmap circle[tabindex="0"]').getAttribute('data-seat-id')).toBe('ORCH-4-2');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBeUndefined();
+    await press('Shift+Tab', 'ORCH-4-2');
+    await page.screenshot({ path: `${artifactsDir}/buyer-keyboard-focus.png` });
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+    expect(serious.map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`)).toEqual([]);
+    expect(await page.locator('#seatmap').getAttribute('role')).toBe('grid');
+    expect(await page.locator('#seatmap [role="row"]').count()).toBe(6);
+    expect(await page.locator('#seatmap [role="row"]').first().locator('[role="gridcell"]').count()).toBe(12);
+    expect(errors).toEqual([]);
+  });
 });

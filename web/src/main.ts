@@ -15,6 +15,7 @@ import {
 } from '../../client-sdk/src/index.ts';
 import { chooseEvent, saleNotOpen } from './eventChoice.ts';
 import { formatMoney, humanMessage } from './messages.ts';
+import { type GridPosition, moveInGrid } from './seatGrid.ts';
 import { loadStripeJs, StripePayment } from './stripeCheckout.ts';
 import { WaitingRoom } from './waitingRoom.ts';
 import { WaitlistPanel } from './waitlistPanel.ts';
@@ -195,6 +196,11 @@ class BuyerPage {
   >();
   private readonly tierColour = new Map<string, string>();
   private readonly seatNames = new Map<string, string>();
+  /** The map as an ARIA grid: seat ids by row (every section's rows, front to back), and each seat's place in it. */
+  private readonly gridRows: string[][] = [];
+  private readonly gridPlace = new Map<string, GridPosition>();
+  /** The seat that holds the map's one tab stop (roving tabindex): the last one focused, the first at the start. */
+  private tabStop: string | undefined;
   private readonly basket: Basket;
   private zoom = 1;
   private viewWidth = 200;
@@ -290,6 +296,11 @@ class BuyerPage {
       });
     }
     this.viewWidth = width;
+    if (this.gridRows.length === 0) {
+      // Only general admission: no seats to choose, so no grid (an empty one is not a grid to a screen reader).
+      svg.removeAttribute('role');
+      svg.setAttribute('aria-hidden', 'true');
+    }
     svg.setAttribute('viewBox', `0 0 ${width} ${y}`);
     svg.dataset.height = String(y);
     const general = $('#general');
@@ -345,6 +356,8 @@ class BuyerPage {
     label.setAttribute('x', '8');
     label.setAttribute('y', String(y));
     label.setAttribute('font-weight', 'bold');
+    // Each row's name says its section: the grid holds rows only.
+    label.setAttribute('aria-hidden', 'true');
     label.textContent = section.name;
     svg.append(label);
     y += 16;
@@ -355,14 +368,20 @@ class BuyerPage {
       rowLabel.setAttribute('aria-hidden', 'true');
       rowLabel.textContent = row.id;
       svg.append(rowLabel);
+      const line = document.createElementNS(svgNs, 'g');
+      line.setAttribute('role', 'row');
+      line.setAttribute('aria-label', `${section.name}, row ${row.id}`);
+      const gridRow: string[] = [];
       row.seats.forEach((seat, index) => {
         const circle = document.createElementNS(svgNs, 'circle');
         circle.setAttribute('cx', String(rowLabelWidth + index * seatPitch));
         circle.setAttribute('cy', String(y));
         circle.setAttribute('r', '8');
         circle.setAttribute('class', 'seat');
-        circle.setAttribute('tabindex', '0');
-        circle.setAttribute('role', 'button');
+        circle.setAttribute('role', 'gridcell');
+        // One tab stop for the whole map (the first seat until another is focused); arrows move between seats.
+        circle.setAttribute('tabindex', this.tabStop === undefined ? '0' : '-1');
+        this.tabStop ??= seat.id;
         circle.dataset.seatId = seat.id;
         circle.setAttribute('stroke', this.colourOfTier(seat.priceTier));
         this.seatNames.set(
@@ -370,18 +389,48 @@ class BuyerPage {
           `${section.name}, row ${row.id}, seat ${index + 1}, ${this.priceOf(seat.priceTier)}`,
         );
         circle.addEventListener('click', () => void this.toggleSeat(seat.id));
-        circle.addEventListener('keydown', (key) => {
-          if (key.key !== 'Enter' && key.key !== ' ') return;
-          key.preventDefault();
-          void this.toggleSeat(seat.id);
-        });
-        svg.append(circle);
+        circle.addEventListener('focus', () => this.moveTabStop(seat.id));
+        circle.addEventListener('keydown', (key) => this.onSeatKey(seat.id, key));
+        line.append(circle);
         this.seatElements.set(seat.id, circle);
+        this.gridPlace.set(seat.id, { row: this.gridRows.length, column: index });
+        gridRow.push(seat.id);
         widen(rowLabelWidth + index * seatPitch + 20);
       });
+      svg.append(line);
+      this.gridRows.push(gridRow);
       y += seatPitch;
     }
     return y + 18;
+  }
+
+  /** Enter or Space adds or removes the seat; arrows, Home/End (with Ctrl: the whole map) and PageUp/Down move. */
+  private onSeatKey(seatId: string, key: KeyboardEvent): void {
+    if (key.key === 'Enter' || key.key === ' ') {
+      key.preventDefault();
+      void this.toggleSeat(seatId);
+      return;
+    }
+    const from = this.gridPlace.get(seatId);
+    if (from === undefined) return;
+    const rowLengths = this.gridRows.map((row) => row.length);
+    const to = moveInGrid(rowLengths, from, key.key, key.ctrlKey || key.metaKey);
+    // Keys of the grid never scroll the page, even at an edge where the focus stays.
+    if (to === undefined) {
+      if (key.key.startsWith('Arrow') || key.key.startsWith('Page') || key.key === 'Home' || key.key === 'End')
+        key.preventDefault();
+      return;
+    }
+    key.preventDefault();
+    const target = this.seatElements.get(this.gridRows[to.row]![to.column]!);
+    target?.focus();
+  }
+
+  private moveTabStop(seatId: string): void {
+    if (this.tabStop === seatId) return;
+    if (this.tabStop !== undefined) this.seatElements.get(this.tabStop)?.setAttribute('tabindex', '-1');
+    this.seatElements.get(seatId)?.setAttribute('tabindex', '0');
+    this.tabStop = seatId;
   }
 
   /** Fits the map to its panel, but never below touch size on a phone, nor blown up beyond 2.5× on a wide screen. */
@@ -409,7 +458,7 @@ class BuyerPage {
       if (seat.status === 'available') available += 1;
       element.dataset.status = seat.status;
       element.dataset.mine = String(inBasket);
-      element.setAttribute('aria-pressed', String(inBasket));
+      element.setAttribute('aria-selected', String(inBasket));
       const state = inBasket ? 'in your basket' : seat.status === 'available' ? 'available' : `${seat.status}`;
       element.setAttribute('aria-label', `${this.seatNames.get(seatId)}: ${state}`);
       element.setAttribute('aria-disabled', String(!inBasket && seat.status !== 'available'));
@@ -451,7 +500,7 @@ class BuyerPage {
     this.renderPayButton();
     $('#pay-form').hidden = hold === undefined;
     if (hold === undefined) {
-      list.innerHTML = '<li class="muted">Pick seats on the map (click, or Tab and Enter).</li>';
+      list.innerHTML = '<li class="muted">Pick seats on the map (click; or Tab to the map, arrows, Enter).</li>';
       $('#total').textContent = '';
       $('#countdown').textContent = '';
       return;

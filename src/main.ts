@@ -109,6 +109,14 @@ const appendsInFlightMaxFromEnv = (): number | undefined => {
 
 const appendsInFlightMax = appendsInFlightMaxFromEnv();
 
+/** SMTP_CONNECTIONS_MAX: SMTP connections kept open and reused (default 10 in smtpChannel.ts). */
+const smtpConnectionsMaxFromEnv = (): { connectionsMax?: number } => {
+  const value = env.SMTP_CONNECTIONS_MAX;
+  if (value === undefined || value === '') return {};
+  if (!/^[1-9]\d?$/.test(value)) throw new Error(`SMTP_CONNECTIONS_MAX must be a number from 1 to 99, not ${value}`);
+  return { connectionsMax: Number(value) };
+};
+
 /**
  * Notifications: the outbox is on unless OUTBOX=off (benchmarks compare both); e-mail when SMTP_URL is set, from
  * MAIL_FROM; Web Push always (VAPID_*); SMS when SMS_WEBHOOK_URL is set; NODE_ID names this node's outbox leases, so a restarted node takes back at once what it held.
@@ -118,7 +126,15 @@ const notificationsFromEnv = (): NonNullable<ServerConfig['notifications']> => {
   if (outbox !== 'on' && outbox !== 'off') throw new Error(`OUTBOX must be on or off, not ${outbox}`);
   return {
     outbox: outbox === 'on',
-    ...(env.SMTP_URL ? { smtp: { url: env.SMTP_URL, from: env.MAIL_FROM || 'seatactor <tickets@localhost>' } } : {}),
+    ...(env.SMTP_URL
+      ? {
+          smtp: {
+            url: env.SMTP_URL,
+            from: env.MAIL_FROM || 'seatactor <tickets@localhost>',
+            ...smtpConnectionsMaxFromEnv(),
+          },
+        }
+      : {}),
     ...(env.NODE_ID ? { owner: env.NODE_ID } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
     ...webPushFromEnv(),

@@ -16,6 +16,7 @@ type Received = Readonly<{ path: string; headers: IncomingMessage['headers']; bo
 const startEndpoint = async () => {
   const received: Received[] = [];
   let status = 201;
+  const statusByPath = new Map<string, number>();
   let waiting: ((request: Received) => void)[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -23,7 +24,7 @@ const startEndpoint = async () => {
     request.on('end', () => {
       const entry = { path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) };
       received.push(entry);
-      response.writeHead(status).end();
+      response.writeHead(statusByPath.get(entry.path) ?? status).end();
       const woken = waiting;
       waiting = [];
       for (const wake of woken) wake(entry);
@@ -37,6 +38,10 @@ const startEndpoint = async () => {
     answer(next: number) {
       status = next;
     },
+    /** This path answers `next` from now on, whatever the others answer. */
+    answerPath(path: string, next: number) {
+      statusByPath.set(path, next);
+    },
     next: () => new Promise<Received>((resolve) => waiting.push(resolve)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -46,7 +51,7 @@ const startEndpoint = async () => {
  * Web Push (the `web-push` package, to a loopback push service that decrypts what it gets) and SMS (the JSON-webhook
  * provider, to a loopback webhook) through the outbox, on a manual clock: each reaches only the buyers who gave it, a
  * webhook that keeps refusing dead-letters its notification, and an admin's retry delivers it once, to that channel
- * only. Every step awaits a delivery outcome or a request, never a sleep.
+ * only; a push endpoint that is gone (410, 404) is dropped from the buyer's contact at once, not retried. Every step awaits a delivery outcome or a request, never a sleep.
  */
 describe('notifications by Web Push and SMS through the outbox (loopback push service and webhook)', () => {
   const clock = new ManualClock(Date.now());
@@ -95,14 +100,28 @@ describe('notifications by Web Push and SMS through the outbox (loopback push se
     const buyer = await client.session();
     if (contact !== undefined)
       expect((await client.call('PUT', '/v1/me/contact', contact, buyer.token)).status).toBe(200);
+    return orderAs(buyer.token);
+  };
+
+  /** An order of one more seat by the buyer with this session. */
+  const orderAs = async (token: string) => {
+    const buyer = { token };
     const seatIds = [`ORCH-${Math.floor(seat / 10) + 1}-${(seat++ % 10) + 1}`];
     const hold = await client.hold(eventId, buyer.token, { seatIds, requestId: `hold-${seat}` });
-    const placed = await client.call('POST', '/v1/orders', { holdId: hold.body.holdId, requestId: 'o' }, buyer.token);
+    const placed = await client.call(
+      'POST',
+      '/v1/orders',
+      { holdId: hold.body.holdId, requestId: `o-${seat}` },
+      buyer.token,
+    );
     expect(placed.status).toBe(201);
     const orderId: string = placed.body.orderId;
     return {
+      token: buyer.token,
       confirmed: `order_confirmed:${eventId}:${orderId}`,
-      pay: () => client.call('POST', `/v1/orders/${orderId}/pay`, { paymentMethod: 'pm_card_visa' }, buyer.token),
+      // A card of its own per order: one card may buy only so many seats of an event (PURCHASE_LIMIT).
+      pay: () =>
+        client.call('POST', `/v1/orders/${orderId}/pay`, { paymentMethod: `pm_card_test_push${seat}` }, buyer.token),
     };
   };
 
@@ -184,5 +203,45 @@ describe('notifications by Web Push and SMS through the outbox (loopback push se
     const again = await client.call('POST', '/v1/admin/outbox/retry', {}, adminToken);
     expect(again.body.retried).toBe(0);
     expect(sms.received.filter((request) => request.headers['idempotency-key'] === bought.confirmed)).toHaveLength(3);
+  });
+  it('drops a subscription the push service says is gone (410, 404), without retrying it, and pushes there no more', async () => {
+    const device = createECDH('prime256v1');
+    device.generateKeys();
+    const keys = { p256dh: device.getPublicKey('base64url'), auth: randomBytes(16).toString('base64url') };
+    for (const [path, status] of [
+      ['/push/gone', 410],
+      ['/push/unknown', 404],
+    ] as const) {
+      push.answerPath(path, status);
+      const contact = { phone: '+4915112345600', webPush: { endpoint: push.url(path), keys } };
+      const bought = await order(contact);
+      const pushed = push.next();
+      const texted = sms.next();
+      const delivered = outcomeOf(bought.confirmed);
+      expect((await bought.pay()).status).toBe(200);
+      expect((await pushed).path).toBe(path);
+      await texted;
+      // Delivered at the first attempt: the SMS went, the push service's answer is final, nothing is retried.
+      expect(await delivered).toMatchObject({
+        state: 'delivered',
+        attempts: 1,
+        channelsDone: ['socket', 'sms'],
+        channelsGone: ['webPush'],
+      });
+      const token = bought.token;
+      expect((await client.call('GET', '/v1/me/contact', undefined, token)).body).toEqual({ phone: contact.phone });
+      // The next notification for that buyer goes to the channels left, and not to the endpoint that is gone.
+      const pushesBefore = push.received.length;
+      const next = await orderAs(token);
+      const again = outcomeOf(next.confirmed);
+      expect((await next.pay()).status).toBe(200);
+      expect(await again).toMatchObject({ state: 'delivered', attempts: 1, channelsDone: ['socket', 'sms'] });
+      expect((await again).channelsGone).toBeUndefined();
+      expect(push.received).toHaveLength(pushesBefore);
+    }
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
+    ).text();
+    expect(metrics).toMatch(/^notification_addresses_gone_total\{channel="webPush"\} 2$/m);
   });
 });

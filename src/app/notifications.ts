@@ -47,7 +47,14 @@ export type NotificationsConfig = Readonly<{
   /** Retries, backoff, leases (defaults in dispatcher.ts). */
   dispatcher?: Pick<
     DispatcherOptions,
-    'attemptsMax' | 'backoffBaseMs' | 'backoffMaxMs' | 'leaseMs' | 'claimBatchMax' | 'pollIntervalMs' | 'random'
+    | 'attemptsMax'
+    | 'backoffBaseMs'
+    | 'backoffMaxMs'
+    | 'leaseMs'
+    | 'claimBatchMax'
+    | 'deliveriesInFlightMax'
+    | 'pollIntervalMs'
+    | 'random'
   >;
   /** Told every delivery outcome (tests await them). */
   onOutcome?: (outcome: DeliveryOutcome) => void;
@@ -103,6 +110,8 @@ export const startNotifications = async (deps: NotificationsDeps) => {
       onOutcome: (outcome) => {
         if (outcome.state === 'dead') logger.error(outcome, 'notification dead-lettered: out of attempts');
         else if (outcome.state === 'retry') logger.warn(outcome, 'notification not delivered; retrying later');
+        if (outcome.channelsGone !== undefined)
+          logger.info(outcome, 'a buyer address is gone for good (Web Push 404/410): dropped from their contact');
         config.onOutcome?.(outcome);
       },
       onError: (error, context) => logger.error({ err: error }, context),

@@ -1,6 +1,6 @@
 import type { BuyerContact } from '../contract/schemas.ts';
 
-/** A notification as people read it, rendered once per delivery attempt and handed to every channel. */
+/** A notification as people read it, rendered at most once per delivery attempt and shared by its channels. */
 export type RenderedMessage = Readonly<{
   subject: string;
   /** The whole message as plain text (e-mail body). */
@@ -21,8 +21,32 @@ export type Delivery = Readonly<{
   userId: string;
   /** The notification itself (wire form), for channels that push data rather than text. */
   payload: unknown;
-  message: RenderedMessage;
+  /**
+   * The notification's words, rendered on first use and shared by the channels of one attempt; the attachments (the
+   * tickets' QR codes) are drawn only for a channel that asks for them. A channel that pushes only `payload` (the socket)
+   * renders nothing.
+   */
+  message(options?: RenderOptions): Promise<RenderedMessage>;
 }>;
+
+export type RenderOptions = Readonly<{ attachments?: boolean }>;
+
+/**
+ * A channel's answer that the address itself is gone for good (a Web Push endpoint answering 404 or 410): no retry can
+ * succeed, so the dispatcher drops that address from the buyer's contact (only while it is still the one they gave)
+ * and stops trying that channel for the notification.
+ */
+export class AddressGoneError extends Error {
+  constructor(
+    readonly field: keyof BuyerContact,
+    /** The address as stored: the e-mail address, the number, or the Web Push endpoint. */
+    readonly address: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AddressGoneError';
+  }
+}
 
 /**
  * One way to reach a buyer. `reaches` says whether the buyer gave this channel an address: a channel the buyer did not

@@ -111,5 +111,22 @@ export function outboxContract(name: string, open: () => Promise<OutboxStoreUnde
       await store.contacts.set('alice', { email: 'alice@example.org' });
       expect(await store.contacts.get('alice')).toEqual({ email: 'alice@example.org' });
     });
+
+    it('forgets an address that is gone only while it is still the one the buyer gave', async () => {
+      const keys = { p256dh: 'BExample', auth: 'secret' };
+      const old = { endpoint: 'https://push.example/old', keys };
+      await store.contacts.set('bob', { email: 'bob@example.com', webPush: old });
+      expect(await store.contacts.forget('bob', 'webPush', 'https://push.example/other')).toBe(false);
+      expect(await store.contacts.forget('bob', 'webPush', old.endpoint)).toBe(true);
+      expect(await store.contacts.get('bob')).toEqual({ email: 'bob@example.com' });
+      expect(await store.contacts.forget('bob', 'webPush', old.endpoint)).toBe(false);
+      // Subscribed again meanwhile: the new subscription stays.
+      const renewed = { endpoint: 'https://push.example/new', keys };
+      await store.contacts.set('bob', { webPush: renewed });
+      expect(await store.contacts.forget('bob', 'webPush', old.endpoint)).toBe(false);
+      expect(await store.contacts.forget('bob', 'email', 'bob@example.com')).toBe(false);
+      expect(await store.contacts.get('bob')).toEqual({ webPush: renewed });
+      expect(await store.contacts.forget('nobody', 'webPush', old.endpoint)).toBe(false);
+    });
   });
 }

@@ -17,4 +17,14 @@ export const sqlContacts = (client: SqlClient): Contacts => ({
     );
     return row?.contact;
   },
+  async forget(userId, field, address) {
+    // A string field is compared as stored; the Web Push subscription by its endpoint.
+    const rows = await client.query(
+      `UPDATE buyer_contacts SET contact = contact - $2::text, updated_at = now()
+       WHERE user_id = $1 AND (contact->>$2::text = $3 OR contact->$2::text->>'endpoint' = $3)
+       RETURNING user_id`,
+      [userId, field, address],
+    );
+    return rows.length > 0;
+  },
 });

@@ -4,6 +4,8 @@ export type NotificationMetrics = Readonly<{
   /** A channel took a notification this long after the event that caused it (ms). */
   delivered: (channel: string, latencyMs: number) => void;
   failed: (channel: string) => void;
+  /** A channel said the buyer's address is gone for good (a Web Push 404/410); it was dropped. */
+  gone: (channel: string) => void;
   dead: () => void;
 }>;
 
@@ -39,6 +41,12 @@ export const createNotificationMetrics = (
     labelNames: ['channel'] as const,
     registers: [registry],
   });
+  const gone = new Counter({
+    name: 'notification_addresses_gone_total',
+    help: 'Addresses a channel said are gone for good (a Web Push endpoint answering 404 or 410), dropped from the buyer contact, by channel',
+    labelNames: ['channel'] as const,
+    registers: [registry],
+  });
   const deadLetters = new Counter({
     name: 'notification_dead_letters_total',
     help: 'Notifications given up after the last attempt (kept in the outbox as dead letters)',
@@ -47,6 +55,7 @@ export const createNotificationMetrics = (
   return {
     delivered: (channel, latencyMs) => latency.observe({ channel }, Math.max(0, latencyMs) / 1000),
     failed: (channel) => failures.inc({ channel }),
+    gone: (channel) => gone.inc({ channel }),
     dead: () => deadLetters.inc(),
   };
 };

@@ -16,7 +16,7 @@ export const createSmsChannel = (provider: SmsProvider): Channel => ({
   async send(delivery, contact) {
     const to = contact?.phone;
     if (to === undefined) throw new Error('no phone number');
-    const { message } = delivery;
+    const message = await delivery.message();
     const text = message.url === undefined ? message.short : `${message.short} ${message.url}`;
     await provider.send({ to, text, key: delivery.key, topic: delivery.topic });
   },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import webpush from 'web-push';
-import type { Channel } from '../channel.ts';
+import { AddressGoneError, type Channel } from '../channel.ts';
 
 export type VapidKeys = Readonly<{ publicKey: string; privateKey: string }>;
 
@@ -38,7 +38,7 @@ export const createWebPushChannel = (options: WebPushChannelOptions): Channel =>
     async send(delivery, contact) {
       const subscription = contact?.webPush;
       if (subscription === undefined) throw new Error('no Web Push subscription');
-      const { message } = delivery;
+      const message = await delivery.message();
       const payload = JSON.stringify({
         title: message.subject,
         body: message.short,
@@ -66,8 +66,10 @@ export const createWebPushChannel = (options: WebPushChannelOptions): Channel =>
         signal: AbortSignal.timeout(options.timeoutMs ?? webPushTimeoutMsDefault),
       });
       await response.arrayBuffer().catch(() => undefined);
-      // 201 Created is the push service's yes; 404 and 410 say the subscription is gone (retried until dead-lettered,
-      // where an admin sees it: the buyer has to subscribe again).
+      // 201 Created is the push service's yes. 404 and 410 say the subscription is gone for good (the browser
+      // unsubscribed, or it expired): no retry can reach it, so it is dropped, and the buyer has to subscribe again.
+      if (response.status === 404 || response.status === 410)
+        throw new AddressGoneError('webPush', subscription.endpoint, `the push service answered ${response.status}`);
       if (!response.ok) throw new Error(`the push service answered ${response.status}`);
     },
   };

@@ -191,6 +191,17 @@ export function openInMemoryStore(): InMemoryStore {
       const json = contactsByUser.get(userId);
       return json === undefined ? undefined : (JSON.parse(json) as BuyerContact);
     },
+    async forget(userId, field, address) {
+      const json = contactsByUser.get(userId);
+      if (json === undefined) return false;
+      const contact = JSON.parse(json) as BuyerContact;
+      const value = contact[field];
+      const stored = typeof value === 'object' ? value.endpoint : value;
+      if (stored !== address) return false;
+      delete contact[field];
+      contactsByUser.set(userId, JSON.stringify(contact));
+      return true;
+    },
   };
 
   return {

@@ -1,5 +1,12 @@
+import type { BuyerContact } from '../../contract/schemas.ts';
 import type { Notification } from '../../domain/notifications/notifications.ts';
-import type { Channel, RenderedMessage } from '../../notifications/channel.ts';
+import type { Delivery } from '../../notifications/channel.ts';
+import {
+  AddressGoneError,
+  type Channel,
+  type RenderedMessage,
+  type RenderOptions,
+} from '../../notifications/channel.ts';
 import type { Contacts } from '../../persistence/contacts.ts';
 import type { Outbox, OutboxRow } from '../../persistence/outbox.ts';
 import { type Clock, repeatTimer } from '../../platform/clock.ts';
@@ -11,6 +18,11 @@ export type DeliveryOutcome = Readonly<{
   /** Attempts made, this one included. */
   attempts: number;
   channelsDone: readonly string[];
+  /**
+   * Channels that said the buyer's address is gone for good (a Web Push 404/410): dropped from the buyer's contact, and
+   * not tried again for this notification.
+   */
+  channelsGone?: readonly string[];
   error?: string;
   /** When the next attempt is due (state `retry`). */
   dueAt?: number;
@@ -20,7 +32,8 @@ export type DispatcherOptions = Readonly<{
   outbox: Outbox;
   contacts: Contacts;
   channels: readonly Channel[];
-  render: (notification: Notification) => Promise<RenderedMessage>;
+  /** The words of a notification; attachments (QR codes) only when `attachments` is true. */
+  render: (notification: Notification, options: RenderOptions) => Promise<RenderedMessage>;
   clock: Clock;
   /**
    * Who leases rows: stable across restarts of the same node (NODE_ID), so a restarted node takes back at once what it
@@ -34,8 +47,13 @@ export type DispatcherOptions = Readonly<{
   backoffMaxMs?: number;
   /** How long a claimed row is ours: longer than a delivery can take on every channel. Default 60 s. */
   leaseMs?: number;
-  /** Rows claimed, and delivered concurrently, per round. Default 32. */
+  /** Rows claimed by one lease query. Default 32. */
   claimBatchMax?: number;
+  /**
+   * Deliveries under way at once. A finished delivery frees its slot for the next due row at once, so one slow send
+   * (a channel's timeout) does not hold back the rows claimed with it. Default 128.
+   */
+  deliveriesInFlightMax?: number;
   /** How often the outbox is looked at for retries that came due (a commit wakes it at once). Default 1 s. */
   pollIntervalMs?: number;
   /** In [0, 1): the backoff's jitter. Default Math.random. */
@@ -51,22 +69,30 @@ export const dispatcherDefaults = {
   backoffMaxMs: 300_000,
   leaseMs: 60_000,
   claimBatchMax: 32,
+  deliveriesInFlightMax: 128,
   pollIntervalMs: 1_000,
 };
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
+
+type Contact = BuyerContact | undefined;
 
 /**
- * Delivers the outbox after commit: claims due rows (a lease), sends each to every channel the buyer gave that has not
- * taken it yet, and records the outcome: delivered, due again after an exponential backoff, or dead after the last
- * attempt. At least once: a crash between a send and its record sends again, under the same key.
+ * Delivers the outbox after commit: claims due rows (a lease) into a bounded number of concurrent deliveries, sends each
+ * to every channel the buyer gave that has not taken it yet, and records the outcome: delivered, due again after an
+ * exponential backoff, or dead after the last attempt. At least once: a crash between a send and its record sends
+ * again, under the same key.
  */
 export const createDispatcher = (options: DispatcherOptions) => {
   const settings = { ...dispatcherDefaults, ...options };
   const { outbox, contacts, channels, clock, owner, metrics } = options;
   const random = options.random ?? Math.random;
-  let running: Promise<void> | undefined;
-  let again = false;
+  /** Deliveries under way. */
+  const inFlight = new Set<Promise<void>>();
+  /** The claim under way, if any. */
+  let claiming: Promise<void> | undefined;
+  /** Due rows may be waiting that the last claim did not take (it was full, or a wake came while claiming). */
+  let more = false;
   let stopped = false;
   let stopPolling = () => {};
 
@@ -75,81 +101,127 @@ export const createDispatcher = (options: DispatcherOptions) => {
     return Math.round(full / 2 + (full / 2) * random());
   };
 
+  /** The message of one attempt: rendered on first use, its attachments only once a channel asks for them. */
+  const messageOf = (notification: Notification) => {
+    let words: Promise<RenderedMessage> | undefined;
+    let whole: Promise<RenderedMessage> | undefined;
+    return (renderOptions?: RenderOptions): Promise<RenderedMessage> => {
+      if (renderOptions?.attachments === true) {
+        whole ??= options.render(notification, { attachments: true });
+        return whole;
+      }
+      words ??= whole ?? options.render(notification, { attachments: false });
+      return words;
+    };
+  };
+
+  type Sent = Readonly<{ kind: 'done' } | { kind: 'gone' } | { kind: 'failed'; error: string }>;
+
+  const sendTo = async (
+    row: OutboxRow,
+    channel: Channel,
+    contact: Contact,
+    message: Delivery['message'],
+  ): Promise<Sent> => {
+    try {
+      await channel.send(
+        { key: row.key, topic: row.topic, userId: row.userId, payload: row.payload, message },
+        contact,
+      );
+      metrics?.delivered(channel.name, clock.now() - row.at);
+      return { kind: 'done' };
+    } catch (error) {
+      if (!(error instanceof AddressGoneError)) {
+        metrics?.failed(channel.name);
+        return { kind: 'failed', error: `${channel.name}: ${errorText(error)}` };
+      }
+      // The address is gone for good: no retry can reach it. It is dropped from the buyer's contact (unless they gave
+      // another meanwhile), and this notification is not tried on that channel again.
+      await contacts.forget(row.userId, error.field, error.address);
+      metrics?.gone(channel.name);
+      return { kind: 'gone' };
+    }
+  };
+
   const deliver = async (row: OutboxRow): Promise<DeliveryOutcome> => {
-    const notification = row.payload as Notification;
     const done = [...row.channelsDone];
+    const gone: string[] = [];
     const errors: string[] = [];
     try {
       const contact = await contacts.get(row.userId);
       const due = channels.filter((channel) => !done.includes(channel.name) && channel.reaches(contact));
-      if (due.length > 0) {
-        const message = await options.render(notification);
-        await Promise.all(
-          due.map(async (channel) => {
-            try {
-              await channel.send(
-                { key: row.key, topic: row.topic, userId: row.userId, payload: notification, message },
-                contact,
-              );
-              done.push(channel.name);
-              metrics?.delivered(channel.name, clock.now() - row.at);
-            } catch (error) {
-              errors.push(`${channel.name}: ${messageOf(error)}`);
-              metrics?.failed(channel.name);
-            }
-          }),
-        );
-      }
+      const message = messageOf(row.payload as Notification);
+      await Promise.all(
+        due.map(async (channel) => {
+          const sent = await sendTo(row, channel, contact, message);
+          if (sent.kind === 'done') done.push(channel.name);
+          else if (sent.kind === 'gone') gone.push(channel.name);
+          else errors.push(sent.error);
+        }),
+      );
     } catch (error) {
-      errors.push(messageOf(error));
+      errors.push(errorText(error));
     }
     const attempts = row.attempts + 1;
     const now = clock.now();
+    const goneToo = gone.length === 0 ? {} : { channelsGone: gone };
     if (errors.length === 0) {
       await outbox.delivered(row.id, done, now);
-      return { key: row.key, state: 'delivered', attempts, channelsDone: done };
+      return { key: row.key, state: 'delivered', attempts, channelsDone: done, ...goneToo };
     }
     const error = errors.join('; ');
     if (attempts >= settings.attemptsMax) {
       await outbox.dead(row.id, done, attempts, error, now);
       metrics?.dead();
-      return { key: row.key, state: 'dead', attempts, channelsDone: done, error };
+      return { key: row.key, state: 'dead', attempts, channelsDone: done, ...goneToo, error };
     }
     const dueAt = now + backoffMs(attempts);
     await outbox.retry(row.id, done, attempts, dueAt, error);
-    return { key: row.key, state: 'retry', attempts, channelsDone: done, error, dueAt };
+    return { key: row.key, state: 'retry', attempts, channelsDone: done, ...goneToo, error, dueAt };
   };
 
-  const pass = async (): Promise<void> => {
-    do {
-      again = false;
-      const rows = await outbox.claim(clock.now(), settings.leaseMs, owner, settings.claimBatchMax);
-      await Promise.all(
-        rows.map(async (row) => {
-          try {
-            options.onOutcome?.(await deliver(row));
-          } catch (error) {
-            // The outcome could not be recorded (the store is down): the lease runs out and the row is tried again.
-            options.onError?.(error, `recording the delivery of ${row.key} failed`);
-          }
-        }),
-      );
-      // A full batch may have more behind it.
-      if (rows.length === settings.claimBatchMax) again = true;
-    } while (again && !stopped);
+  const launch = (row: OutboxRow): void => {
+    const delivery = deliver(row)
+      .then(
+        (outcome) => options.onOutcome?.(outcome),
+        // The outcome could not be recorded (the store is down): the lease runs out and the row is tried again.
+        (error: unknown) => options.onError?.(error, `recording the delivery of ${row.key} failed`),
+      )
+      .finally(() => {
+        inFlight.delete(delivery);
+        // A freed slot takes the next due row at once when rows were left behind.
+        if (more) wake();
+      });
+    inFlight.add(delivery);
+  };
+
+  /** Claims due rows into the free delivery slots until none are due or the slots are full. */
+  const fill = async (): Promise<void> => {
+    while (!stopped) {
+      const room = Math.min(settings.claimBatchMax, settings.deliveriesInFlightMax - inFlight.size);
+      if (room <= 0) {
+        more = true;
+        return;
+      }
+      more = false;
+      const rows = await outbox.claim(clock.now(), settings.leaseMs, owner, room);
+      for (const row of rows) launch(row);
+      // A full claim may have more behind it; a wake that came while claiming is looked at now.
+      if (rows.length < room && !more) return;
+    }
   };
 
   /** Looks at the outbox now (after a commit that wrote notifications); a look under way looks again after. */
   const wake = (): void => {
     if (stopped) return;
-    if (running !== undefined) {
-      again = true;
+    if (claiming !== undefined) {
+      more = true;
       return;
     }
-    running = pass()
+    claiming = fill()
       .catch((error: unknown) => options.onError?.(error, 'the outbox could not be read'))
       .finally(() => {
-        running = undefined;
+        claiming = undefined;
       });
   };
 
@@ -168,14 +240,15 @@ export const createDispatcher = (options: DispatcherOptions) => {
       wake();
       return released;
     },
-    /** Resolves when the look under way (if any) has finished, for tests and drain. */
+    /** Resolves when no claim and no delivery is under way, for tests and drain. */
     async idle(): Promise<void> {
-      while (running !== undefined) await running;
+      while (claiming !== undefined || inFlight.size > 0) await Promise.all([claiming, ...inFlight]);
     },
+    /** Claims nothing more, and resolves once the deliveries under way have recorded their outcomes. */
     async stop(): Promise<void> {
       stopped = true;
       stopPolling();
-      while (running !== undefined) await running;
+      while (claiming !== undefined || inFlight.size > 0) await Promise.all([claiming, ...inFlight]);
     },
   };
 };

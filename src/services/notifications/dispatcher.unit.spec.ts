@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BuyerContact } from '../../contract/schemas.ts';
-import type { Channel, Delivery, RenderedMessage } from '../../notifications/channel.ts';
+import type { Channel, Delivery, RenderedMessage, RenderOptions } from '../../notifications/channel.ts';
 import { openInMemoryStore } from '../../persistence/inMemory/inMemoryStore.ts';
 import type { OutboxMessage } from '../../persistence/outbox.ts';
 import { ManualClock } from '../../platform/clock.ts';
@@ -20,6 +20,7 @@ const recordingChannel = (name: string, reaches: (contact: BuyerContact | undefi
       failures = count;
     },
     async send(delivery) {
+      await delivery.message({ attachments: name === 'email' });
       if (failures > 0) {
         failures -= 1;
         throw new Error(`${name} refused`);
@@ -49,12 +50,16 @@ describe('the outbox dispatcher', () => {
   /** The next outcome the dispatcher reports (awaited, never slept for). */
   const nextOutcome = () => new Promise<DeliveryOutcome>((resolve) => waiting.push(resolve));
   const running: Dispatcher[] = [];
-  const start = async (attemptsMax = 4) => {
+  const renders: RenderOptions[] = [];
+  const start = async (attemptsMax = 4, channels: readonly Channel[] = [email, sms]) => {
     const dispatcher = createDispatcher({
       outbox,
       contacts: store.contacts,
-      channels: [email, sms],
-      render: async () => message,
+      channels,
+      render: async (_notification, options) => {
+        renders.push(options);
+        return message;
+      },
       clock,
       owner: 'node-a',
       attemptsMax,
@@ -87,6 +92,7 @@ describe('the outbox dispatcher', () => {
     email.taken.length = 0;
     sms.taken.length = 0;
     outcomes.length = 0;
+    renders.length = 0;
   });
 
   it('delivers a committed notification once to each channel the buyer gave, and to no other', async () => {
@@ -164,5 +170,92 @@ describe('the outbox dispatcher', () => {
     await start();
     expect(await delivered).toEqual({ key: 'k5', state: 'delivered', attempts: 1, channelsDone: [] });
     expect([...email.taken, ...sms.taken]).toEqual([]);
+  });
+
+  it('keeps to its limit of deliveries at once, and does not let a slow send hold back the rows behind it', async () => {
+    await store.contacts.set('alice', { email: 'alice@example.com' });
+    // Every send waits for its gate; p0's opens last.
+    const gates = new Map<string, () => void>();
+    let open = false;
+    let threeStarted = () => {};
+    const three = new Promise<void>((resolve) => {
+      threeStarted = resolve;
+    });
+    let fiveDone = () => {};
+    const five = new Promise<void>((resolve) => {
+      fiveDone = resolve;
+    });
+    const gated: Channel = {
+      name: 'email',
+      reaches: (contact) => contact?.email !== undefined,
+      async send(delivery) {
+        if (open && delivery.key !== 'p0') return;
+        await new Promise<void>((resolve) => {
+          gates.set(delivery.key, resolve);
+          if (gates.size === 3) threeStarted();
+        });
+      },
+    };
+    const dispatcher = createDispatcher({
+      outbox,
+      contacts: store.contacts,
+      channels: [gated],
+      render: async () => message,
+      clock,
+      owner: 'node-a',
+      claimBatchMax: 2,
+      deliveriesInFlightMax: 3,
+      onOutcome: (outcome) => {
+        outcomes.push(outcome);
+        if (outcomes.length === 5) fiveDone();
+      },
+    });
+    running.push(dispatcher);
+    for (let i = 0; i < 6; i += 1) await commit(`p${i}`);
+    await dispatcher.start();
+    // Claims of two into three slots: three sends under way, the other three rows wait for a slot.
+    await three;
+    expect([...gates.keys()].sort()).toEqual(['p0', 'p1', 'p2']);
+    // p0 stays stuck; the rows behind it pass through the two other slots as each frees.
+    open = true;
+    for (const [key, pass] of gates) if (key !== 'p0') pass();
+    await five;
+    expect(outcomes.map((outcome) => outcome.key).sort()).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+    gates.get('p0')?.();
+    await dispatcher.idle();
+    expect(outcomes.map((outcome) => outcome.key)).toContain('p0');
+    expect((await outbox.depth()).pending).toBe(0);
+  });
+
+  it('renders no more than the due channels read: nothing for a socket push, QR codes only for e-mail', async () => {
+    const pushed: unknown[] = [];
+    const socket: Channel = {
+      name: 'socket',
+      reaches: () => true,
+      async send(delivery) {
+        pushed.push(delivery.payload);
+      },
+    };
+    await store.contacts.set('alice', {});
+    let next = nextOutcome();
+    const dispatcher = await start(4, [socket, email, sms]);
+    await commit('r1');
+    dispatcher.wake();
+    expect(await next).toMatchObject({ key: 'r1', state: 'delivered', channelsDone: ['socket'] });
+    expect(pushed).toHaveLength(1);
+    expect(renders).toEqual([]);
+    await store.contacts.set('alice', { phone: '+4915112345678' });
+    next = nextOutcome();
+    await commit('r2');
+    dispatcher.wake();
+    expect(await next).toMatchObject({ key: 'r2', channelsDone: ['socket', 'sms'] });
+    expect(renders).toEqual([{ attachments: false }]);
+    await store.contacts.set('alice', { phone: '+4915112345678', email: 'alice@example.com' });
+    next = nextOutcome();
+    await commit('r3');
+    dispatcher.wake();
+    expect(await next).toMatchObject({ key: 'r3', channelsDone: expect.arrayContaining(['socket', 'sms', 'email']) });
+    // One render shared by the attempt's channels, with the attachments e-mail asked for first.
+    expect(renders.slice(1)).toEqual([{ attachments: true }]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Notification, TicketRef } from '../../domain/notifications/notifications.ts';
-import type { RenderedMessage } from '../../notifications/channel.ts';
+import type { RenderedMessage, RenderOptions } from '../../notifications/channel.ts';
 import { renderTicketQr, type TicketSigner } from '../../payments/tickets.ts';
 
 export type MessageDeps = Readonly<{
@@ -21,19 +21,21 @@ const cidOf = (ticketId: string): string => `qr-${ticketId.replace(/[^A-Za-z0-9.
 
 /**
  * The words of a notification, the same for every channel: e-mail gets subject, text and html (an order's tickets as
- * inline QR codes, signed like `GET /v1/tickets/:id/qr`), push and SMS get `short`.
+ * inline QR codes, signed like `GET /v1/tickets/:id/qr`, drawn only when `attachments` is asked for), push and SMS get
+ * `short`.
  */
 export const createMessages = (deps: MessageDeps) => {
   const link = (path: string) => (deps.publicUrl === undefined ? undefined : `${deps.publicUrl}${path}`);
 
-  const render = async (notification: Notification): Promise<RenderedMessage> => {
+  const render = async (notification: Notification, options: RenderOptions = {}): Promise<RenderedMessage> => {
     const event = (await deps.eventName(notification.eventId)) ?? notification.eventId;
     switch (notification.topic) {
       case 'order_confirmed': {
         const { orderId, amount, currency, tickets } = notification.data;
         const url = link(`/?event=${encodeURIComponent(notification.eventId)}&order=${encodeURIComponent(orderId)}`);
+        // The QR codes are drawn only for a channel that sends them (e-mail): a push or an SMS names the tickets.
         const attachments = await Promise.all(
-          tickets.map(async (ticket) => {
+          (options.attachments === true ? tickets : []).map(async (ticket) => {
             const code = await deps.signer.sign({
               ticketId: ticket.ticketId,
               eventId: notification.eventId,

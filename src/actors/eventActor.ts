@@ -239,6 +239,9 @@ export class EventActor {
   private wake: (() => void) | undefined;
   /** Cancels the expiry sweep's timer. */
   private readonly stopSweep: () => void;
+  /** When the offer-lapse timer fires (the waitlist lane's head), and how to cancel it. */
+  private offerLapseAt: number | undefined;
+  private cancelOfferLapse: () => void = () => {};
   /**
    * Rejections are not events, so they are remembered here (not durably) for retries of the same request, with the
    * request's fingerprint, so the same request id with another payload is told apart.
@@ -270,6 +273,7 @@ export class EventActor {
     this.rejections = new RecentMap(options.rejectionsRememberedMax ?? 10_000);
     this.mailbox = new Mailbox(options.mailboxLengthMax ?? 10_000, options.batchSizeMax ?? 512, () => this.run());
     this.stopSweep = repeatTimer(options.clock, options.sweepIntervalMs ?? 250, () => this.sweep());
+    this.armOfferLapse();
   }
 
   /** The inventory part of the state (the seats, holds, orders and waiting room). */
@@ -384,6 +388,7 @@ export class EventActor {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopSweep();
+    this.cancelOfferLapse();
     this.wake?.();
     await this.mailbox.idle();
     await this.snapshotSaving;
@@ -603,7 +608,29 @@ export class EventActor {
         }
       }
       if (snapshot !== undefined) void this.saveSnapshot(snapshot);
+      this.armOfferLapse();
     };
+  }
+
+  /**
+   * A waitlist offer passes to the next entry the moment it lapses, not up to a sweep interval later: a timer is kept
+   * at the head of the waitlist's expiry lane (the earliest offer's deadline), moved whenever a committed batch changes
+   * that head, and it runs the sweep. Ordinary holds keep the interval sweep: nobody is waiting for them.
+   */
+  private armOfferLapse(): void {
+    const head = this.state.waitlistExpiryQueue.values().next();
+    const at = head.done === true || this.stopped ? undefined : head.value;
+    if (at === this.offerLapseAt) return;
+    this.cancelOfferLapse();
+    this.cancelOfferLapse = () => {};
+    this.offerLapseAt = at;
+    if (at === undefined) return;
+    // One millisecond past the deadline: the sweep ends holds whose deadline has passed.
+    this.cancelOfferLapse = this.options.clock.setTimer(Math.max(0, at - this.options.clock.now()) + 1, () => {
+      this.offerLapseAt = undefined;
+      this.cancelOfferLapse = () => {};
+      this.sweep();
+    });
   }
 
   /**
@@ -710,6 +737,7 @@ export class EventActor {
     }
     this.stopped = true;
     this.stopSweep();
+    this.cancelOfferLapse();
     this.options.onRecovery?.('retired');
     this.options.onError?.(
       new StoreUnavailableError(`no reload succeeded in ${attemptsMax} attempts`),

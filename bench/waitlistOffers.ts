@@ -4,10 +4,14 @@
  * (quantity 1 each, each with a socket and an e-mail address). Each buyer offered seats declines at once (releases the
  * hold: the seat goes to the next entry), orders it, or ignores it (it lapses after `--offer-seconds`). For every offer
  * it reports the time from the seat coming back (the release request sent, or the lapsed offer's `expiresAt`) to
- * `waitlist:offer` on the buyer's socket, and to the offer's e-mail accepted by the SMTP server.
+ * `waitlist:offer` on the buyer's socket, and to the offer's e-mail accepted by the SMTP server (a real one, in a process
+ * of its own: bench/smtpSink.ts).
  *
  *   npx tsx bench/waitlistOffers.ts [--entries 1000] [--seats 100] [--offer-seconds 10] [--store pglite|memory]
+ *     [--smtp-connections N]  (the pooled SMTP connections; default the server's, 10)
  */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +19,6 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { WaitlistOffer } from '../src/contract/protocol.ts';
 import { api } from '../test/support/api.ts';
-import { startSmtpServer } from '../test/support/smtp.ts';
 import { openSocket, type TestSocket } from '../test/support/sockets.ts';
 import { startTestServer } from '../test/support/testServer.ts';
 
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     'offer-seconds': { type: 'string', default: '10' },
     store: { type: 'string', default: 'pglite' },
     'limit-seconds': { type: 'string', default: '240' },
+    'smtp-connections': { type: 'string' },
   },
 });
 const entries = Number(values.entries);
@@ -51,13 +55,25 @@ const summary = (samples: readonly number[]) => {
 
 const main = async () => {
   const dataDir = values.store === 'pglite' ? mkdtempSync(join(tmpdir(), 'seatactor-bench-waitlist-')) : undefined;
-  const smtp = await startSmtpServer();
+  // The SMTP server runs in a process of its own, as a mail service would on another machine.
+  const sink = fork(new URL('./smtpSink.ts', import.meta.url).pathname, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [ready] = (await once(sink, 'message')) as [{ type: 'ready'; url: string }];
   const { server, baseUrl, client } = await startTestServer({
     store: dataDir === undefined ? { kind: 'memory' } : { kind: 'pglite', dataDir },
     // Benchmarks measure the product, not the tests' per-batch invariant check.
     actor: { checkInvariantsEveryBatch: false },
     socket: { requestsPerWindowMax: 1_000_000 },
-    notifications: { smtp: { url: smtp.url(), from: 'Bench <bench@seatactor.test>' }, publicUrl: 'https://bench.test' },
+    notifications: {
+      smtp: {
+        url: ready.url,
+        from: 'Bench <bench@seatactor.test>',
+        ...(values['smtp-connections'] === undefined ? {} : { connectionsMax: Number(values['smtp-connections']) }),
+      },
+      publicUrl: 'https://bench.test',
+    },
   });
   const rows = Math.ceil(seats / perRow);
   const venueId = await client.createVenue({
@@ -106,15 +122,12 @@ const main = async () => {
   let lastActivity = performance.now();
 
   // Every mail the SMTP server accepts is matched to its offer by the notification key (`waitlist_offer:…:holdId`).
-  const watchMail = async () => {
-    for (;;) {
-      const mail = await smtp.nextMail();
-      const key = String(mail.headers.get('x-notification-key') ?? '');
-      const offer = offeredAt.get(key.slice(key.lastIndexOf(':') + 1));
-      if (offer !== undefined) mailMs.push(performance.now() - offer.freed);
-    }
-  };
-  void watchMail();
+  // The SMTP server reports each mail it accepted, matched to its offer by the notification key.
+  sink.on('message', (message: { type: string; key?: string }) => {
+    if (message.type !== 'mail' || message.key === undefined) return;
+    const offer = offeredAt.get(message.key.slice(message.key.lastIndexOf(':') + 1));
+    if (offer !== undefined) mailMs.push(performance.now() - offer.freed);
+  });
 
   const buyers: { token: string; socket: TestSocket }[] = [];
   for (let i = 0; i < entries; i++) {
@@ -193,7 +206,7 @@ const main = async () => {
   );
   for (const buyer of buyers) buyer.socket.close();
   await server.drain();
-  await smtp.close();
+  sink.kill();
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 };

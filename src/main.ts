@@ -4,6 +4,7 @@ import { banner, browserUrl } from './app/banner.ts';
 import { demoEventId, seedDemoWhenEmpty } from './app/demoSeed.ts';
 import type { PaymentsConfig } from './app/payments.ts';
 import { type ServerConfig, type StoreConfig, startServer } from './app/startServer.ts';
+import { storeConfigOf } from './app/storeConfig.ts';
 import { type HoldMode, holdModeNames } from './baselines/holdMode.ts';
 import { restRequestsPerSecondMaxDefault } from './frontDoor/limits.ts';
 import { parseTrustedProxyHops } from './gateway/clientAddress.ts';
@@ -17,18 +18,7 @@ import { createLogger, type LogLevel, terminalDestination } from './platform/log
  */
 const env = process.env;
 
-/** DATABASE_URL: one Postgres, or several comma-separated (shards); unset: the embedded store under DATA_DIR. */
-const storeFromEnv = (): StoreConfig => {
-  const urls = (env.DATABASE_URL ?? '')
-    .split(',')
-    .map((url) => url.trim())
-    .filter((url) => url.length > 0);
-  const schema = env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {};
-  const [first] = urls;
-  if (first === undefined) return { kind: 'pglite', dataDir: env.DATA_DIR ?? './data' };
-  if (urls.length === 1) return { kind: 'postgres', url: first, ...schema };
-  return { kind: 'sharded', shards: urls.map((url) => ({ kind: 'postgres', url, ...schema })) };
-};
+const storeFromEnv = (): StoreConfig => storeConfigOf(env);
 
 /** For the banner: where the data lives, never the credentials in a URL. */
 const describeStore = (store: StoreConfig): string => {

@@ -15,6 +15,11 @@ export type StoredEvent = Readonly<{
   type: string;
   data: unknown;
   recordedAt: Date;
+  /**
+   * The same for every event of one append and different between appends (the SQL stores' writing transaction id):
+   * what tells the batches of a stream apart when it is played back. Absent where the store has none.
+   */
+  appendId?: string;
 }>;
 
 /** How far apart (in stream versions) the snapshots kept for temporal reads are, at least. */

@@ -20,6 +20,7 @@ type EventRow = {
   type: string;
   data: unknown;
   recorded_at: Date;
+  transaction_id: string;
 };
 
 /**
@@ -82,7 +83,7 @@ const appendSqlFor = (outbox: boolean, chained: boolean, fenced: boolean): strin
   return sql;
 };
 
-const eventColumns = 'position, stream_id, stream_version, type, data, recorded_at';
+const eventColumns = 'position, stream_id, stream_version, type, data, recorded_at, transaction_id::text AS transaction_id';
 
 /** Served by the UNIQUE (stream_id, stream_version) index: one probe per version. Exported for the plan test. */
 export const readStreamVersionsSql = `SELECT ${eventColumns} FROM events
@@ -285,5 +286,6 @@ function toStoredEvent(row: EventRow): StoredEvent {
     type: row.type,
     data: row.data,
     recordedAt: row.recorded_at,
+    appendId: String(row.transaction_id),
   };
 }

@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LoggedEvent,
+  projectAll,
+  projections,
+  type SalesDoc,
+  salesProjection,
+  seatHistoryProjection,
+} from '../src/domain/projections/index.ts';
+import type { InventoryCommand } from '../src/domain/seatMap/commands.ts';
+import { decide } from '../src/domain/seatMap/decide.ts';
+import type { InventoryEvent, OrderPlaced } from '../src/domain/seatMap/events.ts';
+import { evolve } from '../src/domain/seatMap/evolve.ts';
+import { freshState, holdSeats, seatIdsOf, T0 } from '../src/domain/seatMap/inventoryFixture.ts';
+import type { StoredEvent } from '../src/persistence/eventStore.ts';
+import { quoteSchemaName } from '../src/persistence/migrations.ts';
+import { openPostgresStore, type PostgresStore } from '../src/persistence/postgres/postgresStore.ts';
+import { checkpointStart } from '../src/persistence/projectionStore.ts';
+import { systemClock } from '../src/platform/clock.ts';
+import { ProjectionRunner } from '../src/services/projections/projectionRunner.ts';
+import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.ts';
+
+const logged = (event: StoredEvent): LoggedEvent => ({ ...event, recordedAt: event.recordedAt.getTime() });
+
+const readLog = async (store: PostgresStore): Promise<StoredEvent[]> => store.eventStore.readAll(0, 1_000_000);
+
+/**
+ * The projection runner on real Postgres: the settled cursor never skips an event whose transaction commits after a
+ * later one, and a runner killed mid-way (SIGKILL, between or inside its transactions) is resumed by another at its
+ * checkpoints without counting anything twice.
+ */
+describe('projection runner on Postgres', () => {
+  const schema = uniqueSchema('projections');
+  let store: PostgresStore;
+
+  beforeAll(async () => {
+    store = await openPostgresStore({ connectionString: databaseUrl, schema });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  const connect = async () => {
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      options: `-c search_path=${quoteSchemaName(schema)}`,
+    });
+    await client.connect();
+    return client;
+  };
+  const insert = (client: pg.Client, streamId: string, version: number, seatId: string) =>
+    client.query(
+      `INSERT INTO events (stream_id, stream_version, type, data) VALUES ($1, $2, 'HoldPlaced', $3::jsonb) RETURNING position`,
+      [
+        streamId,
+        version,
+        JSON.stringify({
+          holdId: `${streamId}-h${version}`,
+          userId: 'u',
+          requestId: `r${version}`,
+          seatIds: [seatId],
+          quantity: 1,
+          expiresAt: T0 + 60_000,
+          at: T0,
+        }),
+      ],
+    );
+
+  it('reads an event whose transaction commits after a later position was committed, instead of skipping it', async () => {
+    const [early, late] = [await connect(), await connect()];
+    try {
+      const runner = new ProjectionRunner({
+        stores: store.projections,
+        projections: [seatHistoryProjection],
+        clock: systemClock,
+      });
+      const projection = store.projections[0]!;
+      const before = await projection.checkpoint(seatHistoryProjection.name);
+      // The early transaction takes the lower position, the late one the higher; the late one commits first.
+      await early.query('BEGIN');
+      const first = await insert(early, 'event-ooo-a', 1, 'S-1');
+      await late.query('BEGIN');
+      const second = await insert(late, 'event-ooo-b', 1, 'S-2');
+      expect(Number(second.rows[0].position)).toBeGreaterThan(Number(first.rows[0].position));
+      await late.query('COMMIT');
+
+      // A reader by position alone sees the higher position now, and would move past the lower one for good.
+      const byPosition = await store.eventStore.readAll(before.position, 100);
+      expect(byPosition.map((event) => event.streamId)).toEqual(['event-ooo-b']);
+      // The settled cursor waits: the early transaction is still running, so nothing after it is read yet.
+      expect(await runner.catchUp()).toBe(0);
+      expect(await projection.checkpoint(seatHistoryProjection.name)).toEqual(before);
+
+      await early.query('COMMIT');
+      // The horizon is the whole server's: another database's transaction still open may hold it back a moment.
+      let applied = 0;
+      for (const deadline = Date.now() + 10_000; applied < 2 && Date.now() < deadline; )
+        applied += await runner.catchUp();
+      expect(applied).toBe(2);
+      const docs = await projection.docs(seatHistoryProjection.name, ['ooo-a/S-1', 'ooo-b/S-2']);
+      expect([...docs.keys()].sort()).toEqual(['ooo-a/S-1', 'ooo-b/S-2']);
+      expect(await runner.catchUp()).toBe(0);
+    } finally {
+      await early.end();
+      await late.end();
+    }
+  });
+
+  it('resumes at the checkpoints after a runner is killed mid-way, counting nothing twice', async () => {
+    // A sale written by the real decider, one append per command: orders paid, failed and refunded.
+    const state = freshState();
+    const streamId = `event-${state.eventId}`;
+    const seats = seatIdsOf();
+    const commands: InventoryCommand[] = [];
+    for (let round = 0; round < 3; round++) {
+      seats.forEach((seatId, index) => {
+        const id = `${round}-${index}`;
+        const now = T0 + round * 3_600_000 + index * 1_000;
+        commands.push(holdSeats(`h${id}`, `u${index % 7}`, [seatId], now));
+        commands.push({
+          type: 'PlaceOrder',
+          data: { orderId: `o${id}`, holdId: `h${id}`, userId: `u${index % 7}`, requestId: `p${id}`, now: now + 1 },
+        });
+        const pays = index % 3 !== 0;
+        commands.push({
+          type: 'RecordPaymentResult',
+          data: {
+            orderId: `o${id}`,
+            outcome: pays ? 'succeeded' : 'failed',
+            providerEventId: `pe${id}`,
+            received: { amount: state.config.priceTiers[index < 6 ? 'premium' : 'standard']!.amount, currency: 'EUR' },
+            now: now + 2,
+          },
+        });
+        // Sold seats are refunded within their round, so the next round can sell them again; the last round keeps them.
+        if (pays && round < 2)
+          commands.push({ type: 'RefundOrder', data: { orderId: `o${id}`, reason: 'test', now: now + 3 } });
+      });
+    }
+    for (const command of commands) {
+      const events = decide(command, state) as InventoryEvent[];
+      if (events.length === 0) continue;
+      const version = state.version;
+      for (const event of events) evolve(state, event);
+      await store.eventStore.append(streamId, version, events);
+    }
+    const log = (await readLog(store)).filter((event) => event.streamId === streamId);
+    const lastPosition = (await readLog(store)).at(-1)!.position;
+
+    const worker = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/projectionWorker.ts', databaseUrl, schema],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    try {
+      // Killed once every projection has committed some of its batches, and none has finished.
+      const projection = store.projections[0]!;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const positions = await Promise.all(
+          projections.map(async (p) => (await projection.checkpoint(p.name)).position),
+        );
+        if (positions.every((position) => position > log[0]!.position + 40)) break;
+        if (Date.now() > deadline) throw new Error(`the worker did not get going: ${positions}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      worker.kill('SIGKILL');
+      await exited;
+    }
+    const midway = await Promise.all(
+      projections.map(async (p) => (await store.projections[0]!.checkpoint(p.name)).position),
+    );
+    expect(midway.some((position) => position < lastPosition)).toBe(true);
+
+    const runner = new ProjectionRunner({
+      stores: store.projections,
+      projections,
+      clock: systemClock,
+      batchSizeMax: 7,
+    });
+    await runner.catchUp();
+    expect((await runner.status()).map((row) => row.lagEvents)).toEqual([0, 0, 0]);
+
+    // Revenue is the sum of the orders sold minus those refunded, counted from the log by hand.
+    const amountOf = new Map(
+      log
+        .filter((event) => event.type === 'OrderPlaced')
+        .map((event) => [(event.data as OrderPlaced['data']).orderId, (event.data as OrderPlaced['data']).amount]),
+    );
+    const sum = (type: string) =>
+      log
+        .filter((event) => event.type === type)
+        .reduce((total, event) => total + amountOf.get((event.data as { orderId: string }).orderId)!, 0);
+    const expected = sum('ReservationSold') - sum('SaleRefunded');
+    expect(sum('ReservationSold')).toBeGreaterThan(0);
+    const [sales] = await runner.docs<SalesDoc>(salesProjection.name, state.eventId);
+    expect(sales?.revenue.EUR ?? 0).toBe(expected);
+
+    // Every document equals the one folded in memory from the whole log at once.
+    for (const p of projections) {
+      const folded = projectAll(p, log.map(logged));
+      const stored = await store.projections[0]!.docs(p.name, [...folded.keys()]);
+      expect(stored, p.name).toEqual(folded);
+    }
+    // And a rebuild from scratch gives them again.
+    await runner.rebuild();
+    for (const p of projections) {
+      const folded = projectAll(p, log.map(logged));
+      expect(await store.projections[0]!.docs(p.name, [...folded.keys()]), p.name).toEqual(folded);
+    }
+    expect(await store.projections[0]!.checkpoint('nobody')).toEqual(checkpointStart);
+  }, 120_000);
+});

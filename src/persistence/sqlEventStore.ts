@@ -83,7 +83,8 @@ const appendSqlFor = (outbox: boolean, chained: boolean, fenced: boolean): strin
   return sql;
 };
 
-const eventColumns = 'position, stream_id, stream_version, type, data, recorded_at, transaction_id::text AS transaction_id';
+const eventColumns =
+  'position, stream_id, stream_version, type, data, recorded_at, transaction_id::text AS transaction_id';
 
 /** Served by the UNIQUE (stream_id, stream_version) index: one probe per version. Exported for the plan test. */
 export const readStreamVersionsSql = `SELECT ${eventColumns} FROM events

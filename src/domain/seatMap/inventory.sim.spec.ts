@@ -40,10 +40,14 @@ const rows = venue.sections.flatMap((section) =>
 );
 const tierOfSeat = new Map(rows.flatMap((row) => row.seats.map((seat) => [seat.id, seat.priceTier] as const)));
 
-type Intent =
+type HoldIntent =
   | { kind: 'seats'; user: number; seats: number[] }
   | { kind: 'general'; user: number; quantity: number }
-  | { kind: 'best'; user: number; quantity: number; sectionId: string | undefined; priceTier: string | undefined }
+  | { kind: 'best'; user: number; quantity: number; sectionId: string | undefined; priceTier: string | undefined };
+type Intent =
+  | HoldIntent
+  /** A hold that replaces a hold (a basket that changes): the picked hold's buyer, or another one. */
+  | { kind: 'replace'; pick: number; asOwner: boolean; with: HoldIntent }
   | { kind: 'release'; pick: number; asOwner: boolean }
   | { kind: 'expire' }
   | { kind: 'reserve'; pick: number; asOwner: boolean }
@@ -52,27 +56,34 @@ type Intent =
   | { kind: 'advance'; ms: number };
 
 const user = fc.integer({ min: 0, max: users.length - 1 });
+const seatsArb = fc.record({
+  kind: fc.constant('seats' as const),
+  user,
+  seats: fc.uniqueArray(fc.integer({ min: 0, max: allSeatIds.length - 1 }), { minLength: 1, maxLength: 3 }),
+});
+const generalArb = fc.record({
+  kind: fc.constant('general' as const),
+  user,
+  quantity: fc.integer({ min: 1, max: 5 }),
+});
+const bestArb = fc.record({
+  kind: fc.constant('best' as const),
+  user,
+  quantity: fc.integer({ min: 1, max: 5 }),
+  sectionId: fc.constantFrom(undefined, 'ORCH', 'BALC', 'FLOOR'),
+  priceTier: fc.constantFrom(undefined, 'premium', 'standard'),
+});
 const intentArb: fc.Arbitrary<Intent> = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.record({
-      kind: fc.constant('seats' as const),
-      user,
-      seats: fc.uniqueArray(fc.integer({ min: 0, max: allSeatIds.length - 1 }), { minLength: 1, maxLength: 3 }),
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('general' as const), user, quantity: fc.integer({ min: 1, max: 5 }) }),
-  },
+  { weight: 5, arbitrary: seatsArb },
+  { weight: 2, arbitrary: generalArb },
+  { weight: 3, arbitrary: bestArb },
   {
     weight: 3,
     arbitrary: fc.record({
-      kind: fc.constant('best' as const),
-      user,
-      quantity: fc.integer({ min: 1, max: 5 }),
-      sectionId: fc.constantFrom(undefined, 'ORCH', 'BALC', 'FLOOR'),
-      priceTier: fc.constantFrom(undefined, 'premium', 'standard'),
+      kind: fc.constant('replace' as const),
+      pick: fc.nat(),
+      asOwner: fc.integer({ min: 0, max: 4 }).map((n) => n > 0),
+      with: fc.oneof(seatsArb, generalArb, bestArb),
     }),
   },
   {
@@ -147,6 +158,14 @@ class Model {
     let taken = 0;
     for (const hold of this.holds.values()) if (!this.lapsed(hold, now)) taken += hold.places;
     return floorCapacity - taken;
+  }
+
+  /** The model as a hold that replaces `holdId` sees it: that hold's seats and places free, the rest as they are. */
+  without(holdId: string): Model {
+    const copy = new Model();
+    for (const [id, hold] of this.holds) if (id !== holdId) copy.holds.set(id, hold);
+    for (const seatId of this.soldSeats) copy.soldSeats.add(seatId);
+    return copy;
   }
 
   orderOf(orderId: string): ModelHold | undefined {
@@ -296,7 +315,26 @@ const checkBestAvailableChoice = (
   expect(distance(first)).toBe(Math.min(...row.starts.map(distance)));
 };
 
-type Run = { log: InventoryEvent[]; codes: Set<Expected>; snapshotJson: string | undefined; now: number };
+const requestOf = (intent: HoldIntent): HoldRequest =>
+  intent.kind === 'seats'
+    ? { kind: 'seats', seatIds: intent.seats.map((seat) => allSeatIds[seat]!) }
+    : intent.kind === 'general'
+      ? { kind: 'general', sectionId: 'FLOOR', quantity: intent.quantity }
+      : {
+          kind: 'bestAvailable',
+          quantity: intent.quantity,
+          ...(intent.sectionId === undefined ? {} : { sectionId: intent.sectionId }),
+          ...(intent.priceTier === undefined ? {} : { priceTier: intent.priceTier }),
+        };
+
+type Run = {
+  log: InventoryEvent[];
+  codes: Set<Expected>;
+  snapshotJson: string | undefined;
+  now: number;
+  /** Holds placed in place of another (PlaceHold with replacesHoldId) that were granted. */
+  replacements: number;
+};
 
 /** Runs the intents against the decider, checking every answer and every state on the way. */
 const simulate = (intents: readonly Intent[], snapshotAtStep: number): Run => {
@@ -309,6 +347,7 @@ const simulate = (intents: readonly Intent[], snapshotAtStep: number): Run => {
   let now = T0;
   let snapshotJson: string | undefined;
   let counter = 0;
+  const replaced = { count: 0 };
 
   intents.forEach((intent, step) => {
     if (step === snapshotAtStep) snapshotJson = JSON.stringify(toSnapshot(state));
@@ -334,17 +373,7 @@ const simulate = (intents: readonly Intent[], snapshotAtStep: number): Run => {
       case 'general':
       case 'best': {
         const userId = users[intent.user]!;
-        const request: HoldRequest =
-          intent.kind === 'seats'
-            ? { kind: 'seats', seatIds: intent.seats.map((seat) => allSeatIds[seat]!) }
-            : intent.kind === 'general'
-              ? { kind: 'general', sectionId: 'FLOOR', quantity: intent.quantity }
-              : {
-                  kind: 'bestAvailable',
-                  quantity: intent.quantity,
-                  ...(intent.sectionId === undefined ? {} : { sectionId: intent.sectionId }),
-                  ...(intent.priceTier === undefined ? {} : { priceTier: intent.priceTier }),
-                };
+        const request = requestOf(intent);
         const holdId = `h${counter}`;
         command = placeHold(holdId, userId, request, now, `req-${counter}`);
         expected = expectedForPlaceHold(model, userId, request, now);
@@ -363,6 +392,43 @@ const simulate = (intents: readonly Intent[], snapshotAtStep: number): Run => {
           if (request.kind === 'bestAvailable' && request.sectionId !== 'FLOOR')
             checkBestAvailableChoice(model, request, placed.data.seatIds, now);
           holdIds.push({ holdId, userId });
+        };
+        break;
+      }
+      case 'replace': {
+        const { holdId: replacedId, userId, hold } = pickHold(intent.pick, intent.asOwner);
+        const request = requestOf(intent.with);
+        const holdId = `h${counter}`;
+        command = {
+          type: 'PlaceHold',
+          data: { holdId, userId, requestId: `req-${counter}`, request, now, replacesHoldId: replacedId },
+        };
+        // Seen by the new hold, the replaced one is gone: its seats free, its seats out of the buyer's count.
+        const seen = model.without(replacedId);
+        if (hold === undefined) expected = 'HOLD_NOT_FOUND';
+        else if (hold.userId !== userId) expected = 'FORBIDDEN';
+        else if (hold.status !== 'held') expected = 'ORDER_STATE';
+        else if (model.lapsed(hold, now)) expected = 'HOLD_EXPIRED';
+        else expected = expectedForPlaceHold(seen, userId, request, now);
+        expectedEvents = (events) => {
+          expect(events.at(-1)?.type).toBe('HoldPlaced');
+          expect(events.at(-2)).toMatchObject({
+            type: 'HoldReleased',
+            data: { holdId: replacedId, replacedBy: holdId },
+          });
+          const lapsed = [...model.holds.values()].filter((held) => model.lapsed(held, now)).map((held) => held.holdId);
+          expect(
+            events
+              .slice(0, -2)
+              .map((event) => `${event.type}:${event.data.holdId}`)
+              .sort(),
+          ).toEqual(lapsed.map((id) => `HoldExpired:${id}`).sort());
+          const placed = events.at(-1)!;
+          if (request.kind === 'seats') expect(placed.data.seatIds).toEqual(request.seatIds);
+          if (request.kind === 'bestAvailable' && request.sectionId !== 'FLOOR')
+            checkBestAvailableChoice(seen, request, placed.data.seatIds, now);
+          holdIds.push({ holdId, userId });
+          replaced.count += 1;
         };
         break;
       }
@@ -443,7 +509,7 @@ const simulate = (intents: readonly Intent[], snapshotAtStep: number): Run => {
   });
   expect(state.version).toBe(log.length);
   expect(observable(stateFrom(log), now), 'replaying the log rebuilds the state').toEqual(observable(state, now));
-  return { log, codes, snapshotJson, now };
+  return { log, codes, snapshotJson, now, replacements: replaced.count };
 };
 
 /** The invariants, checked against the state after every step. */
@@ -504,15 +570,18 @@ describe(`inventory simulation (SIM_SEED=${seed})`, () => {
     // Guards the simulation itself: with this seed the runs must expire, sell and release, and hit each refusal.
     const seen = new Set<string>();
     const refusals = new Set<Expected>();
+    let replacements = 0;
     fc.assert(
       fc.property(fc.array(intentArb, { minLength: 20, maxLength: 80 }), (intents) => {
-        const { log, codes } = simulate(intents, -1);
-        for (const event of log) seen.add(event.type);
-        for (const code of codes) refusals.add(code);
+        const run = simulate(intents, -1);
+        for (const event of run.log) seen.add(event.type);
+        for (const code of run.codes) refusals.add(code);
+        replacements += run.replacements;
         return true;
       }),
-      { seed, numRuns: 30 },
+      { seed, numRuns: 50 },
     );
+    expect(replacements).toBeGreaterThan(10);
     expect([...seen].sort()).toEqual([
       'HoldExpired',
       'HoldPlaced',

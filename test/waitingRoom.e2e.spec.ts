@@ -256,4 +256,48 @@ describe('waiting room and waitlist in Chromium', () => {
     expect(await page.locator('#tickets .ticket').count()).toBe(2);
     expect(errors).toEqual([]);
   });
+
+  it('a room engaged by load: a refused hold shows the waiting room; when the room is released the seat map returns', async () => {
+    const eventId = await rest.createEvent({
+      venueId: await rest.createVenue(venueBody(2, 6)),
+      name: 'Rush Hour',
+      startsAt: '2030-01-01T20:00:00Z',
+      saleStartsAt: new Date(clock.now() - 60_000).toISOString(),
+      priceTiers,
+      waitingRoom: { enabled: false, autoEngageRequestsPerSecond: 5, admittedMax: 1, admissionSeconds },
+    });
+    const { page, errors } = await open(eventId);
+    await expect.poll(() => seat(page, 'ORCH-1-1').getAttribute('data-status'), { timeout: 10_000 }).toBe('available');
+    expect(await page.locator('#waiting-room').isHidden()).toBe(true);
+
+    // A rush engages the room (six requests in a second); one buyer is admitted ahead of the page.
+    const rusher = await rest.session();
+    for (let i = 0; i < 6; i++)
+      await rest.call('POST', `/v1/events/${eventId}/queue`, { requestId: `r${i}` }, rusher.token);
+    const phase = async () =>
+      (await rest.call('GET', `/v1/events/${eventId}/queue/stats`, undefined, adminToken)).body.phase as string;
+    await roundsUntil(async () => (await phase()) === 'open', 'engaged');
+    const first = await buyer();
+    const firstAdmitted = admittedPush(first);
+    await first.joinQueue(eventId);
+    clock.advance(tickMs);
+    await firstAdmitted;
+
+    // The page's next hold is refused NOT_ADMITTED: it says so and waits in the room, at place 1.
+    await seat(page, 'ORCH-1-1').click();
+    await expect.poll(() => text(page, '#room-position'), { timeout: 10_000 }).toBe('1');
+    expect(await page.locator('#map-panel').isHidden()).toBe(true);
+    expect(await text(page, '#message')).toMatch(/waiting room/);
+
+    // Calm for the switch's 30 s: the room lets everyone go ahead, and the page is the seat map again.
+    for (let s = 0; s < 40 && !(await page.locator('#map-panel').isVisible()); s++) {
+      clock.advance(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await expect.poll(() => page.locator('#map-panel').isVisible(), { timeout: 5_000 }).toBe(true);
+    expect(await page.locator('#waiting-room').isHidden()).toBe(true);
+    await seat(page, 'ORCH-1-1').click();
+    await expect.poll(() => seat(page, 'ORCH-1-1').getAttribute('data-mine'), { timeout: 5_000 }).toBe('true');
+    expect(errors).toEqual([]);
+  });
 });

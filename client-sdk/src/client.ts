@@ -10,6 +10,7 @@ import type {
   QueueAdmitted,
   QueueEntryView,
   QueuePosition,
+  QueueReleased,
   QueueSoldOut,
   RequestError,
   SeatStatusMapView,
@@ -101,8 +102,10 @@ export type ClientEvents = {
   'queue:position': (position: QueuePosition) => void;
   /** This buyer was admitted: holds at that event carry the token by themselves until `expiresAt`. */
   'queue:admitted': (admitted: QueueAdmitted) => void;
-  /** The event sold out while this buyer waited. */
+  /** The event sold out while this buyer waited (`waitlist.open`: its waitlist takes entries, `joinWaitlist`). */
   'queue:soldout': (soldOut: QueueSoldOut) => void;
+  /** The room let everyone waiting go ahead (a room the load engaged, now calm): hold without an admission. */
+  'queue:released': (released: QueueReleased) => void;
   /** The server rejected a call that carried no ack (only possible when using `socket` directly). */
   requestError: (error: RequestError) => void;
   // Waitlist (joinWaitlist): the offer and the place in line, pushed to this buyer's sockets.
@@ -193,6 +196,10 @@ export class SeatActorClient extends Emitter<ClientEvents> {
     this.socket.on('queue:soldout', (soldOut) => {
       this.queues.delete(soldOut.eventId);
       this.emit('queue:soldout', soldOut);
+    });
+    this.socket.on('queue:released', (released) => {
+      this.queues.delete(released.eventId);
+      this.emit('queue:released', released);
     });
     this.socket.on('request:error', (error) => this.emit('requestError', error));
     this.socket.on('waitlist:offer', (offer) => this.emit('waitlist:offer', offer));

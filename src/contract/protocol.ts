@@ -147,6 +147,11 @@ export type QueueAdmitted = Readonly<{ eventId: string; queueId: string; token: 
  */
 export type QueueSoldOut = Readonly<{ eventId: string; waitlist?: QueueSoldOutWaitlist }>;
 export type QueueSoldOutWaitlist = Readonly<{ open: boolean }>;
+/**
+ * Pushed to every socket waiting in the event's room when the room lets everyone go ahead (a room the load engaged,
+ * released once calm): no admission is needed any more, so the page goes to the seats.
+ */
+export type QueueReleased = Readonly<{ eventId: string }>;
 
 /**
  * `waitlist:join`: what the entry waits for (`quantity`, `sectionId?`, `priceTier?`, `together?`) at `eventId`. One
@@ -211,6 +216,7 @@ export interface ServerToClientEvents {
   'queue:position': (position: QueuePosition) => void;
   'queue:admitted': (admitted: QueueAdmitted) => void;
   'queue:soldout': (soldOut: QueueSoldOut) => void;
+  'queue:released': (released: QueueReleased) => void;
   'waitlist:offer': (offer: WaitlistOffer) => void;
   'waitlist:position': (position: WaitlistPosition) => void;
 }

@@ -4,6 +4,7 @@ import type {
   QueueAdmitted,
   QueueEntryView as QueueEntryWire,
   QueuePosition,
+  QueueReleased,
   QueueSoldOut,
   QueueSoldOutWaitlist,
 } from '../contract/protocol.ts';
@@ -26,6 +27,7 @@ export type QueuePushes = Readonly<{
   position(userId: string, push: QueuePosition): void;
   admitted(userId: string, push: QueueAdmitted): void;
   soldOut(push: QueueSoldOut): void;
+  released(push: QueueReleased): void;
 }>;
 
 export type QueueService = Readonly<{
@@ -37,7 +39,7 @@ export type QueueService = Readonly<{
   fairness(eventId: string): Promise<FairnessRecord>;
   /** Admin figures; NOT_FOUND without a room. */
   stats(eventId: string): Promise<QueueStats>;
-  /** The committed-batch listener: admissions and the sell-out are pushed from the events that record them. */
+  /** The committed-batch listener: admissions, the sell-out and a release are pushed from the events that record them. */
   onCommitted(batch: CommittedBatch): void;
   /** Starts the position pushes, one round per `tickMs` on the clock. */
   start(pushes: QueuePushes): void;
@@ -174,6 +176,7 @@ export const createQueueService = (options: QueueServiceOptions): QueueService =
       const { eventId } = diff;
       for (const event of events) {
         if (event.type === 'QueueSoldOut') pushSoldOut(pushes, eventId);
+        if (event.type === 'RoomReleased') pushes.released({ eventId });
         if (event.type !== 'AdmissionsGranted') continue;
         for (const { userId, queueId, expiresAt } of event.data.admissions) {
           const to = pushes;

@@ -27,7 +27,7 @@ const rejoinSpacingMs = 10_000;
  * The waiting-room view (`#waiting-room`): before the seat map while the event's room is engaged. It joins the room
  * (the SDK solves a proof of work if asked), counts down to the pre-queue's and the sale's opening, shows the place in
  * line, the server's ETA and the progress from the pushes (`queue:position`), and hands over to the seat map on
- * `queue:admitted`, or to the sold-out view on `queue:soldout`. The status sentence is a polite live region, said
+ * `queue:admitted` (or `queue:released`: the room let everyone go ahead), or to the sold-out view on `queue:soldout`. The status sentence is a polite live region, said
  * only when it changes; the countdown beside it is not read aloud every second.
  */
 export class WaitingRoom {
@@ -57,6 +57,10 @@ export class WaitingRoom {
     client.on('queue:admitted', (push) => {
       if (push.eventId !== event.id || !this.active) return;
       this.show({ phase: 'admitted', until: Date.parse(push.expiresAt) });
+    });
+    client.on('queue:released', (push) => {
+      if (push.eventId !== event.id || !this.active) return;
+      this.show({ phase: 'open' });
     });
     client.on('queue:soldout', (push) => {
       if (push.eventId !== event.id || !this.active) return;

@@ -439,6 +439,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
       position: (userId, push) => io.to(userRoom(userId)).emit('queue:position', push),
       admitted: (userId, push) => io.to(userRoom(userId)).emit('queue:admitted', push),
       soldOut: (push) => io.to(queueRoom(push.eventId)).emit('queue:soldout', push),
+      released: (push) => io.to(queueRoom(push.eventId)).emit('queue:released', push),
     },
     notifyUser(userId, event, ...args) {
       // biome-ignore lint/suspicious/noExplicitAny: socket.io's emit overloads do not narrow a generic event name.

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { api, priceTiers, venueBody } from '../test/support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
 import { adminToken, type ServerProcess, startServerProcess } from '../test/support/serverProcess.ts';
@@ -13,9 +14,19 @@ import { adminToken, type ServerProcess, startServerProcess } from '../test/supp
 export const benchModes = ['actor', 'actorPostgres', 'optimistic', 'redisLock', 'ceiling'] as const;
 export type BenchMode = (typeof benchModes)[number];
 
+/**
+ * The run's Postgres URL, naming its connections after the run's schema (`application_name`), so the benchmark finds
+ * this server's own backends in `pg_stat_activity` and counts their CPU apart from other users of a shared Postgres.
+ */
+const urlNamed = (schema: string): string => {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('application_name', schema);
+  return url.toString();
+};
+
 /** The server's environment for a mode: its store and who answers holds (BENCH_HOLD_MODE). */
 const modeEnv = (mode: BenchMode, dataDir: string, schema: string): Record<string, string> => {
-  const postgres = { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema };
+  const postgres = { DATABASE_URL: urlNamed(schema), DATABASE_SCHEMA: schema };
   switch (mode) {
     case 'actor':
       return { DATA_DIR: dataDir, DATABASE_URL: '', BENCH_HOLD_MODE: 'actor' };
@@ -50,13 +61,37 @@ export type BenchServer = Readonly<{
   sessions: (n: number) => Promise<string[]>;
   /** The server's Prometheus text. */
   metrics: () => Promise<string>;
+  /** The pids of the Postgres backends serving this server (none on PGlite): their CPU is the store's share. */
+  backendPids: () => Promise<number[]>;
   stop: () => Promise<void>;
 }>;
 
-export const startBenchServer = async (
-  mode: BenchMode,
-  options: Readonly<{ rows: number; seatsPerRow: number; profileDir?: string | undefined }>,
-): Promise<BenchServer> => {
+export type BenchServerOptions = Readonly<{
+  rows: number;
+  seatsPerRow: number;
+  profileDir?: string | undefined;
+  /** More environment for the server (e.g. APPENDS_IN_FLIGHT_MAX), over the mode's. */
+  env?: Readonly<Record<string, string>> | undefined;
+  /** The checkout to run (an older commit's worktree, for a before/after in one run); default this one. */
+  cwd?: string | undefined;
+}>;
+
+/** Backends whose application_name is the run's schema: the ones this server opened. */
+const backendPidsOf = async (schema: string): Promise<number[]> => {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [schema],
+    );
+    return rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+};
+
+export const startBenchServer = async (mode: BenchMode, options: BenchServerOptions): Promise<BenchServer> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-bench-'));
   const schema = uniqueSchema('bench');
   const nodeArgs = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`];
@@ -67,10 +102,11 @@ export const startBenchServer = async (
   let server: ServerProcess;
   try {
     server = await startServerProcess(
-      { SOCKET_REQUESTS_PER_SECOND_MAX: '1000000', ...modeEnv(mode, dataDir, schema) },
+      { SOCKET_REQUESTS_PER_SECOND_MAX: '1000000', ...modeEnv(mode, dataDir, schema), ...options.env },
       nodeArgs,
       // Generous: on the shared 2-core machine tsx may take a minute to load the server while others build.
       180_000,
+      options.cwd,
     );
   } catch (error) {
     await cleanUp();
@@ -107,6 +143,7 @@ export const startBenchServer = async (
       },
       metrics: async () =>
         (await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text(),
+      backendPids: async () => (mode === 'actor' || mode === 'ceiling' ? [] : backendPidsOf(schema)),
       stop,
     };
   } catch (error) {

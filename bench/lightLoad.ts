@@ -10,7 +10,15 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { type BenchMode, metric, percentile, round, startBenchServer } from './benchServer.ts';
+import {
+  type BenchMode,
+  type BenchServer,
+  type BenchServerOptions,
+  metric,
+  percentile,
+  round,
+  startBenchServer,
+} from './benchServer.ts';
 import type { ClientConnect, ClientMessage, ClientResult, ClientRun } from './lightClient/clientProcess.ts';
 import {
   cpuMicroseconds,
@@ -79,6 +87,15 @@ export type LightLoadResult = Readonly<{
    */
   serverCpuUsPerRequest: number;
   clientCpuUsPerRequest: number;
+  /**
+   * The Postgres backends this server opened (found by their application_name; 0 on PGlite, whose worker is a thread
+   * of the server): their CPU, and per request. Unlike databaseCpuPercent, other users of the shared Postgres are not
+   * in it.
+   */
+  storeBackendCpuPercent: number;
+  storeBackendCpuUsPerRequest: number;
+  /** The server and its own Postgres backends per request: the whole cost of a request on the serving side. */
+  servingCpuUsPerRequest: number;
   databaseCpuPercent: number;
   machineCpuPercent: number;
   /** CPU the machine spent on anything but the server, the clients and the databases (others' work: noise). */
@@ -87,9 +104,12 @@ export type LightLoadResult = Readonly<{
 
 const isActor = (mode: BenchMode) => mode === 'actor' || mode === 'actorPostgres';
 
-/** The first `count` seat ids of the benchmark venue, in venue order. */
-const seatIdsOf = (count: number, seatsPerRow: number) =>
-  Array.from({ length: count }, (_, i) => `ORCH-${Math.floor(i / seatsPerRow) + 1}-${(i % seatsPerRow) + 1}`);
+/** `count` seat ids of the benchmark venue in venue order, from the `from`-th on (wrapping around). */
+const seatIdsOf = (count: number, seatsPerRow: number, rows: number, from = 0) =>
+  Array.from({ length: count }, (_, k) => {
+    const i = (from + k) % (rows * seatsPerRow);
+    return `ORCH-${Math.floor(i / seatsPerRow) + 1}-${(i % seatsPerRow) + 1}`;
+  });
 
 const nextMessage = <T extends ClientMessage['type']>(child: ChildProcess, type: T) =>
   new Promise<Extract<ClientMessage, { type: T }>>((resolve, reject) => {
@@ -108,14 +128,23 @@ const sumInto = (into: Record<string, number>, from: Record<string, number>) => 
   for (const [code, n] of Object.entries(from)) into[code] = (into[code] ?? 0) + n;
 };
 
-export const runLightLoad = async (mode: BenchMode, options: LightLoadOptions): Promise<LightLoadResult> => {
+/**
+ * One measured window against a server that is already up: fresh guest sessions, the client processes, warm-up, the
+ * window. `seatFrom` picks which seats the connections loop on, so several windows against one server (bench/ab.ts)
+ * each start on seats no earlier window left held.
+ */
+export const measureLightWindow = async (
+  server: BenchServer,
+  options: LightLoadOptions,
+  seatFrom = 0,
+): Promise<LightLoadResult> => {
+  const { mode } = server;
   const connections = options.processes * options.connectionsPerProcess;
   if (connections > options.rows * options.seatsPerRow) throw new Error('more connections than seats');
-  const server = await startBenchServer(mode, options);
   const children: ChildProcess[] = [];
   try {
     const tokens = await server.sessions(connections);
-    const seatIds = seatIdsOf(connections, options.seatsPerRow);
+    const seatIds = seatIdsOf(connections, options.seatsPerRow, options.rows, seatFrom);
     for (let i = 0; i < options.processes; i++) {
       const child = fork(new URL('./lightClient/clientProcess.ts', import.meta.url).pathname, [], {
         execArgv: ['--import', 'tsx'],
@@ -154,6 +183,8 @@ export const runLightLoad = async (mode: BenchMode, options: LightLoadOptions): 
     const threadsBefore = threadTicks(pid);
     const clientsBefore = clientPids.map(processTicks);
     const serverBefore = processTicks(pid);
+    const backendPids = await server.backendPids();
+    const backendsBefore = new Map(backendPids.map((backend) => [backend, processTicks(backend)]));
     const databaseBefore = databaseTicks();
     const machineBefore = machineTicks();
     let rssMax = rssBytes(pid);
@@ -164,6 +195,11 @@ export const runLightLoad = async (mode: BenchMode, options: LightLoadOptions): 
     const threads = ticksSince(threadsBefore, threadTicks(pid));
     const clientTicks = clientPids.map((clientPid, i) => processTicks(clientPid) - clientsBefore[i]!);
     const databaseUsed = [...ticksSince(databaseBefore, databaseTicks()).values()].reduce((n, t) => n + t, 0);
+    // A backend that closed inside the window reads 0: its ticks are lost rather than negative.
+    const backendTicks = [...backendsBefore].reduce(
+      (n, [backend, before]) => n + Math.max(0, processTicks(backend) - before),
+      0,
+    );
     const machineAfter = machineTicks();
     const metricsAfter = await server.metrics();
     const finished: ClientResult[] = await Promise.all(results);
@@ -218,6 +254,9 @@ export const runLightLoad = async (mode: BenchMode, options: LightLoadOptions): 
         clientTicks.reduce((n, t) => n + t, 0),
         latencies.length,
       ),
+      storeBackendCpuPercent: cpuPercent(backendTicks, window),
+      storeBackendCpuUsPerRequest: cpuMicroseconds(backendTicks, latencies.length),
+      servingCpuUsPerRequest: cpuMicroseconds(serverTicks + backendTicks, latencies.length),
       databaseCpuPercent: cpuPercent(databaseUsed, window),
       machineCpuPercent: round(
         ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100,
@@ -233,7 +272,19 @@ export const runLightLoad = async (mode: BenchMode, options: LightLoadOptions): 
     };
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill();
-    await server.stop();
+  }
+};
+
+export const runLightLoad = async (
+  mode: BenchMode,
+  options: LightLoadOptions,
+  server: Pick<BenchServerOptions, 'env' | 'cwd'> = {},
+): Promise<LightLoadResult> => {
+  const started = await startBenchServer(mode, { ...options, ...server });
+  try {
+    return await measureLightWindow(started, options);
+  } finally {
+    await started.stop();
   }
 };
 

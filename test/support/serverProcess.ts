@@ -25,12 +25,14 @@ export type ServerProcess = Readonly<{
 
 /**
  * Starts `src/main.ts` as a real process (the way `npm start` does) and waits for /readyz. `nodeArgs` go before the
- * script (e.g. `--cpu-prof` for the benchmark).
+ * script (e.g. `--cpu-prof` for the benchmark). `cwd` is the checkout whose `src/main.ts` runs (default: this one), so a
+ * benchmark can run an older commit's worktree beside this one.
  */
 export const startServerProcess = async (
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
   readyTimeoutMs = 30_000,
+  cwd?: string,
 ): Promise<ServerProcess> => {
   // A restart test passes the previous process's PORT, so its clients find the new process where the old one was.
   const port = env.PORT ? Number(env.PORT) : await freePort();
@@ -50,6 +52,7 @@ export const startServerProcess = async (
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd === undefined ? {} : { cwd }),
   });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));

@@ -2,7 +2,10 @@
  * Summarises V8 CPU profiles (`node --cpu-prof`) of the server: self time by function and by where the code lives
  * (our src/ modules, a package, node internals, idle/GC), so docs/benchmarks.md can say where the time goes.
  *
- *   npx tsx bench/profileSummary.ts <profile.cpuprofile | dir> [--top 20]
+ *   npx tsx bench/profileSummary.ts <profile.cpuprofile | dir> [--top 20] [--last-seconds N]
+ *
+ * `--last-seconds` keeps only the samples of the profile's last N seconds: a benchmark server is profiled from its
+ * start (tsx compiling, warm-up), and its measured window is the end of its life.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -16,6 +19,8 @@ type CpuProfile = Readonly<{
   nodes: readonly ProfileNode[];
   samples: readonly number[];
   timeDeltas: readonly number[];
+  startTime: number;
+  endTime: number;
 }>;
 
 export type ProfileSummary = Readonly<{
@@ -39,11 +44,15 @@ const areaOf = (url: string, name: string): string => {
   return url.split('/').slice(-2).join('/');
 };
 
-export const summarise = (file: string, top = 20): ProfileSummary => {
+export const summarise = (file: string, top = 20, lastSeconds = Number.POSITIVE_INFINITY): ProfileSummary => {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
+  const fromUs = profile.endTime - lastSeconds * 1e6;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < fromUs) return;
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const functions = new Map<string, { name: string; where: string; us: number }>();
@@ -80,18 +89,18 @@ export const summarise = (file: string, top = 20): ProfileSummary => {
 };
 
 /** Every profile in a folder, busiest thread first. */
-export const summariseDir = (dir: string, top = 20): ProfileSummary[] => {
+export const summariseDir = (dir: string, top = 20, lastSeconds = Number.POSITIVE_INFINITY): ProfileSummary[] => {
   const busy = (s: ProfileSummary) => s.byArea.filter((a) => a.area !== '(idle)').reduce((n, a) => n + a.selfMs, 0);
   return readdirSync(dir)
     .filter((name) => name.endsWith('.cpuprofile'))
-    .map((name) => summarise(join(dir, name), top))
+    .map((name) => summarise(join(dir, name), top, lastSeconds))
     .sort((a, b) => busy(b) - busy(a));
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string', default: '20' } },
+    options: { top: { type: 'string', default: '20' }, 'last-seconds': { type: 'string' } },
   });
   const target = positionals[0];
   if (target === undefined) throw new Error('usage: profileSummary.ts <profile | dir>');
@@ -101,7 +110,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         .map((name) => join(target, name))
     : [target];
   for (const file of files) {
-    const summary = summarise(file, Number(values.top));
+    const summary = summarise(file, Number(values.top), Number(values['last-seconds'] ?? Number.POSITIVE_INFINITY));
     console.log(`\n${summary.file}: ${summary.thread} thread (${summary.totalMs} ms sampled)`);
     console.table(summary.byArea);
     console.table(summary.topFunctions);

@@ -4,6 +4,7 @@ import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig } from '../domain/venue.ts';
 import { quoteSchemaName } from '../persistence/migrations.ts';
 import { newHoldId } from '../platform/ids.ts';
+import type { HoldOptions } from '../services/bookingService.ts';
 
 /** What a baseline reads from the catalog: the same venues and events the actors sell. */
 export type BaselineCatalog = Readonly<{
@@ -78,7 +79,10 @@ export const openBaselineSeats = async (database: BaselineDatabase, catalog: Bas
 export type BaselineSeats = Awaited<ReturnType<typeof openBaselineSeats>>;
 
 /** Baselines sell named seats only: general admission and best-available are the actor's. */
-export const seatIdsOf = (request: HoldRequest): readonly string[] => {
+export const seatIdsOf = (request: HoldRequest, options: HoldOptions = {}): readonly string[] => {
+  // A baseline keeps no record of a buyer's holds to replace one in the same step: refused, never silently a new hold.
+  if (options.replacesHoldId !== undefined)
+    throw new BookingError('INVALID_INPUT', 'the baseline does not replace holds (replacesHoldId)');
   if (request.kind !== 'seats')
     throw new BookingError('INVALID_INPUT', `the baseline holds named seats, not ${request.kind}`);
   return request.seatIds;

@@ -10,7 +10,7 @@ const ceilingHoldTtlMs = 8 * 60_000;
  * then answered at once with no inventory behind it. It bounds what any booking logic can reach on this gateway.
  */
 export const ceilingHolds = (now: () => number = systemClock.now): SocketHolds => ({
-  hold: async (eventId, _userId, _requestId, request) =>
-    newBaselineHold(eventId, seatIdsOf(request), now() + ceilingHoldTtlMs),
+  hold: async (eventId, _userId, _requestId, request, options) =>
+    newBaselineHold(eventId, seatIdsOf(request, options), now() + ceilingHoldTtlMs),
   release: async () => {},
 });

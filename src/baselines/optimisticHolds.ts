@@ -45,8 +45,8 @@ export const optimisticHolds = (seats: BaselineSeats, now: () => number = system
   };
 
   return {
-    async hold(eventId, userId, _requestId, request) {
-      const seatIds = seatIdsOf(request);
+    async hold(eventId, userId, _requestId, request, options) {
+      const seatIds = seatIdsOf(request, options);
       const event = await seats.eventOf(eventId);
       const expiresAt = now() + event.holdTtlSeconds * 1000;
       const hold = newBaselineHold(eventId, seatIds, expiresAt);

@@ -61,8 +61,8 @@ export const redisLockHolds = (
   };
 
   return {
-    async hold(eventId, userId, _requestId, request) {
-      const seatIds = seatIdsOf(request);
+    async hold(eventId, userId, _requestId, request, options) {
+      const seatIds = seatIdsOf(request, options);
       const event = await seats.eventOf(eventId);
       return underLocks(eventId, seatIds, async () => {
         const at = now();

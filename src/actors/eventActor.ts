@@ -252,7 +252,9 @@ export class EventActor {
   /** Figures for metrics and benchmarks. */
   readonly stats = {
     batches: 0,
+    /** Commands committed (reads that went through the mailbox with them are counted in `reads`). */
     commands: 0,
+    reads: 0,
     events: 0,
     appendFailures: 0,
     appendTimeouts: 0,
@@ -594,7 +596,9 @@ export class EventActor {
   private commit({ batch, toVersion, events, answers, reads, committed, stockChange, snapshot }: Prepared): () => void {
     this.committedVersion = toVersion;
     this.stats.batches += 1;
-    this.stats.commands += batch.length;
+    const readCount = batch.filter((envelope) => envelope.kind === 'read').length;
+    this.stats.commands += batch.length - readCount;
+    this.stats.reads += readCount;
     this.stats.events += events.length;
     if (stockChange !== undefined) applyStockChange(this.stock, stockChange);
     for (const read of reads) read();

@@ -62,6 +62,13 @@ describe('waiting room and waitlist in Chromium', () => {
   };
   const admittedPush = (client: SeatActorClient) =>
     new Promise<QueueAdmitted>((resolve) => client.on('queue:admitted', resolve));
+  /** axe-core's serious and critical findings on the page as it is now. */
+  const seriousViolations = async (page: Page) => {
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    return violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`);
+  };
   const text = (page: Page, selector: string) => page.locator(selector).textContent();
   const seat = (page: Page, seatId: string) => page.locator(`circle[data-seat-id="${seatId}"]`);
   const roomEvent = async (name: string, saleStartsAt: number, venue: Omit<Venue, 'id'> = venueBody(2, 6)) =>
@@ -94,9 +101,7 @@ describe('waiting room and waitlist in Chromium', () => {
     expect(await text(page, '#room-status')).toMatch(/random order/);
     expect(await page.locator('#room-status').getAttribute('aria-live')).toBe('polite');
     await page.screenshot({ path: `${artifactsDir}/waiting-room-prequeue.png`, fullPage: true });
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(serious.map((violation) => `${violation.id}: ${violation.help}`)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // The opening: the only buyer in the pre-queue is admitted, and the page becomes the seat map.
     clock.set(saleStartsAt);
@@ -129,6 +134,10 @@ describe('waiting room and waitlist in Chromium', () => {
     expect(await page.locator('#room-progress').isVisible()).toBe(true);
     expect(await text(page, '#room-progress-text')).toBe('0 of the 1 buyer ahead of you have gone in.');
     await page.screenshot({ path: `${artifactsDir}/waiting-room-queued.png`, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: `${artifactsDir}/waiting-room-queued-phone.png`, fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // The first buyer's admission runs out unused: the second goes in and the page moves up to place 1 (pushed).
     clock.advance(admissionSeconds * 1000);
@@ -193,6 +202,7 @@ describe('waiting room and waitlist in Chromium', () => {
     expect(await text(page, '#waitlist-position')).toBe('1');
     expect(await page.locator('#waitlist-form').isHidden()).toBe(true);
     await page.screenshot({ path: `${artifactsDir}/waitlist-waiting.png`, fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
 
     // A refund brings both seats back: one is held for the page's entry (an offer), and the page checks out from it.
     const refunded = await rest.call('POST', `/v1/orders/${order.orderId}/refund`, {}, adminToken);

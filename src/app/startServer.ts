@@ -1,9 +1,11 @@
+import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { ActivationOptions, ReleaseReason } from '../actors/activations.ts';
 import { createActorMetrics } from '../actors/actorMetrics.ts';
 import type { CommittedBatch, EventActor } from '../actors/eventActor.ts';
 import type { SeatMapCacheOptions } from '../actors/seatMapCache.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
+import { Forwarder } from '../cluster/forwarding.ts';
 import type { Placement } from '../cluster/placement.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import { createAdmissionStage } from '../frontDoor/admission.ts';
@@ -11,6 +13,7 @@ import { createReadBudget, type ReadBudgetOptions } from '../frontDoor/readBudge
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
 import { registerClusterRoutes } from '../gateway/rest/clusterRoutes.ts';
+import { createRestForward, forwardedHolds } from '../gateway/rest/forwarding.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerNotificationRoutes } from '../gateway/rest/notificationRoutes.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
@@ -18,6 +21,7 @@ import { registerQueueRoutes } from '../gateway/rest/queueRoutes.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { registerWaitlistRoutes } from '../gateway/rest/waitlistRoutes.ts';
 import { buildFrontDoor, type Gateway, startGateway } from '../gateway/server.ts';
+import { withRemoteSeatMaps } from '../gateway/socket/remoteSeatMaps.ts';
 import { attachSocketServer, type SocketOptions, type SocketServer } from '../gateway/socket/socketServer.ts';
 import { registerWebRoutes } from '../gateway/web/webAssets.ts';
 import { type Fence, HeldEpochs } from '../persistence/fence.ts';
@@ -33,6 +37,7 @@ import { createStoreMetrics } from '../platform/storeMetrics.ts';
 import { createAdmissionTokens, loadOrCreateAdmissionSecret } from '../services/admissionTokens.ts';
 import { startAutoEngage } from '../services/autoEngage.ts';
 import { type BookingCore, createBookingCore } from '../services/bookingCore.ts';
+import type { SocketHolds } from '../services/bookingService.ts';
 import { createBuyerItems, LiveHolders } from '../services/buyerItems.ts';
 import { outboxOf } from '../services/notifications/outboxOf.ts';
 import { startPrewarm } from '../services/prewarm.ts';
@@ -333,15 +338,20 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           redisKeyPrefix,
           ...(redis === undefined ? {} : { redis }),
         });
+  // Holds served by this node's actors (and the internal routes other nodes forward socket holds to).
+  const localHolds: SocketHolds = {
+    hold: (eventId, ...rest) => {
+      autoEngage.observe(eventId);
+      return holds.hold(eventId, ...rest);
+    },
+    release: (holdId, userId, requestId) => holds.release(holdId, userId, requestId),
+  };
+  // Cluster mode: requests for events another node owns go there, once this node has joined (placement below).
+  let forwarder: Forwarder | undefined;
+  const restForward = config.cluster === undefined ? undefined : createRestForward(() => forwarder);
   const frontDoor = buildFrontDoor({
     auth,
-    holds: {
-      hold: (eventId, ...rest) => {
-        autoEngage.observe(eventId);
-        return holds.hold(eventId, ...rest);
-      },
-      release: (holdId, userId, requestId) => holds.release(holdId, userId, requestId),
-    },
+    holds: config.cluster === undefined ? localHolds : forwardedHolds(localHolds, () => forwarder),
     clock,
     readBudget: createReadBudget(config.readBudget),
     admission: createAdmissionStage(admissionTokens),
@@ -365,6 +375,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     metrics,
     frontDoor,
     ...(config.restRateLimit === undefined ? {} : { rateLimit: config.restRateLimit }),
+    ...(restForward === undefined ? {} : { forward: restForward }),
   }).catch(async (error: unknown) => {
     // A taken port: let go of the store (and its DATA_DIR lock) before saying so.
     autoEngage.stop();
@@ -404,9 +415,15 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     ...(config.queue?.tickMs === undefined ? {} : { tickMs: config.queue.tickMs }),
     onError: (error, context) => logger.error({ err: error }, context),
   });
+  // Cluster mode: room broadcasts cross nodes through Redis (socket.io's adapter, on two connections of its own).
+  const adapterClients =
+    config.cluster === undefined || redis === undefined ? undefined : ([redis.duplicate(), redis.duplicate()] as const);
   const sockets = attachSocketServer({
     app: gateway.app,
-    booking,
+    booking: config.cluster === undefined ? booking : withRemoteSeatMaps(booking, () => forwarder),
+    ...(adapterClients === undefined
+      ? {}
+      : { adapter: createAdapter(adapterClients[0], adapterClients[1], { key: `${redisKeyPrefix}socket.io` }) }),
     auth,
     logger,
     clock,
@@ -472,11 +489,14 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
       activations: () => booking.activations,
     });
     await placement.start();
+    forwarder = new Forwarder(placement, jwtSecret);
   }
   registerClusterRoutes(gateway.route, {
     auth,
     owner: ownerLookup(() => placement),
     eventExists: (eventId) => booking.getEvent(eventId),
+    holds: localHolds,
+    forward: restForward,
   });
   registerOrderRoutes(gateway.route, orders);
   const projected = readSide;
@@ -522,6 +542,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
         await sockets.close();
         await holdMode.close();
+        for (const client of adapterClients ?? []) client.disconnect();
         redis?.disconnect();
         await metricsServer?.close();
         logger.info('drained');

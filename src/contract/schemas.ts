@@ -251,6 +251,27 @@ export const bestAvailableHoldBodySchema = z.strictObject({
 
 export const releaseBodySchema = z.object({ requestId: requestIdSchema });
 
+/**
+ * Cluster mode, between nodes only: a socket hold or release another node received for an event this node owns (its
+ * entry node validated the buyer's payload with the schemas above and identified the buyer).
+ */
+export const internalHoldBodySchema = z.object({
+  userId: storableText({ lengthMin: 1, lengthMax: 200 }),
+  requestId: requestIdSchema,
+  request: z.looseObject({ kind: z.enum(['seats', 'general', 'bestAvailable']) }),
+  options: z
+    .object({
+      admittedUntil: z.number().int().optional(),
+      replacesHoldId: storableText({ lengthMin: 1, lengthMax: 400 }).optional(),
+    })
+    .optional(),
+});
+export const internalReleaseBodySchema = z.object({
+  holdId: storableText({ lengthMin: 1, lengthMax: 400 }),
+  userId: storableText({ lengthMin: 1, lengthMax: 200 }),
+  requestId: requestIdSchema,
+});
+
 /** `POST /v1/events/:id/queue`; the socket's `queue:join` adds the eventId. */
 /** An ALTCHA payload (base64 JSON of `{challenge, solution}`) answering a CHALLENGE_REQUIRED refusal. */
 export const challengeSolutionSchema = z

@@ -11,7 +11,7 @@ import type { GatewayMetrics } from '../platform/metrics.ts';
 import type { BookingService, SocketHolds } from '../services/bookingService.ts';
 import type { Auth } from './auth.ts';
 import { bodyBytesMaxDefault } from './http.ts';
-import { type RestRateLimit, type Router, registerRestRoutes } from './rest/routes.ts';
+import { type RestForward, type RestRateLimit, type Router, registerRestRoutes } from './rest/routes.ts';
 import { listenExclusivePort, type TemplatedApp, type us_listen_socket, uws, uwsBinaryPath } from './uws.ts';
 
 export type GatewayOptions = Readonly<{
@@ -32,6 +32,8 @@ export type GatewayOptions = Readonly<{
   readBudget?: ReadBudget;
   /** The admission stage for holds (waiting rooms), when the gateway builds its own front door. */
   admission?: AdmissionStage;
+  /** Cluster mode: REST requests for events another node owns go there. */
+  forward?: RestForward;
 }>;
 
 export type Gateway = Readonly<{
@@ -122,6 +124,7 @@ export const startGateway = (options: GatewayOptions): Promise<Gateway> => {
     bodyBytesMax: options.bodyBytesMax ?? bodyBytesMaxDefault,
     venueBodyBytesMax: options.venueBodyBytesMax,
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+    ...(options.forward === undefined ? {} : { forward: options.forward }),
   });
   return new Promise((resolve, reject) => {
     // uWS binds with SO_REUSEPORT by default: a second server on the same port would bind too and the kernel would

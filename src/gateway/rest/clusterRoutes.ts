@@ -1,6 +1,10 @@
-import { parseId } from '../../contract/schemas.ts';
+import { internalHoldBodySchema, internalReleaseBodySchema, parseId, parseWith } from '../../contract/schemas.ts';
+import { BookingError } from '../../domain/bookingError.ts';
+import type { HoldRequest } from '../../domain/seatMap/views.ts';
+import type { SocketHolds } from '../../services/bookingService.ts';
 import type { Auth } from '../auth.ts';
-import type { Route } from './routes.ts';
+import { parseJson } from '../http.ts';
+import type { RestForward, Route } from './routes.ts';
 
 /** What the cluster tells about an event's owner (src/cluster/placement.ts; a single node answers for itself). */
 export type OwnerLookup = (eventId: string) => Promise<
@@ -12,15 +16,51 @@ export type OwnerLookup = (eventId: string) => Promise<
   }>
 >;
 
-/** `GET /v1/events/:id/owner` (admin): which node runs the event's actor, under which epoch. */
+/**
+ * `GET /v1/events/:id/owner` (admin): which node runs the event's actor, under which epoch. And the routes only other
+ * nodes of the cluster may call (their forwarding key, or FORBIDDEN): socket holds and releases they forward here.
+ */
 export const registerClusterRoutes = (
   route: Route,
-  deps: Readonly<{ auth: Auth; owner: OwnerLookup; eventExists: (eventId: string) => Promise<unknown> }>,
+  deps: Readonly<{
+    auth: Auth;
+    owner: OwnerLookup;
+    eventExists: (eventId: string) => Promise<unknown>;
+    /** This node's own hold service (never forwarded again). */
+    holds: SocketHolds;
+    forward: RestForward | undefined;
+  }>,
 ): void => {
   route('get', '/v1/events/:id/owner', async ({ params, token }) => {
     await deps.auth.requireAdmin(token);
     const eventId = parseId('id', params.id ?? '');
     await deps.eventExists(eventId);
     return { status: 200, json: { eventId, ...(await deps.owner(eventId)) } };
+  });
+
+  const requireNode = (headers: Readonly<Record<string, string>>) => {
+    if (deps.forward?.isForwarded(headers) !== true)
+      throw new BookingError('FORBIDDEN', 'only the nodes of this cluster call this route');
+  };
+
+  route('post', '/v1/internal/events/:id/holds', async ({ params, headers, body }) => {
+    requireNode(headers);
+    const eventId = parseId('id', params.id ?? '');
+    const parsed = parseWith(internalHoldBodySchema, parseJson(body));
+    const hold = await deps.holds.hold(
+      eventId,
+      parsed.userId,
+      parsed.requestId,
+      parsed.request as unknown as HoldRequest,
+      parsed.options,
+    );
+    return { status: 201, json: hold };
+  });
+
+  route('post', '/v1/internal/holds/release', async ({ headers, body }) => {
+    requireNode(headers);
+    const parsed = parseWith(internalReleaseBodySchema, parseJson(body));
+    await deps.holds.release(parsed.holdId, parsed.userId, parsed.requestId);
+    return { status: 204 };
   });
 };

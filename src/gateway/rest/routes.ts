@@ -97,6 +97,17 @@ export type RestRateLimit = Readonly<{
   trustedProxyHops?: number;
 }>;
 
+/**
+ * Cluster mode over REST: a request for an event this node does not own goes to its owner as it came (after this
+ * node's identify and limits stages), and the owner's answer goes back as it came (forwarding.ts).
+ */
+export type RestForward = Readonly<{
+  /** The request came from another node of the cluster: its limits were counted there, and it is served here. */
+  isForwarded(headers: Readonly<Record<string, string>>): boolean;
+  /** The owner's answer when another node owns the request's event; undefined: serve it here. */
+  reply(head: RequestHead, body: Buffer): Promise<RouteReply | undefined>;
+}>;
+
 export type RouterDeps = Readonly<{
   logger: Logger;
   metrics: GatewayMetrics;
@@ -105,6 +116,8 @@ export type RouterDeps = Readonly<{
   frontDoor: FrontDoor;
   /** Only `trustedProxyHops` is read here: the limits themselves are the front door's. */
   rateLimit?: RestRateLimit;
+  /** Cluster mode: requests for events another node owns go there (forwarding.ts). */
+  forward?: RestForward;
 }>;
 
 export type RestDeps = RouterDeps &
@@ -206,16 +219,21 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Router => {
         body = Promise.reject(error);
       }
       // The front door's first stages run while the body arrives; a refusal from either answers the request.
+      // A request another node forwarded was counted against the limits there, and is served here whoever owns it.
+      const forwarded = deps.forward?.isForwarded(head.headers) === true;
       const arrived = frontDoor.arrive({
         transport: 'rest',
         kind: options.kind ?? 'other',
         client: head.client,
         credentials: { kind: 'bearer', token: head.token },
         ...eventIdOf(pattern, head.params),
-        limited: options.rateLimited !== false,
+        limited: options.rateLimited !== false && !forwarded,
       });
       Promise.all([arrived, body])
-        .then(([door, bytes]) => handler({ ...head, body: bytes, door }))
+        .then(async ([door, bytes]) => {
+          const owners = forwarded ? undefined : await deps.forward?.reply(head, bytes);
+          return owners ?? handler({ ...head, body: bytes, door });
+        })
         .catch((error: unknown): RouteReply => {
           const { status, body: errorBody, internal } = errorResponse(error);
           if (internal) logger.error({ err: error, route: pattern, method: head.method }, 'unhandled error in route');

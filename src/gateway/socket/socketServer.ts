@@ -1,4 +1,4 @@
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { CommittedBatch } from '../../actors/eventActor.ts';
 import {
   type Ack,
@@ -80,6 +80,11 @@ export type SocketServerDeps = Readonly<{
   queue?: Pick<QueueService, 'join'>;
   /** Waitlists (`waitlist:join`, `waitlist:leave`); absent: answered NOT_FOUND. */
   waitlist?: Pick<WaitlistService, 'join' | 'leave'>;
+  /**
+   * Cluster mode: socket.io's Redis adapter, so a broadcast to a room reaches its sockets on every node (each node
+   * still delivers to its own sockets with uWS's native publish). Absent: the in-memory adapter.
+   */
+  adapter?: ServerOptions['adapter'];
 }>;
 
 export type SocketServer = Readonly<{
@@ -154,6 +159,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     httpCompression: false,
     // The default JSON parser, except that a map serialised once per version is written into each ack as is.
     parser: rawJsonParser,
+    ...(deps.adapter === undefined ? {} : { adapter: deps.adapter }),
     // Every engine.io handshake (a connection attempt, each reconnect too) counts against its address, before the
     // session is even looked at: a refusal is a 403 with the reason, which the client sees as a connect_error.
     allowRequest: (req, callback) => {

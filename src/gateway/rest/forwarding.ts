@@ -1,0 +1,97 @@
+import { eventIdOfHold } from '../../platform/ids.ts';
+import type { SocketHolds } from '../../services/bookingService.ts';
+import type { RequestHead, RestForward } from './routes.ts';
+
+/**
+ * Cluster mode over REST and sockets, the gateway's part: which event a request is for, and what goes to its owner.
+ * The forwarder itself (who owns what, the HTTP client) is src/cluster/forwarding.ts.
+ */
+/** Routes about one event but not served by its actor (the catalog's record, the owner lookup itself). */
+const servedAnywhere = new Set(['/v1/events/:id', '/v1/events/:id/owner', '/v1/events/:id/layout']);
+
+/**
+ * The event a REST request is for, when its owner must serve it: `/v1/events/:id/…`, holds and orders (their ids
+ * name their event: platform/ids.ts), and `POST /v1/orders` (its body's hold id). Undefined: any node serves it.
+ */
+export const eventOfRequest = (head: RequestHead, body: Buffer): string | undefined => {
+  const { route, params } = head;
+  if (servedAnywhere.has(route)) return undefined;
+  if (route.startsWith('/v1/events/:id/')) return params.id;
+  if (route.startsWith('/v1/holds/:holdId')) return eventIdOfHold(params.holdId ?? '');
+  if (route.startsWith('/v1/orders/:id')) return eventIdOfHold(params.id ?? '');
+  if (route === '/v1/orders' && head.method === 'POST') {
+    try {
+      const holdId = (JSON.parse(body.toString('utf8')) as { holdId?: unknown } | null)?.holdId;
+      return typeof holdId === 'string' ? eventIdOfHold(holdId) : undefined;
+    } catch {
+      // Malformed JSON is the owner's and this node's answer alike: INVALID_INPUT, from the handler here.
+      return undefined;
+    }
+  }
+  return undefined;
+};
+
+/** What the gateway needs of the cluster's forwarder. */
+export type ForwardingPeer = Readonly<{
+  isForwarded(header: string | undefined): boolean;
+  target(eventId: string): Promise<Readonly<{ kind: 'local' }> | Readonly<{ kind: 'remote'; url: string }>>;
+  proxy(
+    url: string,
+    method: string,
+    pathAndQuery: string,
+    headers: Readonly<Record<string, string>>,
+    body: Buffer,
+  ): Promise<Readonly<{ status: number; headers: Record<string, string>; body: Buffer }>>;
+  call<T>(url: string, path: string, payload: unknown): Promise<T>;
+}>;
+
+export const forwardedHeaderName = 'x-seatactor-forwarded';
+
+/** The REST forwarding over a peer that is set once the node has joined its cluster (until then: served here). */
+export const createRestForward = (peer: () => ForwardingPeer | undefined): RestForward => ({
+  isForwarded: (headers) => peer()?.isForwarded(headers[forwardedHeaderName]) === true,
+  async reply(head, body) {
+    const forwarder = peer();
+    const eventId = forwarder === undefined ? undefined : eventOfRequest(head, body);
+    if (forwarder === undefined || eventId === undefined) return undefined;
+    const target = await forwarder.target(eventId);
+    if (target.kind === 'local') return undefined;
+    const query = head.query.toString();
+    const answer = await forwarder.proxy(
+      target.url,
+      head.method,
+      `${head.url}${query ? `?${query}` : ''}`,
+      head.headers,
+      body,
+    );
+    return { status: answer.status, text: answer.body, headers: { ...answer.headers, 'x-seatactor-via': 'forwarded' } };
+  },
+});
+
+/**
+ * Socket holds and releases for events another node owns: sent to the owner's internal routes (below), which run
+ * them through the owner's own hold service with the buyer's id and request id, so a retry after an owner change gets
+ * the first answer from the log.
+ */
+export const forwardedHolds = (local: SocketHolds, peer: () => ForwardingPeer | undefined): SocketHolds => ({
+  async hold(eventId, userId, requestId, request, options) {
+    const forwarder = peer();
+    const target = await forwarder?.target(eventId);
+    if (forwarder === undefined || target === undefined || target.kind === 'local')
+      return local.hold(eventId, userId, requestId, request, options);
+    return forwarder.call(target.url, `/v1/internal/events/${encodeURIComponent(eventId)}/holds`, {
+      userId,
+      requestId,
+      request,
+      ...(options === undefined ? {} : { options }),
+    });
+  },
+  async release(holdId, userId, requestId) {
+    const forwarder = peer();
+    const eventId = eventIdOfHold(holdId);
+    const target = eventId === undefined ? undefined : await forwarder?.target(eventId);
+    if (forwarder === undefined || target === undefined || target.kind === 'local')
+      return local.release(holdId, userId, requestId);
+    await forwarder.call(target.url, '/v1/internal/holds/release', { holdId, userId, requestId });
+  },
+});

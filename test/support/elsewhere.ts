@@ -18,6 +18,9 @@ export const restBuyer = async (baseUrl: string) => {
     token,
     hold: async (eventId: string, body: Record<string, unknown>): Promise<{ holdId: string }> =>
       ok('hold', await rest.hold(eventId, token, { ...body, requestId: requestId() }), 201),
+    /** Joins the event's waiting room over REST. */
+    joinQueue: async (eventId: string): Promise<{ queueId: string; state: string }> =>
+      ok('queue', await rest.call('POST', `/v1/events/${eventId}/queue`, { requestId: requestId() }, token), 201),
     /** Orders a hold and pays it with the simulated provider's card that succeeds. */
     buy: async (holdId: string): Promise<{ orderId: string; status: string }> => {
       const order = ok<{ orderId: string }>(

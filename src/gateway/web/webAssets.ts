@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -6,6 +7,8 @@ import type { Route } from '../rest/routes.ts';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web');
 const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../client-sdk');
+/** The admin dashboard's charts (uPlot) come with a stylesheet of their own, served after the dashboard's. */
+const uPlotCss = createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css');
 
 type Asset = Readonly<{ body: string; contentType: string }>;
 
@@ -22,6 +25,7 @@ export const buildWebAssets = async (): Promise<ReadonlyMap<string, Asset>> => {
     checkin: path.join(webDir, 'src/checkin.ts'),
     sw: path.join(webDir, 'src/sw.ts'),
     display: path.join(webDir, 'src/display.ts'),
+    admin: path.join(webDir, 'src/admin.ts'),
     'pow-worker': path.join(sdkDir, 'src/challengeWorker.ts'),
   } as const;
   const bundles = await Promise.all(
@@ -42,10 +46,14 @@ export const buildWebAssets = async (): Promise<ReadonlyMap<string, Asset>> => {
       return [`/${name}.js`, { body: script, contentType: 'text/javascript; charset=utf-8' }] as const;
     }),
   );
-  const [html, wallet, checkin, display, css, displayCss] = await Promise.all(
-    ['index.html', 'wallet.html', 'checkin.html', 'display.html', 'style.css', 'display.css'].map((name) =>
-      readFile(path.join(webDir, name), 'utf8'),
-    ),
+  const [html, wallet, checkin, display, admin, css, displayCss, adminCss, chartCss] = await Promise.all(
+    [
+      ...['index.html', 'wallet.html', 'checkin.html', 'display.html', 'admin.html'],
+      ...['style.css', 'display.css', 'admin.css'],
+    ]
+      .map((name) => path.join(webDir, name))
+      .concat(uPlotCss)
+      .map((file) => readFile(file, 'utf8')),
   );
   const page = (body: string | undefined): Asset => ({ body: body ?? '', contentType: 'text/html; charset=utf-8' });
   return new Map([
@@ -54,8 +62,10 @@ export const buildWebAssets = async (): Promise<ReadonlyMap<string, Asset>> => {
     ['/checkin', page(checkin)],
     // One page for every event: the script reads the event id from its own path.
     ['/display/:eventId', page(display)],
+    ['/admin', page(admin)],
     ['/style.css', { body: css ?? '', contentType: 'text/css; charset=utf-8' }],
     ['/display.css', { body: displayCss ?? '', contentType: 'text/css; charset=utf-8' }],
+    ['/admin.css', { body: `${adminCss ?? ''}\n${chartCss ?? ''}`, contentType: 'text/css; charset=utf-8' }],
     ...bundles,
   ]);
 };

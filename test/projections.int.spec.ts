@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,7 @@ import type { InventoryCommand } from '../src/domain/seatMap/commands.ts';
 import { decide } from '../src/domain/seatMap/decide.ts';
 import type { InventoryEvent, OrderPlaced } from '../src/domain/seatMap/events.ts';
 import { evolve } from '../src/domain/seatMap/evolve.ts';
-import { freshState, holdSeats, seatIdsOf, T0 } from '../src/domain/seatMap/inventoryFixture.ts';
+import { config, freshState, holdSeats, seatIdsOf, T0, venue } from '../src/domain/seatMap/inventoryFixture.ts';
 import type { StoredEvent } from '../src/persistence/eventStore.ts';
 import { quoteSchemaName } from '../src/persistence/migrations.ts';
 import { openPostgresStore, type PostgresStore } from '../src/persistence/postgres/postgresStore.ts';
@@ -216,5 +216,32 @@ describe('projection runner on Postgres', () => {
       expect(await store.projections[0]!.docs(p.name, [...folded.keys()]), p.name).toEqual(folded);
     }
     expect(await store.projections[0]!.checkpoint('nobody')).toEqual(checkpointStart);
+
+    // The operator's commands on the same schema: the status, and the sale played back as its diffs.
+    await store.catalog.createVenue(venue);
+    await store.catalog.createEvent(config);
+    const env = { ...process.env, DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema };
+    const status = spawnSync('npm', ['run', '-s', 'projections', '--', 'status'], { env, encoding: 'utf8' });
+    expect(status.status, status.stderr).toBe(0);
+    expect(
+      status.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(['sales', 'seat-history', 'buyers']);
+    expect(status.stdout).toMatch(/lag 0 events/);
+    const replayed = spawnSync('npm', ['run', '-s', 'replay', '--', config.id, '--speed', 'max'], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(replayed.status, replayed.stderr).toBe(0);
+    const diffs = replayed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).diff as { fromVersion: number; version: number });
+    // One diff per append, chained without a gap, ending at the stream's last version.
+    expect(diffs.length).toBe(new Set(log.map((event) => event.appendId)).size);
+    diffs.forEach((diff, index) => expect(diff.fromVersion).toBe(index === 0 ? 0 : diffs[index - 1]!.version));
+    expect(diffs.at(-1)!.version).toBe(log.length);
   }, 120_000);
 });

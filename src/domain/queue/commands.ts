@@ -14,8 +14,15 @@ export type SetUpRoom = Readonly<{
   data: Readonly<{ config: RoomConfig; seed?: string; now: number }>;
 }>;
 
-/** A buyer joins the line; joining again while their entry is live answers with the same entry and no events. */
-export type JoinQueue = Readonly<{ type: 'JoinQueue'; data: Readonly<{ userId: string; now: number }> }>;
+/**
+ * A buyer joins the line; joining again while their entry is live answers with the same entry and no events.
+ * `atBack`: the front door found the session risky (docs/operations.md "Anti-bot"), so the entry waits at the back of
+ * the room: behind everyone not sent there, and not admitted before `riskyHeldBackSeconds` after the opening.
+ */
+export type JoinQueue = Readonly<{
+  type: 'JoinQueue';
+  data: Readonly<{ userId: string; now: number; atBack?: boolean }>;
+}>;
 
 /** A buyer leaves the line, or gives up their admission. */
 export type LeaveQueue = Readonly<{ type: 'LeaveQueue'; data: Readonly<{ userId: string; now: number }> }>;

@@ -3,9 +3,17 @@ import { admissionsAllowed, paceCreditAt } from './admission.ts';
 import type { AdmitNext, FinishAdmission, JoinQueue, QueueCommand, SetUpRoom, Stock } from './commands.ts';
 import { userIdLengthMax } from './entryUsers.ts';
 import type { Admission, AdmissionsExpired, QueueEvent } from './events.ts';
-import { roomConfigProblems, sameRoomConfig } from './room.ts';
+import { backAdmittedFrom, roomConfigProblems, sameRoomConfig } from './room.ts';
 import { commitmentOf, isSeedHex, queueIdOf, shuffleInPlace } from './shuffle.ts';
-import { entryCount, entryStatus, isLiveCode, type QueueState, type RoomSettings, waitingCount } from './state.ts';
+import {
+  entryCount,
+  entryStatus,
+  isLiveCode,
+  type QueueState,
+  type RoomSettings,
+  waitingCount,
+  waitingFront,
+} from './state.ts';
 
 /**
  * Decides what a command does to an event's waiting room: the events to append, or a BookingError. Pure: it reads
@@ -105,7 +113,7 @@ const setUpRoom = (command: SetUpRoom, state: QueueState): QueueEvent[] => {
 };
 
 const joinQueue = (command: JoinQueue, state: QueueState): QueueEvent[] => {
-  const { userId, now } = command.data;
+  const { userId, now, atBack } = command.data;
   const room = roomOf(state);
   const latest = state.users.latestOf(checkedUserId(userId));
   const due = shuffleDue(state, now);
@@ -124,7 +132,13 @@ const joinQueue = (command: JoinQueue, state: QueueState): QueueEvent[] => {
   const inLine = state.shuffled || due.length > 0;
   const joined: QueueEvent = {
     type: 'QueueJoined',
-    data: { queueId: queueIdOf(entryCount(state)), userId, state: inLine ? 'queued' : 'prequeue', at: now },
+    data: {
+      queueId: queueIdOf(entryCount(state)),
+      userId,
+      state: inLine ? 'queued' : 'prequeue',
+      at: now,
+      ...(atBack === true ? { atBack: true as const } : {}),
+    },
   };
   return [...due, joined];
 };
@@ -139,15 +153,31 @@ const admitNext = (command: AdmitNext, state: QueueState): QueueEvent[] => {
   if (!state.engaged || state.soldOut || now < room.config.saleStartsAt) return events;
   const expired = expiry.length === 0 ? 0 : expiry[0]!.data.admissions.length;
   const choosing = state.admitted.size - expired;
-  // When this command shuffles, the line does not exist yet: it will be the pre-queue in the shuffled order.
-  const order = due.length > 0 ? preQueueOrder(state) : undefined;
-  const waiting = order === undefined ? state.counts[entryStatus.queued]! : order.length;
+  // Entries at the back wait until nobody else does, and until their hold-back after the opening has passed.
+  const backOpen = now >= backAdmittedFrom(room.config);
+  // When this command shuffles, the line does not exist yet: it will be the pre-queue in the shuffled order, whose
+  // front lane is admitted first.
+  const shuffled = due.length > 0 ? preQueueOrder(state) : undefined;
+  const order =
+    shuffled === undefined
+      ? undefined
+      : [
+          ...shuffled.filter((entry) => state.atBack[entry] === 0),
+          ...(backOpen ? shuffled.filter((entry) => state.atBack[entry] === 1) : []),
+        ];
+  const front = order === undefined ? waitingFront(state) : 0;
+  const waiting = order === undefined ? front + (backOpen ? state.waitingBack.total : 0) : order.length;
   const count = admissionsAllowed(room.config, choosing, stock, paceCreditAt(state, now), waiting);
   if (count === 0) return events;
   const expiresAt = now + room.config.admissionSeconds * 1000;
   const admissions: Admission[] = [];
   for (let k = 1; k <= count; k++) {
-    const entry = order === undefined ? state.line[state.waiting.select(k)]! : order[k - 1]!;
+    const entry =
+      order !== undefined
+        ? order[k - 1]!
+        : state.line[
+            k <= front ? state.waiting.selectExcluding(state.waitingBack, k) : state.waitingBack.select(k - front)
+          ]!;
     admissions.push({ queueId: queueIdOf(entry), userId: state.users.userIdOf(entry), expiresAt });
   }
   events.push({ type: 'AdmissionsGranted', data: { admissions, stock, at: now } });

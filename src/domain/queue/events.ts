@@ -18,7 +18,8 @@ export type RoomSetUp = Readonly<{
 
 export type QueueJoined = Readonly<{
   type: 'QueueJoined';
-  data: Readonly<{ queueId: string; userId: string; state: 'prequeue' | 'queued'; at: number }>;
+  /** `atBack`: sent to the back of the room (a risky session); absent for everyone else. */
+  data: Readonly<{ queueId: string; userId: string; state: 'prequeue' | 'queued'; at: number; atBack?: true }>;
 }>;
 
 export type QueueLeft = Readonly<{

@@ -9,6 +9,7 @@ import {
   entryCount,
   entryStatus,
   isWaitingCode,
+  leaveLine,
   type QueueState,
   setStatus,
 } from './state.ts';
@@ -36,8 +37,8 @@ export const evolveQueue = (state: QueueState, event: QueueEvent): QueueState =>
       break;
     }
     case 'QueueJoined': {
-      const { queueId, userId, state: joinedAs } = event.data;
-      const entry = appendEntry(state, userId, entryStatus[joinedAs]);
+      const { queueId, userId, state: joinedAs, atBack } = event.data;
+      const entry = appendEntry(state, userId, entryStatus[joinedAs], atBack === true);
       if (entryOfQueueId(queueId) !== entry) throw new Error(`join ${queueId} is out of order: expected q${entry}`);
       if (joinedAs === 'queued') appendToLine(state, entry);
       break;
@@ -46,7 +47,7 @@ export const evolveQueue = (state: QueueState, event: QueueEvent): QueueState =>
       const entry = entryOf(state, event.data.queueId, event.data.userId);
       const code = state.status[entry]!;
       if (!isWaitingCode(code)) throw new Error(`${event.data.queueId} left the line while not in it`);
-      if (code === entryStatus.queued) state.waiting.add(state.slotOf[entry]!, -1);
+      if (code === entryStatus.queued) leaveLine(state, entry);
       setStatus(state, entry, entryStatus.left);
       break;
     }
@@ -70,6 +71,7 @@ export const evolveQueue = (state: QueueState, event: QueueEvent): QueueState =>
       state.counts[entryStatus.prequeue]! -= order.length;
       state.counts[entryStatus.queued]! += order.length;
       state.waiting.reset(new Uint8Array(order.length).fill(1));
+      state.waitingBack.reset(order.map((entry) => state.atBack[entry]!));
       state.shuffled = true;
       state.shuffledCount = order.length;
       // Admission can start now: the rates measure from here.
@@ -85,7 +87,7 @@ export const evolveQueue = (state: QueueState, event: QueueEvent): QueueState =>
       for (const { queueId, userId, expiresAt } of admissions) {
         const entry = entryOf(state, queueId, userId);
         if (state.status[entry] !== entryStatus.queued) throw new Error(`${queueId} admitted while not in line`);
-        state.waiting.add(state.slotOf[entry]!, -1);
+        leaveLine(state, entry);
         setStatus(state, entry, entryStatus.admitted);
         state.admitted.set(entry, expiresAt);
       }
@@ -164,4 +166,5 @@ const endEveryoneWaiting = (state: QueueState, code: number, waiting: number): v
   state.counts[entryStatus.prequeue] = 0;
   state.counts[entryStatus.queued] = 0;
   state.waiting.reset(new Uint8Array(state.lineLength));
+  state.waitingBack.reset(new Uint8Array(state.lineLength));
 };

@@ -67,6 +67,33 @@ export class Fenwick {
     return position < this.size ? position : -1;
   }
 
+  /**
+   * The slot where the prefix sum of this tree minus `other`'s first reaches k (k ≥ 1), or -1: the k-th waiting
+   * buyer of the front lane, when `other` (of the same length) holds the entries sent to the back.
+   */
+  selectExcluding(other: Fenwick, k: number): number {
+    if (other.size !== this.size) throw new Error('the two trees cover different lines');
+    let position = 0;
+    let step = 1;
+    while (step * 2 <= this.size) step *= 2;
+    for (; step > 0; step >>= 1) {
+      const next = position + step;
+      if (next <= this.size) {
+        const here = this.tree[next]! - other.tree[next]!;
+        if (here < k) {
+          position = next;
+          k -= here;
+        }
+      }
+    }
+    return position < this.size ? position : -1;
+  }
+
+  /** The sum of every slot. */
+  get total(): number {
+    return this.prefix(this.size - 1);
+  }
+
   get footprintBytes(): number {
     return this.tree.byteLength;
   }

@@ -70,6 +70,8 @@ const entryProblems = (state: QueueState, count: number): string[] => {
 const lineProblems = (state: QueueState, count: number): string[] => {
   const problems: string[] = [];
   if (state.waiting.length !== state.lineLength) problems.push('the tree and the line differ in length');
+  if (state.waitingBack.length !== state.lineLength) problems.push('the back lane and the line differ in length');
+  let backSoFar = 0;
   if (state.shuffledCount > state.lineLength) problems.push('more shuffled than in line');
   let waitingSoFar = 0;
   let lastShuffled = -1;
@@ -85,6 +87,11 @@ const lineProblems = (state: QueueState, count: number): string[] => {
       problems.push(`q${entry} stands behind q${state.line[slot - 1]}, who joined later`);
     }
     if (state.status[entry] === entryStatus.queued) waitingSoFar += 1;
+    if (state.status[entry] === entryStatus.queued && state.atBack[entry] === 1) backSoFar += 1;
+    if (state.waitingBack.prefix(slot) !== backSoFar) {
+      problems.push(`back lane count at slot ${slot} is ${state.waitingBack.prefix(slot)}, the line says ${backSoFar}`);
+      break;
+    }
     if (state.waiting.prefix(slot) !== waitingSoFar) {
       problems.push(`position count at slot ${slot} is ${state.waiting.prefix(slot)}, the line says ${waitingSoFar}`);
       break;

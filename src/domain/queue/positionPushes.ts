@@ -1,7 +1,7 @@
 import { etaSecondsOf } from './admission.ts';
 import { grow } from './entryUsers.ts';
 import { queueIdOf } from './shuffle.ts';
-import { entryCount, entryStatus, type QueueState } from './state.ts';
+import { entryCount, positionOf, type QueueState } from './state.ts';
 
 /**
  * Which waiting buyers get a `queue:position` push this tick. A push goes out only when a buyer's position changed
@@ -101,11 +101,11 @@ const visit = (
   to: number,
   pushes: PositionPush[],
 ): void => {
-  let position = state.waiting.prefix(from - 1);
   for (let slot = from; slot < to; slot++) {
     const entry = state.line[slot]!;
-    if (state.status[entry] !== entryStatus.queued) continue;
-    position += 1;
+    // Two lanes (entries sent to the back count behind the whole front lane), so each position is its own prefix.
+    const position = positionOf(state, entry);
+    if (position === undefined) continue;
     if (!cursor.changed(entry, position)) continue;
     const userId = state.users.userIdOf(entry);
     pushes.push({ queueId: queueIdOf(entry), userId, position, etaSeconds: etaSecondsOf(state, position, now) });

@@ -17,6 +17,11 @@ export type RoomConfig = Readonly<{
   seatsPerBuyerExpected: number;
   /** Entries a room takes at most (joins beyond are refused QUEUE_FULL). */
   entriesMax: number;
+  /**
+   * Entries sent to the back (risky sessions) are admitted only when nobody else waits, and not before this long
+   * after `saleStartsAt`. Absent (rooms logged before it existed): 0.
+   */
+  riskyHeldBackSeconds?: number;
 }>;
 
 export const preQueueLeadMsDefault = 30 * 60 * 1000;
@@ -24,6 +29,7 @@ export const admissionSecondsDefault = 600;
 export const admittedMaxDefault = 1_000;
 export const seatsPerBuyerExpectedDefault = 2;
 export const entriesMaxDefault = 10_000_000;
+export const riskyHeldBackSecondsDefault = 120;
 
 export type RoomConfigInput = Readonly<{
   enabled: boolean;
@@ -33,6 +39,7 @@ export type RoomConfigInput = Readonly<{
   admissionSeconds?: number;
   seatsPerBuyerExpected?: number;
   entriesMax?: number;
+  riskyHeldBackSeconds?: number;
 }>;
 
 /** The config with every default filled: `preQueueOpensAt` is `saleStartsAt` − 30 min unless given. */
@@ -44,7 +51,12 @@ export const roomConfigOf = (input: RoomConfigInput): RoomConfig => ({
   admissionSeconds: input.admissionSeconds ?? admissionSecondsDefault,
   seatsPerBuyerExpected: input.seatsPerBuyerExpected ?? seatsPerBuyerExpectedDefault,
   entriesMax: input.entriesMax ?? entriesMaxDefault,
+  riskyHeldBackSeconds: input.riskyHeldBackSeconds ?? riskyHeldBackSecondsDefault,
 });
+
+/** Epoch ms from which entries at the back may be admitted (when nobody else waits). */
+export const backAdmittedFrom = (config: RoomConfig): number =>
+  config.saleStartsAt + (config.riskyHeldBackSeconds ?? 0) * 1000;
 
 const isWhole = (value: number, min: number): boolean => Number.isSafeInteger(value) && value >= min;
 
@@ -60,6 +72,9 @@ export const roomConfigProblems = (config: RoomConfig): string[] => {
   if (!(Number.isFinite(config.seatsPerBuyerExpected) && config.seatsPerBuyerExpected > 0)) {
     problems.push('seatsPerBuyerExpected must be a positive number');
   }
+  if (config.riskyHeldBackSeconds !== undefined && !isWhole(config.riskyHeldBackSeconds, 0)) {
+    problems.push('riskyHeldBackSeconds must be a whole number, at least 0');
+  }
   if (!isWhole(config.entriesMax, 1) || config.entriesMax > 2 ** 31 - 2) {
     problems.push('entriesMax must be a whole number from 1 to 2^31 − 2');
   }
@@ -73,4 +88,5 @@ export const sameRoomConfig = (a: RoomConfig, b: RoomConfig): boolean =>
   a.admittedMax === b.admittedMax &&
   a.admissionSeconds === b.admissionSeconds &&
   a.seatsPerBuyerExpected === b.seatsPerBuyerExpected &&
-  a.entriesMax === b.entriesMax;
+  a.entriesMax === b.entriesMax &&
+  a.riskyHeldBackSeconds === b.riskyHeldBackSeconds;

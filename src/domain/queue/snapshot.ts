@@ -22,6 +22,8 @@ export type QueueSnapshot = Readonly<{
   userIds: string;
   status: string;
   line: string;
+  /** Which entries were sent to the back (1 byte an entry, base64); absent in snapshots taken before it existed. */
+  atBack?: string;
   /** [entry, expiresAt] in admission order. */
   admitted: readonly (readonly [number, number])[];
   admittedTotal: number;
@@ -50,6 +52,7 @@ export const toQueueSnapshot = (state: QueueState): QueueSnapshot => {
     userIds: state.users.toLines(),
     status: toBase64(state.status.subarray(0, entries)),
     line: toBase64(state.line.subarray(0, state.lineLength)),
+    atBack: toBase64(state.atBack.subarray(0, entries)),
     admitted: [...state.admitted],
     admittedTotal: state.admittedTotal,
     admissionRate: { ...state.admissionRate, counts: [...state.admissionRate.counts] },
@@ -69,6 +72,8 @@ export const fromQueueSnapshot = (snapshot: QueueSnapshot): QueueState => {
   if (users.count !== snapshot.entries)
     throw new Error(`snapshot lists ${users.count} user ids for ${snapshot.entries}`);
   const statusBytes = bytesOf(snapshot.status);
+  const atBackBytes = snapshot.atBack === undefined ? Buffer.alloc(snapshot.entries) : bytesOf(snapshot.atBack);
+  if (atBackBytes.length !== snapshot.entries) throw new Error('snapshot atBack column has the wrong length');
   const lineBytes = bytesOf(snapshot.line);
   if (statusBytes.length !== snapshot.entries || lineBytes.length % 4 !== 0) {
     throw new Error('snapshot columns have the wrong length');
@@ -78,6 +83,8 @@ export const fromQueueSnapshot = (snapshot: QueueSnapshot): QueueState => {
   while (capacity < snapshot.entries) capacity *= 2;
   state.status = new Uint8Array(capacity);
   state.status.set(statusBytes);
+  state.atBack = new Uint8Array(capacity);
+  state.atBack.set(atBackBytes);
   state.slotOf = new Int32Array(capacity).fill(-1, 0, snapshot.entries);
   const lineLength = lineBytes.length / 4;
   let lineCapacity = 1024;
@@ -85,15 +92,18 @@ export const fromQueueSnapshot = (snapshot: QueueSnapshot): QueueState => {
   state.line = new Int32Array(lineCapacity);
   const lineView = new DataView(lineBytes.buffer, lineBytes.byteOffset, lineBytes.byteLength);
   const queued = new Uint8Array(lineLength);
+  const queuedBack = new Uint8Array(lineLength);
   for (let slot = 0; slot < lineLength; slot++) {
     const entry = lineView.getInt32(slot * 4, true);
     if (entry < 0 || entry >= snapshot.entries) throw new Error(`snapshot line names unknown entry ${entry}`);
     state.line[slot] = entry;
     state.slotOf[entry] = slot;
     queued[slot] = statusBytes[entry] === entryStatus.queued ? 1 : 0;
+    queuedBack[slot] = queued[slot]! & atBackBytes[entry]!;
   }
   state.lineLength = lineLength;
   state.waiting.reset(queued);
+  state.waitingBack.reset(queuedBack);
   for (let entry = 0; entry < snapshot.entries; entry++) {
     const code = statusBytes[entry]!;
     if (code >= entryStatusNames.length) throw new Error(`snapshot entry q${entry} has unknown status ${code}`);

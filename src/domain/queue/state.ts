@@ -60,6 +60,14 @@ export type QueueState = {
   line: Int32Array;
   lineLength: number;
   readonly waiting: Fenwick;
+  /**
+   * `atBack[e]` is 1 for an entry sent to the back of the room (a risky session: the front door decides): it is
+   * admitted only when nobody else waits, and not before `riskyHeldBackSeconds` after the opening. `waitingBack` is
+   * a Fenwick tree over the same slots as `waiting`, holding 1 for each queued entry at the back, so the front lane is
+   * `waiting − waitingBack` and both lanes' positions cost O(log n).
+   */
+  atBack: Uint8Array;
+  readonly waitingBack: Fenwick;
   /** Entries by status code. */
   readonly counts: Uint32Array;
   /** Admitted entries still choosing: entry → expiresAt, in admission order, which is expiry order. */
@@ -90,6 +98,8 @@ export const initialQueueState = (): QueueState => ({
   line: new Int32Array(initialColumns),
   lineLength: 0,
   waiting: new Fenwick(),
+  atBack: new Uint8Array(initialColumns),
+  waitingBack: new Fenwick(),
   counts: new Uint32Array(entryStatusNames.length),
   admitted: new Map(),
   admittedTotal: 0,
@@ -107,12 +117,14 @@ export const waitingCount = (state: QueueState): number =>
   state.counts[entryStatus.prequeue]! + state.counts[entryStatus.queued]!;
 
 /** Appends an entry's columns; the user id goes to `users`, which numbers the entry. */
-export const appendEntry = (state: QueueState, userId: string, code: number): number => {
+export const appendEntry = (state: QueueState, userId: string, code: number, atBack = false): number => {
   const entry = state.users.append(userId);
   if (entry === state.status.length) {
     state.status = grow(state.status, state.status.length * 2);
     state.slotOf = grow(state.slotOf, state.slotOf.length * 2);
   }
+  if (entry >= state.atBack.length) state.atBack = grow(state.atBack, state.status.length);
+  state.atBack[entry] = atBack ? 1 : 0;
   state.status[entry] = code;
   state.slotOf[entry] = -1;
   state.counts[code]! += 1;
@@ -126,6 +138,17 @@ export const appendToLine = (state: QueueState, entry: number): void => {
   state.line[slot] = entry;
   state.slotOf[entry] = slot;
   state.waiting.push(1);
+  state.waitingBack.push(state.atBack[entry]!);
+};
+
+/** Buyers waiting in line in the front lane (everyone not sent to the back). */
+export const waitingFront = (state: QueueState): number => state.waiting.total - state.waitingBack.total;
+
+/** Takes a queued entry out of both lanes' trees (it was admitted, left, or the line ended). */
+export const leaveLine = (state: QueueState, entry: number): void => {
+  const slot = state.slotOf[entry]!;
+  state.waiting.add(slot, -1);
+  if (state.atBack[entry] === 1) state.waitingBack.add(slot, -1);
 };
 
 export const setStatus = (state: QueueState, entry: number, code: number): void => {
@@ -135,8 +158,13 @@ export const setStatus = (state: QueueState, entry: number, code: number): void 
 };
 
 /** 1-based position among the buyers waiting in line; undefined for an entry not queued. */
-export const positionOf = (state: QueueState, entry: number): number | undefined =>
-  state.status[entry] === entryStatus.queued ? state.waiting.prefix(state.slotOf[entry]!) : undefined;
+export const positionOf = (state: QueueState, entry: number): number | undefined => {
+  if (state.status[entry] !== entryStatus.queued) return undefined;
+  const slot = state.slotOf[entry]!;
+  const back = state.waitingBack.prefix(slot);
+  if (state.atBack[entry] === 1) return waitingFront(state) + back;
+  return state.waiting.prefix(slot) - back;
+};
 
 /** Bytes held by the state's columns (the entries' share of the heap), for the benchmark's breakdown. */
 export const columnBytes = (state: QueueState): Readonly<Record<string, number>> => ({
@@ -145,4 +173,6 @@ export const columnBytes = (state: QueueState): Readonly<Record<string, number>>
   slotOf: state.slotOf.byteLength,
   line: state.line.byteLength,
   waiting: state.waiting.footprintBytes,
+  atBack: state.atBack.byteLength,
+  waitingBack: state.waitingBack.footprintBytes,
 });

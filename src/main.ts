@@ -164,8 +164,8 @@ const countOf = (name: string, value: string | undefined): number | undefined =>
 
 /**
  * ANTIBOT (on by default): proof of work on new sessions (POW_SESSIONS) and waiting-room joins (POW_QUEUE_JOINS), its
- * difficulty between POW_DIFFICULTY_MIN and POW_DIFFICULTY_MAX (counter ranges); off for load tests and trusted
- * networks. Per-user hold and purchase limits hold either way.
+ * difficulty between POW_DIFFICULTY_MIN and POW_DIFFICULTY_MAX (counter ranges), the risk stage (sessions per device
+ * fingerprint: SESSIONS_PER_DEVICE_MAX in 10 minutes, default 3); off for load tests and trusted networks. Per-user hold and purchase limits hold either way.
  */
 const antibotFromEnv = (): ServerConfig['antibot'] => {
   if (!switchOf('ANTIBOT', env.ANTIBOT, true)) return undefined;
@@ -177,7 +177,9 @@ const antibotFromEnv = (): ServerConfig['antibot'] => {
     'HANDSHAKES_PER_ADDRESS_PER_MINUTE_MAX',
     env.HANDSHAKES_PER_ADDRESS_PER_MINUTE_MAX,
   );
+  const sessionsPerDeviceMax = countOf('SESSIONS_PER_DEVICE_MAX', env.SESSIONS_PER_DEVICE_MAX);
   return {
+    risk: sessionsPerDeviceMax === undefined ? {} : { sessionsPerDeviceMax },
     perAddress: {
       ...(sessionsPerMinuteMax === undefined ? {} : { sessionsPerMinuteMax }),
       ...(connectionsMax === undefined ? {} : { connectionsMax }),

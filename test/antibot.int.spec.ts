@@ -16,6 +16,7 @@ import { startTestServer } from './support/testServer.ts';
  * REDIS_URL is set (spent solutions are claimed there, as every node of a cluster would), in memory otherwise.
  */
 const redisUrl = process.env.REDIS_URL;
+const chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 const venue = {
   name: 'Small Hall',
@@ -193,7 +194,11 @@ describe('proof of work: difficulty rises with the sessions of an address', () =
 
   beforeAll(async () => {
     const started = await startTestServer({
-      antibot: { pow: { policy: { difficultyMin: 500, freeSolutionsPerAddress: 2, loadStepPerSecond: 1e9 } } },
+      antibot: {
+        pow: { policy: { difficultyMin: 500, freeSolutionsPerAddress: 2, loadStepPerSecond: 1e9 } },
+        // The address's sessions count here through the proof of work's own policy, not through the risk score.
+        risk: { policy: { addressSessionsFree: 1_000 } },
+      },
     });
     server = started.server;
     baseUrl = started.baseUrl;
@@ -204,6 +209,10 @@ describe('proof of work: difficulty rises with the sessions of an address', () =
     const difficulties: number[] = [];
     for (let i = 0; i < 5; i++) {
       await createSession(baseUrl, {
+        // A browser's session (one device each): neither a declared crawler nor a device-less client, so risk adds nothing.
+        fetch: (input, init) =>
+          fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'user-agent': chrome } }),
+        signals: { fingerprint: `browser-device-${i}` },
         solveChallenge: (challenge) => {
           difficulties.push(Number(challenge.parameters.data?.difficulty));
           return solveInProcess(challenge);

@@ -17,6 +17,7 @@ import type {
   SeatStatusName,
   ServerToClientEvents,
   SessionView,
+  SignalsView,
   SubscribeReply,
   VenueView,
   WaitlistEntryView,
@@ -76,6 +77,11 @@ export type ClientOptions = Readonly<{
    * same request is repeated with the solution. Default: `solveInProcess`; pages pass `workerSolver('/pow-worker.js')`.
    */
   solveChallenge?: ChallengeSolver;
+  /**
+   * Behavioural signals sent with every hold and queue join (a page counts pointer events and the time since the map
+   * was shown; see web/src/signals.ts). Called at each request; absent: none are sent, unless a request brings its own.
+   */
+  signals?: () => SignalsView | undefined;
 }>;
 
 /** `GET /v1/me/holds` and `/v1/me/orders` queries. */
@@ -148,6 +154,7 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   private readonly baskets = new Map<string, Basket>();
   /** Waiting rooms joined (eventId → requestId), joined again after a reconnect so their pushes keep coming. */
   private readonly queues = new Map<string, string>();
+  private readonly signals: (() => SignalsView | undefined) | undefined;
   /** Admission tokens by event, from `queue:admitted` or an admitted entry: holds there carry them. */
   private readonly admissions = new Map<string, string>();
   private readonly ackTimeoutMs: number;
@@ -167,6 +174,7 @@ export class SeatActorClient extends Emitter<ClientEvents> {
 
   constructor(url: string, options: ClientOptions) {
     super();
+    this.signals = options.signals;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.retries = options.retries ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 200;
@@ -298,10 +306,15 @@ export class SeatActorClient extends Emitter<ClientEvents> {
    * admission and the sell-out then arrive as `queue:position`, `queue:admitted` and `queue:soldout`; once admitted,
    * `hold` at this event carries the admission token by itself.
    */
-  async joinQueue(eventId: string, options: RequestOptions = {}): Promise<QueueEntryView> {
+  async joinQueue(
+    eventId: string,
+    options: RequestOptions & Readonly<{ signals?: SignalsView }> = {},
+  ): Promise<QueueEntryView> {
     const requestId = options.requestId ?? this.queues.get(eventId) ?? newRequestId();
     this.queues.set(eventId, requestId);
-    const { entry } = await this.request('queue:join', { eventId, requestId }, options.timeoutMs);
+    const given = options.signals ?? this.signals?.();
+    const signals = given === undefined ? {} : { signals: given };
+    const { entry } = await this.request('queue:join', { eventId, requestId, ...signals }, options.timeoutMs);
     if (entry.admission !== undefined) this.admissions.set(eventId, entry.admission.token);
     if (entry.state !== 'prequeue' && entry.state !== 'queued' && entry.state !== 'admitted')
       this.queues.delete(eventId);
@@ -335,12 +348,14 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   ): Promise<HoldView> {
     const requestId = options.requestId ?? newRequestId();
     const token = this.admissions.get(eventId);
+    const signals = selection.signals ?? this.signals?.();
     const reply = await this.request(
       'hold',
       {
         eventId,
         requestId,
         ...selection,
+        ...(signals === undefined ? {} : { signals }),
         ...(token === undefined ? {} : { admissionToken: token }),
         ...(options.replaces === undefined ? {} : { replacesHoldId: options.replaces }),
       } satisfies HoldRequestPayload,

@@ -19,6 +19,7 @@ export type {
   SeatStatusName,
   SeatView,
   SessionView,
+  SignalsView,
   VenueView,
   WaitlistEntryView,
   WaitlistOffer,

@@ -1,4 +1,4 @@
-import type { SessionView, WireError } from '../../src/contract/protocol.ts';
+import type { SessionView, SignalsView, WireError } from '../../src/contract/protocol.ts';
 import { type ChallengeSolver, solveInProcess } from './challenge.ts';
 import { SeatActorError } from './errors.ts';
 
@@ -16,6 +16,12 @@ export type SessionOptions = Readonly<{
    * then repeated with the solution. Default: `solveInProcess` (Web Crypto on this thread); pages pass `workerSolver`.
    */
   solveChallenge?: ChallengeSolver;
+  /**
+   * The device's signals for a new session: its fingerprint hash (a page computes one with ThumbmarkJS; in Node pass
+   * your own), and what the fingerprint saw (`device: {userAgent, languages}`). Hints, never proof: the server limits
+   * sessions per fingerprint and raises the risk of a device that contradicts its request headers.
+   */
+  signals?: SignalsView;
 }>;
 
 /** A fresh challenge per refused solution (stale, another address): a few rounds, then the refusal surfaces. */
@@ -34,7 +40,9 @@ export const createSession = async (url: string, options: SessionOptions = {}): 
         headers: {
           ...(options.previousToken === undefined ? {} : { authorization: `Bearer ${options.previousToken}` }),
           ...(solution === undefined ? {} : { 'x-challenge-solution': solution }),
+          ...(options.signals === undefined ? {} : { 'content-type': 'application/json' }),
         },
+        ...(options.signals === undefined ? {} : { body: JSON.stringify({ signals: options.signals }) }),
       });
     } catch (error) {
       throw new SeatActorError('UNAVAILABLE', `could not reach ${url}: ${String(error)}`);
@@ -95,6 +103,7 @@ export const openSession = async (url: string, options: OpenSessionOptions = {})
       : await createSession(url, {
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
           ...(options.solveChallenge === undefined ? {} : { solveChallenge: options.solveChallenge }),
+          ...(options.signals === undefined ? {} : { signals: options.signals }),
           ...(saved?.token === undefined ? {} : { previousToken: saved.token }),
         });
   if (session !== saved) await options.store?.setItem(key, JSON.stringify(session));

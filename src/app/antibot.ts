@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PowPolicy } from '../domain/antibot/powDifficulty.ts';
+import { riskyHeldBackSecondsDefault } from '../domain/queue/room.ts';
 import type { EventConfig } from '../domain/venue.ts';
 import {
   type ChallengeSettings,
@@ -10,7 +11,9 @@ import {
 } from '../frontDoor/challenge.ts';
 import { type AddressLimits, addressLimitsDefault } from '../frontDoor/limits.ts';
 import { createProofOfWork } from '../frontDoor/proofOfWork.ts';
+import type { LimiterStore } from '../frontDoor/rateLimit.ts';
 import { memoryReplayStore, type ReplayStore, redisReplayStore } from '../frontDoor/replayStore.ts';
+import { createRiskStage, type EventRiskSettings, type RiskSettings, type RiskStage } from '../frontDoor/risk.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { Clock } from '../platform/clock.ts';
 
@@ -30,6 +33,8 @@ export type AntibotConfig = Readonly<{
   }>;
   /** What one address may open: new sessions a minute, open connections, handshakes a minute (limits.ts defaults). */
   perAddress?: Partial<AddressLimits>;
+  /** The risk stage: sessions per device fingerprint, the risk policy (src/frontDoor/risk.ts defaults). */
+  risk?: RiskSettings;
 }>;
 
 /** About 0.1 s for a browser at rest (docs/benchmarks.md "Proof of work"), a few ms for a bot in Node. */
@@ -63,7 +68,33 @@ const eventSettingsOf = (event: (eventId: string) => Promise<EventConfig>) => {
   };
 };
 
-export type Antibot = Readonly<{ challenge: ChallengeStage; perAddress: AddressLimits }>;
+/** An event's risk settings: from which band a session goes to the back of its room, and until when it waits there. */
+const riskSettingsOf = (config: EventConfig): EventRiskSettings => {
+  const room = config.waitingRoom;
+  const heldBackSeconds = room?.riskyHeldBackSeconds ?? riskyHeldBackSecondsDefault;
+  return {
+    backOfRoomFrom: config.antibot?.backOfRoomFrom ?? 'high',
+    ...(room === undefined || config.saleStartsAtMs === null
+      ? {}
+      : { heldBackUntilMs: config.saleStartsAtMs + heldBackSeconds * 1000 }),
+  };
+};
+
+/** Events are immutable: each one's settings are read once (a missing event is not remembered). */
+const remembered = <T>(read: (eventId: string) => Promise<T | undefined>) => {
+  const known = new Map<string, T>();
+  return async (eventId: string): Promise<T | undefined> => {
+    const hit = known.get(eventId);
+    if (hit !== undefined) return hit;
+    const value = await read(eventId);
+    if (value === undefined) return undefined;
+    if (known.size >= eventsRememberedMax) known.delete(known.keys().next().value as string);
+    known.set(eventId, value);
+    return value;
+  };
+};
+
+export type Antibot = Readonly<{ challenge: ChallengeStage; perAddress: AddressLimits; risk: RiskStage }>;
 
 export const startAntibot = async (
   config: AntibotConfig,
@@ -89,8 +120,29 @@ export const startAntibot = async (
   };
   const ttl = config.pow?.challengeTtlSeconds;
   const pow = createProofOfWork({ secret, nowMs, ...(ttl === undefined ? {} : { challengeTtlMs: ttl * 1000 }) });
+  const store: LimiterStore =
+    redis === undefined ? { kind: 'memory' } : { kind: 'redis', redis, keyPrefix: deps.redisKeyPrefix };
+  const risk = createRiskStage({
+    ...(config.risk === undefined ? {} : { settings: config.risk }),
+    store,
+    nowMs,
+    eventSettings: remembered((eventId) =>
+      deps
+        .event(eventId)
+        .then(riskSettingsOf)
+        .catch(() => undefined),
+    ),
+  });
   return {
-    challenge: createChallengeStage({ pow, replay, settings, nowMs, eventSettings: eventSettingsOf(deps.event) }),
+    challenge: createChallengeStage({
+      pow,
+      replay,
+      settings,
+      nowMs,
+      eventSettings: eventSettingsOf(deps.event),
+      risk: (context) => context.risk?.score ?? 0,
+    }),
     perAddress: { ...addressLimitsDefault, ...config.perAddress },
+    risk,
   };
 };

@@ -18,6 +18,7 @@ import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerNotificationRoutes } from '../gateway/rest/notificationRoutes.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
 import { registerQueueRoutes } from '../gateway/rest/queueRoutes.ts';
+import { registerRiskRoutes } from '../gateway/rest/riskRoutes.ts';
 import type { RestRateLimit } from '../gateway/rest/routes.ts';
 import { registerWaitlistRoutes } from '../gateway/rest/waitlistRoutes.ts';
 import { buildFrontDoor, type Gateway, startGateway } from '../gateway/server.ts';
@@ -355,7 +356,9 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     clock,
     readBudget: createReadBudget(config.readBudget),
     admission: createAdmissionStage(admissionTokens),
-    ...(antibot === undefined ? {} : { challenge: antibot.challenge, perAddress: antibot.perAddress }),
+    ...(antibot === undefined
+      ? {}
+      : { challenge: antibot.challenge, perAddress: antibot.perAddress, risk: antibot.risk }),
     ...(redis === undefined ? {} : { limiterStore: { kind: 'redis', redis, keyPrefix: redisKeyPrefix } as const }),
     ...(config.userRequestsPerSecondMax === undefined
       ? {}
@@ -436,6 +439,11 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   committedListeners.add(sockets.onCommitted);
   committedListeners.add(queue.onCommitted);
   registerQueueRoutes(gateway.route, { auth, queue, frontDoor });
+  registerRiskRoutes(gateway.route, {
+    auth,
+    event: (eventId) => booking.getEvent(eventId),
+    ...(antibot === undefined ? {} : { risk: antibot.risk }),
+  });
   queue.start(sockets.queuePushes);
   committedListeners.add(waitlist.onCommitted);
   registerWaitlistRoutes(gateway.route, { auth, waitlist });

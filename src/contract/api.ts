@@ -9,6 +9,7 @@ import {
   orderViewSchema,
   paymentsConfigViewSchema,
   probeSchema,
+  riskViewSchema,
   seatMapViewSchema,
   sessionViewSchema,
   waitlistEntryViewSchema,
@@ -25,6 +26,7 @@ import {
   queueJoinBodySchema,
   seatMapFormSchema,
   seatsHoldBodySchema,
+  sessionBodySchema,
   venueBodySchema,
   waitlistJoinBodySchema,
 } from './schemas.ts';
@@ -110,9 +112,11 @@ export const operations: readonly Operation[] = [
   {
     method: 'post',
     path: '/v1/sessions',
-    summary: 'A buyer session; with the previous token as bearer, renews the same buyer',
+    summary:
+      "A buyer session; with the previous token as bearer, renews the same buyer. The optional body carries the device's signals (fingerprint, what it saw); a new buyer may be asked for a proof of work (CHALLENGE_REQUIRED) and is refused RATE_LIMITED past the sessions per address or per device",
     tag: 'sessions',
     caller: 'anyone',
+    body: sessionBodySchema,
     answers: { 201: json('the session', sessionViewSchema) },
   },
   {
@@ -293,6 +297,15 @@ export const operations: readonly Operation[] = [
     tag: 'waiting room',
     caller: 'admin',
     answers: { 200: json('`{state, waiting, admitted, admittedTotal, ...}`') },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/risk',
+    summary:
+      'What the anti-bot stages saw at the event on this node: sessions by risk band, sent to the back of the waiting room and held back, refusals by front-door stage, the addresses with most sessions',
+    tag: 'anti-bot',
+    caller: 'admin',
+    answers: { 200: json('the risk view', riskViewSchema), 404: json('NOT_FOUND', errorBodySchema) },
   },
   {
     method: 'post',

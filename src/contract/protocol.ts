@@ -12,6 +12,7 @@ import type {
   generalHoldBodySchema,
   queueJoinSocketSchema,
   seatsHoldBodySchema,
+  signalsSchema,
   venueBodySchema,
   waitlistJoinSocketSchema,
 } from './schemas.ts';
@@ -103,6 +104,8 @@ export type RequestError = Readonly<{ event: string; error: WireError }>;
 
 /** `queue:join`: one entry per buyer and event; joining again answers with the same entry. */
 export type QueueJoinRequest = WireOf<z.infer<typeof queueJoinSocketSchema>>;
+/** Behavioural signals (session creation, queue joins, holds): hints the server can never take as proof. */
+export type SignalsView = WireOf<z.infer<typeof signalsSchema>>;
 
 /**
  * A buyer's place in an event's waiting room, as `POST /v1/events/:id/queue`, `GET …/queue/me` and the `queue:join`

@@ -146,3 +146,21 @@ const agree = <T extends true>(): T | undefined => undefined;
 agree<Same<z.infer<typeof holdViewSchema>, HoldView>>();
 agree<Same<z.infer<typeof seatMapViewSchema>, SeatMapView>>();
 agree<Same<z.infer<typeof waitlistEntryViewSchema>, WaitlistEntryView>>();
+
+/** `GET /v1/events/:id/risk` (admin): what the anti-bot stages saw at the event on this node. */
+export const riskViewSchema = z
+  .object({
+    eventId: z.string(),
+    sessions: z.object({ low: z.int(), medium: z.int(), high: z.int() }),
+    sentToBack: z.int(),
+    heldBack: z.int(),
+    refusalsByStage: z.object({
+      limits: z.int(),
+      risk: z.int(),
+      challenge: z.int(),
+      admission: z.int(),
+      actor: z.int(),
+    }),
+    topAddresses: z.array(z.object({ address: z.string(), sessions: z.int(), highRisk: z.int(), refusals: z.int() })),
+  })
+  .meta({ id: 'RiskView' });

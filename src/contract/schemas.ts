@@ -182,17 +182,54 @@ export const eventBodySchema = z.object({
       admittedMax: z.int().min(1).max(1_000_000).optional(),
       admissionSeconds: z.int().min(10).max(3600).optional(),
       autoEngageRequestsPerSecond: z.int().min(1).max(10_000_000).optional(),
+      /** Risky sessions wait at the back and are not admitted before this long after the opening (default 120). */
+      riskyHeldBackSeconds: z.int().min(0).max(86_400).optional(),
     })
     .optional(),
   antibot: z
     .strictObject({
       proofOfWork: z.boolean().optional(),
       difficultyMin: z.int().min(2).max(100_000_000).optional(),
+      /** The risk band from which a session is sent to the back of this event's waiting room (default high). */
+      backOfRoomFrom: z.enum(['medium', 'high', 'never']).optional(),
     })
     .optional(),
 });
 
 const quantitySchema = z.int().min(1).max(holdSeatsMax);
+
+/**
+ * Behavioural signals a client may send with session creation, queue joins and holds: hints that can be forged, never
+ * proof of a human (docs/operations.md "Anti-bot"). `fingerprint`: the device fingerprint's hash (the page uses
+ * ThumbmarkJS; an SDK in Node takes one from its caller); `device`: what the fingerprint library saw
+ * (navigator.userAgent, navigator.languages), checked against the request's headers; `pointerEvents`: pointer events
+ * on the page before this click; `msSinceMapShown`: from the seat map (or the event page) shown to this click.
+ */
+export const signalsSchema = z.strictObject({
+  fingerprint: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be the fingerprint hash: 8 to 128 letters, digits, _ or -')
+    .optional(),
+  device: z
+    .strictObject({
+      userAgent: storableText({ lengthMax: 512 }).optional(),
+      languages: z
+        .array(storableText({ lengthMin: 1, lengthMax: 35 }))
+        .max(20)
+        .optional(),
+    })
+    .optional(),
+  pointerEvents: z.int().min(0).max(1_000_000).optional(),
+  msSinceMapShown: z
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600 * 1000)
+    .optional(),
+});
+export type Signals = z.infer<typeof signalsSchema>;
+
+/** `POST /v1/sessions`'s optional body: the device's signals with a new session. */
+export const sessionBodySchema = z.strictObject({ signals: signalsSchema.optional() });
 
 /** A waiting room's admission token (a JWT: three base64url parts), carried by holds while the room is engaged. */
 export const admissionTokenSchema = storableText().regex(
@@ -217,6 +254,7 @@ export const seatsHoldBodySchema = z
     requestId: requestIdSchema,
     admissionToken: admissionTokenSchema.optional(),
     replacesHoldId: replacesHoldIdSchema,
+    signals: signalsSchema.optional(),
     seatIds: z.array(idSchema).min(1).max(holdSeatsMax),
     expectedVersions: idRecord(z.int().min(0)).optional(),
   })
@@ -234,6 +272,7 @@ export const generalHoldBodySchema = z.strictObject({
   requestId: requestIdSchema,
   admissionToken: admissionTokenSchema.optional(),
   replacesHoldId: replacesHoldIdSchema,
+  signals: signalsSchema.optional(),
   sectionId: idSchema,
   quantity: quantitySchema,
 });
@@ -242,6 +281,7 @@ export const bestAvailableHoldBodySchema = z.strictObject({
   requestId: requestIdSchema,
   admissionToken: admissionTokenSchema.optional(),
   replacesHoldId: replacesHoldIdSchema,
+  signals: signalsSchema.optional(),
   bestAvailable: z.strictObject({
     quantity: quantitySchema,
     sectionId: idSchema.optional(),
@@ -282,11 +322,13 @@ export const challengeSolutionSchema = z
 export const queueJoinBodySchema = z.strictObject({
   requestId: requestIdSchema,
   challengeSolution: challengeSolutionSchema.optional(),
+  signals: signalsSchema.optional(),
 });
 export const queueJoinSocketSchema = z.strictObject({
   eventId: idSchema,
   requestId: requestIdSchema,
   challengeSolution: challengeSolutionSchema.optional(),
+  signals: signalsSchema.optional(),
 });
 
 /**
@@ -318,6 +360,7 @@ export type HoldInput = Readonly<{
   request: HoldRequest;
   admissionToken?: string;
   replacesHoldId?: string;
+  signals?: Signals;
 }>;
 
 /** A readable INVALID_INPUT: each issue prefixed with where it is, e.g. `sections.0.rows.1.seats.3.priceTier: ...`. */
@@ -363,9 +406,16 @@ export const parseEvent = (body: unknown): EventInput => {
  */
 export const parseHold = (body: unknown): HoldInput => {
   const has = (key: string) => typeof body === 'object' && body !== null && Object.hasOwn(body, key);
-  const extras = (fields: Readonly<{ admissionToken?: string | undefined; replacesHoldId?: string | undefined }>) => ({
+  const extras = (
+    fields: Readonly<{
+      admissionToken?: string | undefined;
+      replacesHoldId?: string | undefined;
+      signals?: Signals | undefined;
+    }>,
+  ) => ({
     ...(fields.admissionToken === undefined ? {} : { admissionToken: fields.admissionToken }),
     ...(fields.replacesHoldId === undefined ? {} : { replacesHoldId: fields.replacesHoldId }),
+    ...(fields.signals === undefined ? {} : { signals: fields.signals }),
   });
   if (has('seatIds')) {
     const { requestId, seatIds, expectedVersions, ...rest } = parseWith(seatsHoldBodySchema, body);

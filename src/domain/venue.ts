@@ -49,6 +49,8 @@ export type EventAntibotSettings = Readonly<{
   proofOfWork?: boolean;
   /** The counter range of this event's challenges at rest; absent: the deployment's POW_DIFFICULTY_MIN. */
   difficultyMin?: number;
+  /** The risk band from which a session is sent to the back of this event's waiting room; absent: high. */
+  backOfRoomFrom?: 'medium' | 'high' | 'never';
 }>;
 
 /**
@@ -63,4 +65,6 @@ export type WaitingRoomSettings = Readonly<{
   admissionSeconds?: number;
   /** The hybrid switch: engage the room when the event's requests per second cross this. */
   autoEngageRequestsPerSecond?: number;
+  /** Sessions sent to the back (risky) are not admitted before this long after the opening; absent: 120. */
+  riskyHeldBackSeconds?: number;
 }>;

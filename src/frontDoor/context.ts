@@ -1,3 +1,4 @@
+import type { Signals } from '../contract/schemas.ts';
 import type { BookingError } from '../domain/bookingError.ts';
 import type { HoldRequest } from '../domain/seatMap/views.ts';
 
@@ -38,6 +39,8 @@ export type Arrival = Readonly<{
   eventId?: string;
   /** False for probes (healthz, readyz), which the platform calls from one address: no request limit. */
   limited: boolean;
+  /** The request's User-Agent and Accept-Language (a socket's: its handshake's), for the risk stage. */
+  headers?: Readonly<{ userAgent?: string; acceptLanguage?: string }>;
 }>;
 
 /**
@@ -73,6 +76,11 @@ export type FrontDoorContext = Arrival &
      * (epoch ms) the buyer is admitted. Absent: no admission was presented.
      */
     admittedUntilMs?: number;
+    /**
+     * Set by the risk stage for a command it judged: the score (0 to 1, raising the proof of work), its band and
+     * reasons, and for a queue join whether the entry goes to the back of the waiting room.
+     */
+    risk?: Readonly<{ score: number; band: 'low' | 'medium' | 'high'; reasons: readonly string[]; atBack: boolean }>;
   }>;
 
 /** Commands that go through challenge and admission into the application service. */
@@ -87,6 +95,8 @@ export type HoldCommand = Readonly<{
   replacesHoldId?: string;
   /** An ALTCHA solution (X-Challenge-Solution header, or the body/payload field); checked by challenge. */
   challengeSolution?: string;
+  /** Behavioural signals the client sent (hints, never proof); judged by the risk stage. */
+  signals?: Signals;
 }>;
 
 export type ReleaseCommand = Readonly<{ kind: 'release'; holdId: string; requestId: string }>;
@@ -97,12 +107,13 @@ export type QueueJoinCommand = Readonly<{
   eventId: string;
   requestId: string;
   challengeSolution?: string;
+  signals?: Signals;
 }>;
 
 /**
  * A new session (POST /v1/sessions): through challenge (a proof of work may be asked for new sessions) to the session
  * authority. `challengeSolution` is the X-Challenge-Solution header.
  */
-export type SessionCommand = Readonly<{ kind: 'session'; challengeSolution?: string }>;
+export type SessionCommand = Readonly<{ kind: 'session'; challengeSolution?: string; signals?: Signals }>;
 
 export type Command = HoldCommand | ReleaseCommand | QueueJoinCommand | SessionCommand;

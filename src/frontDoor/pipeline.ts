@@ -1,16 +1,28 @@
+import { isBookingError } from '../domain/bookingError.ts';
 import type { HoldView } from '../domain/seatMap/views.ts';
 import type { SocketHolds } from '../services/bookingService.ts';
 import { type AdmissionStage, noAdmissionStage } from './admission.ts';
 import { type ChallengeStage, noChallenge } from './challenge.ts';
-import type { Arrival, Command, FrontDoorContext, HoldCommand, ReleaseCommand, Who } from './context.ts';
+import type {
+  Arrival,
+  Command,
+  FrontDoorContext,
+  HoldCommand,
+  ReleaseCommand,
+  SessionCommand,
+  Who,
+} from './context.ts';
 import { requireBuyer } from './identify.ts';
 import type { Limits } from './limits.ts';
+import type { RefusalStage, RiskStage } from './risk.ts';
 
 export type FrontDoorStages = Readonly<{
   identify: (arrival: Arrival) => Promise<Who>;
   limits: Limits;
   challenge?: ChallengeStage;
   admission?: AdmissionStage;
+  /** The anti-bot risk stage (device, behavioural signals, back of the waiting room); absent: nobody is judged. */
+  risk?: RiskStage;
   /** Where holds and releases end: the event actors' booking service, or a benchmark baseline (src/baselines/). */
   holds: SocketHolds;
 }>;
@@ -26,8 +38,8 @@ export type FrontDoor = Readonly<{
   run<T>(context: FrontDoorContext, command: Command, handler: (context: FrontDoorContext) => Promise<T>): Promise<T>;
   hold(context: FrontDoorContext, command: Omit<HoldCommand, 'kind'>): Promise<HoldView>;
   release(context: FrontDoorContext, command: Omit<ReleaseCommand, 'kind'>): Promise<void>;
-  /** A session was minted for a new buyer (counted against the address's sessions). */
-  sessionMinted(context: FrontDoorContext): Promise<void>;
+  /** A session was minted for a new buyer (counted against the address's and the device's sessions). */
+  sessionMinted(context: FrontDoorContext, userId: string, command: SessionCommand): Promise<void>;
   /** An engine.io handshake from `client` (every connection attempt): rejects RATE_LIMITED past the address's. */
   handshake(client: string): Promise<void>;
   /** A socket connected from `client`: rejects RATE_LIMITED past the address's open connections. */
@@ -37,25 +49,44 @@ export type FrontDoor = Readonly<{
 }>;
 
 export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
-  const { identify, limits, holds } = stages;
+  const { identify, limits, holds, risk } = stages;
   const challenge = stages.challenge ?? noChallenge;
   const admission = stages.admission ?? noAdmissionStage;
+
+  /** Counts a stage's refusal for the event the request names (the risk view), then passes the refusal on. */
+  const refusedAt =
+    (context: FrontDoorContext, eventId: string | undefined, stage: RefusalStage) =>
+    (error: unknown): never => {
+      if (risk !== undefined && isBookingError(error)) risk.refused(context, eventId, stage);
+      throw error;
+    };
 
   const run = async <T>(
     context: FrontDoorContext,
     command: Command,
     handler: (context: FrontDoorContext) => Promise<T>,
   ): Promise<T> => {
-    await challenge(context, command);
-    const admittedUntilMs = await admission(context, command);
-    return handler(admittedUntilMs === undefined ? context : { ...context, admittedUntilMs });
+    const eventId = 'eventId' in command ? command.eventId : context.eventId;
+    const seen = await risk?.stage(context, command).catch(refusedAt(context, eventId, 'risk'));
+    const judged = seen === undefined ? context : { ...context, risk: seen };
+    await challenge(judged, command).catch(refusedAt(context, eventId, 'challenge'));
+    const admittedUntilMs = await admission(judged, command).catch(refusedAt(context, eventId, 'admission'));
+    return handler(admittedUntilMs === undefined ? judged : { ...judged, admittedUntilMs }).catch(
+      refusedAt(context, eventId, 'actor'),
+    );
   };
 
   return {
     async arrive(arrival) {
       const who = await identify(arrival);
-      const reads = await limits.stage(arrival, who);
-      return { ...arrival, who, reads };
+      const reads = await limits.stage(arrival, who).catch((error: unknown) => {
+        if (risk !== undefined && isBookingError(error))
+          risk.refused({ ...arrival, who, reads: undefined as never }, arrival.eventId, 'limits');
+        throw error;
+      });
+      const context = { ...arrival, who, reads };
+      risk?.arrived(context);
+      return context;
     },
     run,
     hold: (context, command) =>
@@ -69,7 +100,9 @@ export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
       run(context, { kind: 'release', ...command }, async ({ who }) =>
         holds.release(command.holdId, requireBuyer(who).userId, command.requestId),
       ),
-    sessionMinted: (context) => limits.sessionMinted(context.client),
+    sessionMinted: async (context, userId, command) => {
+      await Promise.all([limits.sessionMinted(context.client), risk?.sessionMinted(context, userId, command.signals)]);
+    },
     handshake: (client) => limits.handshake(client),
     connected: (client) => limits.connected(client),
     forget: (connectionId, client) => limits.disconnected(connectionId, client),

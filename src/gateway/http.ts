@@ -274,3 +274,16 @@ export class HttpExchange {
     });
   }
 }
+
+/** What the risk stage compares a device's claims with. */
+export const headersOf = (
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Readonly<{ userAgent?: string; acceptLanguage?: string }> => {
+  const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+  const userAgent = one(headers['user-agent']);
+  const acceptLanguage = one(headers['accept-language']);
+  return {
+    ...(userAgent === undefined ? {} : { userAgent }),
+    ...(acceptLanguage === undefined ? {} : { acceptLanguage }),
+  };
+};

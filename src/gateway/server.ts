@@ -5,6 +5,7 @@ import { type AddressLimits, createLimits } from '../frontDoor/limits.ts';
 import { createFrontDoor, type FrontDoor } from '../frontDoor/pipeline.ts';
 import type { LimiterStore } from '../frontDoor/rateLimit.ts';
 import type { ReadBudget } from '../frontDoor/readBudget.ts';
+import type { RiskStage } from '../frontDoor/risk.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
@@ -83,6 +84,8 @@ export const buildFrontDoor = (
     admission?: AdmissionStage;
     /** The anti-bot challenge (proof of work); absent: nothing is challenged. */
     challenge?: ChallengeStage;
+    /** The anti-bot risk stage (devices, behavioural signals); absent: nobody is judged. */
+    risk?: RiskStage;
   }>,
 ): FrontDoor => {
   const { rateLimit, socket } = options;
@@ -107,6 +110,7 @@ export const buildFrontDoor = (
     }),
     ...(options.admission === undefined ? {} : { admission: options.admission }),
     ...(options.challenge === undefined ? {} : { challenge: options.challenge }),
+    ...(options.risk === undefined ? {} : { risk: options.risk }),
     holds: options.holds,
   });
 };

@@ -32,7 +32,7 @@ export type QueuePushes = Readonly<{
 
 export type QueueService = Readonly<{
   /** Joins the buyer to the event's waiting room (joining again answers with the same entry). */
-  join(eventId: string, userId: string): Promise<QueueEntryWire>;
+  join(eventId: string, userId: string, options?: Readonly<{ atBack?: boolean }>): Promise<QueueEntryWire>;
   /** The buyer's entry, or NOT_FOUND when they never joined. */
   me(eventId: string, userId: string): Promise<QueueEntryWire>;
   /** The commitment, and after the shuffle the seed and the pre-queue's order; NOT_FOUND without a room. */
@@ -143,10 +143,12 @@ export const createQueueService = (options: QueueServiceOptions): QueueService =
   };
 
   return {
-    async join(eventId, userId) {
+    async join(eventId, userId, joinOptions) {
       options.onJoin?.(eventId);
       const actor = await activations.get(eventId);
-      await actor.send((now) => ({ type: 'JoinQueue', data: { userId, now } }));
+      // A risky session (the front door's risk stage) waits at the back of the room.
+      const atBack = joinOptions?.atBack === true;
+      await actor.send((now) => ({ type: 'JoinQueue', data: atBack ? { userId, now, atBack } : { userId, now } }));
       return entryOf(actor, eventId, userId);
     },
 

@@ -14,6 +14,7 @@ export const roomConfigOfEvent = (event: EventConfig): RoomConfig | undefined =>
     ...(settings.preQueueOpensAtMs === undefined ? {} : { preQueueOpensAt: settings.preQueueOpensAtMs }),
     ...(settings.admittedMax === undefined ? {} : { admittedMax: settings.admittedMax }),
     ...(settings.admissionSeconds === undefined ? {} : { admissionSeconds: settings.admissionSeconds }),
+    ...(settings.riskyHeldBackSeconds === undefined ? {} : { riskyHeldBackSeconds: settings.riskyHeldBackSeconds }),
   });
 };
 

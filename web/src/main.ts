@@ -16,6 +16,7 @@ import {
 import { chooseEvent, saleNotOpen } from './eventChoice.ts';
 import { formatMoney, humanMessage } from './messages.ts';
 import { type GridPosition, moveInGrid } from './seatGrid.ts';
+import { deviceSignals, pointerSignals } from './signals.ts';
 import { loadStripeJs, StripePayment } from './stripeCheckout.ts';
 import { WaitingRoom } from './waitingRoom.ts';
 import { WaitlistPanel } from './waitlistPanel.ts';
@@ -87,11 +88,17 @@ const showSaleState = (event: EventView): void => {
 const main = async () => {
   // The server may ask for a proof of work before it mints a session or lets a buyer queue: the SDK solves it in a
   // Web Worker (/pow-worker.js) and repeats the request, without a click.
+  // The device's fingerprint goes with a new session, pointer events and the time since the map showed with every
+  // hold and queue join: hints for the server's risk checks (docs/operations.md "Anti-bot").
+  const device = await deviceSignals();
+  const signals = pointerSignals(device);
   const client = await start(location.origin, {
     store: sessionStorage,
     key: sessionKey,
     ackTimeoutMs: 4_000,
     solveChallenge: workerSolver('/pow-worker.js'),
+    sessionSignals: device,
+    signals: signals.now,
   });
   const events = await client.events({ limit: 100 });
   const picker = $<HTMLSelectElement>('#event-picker');
@@ -136,6 +143,7 @@ const main = async () => {
     $('#map-panel').hidden = false;
     shop ??= (async () => {
       const map = await client.subscribe(event.id);
+      signals.mapShown();
       live(true);
       const page = new BuyerPage(client, map, event, venue, {
         notAdmitted: () => room.enter(),

@@ -29,8 +29,11 @@ export const registerQueueRoutes = (
       eventId,
       requestId: parsed.requestId,
       ...(challengeSolution === undefined ? {} : { challengeSolution }),
+      ...(parsed.signals === undefined ? {} : { signals: parsed.signals }),
     } as const;
-    const entry = await frontDoor.run(door, command, ({ who }) => queue.join(eventId, requireBuyer(who).userId));
+    const entry = await frontDoor.run(door, command, ({ who, risk }) =>
+      queue.join(eventId, requireBuyer(who).userId, { atBack: risk?.atBack === true }),
+    );
     return { status: 201, json: entry };
   });
 

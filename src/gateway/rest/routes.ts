@@ -11,6 +11,8 @@ import {
   parseRequestId,
   parseSeatMapForm,
   parseVenue,
+  parseWith,
+  sessionBodySchema,
 } from '../../contract/schemas.ts';
 import { BookingError, isBookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
@@ -28,6 +30,7 @@ import {
   errorResponse,
   etagMatches,
   HttpExchange,
+  headersOf,
   parseJson,
   preferredCoding,
 } from '../http.ts';
@@ -228,6 +231,7 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Router => {
         credentials: { kind: 'bearer', token: head.token },
         ...eventIdOf(pattern, head.params),
         limited: options.rateLimited !== false && !forwarded,
+        headers: headersOf(head.headers),
       });
       Promise.all([arrived, body])
         .then(async ([door, bytes]) => {
@@ -370,13 +374,20 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
   route(
     'post',
     '/v1/sessions',
-    async ({ token, door, headers }) => {
+    async ({ token, door, headers, body }) => {
       const solution = headers['x-challenge-solution'];
-      const command = { kind: 'session', ...(solution === undefined ? {} : { challengeSolution: solution }) } as const;
+      // The body is optional (older clients send none): the device's signals with a new session.
+      const { signals } = body.length === 0 ? {} : parseWith(sessionBodySchema, parseJson(body));
+      const command = {
+        kind: 'session',
+        ...(solution === undefined ? {} : { challengeSolution: solution }),
+        ...(signals === undefined ? {} : { signals }),
+      } as const;
       return frontDoor.run(door, command, async () => {
         const session = await auth.renewSession(token);
-        // A new buyer counts against the address's sessions (the limits stage refuses the next one past them).
-        if (!session.renewed) await frontDoor.sessionMinted(door);
+        // A new buyer counts against the address's and the device's sessions (the limits and risk stages refuse the
+        // next one past them).
+        if (!session.renewed) await frontDoor.sessionMinted(door, session.userId, command);
         return { status: 201, json: session };
       });
     },

@@ -39,7 +39,7 @@ import type { QueuePushes, QueueService } from '../../services/queueService.ts';
 import type { WaitlistService } from '../../services/waitlistService.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
-import { challengeOf } from '../http.ts';
+import { challengeOf, headersOf } from '../http.ts';
 import { knownError } from '../knownError.ts';
 import type { TemplatedApp } from '../uws.ts';
 import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
@@ -289,6 +289,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
           credentials: { kind: 'session', userId: socket.data.userId, expiresAtMs: socket.data.expiresAtMs },
           ...eventIdOf(payload),
           limited: true,
+          headers: headersOf(socket.handshake.headers),
         })
         .then((door) => {
           requireBuyer(door.who);
@@ -383,14 +384,17 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         socket,
         'queue:join',
         (payload) => parseWith(queueJoinSocketSchema, payload),
-        async ({ eventId, requestId, challengeSolution }, door) => {
+        async ({ eventId, requestId, challengeSolution, signals }, door) => {
           const command = {
             kind: 'queueJoin',
             eventId,
             requestId,
             ...(challengeSolution === undefined ? {} : { challengeSolution }),
+            ...(signals === undefined ? {} : { signals }),
           } as const;
-          const entry = await frontDoor.run(door, command, () => queue.join(eventId, userId));
+          const entry = await frontDoor.run(door, command, ({ risk }) =>
+            queue.join(eventId, userId, { atBack: risk?.atBack === true }),
+          );
           // Joined before answering: a sell-out committed after the join reaches this socket.
           socket.join(queueRoom(eventId));
           return { entry };

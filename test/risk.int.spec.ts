@@ -138,12 +138,19 @@ describe('the risk stage (ANTIBOT on)', () => {
     expect(consistent).toBe(50);
     // Risk 0.5 (a contradicting device) is two doublings of the work.
     expect(contradicting).toBe(200);
-    // A declared crawler (Node's own fetch says "node") is asked for the most a risk of 1 adds.
-    const crawler = await fetch(`${baseUrl}/v1/sessions`, {
-      method: 'POST',
-      headers: { 'x-forwarded-for': nextAddress() },
-    });
-    expect(Number((await crawler.json()).error.challenge.parameters.data.difficulty)).toBe(800);
+    // A declared crawler is asked for the most a risk of 1 adds; the SDK's own platforms (Node's fetch says "node",
+    // React Native's on Android "okhttp") are not crawlers: only their missing fingerprint (0.2) counts, for nothing.
+    const difficultyAs = async (userAgent: string) => {
+      const response = await fetch(`${baseUrl}/v1/sessions`, {
+        method: 'POST',
+        headers: { 'x-forwarded-for': nextAddress(), 'user-agent': userAgent },
+      });
+      return Number((await response.json()).error.challenge.parameters.data.difficulty);
+    };
+    expect(await difficultyAs('Googlebot/2.1 (+http://www.google.com/bot.html)')).toBe(800);
+    expect(await difficultyAs('python-requests/2.31')).toBe(800);
+    expect(await difficultyAs('node')).toBe(50);
+    expect(await difficultyAs('okhttp/4.9.2')).toBe(50);
   });
 
   it('refuses signals that do not fit the contract', async () => {

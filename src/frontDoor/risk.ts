@@ -122,6 +122,15 @@ export type RiskStageDeps = Readonly<{
   eventSettings: (eventId: string) => Promise<EventRiskSettings | undefined>;
 }>;
 
+/**
+ * A crawler or script that says so in its User-Agent (isbot), except the HTTP clients the SDK itself runs on: React
+ * Native's fetch on Android (okhttp) and Node's (node, undici) announce the library, not a crawler, and a person on the
+ * mobile app must not look like one.
+ */
+const sdkPlatforms = /^(okhttp|node|undici)(\/|$)/i;
+export const declaresCrawler = (userAgent: string | undefined): boolean =>
+  userAgent !== undefined && !sdkPlatforms.test(userAgent) && isbot(userAgent);
+
 const signalsOf = (command: Command): Signals | undefined =>
   command.kind === 'session' || command.kind === 'queueJoin' || command.kind === 'hold' ? command.signals : undefined;
 
@@ -176,7 +185,7 @@ export const createRiskStage = (deps: RiskStageDeps): RiskStage => {
   const newSessionFacts = async (context: FrontDoorContext, signals: Signals | undefined): Promise<RiskFacts> => {
     const headers = headersOf(context);
     return {
-      declaredCrawler: headers.userAgent !== undefined && isbot(headers.userAgent),
+      declaredCrawler: declaresCrawler(headers.userAgent),
       fingerprinted: signals?.fingerprint !== undefined,
       contradictions: deviceContradictions(signals?.device, headers).length,
       sessionsOnDevice: signals?.fingerprint === undefined ? 0 : (await spent(deviceSessions, signals.fingerprint)) + 1,
@@ -199,8 +208,7 @@ export const createRiskStage = (deps: RiskStageDeps): RiskStage => {
       signals?.fingerprint !== undefined &&
       signals.fingerprint !== session.fingerprint;
     const times = session?.times ?? [];
-    const declared =
-      (session?.declaredCrawler ?? false) || (headers.userAgent !== undefined && isbot(headers.userAgent));
+    const declared = (session?.declaredCrawler ?? false) || declaresCrawler(headers.userAgent);
     return {
       declaredCrawler: declared,
       fingerprinted: fingerprint !== undefined,
@@ -284,7 +292,7 @@ export const createRiskStage = (deps: RiskStageDeps): RiskStage => {
         ...(fingerprint === undefined ? {} : { fingerprint }),
         ...(headers.userAgent === undefined ? {} : { userAgent: headers.userAgent }),
         contradictions: deviceContradictions(signals?.device, headers).length,
-        declaredCrawler: headers.userAgent !== undefined && isbot(headers.userAgent),
+        declaredCrawler: declaresCrawler(headers.userAgent),
         times: [deps.nowMs()],
       });
     },

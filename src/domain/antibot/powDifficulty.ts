@@ -38,7 +38,8 @@ export const powDoublings = (policy: PowPolicy, signals: PowSignals): number => 
     policy.loadStepPerSecond > 0 ? Math.floor(Math.max(0, signals.loadPerSecond) / policy.loadStepPerSecond) : 0;
   const address = Math.max(0, signals.addressSolutions + 1 - policy.freeSolutionsPerAddress);
   const failures = 2 * Math.max(0, signals.addressFailures);
-  const risk = Math.round(4 * Math.min(1, Math.max(0, signals.risk)));
+  // Whole quarters of risk: a session in the low band with a small doubt (no fingerprint, 0.2) pays nothing more.
+  const risk = Math.floor(4 * Math.min(1, Math.max(0, signals.risk)));
   return Math.min(doublingsMax, load + address + failures + risk);
 };
 

@@ -31,6 +31,8 @@ describe('powDifficulty', () => {
   });
 
   it('rises with the risk score, up to four doublings', () => {
+    expect(powDifficulty(policy, { ...quiet, risk: 0.2 })).toBe(1_000);
+    expect(powDifficulty(policy, { ...quiet, risk: 0.25 })).toBe(2_000);
     expect(powDifficulty(policy, { ...quiet, risk: 0.5 })).toBe(4_000);
     expect(powDifficulty(policy, { ...quiet, risk: 1 })).toBe(16_000);
     expect(powDifficulty(policy, { ...quiet, risk: 7 })).toBe(16_000);

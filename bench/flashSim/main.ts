@@ -1,8 +1,11 @@
 /**
  * `npm run sim:flash` — the flash-sale simulation with 70 % bots (bench/flashSim/sim.ts) — prints its report.
  *
- *   npm run sim:flash -- [--quick] [--humans 150] [--seed 11] [--antibot on|off] [--signals] [--pow-slowdown 1.5]
- *                        [--json report.json]
+ *   npm run sim:flash -- [--quick] [--humans 150] [--seed 11] [--antibot on|off] [--no-signals] [--no-room]
+ *                        [--pow-slowdown 1.5] [--json report.json]
+ *
+ * By default the sale has a waiting room and every client sends behavioural signals (as the page does);
+ * `--no-signals` and `--no-room` run the same sale without them, for comparison.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,7 +17,8 @@ const { values } = parseArgs({
     humans: { type: 'string' },
     seed: { type: 'string' },
     antibot: { type: 'string' },
-    signals: { type: 'boolean', default: false },
+    'no-signals': { type: 'boolean', default: false },
+    'no-room': { type: 'boolean', default: false },
     'pow-slowdown': { type: 'string' },
     json: { type: 'string' },
   },
@@ -27,7 +31,8 @@ const options = {
   ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
   ...(values.antibot === 'off' ? { antibot: 'off' as const } : {}),
   ...(values['pow-slowdown'] === undefined ? {} : { humanPowSlowdown: Number(values['pow-slowdown']) }),
-  sendSignals: values.signals,
+  sendSignals: !values['no-signals'],
+  waitingRoom: !values['no-room'],
 };
 
 const percent = (share: number | null) => (share === null ? 'n/a' : `${(share * 100).toFixed(1)} %`);
@@ -36,7 +41,8 @@ export const summary = (report: SimReport): string =>
   [
     `flash sale: ${report.seats} seats, ${report.humans} humans, ${report.bots} bots (${Math.round(
       (report.bots / (report.humans + report.bots)) * 100,
-    )} %), ANTIBOT=${report.options.antibot}, seed ${report.options.seed}, ${report.saleSeconds} s of sale`,
+    )} %), ANTIBOT=${report.options.antibot}, seed ${report.options.seed}, ${report.saleSeconds} s of sale, ` +
+      `waiting room ${report.options.waitingRoom ? 'on' : 'off'}, signals ${report.options.sendSignals ? 'on' : 'off'}`,
     `  seats paid: ${report.seatsPaid} (sold on the server: ${report.soldOnServer}); humans ${report.seatsPaidByHumans}`,
     `  humans' share of tickets: ${percent(report.humanTicketShare)} (goal ≥ 95 %)`,
     `  humans with tickets: ${report.humansWithTickets} of ${report.humans}; empty-handed although seats were on sale when they arrived: ${percent(report.humansEmptyHandedWithStockShare)}`,
@@ -50,6 +56,8 @@ export const summary = (report: SimReport): string =>
       ([strategy, s]) =>
         `    ${strategy}: ${s.agents}, ${s.sessions}, ${s.connections}, ${s.holds}, ${s.seatsPaid}, ${s.powSolves} / ${s.powMsMean ?? '-'}`,
     ),
+    `  bots' refusals by code: ${JSON.stringify(report.botRefusalsByCode)}`,
+    `  the server's risk view: ${JSON.stringify(report.serverRisk)}`,
   ].join('\n');
 
 const started = Date.now();

@@ -40,6 +40,8 @@ export type SimOptions = Readonly<{
   /** Extra server environment (e.g. POW_* settings). */
   serverEnv: Readonly<Record<string, string>>;
   sendSignals: boolean;
+  /** The event has a waiting room (pre-queue from its creation): everyone joins it before holding. */
+  waitingRoom: boolean;
   seed: number;
 }>;
 
@@ -57,7 +59,8 @@ export const quickSim: SimOptions = {
   humanPowSlowdown: 1.5,
   antibot: 'on',
   serverEnv: {},
-  sendSignals: false,
+  sendSignals: true,
+  waitingRoom: true,
   seed: 11,
 };
 
@@ -106,6 +109,8 @@ export type SimReport = Readonly<{
   /** Sold seats on the server's seat map at the end, against the paid seats the clients saw. */
   soldOnServer: number;
   saleSeconds: number;
+  /** The server's own view (GET /v1/events/:id/risk): sessions by risk band, sent to the back, refusals by stage. */
+  serverRisk: unknown;
 }>;
 
 /** The front-door stage a refusal code comes from. */
@@ -211,6 +216,7 @@ export const report = (
   records: readonly AgentRecord[],
   soldOnServer: number,
   opensAt: number,
+  serverRisk: unknown = null,
 ): SimReport => {
   const humans = records.filter((record) => record.kind === 'human');
   const bots = records.filter((record) => record.kind === 'bot');
@@ -293,6 +299,7 @@ export const report = (
     oversold,
     soldOnServer,
     saleSeconds: Math.round(options.saleMs / 1000),
+    serverRisk,
   };
 };
 
@@ -330,6 +337,10 @@ export const runSim = async (options: SimOptions, log: (line: string) => void = 
       priceTiers: { S: { amount: 5000, currency: 'EUR' } },
       maxSeatsPerUser: options.maxSeatsPerUser,
       saleStartsAt: new Date(opensAt).toISOString(),
+      // The deployment's defaults for the room (admission, hold-back of risky sessions); the pre-queue opens now.
+      ...(options.waitingRoom
+        ? { waitingRoom: { enabled: true, preQueueOpensAt: new Date(Date.now()).toISOString() } }
+        : {}),
     });
     const sale: SaleContext = {
       baseUrl: server.baseUrl,
@@ -339,6 +350,7 @@ export const runSim = async (options: SimOptions, log: (line: string) => void = 
       maxSeatsPerUser: options.maxSeatsPerUser,
       humanPowSlowdown: options.humanPowSlowdown,
       sendSignals: options.sendSignals,
+      waitingRoom: options.waitingRoom,
     };
     const plan = planAgents(options, opensAt);
     log(`server ${server.baseUrl}, event ${eventId}: ${plan.humans.length} humans, ${plan.bots.length} bots`);
@@ -360,7 +372,11 @@ export const runSim = async (options: SimOptions, log: (line: string) => void = 
       })
     ).json()) as { seats: Record<string, { status: string }> };
     const soldOnServer = Object.values(map.seats).filter((seat) => seat.status === 'sold').length;
-    return report(options, options.rows * options.seatsPerRow, records, soldOnServer, opensAt);
+    const risk = await fetch(`${server.baseUrl}/v1/events/${eventId}/risk`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const serverRisk = risk.ok ? await risk.json() : null;
+    return report(options, options.rows * options.seatsPerRow, records, soldOnServer, opensAt, serverRisk);
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await server.stop();

@@ -46,8 +46,10 @@ export type SaleContext = Readonly<{
    * Node on this thread): the human agents wait `(factor − 1) ×` their own solve time after solving.
    */
   humanPowSlowdown: number;
-  /** Whether the server takes `signals` with holds (the behavioural stage); before it, none are sent. */
+  /** Whether clients send `signals` (device, pointer events, time since the map) with sessions, joins and holds. */
   sendSignals: boolean;
+  /** Whether the event has a waiting room: every agent joins it and waits for its admission before holding. */
+  waitingRoom: boolean;
 }>;
 
 /** Everything an agent did that the report needs, in wall-clock epoch ms. */
@@ -97,8 +99,39 @@ const refuse = (record: AgentRecord, what: string, error: unknown): string => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-/** A device: its address (as the proxy reports it) and its fingerprint hash, shared by all the sessions it runs. */
-export type Device = Readonly<{ address: string; fingerprint: string }>;
+/**
+ * A device: its address (as the proxy reports it), its fingerprint hash, and the browser it is (or claims to be): the
+ * User-Agent and Accept-Language its requests carry, which its fingerprint's claims repeat. People run real browsers;
+ * every bot claims one too (a spoofed User-Agent and matching claims cost a script nothing), so the server's header
+ * checks catch none of them and the result rests on the other signals.
+ */
+export type Device = Readonly<{ address: string; fingerprint: string; userAgent: string; languages: string[] }>;
+
+const browsers = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+];
+const languageSets = [['en-US', 'en'], ['de-DE', 'de', 'en'], ['fr-FR', 'fr'], ['es-ES', 'es', 'en']];
+
+/** A browser identity for a device, from its seed. */
+export const browserOf = (random: Random) => ({
+  userAgent: random.pick(browsers),
+  languages: [...random.pick(languageSets)],
+});
+
+const browserHeaders = (device: Device): Record<string, string> => ({
+  'x-forwarded-for': device.address,
+  'user-agent': device.userAgent,
+  'accept-language': `${device.languages[0]},${device.languages.slice(1).map((l) => `${l};q=0.8`).join(',')}`.replace(/,$/, ''),
+});
+
+/** The device's part of the signals: its fingerprint and what the fingerprint library saw. */
+const deviceSignals = (device: Device) => ({
+  fingerprint: device.fingerprint,
+  device: { userAgent: device.userAgent, languages: device.languages },
+});
 
 type Solver = (challenge: unknown) => Promise<string>;
 
@@ -138,13 +171,13 @@ const solverFor = async (record: AgentRecord, slowdown: number, sale: SaleContex
   };
 };
 
-/** `fetch` as seen from the device's address. */
+/** `fetch` as seen from the device's address, with its browser's headers. */
 const fetchFrom =
   (device: Device): typeof fetch =>
   (input, init) =>
     fetch(input, {
       ...init,
-      headers: { ...(init?.headers as Record<string, string> | undefined), 'x-forwarded-for': device.address },
+      headers: { ...(init?.headers as Record<string, string> | undefined), ...browserHeaders(device) },
     });
 
 /** One session and its socket, opened the way the SDK does it; the client's refusals are counted by the caller. */
@@ -156,7 +189,8 @@ const openSession = async (
   sdkRetries: number,
 ): Promise<SeatActorClient> => {
   const extra: Record<string, unknown> = solver === undefined ? {} : { solveChallenge: solver };
-  const session = await createSession(sale.baseUrl, { fetch: fetchFrom(device), ...extra });
+  const signals = sale.sendSignals ? { signals: deviceSignals(device) } : {};
+  const session = await createSession(sale.baseUrl, { fetch: fetchFrom(device), ...extra, ...signals });
   record.sessions += 1;
   const options = {
     token: session.token,
@@ -164,7 +198,7 @@ const openSession = async (
     retries: sdkRetries,
     retryDelayMs: 50,
     ackTimeoutMs: 10_000,
-    socket: { extraHeaders: { 'x-forwarded-for': device.address }, reconnection: false },
+    socket: { extraHeaders: browserHeaders(device), reconnection: false },
     ...extra,
   } as ClientOptions;
   const client = new SeatActorClient(sale.baseUrl, options);
@@ -190,8 +224,49 @@ const openSession = async (
   return client;
 };
 
-/** The signals a client may send with a hold (hints the server can never trust). */
-type Signals = Readonly<{ fingerprint?: string; pointerEvents?: number; msSinceMapShown?: number }>;
+/** The signals a client may send with a hold or a join (hints the server can never trust). */
+type Signals = Readonly<{
+  fingerprint?: string;
+  device?: Readonly<{ userAgent: string; languages: string[] }>;
+  pointerEvents?: number;
+  msSinceMapShown?: number;
+}>;
+
+/**
+ * Joins the event's waiting room (when it has one) with the click's signals and waits for the admission until the
+ * sale ends: resolves 'admitted', 'soldout', or 'ended' (never admitted); a refused join is counted and 'refused'.
+ */
+const admitted = async (
+  client: SeatActorClient,
+  sale: SaleContext,
+  record: AgentRecord,
+  signals: Signals,
+): Promise<'admitted' | 'soldout' | 'ended' | 'refused'> => {
+  if (!sale.waitingRoom) return 'admitted';
+  let settle: (outcome: 'admitted' | 'soldout' | 'ended') => void = () => {};
+  const outcome = new Promise<'admitted' | 'soldout' | 'ended'>((resolve) => {
+    settle = resolve;
+  });
+  const offAdmitted = client.on('queue:admitted', (admission) => {
+    if (admission.eventId === sale.eventId) settle('admitted');
+  });
+  const offSoldOut = client.on('queue:soldout', () => settle('soldout'));
+  const timer = setTimeout(() => settle('ended'), Math.max(0, sale.endsAt - Date.now()));
+  try {
+    const entry = await client.joinQueue(sale.eventId, sale.sendSignals ? { signals } : {});
+    if (entry.state === 'admitted') settle('admitted');
+    else if (entry.state === 'soldout') settle('soldout');
+    else if (entry.state !== 'prequeue' && entry.state !== 'queued') settle('ended');
+    return await outcome;
+  } catch (error) {
+    refuse(record, 'queue', error);
+    return 'refused';
+  } finally {
+    offAdmitted();
+    offSoldOut();
+    clearTimeout(timer);
+  }
+};
 
 const holdWith = async (
   client: SeatActorClient,
@@ -271,6 +346,7 @@ export const human = (index: number, arriveAt: number, seed: number): Agent => (
     const device: Device = {
       address: `10.1.${(index >> 8) & 255}.${index & 255}`,
       fingerprint: `human-device-${index}`,
+      ...browserOf(random),
     };
     await sleep(arriveAt - Date.now());
     const record = newRecord('human', 'human', `h${index}`, Date.now());
@@ -287,13 +363,21 @@ export const human = (index: number, arriveAt: number, seed: number): Agent => (
       const map = await client.subscribe(sale.eventId);
       const mapShownAt = Date.now();
       record.availableOnArrival = countAvailable(map.toView());
+      // The page shows the event; the person reads it and clicks to queue (when the sale has a waiting room).
+      await sleep(random.between(800, 2_500));
+      const queued = await admitted(client, sale, record, {
+        ...deviceSignals(device),
+        pointerEvents: random.int(3, 30),
+        msSinceMapShown: Date.now() - mapShownAt,
+      });
+      if (queued !== 'admitted') return record;
       await sleep(sale.opensAt - Date.now());
       let quantity = random.pick([1, 2, 2, 2, 3, 4].filter((q) => q <= sale.maxSeatsPerUser));
       for (let attempt = 0; attempt < 4 && Date.now() < sale.endsAt; attempt++) {
         const thinkMs = random.between(1_000, 5_000);
         await sleep(thinkMs);
         const signals = {
-          fingerprint: device.fingerprint,
+          ...deviceSignals(device),
           pointerEvents: random.int(5, 40),
           msSinceMapShown: Date.now() - mapShownAt,
         };
@@ -400,40 +484,60 @@ export const bot = (strategy: BotStrategy, index: number, address: string, seed:
     records.push(record);
     const solver = await solverFor(record, 1, sale);
     const cards = Array.from({ length: plan.cards }, (_, card) => `pm_card_test_bot_${index}_${card}`);
+    const browser = browserOf(random);
     const deviceOf = (session: number): Device => ({
       address,
       fingerprint: plan.rotateFingerprint ? `bot-${index}-${session}` : `bot-device-${index}`,
+      ...browser,
     });
     const clients: SeatActorClient[] = [];
+    type Minted = Readonly<{
+      client: SeatActorClient;
+      session: number;
+      mapShownAt: number;
+      /** The waiting room joined as soon as the session exists (the pre-queue, when before the opening). */
+      queued: Promise<'admitted' | 'soldout' | 'ended' | 'refused'>;
+    }>;
     let minted = 0;
-    const mint = async (): Promise<SeatActorClient | undefined> => {
+    const signalsOf = (session: number, mapShownAt: number) => ({
+      ...deviceSignals(deviceOf(session)),
+      pointerEvents: random.int(plan.pointerEvents[0], plan.pointerEvents[1]),
+      msSinceMapShown: Date.now() - mapShownAt,
+    });
+    const mint = async (): Promise<Minted | undefined> => {
       if (minted >= plan.sessionsMax) return undefined;
       minted += 1;
+      const session = minted;
       try {
-        const client = await openSession(sale, record, deviceOf(minted), solver, 0);
+        const client = await openSession(sale, record, deviceOf(session), solver, 0);
         clients.push(client);
-        return client;
+        if (record.availableOnArrival === null) {
+          try {
+            record.availableOnArrival = countAvailable((await client.subscribe(sale.eventId)).toView());
+          } catch (error) {
+            refuse(record, 'subscribe', error);
+          }
+        }
+        const mapShownAt = Date.now();
+        const queued = (async () => {
+          // Into the waiting room at once (a smart bot after a person's pause), then wait for the admission.
+          await sleep(random.between(plan.thinkMs[0], plan.thinkMs[1]));
+          return admitted(client, sale, record, signalsOf(session, mapShownAt));
+        })();
+        return { client, session, mapShownAt, queued };
       } catch (error) {
         refuse(record, 'session', error);
         return undefined;
       }
     };
-    const play = async (client: SeatActorClient, session: number): Promise<'sold_out' | 'limited' | 'done'> => {
-      if (record.availableOnArrival === null) {
-        try {
-          record.availableOnArrival = countAvailable((await client.subscribe(sale.eventId)).toView());
-        } catch (error) {
-          refuse(record, 'subscribe', error);
-        }
-      }
-      const mapShownAt = Date.now();
+    const play = async ({ client, session, mapShownAt, queued }: Minted): Promise<'sold_out' | 'limited' | 'done'> => {
+      const outcome = await queued;
+      if (outcome === 'soldout') return 'sold_out';
+      if (outcome !== 'admitted') return 'limited';
+      await sleep(sale.opensAt - Date.now());
       for (let attempt = 0; attempt < plan.attemptsPerSession && Date.now() < sale.endsAt; attempt++) {
         await sleep(random.between(plan.thinkMs[0], plan.thinkMs[1]));
-        const signals = {
-          fingerprint: deviceOf(session).fingerprint,
-          pointerEvents: random.int(plan.pointerEvents[0], plan.pointerEvents[1]),
-          msSinceMapShown: Date.now() - mapShownAt,
-        };
+        const signals = signalsOf(session, mapShownAt);
         try {
           const hold = await holdWith(client, sale, sale.maxSeatsPerUser, signals);
           record.holds.push({
@@ -458,26 +562,26 @@ export const bot = (strategy: BotStrategy, index: number, address: string, seed:
       if (strategy === 'smart') {
         // One session at a time, paced like a person, until sold out or out of sessions.
         await sleep(sale.opensAt - Date.now());
-        for (let session = 1; Date.now() < sale.endsAt; session++) {
-          const client = await mint();
-          if (client === undefined) break;
-          if ((await play(client, session)) === 'sold_out') break;
+        while (Date.now() < sale.endsAt) {
+          const next = await mint();
+          if (next === undefined) break;
+          if ((await play(next)) === 'sold_out') break;
         }
         return record;
       }
       const ready = await Promise.all(Array.from({ length: plan.sessionsAtStart }, () => mint()));
       await sleep(sale.opensAt - Date.now());
       let soldOut = false;
-      const lane = async (first: SeatActorClient | undefined, session: number): Promise<void> => {
-        let client = first;
-        while (client !== undefined && !soldOut && Date.now() < sale.endsAt) {
-          const outcome = await play(client, session);
+      const lane = async (first: Minted | undefined): Promise<void> => {
+        let next = first;
+        while (next !== undefined && !soldOut && Date.now() < sale.endsAt) {
+          const outcome = await play(next);
           if (outcome === 'sold_out') soldOut = true;
           // A session done or limited: mint another and go on, as long as the plan allows.
-          client = await mint();
+          next = await mint();
         }
       };
-      await Promise.all(ready.map((client, i) => lane(client, i + 1)));
+      await Promise.all(ready.map((first) => lane(first)));
       return record;
     } finally {
       for (const client of clients) client.close();

@@ -113,7 +113,12 @@ const browsers = [
   'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
   'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
 ];
-const languageSets = [['en-US', 'en'], ['de-DE', 'de', 'en'], ['fr-FR', 'fr'], ['es-ES', 'es', 'en']];
+const languageSets = [
+  ['en-US', 'en'],
+  ['de-DE', 'de', 'en'],
+  ['fr-FR', 'fr'],
+  ['es-ES', 'es', 'en'],
+];
 
 /** A browser identity for a device, from its seed. */
 export const browserOf = (random: Random) => ({
@@ -124,7 +129,10 @@ export const browserOf = (random: Random) => ({
 const browserHeaders = (device: Device): Record<string, string> => ({
   'x-forwarded-for': device.address,
   'user-agent': device.userAgent,
-  'accept-language': `${device.languages[0]},${device.languages.slice(1).map((l) => `${l};q=0.8`).join(',')}`.replace(/,$/, ''),
+  'accept-language': `${device.languages[0]},${device.languages
+    .slice(1)
+    .map((l) => `${l};q=0.8`)
+    .join(',')}`.replace(/,$/, ''),
 });
 
 /** The device's part of the signals: its fingerprint and what the fingerprint library saw. */
@@ -152,11 +160,11 @@ const solverFor = async (record: AgentRecord, slowdown: number, sale: SaleContex
   };
   const encode = sdk.encodeSolution as (challenge: unknown, solution: unknown) => string;
   const solveInProcess: Solver = async (challenge) => {
-    const solution = await altcha.solveChallenge({
-      challenge,
-      deriveKey: sdk.deriveKey,
-      timeout: Math.max(1_000, sale.endsAt + 5_000 - Date.now()),
-    });
+    // Nothing is solved once the sale is over: a queue of solves at the highest difficulty (risky sessions are asked
+    // for the most work) would otherwise hold the thread long after the end, and the report with it.
+    const budgetMs = sale.endsAt + 2_000 - Date.now();
+    if (budgetMs <= 0) throw new SeatActorError('CHALLENGE_REQUIRED' as never, 'the sale is over: not solved');
+    const solution = await altcha.solveChallenge({ challenge, deriveKey: sdk.deriveKey, timeout: budgetMs });
     if (solution === null) throw new SeatActorError('CHALLENGE_REQUIRED' as never, 'not solved before the sale ended');
     return encode(challenge, solution);
   };

@@ -2,7 +2,7 @@
  * `npm run sim:flash` — the flash-sale simulation with 70 % bots (bench/flashSim/sim.ts) — prints its report.
  *
  *   npm run sim:flash -- [--quick] [--humans 150] [--seed 11] [--antibot on|off] [--no-signals] [--no-room]
- *                        [--pow-slowdown 1.5] [--json report.json]
+ *                        [--pow-slowdown 1.5] [--pow-difficulty-max N] [--json report.json]
  *
  * By default the sale has a waiting room and every client sends behavioural signals (as the page does);
  * `--no-signals` and `--no-room` run the same sale without them, for comparison.
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     'no-signals': { type: 'boolean', default: false },
     'no-room': { type: 'boolean', default: false },
     'pow-slowdown': { type: 'string' },
+    'pow-difficulty-max': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -31,6 +32,11 @@ const options = {
   ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
   ...(values.antibot === 'off' ? { antibot: 'off' as const } : {}),
   ...(values['pow-slowdown'] === undefined ? {} : { humanPowSlowdown: Number(values['pow-slowdown']) }),
+  // A cap on the work the server asks for (its POW_DIFFICULTY_MAX): with a low one the bots' own process never runs
+  // out of time solving, so what holds them back is the rest of the front door.
+  ...(values['pow-difficulty-max'] === undefined
+    ? {}
+    : { serverEnv: { ...base.serverEnv, POW_DIFFICULTY_MAX: values['pow-difficulty-max'] } }),
   sendSignals: !values['no-signals'],
   waitingRoom: !values['no-room'],
 };

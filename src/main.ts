@@ -165,7 +165,7 @@ const countOf = (name: string, value: string | undefined): number | undefined =>
 /**
  * ANTIBOT (on by default): proof of work on new sessions (POW_SESSIONS) and waiting-room joins (POW_QUEUE_JOINS), its
  * difficulty between POW_DIFFICULTY_MIN and POW_DIFFICULTY_MAX (counter ranges), the risk stage (sessions per device
- * fingerprint: SESSIONS_PER_DEVICE_MAX in 10 minutes, default 3); off for load tests and trusted networks. Per-user hold and purchase limits hold either way.
+ * fingerprint: SESSIONS_PER_DEVICE_MAX in 10 minutes, default 10); off for load tests and trusted networks. Per-user hold and purchase limits hold either way.
  */
 const antibotFromEnv = (): ServerConfig['antibot'] => {
   if (!switchOf('ANTIBOT', env.ANTIBOT, true)) return undefined;

@@ -31,7 +31,10 @@ import { type LimiterStore, limiterIn, memoryLimiterStore, rateLimited } from '.
  * request alone); the counters of sessions per device and per address are in the limiter store (Redis in a cluster).
  */
 export type RiskSettings = Readonly<{
-  /** Sessions one device fingerprint may start per `deviceWindowSeconds`. Default 3. */
+  /**
+   * Sessions one device fingerprint may start per `deviceWindowSeconds`. Default 10: identical phones share a
+   * fingerprint and a person opens tabs, so the limit only stops farms; the risk score weighs every extra session.
+   */
   sessionsPerDeviceMax?: number;
   deviceWindowSeconds?: number;
   /** The window over which sessions per address count towards the risk. Default 600 s. */
@@ -138,7 +141,7 @@ export const createRiskStage = (deps: RiskStageDeps): RiskStage => {
   const settings = deps.settings ?? {};
   const store = deps.store ?? memoryLimiterStore;
   const policy: RiskPolicy = { ...riskPolicyDefault, ...settings.policy };
-  const sessionsPerDeviceMax = settings.sessionsPerDeviceMax ?? 3;
+  const sessionsPerDeviceMax = settings.sessionsPerDeviceMax ?? 10;
   const deviceSessions = limiterIn(store, {
     points: sessionsPerDeviceMax,
     duration: settings.deviceWindowSeconds ?? 600,

@@ -47,7 +47,7 @@ export type RiskPolicy = Readonly<{
 
 export const riskPolicyDefault: RiskPolicy = {
   deviceSessionsFree: 1,
-  perExtraDeviceSession: 0.25,
+  perExtraDeviceSession: 0.2,
   addressSessionsFree: 2,
   perExtraAddressSession: 0.2,
   addressShareMax: 0.6,

@@ -39,9 +39,10 @@ describe('riskOf', () => {
     });
   });
 
-  it('adds a quarter for every session beyond the first on one device', () => {
-    expect(riskOf({ ...person, sessionsOnDevice: 2 }).score).toBe(0.25);
-    expect(riskOf({ ...person, sessionsOnDevice: 4 })).toMatchObject({ score: 0.75, band: 'high' });
+  it('adds a fifth for every session beyond the first on one device (identical phones share a fingerprint)', () => {
+    expect(riskOf({ ...person, sessionsOnDevice: 2 })).toMatchObject({ score: 0.2, band: 'low' });
+    expect(riskOf({ ...person, sessionsOnDevice: 3 })).toMatchObject({ score: 0.4, band: 'medium' });
+    expect(riskOf({ ...person, sessionsOnDevice: 4 })).toMatchObject({ score: 0.6, band: 'high' });
   });
 
   it('lets an address share two sessions freely, then adds a fifth a session up to the high band', () => {

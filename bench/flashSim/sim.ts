@@ -324,10 +324,10 @@ export const runSim = async (options: SimOptions, log: (line: string) => void = 
   try {
     const admin = api(server.baseUrl);
     const venueId = await admin.createVenue(venueOf(options.rows, options.seatsPerRow) as never);
-    const humansProcess = await forkAgents();
-    children.push(humansProcess);
-    const botsProcess = await forkAgents();
-    children.push(botsProcess);
+    // Both agent processes load at once (each loads the SDK through tsx: seconds on a busy machine).
+    const forks = [forkAgents(), forkAgents()];
+    for (const fork of forks) void fork.then((child) => children.push(child));
+    const [humansProcess, botsProcess] = (await Promise.all(forks)) as [ChildProcess, ChildProcess];
     // The event is created now, so the opening is the lead time away from the agents' start.
     const opensAt = Date.now() + 1_000 + options.leadMs;
     const eventId = await admin.createEvent({

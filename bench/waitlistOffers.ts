@@ -116,6 +116,9 @@ const main = async () => {
   const socketMs: number[] = [];
   const mailMs: number[] = [];
   const sources = { release: 0, decline: 0, lapse: 0 };
+  /** What last gave each seat back, and the socket latencies by it. */
+  const freedBy = new Map<string, keyof typeof sources>();
+  const socketMsBy: Record<keyof typeof sources, number[]> = { release: [], decline: [], lapse: [] };
   const offeredAt = new Map<string, { freed: number; kind: keyof typeof sources }>();
   const fate = { declined: 0, ordered: 0, ignored: 0 };
   let outstanding = 0;
@@ -142,11 +145,13 @@ const main = async () => {
       const seat = offer.hold.seatIds[0]!;
       const freed = freedAt.get(seat) ?? now;
       socketMs.push(now - freed);
+      socketMsBy[freedBy.get(seat) ?? 'release'].push(now - freed);
       offeredAt.set(offer.hold.holdId, { freed, kind: 'release' });
       const roll = (i * 7919 + offer.hold.seatIds.length * 31 + socketMs.length) % 10;
       if (roll < 5) {
         fate.declined += 1;
         freedAt.set(seat, performance.now());
+        freedBy.set(seat, 'decline');
         sources.decline += 1;
         void api(baseUrl)
           .release(offer.hold.holdId, token)
@@ -161,6 +166,7 @@ const main = async () => {
         fate.ignored += 1;
         sources.lapse += 1;
         freedAt.set(seat, wallOf(Date.parse(offer.hold.expiresAt)));
+        freedBy.set(seat, 'lapse');
       }
     });
     const joined = await socket.timeout(10_000).emitWithAck('waitlist:join', { eventId, requestId: 'j', quantity: 1 });
@@ -198,6 +204,11 @@ const main = async () => {
         offers: socketMs.length,
         fate,
         socketMs: summary(socketMs),
+        socketMsBy: {
+          release: summary(socketMsBy.release),
+          decline: summary(socketMsBy.decline),
+          lapse: summary(socketMsBy.lapse),
+        },
         mailMs: summary(mailMs),
       },
       null,

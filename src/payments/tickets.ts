@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { CompactSign, calculateJwkThumbprint, compactVerify, exportJWK, type JWK } from 'jose';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import { ticketCodeLengthMax } from '../contract/orderSchemas.ts';
 import { BookingError } from '../domain/bookingError.ts';
@@ -89,17 +89,61 @@ export const loadOrCreateSigningKey = async (catalog: Catalog): Promise<KeyObjec
 
 export type QrFormat = 'svg' | 'png';
 
-/** The ticket code as a QR image; medium error correction survives a scuffed phone screen. */
+/** Medium error correction survives a scuffed phone screen; the PNG is drawn 6 pixels a module. */
+const qrOptions = {
+  svg: { errorCorrectionLevel: 'M', margin: 2 },
+  png: { errorCorrectionLevel: 'M', margin: 2, scale: 6 },
+};
+
+type QrReply = { id: number; body?: string | Uint8Array; error?: string };
+
+/**
+ * The thread that draws QR codes (qrWorker.mjs): one per process, started on first use, holding the process open only
+ * while a drawing is under way. A thread that dies fails what it was drawing, and the next drawing starts another.
+ */
+const qrThread = (() => {
+  let worker: Worker | undefined;
+  let nextId = 0;
+  const pending = new Map<number, { resolve: (reply: QrReply) => void; reject: (error: Error) => void }>();
+  const start = (): Worker => {
+    const started = new Worker(new URL('./qrWorker.mjs', import.meta.url));
+    started.unref();
+    started.on('message', (reply: QrReply) => {
+      const waiting = pending.get(reply.id);
+      pending.delete(reply.id);
+      if (pending.size === 0) started.unref();
+      waiting?.resolve(reply);
+    });
+    const fail = (error: Error) => {
+      if (worker === started) worker = undefined;
+      for (const waiting of pending.values()) waiting.reject(error);
+      pending.clear();
+    };
+    started.on('error', fail);
+    started.on('exit', (code) => fail(new Error(`the QR code thread stopped (exit code ${code})`)));
+    return started;
+  };
+  return (code: string, format: QrFormat): Promise<QrReply> => {
+    worker ??= start();
+    const thread = worker;
+    const id = nextId++;
+    thread.ref();
+    return new Promise<QrReply>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      thread.postMessage({ id, code, format, options: qrOptions[format] });
+    });
+  };
+})();
+
+/** The ticket code as a QR image, drawn on the QR code thread (the main thread only waits for it). */
 export const renderTicketQr = async (
   code: string,
   format: QrFormat,
-): Promise<{ body: string | Buffer; contentType: string }> =>
-  format === 'svg'
-    ? {
-        body: await QRCode.toString(code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
-        contentType: 'image/svg+xml',
-      }
-    : {
-        body: await QRCode.toBuffer(code, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 }),
-        contentType: 'image/png',
-      };
+): Promise<{ body: string | Buffer; contentType: string }> => {
+  const reply = await qrThread(code, format);
+  if (reply.error !== undefined || reply.body === undefined)
+    throw new Error(`the QR code could not be drawn: ${reply.error ?? 'no image'}`);
+  return format === 'svg'
+    ? { body: String(reply.body), contentType: 'image/svg+xml' }
+    : { body: Buffer.from(reply.body as Uint8Array), contentType: 'image/png' };
+};

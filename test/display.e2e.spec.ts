@@ -99,6 +99,41 @@ describe('live display in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a 50,000-seat venue: loads, paints on one canvas and follows a hold (paint times printed)', async () => {
+    const rest = api(baseUrl);
+    const venueId = await rest.createVenue(venueBody(250, 200));
+    const bigEventId = await rest.createEvent({
+      venueId,
+      name: 'Stadium Night',
+      startsAt: '2027-03-01T20:00:00Z',
+      priceTiers,
+    });
+    const started = Date.now();
+    const { page, errors } = await open(`/display/${bigEventId}`);
+    await expect.poll(() => count(page, 'available'), { timeout: 30_000 }).toBe('50,000');
+    const loadedMs = Date.now() - started;
+    const buyer = await restBuyer(baseUrl);
+    const heldAt = Date.now();
+    await buyer.hold(bigEventId, { seatIds: ['ORCH-250-199', 'ORCH-250-200'] });
+    await expect.poll(() => count(page, 'held'), { timeout: 2_000 }).toBe('2');
+    const shownMs = Date.now() - heldAt;
+    const paints = await page.evaluate(() =>
+      Object.fromEntries(
+        ['display:paint-all', 'display:paint-seats'].map((name) => [
+          name,
+          performance.getEntriesByName(name).map((entry) => Math.round(entry.duration * 10) / 10),
+        ]),
+      ),
+    );
+    console.log(
+      `display, 50,000 seats, 1920x1080: opened to counted ${loadedMs} ms; hold over REST to shown ${shownMs} ms;`,
+      `whole paints ${JSON.stringify(paints['display:paint-all'])} ms; seat paints ${JSON.stringify(paints['display:paint-seats'])} ms`,
+    );
+    expect(paints['display:paint-seats']!.length).toBeGreaterThan(0);
+    await page.screenshot({ path: `${artifactsDir}/display-50000.png` });
+    expect(errors).toEqual([]);
+  });
+
   it('scales to a portrait screen, and says so when the event does not exist', async () => {
     const { page, errors } = await open(`/display/${eventId}`, { width: 1080, height: 1920 });
     await expect.poll(() => count(page, 'sold'), { timeout: 15_000 }).toBe('3');

@@ -18,13 +18,21 @@ describe('seat-map reads', () => {
   let client: ReturnType<typeof api>;
   let eventId: string;
   const renders: string[] = [];
+  /** Renders of events other than `eventId` (the layout test's own event). */
+  const otherRenders: string[] = [];
+  let venueId: string;
   const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
     ({ server, baseUrl, client } = await startTestServer({
-      seatMapCache: { onRendered: (form, frame) => renders.push(`${form}@${frame.version}`) },
+      seatMapCache: {
+        onRendered: (form, frame) => {
+          if (frame.eventId === eventId) renders.push(`${form}@${frame.version}`);
+          else otherRenders.push(`${frame.eventId}:${form}@${frame.version}`);
+        },
+      },
     }));
-    const venueId = await client.createVenue(venueBody(10, 20));
+    venueId = await client.createVenue(venueBody(10, 20));
     eventId = await client.createEvent({ venueId, name: 'Reads', startsAt: '2030-01-01T20:00:00Z', priceTiers });
   });
 
@@ -203,23 +211,33 @@ describe('seat-map reads', () => {
   });
 
   it('serves the layout once per event, cacheable forever, compressed, and 304 to its ETag', async () => {
-    renders.length = 0;
-    const plain = await raw({ 'accept-encoding': 'identity' }, `/v1/events/${eventId}/layout`);
+    // An event of its own: the earlier tests' subscribers keep rendering the shared event's map after each commit.
+    const layoutEvent = await client.createEvent({
+      venueId,
+      name: 'Layout',
+      startsAt: '2030-01-01T20:00:00Z',
+      priceTiers,
+    });
+    const layoutPath = `/v1/events/${layoutEvent}/layout`;
+    otherRenders.length = 0;
+    const plain = await raw({ 'accept-encoding': 'identity' }, layoutPath);
     expect(plain.status).toBe(200);
     const etag = String(plain.headers.etag);
     expect(etag).toMatch(/^"L[\w-]{22}"$/);
-    const gzipped = await raw({ 'accept-encoding': 'gzip' }, `/v1/events/${eventId}/layout`);
+    const gzipped = await raw({ 'accept-encoding': 'gzip' }, layoutPath);
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gzipped.headers.etag).toBe(`${etag.slice(0, -1)}+gzip"`);
     expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
     // A hold changes the statuses, not the layout: same bytes, same tag, 304.
     const buyer = await client.session();
-    await client.hold(eventId, buyer.token, { seatIds: ['ORCH-4-19'], requestId: 'r-layout' });
-    const again = await raw({ 'accept-encoding': 'identity' }, `/v1/events/${eventId}/layout`);
+    expect(
+      (await client.hold(layoutEvent, buyer.token, { seatIds: ['ORCH-4-19'], requestId: 'r-layout' })).status,
+    ).toBe(201);
+    const again = await raw({ 'accept-encoding': 'identity' }, layoutPath);
     expect(again.body.equals(plain.body)).toBe(true);
-    expect((await raw({ 'if-none-match': etag }, `/v1/events/${eventId}/layout`)).status).toBe(304);
-    // It never touches the seat-map cache.
-    expect(renders).toEqual([]);
+    expect((await raw({ 'if-none-match': etag }, layoutPath)).status).toBe(304);
+    // It never touches the seat-map cache: nobody else reads this event's map.
+    expect(otherRenders.filter((render) => render.startsWith(`${layoutEvent}:`))).toEqual([]);
     expect((await fetch(`${baseUrl}/v1/events/evt_nope/layout`)).status).toBe(404);
   });
 

@@ -12,10 +12,10 @@
 import { parseArgs } from 'node:util';
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey as nativeDeriveKey } from 'altcha-lib/algorithms/sha';
-import { chromium } from 'playwright-core';
 import { deriveKey as sdkDeriveKey } from '../client-sdk/src/challenge.ts';
 import { startServer } from '../src/app/startServer.ts';
 import { createProofOfWork } from '../src/frontDoor/proofOfWork.ts';
+import { launchChromium } from '../test/support/browser.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,10 +59,7 @@ const server = await startServer({
   jwtSecret: 'bench-jwt-secret-bench-jwt-secret-bench',
   logLevel: 'silent',
 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const browser = await launchChromium();
 const rows: string[] = [];
 try {
   const page = await browser.newPage();

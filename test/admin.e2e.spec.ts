@@ -1,14 +1,13 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
+import { artifactsDir, launchChromium } from './support/browser.ts';
 import { restBuyer } from './support/elsewhere.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { startTestServer } from './support/testServer.ts';
-
-const artifactsDir = 'test-artifacts';
 
 /** The admin dashboard at /admin in Chromium: the token, the event list, stats that follow sales made elsewhere. */
 describe('admin dashboard in Chromium', () => {
@@ -34,11 +33,7 @@ describe('admin dashboard in Chromium', () => {
       priceTiers,
       waitingRoom: { enabled: true },
     });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    await mkdir(artifactsDir, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,13 +1,12 @@
-import { mkdir } from 'node:fs/promises';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { startFakeStripe } from './stripe/fakeStripe.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
+import { artifactsDir, launchChromium } from './support/browser.ts';
 import { startTestServer } from './support/testServer.ts';
 
-const artifactsDir = 'test-artifacts';
 const webhookSecret = 'whsec_browser_test';
 
 /**
@@ -43,11 +42,7 @@ describe('buyer app paying with Stripe (Payment Element) in Chromium', () => {
     const rest = api(baseUrl);
     const venueId = await rest.createVenue(venueBody(4, 10));
     eventId = await rest.createEvent({ venueId, name: 'Stripe Night', startsAt: '2027-01-01T20:00:00Z', priceTiers });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    await mkdir(artifactsDir, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

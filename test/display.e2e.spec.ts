@@ -1,13 +1,11 @@
-import { mkdir } from 'node:fs/promises';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
+import { artifactsDir, launchChromium } from './support/browser.ts';
 import { restBuyer } from './support/elsewhere.ts';
 import { startTestServer } from './support/testServer.ts';
-
-const artifactsDir = 'test-artifacts';
 
 /** The live display at /display/:eventId in Chromium: counters, sections and the map follow holds and sales made elsewhere. */
 describe('live display in Chromium', () => {
@@ -23,11 +21,7 @@ describe('live display in Chromium', () => {
     const rest = api(baseUrl);
     const venueId = await rest.createVenue(venueBody(6, 12));
     eventId = await rest.createEvent({ venueId, name: 'Display Night', startsAt: '2027-01-01T20:00:00Z', priceTiers });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    await mkdir(artifactsDir, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

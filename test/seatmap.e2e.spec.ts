@@ -1,12 +1,10 @@
-import { mkdir } from 'node:fs/promises';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../src/app/demoSeed.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
+import { artifactsDir, launchChromium } from './support/browser.ts';
 import { startTestServer } from './support/testServer.ts';
-
-const artifactsDir = 'test-artifacts';
 
 describe('live seat-map page in Chromium', () => {
   let server: RunningServer;
@@ -17,10 +15,7 @@ describe('live seat-map page in Chromium', () => {
     // The anti-bot stages on, as `npm start` has them: the page solves the session's proof of work by itself.
     server = (await startTestServer({ web: true, antibot: {} })).server;
     baseUrl = `http://127.0.0.1:${server.port}`;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -61,8 +56,6 @@ describe('live seat-map page in Chromium', () => {
     expect(await seat(two).getAttribute('data-mine')).toBe('false');
     expect(await one.locator('#holds').textContent()).toContain('ORCH-2-5');
     expect((await rest.seatMap(eventId)).seats['ORCH-2-5'].status).toBe('held');
-
-    await mkdir(artifactsDir, { recursive: true });
     await two.screenshot({ path: `${artifactsDir}/seatmap-observer.png`, fullPage: true });
     await one.screenshot({ path: `${artifactsDir}/seatmap-holder.png`, fullPage: true });
 

@@ -1,9 +1,10 @@
 import { SignJWT } from 'jose';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { ManualClock } from '../src/platform/clock.ts';
 import { type api, priceTiers, venueBody } from './support/api.ts';
+import { launchChromium } from './support/browser.ts';
 import { startTestServer } from './support/testServer.ts';
 
 const sessionKey = 'seatactor.session';
@@ -24,10 +25,7 @@ describe('the page recovers an invalid session (Chromium)', () => {
     ({ server, baseUrl, client: rest } = await startTestServer({ web: true, clock }));
     const venueId = await rest.createVenue(venueBody(4, 10));
     eventId = await rest.createEvent({ venueId, name: 'Recovery', startsAt: '2030-01-01T20:00:00Z', priceTiers });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,16 +1,15 @@
-import { mkdir } from 'node:fs/promises';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type QueueAdmitted, type SeatActorClient } from '../client-sdk/src/index.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
 import type { Venue } from '../src/domain/venue.ts';
 import { ManualClock } from '../src/platform/clock.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
+import { artifactsDir, launchChromium } from './support/browser.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { startTestServer } from './support/testServer.ts';
 
-const artifactsDir = 'test-artifacts';
 const tickMs = 1_000;
 const admissionSeconds = 60;
 
@@ -33,11 +32,7 @@ describe('waiting room and waitlist in Chromium', () => {
     server = (await startTestServer({ web: true, clock, queue: { tickMs } })).server;
     baseUrl = `http://127.0.0.1:${server.port}`;
     rest = api(baseUrl);
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    await mkdir(artifactsDir, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,12 +1,10 @@
-import { mkdir } from 'node:fs/promises';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
+import { artifactsDir, launchChromium } from './support/browser.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { startTestServer } from './support/testServer.ts';
-
-const artifactsDir = 'test-artifacts';
 
 /** The ticket wallet and the staff check-in page in Chromium, online and then with the network cut. */
 describe('ticket wallet and check-in, offline', () => {
@@ -21,11 +19,7 @@ describe('ticket wallet and check-in, offline', () => {
     const rest = api(baseUrl);
     const venueId = await rest.createVenue(venueBody(2, 6));
     eventId = await rest.createEvent({ venueId, name: 'Wallet Night', startsAt: '2027-01-01T20:00:00Z', priceTiers });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    await mkdir(artifactsDir, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

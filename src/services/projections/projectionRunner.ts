@@ -3,6 +3,7 @@ import {
   type Checkpoint,
   CheckpointMovedError,
   type CheckpointRow,
+  checkpointStart,
   type ProjectionStore,
   type SettledEvent,
 } from '../../persistence/projectionStore.ts';
@@ -29,6 +30,12 @@ export type ProjectionStatus = Readonly<{
   /** Settled events after the checkpoint. */
   lagEvents: number;
 }>;
+
+/** Orders two places in the log by (transaction id, position): negative when `a` comes first. */
+const compareCursors = (a: Checkpoint, b: Checkpoint): number => {
+  const [x, y] = [BigInt(a.transactionId), BigInt(b.transactionId)];
+  return x === y ? a.position - b.position : x < y ? -1 : 1;
+};
 
 const logged = (event: SettledEvent): LoggedEvent => ({
   position: event.position,
@@ -79,13 +86,20 @@ export class ProjectionRunner {
     await Promise.allSettled([...this.active.values(), ...this.queued.values()]);
   }
 
-  /** Applies every settled event not yet applied, to one projection or all; resolves with how many were applied. */
+  /**
+   * Applies every settled event not yet applied, to one projection or all; resolves with how many were applied (an
+   * event applied to two projections counts twice). All of them (the background pass) read each database's log once
+   * per batch for every projection together.
+   */
   async catchUp(name?: string): Promise<number> {
-    const runs = this.selected(name).flatMap((projection) =>
-      this.options.stores.map((store, index) =>
-        this.schedule(`${index}\u001f${projection.name}`, () => this.drain(store, projection)),
-      ),
-    );
+    const runs =
+      name === undefined
+        ? this.options.stores.map((store, index) => this.schedule(`${index}\u001f*`, () => this.drainAll(store)))
+        : this.selected(name).flatMap((projection) =>
+            this.options.stores.map((store, index) =>
+              this.schedule(`${index}\u001f${projection.name}`, () => this.drain(store, projection)),
+            ),
+          );
     return (await Promise.all(runs)).reduce((sum, applied) => sum + applied, 0);
   }
 
@@ -170,12 +184,64 @@ export class ProjectionRunner {
     }
   }
 
+  /** Batches of every projection together until the log has no settled event after any of their checkpoints. */
+  private async drainAll(store: ProjectionStore): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const step = await this.stepAll(store);
+      applied += step.applied;
+      if (step.read < (this.options.batchSizeMax ?? 1_000)) return applied;
+    }
+  }
+
+  /**
+   * One batch for every projection: the log is read once, from the checkpoint furthest behind, and each projection folds
+   * the events after its own checkpoint. A projection whose checkpoint another runner moved meanwhile writes nothing
+   * this time; the next batch reads on from where it is now.
+   */
+  private async stepAll(store: ProjectionStore): Promise<{ read: number; applied: number }> {
+    const saved = new Map((await store.checkpoints()).map((row) => [row.name, row]));
+    const froms = this.options.projections.map((projection): Checkpoint => {
+      const row = saved.get(projection.name);
+      return row === undefined ? checkpointStart : { transactionId: row.transactionId, position: row.position };
+    });
+    const from = froms.reduce((earliest, checkpoint) =>
+      compareCursors(checkpoint, earliest) < 0 ? checkpoint : earliest,
+    );
+    const events = await store.readSettled(from, this.options.batchSizeMax ?? 1_000);
+    const applied = await Promise.all(
+      this.options.projections.map(async (projection, index) => {
+        const own = froms[index]!;
+        const after = events.filter((event) => compareCursors(event, own) > 0);
+        try {
+          await this.fold(store, projection, own, after);
+          return after.length;
+        } catch (error) {
+          if (!(error instanceof CheckpointMovedError)) throw error;
+          return 0;
+        }
+      }),
+    );
+    return { read: events.length, applied: applied.reduce((sum, count) => sum + count, 0) };
+  }
+
   /** One batch: read, fold, commit with the checkpoint. Returns the events read (0: caught up). */
   async step(store: ProjectionStore, projection: AnyProjection): Promise<number> {
     const from = await store.checkpoint(projection.name);
     const events = await store.readSettled(from, this.options.batchSizeMax ?? 1_000);
+    await this.fold(store, projection, from, events);
+    return events.length;
+  }
+
+  /** Folds the events into the documents they touch and commits them with the checkpoint moved past the last one. */
+  private async fold(
+    store: ProjectionStore,
+    projection: AnyProjection,
+    from: Checkpoint,
+    events: readonly SettledEvent[],
+  ): Promise<void> {
     const last = events.at(-1);
-    if (last === undefined) return 0;
+    if (last === undefined) return;
     const batch = events.map(logged);
     const keysOfEvent = batch.map((event) => projection.keysOf(event));
     const docs = await store.docs(projection.name, [...new Set(keysOfEvent.flat())]);
@@ -183,6 +249,5 @@ export class ProjectionRunner {
       for (const key of keysOfEvent[index]!) docs.set(key, projection.evolve(docs.get(key), event, key));
     });
     await store.commit(projection.name, from, { transactionId: last.transactionId, position: last.position }, docs);
-    return events.length;
   }
 }

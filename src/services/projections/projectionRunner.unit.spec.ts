@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { type LoggedEvent, type Projection, projectAll } from '../../domain/projections/index.ts';
+import type { StoredEvent } from '../../persistence/eventStore.ts';
+import { inMemoryProjections } from '../../persistence/inMemory/inMemoryProjections.ts';
+import type { ProjectionStore } from '../../persistence/projectionStore.ts';
+import { ManualClock } from '../../platform/clock.ts';
+import { ProjectionRunner } from './projectionRunner.ts';
+
+/** Counts events per key; the three differ only in how they key an event, so their documents differ. */
+const counting = (name: string, keyOf: (event: LoggedEvent) => string): Projection<{ n: number }> => ({
+  name,
+  keysOf: (event) => [keyOf(event)],
+  evolve: (doc, _event) => ({ n: (doc?.n ?? 0) + 1 }),
+});
+const projections = [
+  counting('by-stream', (event) => event.streamId),
+  counting('by-type', (event) => event.type),
+  counting('by-parity', (event) => String(event.position % 2)),
+];
+
+const log: StoredEvent[] = Array.from({ length: 2_500 }, (_, index) => ({
+  position: index + 1,
+  streamId: `event-${index % 7}`,
+  streamVersion: Math.floor(index / 7) + 1,
+  type: index % 3 === 0 ? 'HoldPlaced' : 'HoldReleased',
+  data: {},
+  recordedAt: new Date(1_700_000_000_000 + index),
+}));
+const asLogged = (event: StoredEvent): LoggedEvent => ({ ...event, recordedAt: event.recordedAt.getTime() });
+
+/** The in-memory projection store over `log`, counting how often the log is read. */
+const storeOverLog = () => {
+  const store = inMemoryProjections(async (after, limit) => log.filter((e) => e.position > after).slice(0, limit));
+  const counted = { reads: 0 };
+  const counting: ProjectionStore = {
+    ...store,
+    readSettled: (after, limit) => {
+      counted.reads += 1;
+      return store.readSettled(after, limit);
+    },
+  };
+  return { store: counting, counted };
+};
+
+const documentsOf = async (store: ProjectionStore, projection: Projection<{ n: number }>) => {
+  const keys = [...projectAll(projection, log.map(asLogged)).keys()];
+  return Object.fromEntries(await store.docs(projection.name, keys));
+};
+
+describe('projection runner: the background pass', () => {
+  it('reads the log once per batch for every projection together, and each ends as a fold of the whole log', async () => {
+    const { store, counted } = storeOverLog();
+    const runner = new ProjectionRunner({
+      stores: [store],
+      projections,
+      clock: new ManualClock(0),
+      batchSizeMax: 1_000,
+    });
+    expect(await runner.catchUp()).toBe(3 * 2_500);
+    // 1,000 + 1,000 + 500: three reads, not three per projection.
+    expect(counted.reads).toBe(3);
+    for (const projection of projections)
+      expect(await documentsOf(store, projection)).toEqual(
+        Object.fromEntries(projectAll(projection, log.map(asLogged))),
+      );
+    expect((await runner.status()).map((row) => row.lagEvents)).toEqual([0, 0, 0]);
+  });
+
+  it('brings a projection that is behind up from its own checkpoint, and counts nothing twice for the others', async () => {
+    const { store } = storeOverLog();
+    const runner = new ProjectionRunner({
+      stores: [store],
+      projections,
+      clock: new ManualClock(0),
+      batchSizeMax: 1_000,
+    });
+    // One projection caught up alone to the middle of the log, the others not at all; then it is reset to the start.
+    await runner.catchUp('by-type');
+    await store.reset('by-stream');
+    await runner.catchUp();
+    for (const projection of projections)
+      expect(await documentsOf(store, projection)).toEqual(
+        Object.fromEntries(projectAll(projection, log.map(asLogged))),
+      );
+  });
+});

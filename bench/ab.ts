@@ -14,7 +14,8 @@
  * and optionally another checkout (a worktree of an older commit, with its own node_modules) whose src/main.ts runs,
  * so a before/after of the code is one alternated run too.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchMode, type BenchServer, benchModes, round, startBenchServer } from './benchServer.ts';
 import { defaultLightLoad, type LightLoadOptions, type LightLoadResult, measureLightWindow } from './lightLoad.ts';
@@ -162,6 +163,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const summary = summarise(variants, windows);
   console.table(summary);
   const report = { startedAt, endedAt: new Date().toISOString(), options, variants, summary, windows };
-  if (values.out !== undefined) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  if (values.out !== undefined) {
+    mkdirSync(dirname(values.out), { recursive: true });
+    writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  }
   console.log(JSON.stringify({ startedAt, summary }));
 }

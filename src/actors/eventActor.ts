@@ -388,9 +388,7 @@ export class EventActor {
 
   /** Stops the timer, lets queued commands commit, and takes a last snapshot. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.stopSweep();
-    this.cancelOfferLapse();
+    this.halt();
     this.wake?.();
     await this.mailbox.idle();
     await this.snapshotSaving;
@@ -596,9 +594,9 @@ export class EventActor {
   private commit({ batch, toVersion, events, answers, reads, committed, stockChange, snapshot }: Prepared): () => void {
     this.committedVersion = toVersion;
     this.stats.batches += 1;
-    const readCount = batch.filter((envelope) => envelope.kind === 'read').length;
-    this.stats.commands += batch.length - readCount;
-    this.stats.reads += readCount;
+    // One answer per read of the batch (renderReads).
+    this.stats.commands += batch.length - reads.length;
+    this.stats.reads += reads.length;
     this.stats.events += events.length;
     if (stockChange !== undefined) applyStockChange(this.stock, stockChange);
     for (const read of reads) read();
@@ -614,6 +612,15 @@ export class EventActor {
       if (snapshot !== undefined) void this.saveSnapshot(snapshot);
       this.armOfferLapse();
     };
+  }
+
+  /** No more batches, sweeps or offer lapses: the actor is stopping, retiring, or fenced. */
+  private halt(): void {
+    this.stopped = true;
+    this.stopSweep();
+    this.cancelOfferLapse();
+    this.cancelOfferLapse = () => {};
+    this.offerLapseAt = undefined;
   }
 
   /**
@@ -694,9 +701,8 @@ export class EventActor {
    * owner, whose log answers it), nothing is reloaded or snapshotted, and its owner forgets it.
    */
   private retireFenced(failed: readonly Prepared[], unavailable: BookingError): void {
-    this.stopped = true;
+    this.halt();
     this.recovering = true;
-    this.stopSweep();
     for (const { batch } of failed) {
       for (const envelope of batch) {
         if (envelope.kind === 'read') envelope.reject(unavailable);
@@ -739,9 +745,7 @@ export class EventActor {
         return;
       }
     }
-    this.stopped = true;
-    this.stopSweep();
-    this.cancelOfferLapse();
+    this.halt();
     this.options.onRecovery?.('retired');
     this.options.onError?.(
       new StoreUnavailableError(`no reload succeeded in ${attemptsMax} attempts`),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { seatEventTypeNames } from '../domain/seatMap/events.ts';
 import { parseWith } from './schemas.ts';
 
 /**
@@ -75,15 +76,7 @@ export const eventStatsSchema = z
 export type EventStats = z.infer<typeof eventStatsSchema>;
 
 /** Why a seat changed: the event that moved it. */
-export const seatChangeCauseSchema = z.enum([
-  'HoldPlaced',
-  'HoldReleased',
-  'HoldExpired',
-  'HoldReserved',
-  'ReservationSold',
-  'ReservationReleased',
-  'SaleRefunded',
-]);
+export const seatChangeCauseSchema = z.enum(seatEventTypeNames);
 
 export const seatHistorySchema = z
   .object({

@@ -216,7 +216,8 @@ export type OrderEvent =
 /** Every event of an event's stream: its seats', its orders' and its waiting room's (src/domain/queue/). */
 export type InventoryEvent = SeatEvent | OrderEvent | QueueEvent;
 
-const seatEventTypes: ReadonlySet<string> = new Set<SeatEvent['type']>([
+/** The types of the events that move seats (the wire's seat-history causes are these). */
+export const seatEventTypeNames = [
   'HoldPlaced',
   'HoldReleased',
   'HoldExpired',
@@ -224,6 +225,8 @@ const seatEventTypes: ReadonlySet<string> = new Set<SeatEvent['type']>([
   'ReservationSold',
   'ReservationReleased',
   'SaleRefunded',
-]);
+] as const satisfies readonly SeatEvent['type'][];
+
+const seatEventTypes: ReadonlySet<string> = new Set<SeatEvent['type']>(seatEventTypeNames);
 
 export const isSeatEvent = (event: Readonly<{ type: string }>): event is SeatEvent => seatEventTypes.has(event.type);

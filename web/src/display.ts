@@ -10,6 +10,7 @@ import {
 import { DisplayModel, type StatusCounts, statusNames } from './displayModel.ts';
 import { saleNotOpen } from './eventChoice.ts';
 import { formatMoney, humanMessage } from './messages.ts';
+import { TierColours } from './tierColours.ts';
 import { fitInto, type VenueGeometry, venueGeometry } from './venueGeometry.ts';
 
 /**
@@ -45,7 +46,7 @@ const main = async () => {
 class DisplayPage {
   private readonly model: DisplayModel;
   private readonly geometry: VenueGeometry;
-  private readonly tierColour = new Map<string, string>();
+  private readonly tierColour = new TierColours(tierPalette);
   private readonly canvas = $<HTMLCanvasElement>('#display-map');
   private readonly dirty = new Set<number>();
   private repaintAll = true;
@@ -61,7 +62,7 @@ class DisplayPage {
   ) {
     this.model = new DisplayModel(layout);
     this.geometry = venueGeometry(layout);
-    for (const tier of Object.keys(layout.priceTiers)) this.colourOfTier(tier);
+    for (const tier of Object.keys(layout.priceTiers)) this.tierColour.of(tier);
   }
 
   start(): void {
@@ -94,15 +95,6 @@ class DisplayPage {
     this.schedule();
   }
 
-  private colourOfTier(tier: string): string {
-    let colour = this.tierColour.get(tier);
-    if (colour === undefined) {
-      colour = tierPalette[this.tierColour.size % tierPalette.length]!;
-      this.tierColour.set(tier, colour);
-    }
-    return colour;
-  }
-
   private showConnection(up: boolean): void {
     const pill = $('#connection');
     pill.textContent = up ? 'live' : 'reconnecting…';
@@ -126,7 +118,7 @@ class DisplayPage {
 
   private drawLegend(): void {
     $('#legend').replaceChildren(
-      ...[...this.tierColour].map(([tier, colour]) => {
+      ...this.tierColour.entries().map(([tier, colour]) => {
         const item = document.createElement('li');
         const dot = document.createElement('span');
         dot.className = 'dot';
@@ -204,7 +196,7 @@ class DisplayPage {
     }
     const status = this.model.statusAt(index);
     context.fillStyle =
-      status === 'available' ? this.colourOfTier(this.model.seats[index]!.tier) : statusColour[status];
+      status === 'available' ? this.tierColour.of(this.model.seats[index]!.tier) : statusColour[status];
     if (scale >= 4) {
       context.beginPath();
       context.arc(x, y, half * 0.78, 0, Math.PI * 2);

@@ -18,6 +18,7 @@ import { formatMoney, humanMessage } from './messages.ts';
 import { type GridPosition, moveInGrid } from './seatGrid.ts';
 import { deviceSignals, pointerSignals } from './signals.ts';
 import { loadStripeJs, StripePayment } from './stripeCheckout.ts';
+import { TierColours } from './tierColours.ts';
 import { WaitingRoom } from './waitingRoom.ts';
 import { WaitlistPanel } from './waitlistPanel.ts';
 import { saveToWallet } from './walletStore.ts';
@@ -202,7 +203,7 @@ class BuyerPage {
     string,
     { text: HTMLElement; button: HTMLButtonElement; input: HTMLInputElement }
   >();
-  private readonly tierColour = new Map<string, string>();
+  private readonly tierColour = new TierColours(tierPalette);
   private readonly seatNames = new Map<string, string>();
   /** The map as an ARIA grid: seat ids by row (every section's rows, front to back), and each seat's place in it. */
   private readonly gridRows: string[][] = [];
@@ -284,15 +285,6 @@ class BuyerPage {
     return price === undefined ? tier : formatMoney(price.amount, price.currency);
   }
 
-  private colourOfTier(tier: string): string {
-    let colour = this.tierColour.get(tier);
-    if (colour === undefined) {
-      colour = tierPalette[this.tierColour.size % tierPalette.length]!;
-      this.tierColour.set(tier, colour);
-    }
-    return colour;
-  }
-
   private draw(): void {
     const svg = $<SVGSVGElement>('#seatmap');
     let y = 28;
@@ -336,11 +328,13 @@ class BuyerPage {
       box.append(text, label, button);
       general.append(box);
       this.gaElements.set(section.id, { text, button, input });
-      this.colourOfTier(section.priceTier);
+      this.tierColour.of(section.priceTier);
     }
     const legend = $('#legend');
     const entries: [string, string][] = [
-      ...[...this.tierColour].map(([tier, colour]): [string, string] => [colour, `${this.priceOf(tier)} (available)`]),
+      ...this.tierColour
+        .entries()
+        .map(([tier, colour]): [string, string] => [colour, `${this.priceOf(tier)} (available)`]),
       [mineColour, 'In your basket'],
       [statusColour.held, 'Held by someone'],
       [statusColour.reserved, 'Reserved (being paid)'],
@@ -391,7 +385,7 @@ class BuyerPage {
         circle.setAttribute('tabindex', this.tabStop === undefined ? '0' : '-1');
         this.tabStop ??= seat.id;
         circle.dataset.seatId = seat.id;
-        circle.setAttribute('stroke', this.colourOfTier(seat.priceTier));
+        circle.setAttribute('stroke', this.tierColour.of(seat.priceTier));
         this.seatNames.set(
           seat.id,
           `${section.name}, row ${row.id}, seat ${index + 1}, ${this.priceOf(seat.priceTier)}`,
@@ -475,7 +469,7 @@ class BuyerPage {
         inBasket
           ? mineColour
           : seat.status === 'available'
-            ? this.colourOfTier(seat.priceTier)
+            ? this.tierColour.of(seat.priceTier)
             : statusColour[seat.status],
       );
     }

@@ -208,6 +208,25 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    id: 12,
+    name: 'append-only projection entries',
+    statements: [
+      // Log projections (seat history) insert one row per entry and never rewrite one: kept as one jsonb document per
+      // key, a seat's history was read and written whole on every change, so a seat held and released in a loop made
+      // every batch dearer than the last, on the same worker that commits the holds.
+      `CREATE TABLE projection_entries (
+        projection text NOT NULL,
+        key text NOT NULL,
+        position bigint NOT NULL,
+        entry jsonb NOT NULL,
+        PRIMARY KEY (projection, key, position)
+      )`,
+      // The seat history kept as documents before: dropped with its checkpoint, so the runner builds it again as entries.
+      `DELETE FROM projection_docs WHERE projection = 'seat-history'`,
+      `DELETE FROM projection_checkpoints WHERE name = 'seat-history'`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every node migrating the same database. */

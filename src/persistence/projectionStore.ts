@@ -28,6 +28,9 @@ export class CheckpointMovedError extends Error {
   }
 }
 
+/** An entry of a log projection with the position of the event that added it. */
+export type PositionedEntry = Readonly<{ key: string; position: number; entry: unknown }>;
+
 export interface ProjectionStore {
   /**
    * At most `limit` events after the checkpoint, in (transaction id, position) order, of transactions that ended
@@ -45,6 +48,14 @@ export interface ProjectionStore {
    * CheckpointMovedError, writing nothing, when the checkpoint is not at `from`.
    */
   commit(name: string, from: Checkpoint, to: Checkpoint, docs: ReadonlyMap<string, unknown>): Promise<void>;
-  /** Deletes the projection's documents and puts its checkpoint back to the start (a rebuild follows). */
+  /**
+   * A log projection's batch: inserts the entries (each under its key, at its event's position) and moves the
+   * checkpoint from `from` to `to`, in one transaction. Nothing already stored is read or rewritten. Throws
+   * CheckpointMovedError, writing nothing, when the checkpoint is not at `from`.
+   */
+  append(name: string, from: Checkpoint, to: Checkpoint, entries: readonly PositionedEntry[]): Promise<void>;
+  /** A log projection's entries under one key, in log order. */
+  entries(name: string, key: string): Promise<unknown[]>;
+  /** Deletes the projection's documents or entries and puts its checkpoint back to the start (a rebuild follows). */
   reset(name: string): Promise<void>;
 }

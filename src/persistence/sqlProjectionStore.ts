@@ -1,4 +1,5 @@
 import {
+  type Checkpoint,
   CheckpointMovedError,
   type CheckpointRow,
   checkpointStart,
@@ -34,6 +35,22 @@ const countSettledSql = `
   SELECT count(*) AS n FROM events
   WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
+
+/** Moves the checkpoint from `from` to `to` inside the writer's transaction, or throws CheckpointMovedError. */
+const moveCheckpoint = async (tx: SqlClient, name: string, from: Checkpoint, to: Checkpoint): Promise<void> => {
+  // The row exists from the first commit on; before it, `from` is the start.
+  await tx.query(
+    `INSERT INTO projection_checkpoints (name, position, transaction_id) VALUES ($1, 0, '0') ON CONFLICT (name) DO NOTHING`,
+    [name],
+  );
+  const moved = await tx.query(
+    `UPDATE projection_checkpoints SET transaction_id = $2::text::xid8, position = $3, updated_at = now()
+     WHERE name = $1 AND transaction_id = $4::text::xid8 AND position = $5
+     RETURNING name`,
+    [name, to.transactionId, to.position, from.transactionId, from.position],
+  );
+  if (moved.length === 0) throw new CheckpointMovedError(name);
+};
 
 export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
   async readSettled(after, limit) {
@@ -91,18 +108,7 @@ export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
 
   async commit(name, from, to, docs) {
     await client.transaction(async (tx) => {
-      // The row exists from the first commit on; before it, `from` is the start.
-      await tx.query(
-        `INSERT INTO projection_checkpoints (name, position, transaction_id) VALUES ($1, 0, '0') ON CONFLICT (name) DO NOTHING`,
-        [name],
-      );
-      const moved = await tx.query(
-        `UPDATE projection_checkpoints SET transaction_id = $2::text::xid8, position = $3, updated_at = now()
-         WHERE name = $1 AND transaction_id = $4::text::xid8 AND position = $5
-         RETURNING name`,
-        [name, to.transactionId, to.position, from.transactionId, from.position],
-      );
-      if (moved.length === 0) throw new CheckpointMovedError(name);
+      await moveCheckpoint(tx, name, from, to);
       if (docs.size === 0) return;
       // One statement for every document: the batch travels as one JSON text parameter, as appends do.
       await tx.query(
@@ -114,9 +120,33 @@ export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
     });
   },
 
+  async append(name, from, to, entries) {
+    await client.transaction(async (tx) => {
+      await moveCheckpoint(tx, name, from, to);
+      if (entries.length === 0) return;
+      // Insert only: a key's earlier entries are never read or rewritten. The checkpoint guard above already makes a
+      // batch land once; the conflict clause only keeps a replayed row from failing the transaction.
+      await tx.query(
+        `INSERT INTO projection_entries (projection, key, position, entry)
+         SELECT $1, x.key, x.position, x.entry FROM jsonb_to_recordset($2::text::jsonb) AS x(key text, position bigint, entry jsonb)
+         ON CONFLICT (projection, key, position) DO NOTHING`,
+        [name, JSON.stringify(entries)],
+      );
+    });
+  },
+
+  async entries(name, key) {
+    const rows = await client.query<{ entry: unknown }>(
+      'SELECT entry FROM projection_entries WHERE projection = $1 AND key = $2 ORDER BY position',
+      [name, key],
+    );
+    return rows.map((row) => row.entry);
+  },
+
   async reset(name) {
     await client.transaction(async (tx) => {
       await tx.query('DELETE FROM projection_docs WHERE projection = $1', [name]);
+      await tx.query('DELETE FROM projection_entries WHERE projection = $1', [name]);
       await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [name]);
     });
   },

@@ -9,9 +9,19 @@ import { seatHistoryProjection } from './seatHistory.ts';
 
 export type { BuyerDoc, BuyerHoldEntry, BuyerOrderEntry } from './buyers.ts';
 export { buyersProjection } from './buyers.ts';
-export { type AnyProjection, eventIdOfStream, type LoggedEvent, type Projection, projectAll } from './projection.ts';
+export {
+  type AnyProjection,
+  collectAll,
+  eventIdOfStream,
+  isLogProjection,
+  type KeyedEntry,
+  type LoggedEvent,
+  type LogProjection,
+  type Projection,
+  projectAll,
+} from './projection.ts';
 export { type SalesDoc, salesByMinute, salesOf, salesProjection } from './sales.ts';
-export { type SeatHistoryDoc, type SeatHistoryEntry, seatHistoryKey, seatHistoryProjection } from './seatHistory.ts';
+export { type SeatHistoryEntry, seatHistoryKey, seatHistoryProjection } from './seatHistory.ts';
 
 /** Every projection the runner keeps, by name. */
 export const projections: readonly AnyProjection[] = [salesProjection, seatHistoryProjection, buyersProjection];

@@ -18,6 +18,8 @@ export type LoggedEvent = Readonly<{
 }>;
 
 export type Projection<Doc> = Readonly<{
+  /** A document projection (the default): each key's one document is read, evolved and written back. */
+  kind?: 'documents';
   /** Stable: it names the checkpoint and the documents in the store. */
   name: string;
   /** The documents this event changes (none: the projection ignores it). */
@@ -30,9 +32,29 @@ export type Projection<Doc> = Readonly<{
   evolve: (doc: Doc | undefined, event: LoggedEvent, key: string) => Doc;
 }>;
 
-/** Any projection, for the runner, which treats documents as opaque JSON. */
+/** One entry a log projection adds under a key. */
+export type KeyedEntry<Entry> = Readonly<{ key: string; entry: Entry }>;
+
+/**
+ * An append-only projection: each event adds entries under keys and nothing is ever changed, so the store only inserts
+ * (one row per entry) and a key's entries are read in log order. For read models that only grow, such as a seat's
+ * history: as one document it would be read and rewritten whole on every change, so its cost would grow with its age
+ * (a seat held and released a thousand times is rewritten with a thousand entries on the thousand-and-first).
+ */
+export type LogProjection<Entry> = Readonly<{
+  kind: 'log';
+  /** Stable: it names the checkpoint and the entries in the store. */
+  name: string;
+  /** What this event adds, under which keys (none: the projection ignores it). */
+  entriesOf: (event: LoggedEvent) => readonly KeyedEntry<Entry>[];
+}>;
+
+/** Any projection, for the runner, which treats documents and entries as opaque JSON. */
 // biome-ignore lint/suspicious/noExplicitAny: the runner stores documents as JSON and never looks inside them.
-export type AnyProjection = Projection<any>;
+export type AnyProjection = Projection<any> | LogProjection<any>;
+
+export const isLogProjection = (projection: AnyProjection): projection is Extract<AnyProjection, { kind: 'log' }> =>
+  projection.kind === 'log';
 
 /** The event id of an event's stream (`event-<eventId>`, as the actor names it), or undefined for another stream. */
 export const eventIdOfStream = (streamId: string): string | undefined =>
@@ -51,4 +73,20 @@ export const projectAll = <Doc>(
     for (const key of projection.keysOf(event)) docs.set(key, projection.evolve(docs.get(key), event, key));
   }
   return docs;
+};
+
+/** Runs a log projection over events in memory: each key's entries in log order. `entries` is changed in place. */
+export const collectAll = <Entry>(
+  projection: LogProjection<Entry>,
+  events: Iterable<LoggedEvent>,
+  entries: Map<string, Entry[]> = new Map(),
+): Map<string, Entry[]> => {
+  for (const event of events) {
+    for (const { key, entry } of projection.entriesOf(event)) {
+      const list = entries.get(key);
+      if (list === undefined) entries.set(key, [entry]);
+      else list.push(entry);
+    }
+  }
+  return entries;
 };

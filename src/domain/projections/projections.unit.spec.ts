@@ -6,9 +6,9 @@ import { evolve } from '../seatMap/evolve.ts';
 import { expireHolds, freshState, holdGeneral, holdSeats, releaseHold, T0 } from '../seatMap/inventoryFixture.ts';
 import { availabilityOf } from './availability.ts';
 import { type BuyerDoc, buyersProjection } from './buyers.ts';
-import { type LoggedEvent, projectAll } from './projection.ts';
+import { collectAll, type LoggedEvent, projectAll } from './projection.ts';
 import { type SalesDoc, salesByMinute, salesProjection } from './sales.ts';
-import { type SeatHistoryDoc, seatHistoryKey, seatHistoryProjection } from './seatHistory.ts';
+import { seatHistoryKey, seatHistoryProjection } from './seatHistory.ts';
 
 /**
  * The projections as specifications: given the log the real decider writes for these commands, then these documents.
@@ -128,9 +128,9 @@ describe('sales projection', () => {
 
 describe('seat history projection', () => {
   it('records every change of a seat with its cause, and none for general-admission places', () => {
-    const docs = projectAll(seatHistoryProjection, logOf(sale));
+    const docs = collectAll(seatHistoryProjection, logOf(sale));
     const history = (seatId: string) =>
-      (docs.get(seatHistoryKey(eventId, seatId)) as SeatHistoryDoc).changes.map((c) => [c.cause, c.status, c.userId]);
+      docs.get(seatHistoryKey(eventId, seatId))!.map((c) => [c.cause, c.status, c.userId]);
     expect(history('ORCH-B-1')).toEqual([
       ['HoldPlaced', 'held', 'carol'],
       ['HoldReserved', 'reserved', 'carol'],
@@ -142,7 +142,7 @@ describe('seat history projection', () => {
       ['HoldReleased', 'available', 'dan'],
     ]);
     expect([...docs.keys()].every((key) => !key.includes('FLOOR'))).toBe(true);
-    const refunded = (docs.get(seatHistoryKey(eventId, 'ORCH-B-1')) as SeatHistoryDoc).changes.at(-1);
+    const refunded = docs.get(seatHistoryKey(eventId, 'ORCH-B-1'))!.at(-1);
     expect(refunded).toMatchObject({ orderId: 'o3', reason: 'asked', at: minute(2) });
   });
 });

@@ -1,7 +1,7 @@
 import type { SeatEvent } from '../seatMap/events.ts';
 import { isSeatEvent } from '../seatMap/events.ts';
 import type { SeatStatusName } from '../seatMap/views.ts';
-import { eventIdOfStream, type Projection } from './projection.ts';
+import { eventIdOfStream, type LogProjection } from './projection.ts';
 
 export type SeatHistoryEntry = {
   /** The stream version of the change. */
@@ -15,9 +15,6 @@ export type SeatHistoryEntry = {
   orderId?: string;
   reason?: string;
 };
-
-/** Every change of one seat, oldest first. Keyed `<eventId>/<seatId>`. */
-export type SeatHistoryDoc = { changes: SeatHistoryEntry[] };
 
 export const seatHistoryKey = (eventId: string, seatId: string): string => `${eventId}/${seatId}`;
 
@@ -48,21 +45,18 @@ const entryOf = (event: SeatEvent, version: number): SeatHistoryEntry => {
 };
 
 /**
- * Per-seat history: one entry per seat event that names the seat (general-admission places are counters, not seats,
- * and have none). A version the document already has is not added again.
+ * Per-seat history, append-only: one entry per seat event that names the seat, under `<eventId>/<seatId>` (general
+ * admission places are counters, not seats, and have none). The store keeps one row per entry and reads a seat's rows
+ * in log order, so a change costs one insert however long the seat's history already is.
  */
-export const seatHistoryProjection: Projection<SeatHistoryDoc> = {
+export const seatHistoryProjection: LogProjection<SeatHistoryEntry> = {
+  kind: 'log',
   name: 'seat-history',
-  keysOf: (event) => {
+  entriesOf: (event) => {
     const eventId = eventIdOfStream(event.streamId);
     if (eventId === undefined || !isSeatEvent(event)) return [];
-    return (event as unknown as SeatEvent).data.seatIds.map((seatId) => seatHistoryKey(eventId, seatId));
-  },
-  evolve: (doc, event) => {
-    const current = doc ?? { changes: [] };
-    const last = current.changes.at(-1);
-    if (last !== undefined && last.version >= event.streamVersion) return current;
-    current.changes.push(entryOf(event as unknown as SeatEvent, event.streamVersion));
-    return current;
+    const seatEvent = event as unknown as SeatEvent;
+    const entry = entryOf(seatEvent, event.streamVersion);
+    return seatEvent.data.seatIds.map((seatId) => ({ key: seatHistoryKey(eventId, seatId), entry }));
   },
 };

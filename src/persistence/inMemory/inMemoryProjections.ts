@@ -14,6 +14,15 @@ import {
 export const inMemoryProjections = (readAll: (afterPosition: number, limit: number) => Promise<StoredEvent[]>) => {
   const checkpoints = new Map<string, CheckpointRow>();
   const docsByProjection = new Map<string, Map<string, string>>();
+  /** Per projection and key, entries as JSON by position (a replayed position is not added twice). */
+  const entriesByProjection = new Map<string, Map<string, Map<number, string>>>();
+  const moveCheckpoint = (name: string, from: Checkpoint, to: Checkpoint): void => {
+    const row = checkpoints.get(name);
+    const current = row === undefined ? checkpointStart : row;
+    if (current.transactionId !== from.transactionId || current.position !== from.position)
+      throw new CheckpointMovedError(name);
+    checkpoints.set(name, { name, transactionId: to.transactionId, position: to.position, updatedAt: new Date() });
+  };
   const store: ProjectionStore = {
     async readSettled(after, limit) {
       return (await readAll(after.position, limit)).map((event) => ({
@@ -41,19 +50,38 @@ export const inMemoryProjections = (readAll: (afterPosition: number, limit: numb
       return found;
     },
     async commit(name, from: Checkpoint, to: Checkpoint, docs) {
-      const current = await store.checkpoint(name);
-      if (current.transactionId !== from.transactionId || current.position !== from.position)
-        throw new CheckpointMovedError(name);
+      moveCheckpoint(name, from, to);
       let kept = docsByProjection.get(name);
       if (kept === undefined) {
         kept = new Map();
         docsByProjection.set(name, kept);
       }
       for (const [key, doc] of docs) kept.set(key, JSON.stringify(doc));
-      checkpoints.set(name, { name, ...to, updatedAt: new Date() });
+    },
+    async append(name, from, to, entries) {
+      moveCheckpoint(name, from, to);
+      let kept = entriesByProjection.get(name);
+      if (kept === undefined) {
+        kept = new Map();
+        entriesByProjection.set(name, kept);
+      }
+      for (const { key, position, entry } of entries) {
+        let ofKey = kept.get(key);
+        if (ofKey === undefined) {
+          ofKey = new Map();
+          kept.set(key, ofKey);
+        }
+        if (!ofKey.has(position)) ofKey.set(position, JSON.stringify(entry));
+      }
+    },
+    async entries(name, key) {
+      const ofKey = entriesByProjection.get(name)?.get(key);
+      if (ofKey === undefined) return [];
+      return [...ofKey].sort(([a], [b]) => a - b).map(([, json]) => JSON.parse(json));
     },
     async reset(name) {
       docsByProjection.delete(name);
+      entriesByProjection.delete(name);
       checkpoints.delete(name);
     },
   };

@@ -1,4 +1,4 @@
-import type { AnyProjection, LoggedEvent } from '../../domain/projections/index.ts';
+import { type AnyProjection, isLogProjection, type LoggedEvent } from '../../domain/projections/index.ts';
 import {
   type Checkpoint,
   CheckpointMovedError,
@@ -136,6 +136,12 @@ export class ProjectionRunner {
     return rows;
   }
 
+  /** A log projection's entries under one key, from every database (an event's entries live on its shard only). */
+  async entries<Entry>(name: string, key: string): Promise<Entry[]> {
+    const found = await Promise.all(this.options.stores.map((store) => store.entries(name, key)));
+    return found.flat() as Entry[];
+  }
+
   /** One document of a projection from every database that has it (an event's documents live on its shard only). */
   async docs<Doc>(name: string, key: string): Promise<Doc[]> {
     const found = await Promise.all(this.options.stores.map((store) => store.docs(name, [key])));
@@ -233,7 +239,10 @@ export class ProjectionRunner {
     return events.length;
   }
 
-  /** Folds the events into the documents they touch and commits them with the checkpoint moved past the last one. */
+  /**
+   * Folds the events into the documents they touch and commits them with the checkpoint moved past the last one; a log
+   * projection's entries are inserted instead, with nothing read.
+   */
   private async fold(
     store: ProjectionStore,
     projection: AnyProjection,
@@ -242,12 +251,20 @@ export class ProjectionRunner {
   ): Promise<void> {
     const last = events.at(-1);
     if (last === undefined) return;
+    const to = { transactionId: last.transactionId, position: last.position };
     const batch = events.map(logged);
+    if (isLogProjection(projection)) {
+      const entries = batch.flatMap((event) =>
+        projection.entriesOf(event).map(({ key, entry }) => ({ key, position: event.position, entry })),
+      );
+      await store.append(projection.name, from, to, entries);
+      return;
+    }
     const keysOfEvent = batch.map((event) => projection.keysOf(event));
     const docs = await store.docs(projection.name, [...new Set(keysOfEvent.flat())]);
     batch.forEach((event, index) => {
       for (const key of keysOfEvent[index]!) docs.set(key, projection.evolve(docs.get(key), event, key));
     });
-    await store.commit(projection.name, from, { transactionId: last.transactionId, position: last.position }, docs);
+    await store.commit(projection.name, from, to, docs);
   }
 }

@@ -4,7 +4,7 @@ import { BookingError } from '../../domain/bookingError.ts';
 import {
   type BuyerDoc,
   buyersProjection,
-  type SeatHistoryDoc,
+  type SeatHistoryEntry,
   seatHistoryKey,
   seatHistoryProjection,
 } from '../../domain/projections/index.ts';
@@ -97,12 +97,11 @@ export const createReadModels = (deps: ReadModelsDeps) => {
       if (!(await seatsOfEvent(eventId)).has(seatId))
         throw new BookingError('NOT_FOUND', `event ${eventId} has no seat ${seatId}`);
       await deps.runner.catchUp(seatHistoryProjection.name);
-      const [doc] = await deps.runner.docs<SeatHistoryDoc>(seatHistoryProjection.name, seatHistoryKey(eventId, seatId));
-      return {
-        eventId,
-        seatId,
-        changes: (doc?.changes ?? []).map((change) => ({ ...change, at: iso(change.at) })),
-      };
+      const changes = await deps.runner.entries<SeatHistoryEntry>(
+        seatHistoryProjection.name,
+        seatHistoryKey(eventId, seatId),
+      );
+      return { eventId, seatId, changes: changes.map((change) => ({ ...change, at: iso(change.at) })) };
     },
 
     /**

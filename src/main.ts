@@ -99,6 +99,18 @@ const appendsInFlightMaxFromEnv = (): number | undefined => {
 
 const appendsInFlightMax = appendsInFlightMaxFromEnv();
 
+/**
+ * PROJECTIONS_INTERVAL_MS: how often the read side's projections catch up in the background (default 250); 0 turns the
+ * background pass off, and the projections then catch up only when read (stats, seat history, a buyer's orders).
+ */
+const projectionsIntervalMsFromEnv = (): { readSide?: { intervalMs: number } } => {
+  const value = env.PROJECTIONS_INTERVAL_MS;
+  if (value === undefined || value === '') return {};
+  if (!/^\d{1,7}$/.test(value))
+    throw new Error(`PROJECTIONS_INTERVAL_MS must be a number of ms (0: off), not ${value}`);
+  return { readSide: { intervalMs: Number(value) } };
+};
+
 /** SMTP_CONNECTIONS_MAX: SMTP connections kept open and reused (default 10 in smtpChannel.ts). */
 const smtpConnectionsMaxFromEnv = (): { connectionsMax?: number } => {
   const value = env.SMTP_CONNECTIONS_MAX;
@@ -240,6 +252,7 @@ const config: ServerConfig = {
   holdMode: holdModeFromEnv(),
   ...(metricsPort === undefined ? {} : { metricsPort }),
   ...(appendsInFlightMax === undefined ? {} : { actor: { appendsInFlightMax } }),
+  ...projectionsIntervalMsFromEnv(),
   restRateLimit,
   readBudget,
   ...(antibot === undefined ? {} : { antibot }),

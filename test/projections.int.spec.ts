@@ -104,7 +104,7 @@ describe('projection runner on Postgres', () => {
         applied += await runner.catchUp();
       expect(applied).toBe(2);
       for (const key of ['ooo-a/S-1', 'ooo-b/S-2'])
-        expect(await projection.entries(seatHistoryProjection.name, key), key).toHaveLength(1);
+        expect(await runner.entries(seatHistoryProjection.name, key), key).toHaveLength(1);
       expect(await runner.catchUp()).toBe(0);
     } finally {
       await early.end();
@@ -213,7 +213,7 @@ describe('projection runner on Postgres', () => {
       if (isLogProjection(p)) {
         const folded = collectAll(p, events);
         const stored = new Map(
-          await Promise.all([...folded.keys()].map(async (key) => [key, await stores.entries(p.name, key)] as const)),
+          await Promise.all([...folded.keys()].map(async (key) => [key, await runner.entries(p.name, key)] as const)),
         );
         return { stored, folded };
       }

@@ -146,3 +146,38 @@ describe('read side over REST (Postgres)', () => {
     ]);
   });
 });
+
+/** PROJECTIONS_INTERVAL_MS=0: no background pass; every projection still catches up when read. */
+describe('read side with the background pass off', () => {
+  const clock = new ManualClock(Date.parse('2030-03-01T10:00:00Z'));
+  let server: RunningServer;
+  let client: Client;
+
+  beforeAll(async () => {
+    ({ server, client } = await startTestServer({ store: { kind: 'memory' }, clock, readSide: { intervalMs: 0 } }));
+  });
+  afterAll(async () => {
+    await server?.drain();
+  });
+
+  it('leaves the projections behind while nobody reads them, and a read brings its projection up to date', async () => {
+    const venueId = await client.createVenue(venueBody(2, 4));
+    const eventId = await client.createEvent({ venueId, name: 'Off', startsAt: '2030-06-01T20:00:00Z', priceTiers });
+    const buyer = await client.session();
+    expect((await client.hold(eventId, buyer.token, { requestId: 'a', seatIds: ['ORCH-1-1'] })).status).toBe(201);
+    // The background pass would have run many times over in this much clock time.
+    for (let tick = 0; tick < 40; tick += 1) clock.advance(250);
+    const lag = async () =>
+      Object.fromEntries((await server.projections.status()).map((row) => [row.projection, row.lagEvents]));
+    const before = await lag();
+    expect(before['seat-history']).toBeGreaterThan(0);
+    expect(before.sales).toBeGreaterThan(0);
+
+    const history = await client.call('GET', `/v1/events/${eventId}/seats/ORCH-1-1/history`, undefined, adminToken);
+    expect(history.status).toBe(200);
+    expect(history.body.changes.map((change: { cause: string }) => change.cause)).toEqual(['HoldPlaced']);
+    const after = await lag();
+    expect(after['seat-history']).toBe(0);
+    expect(after.sales).toBe(before.sales);
+  });
+});

@@ -13,7 +13,10 @@ import { ProjectionRunner } from '../services/projections/projectionRunner.ts';
 import { createReadModels, projectedOrderIndex } from '../services/projections/readModels.ts';
 
 export type ReadSideConfig = Readonly<{
-  /** How often the projections are caught up in the background (default 250 ms); they also catch up when read. */
+  /**
+   * How often the projections are caught up in the background (default 250 ms); 0: never in the background. They
+   * always catch up when read.
+   */
   intervalMs?: number;
   /** Events per projection transaction (default 1,000). */
   batchSizeMax?: number;
@@ -55,7 +58,9 @@ export const startReadSide = (
     runner,
     orderIndex: projectedOrderIndex(runner),
     registerRoutes: (route, auth) => registerReadRoutes(route, { auth, stats, reads }),
-    start: () => runner.start(),
+    start: () => {
+      if (deps.config?.intervalMs !== 0) runner.start();
+    },
     stop: () => runner.stop(),
   };
 };

@@ -210,21 +210,25 @@ export const migrations: readonly Migration[] = [
   },
   {
     id: 12,
-    name: 'append-only projection entries',
+    name: 'log projections: references to the log',
     statements: [
-      // Log projections (seat history) insert one row per entry and never rewrite one: kept as one jsonb document per
-      // key, a seat's history was read and written whole on every change, so a seat held and released in a loop made
-      // every batch dearer than the last, on the same worker that commits the holds.
-      `CREATE TABLE projection_entries (
+      // Log projections (seat history) keep where their entries came from, not the entries: one row per bucket a batch
+      // touches, holding `[[key, position], ...]` as text; a read fetches those events and derives the entries again.
+      // As one jsonb document per seat, a seat's history was read and rewritten whole on every change, on the same
+      // PGlite worker that commits the holds; as one jsonb row per entry it still cost ~30 µs per change there.
+      `CREATE TABLE projection_refs (
         projection text NOT NULL,
-        key text NOT NULL,
+        bucket text NOT NULL,
         position bigint NOT NULL,
-        entry jsonb NOT NULL,
-        PRIMARY KEY (projection, key, position)
+        refs text NOT NULL,
+        PRIMARY KEY (projection, bucket, position)
       )`,
       // The seat history kept as documents before: dropped with its checkpoint, so the runner builds it again as entries.
       `DELETE FROM projection_docs WHERE projection = 'seat-history'`,
       `DELETE FROM projection_checkpoints WHERE name = 'seat-history'`,
+      // The buyers projection no longer keeps holds (GET /v1/me/holds reads the actors): rebuilt without them.
+      `DELETE FROM projection_docs WHERE projection = 'buyers'`,
+      `DELETE FROM projection_checkpoints WHERE name = 'buyers'`,
     ],
   },
 ];

@@ -28,8 +28,8 @@ export class CheckpointMovedError extends Error {
   }
 }
 
-/** An entry of a log projection with the position of the event that added it. */
-export type PositionedEntry = Readonly<{ key: string; position: number; entry: unknown }>;
+/** Where a log projection's entry came from: the event at `position` added it under `key`, kept in `bucket`. */
+export type EntryRef = Readonly<{ bucket: string; key: string; position: number }>;
 
 export interface ProjectionStore {
   /**
@@ -49,13 +49,15 @@ export interface ProjectionStore {
    */
   commit(name: string, from: Checkpoint, to: Checkpoint, docs: ReadonlyMap<string, unknown>): Promise<void>;
   /**
-   * A log projection's batch: inserts the entries (each under its key, at its event's position) and moves the
-   * checkpoint from `from` to `to`, in one transaction. Nothing already stored is read or rewritten. Throws
+   * A log projection's batch: stores where its entries came from (key and event position, one row per bucket) and moves
+   * the checkpoint from `from` to `to`, in one transaction. Nothing already stored is read or rewritten. Throws
    * CheckpointMovedError, writing nothing, when the checkpoint is not at `from`.
    */
-  append(name: string, from: Checkpoint, to: Checkpoint, entries: readonly PositionedEntry[]): Promise<void>;
-  /** A log projection's entries under one key, in log order. */
-  entries(name: string, key: string): Promise<unknown[]>;
+  append(name: string, from: Checkpoint, to: Checkpoint, refs: readonly EntryRef[]): Promise<void>;
+  /** The positions of the events that added entries under `key` (kept in `bucket`), in log order. */
+  positionsOf(name: string, bucket: string, key: string): Promise<number[]>;
+  /** The events at these positions of this database's log, in log order. */
+  eventsAt(positions: readonly number[]): Promise<StoredEvent[]>;
   /** Deletes the projection's documents or entries and puts its checkpoint back to the start (a rebuild follows). */
   reset(name: string): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { groupByBucket, positionsIn } from './projectionRefs.ts';
 import {
   type Checkpoint,
   CheckpointMovedError,
@@ -36,6 +37,16 @@ const countSettledSql = `
   WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
+const settledOf = (row: Row): SettledEvent => ({
+  transactionId: String(row.transaction_id),
+  position: toSafeNumber(row.position),
+  streamId: row.stream_id,
+  streamVersion: row.stream_version,
+  type: row.type,
+  data: row.data,
+  recordedAt: row.recorded_at,
+});
+
 /** Moves the checkpoint from `from` to `to` inside the writer's transaction, or throws CheckpointMovedError. */
 const moveCheckpoint = async (tx: SqlClient, name: string, from: Checkpoint, to: Checkpoint): Promise<void> => {
   // The row exists from the first commit on; before it, `from` is the start.
@@ -55,17 +66,7 @@ const moveCheckpoint = async (tx: SqlClient, name: string, from: Checkpoint, to:
 export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
   async readSettled(after, limit) {
     const rows = await client.query<Row>(readSettledSql, [after.transactionId, after.position, limit]);
-    return rows.map(
-      (row): SettledEvent => ({
-        transactionId: String(row.transaction_id),
-        position: toSafeNumber(row.position),
-        streamId: row.stream_id,
-        streamVersion: row.stream_version,
-        type: row.type,
-        data: row.data,
-        recordedAt: row.recorded_at,
-      }),
-    );
+    return rows.map(settledOf);
   },
 
   async countSettled(after) {
@@ -120,33 +121,48 @@ export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
     });
   },
 
-  async append(name, from, to, entries) {
+  async append(name, from, to, refs) {
     await client.transaction(async (tx) => {
       await moveCheckpoint(tx, name, from, to);
-      if (entries.length === 0) return;
-      // Insert only: a key's earlier entries are never read or rewritten. The checkpoint guard above already makes a
-      // batch land once; the conflict clause only keeps a replayed row from failing the transaction.
+      if (refs.length === 0) return;
+      // One row per bucket this batch touches, its references as JSON text ([[key, position], ...]: never parsed by
+      // the database) and keyed by the batch's first position in the bucket. Insert only: nothing stored is read or
+      // rewritten. The checkpoint guard above already makes a batch land once.
+      const rows = groupByBucket(refs);
       await tx.query(
-        `INSERT INTO projection_entries (projection, key, position, entry)
-         SELECT $1, x.key, x.position, x.entry FROM jsonb_to_recordset($2::text::jsonb) AS x(key text, position bigint, entry jsonb)
-         ON CONFLICT (projection, key, position) DO NOTHING`,
-        [name, JSON.stringify(entries)],
+        `INSERT INTO projection_refs (projection, bucket, position, refs)
+         SELECT $1, x.bucket, x.position, x.refs FROM unnest($2::text[], $3::bigint[], $4::text[]) AS x(bucket, position, refs)
+         ON CONFLICT (projection, bucket, position) DO NOTHING`,
+        [name, rows.map((row) => row.bucket), rows.map((row) => row.position), rows.map((row) => row.refs)],
       );
     });
   },
 
-  async entries(name, key) {
-    const rows = await client.query<{ entry: unknown }>(
-      'SELECT entry FROM projection_entries WHERE projection = $1 AND key = $2 ORDER BY position',
-      [name, key],
+  async positionsOf(name, bucket, key) {
+    const rows = await client.query<{ refs: string }>(
+      'SELECT refs FROM projection_refs WHERE projection = $1 AND bucket = $2 ORDER BY position',
+      [name, bucket],
     );
-    return rows.map((row) => row.entry);
+    return positionsIn(
+      rows.map((row) => row.refs),
+      key,
+    );
+  },
+
+  async eventsAt(positions) {
+    if (positions.length === 0) return [];
+    const rows = await client.query<Row>(
+      `SELECT transaction_id::text AS transaction_id, position, stream_id, stream_version, type, data, recorded_at
+       FROM events WHERE position = ANY($1::bigint[]) ORDER BY position`,
+      [[...positions]],
+    );
+    return rows.map(settledOf);
   },
 
   async reset(name) {
     await client.transaction(async (tx) => {
       await tx.query('DELETE FROM projection_docs WHERE projection = $1', [name]);
-      await tx.query('DELETE FROM projection_entries WHERE projection = $1', [name]);
+      await tx.query('DELETE FROM projection_refs WHERE projection = $1', [name]);
       await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [name]);
     });
   },

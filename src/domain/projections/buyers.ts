@@ -1,13 +1,5 @@
-import type { HoldPlaced, OrderPlaced, SeatEvent } from '../seatMap/events.ts';
+import type { OrderPlaced } from '../seatMap/events.ts';
 import { eventIdOfStream, type Projection } from './projection.ts';
-
-export type BuyerHoldEntry = {
-  eventId: string;
-  seatIds: string[];
-  sectionId?: string;
-  quantity: number;
-  expiresAt: number;
-};
 
 export type BuyerOrderEntry = {
   orderId: string;
@@ -20,50 +12,32 @@ export type BuyerOrderEntry = {
   quantity: number;
 };
 
-/** What one buyer holds and ordered, across events. Keyed by user id. */
+/**
+ * Every order one buyer placed, across events. Keyed by user id. A buyer's holds are not kept here: `GET /v1/me/holds`
+ * must be current (a hold lapses on a timer), so it reads the actors' committed state through the live holders index,
+ * and holds kept here were written on every hold and release with no reader (the costliest part of this projection
+ * under a hold-heavy load; docs/benchmarks.md, "The read side's cost on the hold path").
+ */
 export type BuyerDoc = {
-  /** Holds placed and not yet released, expired or ordered, by hold id. */
-  holds: Record<string, BuyerHoldEntry>;
-  /** Every order the buyer placed, by order id (their state is the event's actor's to tell). */
+  /** By order id (their state is the event's actor's to tell). */
   orders: Record<string, BuyerOrderEntry>;
 };
 
-const emptyBuyer = (): BuyerDoc => ({ holds: {}, orders: {} });
-
-type BuyerEvent = HoldPlaced | OrderPlaced | Exclude<SeatEvent, HoldPlaced>;
-const endsHold: ReadonlySet<string> = new Set(['HoldReleased', 'HoldExpired', 'HoldReserved']);
-
 /**
- * Each buyer's holds and orders (`GET /v1/me/orders` pages through `orders`). Holds and orders are keyed by their ids,
- * so an event applied twice changes nothing.
+ * Each buyer's orders (`GET /v1/me/orders` pages through them). Keyed by order id, so an event applied twice changes
+ * nothing. Only OrderPlaced touches a buyer's document.
  */
 export const buyersProjection: Projection<BuyerDoc> = {
   name: 'buyers',
   keysOf: (event) => {
-    if (eventIdOfStream(event.streamId) === undefined) return [];
-    if (event.type === 'HoldPlaced' || event.type === 'OrderPlaced' || endsHold.has(event.type))
-      return [(event.data as { userId: string }).userId];
-    return [];
+    if (event.type !== 'OrderPlaced' || eventIdOfStream(event.streamId) === undefined) return [];
+    return [(event.data as OrderPlaced['data']).userId];
   },
   evolve: (doc, logged) => {
-    const buyer = doc ?? emptyBuyer();
+    const buyer = doc ?? { orders: {} };
     const eventId = eventIdOfStream(logged.streamId)!;
-    const event = logged as unknown as BuyerEvent;
-    if (event.type === 'HoldPlaced') {
-      const { holdId, seatIds, sectionId, quantity, expiresAt } = event.data;
-      buyer.holds[holdId] = {
-        eventId,
-        seatIds: [...seatIds],
-        quantity,
-        expiresAt,
-        ...(sectionId === undefined ? {} : { sectionId }),
-      };
-    } else if (event.type === 'OrderPlaced') {
-      const { orderId, at, amount, currency, quantity } = event.data;
-      buyer.orders[orderId] = { orderId, eventId, streamId: logged.streamId, placedAt: at, amount, currency, quantity };
-    } else if (endsHold.has(event.type)) {
-      delete buyer.holds[event.data.holdId];
-    }
+    const { orderId, at, amount, currency, quantity } = (logged as unknown as OrderPlaced).data;
+    buyer.orders[orderId] = { orderId, eventId, streamId: logged.streamId, placedAt: at, amount, currency, quantity };
     return buyer;
   },
 };

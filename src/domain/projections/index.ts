@@ -7,7 +7,7 @@ import type { AnyProjection } from './projection.ts';
 import { salesProjection } from './sales.ts';
 import { seatHistoryProjection } from './seatHistory.ts';
 
-export type { BuyerDoc, BuyerHoldEntry, BuyerOrderEntry } from './buyers.ts';
+export type { BuyerDoc, BuyerOrderEntry } from './buyers.ts';
 export { buyersProjection } from './buyers.ts';
 export {
   type AnyProjection,
@@ -21,7 +21,7 @@ export {
   projectAll,
 } from './projection.ts';
 export { type SalesDoc, salesByMinute, salesOf, salesProjection } from './sales.ts';
-export { type SeatHistoryEntry, seatHistoryKey, seatHistoryProjection } from './seatHistory.ts';
+export { type SeatHistoryEntry, seatHistoryBucket, seatHistoryKey, seatHistoryProjection } from './seatHistory.ts';
 
 /** Every projection the runner keeps, by name. */
 export const projections: readonly AnyProjection[] = [salesProjection, seatHistoryProjection, buyersProjection];

@@ -36,17 +36,24 @@ export type Projection<Doc> = Readonly<{
 export type KeyedEntry<Entry> = Readonly<{ key: string; entry: Entry }>;
 
 /**
- * An append-only projection: each event adds entries under keys and nothing is ever changed, so the store only inserts
- * (one row per entry) and a key's entries are read in log order. For read models that only grow, such as a seat's
- * history: as one document it would be read and rewritten whole on every change, so its cost would grow with its age
- * (a seat held and released a thousand times is rewritten with a thousand entries on the thousand-and-first).
+ * An append-only projection: each event adds entries under keys and nothing is ever changed. The store keeps only
+ * where each key's entries came from (the positions of the events, grouped in rows by bucket and batch) and a read
+ * derives the entries again from those events with `entriesOf`: the log already holds every byte of them. For read
+ * models that only grow, such as a seat's history: as one document per key it was read and rewritten whole on every
+ * change (a seat held and released a thousand times rewritten with a thousand entries on the thousand-and-first), and
+ * as one row per entry it still wrote the entry's bytes a second time beside the event's.
  */
 export type LogProjection<Entry> = Readonly<{
   kind: 'log';
-  /** Stable: it names the checkpoint and the entries in the store. */
+  /** Stable: it names the checkpoint and the references in the store. */
   name: string;
-  /** What this event adds, under which keys (none: the projection ignores it). */
+  /** What this event adds, under which keys (none: the projection ignores it). Pure: reads call it again. */
   entriesOf: (event: LoggedEvent) => readonly KeyedEntry<Entry>[];
+  /**
+   * Keys kept together: a batch writes one row per bucket it touches, and a key is read from its bucket's rows. Few
+   * buckets make cheap writes and dearer reads. Default: the key itself.
+   */
+  bucketOf?: (key: string) => string;
 }>;
 
 /** Any projection, for the runner, which treats documents and entries as opaque JSON. */

@@ -18,6 +18,25 @@ export type SeatHistoryEntry = {
 
 export const seatHistoryKey = (eventId: string, seatId: string): string => `${eventId}/${seatId}`;
 
+/** Buckets per event: a batch writes at most this many rows per event, and a read looks at 1/64 of its history. */
+const bucketsPerEvent = 64;
+
+/** FNV-1a over the UTF-16 code units: stable across processes and versions, which the stored buckets rely on. */
+const fnv1a = (text: string): number => {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+};
+
+/** `<eventId>/<n>`: the seat key's event and one of its buckets. */
+export const seatHistoryBucket = (key: string): string => {
+  const slash = key.lastIndexOf('/');
+  return `${key.slice(0, slash)}/#${fnv1a(key.slice(slash + 1)) % bucketsPerEvent}`;
+};
+
 /** Where each seat event leaves the seats it names. */
 const statusAfter: Readonly<Record<SeatEvent['type'], SeatStatusName>> = {
   HoldPlaced: 'held',
@@ -46,8 +65,8 @@ const entryOf = (event: SeatEvent, version: number): SeatHistoryEntry => {
 
 /**
  * Per-seat history, append-only: one entry per seat event that names the seat, under `<eventId>/<seatId>` (general
- * admission places are counters, not seats, and have none). The store keeps one row per entry and reads a seat's rows
- * in log order, so a change costs one insert however long the seat's history already is.
+ * admission places are counters, not seats, and have none). A change costs a reference in one row per bucket and batch,
+ * however long the seat's history already is; seat ids are bucketed within their event, never across events.
  */
 export const seatHistoryProjection: LogProjection<SeatHistoryEntry> = {
   kind: 'log',
@@ -59,4 +78,5 @@ export const seatHistoryProjection: LogProjection<SeatHistoryEntry> = {
     const entry = entryOf(seatEvent, event.streamVersion);
     return seatEvent.data.seatIds.map((seatId) => ({ key: seatHistoryKey(eventId, seatId), entry }));
   },
+  bucketOf: seatHistoryBucket,
 };

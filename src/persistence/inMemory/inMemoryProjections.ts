@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../eventStore.ts';
+import { groupByBucket, positionsIn, type RefsRow } from '../projectionRefs.ts';
 import {
   type Checkpoint,
   CheckpointMovedError,
@@ -14,8 +15,8 @@ import {
 export const inMemoryProjections = (readAll: (afterPosition: number, limit: number) => Promise<StoredEvent[]>) => {
   const checkpoints = new Map<string, CheckpointRow>();
   const docsByProjection = new Map<string, Map<string, string>>();
-  /** Per projection and key, entries as JSON by position (a replayed position is not added twice). */
-  const entriesByProjection = new Map<string, Map<string, Map<number, string>>>();
+  /** Per log projection, its rows of references, as the SQL store keeps them. */
+  const refsByProjection = new Map<string, RefsRow[]>();
   const moveCheckpoint = (name: string, from: Checkpoint, to: Checkpoint): void => {
     const row = checkpoints.get(name);
     const current = row === undefined ? checkpointStart : row;
@@ -58,30 +59,26 @@ export const inMemoryProjections = (readAll: (afterPosition: number, limit: numb
       }
       for (const [key, doc] of docs) kept.set(key, JSON.stringify(doc));
     },
-    async append(name, from, to, entries) {
+    async append(name, from, to, refs) {
       moveCheckpoint(name, from, to);
-      let kept = entriesByProjection.get(name);
-      if (kept === undefined) {
-        kept = new Map();
-        entriesByProjection.set(name, kept);
-      }
-      for (const { key, position, entry } of entries) {
-        let ofKey = kept.get(key);
-        if (ofKey === undefined) {
-          ofKey = new Map();
-          kept.set(key, ofKey);
-        }
-        if (!ofKey.has(position)) ofKey.set(position, JSON.stringify(entry));
-      }
+      const rows = refsByProjection.get(name) ?? [];
+      refsByProjection.set(name, rows);
+      rows.push(...groupByBucket(refs));
     },
-    async entries(name, key) {
-      const ofKey = entriesByProjection.get(name)?.get(key);
-      if (ofKey === undefined) return [];
-      return [...ofKey].sort(([a], [b]) => a - b).map(([, json]) => JSON.parse(json));
+    async positionsOf(name, bucket, key) {
+      const rows = (refsByProjection.get(name) ?? []).filter((row) => row.bucket === bucket);
+      return positionsIn(
+        rows.sort((a, b) => a.position - b.position).map((row) => row.refs),
+        key,
+      );
+    },
+    async eventsAt(positions) {
+      const found = await Promise.all(positions.map((position) => readAll(position - 1, 1)));
+      return found.flat().filter((event) => positions.includes(event.position));
     },
     async reset(name) {
       docsByProjection.delete(name);
-      entriesByProjection.delete(name);
+      refsByProjection.delete(name);
       checkpoints.delete(name);
     },
   };

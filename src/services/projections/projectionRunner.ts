@@ -1,4 +1,5 @@
 import { type AnyProjection, isLogProjection, type LoggedEvent } from '../../domain/projections/index.ts';
+import type { StoredEvent } from '../../persistence/eventStore.ts';
 import {
   type Checkpoint,
   CheckpointMovedError,
@@ -37,7 +38,7 @@ const compareCursors = (a: Checkpoint, b: Checkpoint): number => {
   return x === y ? a.position - b.position : x < y ? -1 : 1;
 };
 
-const logged = (event: SettledEvent): LoggedEvent => ({
+const logged = (event: StoredEvent): LoggedEvent => ({
   position: event.position,
   streamId: event.streamId,
   streamVersion: event.streamVersion,
@@ -136,10 +137,24 @@ export class ProjectionRunner {
     return rows;
   }
 
-  /** A log projection's entries under one key, from every database (an event's entries live on its shard only). */
+  /**
+   * A log projection's entries under one key, in log order, from every database (an event's entries live on its shard
+   * only): the events its references name, read again and passed through `entriesOf`.
+   */
   async entries<Entry>(name: string, key: string): Promise<Entry[]> {
-    const found = await Promise.all(this.options.stores.map((store) => store.entries(name, key)));
-    return found.flat() as Entry[];
+    const projection = this.selected(name)[0];
+    if (projection === undefined || !isLogProjection(projection))
+      throw new RangeError(`${name} is not a log projection`);
+    const bucket = projection.bucketOf?.(key) ?? key;
+    const found = await Promise.all(
+      this.options.stores.map(async (store) => {
+        const events = await store.eventsAt(await store.positionsOf(name, bucket, key));
+        return events.flatMap((event) =>
+          projection.entriesOf(logged(event)).flatMap((keyed) => (keyed.key === key ? [keyed.entry as Entry] : [])),
+        );
+      }),
+    );
+    return found.flat();
   }
 
   /** One document of a projection from every database that has it (an event's documents live on its shard only). */
@@ -254,10 +269,11 @@ export class ProjectionRunner {
     const to = { transactionId: last.transactionId, position: last.position };
     const batch = events.map(logged);
     if (isLogProjection(projection)) {
-      const entries = batch.flatMap((event) =>
-        projection.entriesOf(event).map(({ key, entry }) => ({ key, position: event.position, entry })),
+      const bucketOf = projection.bucketOf ?? ((key: string) => key);
+      const refs = batch.flatMap((event) =>
+        projection.entriesOf(event).map(({ key }) => ({ bucket: bucketOf(key), key, position: event.position })),
       );
-      await store.append(projection.name, from, to, entries);
+      await store.append(projection.name, from, to, refs);
       return;
     }
     const keysOfEvent = batch.map((event) => projection.keysOf(event));

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { Activations } from '../actors/activations.ts';
 import { projections } from '../domain/projections/index.ts';
 import type { Auth } from '../gateway/auth.ts';
@@ -9,6 +10,7 @@ import type { ProjectionStore } from '../persistence/projectionStore.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createEventStats } from '../services/projections/eventStats.ts';
+import { registerProjectionMetrics } from '../services/projections/projectionMetrics.ts';
 import { ProjectionRunner } from '../services/projections/projectionRunner.ts';
 import { createReadModels, projectedOrderIndex } from '../services/projections/readModels.ts';
 
@@ -41,6 +43,8 @@ export const startReadSide = (
     catalog: Catalog;
     clock: Clock;
     logger: Logger;
+    /** Where each projection's lag is published (/metrics), read at every scrape. */
+    registry: Registry;
     config?: ReadSideConfig;
   }>,
 ): ReadSide => {
@@ -52,6 +56,7 @@ export const startReadSide = (
     ...(deps.config?.batchSizeMax === undefined ? {} : { batchSizeMax: deps.config.batchSizeMax }),
     onError: (error, context) => deps.logger.error({ err: error }, context),
   });
+  registerProjectionMetrics({ registry: deps.registry, runner, clock: deps.clock });
   const stats = createEventStats({ activations: deps.activations, catalog: deps.catalog, runner });
   const reads = createReadModels({ activations: deps.activations, catalog: deps.catalog, runner });
   return {

@@ -310,6 +310,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     catalog: store.catalog,
     clock,
     logger,
+    registry: metrics.registry,
     ...(config.readSide === undefined ? {} : { config: config.readSide }),
   });
   const jwtSecret = config.jwtSecret ?? (await loadOrCreateSessionSecret(store.catalog));

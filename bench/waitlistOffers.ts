@@ -122,6 +122,8 @@ const main = async () => {
   const offeredAt = new Map<string, { freed: number; kind: keyof typeof sources }>();
   const fate = { declined: 0, ordered: 0, ignored: 0 };
   let outstanding = 0;
+  /** `waitlist:position` pushes the buyers' sockets received. */
+  let positionPushes = 0;
   let lastActivity = performance.now();
 
   // Every mail the SMTP server accepts is matched to its offer by the notification key (`waitlist_offer:…:holdId`).
@@ -139,6 +141,9 @@ const main = async () => {
     const socket = await openSocket(baseUrl, token);
     const buyer = { token, socket };
     buyers.push(buyer);
+    socket.on('waitlist:position', () => {
+      positionPushes += 1;
+    });
     socket.on('waitlist:offer', (offer: WaitlistOffer) => {
       const now = performance.now();
       lastActivity = now;
@@ -210,6 +215,7 @@ const main = async () => {
           lapse: summary(socketMsBy.lapse),
         },
         mailMs: summary(mailMs),
+        positionPushes,
       },
       null,
       2,

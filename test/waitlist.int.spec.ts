@@ -259,3 +259,71 @@ describe('the waitlist over real sockets, e-mail and a restart', { timeout: 120_
     w3.socket.close();
   });
 });
+
+describe('waitlist positions, coalesced', { timeout: 60_000 }, () => {
+  it('tells the first move at once and gathers the moves after it into one push per entry when the interval is up', async () => {
+    const positionClock = new ManualClock(Date.UTC(2026, 10, 30, 18));
+    const started = await startTestServer({ store: { kind: 'memory' }, clock: positionClock });
+    const { client } = started;
+    const line: { socket: TestSocket; positions: number[] }[] = [];
+    try {
+      const venueId = await client.createVenue({
+        name: 'Four Seats',
+        sections: [
+          {
+            id: 'ORCH',
+            name: 'Orchestra',
+            kind: 'seated',
+            rows: [{ id: 'A', seats: [1, 2, 3, 4].map((n) => ({ id: `A${n}`, priceTier: 'S' })) }],
+          },
+        ],
+      });
+      const eventId = await client.createEvent({
+        venueId,
+        name: 'Coalesced',
+        startsAt: '2030-01-01T20:00:00Z',
+        priceTiers: { S: { amount: 5000, currency: 'EUR' } },
+        waitlistOfferSeconds: 60,
+      });
+      const holds: { holdId: string; token: string }[] = [];
+      for (const seat of ['A1', 'A2', 'A3', 'A4']) {
+        const { token } = await client.session();
+        const held = await client.hold(eventId, token, { requestId: seat, seatIds: [seat] });
+        expect(held.status).toBe(201);
+        holds.push({ holdId: held.body.holdId, token });
+      }
+      for (let index = 0; index < 5; index += 1) {
+        const { token } = await client.session();
+        const socket = await openSocket(started.baseUrl, token);
+        const waiting = { socket, positions: [] as number[] };
+        socket.on('waitlist:position', (push: WaitlistPosition) => waiting.positions.push(push.position));
+        const joined = await socket
+          .timeout(10_000)
+          .emitWithAck('waitlist:join', { eventId, requestId: 'j', quantity: 1 });
+        expect(joined).toMatchObject({ ok: true, entry: { position: index + 1 } });
+        line.push(waiting);
+      }
+      const last = line[4]!;
+      const sockets = line.map((waiting) => waiting.socket);
+
+      // The first seat back: the last in line hears 5 -> 4 at once (no telling in the last interval).
+      expect((await client.release(holds[0]!.holdId, holds[0]!.token)).status).toBe(204);
+      await until(sockets, () => last.positions.includes(4), 'the first move was told');
+      // Two more seats back at the same instant: within the interval, so they wait for it and are told together.
+      expect((await client.release(holds[1]!.holdId, holds[1]!.token)).status).toBe(204);
+      expect((await client.release(holds[2]!.holdId, holds[2]!.token)).status).toBe(204);
+      positionClock.advance(250);
+      await until(
+        sockets,
+        () => last.positions.at(-1) === 2 && line[3]!.positions.at(-1) === 1,
+        'the gathered moves were told',
+      );
+      // One push for the two moves: each buyer was told 4 and then 2, never 3; the offered ones nothing more.
+      expect(last.positions).toEqual([4, 2]);
+      expect(line[3]!.positions).toEqual([3, 1]);
+    } finally {
+      for (const { socket } of line) socket.close();
+      await started.server.drain();
+    }
+  });
+});

@@ -406,6 +406,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         });
   const waitlist = createWaitlistService({
     activations: booking.activations,
+    clock,
     onError: (error, context) => logger.error({ err: error }, context),
   });
   const queue = createQueueService({

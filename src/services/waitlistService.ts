@@ -6,11 +6,12 @@ import {
   entryView,
   latestEntryOf,
   offerView,
-  positionChanges,
+  positionsToTell,
   recallJoin,
   type WaitlistRequest,
   waitlistOpen,
 } from '../domain/waitlist/index.ts';
+import type { Clock } from '../platform/clock.ts';
 import { eventIdOfHold, newId } from '../platform/ids.ts';
 
 /** Where the waitlist's pushes go: the buyer's own sockets. */
@@ -36,30 +37,88 @@ export type WaitlistService = Readonly<{
 
 export type WaitlistServiceOptions = Readonly<{
   activations: Activations;
+  clock: Clock;
+  /**
+   * Positions are told at most once per this many ms per event (default 250): the first move at once, the moves
+   * after it gathered into one telling when the interval is up. Every offer moves everyone behind it, so telling each
+   * batch's moves at once pushed to the whole line per offer, in the turn that answers the commands of the batch.
+   */
+  positionPushIntervalMs?: number;
   onError?: (error: unknown, context: string) => void;
   /** Every offer pushed, with the batch's event time (for the offer-latency figures). */
   onOfferPushed?: (eventId: string, entryId: string) => void;
 }>;
 
+/** Position pushes written per turn of the event loop: a long line is told in slices, with I/O in between. */
+const positionPushesPerTurn = 256;
+
+/** Per event: what each waiting entry was last told, and the telling under way or due. */
+type Telling = {
+  told: Map<string, number>;
+  /** The line moved since the last telling began. */
+  dirty: boolean;
+  running: boolean;
+  lastAt: number | undefined;
+  cancelTimer: (() => void) | undefined;
+};
+
 /**
  * The waitlist's application service: joins, reads and leaves through the event's actor (which runs the waitlist's
  * decider beside the inventory: an offer is decided, held and logged in the batch that freed the seats), and the
- * pushes. An offer is pushed the moment its batch is durable, from the batch's own events, with no read; the
- * positions behind it need the line, read from the actor once that batch has committed.
+ * pushes. An offer is pushed the moment its batch is durable, from the batch's own events, with no read. Positions are
+ * coalesced: a move marks the event's line, and a telling (one read of the line from the actor, then a push to each
+ * waiting entry whose place differs from what it was last told) runs at once if none ran in the last
+ * `positionPushIntervalMs`, else when that interval is up; never two at once for one event.
  */
 export const createWaitlistService = (options: WaitlistServiceOptions): WaitlistService => {
-  const { activations } = options;
+  const { activations, clock } = options;
+  const intervalMs = options.positionPushIntervalMs ?? 250;
   let pushes: WaitlistPushes | undefined;
+  const tellings = new Map<string, Telling>();
 
   const entryIdOf = (eventId: string): string => `${eventId}.${newId('wl')}`;
 
-  const pushPositions = async (eventId: string, batch: CommittedBatch): Promise<void> => {
-    const actor = await activations.peek(eventId);
-    if (actor === undefined) return;
-    const changes = await actor.readEvent((state) => positionChanges(state.waitlist, batch.events));
-    const to = pushes;
-    if (to === undefined) return;
-    for (const { entryId, userId, position } of changes) to.position(userId, { eventId, entryId, position });
+  const tellingOf = (eventId: string): Telling => {
+    let telling = tellings.get(eventId);
+    if (telling === undefined) {
+      telling = { told: new Map(), dirty: false, running: false, lastAt: undefined, cancelTimer: undefined };
+      tellings.set(eventId, telling);
+    }
+    return telling;
+  };
+
+  const tell = async (eventId: string, telling: Telling): Promise<void> => {
+    telling.running = true;
+    telling.dirty = false;
+    telling.lastAt = clock.now();
+    try {
+      const actor = await activations.peek(eventId);
+      if (actor === undefined) return;
+      const { changes, told } = await actor.readEvent((state) => positionsToTell(state.waitlist, telling.told));
+      telling.told = told;
+      for (let index = 0; index < changes.length; index += positionPushesPerTurn) {
+        if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+        const to = pushes;
+        if (to === undefined) return;
+        for (const { entryId, userId, position } of changes.slice(index, index + positionPushesPerTurn))
+          to.position(userId, { eventId, entryId, position });
+      }
+    } finally {
+      telling.running = false;
+      if (telling.dirty) schedule(eventId, telling);
+    }
+  };
+
+  const schedule = (eventId: string, telling: Telling): void => {
+    telling.dirty = true;
+    if (telling.running || telling.cancelTimer !== undefined) return;
+    const waitMs = telling.lastAt === undefined ? 0 : telling.lastAt + intervalMs - clock.now();
+    const run = () => {
+      telling.cancelTimer = undefined;
+      tell(eventId, telling).catch((error: unknown) => options.onError?.(error, 'pushing waitlist positions failed'));
+    };
+    if (waitMs <= 0) run();
+    else telling.cancelTimer = clock.setTimer(waitMs, run);
   };
 
   return {
@@ -72,6 +131,8 @@ export const createWaitlistService = (options: WaitlistServiceOptions): Waitlist
         return entry === undefined ? undefined : entryView(state.waitlist, entry);
       });
       if (view === undefined) throw new Error(`the waitlist join ${requestId} left no entry`);
+      // Its place is in the answer: a telling tells it again only once it moves.
+      if (typeof view.position === 'number') tellingOf(eventId).told.set(view.entryId, view.position);
       return view;
     },
 
@@ -109,10 +170,7 @@ export const createWaitlistService = (options: WaitlistServiceOptions): Waitlist
         to.offer(userId, { eventId, entryId, hold: offerView(event.data) });
         options.onOfferPushed?.(eventId, entryId);
       }
-      if (moved)
-        pushPositions(eventId, batch).catch((error: unknown) =>
-          options.onError?.(error, 'pushing waitlist positions failed'),
-        );
+      if (moved) schedule(eventId, tellingOf(eventId));
     },
 
     async availability(eventId) {
@@ -126,6 +184,8 @@ export const createWaitlistService = (options: WaitlistServiceOptions): Waitlist
 
     stop() {
       pushes = undefined;
+      for (const telling of tellings.values()) telling.cancelTimer?.();
+      tellings.clear();
     },
   };
 };

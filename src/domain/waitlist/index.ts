@@ -8,7 +8,7 @@
  *   `LeaveWaitlist`): decides, evolves in place and reacts (offers, lapses, gathering), and returns every event to
  *   append with the command's refusal, if any. Append the events; do not evolve them again;
  * - answers: `recallJoin` (a retried join), `activeEntryOf`, `latestEntryOf`, `entryView`, `positionOf`;
- * - pushes after a commit: `offersIn` (`waitlist:offer`), `positionChanges` (`waitlist:position`);
+ * - pushes after a commit: `offersIn` (`waitlist:offer`), `positionsToTell` (`waitlist:position`, coalesced);
  * - the sold-out view: `requestFitsNow`, `isSoldOut`;
  * - timers: the inventory's `nextHoldExpiryAt` (both expiry lanes: offers lapse through ExpireHolds);
  * - snapshots: `toEventSnapshot` / `fromEventSnapshot`; checks: `waitlistViolations` / `assertWaitlistSound`.
@@ -32,8 +32,8 @@ export {
   offersIn,
   offerView,
   type PositionChange,
-  positionChanges,
   positionOf,
+  positionsToTell,
   requestFitsNow,
   type WaitlistEntryView,
   type WaitlistOfferView,

@@ -79,26 +79,25 @@ export const offersIn = (events: readonly EventStreamEvent[]): WaitlistOffered[]
   events.filter((event): event is WaitlistOffered => event.type === 'WaitlistOffered');
 
 /**
- * Waiting entries whose position these (committed) events changed: everyone behind the first entry that stopped
- * waiting (offered, or left while waiting). A new entry's position is in its join answer. O(line).
+ * The positions to tell: every waiting entry whose place in line differs from the one it was last told (`told`, by
+ * entry id: a push, or its join's answer), in line order, and what each waiting entry knows once they are told.
+ * Entries no longer waiting are left out of both. Positions are pushed coalesced (many batches' moves in one telling),
+ * so this compares with what each buyer was told rather than with what one batch changed. O(line).
  */
-export const positionChanges = (waitlist: WaitlistState, events: readonly EventStreamEvent[]): PositionChange[] => {
-  let firstSeq = Number.POSITIVE_INFINITY;
-  for (const event of events) {
-    if (event.type !== 'WaitlistOffered' && event.type !== 'WaitlistLeft') continue;
-    const entry = waitlist.entries.get(event.data.entryId);
-    // An entry that left while offered held no place in line.
-    if (entry === undefined || (event.type === 'WaitlistLeft' && entry.offer !== undefined)) continue;
-    firstSeq = Math.min(firstSeq, entry.seq);
-  }
+export const positionsToTell = (
+  waitlist: WaitlistState,
+  told: ReadonlyMap<string, number>,
+): { changes: PositionChange[]; told: Map<string, number> } => {
   const changes: PositionChange[] = [];
+  const next = new Map<string, number>();
   let position = 0;
   for (const entry of waitlist.line.values()) {
     if (entry.status !== 'waiting') continue;
     position += 1;
-    if (entry.seq > firstSeq) changes.push({ entryId: entry.entryId, userId: entry.userId, position });
+    next.set(entry.entryId, position);
+    if (told.get(entry.entryId) !== position) changes.push({ entryId: entry.entryId, userId: entry.userId, position });
   }
-  return changes;
+  return { changes, told: next };
 };
 
 /**

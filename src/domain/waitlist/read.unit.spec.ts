@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generalHeld, holdTtlMs, released, reserved, seatsHeld, sold, t } from '../seatMap/inventoryFixture.ts';
 import { handle } from './eventDecider.ts';
 import type { EventStreamEvent } from './eventState.ts';
-import { entryView, isSoldOut, offersIn, positionChanges, positionOf, requestFitsNow, waitlistOpen } from './read.ts';
+import { entryView, isSoldOut, offersIn, positionOf, positionsToTell, requestFitsNow, waitlistOpen } from './read.ts';
 import { waitlistPolicyDefault } from './state.ts';
 import { eventStateFrom, joined, leaveWaitlist, left, offer, seatsRequest } from './waitlistFixture.ts';
 
@@ -55,27 +55,41 @@ describe('positions', () => {
     });
   });
 
-  it('are pushed to the entries behind whoever left the waiting line, and to no one else', () => {
+  it('are told to the entries whose place differs from what they were last told, and to no one else', () => {
     const state = eventStateFrom(line);
+    // Each was told its place when it joined.
+    let told: ReadonlyMap<string, number> = new Map([
+      ['e1', 1],
+      ['e2', 2],
+      ['e3', 3],
+      ['e4', 4],
+    ]);
+    expect(positionsToTell(state.waitlist, told).changes).toEqual([]);
     const offered = handle(state, {
       type: 'ReleaseHold',
       data: { holdId: 'h4', userId: 'b4', requestId: 'r', now: t(10) },
     });
     expect(offersIn(offered.events).map((event) => event.data.entryId)).toEqual(['e1']);
-    expect(positionChanges(state.waitlist, offered.events)).toEqual([
-      { entryId: 'e2', userId: 'u2', position: 1 },
-      { entryId: 'e3', userId: 'u3', position: 2 },
-      { entryId: 'e4', userId: 'u4', position: 3 },
-    ]);
+    // Two batches' moves told at once: e1 offered, then e3 leaves. e1 (offered) is told nothing and forgotten.
     const leaving = handle(state, leaveWaitlist('e3', 'u3', t(11)));
     expect(leaving.events).toEqual([left('e3', 'u3', t(11))]);
-    expect(positionChanges(state.waitlist, leaving.events)).toEqual([{ entryId: 'e4', userId: 'u4', position: 2 }]);
-    // Leaving while offered frees a seat but moves nobody; a join moves nobody either.
-    const joining = handle(state, {
+    const telling = positionsToTell(state.waitlist, told);
+    expect(telling.changes).toEqual([
+      { entryId: 'e2', userId: 'u2', position: 1 },
+      { entryId: 'e4', userId: 'u4', position: 2 },
+    ]);
+    expect([...telling.told]).toEqual([
+      ['e2', 1],
+      ['e4', 2],
+    ]);
+    told = telling.told;
+    // A join moves nobody; the new entry is told its place once (its join's answer is not known here).
+    handle(state, {
       type: 'JoinWaitlist',
       data: { entryId: 'e5', userId: 'u5', requestId: 'j', request: balcony(1), now: t(12) },
     });
-    expect(positionChanges(state.waitlist, joining.events)).toEqual([]);
+    expect(positionsToTell(state.waitlist, told).changes).toEqual([{ entryId: 'e5', userId: 'u5', position: 3 }]);
+    expect(positionsToTell(state.waitlist, new Map([...told, ['e5', 3]])).changes).toEqual([]);
   });
 });
 

@@ -145,7 +145,7 @@ export const runSimulation = async (options: SimOptions): Promise<SimResult> => 
       onError: () => {},
     });
     orders = createPaymentSaga({ reads: createOrderReads(core.activations), provider: provider.provider(incarnation) });
-    const waitlist = createWaitlistService({ activations: core.activations });
+    const waitlist = createWaitlistService({ activations: core.activations, clock });
     const started: Process = Object.assign(incarnation, { core, orders, waitlist });
     provider.deliver = (notice) => started.orders.handleNotice(notice);
     note(`process ${incarnation.id} starts`);

@@ -13,7 +13,7 @@ import { createReadBudget, type ReadBudgetOptions } from '../frontDoor/readBudge
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
 import { registerClusterRoutes } from '../gateway/rest/clusterRoutes.ts';
-import { createRestForward, forwardedHolds } from '../gateway/rest/forwarding.ts';
+import { createRestForward, forwardedHolds, forwardedQueue, forwardedWaitlist } from '../gateway/rest/forwarding.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerNotificationRoutes } from '../gateway/rest/notificationRoutes.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
@@ -433,8 +433,9 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     logger,
     clock,
     frontDoor,
-    queue,
-    waitlist,
+    // Cluster mode: a socket's queue and waitlist requests for an event another node owns go to its internal routes.
+    queue: config.cluster === undefined ? queue : forwardedQueue(queue, () => forwarder),
+    waitlist: config.cluster === undefined ? waitlist : forwardedWaitlist(waitlist, () => forwarder),
     trustedProxyHops: config.restRateLimit?.trustedProxyHops ?? 0,
     ...(config.socket === undefined ? {} : { options: config.socket }),
   });
@@ -506,6 +507,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     owner: ownerLookup(() => placement),
     eventExists: (eventId) => booking.getEvent(eventId),
     holds: localHolds,
+    queue,
+    waitlist,
     forward: restForward,
   });
   registerOrderRoutes(gateway.route, orders);

@@ -311,6 +311,28 @@ export const internalReleaseBodySchema = z.object({
   userId: storableText({ lengthMin: 1, lengthMax: 200 }),
   requestId: requestIdSchema,
 });
+/** A socket `queue:join` another node forwards (it ran the front door's stages: risk decided `atBack`). */
+export const internalQueueJoinBodySchema = z.object({
+  userId: storableText({ lengthMin: 1, lengthMax: 200 }),
+  atBack: z.boolean(),
+});
+/** A socket `waitlist:join` another node forwards. */
+export const internalWaitlistJoinBodySchema = z.object({
+  userId: storableText({ lengthMin: 1, lengthMax: 200 }),
+  requestId: requestIdSchema,
+  request: z.object({
+    quantity: quantitySchema,
+    sectionId: idSchema.optional(),
+    priceTier: idSchema.optional(),
+    together: z.boolean(),
+  }),
+});
+/** A socket `waitlist:leave` another node forwards. */
+export const internalWaitlistLeaveBodySchema = z.object({
+  entryId: storableText({ lengthMin: 1, lengthMax: 400 }),
+  userId: storableText({ lengthMin: 1, lengthMax: 200 }),
+  requestId: requestIdSchema,
+});
 
 /** `POST /v1/events/:id/queue`; the socket's `queue:join` adds the eventId. */
 /** An ALTCHA payload (base64 JSON of `{challenge, solution}`) answering a CHALLENGE_REQUIRED refusal. */

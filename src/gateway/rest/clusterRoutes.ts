@@ -1,9 +1,18 @@
-import { internalHoldBodySchema, internalReleaseBodySchema, parseId, parseWith } from '../../contract/schemas.ts';
+import {
+  internalHoldBodySchema,
+  internalQueueJoinBodySchema,
+  internalReleaseBodySchema,
+  internalWaitlistJoinBodySchema,
+  internalWaitlistLeaveBodySchema,
+  parseId,
+  parseWith,
+} from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { HoldRequest } from '../../domain/seatMap/views.ts';
 import type { SocketHolds } from '../../services/bookingService.ts';
 import type { Auth } from '../auth.ts';
 import { parseJson } from '../http.ts';
+import type { SocketQueue, SocketWaitlist } from './forwarding.ts';
 import type { RestForward, Route } from './routes.ts';
 
 /** What the cluster tells about an event's owner (src/cluster/placement.ts; a single node answers for itself). */
@@ -18,7 +27,8 @@ export type OwnerLookup = (eventId: string) => Promise<
 
 /**
  * `GET /v1/events/:id/owner` (admin): which node runs the event's actor, under which epoch. And the routes only other
- * nodes of the cluster may call (their forwarding key, or FORBIDDEN): socket holds and releases they forward here.
+ * nodes of the cluster may call (their forwarding key, or FORBIDDEN): socket holds and releases, queue joins and
+ * waitlist joins and leaves they forward here, run by this node's own services (never forwarded again).
  */
 export const registerClusterRoutes = (
   route: Route,
@@ -28,6 +38,8 @@ export const registerClusterRoutes = (
     eventExists: (eventId: string) => Promise<unknown>;
     /** This node's own hold service (never forwarded again). */
     holds: SocketHolds;
+    queue: SocketQueue;
+    waitlist: SocketWaitlist;
     forward: RestForward | undefined;
   }>,
 ): void => {
@@ -61,6 +73,33 @@ export const registerClusterRoutes = (
     requireNode(headers);
     const parsed = parseWith(internalReleaseBodySchema, parseJson(body));
     await deps.holds.release(parsed.holdId, parsed.userId, parsed.requestId);
+    return { status: 204 };
+  });
+
+  route('post', '/v1/internal/events/:id/queue', async ({ params, headers, body }) => {
+    requireNode(headers);
+    const eventId = parseId('id', params.id ?? '');
+    const parsed = parseWith(internalQueueJoinBodySchema, parseJson(body));
+    return { status: 201, json: await deps.queue.join(eventId, parsed.userId, { atBack: parsed.atBack }) };
+  });
+
+  route('post', '/v1/internal/events/:id/waitlist', async ({ params, headers, body }) => {
+    requireNode(headers);
+    const eventId = parseId('id', params.id ?? '');
+    const { userId, requestId, request } = parseWith(internalWaitlistJoinBodySchema, parseJson(body));
+    const entry = await deps.waitlist.join(eventId, userId, requestId, {
+      quantity: request.quantity,
+      ...(request.sectionId === undefined ? {} : { sectionId: request.sectionId }),
+      ...(request.priceTier === undefined ? {} : { priceTier: request.priceTier }),
+      together: request.together,
+    });
+    return { status: 201, json: entry };
+  });
+
+  route('post', '/v1/internal/waitlist/leave', async ({ headers, body }) => {
+    requireNode(headers);
+    const parsed = parseWith(internalWaitlistLeaveBodySchema, parseJson(body));
+    await deps.waitlist.leave(parsed.entryId, parsed.userId, parsed.requestId);
     return { status: 204 };
   });
 };

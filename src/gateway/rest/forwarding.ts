@@ -1,5 +1,7 @@
 import { eventIdOfHold } from '../../platform/ids.ts';
 import type { SocketHolds } from '../../services/bookingService.ts';
+import type { QueueService } from '../../services/queueService.ts';
+import type { WaitlistService } from '../../services/waitlistService.ts';
 import type { RequestHead, RestForward } from './routes.ts';
 
 /**
@@ -19,6 +21,8 @@ export const eventOfRequest = (head: RequestHead, body: Buffer): string | undefi
   if (route.startsWith('/v1/events/:id/')) return params.id;
   if (route.startsWith('/v1/holds/:holdId')) return eventIdOfHold(params.holdId ?? '');
   if (route.startsWith('/v1/orders/:id')) return eventIdOfHold(params.id ?? '');
+  // A waitlist entry's id names its event like a hold's (platform/ids.ts).
+  if (route === '/v1/waitlist/:entryId') return eventIdOfHold(params.entryId ?? '');
   if (route === '/v1/orders' && head.method === 'POST') {
     try {
       const holdId = (JSON.parse(body.toString('utf8')) as { holdId?: unknown } | null)?.holdId;
@@ -93,5 +97,57 @@ export const forwardedHolds = (local: SocketHolds, peer: () => ForwardingPeer | 
     if (forwarder === undefined || target === undefined || target.kind === 'local')
       return local.release(holdId, userId, requestId);
     await forwarder.call(target.url, '/v1/internal/holds/release', { holdId, userId, requestId });
+  },
+});
+
+/** Where an event's requests go now: undefined when this node serves them (or has not joined its cluster yet). */
+const remoteOf = async (
+  peer: () => ForwardingPeer | undefined,
+  eventId: string | undefined,
+): Promise<{ forwarder: ForwardingPeer; url: string } | undefined> => {
+  const forwarder = peer();
+  if (forwarder === undefined || eventId === undefined) return undefined;
+  const target = await forwarder.target(eventId);
+  return target.kind === 'local' ? undefined : { forwarder, url: target.url };
+};
+
+export type SocketQueue = Pick<QueueService, 'join'>;
+export type SocketWaitlist = Pick<WaitlistService, 'join' | 'leave'>;
+
+/**
+ * Socket `queue:join` for an event another node owns: this node ran the front door (limits, challenge, risk), the
+ * owner's internal route joins the buyer to its room with the risk stage's verdict. Joining again answers with the same
+ * entry, so a retry through any node needs no idempotency memory (as over REST). The owner's pushes reach the buyer's
+ * socket here through socket.io's Redis adapter (their user room, and the event's queue room this socket joins).
+ */
+export const forwardedQueue = (local: SocketQueue, peer: () => ForwardingPeer | undefined): SocketQueue => ({
+  async join(eventId, userId, options) {
+    const remote = await remoteOf(peer, eventId);
+    if (remote === undefined) return local.join(eventId, userId, options);
+    return remote.forwarder.call(remote.url, `/v1/internal/events/${encodeURIComponent(eventId)}/queue`, {
+      userId,
+      atBack: options?.atBack === true,
+    });
+  },
+});
+
+/**
+ * Socket `waitlist:join` and `waitlist:leave` for an event another node owns: the owner's internal routes, with the
+ * buyer's id and requestId, so a retry after an owner change is answered from the event's log (as over REST).
+ */
+export const forwardedWaitlist = (local: SocketWaitlist, peer: () => ForwardingPeer | undefined): SocketWaitlist => ({
+  async join(eventId, userId, requestId, request) {
+    const remote = await remoteOf(peer, eventId);
+    if (remote === undefined) return local.join(eventId, userId, requestId, request);
+    return remote.forwarder.call(remote.url, `/v1/internal/events/${encodeURIComponent(eventId)}/waitlist`, {
+      userId,
+      requestId,
+      request,
+    });
+  },
+  async leave(entryId, userId, requestId) {
+    const remote = await remoteOf(peer, eventIdOfHold(entryId));
+    if (remote === undefined) return local.leave(entryId, userId, requestId);
+    await remote.forwarder.call(remote.url, '/v1/internal/waitlist/leave', { entryId, userId, requestId });
   },
 });

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueueAdmitted, QueuePosition, WaitlistOffer } from '../src/contract/protocol.ts';
+import { api, priceTiers, venueBody } from './support/api.ts';
+import { type ClusterNode, ownerOf, startCluster, type TestCluster, waitFor } from './support/cluster.ts';
+import { openSocket, type TestSocket } from './support/sockets.ts';
+
+/**
+ * A buyer's socket on a node that does not own the event: `queue:join`, `waitlist:join` and `waitlist:leave` reach the
+ * owner over its internal routes, and the owner's pushes (the buyer's own room, the event's queue room) come back to
+ * that socket through socket.io's Redis adapter. Three nodes as real processes on a schema and key prefix of their own.
+ */
+let cluster: TestCluster;
+const sockets: TestSocket[] = [];
+beforeAll(async () => {
+  cluster = await startCluster(['s1', 's2', 's3']);
+}, 90_000);
+afterAll(async () => {
+  for (const socket of sockets) socket.close();
+  await cluster?.close();
+});
+
+const connect = async (node: ClusterNode, token: string): Promise<TestSocket> => {
+  const socket = await openSocket(node.baseUrl, token);
+  sockets.push(socket);
+  return socket;
+};
+
+/** The node that runs the event (a map read claims it, unless pre-warming did already), and the two others. */
+const placed = async (eventId: string) => {
+  await api(cluster.nodes[0]!.baseUrl).seatMap(eventId);
+  const ownerId = (await ownerOf(cluster.nodes[0]!.baseUrl, eventId)).nodeId;
+  const owner = cluster.nodes.find((node) => node.nodeId === ownerId)!;
+  const [other, third] = cluster.nodes.filter((node) => node !== owner) as [ClusterNode, ClusterNode];
+  return { owner, other, third };
+};
+
+describe('socket queue and waitlist requests on a node that does not own the event', () => {
+  it('queue:join on a non-owner: forwarded, the same entry on a retry through another node, pushes come back', async () => {
+    const admin = api(cluster.nodes[0]!.baseUrl);
+    const venueId = await admin.createVenue(venueBody(1, 2));
+    const eventId = await admin.createEvent({
+      venueId,
+      name: 'Queue across nodes',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      priceTiers,
+      saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
+      waitingRoom: { enabled: true, admittedMax: 1 },
+    });
+    const { owner, other, third } = await placed(eventId);
+
+    const first = await admin.session();
+    const second = await admin.session();
+    const firstSocket = await connect(other, first.token);
+    const secondSocket = await connect(other, second.token);
+    let admitted: QueueAdmitted | undefined;
+    const positions: QueuePosition[] = [];
+    let secondAdmitted: QueueAdmitted | undefined;
+    firstSocket.on('queue:admitted', (push) => {
+      admitted = push;
+    });
+    secondSocket.on('queue:position', (push) => positions.push(push));
+    secondSocket.on('queue:admitted', (push) => {
+      secondAdmitted = push;
+    });
+
+    const joined = await firstSocket.timeout(10_000).emitWithAck('queue:join', { eventId, requestId: 'q1' });
+    expect(joined).toMatchObject({ ok: true, entry: { queueId: expect.any(String) } });
+    const queueId = joined.ok ? joined.entry.queueId : '';
+    const behind = await secondSocket.timeout(10_000).emitWithAck('queue:join', { eventId, requestId: 'q2' });
+    expect(behind).toMatchObject({ ok: true, entry: { queueId: expect.any(String) } });
+    // The join ran on the owner: it claimed the event, and the node the sockets are on did not.
+    expect((await ownerOf(other.baseUrl, eventId)).nodeId).toBe(owner.nodeId);
+
+    // The owner admits the first buyer and tells the second their place: both pushes reach the sockets on `other`.
+    const admission = await waitFor('queue:admitted on the non-owner', 10_000, async () => admitted);
+    expect(admission.queueId).toBe(queueId);
+    const place = await waitFor('queue:position on the non-owner', 10_000, async () => positions.at(-1));
+    expect(place).toMatchObject({ eventId, state: 'queued', position: 1 });
+
+    // Joining again through the third node's socket is the same entry (as over REST).
+    const elsewhere = await connect(third, first.token);
+    const again = await elsewhere.timeout(10_000).emitWithAck('queue:join', { eventId, requestId: 'q1' });
+    expect(again).toMatchObject({ ok: true, entry: { queueId } });
+
+    // The admitted buyer holds a seat through `other` (a forwarded socket hold, with the admission token) and orders
+    // it: their admission is used, the owner admits the next buyer, and that push too reaches the socket on `other`.
+    const hold = await firstSocket.timeout(10_000).emitWithAck('hold', {
+      eventId,
+      requestId: 'h1',
+      seatIds: ['ORCH-1-1'],
+      admissionToken: admission.token,
+    });
+    expect(hold).toMatchObject({ ok: true, hold: { seatIds: ['ORCH-1-1'] } });
+    const holdId = hold.ok ? hold.hold.holdId : '';
+    const order = await api(other.baseUrl).call('POST', '/v1/orders', { holdId, requestId: 'o1' }, first.token);
+    expect(order.status).toBe(201);
+    const next = await waitFor('the second buyer admitted, on the non-owner', 10_000, async () => secondAdmitted);
+    expect(next.queueId).toBe(behind.ok ? behind.entry.queueId : '');
+  }, 60_000);
+
+  it('waitlist:join and waitlist:leave on a non-owner: forwarded with the requestId, offers pushed back', async () => {
+    const admin = api(cluster.nodes[0]!.baseUrl);
+    const venueId = await admin.createVenue(venueBody(1, 1));
+    const eventId = await admin.createEvent({
+      venueId,
+      name: 'Waitlist across nodes',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      priceTiers,
+    });
+    const { owner, other, third } = await placed(eventId);
+
+    // The only seat is held (through the owner): the waitlist opens.
+    const seller = await admin.session();
+    const held = await api(owner.baseUrl).hold(eventId, seller.token, { seatIds: ['ORCH-1-1'], requestId: 'h' });
+    expect(held.status).toBe(201);
+
+    const waiter = await admin.session();
+    const leaver = await admin.session();
+    const waiterSocket = await connect(other, waiter.token);
+    const leaverSocket = await connect(other, leaver.token);
+    const offers: WaitlistOffer[] = [];
+    waiterSocket.on('waitlist:offer', (offer) => offers.push(offer));
+
+    const joined = await waiterSocket
+      .timeout(10_000)
+      .emitWithAck('waitlist:join', { eventId, requestId: 'w1', quantity: 1 });
+    expect(joined).toMatchObject({ ok: true, entry: { state: 'waiting', position: 1, quantity: 1 } });
+    const entryId = joined.ok ? joined.entry.entryId : '';
+    // The same requestId through another node's socket: the first answer.
+    const retried = await (await connect(third, waiter.token))
+      .timeout(10_000)
+      .emitWithAck('waitlist:join', { eventId, requestId: 'w1', quantity: 1 });
+    expect(retried).toMatchObject({ ok: true, entry: { entryId, position: 1 } });
+
+    const second = await leaverSocket
+      .timeout(10_000)
+      .emitWithAck('waitlist:join', { eventId, requestId: 'w2', quantity: 1 });
+    expect(second).toMatchObject({ ok: true, entry: { state: 'waiting', position: 2 } });
+    const secondEntry = second.ok ? second.entry.entryId : '';
+    expect(
+      await leaverSocket.timeout(10_000).emitWithAck('waitlist:leave', { entryId: secondEntry, requestId: 'l2' }),
+    ).toEqual({ ok: true });
+    const left = await api(owner.baseUrl).call('GET', `/v1/events/${eventId}/waitlist/me`, undefined, leaver.token);
+    expect(left.body).toMatchObject({ entryId: secondEntry, state: 'left' });
+
+    // Over REST too, a leave through a non-owner reaches the owner (the entry's id names its event).
+    const restWaiter = await admin.session();
+    const viaRest = await api(other.baseUrl).call(
+      'POST',
+      `/v1/events/${eventId}/waitlist`,
+      { requestId: 'w3', quantity: 1 },
+      restWaiter.token,
+    );
+    expect(viaRest).toMatchObject({ status: 201, body: { position: 2 } });
+    const restLeave = await api(other.baseUrl).call(
+      'DELETE',
+      `/v1/waitlist/${viaRest.body.entryId}?requestId=l3`,
+      undefined,
+      restWaiter.token,
+    );
+    expect(restLeave.status).toBe(204);
+
+    // The seat comes back: the owner offers it to the first entry, and the offer reaches the socket on `other`.
+    expect((await api(owner.baseUrl).release(held.body.holdId, seller.token)).status).toBe(204);
+    const offer = await waitFor('waitlist:offer on the non-owner', 10_000, async () => offers[0]);
+    expect(offer).toMatchObject({ eventId, entryId, hold: { seatIds: ['ORCH-1-1'] } });
+  }, 60_000);
+});

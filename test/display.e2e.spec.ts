@@ -2,6 +2,8 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
+import type { SeatMapView } from '../src/domain/seatMap/views.ts';
+import { ManualClock } from '../src/platform/clock.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { artifactsDir, launchChromium } from './support/browser.ts';
 import { restBuyer } from './support/elsewhere.ts';
@@ -140,5 +142,126 @@ describe('live display in Chromium', () => {
     await expect
       .poll(() => missing.page.locator('#message').textContent(), { timeout: 15_000 })
       .toContain('no event at this address');
+  });
+});
+
+/**
+ * The display's replay (`?replay`) in Chromium: a sale made over time on the server's manual clock, then played back
+ * with the time slider. At an instant between changes the map shown (its version, the counts by status, the floor's
+ * places) is the map `GET /v1/events/:id/seatmap?at=` answers for that instant, moving forwards and backwards; play
+ * runs to the end, where the map is the live one.
+ */
+describe('live display replay in Chromium', () => {
+  const clock = new ManualClock(Date.parse('2030-05-01T18:00:00Z'));
+  let server: RunningServer;
+  let browser: Browser;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    server = (await startTestServer({ web: true, clock })).server;
+    baseUrl = `http://127.0.0.1:${server.port}`;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.drain();
+  });
+
+  it('shows at each instant of the slider the map seatmap?at= answers, and plays to the end', async () => {
+    const rest = api(baseUrl);
+    const venueId = await rest.createVenue(venueBody(4, 10));
+    const eventId = await rest.createEvent({
+      venueId,
+      name: 'Replay Night',
+      startsAt: '2030-06-01T20:00:00Z',
+      priceTiers,
+      holdTtlSeconds: 90,
+    });
+    const start = clock.now();
+    const [alice, bob] = [await restBuyer(baseUrl), await restBuyer(baseUrl)];
+    // 18:00:00 Alice holds three seats; 18:01:00 she buys them; 18:02:00 Bob holds two seats and four floor places,
+    // which lapse at 18:03:30 (the actor's timer sweeps them as the clock passes).
+    const { holdId } = await alice.hold(eventId, { seatIds: ['ORCH-1-1', 'ORCH-1-2', 'ORCH-1-3'] });
+    clock.advance(60_000);
+    await alice.buy(holdId);
+    clock.advance(60_000);
+    await bob.hold(eventId, { seatIds: ['ORCH-2-1', 'ORCH-2-2'] });
+    await bob.hold(eventId, { sectionId: 'FLOOR', quantity: 3 });
+    clock.advance(150_000);
+    // A read answers once the sweep's batch has committed.
+    expect((await rest.seatMap(eventId)).seats['ORCH-2-1'].status).toBe('available');
+
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${baseUrl}/display/${eventId}?replay`);
+    const slider = page.getByLabel('Time');
+    await expect.poll(() => slider.isEnabled(), { timeout: 15_000 }).toBe(true);
+    expect(await page.locator('#connection').textContent()).toBe('replay');
+    // The slider spans the sale: from the second before the first change to the server's now.
+    expect(Number(await slider.getAttribute('min'))).toBe(start - 1_000);
+    expect(Number(await slider.getAttribute('max'))).toBe(clock.now());
+
+    const count = (status: string) => page.locator(`#count-${status}`).textContent();
+    const shown = async () => ({
+      version: await page.locator('#display-map').getAttribute('data-version'),
+      available: await count('available'),
+      held: await count('held'),
+      reserved: await count('reserved'),
+      sold: await count('sold'),
+      floor: await page.locator('[data-section-id="FLOOR"]').textContent(),
+    });
+    /** What the display must show at an instant: the map `?at=` answers, counted as the display counts. */
+    const expected = async (atMs: number) => {
+      const reply = await rest.call('GET', `/v1/events/${eventId}/seatmap?at=${new Date(atMs).toISOString()}`);
+      expect(reply.status).toBe(200);
+      const map = reply.body as SeatMapView;
+      const counts = { available: 0, held: 0, reserved: 0, sold: 0 };
+      for (const seat of Object.values(map.seats)) counts[seat.status] += 1;
+      return {
+        version: String(map.version),
+        ...Object.fromEntries(Object.entries(counts).map(([status, value]) => [status, String(value)])),
+        floor: `Floor: ${map.general.FLOOR!.available} of 100 places left`,
+      };
+    };
+    const instants = [start + 30_000, start + 90_000, start + 150_000, start + 240_000];
+    const seen = new Set<string>();
+    for (const atMs of [instants[2]!, instants[0]!, instants[3]!, instants[1]!, instants[2]!]) {
+      await slider.fill(String(atMs));
+      expect(await slider.getAttribute('data-at-ms')).toBe(String(atMs));
+      const want = await expected(atMs);
+      await expect.poll(shown, { timeout: 2_000 }).toMatchObject(want);
+      seen.add(JSON.stringify(want));
+      // The instant in words (to the second) for screen readers, and how far into the sale it is.
+      expect(await slider.getAttribute('aria-valuetext')).toMatch(/\d:\d\d:\d\d.*, \d+ of \d+ changes$/);
+    }
+    // Four instants, four different maps: held, sold, sold with Bob's holds, and after they lapsed.
+    expect(seen.size).toBe(4);
+    await page.screenshot({ path: `${artifactsDir}/display-replay-1080p.png` });
+
+    // Play from the start at 600×: the sale's 4.5 minutes take about half a second, and end on the live map.
+    await slider.fill(String(start - 1_000));
+    await page.getByLabel('Speed').selectOption('600');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await expect
+      .poll(() => slider.getAttribute('data-at-ms'), { timeout: 10_000 })
+      .toBe(await slider.getAttribute('max'));
+    expect(await page.locator('#replay-play').textContent()).toBe('Play');
+    await expect.poll(shown).toMatchObject(await expected(clock.now()));
+    expect(await page.locator('#display-map').getAttribute('data-version')).toBe(
+      String((await rest.seatMap(eventId)).version),
+    );
+
+    // Change by change: the step buttons land on the instants changes happened.
+    await slider.fill(String(start - 1_000));
+    await page.getByRole('button', { name: 'Next change' }).click();
+    expect(Number(await slider.getAttribute('data-at-ms'))).toBe(start);
+    await expect.poll(() => count('held')).toBe('3');
+
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+    expect(serious.map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`)).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });

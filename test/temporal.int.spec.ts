@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
+import { replayPageSchema } from '../src/contract/readSchemas.ts';
 import { seatMapView } from '../src/domain/seatMap/read.ts';
 import type { SeatMapView } from '../src/domain/seatMap/views.ts';
 import { openPostgresStore } from '../src/persistence/postgres/postgresStore.ts';
 import { ManualClock } from '../src/platform/clock.ts';
 import { replayEvent } from '../src/services/replay.ts';
+import { type ReplayFrame, ReplayTimeline } from '../web/src/replayTimeline.ts';
 import { type api, priceTiers, venueBody } from './support/api.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.ts';
 import { observe, openSocket } from './support/sockets.ts';
@@ -124,6 +126,39 @@ describe('temporal reads and replay (Postgres)', () => {
             expect(reply.body, `at ${new Date(at).toISOString()}`).toEqual(map);
           }
 
+          // The display's replay: the route's frames, paged three batches at a time (pages start from snapshots),
+          // give at every recorded instant the same map, moving forwards and then backwards along the time line.
+          const frames: ReplayFrame[] = [];
+          for (let after: number | null = 0; after !== null; ) {
+            const page = await client.call('GET', `/v1/events/${eventId}/replay?after=${after}&limit=3`);
+            expect(page.status, JSON.stringify(page.body)).toBe(200);
+            const parsed = replayPageSchema.parse(page.body);
+            expect(parsed.after).toBe(after);
+            frames.push(...parsed.frames);
+            after = parsed.next;
+          }
+          const before = await client.call('GET', `/v1/events/${eventId}/seatmap?at=2020-01-01T00:00:00Z`);
+          const capacities = Object.fromEntries(
+            Object.entries(before.body.general as SeatMapView['general']).map(([id, section]) => [
+              id,
+              section.capacity,
+            ]),
+          );
+          const timeline = new ReplayTimeline(frames, capacities);
+          for (const { at, map } of [...recorded, ...[...recorded].reverse()]) {
+            timeline.seek(at);
+            const shown = {
+              version: timeline.version,
+              seats: Object.fromEntries(Object.keys(map.seats).map((seatId) => [seatId, timeline.statusOf(seatId)])),
+              general: Object.fromEntries(Object.keys(map.general).map((id) => [id, timeline.availableIn(id)])),
+            };
+            expect(shown, `replayed to ${new Date(at).toISOString()}`).toEqual({
+              version: map.version,
+              seats: Object.fromEntries(Object.entries(map.seats).map(([seatId, seat]) => [seatId, seat.status])),
+              general: Object.fromEntries(Object.entries(map.general).map(([id, section]) => [id, section.available])),
+            });
+          }
+
           // The subscriber has every diff once it has reached the actor's version.
           const version = actor.version;
           for (const deadline = Date.now() + 5_000; seen.version < version && Date.now() < deadline; ) {
@@ -160,5 +195,14 @@ describe('temporal reads and replay (Postgres)', () => {
     // Before the first event: every seat available, version 0.
     const before = await client.call('GET', `/v1/events/${eventId}/seatmap?at=2020-01-01T00:00:00Z`);
     expect(before.body.version).toBe(0);
+    // The replay of an event nothing happened to: no frames, one page; `after` past the log, or not a version: refused.
+    const empty = await client.call('GET', `/v1/events/${eventId}/replay`);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toMatchObject({ eventId, after: 0, frames: [], next: null });
+    for (const query of ['after=5', 'after=-1', 'after=x', 'limit=0', 'limit=5001'])
+      expect((await client.call('GET', `/v1/events/${eventId}/replay?${query}`)).body.error.code, query).toBe(
+        'INVALID_INPUT',
+      );
+    expect((await client.call('GET', '/v1/events/nope/replay')).status).toBe(404);
   });
 });

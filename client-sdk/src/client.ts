@@ -32,6 +32,7 @@ import type {
   EventView,
   OrderPlacement,
   PaymentsConfigView,
+  ReplayPageView,
   TicketPublicKeyView,
 } from '../../src/contract/rest.ts';
 import { Basket } from './basket.ts';
@@ -403,6 +404,18 @@ export class SeatActorClient extends Emitter<ClientEvents> {
   /** The event's immutable layout (cacheable forever): fetch it once, then only `statuses`. */
   layout(eventId: string): Promise<EventLayoutView> {
     return this.http('GET', `/v1/events/${encodeURIComponent(eventId)}/layout`);
+  }
+
+  /**
+   * A page of the event's seat map played back from the log (`GET /v1/events/:id/replay`): apply its frames in order
+   * to the map at `after` (0: every seat available), then ask for the page after `next` until it is null.
+   */
+  replay(eventId: string, options: Readonly<{ after?: number; limit?: number }> = {}): Promise<ReplayPageView> {
+    const query = new URLSearchParams();
+    if (options.after !== undefined) query.set('after', String(options.after));
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    const search = query.toString();
+    return this.http('GET', `/v1/events/${encodeURIComponent(eventId)}/replay${search === '' ? '' : `?${search}`}`);
   }
 
   /**

@@ -33,6 +33,7 @@ export type {
   IssuedTicketView,
   OrderPlacement,
   PaymentsConfigView,
+  ReplayPageView,
   TicketPublicKeyView,
 } from '../../src/contract/rest.ts';
 export type { BasketEvents, CheckoutResult } from './basket.ts';

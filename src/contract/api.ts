@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkInBodySchema, orderBodySchema, payBodySchema, refundBodySchema } from './orderSchemas.ts';
-import { eventStatsSchema, seatHistorySchema } from './readSchemas.ts';
+import { eventStatsSchema, replayAfterSchema, replayPageSchema, seatHistorySchema } from './readSchemas.ts';
 import {
   createdSchema,
   errorBodySchema,
@@ -181,6 +181,20 @@ export const operations: readonly Operation[] = [
     answers: {
       200: json('the map (`form=status`: the compact status form, docs/api.md)', seatMapViewSchema),
       304: { description: 'not modified' },
+      429: json('RATE_LIMITED: the seat-map budget of this address is spent (Retry-After)', errorBodySchema),
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/events/:id/replay',
+    summary: "The event's seat map played back from the log, a page of frames at a time (the display's replay)",
+    tag: 'seats',
+    caller: 'anyone',
+    query: z.object({ after: replayAfterSchema.optional(), limit: limitQuery(5_000) }),
+    answers: {
+      200: json('a page of frames (default 1,000 batches)', replayPageSchema),
+      400: json('INVALID_INPUT: `after` is beyond the end of the log, or not a version', errorBodySchema),
+      404: json('NOT_FOUND', errorBodySchema),
       429: json('RATE_LIMITED: the seat-map budget of this address is spent (Retry-After)', errorBodySchema),
     },
   },

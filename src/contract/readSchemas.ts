@@ -109,3 +109,44 @@ export const seatMapAtQuerySchema = z.object({ at: instant.optional() });
 
 /** An ISO 8601 instant from a query (`?at=`) as epoch ms; INVALID_INPUT when it is not one. */
 export const parseInstant = (raw: string): number => Date.parse(parseWith(instant, raw));
+
+/** `GET /v1/events/:id/replay?after=`: the stream version a page starts after (0, or the previous page's `next`). */
+export const replayAfterSchema = z
+  .string()
+  .regex(/^[0-9]{1,15}$/, 'must be a stream version: an integer 0 or more')
+  .transform(Number)
+  .meta({ description: "the stream version to start after: 0 (the default) or the previous page's `next`" });
+
+export const parseReplayAfter = (raw: string | null): number =>
+  raw === null ? 0 : parseWith(z.object({ after: replayAfterSchema }), { after: raw }).after;
+
+const seatStatusSchema = z.enum(['available', 'held', 'reserved', 'sold']);
+
+export const replayPageSchema = z
+  .object({
+    eventId: z.string(),
+    /** The stream version the first frame applies to; 0 is the map before the first event (every seat available). */
+    after: z.int().min(0),
+    frames: z.array(
+      z.object({
+        at: instant,
+        /** `append`: a committed batch, its diff as subscribers got it; `lapse`: holds whose time ran out. */
+        kind: z.enum(['append', 'lapse']),
+        /** The stream version of the map once this frame is applied (a lapse leaves it as it was). */
+        version: z.int().min(0),
+        changes: z.array(z.object({ seatId: z.string(), status: seatStatusSchema, version: z.int().min(0) })),
+        general: z.array(z.object({ sectionId: z.string(), available: z.int() })),
+      }),
+    ),
+    /** Pass as `after` for the next page; null once this page reaches the end of the log. */
+    next: z.int().min(0).nullable(),
+    /** The frames account for every change up to this instant (the last batch's; now, on the last page). */
+    until: instant,
+  })
+  .meta({
+    id: 'ReplayPage',
+    description:
+      'A page of the event played back as a reader saw its seat map: apply the frames in order to the map at `after`; those with `at` up to T give the map `seatmap?at=T` answers.',
+  });
+
+export type ReplayPageView = z.infer<typeof replayPageSchema>;

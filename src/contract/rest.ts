@@ -8,6 +8,9 @@ import type { EventConfig, WaitingRoomSettings } from '../domain/venue.ts';
 import type { paymentsConfigViewSchema } from './responses.ts';
 import type { contactBodySchema } from './schemas.ts';
 
+/** `GET /v1/events/:id/replay`: a page of the event's seat map played back from the log. */
+export type { ReplayPageView } from './readSchemas.ts';
+
 /** `GET /v1/events/:id` and each entry of `GET /v1/events`: the catalog's event with instants as ISO 8601. */
 export type EventView = Readonly<
   Omit<EventConfig, 'saleStartsAtMs' | 'waitingRoom'> & {

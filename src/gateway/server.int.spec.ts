@@ -59,6 +59,10 @@ class FakeBooking implements BookingService {
     await this.getEvent(eventId);
     throw new BookingError('NOT_FOUND', 'the fake keeps no log');
   }
+  async replay(eventId: string): Promise<never> {
+    await this.getEvent(eventId);
+    throw new BookingError('NOT_FOUND', 'the fake keeps no log');
+  }
   async seatMap(eventId: string): Promise<SeatMapRendition> {
     await this.getEvent(eventId);
     return fixedRendition({

@@ -11,6 +11,7 @@ import type { Clock } from '../platform/clock.ts';
 import { eventIdOfHold, newHoldId, newId } from '../platform/ids.ts';
 import type { BookingService, HoldOptions } from './bookingService.ts';
 import { createLayoutCache } from './eventLayout.ts';
+import { replayPage } from './replay.ts';
 import { roomSetUps } from './roomSetUp.ts';
 import { createTemporalReads } from './temporal.ts';
 
@@ -141,6 +142,8 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
     },
 
     seatMapAt: (eventId, atMs) => temporal.seatMapAt(eventId, atMs),
+
+    replay: (eventId, page) => replayPage(options, eventId, page),
 
     async committedVersion(eventId) {
       // Not refused while draining (unlike commands): a resuming subscriber is still answered from the diffs kept.

@@ -2,6 +2,7 @@ import type { SeatMapRendition } from '../actors/seatMapCache.ts';
 import type { HoldRequest, HoldView, SeatMapView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 import type { LayoutRendition } from './eventLayout.ts';
+import type { ReplayPage } from './replay.ts';
 
 export type HoldOptions = Readonly<{
   /**
@@ -31,6 +32,8 @@ export interface BookingService {
   seatMap(eventId: string): Promise<SeatMapRendition>;
   /** The seat map as it was at an instant (epoch ms, not in the future), replayed from the log (temporal.ts). */
   seatMapAt(eventId: string, atMs: number): Promise<SeatMapView>;
+  /** A page of the event's seat map played back from the log, frames after a stream version (replay.ts). */
+  replay(eventId: string, page: Readonly<{ after: number; limit: number }>): Promise<ReplayPage>;
   /** The event's immutable layout (sections, seats in layout order, tiers, prices), rendered once per event. */
   layout(eventId: string): Promise<LayoutRendition>;
   /**

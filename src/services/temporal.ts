@@ -3,7 +3,8 @@ import { streamIdOf } from '../actors/eventActor.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import { seatMapView } from '../domain/seatMap/read.ts';
 import type { SeatMapView } from '../domain/seatMap/views.ts';
-import { type EventStreamEvent, evolveEvent, initialEventState } from '../domain/waitlist/index.ts';
+import type { EventConfig, Venue } from '../domain/venue.ts';
+import { type EventState, type EventStreamEvent, evolveEvent, initialEventState } from '../domain/waitlist/index.ts';
 import type { Catalog } from '../persistence/catalog.ts';
 import type { EventStore, StoredEvent } from '../persistence/eventStore.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -60,6 +61,35 @@ export const versionAt = async (store: EventStore, streamId: string, atMs: numbe
 };
 
 /**
+ * An event's state at a stream version, from the log: the nearest snapshot at or below it (the store keeps one every
+ * few thousand events for this), then the events after it up to that version. RangeError when the stream is shorter.
+ */
+export const eventStateAt = async (
+  deps: Readonly<{ store: EventStore; replayPageSize?: number }>,
+  event: Readonly<{ venue: Venue; config: EventConfig; streamId: string }>,
+  version: number,
+): Promise<EventState> => {
+  const { venue, config, streamId } = event;
+  const snapshot = version === 0 ? undefined : await deps.store.loadSnapshotAt(streamId, version);
+  const state = fromStoredSnapshot(venue, config, snapshot?.state) ?? initialEventState(venue, config);
+  const pageSize = deps.replayPageSize ?? 5_000;
+  while (state.inventory.version < version) {
+    const page = await deps.store.readStream(
+      streamId,
+      state.inventory.version,
+      Math.min(pageSize, version - state.inventory.version),
+    );
+    if (page.length === 0) throw new RangeError(`stream ${streamId} ends before version ${version}`);
+    for (const stored of page) {
+      if (stored.streamVersion !== state.inventory.version + 1)
+        throw new Error(`stream ${streamId} skips to ${stored.streamVersion}`);
+      evolveEvent(state, { type: stored.type, data: stored.data } as EventStreamEvent);
+    }
+  }
+  return state;
+};
+
+/**
  * Temporal reads: the seat map as it was at an instant, replayed from the log, never from the live actor: the nearest
  * snapshot at or below the version of that instant (the store keeps one every few thousand events for this), then the
  * events after it up to that version, then the map as a reader at that instant saw it (holds that had lapsed by then
@@ -74,22 +104,7 @@ export const createTemporalReads = (deps: TemporalDeps) => ({
     if (venue === undefined) throw new Error(`event ${eventId} names missing venue ${config.venueId}`);
     const streamId = streamIdOf(eventId);
     const version = await versionAt(deps.store, streamId, atMs);
-    const snapshot = version === 0 ? undefined : await deps.store.loadSnapshotAt(streamId, version);
-    const state = fromStoredSnapshot(venue, config, snapshot?.state) ?? initialEventState(venue, config);
-    const pageSize = deps.replayPageSize ?? 5_000;
-    while (state.inventory.version < version) {
-      const page = await deps.store.readStream(
-        streamId,
-        state.inventory.version,
-        Math.min(pageSize, version - state.inventory.version),
-      );
-      if (page.length === 0) throw new Error(`stream ${streamId} ends before version ${version}`);
-      for (const stored of page) {
-        if (stored.streamVersion !== state.inventory.version + 1)
-          throw new Error(`stream ${streamId} skips to ${stored.streamVersion}`);
-        evolveEvent(state, { type: stored.type, data: stored.data } as EventStreamEvent);
-      }
-    }
+    const state = await eventStateAt(deps, { venue, config, streamId }, version);
     return seatMapView(state.inventory, atMs);
   },
 });

@@ -1,13 +1,14 @@
 import {
   type EventLayoutView,
   type EventView,
-  type LiveSeatMap,
   type SeatActorClient,
   SeatActorError,
   start,
   workerSolver,
 } from '../../client-sdk/src/index.ts';
 import { DisplayModel, type StatusCounts, statusNames } from './displayModel.ts';
+import { loadReplay, ReplayPlayer } from './displayReplay.ts';
+import { type DisplaySource, liveSource } from './displaySource.ts';
 import { saleNotOpen } from './eventChoice.ts';
 import { formatMoney, humanMessage } from './messages.ts';
 import { TierColours } from './tierColours.ts';
@@ -17,7 +18,8 @@ import { fitInto, type VenueGeometry, venueGeometry } from './venueGeometry.ts';
  * The live display at /display/:eventId: a read-only, full-screen seat map for venues and box offices, with large
  * counters. It loads the event's immutable layout once, then follows the same seat-map stream as the buyer page through
  * the SDK, loading (and reloading after a gap) from the compact status form. Drawn on a canvas, so a 50,000-seat
- * venue is one element; a diff repaints only the seats it changed.
+ * venue is one element; a diff repaints only the seats it changed. With `?replay` it plays the sale back instead, with
+ * a time slider (displayReplay.ts).
  */
 
 const tierPalette = ['#4f9cf9', '#2dd4a7', '#b794f6', '#7dd3fc', '#a3e635', '#f9a8d4'];
@@ -39,8 +41,18 @@ const main = async () => {
     solveChallenge: workerSolver('/pow-worker.js'),
   });
   const [event, layout] = await Promise.all([client.event(eventId), client.layout(eventId)]);
+  if (new URLSearchParams(location.search).has('replay')) {
+    const pill = $('#connection');
+    const { frames, untilMs } = await loadReplay(client, eventId, (read) => {
+      pill.textContent = `loading the replay: ${numberFormat.format(read)} changes`;
+    });
+    const player = new ReplayPlayer(layout, frames, untilMs);
+    new DisplayPage(client, player, event, layout).start();
+    player.start();
+    return;
+  }
   const map = await client.subscribe(eventId, { layout });
-  new DisplayPage(client, map, event, layout).start();
+  new DisplayPage(client, liveSource(map), event, layout).start();
 };
 
 class DisplayPage {
@@ -56,7 +68,7 @@ class DisplayPage {
 
   constructor(
     private readonly client: SeatActorClient,
-    private readonly map: LiveSeatMap,
+    private readonly source: DisplaySource,
     private readonly event: EventView,
     private readonly layout: EventLayoutView,
   ) {
@@ -67,22 +79,27 @@ class DisplayPage {
 
   start(): void {
     $('#title').textContent = this.event.name;
-    document.title = `${this.event.name} · live`;
+    document.title = `${this.event.name} · ${this.source.mode}`;
     $('#event-info').textContent = `${new Date(this.event.startsAt).toLocaleString(undefined, {
       dateStyle: 'full',
       timeStyle: 'short',
     })} · ${this.layout.name}`;
-    this.showConnection(true);
-    this.client.on('connect', () => this.showConnection(true));
-    this.client.on('disconnect', () => this.showConnection(false));
+    if (this.source.mode === 'live') {
+      this.showConnection(true);
+      this.client.on('connect', () => this.showConnection(true));
+      this.client.on('disconnect', () => this.showConnection(false));
+    } else {
+      $('#connection').textContent = 'replay';
+      $('#connection').className = 'pill replay';
+    }
     this.drawLegend();
-    this.model.load(this.map.seats);
-    this.map.on('change', (diff) => {
-      for (const index of this.model.apply(diff.changes)) this.dirty.add(index);
+    this.model.load(this.source.seats());
+    this.source.onChange((changes) => {
+      for (const index of this.model.apply(changes)) this.dirty.add(index);
       this.schedule();
     });
-    this.map.on('resync', () => {
-      this.model.load(this.map.seats);
+    this.source.onResync(() => {
+      this.model.load(this.source.seats());
       this.repaintAll = true;
       this.schedule();
     });
@@ -103,13 +120,16 @@ class DisplayPage {
 
   private showSaleState(): void {
     const pill = $('#sale-state');
-    const generalLeft = Object.values(this.map.general).reduce((sum, section) => sum + section.available, 0);
+    const generalLeft = this.layout.sections.reduce(
+      (sum, section) => sum + (section.kind === 'general' ? (this.source.available(section.id) ?? 0) : 0),
+      0,
+    );
     if (this.model.total.available + generalLeft === 0) {
       pill.textContent = 'Sold out';
       pill.className = 'pill soldout';
       return;
     }
-    const notOpen = saleNotOpen(this.event.saleStartsAt, Date.now(), (ms) =>
+    const notOpen = saleNotOpen(this.event.saleStartsAt, this.source.now(), (ms) =>
       new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }),
     );
     pill.textContent = notOpen ?? 'On sale';
@@ -147,7 +167,7 @@ class DisplayPage {
     else for (const index of this.dirty) this.paintSeat(this.context(), index, true);
     this.dirty.clear();
     this.repaintAll = false;
-    this.canvas.dataset.version = String(this.map.version);
+    this.canvas.dataset.version = String(this.source.version());
     this.renderCounts();
     performance.measure(whole ? 'display:paint-all' : 'display:paint-seats', { start: started });
   }
@@ -217,8 +237,8 @@ class DisplayPage {
     });
     for (const section of this.layout.sections) {
       if (section.kind !== 'general') continue;
-      const live = this.map.general[section.id];
-      sections.push(this.sectionLine(section.id, section.name, live?.available ?? 0, section.capacity, 'places'));
+      const left = this.source.available(section.id) ?? 0;
+      sections.push(this.sectionLine(section.id, section.name, left, section.capacity, 'places'));
     }
     $('#sections').replaceChildren(...sections);
     this.showSaleState();

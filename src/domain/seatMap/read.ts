@@ -97,6 +97,48 @@ export const seatMapDiff = (
   return { changes, general };
 };
 
+/** The map changing with no event in the log: holds whose time ran out, read as available before the timer sweeps them. */
+export type SeatMapLapse = Readonly<{ at: number; changes: SeatChange[]; general: GeneralChange[] }>;
+
+/**
+ * Every instant in (`afterMs`, `untilMs`] at which the map a reader sees changes while the state stands still: a held
+ * hold lapses (lazy expiry, as `seatMapView` reads it), so its seats read as available and its general-admission places
+ * come back. Applied in order between two committed batches' diffs, they give the map as a reader saw it at any instant
+ * between them (a replay's frames). Waitlist holds do not lapse lazily, so they make none.
+ */
+export const lapsesBetween = (state: InventoryState, afterMs: number, untilMs: number): SeatMapLapse[] => {
+  const lapses: SeatMapLapse[] = [];
+  let current: { at: number; seats: Set<number>; sections: Set<string> } | undefined;
+  const flush = () => {
+    if (current === undefined) return;
+    const { at, seats, sections } = current;
+    lapses.push({
+      at,
+      changes: [...seats].map((seat) => ({
+        seatId: state.layout.seats.id(seat),
+        status: seatStatusNames[seatStatusAt(state, seat, at)]!,
+        version: state.seatVersion[seat]!,
+      })),
+      general: [...sections].map((sectionId) => ({ sectionId, available: generalAvailable(state, sectionId, at) })),
+    });
+  };
+  // The lane is in expiry order, so the walk stops at the first hold that lapses after `untilMs`.
+  for (const [handle, expiresAt] of state.expiryQueue) {
+    if (expiresAt > untilMs) break;
+    if (expiresAt <= afterMs) continue;
+    const hold = state.holds.get(handle)!;
+    if (!isLazilyFree(hold, expiresAt)) continue;
+    if (current?.at !== expiresAt) {
+      flush();
+      current = { at: expiresAt, seats: new Set(), sections: new Set() };
+    }
+    for (const seat of hold.seats) current.seats.add(seat);
+    if (hold.seats.length === 0 && hold.sectionId !== undefined) current.sections.add(hold.sectionId);
+  }
+  flush();
+  return lapses;
+};
+
 export const holdView = (outcome: Extract<RequestOutcome, { kind: 'hold' }>): HoldView => ({
   holdId: outcome.holdId,
   seatIds: outcome.seatIds,

@@ -5,6 +5,7 @@ import type { InventoryEvent } from './events.ts';
 import { evolveAll } from './evolve.ts';
 import {
   expired,
+  floorCapacity,
   generalHeld,
   holdGeneral,
   holdSeats,
@@ -22,7 +23,15 @@ import {
   waitlistHeld,
   waitlistOfferMs,
 } from './inventoryFixture.ts';
-import { generalAvailable, heldHoldsByUser, holdView, liveHoldsOf, seatMapDiff, seatMapView } from './read.ts';
+import {
+  generalAvailable,
+  heldHoldsByUser,
+  holdView,
+  lapsesBetween,
+  liveHoldsOf,
+  seatMapDiff,
+  seatMapView,
+} from './read.ts';
 import type { InventoryState } from './state.ts';
 import type { SeatMapView } from './views.ts';
 
@@ -247,5 +256,54 @@ describe('a buyer’s live holds (GET /v1/me/holds)', () => {
 
   it('counts every buyer’s held holds, lapsed or not, across both expiry lanes', () => {
     expect(Object.fromEntries(heldHoldsByUser(stateFrom(history)))).toEqual({ u1: 3, u2: 1 });
+  });
+});
+
+describe('lapsesBetween', () => {
+  const first = seatsHeld('h1', 'u1', ['ORCH-A-1', 'ORCH-A-2'], t(0));
+  const floor = generalHeld('h2', 'u2', 3, t(0));
+  const later = seatsHeld('h3', 'u3', ['ORCH-B-1'], t(20));
+  const paid = seatsHeld('h4', 'u4', ['ORCH-C-1'], t(5));
+  const offer = waitlistHeld('h5', 'u5', ['ORCH-C-2'], t(5), 'w1');
+  const state = stateFrom([first, floor, later, paid, reserved(paid, 'o1', t(10)), offer]);
+
+  /** The map at `from` with the lapses in (from, to] applied to it, as a replay applies them. */
+  const replayed = (from: number, to: number): SeatMapView => {
+    const map = seatMapView(state, from);
+    const seats = { ...map.seats };
+    const general = { ...map.general };
+    for (const lapse of lapsesBetween(state, from, to)) {
+      for (const { seatId, status, version } of lapse.changes) seats[seatId] = { ...seats[seatId]!, status, version };
+      for (const { sectionId, available } of lapse.general) general[sectionId] = { ...general[sectionId]!, available };
+    }
+    return { ...map, seats, general };
+  };
+
+  it('names each instant a held hold lapses, with its seats available and its places given back', () => {
+    expect(lapsesBetween(state, t(0), t(0) + 10 * holdTtlMs)).toEqual([
+      {
+        at: t(0) + holdTtlMs,
+        changes: [
+          { seatId: 'ORCH-A-1', status: 'available', version: 1 },
+          { seatId: 'ORCH-A-2', status: 'available', version: 1 },
+        ],
+        general: [{ sectionId: 'FLOOR', available: floorCapacity }],
+      },
+      { at: t(20) + holdTtlMs, changes: [{ seatId: 'ORCH-B-1', status: 'available', version: 1 }], general: [] },
+    ]);
+  });
+
+  it('keeps to the interval: nothing at or before its start, everything up to and at its end', () => {
+    const lapse = t(0) + holdTtlMs;
+    expect(lapsesBetween(state, lapse, lapse + 1_000)).toEqual([]);
+    expect(lapsesBetween(state, t(0), lapse).map((found) => found.at)).toEqual([lapse]);
+    expect(lapsesBetween(state, t(0), lapse - 1)).toEqual([]);
+  });
+
+  it('applied to the map at one instant, gives the map at any later one (reserved seats and waitlist offers stay)', () => {
+    for (const to of [t(1), t(0) + holdTtlMs - 1, t(0) + holdTtlMs, t(30) + holdTtlMs, t(0) + 100 * holdTtlMs])
+      expect(replayed(t(0), to), new Date(to).toISOString()).toEqual(seatMapView(state, to));
+    expect(replayed(t(0), t(0) + 100 * holdTtlMs).seats['ORCH-C-2']?.status).toBe('held');
+    expect(replayed(t(0), t(0) + 100 * holdTtlMs).seats['ORCH-C-1']?.status).toBe('reserved');
   });
 });

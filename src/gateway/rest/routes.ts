@@ -1,6 +1,6 @@
 import { type ContentCoding, compress } from '../../actors/seatMapCache.ts';
 import { openApiText } from '../../contract/openapi.ts';
-import { parseInstant } from '../../contract/readSchemas.ts';
+import { parseInstant, parseReplayAfter, type ReplayPageView } from '../../contract/readSchemas.ts';
 import {
   compoundIdSchema,
   idSchema,
@@ -22,6 +22,7 @@ import type { FrontDoor } from '../../frontDoor/pipeline.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { GatewayMetrics } from '../../platform/metrics.ts';
 import type { BookingService } from '../../services/bookingService.ts';
+import { type ReplayPage, replayPageBatchesMax } from '../../services/replay.ts';
 import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
 import {
@@ -288,6 +289,22 @@ const eventView = (event: EventConfig) => {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+const replayPageBatchesDefault = 1_000;
+
+/** A replay page on the wire: instants as ISO 8601, `next` null at the end of the log. */
+const replayPageView = (page: ReplayPage): ReplayPageView => ({
+  eventId: page.eventId,
+  after: page.after,
+  frames: page.frames.map((frame) => ({
+    ...frame,
+    at: iso(frame.at),
+    changes: [...frame.changes],
+    general: [...frame.general],
+  })),
+  next: page.next ?? null,
+  until: iso(page.until),
+});
+
 /**
  * A large read (a seat map, a layout) under the address's read budget: a slot while it is under way (kept until the
  * reply is written out), 304 to a current If-None-Match without spending bytes, else the body in the client's
@@ -453,6 +470,28 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
         return {
           etag: map.etag,
           body: (coding) => (coding === undefined ? map.bytes(form) : map.encoded(form, coding)),
+        };
+      });
+    },
+    { kind: 'seatMap' },
+  );
+
+  // The sale played back for the display's time slider: frames (each batch's diff, and the moments holds lapsed) a page
+  // at a time, replayed from the log from the snapshot nearest the page's start. A page that ends before the log does
+  // never changes (the log is append-only), so its ETag is where it starts and ends; the last one ends now.
+  route(
+    'get',
+    '/v1/events/:id/replay',
+    async ({ params, headers, query, door }) => {
+      const eventId = parseId('id', params.id ?? '');
+      const after = parseReplayAfter(query.get('after'));
+      const limit = parseLimit(query.get('limit'), replayPageBatchesDefault, replayPageBatchesMax);
+      return budgetedRead(door.reads, headers, 'no-cache', async () => {
+        const page = await booking.replay(eventId, { after, limit });
+        const json = Buffer.from(JSON.stringify(replayPageView(page)));
+        return {
+          etag: `r${page.after}-${limit}-${page.next ?? 'end'}-${page.until}`,
+          body: (coding) => (coding === undefined ? json : compress[coding](json)),
         };
       });
     },

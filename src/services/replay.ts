@@ -146,7 +146,8 @@ export const replayPage = async (
     previousAt = at;
   };
 
-  // A batch is known to be whole once the next event belongs to another append (or the log ends).
+  // A batch is known to be whole once the next event belongs to another append (or the log ends). A batch whose events
+  // carry different instants is split where they change: `?at=` reads the log event by event, at each one's instant.
   const pageSize = deps.readPageSize ?? 5_000;
   let batch: StoredEvent[] = [];
   let batches = 0;
@@ -154,7 +155,7 @@ export const replayPage = async (
     const read = await deps.store.readStream(streamId, after, pageSize);
     for (const stored of read) {
       const previous = batch.at(-1);
-      if (previous !== undefined && !sameAppend(previous, stored)) {
+      if (previous !== undefined && (!sameAppend(previous, stored) || instantOf(previous) !== instantOf(stored))) {
         apply(batch);
         batch = [];
         if (++batches === page.limit)

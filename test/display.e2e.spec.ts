@@ -179,7 +179,7 @@ describe('live display replay in Chromium', () => {
     });
     const start = clock.now();
     const [alice, bob] = [await restBuyer(baseUrl), await restBuyer(baseUrl)];
-    // 18:00:00 Alice holds three seats; 18:01:00 she buys them; 18:02:00 Bob holds two seats and four floor places,
+    // 18:00:00 Alice holds three seats; 18:01:00 she buys them; 18:02:00 Bob holds two seats and three floor places,
     // which lapse at 18:03:30 (the actor's timer sweeps them as the clock passes).
     const { holdId } = await alice.hold(eventId, { seatIds: ['ORCH-1-1', 'ORCH-1-2', 'ORCH-1-3'] });
     clock.advance(60_000);

@@ -74,6 +74,11 @@ export type FlashSaleResult = Readonly<{
   /** Postgres and Redis processes (they do the baselines' work and the actor-on-Postgres appends). */
   databaseCpuPercent: number;
   machineCpuPercent: number;
+  /**
+   * The read side's lag behind the log, in events, per projection, sampled once a second from /metrics
+   * (`projection_lag_events`) over the measured window: p50 and max. Null for modes without projections.
+   */
+  projectionLagEvents: Readonly<Record<string, { p50: number; max: number }>> | null;
 }>;
 
 /**
@@ -128,6 +133,16 @@ const finalStateMismatches = async (
   } finally {
     await client.end();
   }
+};
+
+/** `projection_lag_events` by projection (summed over the databases) from Prometheus text. */
+export const projectionLags = (text: string): Map<string, number> => {
+  const lags = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^projection_lag_events\{[^}]*projection="([^"]+)"[^}]*\} (\S+)$/.exec(line);
+    if (match) lags.set(match[1]!, (lags.get(match[1]!) ?? 0) + Number(match[2]));
+  }
+  return lags;
 };
 
 export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): Promise<FlashSaleResult> => {
@@ -191,8 +206,22 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
     const machineBefore = machineTicks();
     let rssMax = rssBytes(pid);
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssBytes(pid))), 250);
+    const lagSamples = new Map<string, number[]>();
+    const lagSampler =
+      mode === 'actor' || mode === 'actorPostgres'
+        ? setInterval(() => {
+            server
+              .metrics()
+              .then((text) => {
+                for (const [projection, lag] of projectionLags(text))
+                  lagSamples.set(projection, [...(lagSamples.get(projection) ?? []), lag]);
+              })
+              .catch(() => undefined);
+          }, 1_000)
+        : undefined;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, endAt - Date.now())));
     clearInterval(sampler);
+    clearInterval(lagSampler);
     const serverTicks = processTicks(pid) - serverBefore;
     let databaseUsed = 0;
     for (const [dbPid, ticks] of databaseTicks()) databaseUsed += ticks - (databaseBefore.get(dbPid) ?? 0);
@@ -246,6 +275,15 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
         ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100,
         1,
       ),
+      projectionLagEvents:
+        lagSamples.size === 0
+          ? null
+          : Object.fromEntries(
+              [...lagSamples].map(([projection, samples]) => {
+                const sorted = Float64Array.from(samples).sort();
+                return [projection, { p50: percentile(sorted, 0.5), max: sorted.at(-1) ?? 0 }];
+              }),
+            ),
     };
   } finally {
     for (const worker of workers) if (worker.exitCode === null) worker.kill();

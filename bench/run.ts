@@ -236,6 +236,12 @@ if (sections.has('flash'))
       'server RSS MiB': r.serverRssMaxMiB,
       'db CPU %': r.databaseCpuPercent,
       'machine CPU %': r.machineCpuPercent,
+      'projection lag p50/max events':
+        r.projectionLagEvents === null
+          ? ''
+          : Object.entries(r.projectionLagEvents)
+              .map(([projection, lag]) => `${projection} ${lag.p50}/${lag.max}`)
+              .join(', '),
     })),
   );
 if (sections.has('light'))

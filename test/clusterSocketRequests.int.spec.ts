@@ -166,3 +166,65 @@ describe('socket queue and waitlist requests on a node that does not own the eve
     expect(offer).toMatchObject({ eventId, entryId, hold: { seatIds: ['ORCH-1-1'] } });
   }, 60_000);
 });
+
+describe("a buyer's holds across nodes", () => {
+  it('GET /v1/me/holds through a third node lists the holds at events two other nodes run, page by page', async () => {
+    const admin = api(cluster.nodes[0]!.baseUrl);
+    const venueId = await admin.createVenue(venueBody(1, 4));
+    // Events until two of them run on different nodes (each claimed by its preferred node at the first read).
+    const byOwner = new Map<string, string>();
+    for (let n = 0; n < 20 && byOwner.size < 2; n++) {
+      const eventId = await admin.createEvent({
+        venueId,
+        name: `Holds ${n}`,
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        priceTiers,
+      });
+      const { owner } = await placed(eventId);
+      if (!byOwner.has(owner.nodeId)) byOwner.set(owner.nodeId, eventId);
+    }
+    expect(byOwner.size).toBe(2);
+    const [[firstOwner, firstEvent], [secondOwner, secondEvent]] = [...byOwner] as [[string, string], [string, string]];
+    const third = cluster.nodes.find((node) => node.nodeId !== firstOwner && node.nodeId !== secondOwner)!;
+
+    const buyer = await admin.session();
+    const other = await admin.session();
+    const client = api(third.baseUrl);
+    const held = [
+      await client.hold(firstEvent, buyer.token, { seatIds: ['ORCH-1-1', 'ORCH-1-2'], requestId: 'a' }),
+      await client.hold(secondEvent, buyer.token, { seatIds: ['ORCH-1-3'], requestId: 'b' }),
+      await client.hold(secondEvent, other.token, { seatIds: ['ORCH-1-4'], requestId: 'c' }),
+    ];
+    expect(held.map((answer) => answer.status)).toEqual([201, 201, 201]);
+    const mine = [held[0]!.body.holdId, held[1]!.body.holdId].sort();
+
+    // Through the node that runs neither event: both holds, and not the other buyer's.
+    const all = await client.call('GET', '/v1/me/holds', undefined, buyer.token);
+    expect(all.status).toBe(200);
+    expect(all.body.holds.map((hold: { holdId: string }) => hold.holdId).sort()).toEqual(mine);
+    expect(all.body.next).toBeUndefined();
+    // Every node answers the same.
+    for (const node of cluster.nodes) {
+      const answer = await api(node.baseUrl).call('GET', '/v1/me/holds', undefined, buyer.token);
+      expect(answer.body.holds.map((hold: { holdId: string }) => hold.holdId).sort()).toEqual(mine);
+    }
+
+    // One event per page: the first page's cursor leads to the other event, and no further.
+    const [earlier, later] = [firstEvent, secondEvent].sort() as [string, string];
+    const page1 = await client.call('GET', '/v1/me/holds?limit=1', undefined, buyer.token);
+    expect(page1.body.holds.map((hold: { eventId: string }) => hold.eventId)).toEqual([earlier]);
+    expect(page1.body.next).toEqual(expect.any(String));
+    const page2 = await client.call('GET', `/v1/me/holds?limit=1&cursor=${page1.body.next}`, undefined, buyer.token);
+    expect(page2.body.holds.map((hold: { eventId: string }) => hold.eventId)).toEqual([later]);
+    expect(page2.body.next).toBeUndefined();
+
+    // One event's holds, asked of its owner.
+    const one = await client.call('GET', `/v1/me/holds?eventId=${secondEvent}`, undefined, buyer.token);
+    expect(one.body.holds.map((hold: { holdId: string }) => hold.holdId)).toEqual([held[1]!.body.holdId]);
+
+    // A release through the third node is seen at once.
+    expect((await client.release(held[0]!.body.holdId, buyer.token)).status).toBe(204);
+    const after = await client.call('GET', '/v1/me/holds', undefined, buyer.token);
+    expect(after.body.holds.map((hold: { holdId: string }) => hold.holdId)).toEqual([held[1]!.body.holdId]);
+  }, 60_000);
+});

@@ -13,7 +13,13 @@ import { createReadBudget, type ReadBudgetOptions } from '../frontDoor/readBudge
 import { type AuthOptions, createAuth, loadOrCreateSessionSecret } from '../gateway/auth.ts';
 import { startMetricsServer } from '../gateway/metricsServer.ts';
 import { registerClusterRoutes } from '../gateway/rest/clusterRoutes.ts';
-import { createRestForward, forwardedHolds, forwardedQueue, forwardedWaitlist } from '../gateway/rest/forwarding.ts';
+import {
+  clusterBuyerItems,
+  createRestForward,
+  forwardedHolds,
+  forwardedQueue,
+  forwardedWaitlist,
+} from '../gateway/rest/forwarding.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerNotificationRoutes } from '../gateway/rest/notificationRoutes.ts';
 import { registerOrderRoutes } from '../gateway/rest/orderRoutes.ts';
@@ -502,6 +508,11 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     await placement.start();
     forwarder = new Forwarder(placement, jwtSecret);
   }
+  const projected = readSide;
+  const buyerItems = createBuyerItems(
+    { activations: booking.activations, orderIndex: projected.orderIndex, getOrder: orders.views.getOrder },
+    holders,
+  );
   registerClusterRoutes(gateway.route, {
     auth,
     owner: ownerLookup(() => placement),
@@ -509,17 +520,15 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     holds: localHolds,
     queue,
     waitlist,
+    buyerHolds: buyerItems,
     forward: restForward,
   });
   registerOrderRoutes(gateway.route, orders);
-  const projected = readSide;
   projected.registerRoutes(gateway.route, auth);
   registerMeRoutes(gateway.route, {
     contacts: store.contacts,
-    items: createBuyerItems(
-      { activations: booking.activations, orderIndex: projected.orderIndex, getOrder: orders.views.getOrder },
-      holders,
-    ),
+    // Cluster mode: a buyer's holds are asked of every node (each knows the events it runs).
+    items: config.cluster === undefined ? buyerItems : clusterBuyerItems(buyerItems, () => forwarder),
   });
   activatedListeners.add(orders.saga.recover);
   if (config.web !== false) await registerWebRoutes(gateway.route);

@@ -56,6 +56,12 @@ export class Forwarder {
     return { kind: 'remote', url: decision.url!, nodeId: decision.nodeId };
   }
 
+  /** The other live nodes (their heartbeat has not lapsed). */
+  async peers(): Promise<{ nodeId: string; url: string }[]> {
+    const live = await this.placement.liveNodes();
+    return live.filter((node) => node.id !== this.placement.nodeId).map((node) => ({ nodeId: node.id, url: node.url }));
+  }
+
   /** Sends a request to `url` as the client sent it here, and returns the owner's answer. */
   async proxy(
     url: string,

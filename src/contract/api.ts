@@ -21,6 +21,7 @@ import {
   eventBodySchema,
   generalHoldBodySchema,
   idSchema,
+  internalBuyerHoldsBodySchema,
   internalHoldBodySchema,
   internalQueueJoinBodySchema,
   internalReleaseBodySchema,
@@ -340,6 +341,18 @@ export const operations: readonly Operation[] = [
     caller: 'admin',
     body: internalWaitlistLeaveBodySchema,
     answers: { 204: json('left'), 403: json('not a node of this cluster', errorBodySchema) },
+  },
+  {
+    method: 'post',
+    path: '/v1/internal/me/holds',
+    summary: 'Cluster nodes only: this node’s part of a buyer’s holds (GET /v1/me/holds asked through another node)',
+    tag: 'cluster',
+    caller: 'admin',
+    body: internalBuyerHoldsBodySchema,
+    answers: {
+      200: json('`{events: [{eventId, holds}], more}`'),
+      403: json('not a node of this cluster', errorBodySchema),
+    },
   },
   {
     method: 'get',

@@ -327,6 +327,13 @@ export const internalWaitlistJoinBodySchema = z.object({
     together: z.boolean(),
   }),
 });
+/** `GET /v1/me/holds` in cluster mode: the entry node asks every node for its part (services/buyerItems.ts). */
+export const internalBuyerHoldsBodySchema = z.object({
+  userId: storableText({ lengthMin: 1, lengthMax: 200 }),
+  eventId: idSchema.optional(),
+  after: idSchema.optional(),
+  limit: z.int().min(1).max(1_000),
+});
 /** A socket `waitlist:leave` another node forwards. */
 export const internalWaitlistLeaveBodySchema = z.object({
   entryId: storableText({ lengthMin: 1, lengthMax: 400 }),

@@ -27,6 +27,45 @@ export interface BuyerItems<Order> {
   ordersOf(userId: string, query: BuyerQuery): Promise<{ orders: Order[]; next?: string }>;
 }
 
+/**
+ * One node's part of a buyer's holds: the events it runs where the buyer may hold something, in event id order after
+ * `after`, each with the holds found there (none: the index was stale), at most `limit` events and stopping once
+ * `limit` holds are found; `more` when it has events after the last one given.
+ */
+export type HoldsPage = Readonly<{ events: { eventId: string; holds: BuyerHold[] }[]; more: boolean }>;
+
+export type LocalHolds = Readonly<{
+  /** This node's page (above); with `eventId`, that event's holds, its actor activated if needed. */
+  holdsPage(userId: string, query: Readonly<{ eventId?: string; after?: string; limit: number }>): Promise<HoldsPage>;
+}>;
+
+/**
+ * The pages of several nodes (each the first of its own events after the cursor) as one page: events in id order up to
+ * the first cut a node made (past it, that node's later events are unseen), at most `limit` events read and stopping
+ * once `limit` holds are found, as on one node; `next` the last event taken when any event is left.
+ */
+export const mergeHoldPages = (pages: readonly HoldsPage[], limit: number): { holds: BuyerHold[]; next?: string } => {
+  const cuts = pages.filter((page) => page.more).map((page) => page.events.at(-1)?.eventId ?? '');
+  const cut = cuts.length === 0 ? undefined : cuts.sort()[0];
+  const events = pages
+    .flatMap((page) => page.events)
+    .sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  const holds: BuyerHold[] = [];
+  let taken = 0;
+  for (const event of events) {
+    if (holds.length >= limit || taken >= limit || (cut !== undefined && event.eventId > cut)) break;
+    taken += 1;
+    holds.push(...event.holds);
+  }
+  const last = events[taken - 1]?.eventId;
+  const left = taken < events.length || cut !== undefined;
+  return left && last !== undefined ? { holds, next: encodeCursor(last) } : { holds };
+};
+
+/** The `after` a hold page's cursor names (the last event id of the previous page). */
+export const holdsCursorAfter = (cursor: string | undefined): string | undefined =>
+  cursor === undefined ? undefined : decodeCursor(cursor, isString);
+
 export type BuyerItemsDeps<Order> = Readonly<{
   activations: Activations;
   orderIndex: OrderIndex;
@@ -112,7 +151,10 @@ export class LiveHolders {
  * through the store's index of order placements, each read from its event's actor like `GET /v1/orders/:id`.
  * Every call reads at most `limit` events (holds) or orders.
  */
-export const createBuyerItems = <Order>(deps: BuyerItemsDeps<Order>, holders: LiveHolders): BuyerItems<Order> => {
+export const createBuyerItems = <Order>(
+  deps: BuyerItemsDeps<Order>,
+  holders: LiveHolders,
+): BuyerItems<Order> & LocalHolds => {
   const { activations } = deps;
   const holdsAt = async (actor: EventActor, userId: string): Promise<BuyerHold[]> =>
     (await actor.read((state, now) => liveHoldsOf(state, userId, now))).map((hold) => ({
@@ -120,26 +162,32 @@ export const createBuyerItems = <Order>(deps: BuyerItemsDeps<Order>, holders: Li
       eventId: actor.eventId,
     }));
 
+  const holdsPage: LocalHolds['holdsPage'] = async (userId, { eventId, after, limit }) => {
+    if (eventId !== undefined) {
+      const holds = await holdsAt(await activations.get(eventId), userId);
+      return { events: [{ eventId, holds: holds.slice(0, limit) }], more: false };
+    }
+    const eventIds = holders.eventsOf(userId).filter((id) => after === undefined || id > after);
+    const events: { eventId: string; holds: BuyerHold[] }[] = [];
+    let found = 0;
+    for (const id of eventIds) {
+      if (found >= limit || events.length >= limit) break;
+      const actor = await activations.peek(id)?.catch(() => undefined);
+      const holds = actor === undefined ? [] : await holdsAt(actor, userId);
+      if (holds.length === 0) holders.forget(userId, id);
+      found += holds.length;
+      events.push({ eventId: id, holds });
+    }
+    return { events, more: events.length < eventIds.length };
+  };
+
   return {
+    holdsPage,
+
     async holdsOf(userId, { eventId, limit, cursor }) {
-      if (eventId !== undefined) {
-        const holds = await holdsAt(await activations.get(eventId), userId);
-        return { holds: holds.slice(0, limit) };
-      }
-      const after = cursor === undefined ? undefined : decodeCursor(cursor, isString);
-      const eventIds = holders.eventsOf(userId).filter((id) => after === undefined || id > after);
-      const holds: BuyerHold[] = [];
-      let visited = 0;
-      for (const id of eventIds) {
-        if (holds.length >= limit || visited >= limit) break;
-        visited += 1;
-        const actor = await activations.peek(id)?.catch(() => undefined);
-        const found = actor === undefined ? [] : await holdsAt(actor, userId);
-        if (found.length === 0) holders.forget(userId, id);
-        holds.push(...found);
-      }
-      const last = eventIds[visited - 1];
-      return visited < eventIds.length && last !== undefined ? { holds, next: encodeCursor(last) } : { holds };
+      if (eventId !== undefined) return { holds: (await holdsPage(userId, { eventId, limit })).events[0]!.holds };
+      const after = holdsCursorAfter(cursor);
+      return mergeHoldPages([await holdsPage(userId, { ...(after === undefined ? {} : { after }), limit })], limit);
     },
 
     async ordersOf(userId, { eventId, limit, cursor }) {

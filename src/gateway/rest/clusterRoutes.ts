@@ -1,4 +1,5 @@
 import {
+  internalBuyerHoldsBodySchema,
   internalHoldBodySchema,
   internalQueueJoinBodySchema,
   internalReleaseBodySchema,
@@ -10,6 +11,7 @@ import {
 import { BookingError } from '../../domain/bookingError.ts';
 import type { HoldRequest } from '../../domain/seatMap/views.ts';
 import type { SocketHolds } from '../../services/bookingService.ts';
+import type { LocalHolds } from '../../services/buyerItems.ts';
 import type { Auth } from '../auth.ts';
 import { parseJson } from '../http.ts';
 import type { SocketQueue, SocketWaitlist } from './forwarding.ts';
@@ -40,6 +42,8 @@ export const registerClusterRoutes = (
     holds: SocketHolds;
     queue: SocketQueue;
     waitlist: SocketWaitlist;
+    /** This node's part of a buyer's holds (GET /v1/me/holds asked through another node). */
+    buyerHolds: LocalHolds;
     forward: RestForward | undefined;
   }>,
 ): void => {
@@ -101,5 +105,16 @@ export const registerClusterRoutes = (
     const parsed = parseWith(internalWaitlistLeaveBodySchema, parseJson(body));
     await deps.waitlist.leave(parsed.entryId, parsed.userId, parsed.requestId);
     return { status: 204 };
+  });
+
+  route('post', '/v1/internal/me/holds', async ({ headers, body }) => {
+    requireNode(headers);
+    const { userId, eventId, after, limit } = parseWith(internalBuyerHoldsBodySchema, parseJson(body));
+    const page = await deps.buyerHolds.holdsPage(userId, {
+      limit,
+      ...(eventId === undefined ? {} : { eventId }),
+      ...(after === undefined ? {} : { after }),
+    });
+    return { status: 200, json: page };
   });
 };

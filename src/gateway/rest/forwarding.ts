@@ -1,5 +1,12 @@
 import { eventIdOfHold } from '../../platform/ids.ts';
 import type { SocketHolds } from '../../services/bookingService.ts';
+import {
+  type BuyerItems,
+  type HoldsPage,
+  holdsCursorAfter,
+  type LocalHolds,
+  mergeHoldPages,
+} from '../../services/buyerItems.ts';
 import type { QueueService } from '../../services/queueService.ts';
 import type { WaitlistService } from '../../services/waitlistService.ts';
 import type { RequestHead, RestForward } from './routes.ts';
@@ -47,6 +54,8 @@ export type ForwardingPeer = Readonly<{
     body: Buffer,
   ): Promise<Readonly<{ status: number; headers: Record<string, string>; body: Buffer }>>;
   call<T>(url: string, path: string, payload: unknown): Promise<T>;
+  /** The other live nodes of the cluster. */
+  peers(): Promise<readonly Readonly<{ nodeId: string; url: string }>[]>;
 }>;
 
 export const forwardedHeaderName = 'x-seatactor-forwarded';
@@ -149,5 +158,43 @@ export const forwardedWaitlist = (local: SocketWaitlist, peer: () => ForwardingP
     const remote = await remoteOf(peer, eventIdOfHold(entryId));
     if (remote === undefined) return local.leave(entryId, userId, requestId);
     await remote.forwarder.call(remote.url, '/v1/internal/waitlist/leave', { entryId, userId, requestId });
+  },
+});
+
+/**
+ * `GET /v1/me/holds` in cluster mode. A buyer's holds are in the memory of the actors that run their events, spread over
+ * the nodes, and no store keeps them (the read side keeps orders only), so the entry node asks every live node for its
+ * part (`POST /v1/internal/me/holds`: the first events of this buyer it runs after the cursor, from its live holders
+ * index, with their holds) and merges the pages. One request per other node per call, whatever the buyer holds, rather
+ * than asking each event's owner: no node knows which events a buyer holds at without asking the nodes that run them.
+ * A node that does not answer fails the call UNAVAILABLE (to retry) rather than leave its holds out. With `eventId`,
+ * the event's owner alone is asked.
+ */
+export const clusterBuyerItems = <Order>(
+  local: BuyerItems<Order> & LocalHolds,
+  peer: () => ForwardingPeer | undefined,
+): BuyerItems<Order> => ({
+  ordersOf: (userId, query) => local.ordersOf(userId, query),
+  async holdsOf(userId, query) {
+    const forwarder = peer();
+    if (forwarder === undefined) return local.holdsOf(userId, query);
+    const { eventId, limit } = query;
+    if (eventId !== undefined) {
+      const remote = await remoteOf(peer, eventId);
+      if (remote === undefined) return local.holdsOf(userId, query);
+      const page = await remote.forwarder.call<HoldsPage>(remote.url, '/v1/internal/me/holds', {
+        userId,
+        eventId,
+        limit,
+      });
+      return { holds: page.events.flatMap((event) => event.holds) };
+    }
+    const after = holdsCursorAfter(query.cursor);
+    const asked = { userId, ...(after === undefined ? {} : { after }), limit };
+    const pages = await Promise.all([
+      local.holdsPage(userId, asked),
+      ...(await forwarder.peers()).map((node) => forwarder.call<HoldsPage>(node.url, '/v1/internal/me/holds', asked)),
+    ]);
+    return mergeHoldPages(pages, limit);
   },
 });

@@ -2,7 +2,9 @@
  * The read side's numbers (issue #13), on the embedded store (PGlite, a temporary DATA_DIR), in one process:
  *   - temporal: `seatmap?at=` (services/temporal.ts, without HTTP) on a stream of 100,000 events, at 15 instants spread
  *     over the sale, on one stream with the snapshots the store keeps for temporal reads (one every ≥ 5,000 events,
- *     written every 1,000 as the actor does) and on the same events without any snapshot;
+ *     written every 1,000 as the actor does) and on the same events without any snapshot; then the whole stream as the
+ *     display's replay reads it (services/replay.ts `replayPage`, pages of 5,000 batches, without HTTP): time per page,
+ *     frames and bytes of the wire's JSON;
  *   - lag: the projections' lag (settled events after each checkpoint) sampled every 100 ms while virtual buyers
  *     hold, order, pay and release through the booking core and order services as fast as the actor takes them, then the
  *     time to catch up once the load stops.
@@ -27,6 +29,7 @@ import {
 } from '../src/domain/waitlist/index.ts';
 import { openPgliteStore } from '../src/persistence/pglite/pgliteStore.ts';
 import { ManualClock, systemClock } from '../src/platform/clock.ts';
+import { replayPage } from '../src/services/replay.ts';
 import { createTemporalReads } from '../src/services/temporal.ts';
 
 const { values } = parseArgs({
@@ -151,7 +154,8 @@ const temporal = async (eventCount: number) => {
     const writeMs = performance.now() - writeStarted;
     const end = now;
     const clock = new ManualClock(end + 60_000);
-    const reads = createTemporalReads({ store: store.eventStore, catalog: store.catalog, clock });
+    const deps = { store: store.eventStore, catalog: store.catalog, clock };
+    const reads = createTemporalReads(deps);
     const instants = Array.from({ length: 15 }, (_, i) => t0 + Math.floor(((i + 0.5) / 15) * (end - t0)));
     const measure = async (eventId: string) => {
       const samples: number[] = [];
@@ -166,12 +170,38 @@ const temporal = async (eventCount: number) => {
     // One unrecorded read each: the first read of a stream warms PGlite's caches.
     await reads.seatMapAt('with-snapshots', instants[0]!);
     await reads.seatMapAt('without-snapshots', instants[0]!);
+    const withSnapshotsMs = await measure('with-snapshots');
+    const withoutSnapshotsMs = await measure('without-snapshots');
+    // The display's replay of the whole sale: every page, as the page asks for them.
+    const pageMs: number[] = [];
+    let [frames, bytes, lapses] = [0, 0, 0];
+    const replayStarted = performance.now();
+    for (let after: number | undefined = 0; after !== undefined; ) {
+      const started = performance.now();
+      const page = await replayPage(deps, 'with-snapshots', { after, limit: 5_000 });
+      pageMs.push(performance.now() - started);
+      const wire = { ...page, next: page.next ?? null, until: new Date(page.until).toISOString() };
+      bytes += JSON.stringify({
+        ...wire,
+        frames: page.frames.map((f) => ({ ...f, at: new Date(f.at).toISOString() })),
+      }).length;
+      frames += page.frames.length;
+      lapses += page.frames.filter((frame) => frame.kind === 'lapse').length;
+      after = page.next;
+    }
     return {
       events: state.inventory.version,
       seats,
       writeSeconds: Math.round(writeMs / 100) / 10,
-      withSnapshotsMs: await measure('with-snapshots'),
-      withoutSnapshotsMs: await measure('without-snapshots'),
+      withSnapshotsMs,
+      withoutSnapshotsMs,
+      replay: {
+        wholeMs: Math.round(performance.now() - replayStarted),
+        pageMs: quantiles(pageMs),
+        frames,
+        lapses,
+        megabytes: Math.round(bytes / 1e5) / 10,
+      },
     };
   } finally {
     await store.close();

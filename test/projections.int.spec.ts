@@ -72,6 +72,33 @@ describe('projection runner on Postgres', () => {
       ],
     );
 
+  it('tells where the log stands: a transaction still open holds the settled horizon below what has committed', async () => {
+    const [open, other] = [await connect(), await connect()];
+    const xidOf = async (client: pg.Client) =>
+      BigInt((await client.query('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid);
+    try {
+      const projection = store.projections[0]!;
+      await open.query('BEGIN');
+      const running = await xidOf(open);
+      // A later transaction commits while the first is still open: the read after it must wait for the first.
+      await other.query('BEGIN');
+      const done = await xidOf(other);
+      await other.query('COMMIT');
+      const during = await projection.horizon();
+      expect(BigInt(during.settled)).toBeLessThanOrEqual(running);
+      expect(BigInt(during.committed)).toBeGreaterThan(done);
+      await open.query('COMMIT');
+      // Other databases' transactions on the server may hold it a moment longer; ours no more.
+      let after = await projection.horizon();
+      for (const deadline = Date.now() + 10_000; BigInt(after.settled) <= done && Date.now() < deadline; )
+        after = await projection.horizon();
+      expect(BigInt(after.settled)).toBeGreaterThan(done);
+    } finally {
+      await open.end();
+      await other.end();
+    }
+  });
+
   it('reads an event whose transaction commits after a later position was committed, instead of skipping it', async () => {
     const [early, late] = [await connect(), await connect()];
     try {

@@ -37,6 +37,12 @@ export interface ProjectionStore {
    * before every transaction still running began (so none can appear later behind the cursor).
    */
   readSettled(after: Checkpoint, limit: number): Promise<SettledEvent[]>;
+  /**
+   * Where the log stands now, as transaction ids (decimal text): every transaction below `settled` has ended (what
+   * `readSettled` may read up to), and every transaction that has committed is below `committed`. A read that must
+   * see everything committed before it waits until `settled` reaches the `committed` it saw first.
+   */
+  horizon(): Promise<Readonly<{ settled: string; committed: string }>>;
   /** Settled events after the checkpoint (the projection's lag, in events). */
   countSettled(after: Checkpoint): Promise<number>;
   /** The projection's checkpoint; the start when it has none. */

@@ -69,6 +69,14 @@ export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
     return rows.map(settledOf);
   },
 
+  async horizon() {
+    const [row] = await client.query<{ settled: string; committed: string }>(
+      `SELECT pg_snapshot_xmin(s)::text AS settled, pg_snapshot_xmax(s)::text AS committed
+       FROM pg_current_snapshot() AS s`,
+    );
+    return { settled: String(row?.settled ?? '0'), committed: String(row?.committed ?? '0') };
+  },
+
   async countSettled(after) {
     const [row] = await client.query<{ n: unknown }>(countSettledSql, [after.transactionId, after.position]);
     return toSafeNumber(row?.n ?? 0);

@@ -31,6 +31,10 @@ export const inMemoryProjections = (readAll: (afterPosition: number, limit: numb
         transactionId: String(event.position),
       }));
     },
+    // Appends here are synchronous: whatever has committed is settled.
+    async horizon() {
+      return { settled: '0', committed: '0' };
+    },
     async countSettled(after) {
       return (await readAll(after.position, Number.MAX_SAFE_INTEGER)).length;
     },

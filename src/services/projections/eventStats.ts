@@ -30,7 +30,7 @@ export const createEventStats = (deps: EventStatsDeps) => {
   return {
     async stats(eventId: string): Promise<EventStats> {
       const actor = await deps.activations.get(eventId);
-      await deps.runner.catchUp(salesProjection.name);
+      await deps.runner.catchUpForRead(salesProjection.name);
       const [live, [sales]] = await Promise.all([
         actor.read((state, now) => ({
           now,

@@ -20,6 +20,8 @@ export type ProjectionRunnerOptions = Readonly<{
   /** How often `start` catches every projection up. Default 250 ms. */
   intervalMs?: number;
   onError?: (error: unknown, context: string) => void;
+  /** Longest `catchUpForRead` waits for transactions still open elsewhere. Default 2,000 ms. */
+  readWaitMaxMs?: number;
 }>;
 
 export type ProjectionStatus = Readonly<{
@@ -102,6 +104,27 @@ export class ProjectionRunner {
             ),
           );
     return (await Promise.all(runs)).reduce((sum, applied) => sum + applied, 0);
+  }
+
+  /**
+   * Catches a projection up with everything committed before this call, for a read that must see its caller's own
+   * writes (a buyer's order just placed). On Postgres a pass reads only settled events (of transactions below the
+   * snapshot's xmin, server-wide), so a transaction still open elsewhere can hold back an event committed before the
+   * call: this waits until every transaction that was running at the call has ended, then runs the pass. Bounded by
+   * `readWaitMaxMs` (default 2 s): past it, the read is served from what is applied.
+   */
+  async catchUpForRead(name: string): Promise<void> {
+    const stores = this.options.stores;
+    const targets = await Promise.all(stores.map((store) => store.horizon()));
+    const startedAt = performance.now();
+    for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+      const now = await Promise.all(stores.map((store) => store.horizon()));
+      const reached = now.every((horizon, index) => BigInt(horizon.settled) >= BigInt(targets[index]!.committed));
+      if (reached || performance.now() - startedAt > (this.options.readWaitMaxMs ?? 2_000)) break;
+      // Waiting for other transactions of the database to end: not a time the domain keeps, so not the clock's.
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+    await this.catchUp(name);
   }
 
   /** Forgets a projection's documents and checkpoint, then applies the whole log again. */

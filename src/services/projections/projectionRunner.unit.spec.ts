@@ -113,3 +113,44 @@ describe('projection runner: the background pass', () => {
     }
   });
 });
+
+describe('projection runner: a read that must see what was committed before it', () => {
+  it('waits until every transaction running at the call has ended, then catches up; past its bound it reads what there is', async () => {
+    const { store, counted } = storeOverLog();
+    // The database's horizon, as the test moves it: a transaction (id 7) was open when the read was asked for.
+    let settled = 7;
+    let calls = 0;
+    let readsWhileWaiting = -1;
+    const horizonOf: ProjectionStore = {
+      ...store,
+      horizon: async () => {
+        calls += 1;
+        // The open transaction ends after the read has looked three times.
+        if (calls === 4) {
+          readsWhileWaiting = counted.reads;
+          settled = 12;
+        }
+        return { settled: String(settled), committed: '12' };
+      },
+    };
+    const runner = new ProjectionRunner({ stores: [horizonOf], projections, clock: new ManualClock(0) });
+    await runner.catchUpForRead('by-type');
+    expect(calls).toBe(4);
+    // No pass while the transaction was open; one after.
+    expect(readsWhileWaiting).toBe(0);
+    expect(counted.reads).toBeGreaterThan(0);
+    expect((await runner.status()).find((row) => row.projection === 'by-type')?.lagEvents).toBe(0);
+
+    // Stuck: the transaction never ends within the bound; the pass runs anyway and the read is served.
+    const stuck: ProjectionStore = { ...store, horizon: async () => ({ settled: '3', committed: '12' }) };
+    const bounded = new ProjectionRunner({
+      stores: [stuck],
+      projections,
+      clock: new ManualClock(0),
+      readWaitMaxMs: 20,
+    });
+    const before = counted.reads;
+    await bounded.catchUpForRead('by-stream');
+    expect(counted.reads).toBeGreaterThan(before);
+  });
+});

@@ -24,7 +24,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 export const projectedOrderIndex = (runner: ProjectionRunner): OrderIndex => ({
   async ordersOf(userId, { streamId, before, limit }): Promise<OrderRef[]> {
-    await runner.catchUp(buyersProjection.name);
+    await runner.catchUpForRead(buyersProjection.name);
     const docs = await runner.docs<BuyerDoc>(buyersProjection.name, userId);
     const refs = docs
       .flatMap((doc) => Object.values(doc.orders))
@@ -96,7 +96,7 @@ export const createReadModels = (deps: ReadModelsDeps) => {
     async seatHistory(eventId: string, seatId: string): Promise<SeatHistory> {
       if (!(await seatsOfEvent(eventId)).has(seatId))
         throw new BookingError('NOT_FOUND', `event ${eventId} has no seat ${seatId}`);
-      await deps.runner.catchUp(seatHistoryProjection.name);
+      await deps.runner.catchUpForRead(seatHistoryProjection.name);
       const changes = await deps.runner.entries<SeatHistoryEntry>(
         seatHistoryProjection.name,
         seatHistoryKey(eventId, seatId),

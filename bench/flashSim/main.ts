@@ -2,10 +2,15 @@
  * `npm run sim:flash` — the flash-sale simulation with 70 % bots (bench/flashSim/sim.ts) — prints its report.
  *
  *   npm run sim:flash -- [--quick] [--humans 150] [--seed 11] [--antibot on|off] [--no-signals] [--no-room]
- *                        [--pow-slowdown 1.5] [--pow-difficulty-max N] [--json report.json]
+ *                        [--pow-slowdown 1.5] [--pow-difficulty-max N] [--back-of-room medium|high|never]
+ *                        [--held-back-seconds S] [--json report.json]
  *
  * By default the sale has a waiting room and every client sends behavioural signals (as the page does);
- * `--no-signals` and `--no-room` run the same sale without them, for comparison.
+ * `--no-signals` and `--no-room` run the same sale without them, for comparison. `--pow-difficulty-max 5000` (the
+ * resting difficulty) keeps the proof of work from growing, so the bots' one process solves everything it is asked and
+ * the rest of the front door is what holds them back (the fair contest, docs/benchmarks.md); `--back-of-room never`
+ * turns off the risk stage's one sanction at this event (the score is still computed and reported).
+ * SIM_DEBUG=1 prints each agent's first refusal of each kind with its message.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,6 +26,8 @@ const { values } = parseArgs({
     'no-room': { type: 'boolean', default: false },
     'pow-slowdown': { type: 'string' },
     'pow-difficulty-max': { type: 'string' },
+    'back-of-room': { type: 'string' },
+    'held-back-seconds': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -37,6 +44,10 @@ const options = {
   ...(values['pow-difficulty-max'] === undefined
     ? {}
     : { serverEnv: { ...base.serverEnv, POW_DIFFICULTY_MAX: values['pow-difficulty-max'] } }),
+  ...(values['back-of-room'] === undefined
+    ? {}
+    : { backOfRoomFrom: values['back-of-room'] as 'medium' | 'high' | 'never' }),
+  ...(values['held-back-seconds'] === undefined ? {} : { riskyHeldBackSeconds: Number(values['held-back-seconds']) }),
   sendSignals: !values['no-signals'],
   waitingRoom: !values['no-room'],
 };
@@ -48,7 +59,10 @@ export const summary = (report: SimReport): string =>
     `flash sale: ${report.seats} seats, ${report.humans} humans, ${report.bots} bots (${Math.round(
       (report.bots / (report.humans + report.bots)) * 100,
     )} %), ANTIBOT=${report.options.antibot}, seed ${report.options.seed}, ${report.saleSeconds} s of sale, ` +
-      `waiting room ${report.options.waitingRoom ? 'on' : 'off'}, signals ${report.options.sendSignals ? 'on' : 'off'}`,
+      `waiting room ${report.options.waitingRoom ? 'on' : 'off'}, signals ${report.options.sendSignals ? 'on' : 'off'}, ` +
+      `back of the room from ${report.options.backOfRoomFrom ?? 'high (default)'}, ` +
+      `held back ${report.options.riskyHeldBackSeconds ?? '120 (default)'} s, ` +
+      `POW_DIFFICULTY_MAX ${report.options.serverEnv.POW_DIFFICULTY_MAX ?? 'default'}`,
     `  seats paid: ${report.seatsPaid} (sold on the server: ${report.soldOnServer}); humans ${report.seatsPaidByHumans}`,
     `  humans' share of tickets: ${percent(report.humanTicketShare)} (goal ≥ 95 %)`,
     `  humans with tickets: ${report.humansWithTickets} of ${report.humans}; empty-handed although seats were on sale when they arrived: ${percent(report.humansEmptyHandedWithStockShare)}`,
@@ -57,10 +71,10 @@ export const summary = (report: SimReport): string =>
     `  humans' refusals: ${JSON.stringify(report.humanRefusalsByCode)}`,
     '  bots refused, by stage:',
     ...Object.entries(report.botRefusalsByStage).map(([stage, n]) => `    ${stage}: ${n}`),
-    '  by strategy (agents, sessions, connections, holds, seats paid, PoW solves / mean ms):',
+    '  by strategy (agents, sessions, connections, room joins, admitted, holds, seats paid, PoW solves / mean ms):',
     ...Object.entries(report.byStrategy).map(
       ([strategy, s]) =>
-        `    ${strategy}: ${s.agents}, ${s.sessions}, ${s.connections}, ${s.holds}, ${s.seatsPaid}, ${s.powSolves} / ${s.powMsMean ?? '-'}`,
+        `    ${strategy}: ${s.agents}, ${s.sessions}, ${s.connections}, ${s.joins}, ${s.admissions}, ${s.holds}, ${s.seatsPaid}, ${s.powSolves} / ${s.powMsMean ?? '-'}`,
     ),
     `  bots' refusals by code: ${JSON.stringify(report.botRefusalsByCode)}`,
     `  the server's risk view: ${JSON.stringify(report.serverRisk)}`,

@@ -42,11 +42,20 @@ export type SimOptions = Readonly<{
   sendSignals: boolean;
   /** The event has a waiting room (pre-queue from its creation): everyone joins it before holding. */
   waitingRoom: boolean;
+  /** The event's `antibot.backOfRoomFrom` (absent: the deployment's default, `high`); `never` turns the back off. */
+  backOfRoomFrom?: 'medium' | 'high' | 'never';
+  /** The event's `waitingRoom.riskyHeldBackSeconds` (absent: the default, 120). */
+  riskyHeldBackSeconds?: number;
   seed: number;
 }>;
 
+/**
+ * The venues are a little smaller than what the humans alone ask for (quick: 45 people asking for 1–4 seats, about
+ * 105 in all, for 100 seats; full: 150 people, about 350, for 300): every seat a bot pays for is one a person wanted,
+ * and a bot kept waiting until the people are done finds the sale sold out, however long the run.
+ */
 export const quickSim: SimOptions = {
-  rows: 10,
+  rows: 5,
   seatsPerRow: 20,
   humans: 45,
   botShare: 0.7,
@@ -66,7 +75,7 @@ export const quickSim: SimOptions = {
 
 export const fullSim: SimOptions = {
   ...quickSim,
-  rows: 20,
+  rows: 15,
   seatsPerRow: 20,
   humans: 150,
   leadMs: 15_000,
@@ -78,6 +87,9 @@ export type StrategyReport = Readonly<{
   agents: number;
   sessions: number;
   connections: number;
+  /** Waiting-room joins the server took, and admissions from the room (sessions that could hold). */
+  joins: number;
+  admissions: number;
   holds: number;
   seatsPaid: number;
   powSolves: number;
@@ -255,6 +267,8 @@ export const report = (
       agents: list.length,
       sessions: list.reduce((sum, record) => sum + record.sessions, 0),
       connections: list.reduce((sum, record) => sum + record.connections, 0),
+      joins: list.reduce((sum, record) => sum + record.joins, 0),
+      admissions: list.reduce((sum, record) => sum + record.admissions, 0),
       holds: list.reduce((sum, record) => sum + record.holds.length, 0),
       seatsPaid: seatsOf(list),
       powSolves: solves,
@@ -339,8 +353,17 @@ export const runSim = async (options: SimOptions, log: (line: string) => void = 
       saleStartsAt: new Date(opensAt).toISOString(),
       // The deployment's defaults for the room (admission, hold-back of risky sessions); the pre-queue opens now.
       ...(options.waitingRoom
-        ? { waitingRoom: { enabled: true, preQueueOpensAt: new Date(Date.now()).toISOString() } }
+        ? {
+            waitingRoom: {
+              enabled: true,
+              preQueueOpensAt: new Date(Date.now()).toISOString(),
+              ...(options.riskyHeldBackSeconds === undefined
+                ? {}
+                : { riskyHeldBackSeconds: options.riskyHeldBackSeconds }),
+            },
+          }
         : {}),
+      ...(options.backOfRoomFrom === undefined ? {} : { antibot: { backOfRoomFrom: options.backOfRoomFrom } }),
     });
     const sale: SaleContext = {
       baseUrl: server.baseUrl,

@@ -69,6 +69,9 @@ export type AgentRecord = {
   refusals: Record<string, number>;
   sessions: number;
   connections: number;
+  /** Waiting-room joins the server took (into the pre-queue or the queue), and admissions from it. */
+  joins: number;
+  admissions: number;
   powSolves: number;
   powMs: number;
 };
@@ -86,6 +89,8 @@ const newRecord = (kind: AgentRecord['kind'], strategy: string, agentId: string,
   refusals: {},
   sessions: 0,
   connections: 0,
+  joins: 0,
+  admissions: 0,
   powSolves: 0,
   powMs: 0,
 });
@@ -94,6 +99,9 @@ const refuse = (record: AgentRecord, what: string, error: unknown): string => {
   const code = error instanceof SeatActorError ? error.code : 'CLIENT_ERROR';
   const key = `${what}:${code}`;
   record.refusals[key] = (record.refusals[key] ?? 0) + 1;
+  // SIM_DEBUG=1: each agent's first refusal of each kind, with its message, on stderr.
+  if (process.env.SIM_DEBUG === '1' && record.refusals[key] === 1)
+    console.error(`[${record.agentId}] ${key}: ${String(error)}`);
   return code;
 };
 
@@ -250,7 +258,10 @@ const admitted = async (
   record: AgentRecord,
   signals: Signals,
 ): Promise<'admitted' | 'soldout' | 'ended' | 'refused'> => {
-  if (!sale.waitingRoom) return 'admitted';
+  if (!sale.waitingRoom) {
+    record.admissions += 1;
+    return 'admitted';
+  }
   let settle: (outcome: 'admitted' | 'soldout' | 'ended') => void = () => {};
   const outcome = new Promise<'admitted' | 'soldout' | 'ended'>((resolve) => {
     settle = resolve;
@@ -262,10 +273,13 @@ const admitted = async (
   const timer = setTimeout(() => settle('ended'), Math.max(0, sale.endsAt - Date.now()));
   try {
     const entry = await client.joinQueue(sale.eventId, sale.sendSignals ? { signals } : {});
+    record.joins += 1;
     if (entry.state === 'admitted') settle('admitted');
     else if (entry.state === 'soldout') settle('soldout');
     else if (entry.state !== 'prequeue' && entry.state !== 'queued') settle('ended');
-    return await outcome;
+    const result = await outcome;
+    if (result === 'admitted') record.admissions += 1;
+    return result;
   } catch (error) {
     refuse(record, 'queue', error);
     return 'refused';
@@ -568,11 +582,15 @@ export const bot = (strategy: BotStrategy, index: number, address: string, seed:
     };
     try {
       if (strategy === 'smart') {
-        // One session at a time, paced like a person, until sold out or out of sessions.
+        // One session at a time, paced like a person, until sold out or out of sessions; a session refused at the
+        // door is tried again after a person's pause.
         await sleep(sale.opensAt - Date.now());
-        while (Date.now() < sale.endsAt) {
+        while (Date.now() < sale.endsAt && minted < plan.sessionsMax) {
           const next = await mint();
-          if (next === undefined) break;
+          if (next === undefined) {
+            await sleep(random.between(plan.thinkMs[0], plan.thinkMs[1]));
+            continue;
+          }
           if ((await play(next)) === 'sold_out') break;
         }
         return record;

@@ -72,7 +72,11 @@ export type RiskView = Readonly<{
   eventId: string;
   /** Sessions that joined this event's waiting room or held at it, by their latest band. */
   sessions: Readonly<Record<RiskBand, number>>;
-  /** Joins sent to the back of the waiting room, and holds refused because the session was held back. */
+  /**
+   * Sessions sent to the back of the waiting room (each once, however many of its joins reached the stage: a join
+   * asked for proof of work passes the stage again when it comes back solved), and holds refused because the
+   * session was held back.
+   */
   sentToBack: number;
   heldBack: number;
   refusalsByStage: Readonly<Record<RefusalStage, number>>;
@@ -102,7 +106,8 @@ type Session = {
 type EventBook = {
   bands: Map<string, RiskBand>;
   addressOf: Map<string, string>;
-  sentToBack: number;
+  /** The sessions sent to the back at this event (bounded like `bands`). */
+  atBack: Set<string>;
   heldBack: number;
   refusals: Record<RefusalStage, number>;
   addressRefusals: Map<string, number>;
@@ -172,7 +177,7 @@ export const createRiskStage = (deps: RiskStageDeps): RiskStage => {
       book = {
         bands: new Map(),
         addressOf: new Map(),
-        sentToBack: 0,
+        atBack: new Set(),
         heldBack: 0,
         refusals: { limits: 0, risk: 0, challenge: 0, admission: 0, actor: 0 },
         addressRefusals: new Map(),
@@ -259,7 +264,7 @@ export const createRiskStage = (deps: RiskStageDeps): RiskStage => {
       }
       const atBack = isAtLeast(risk.band, event.backOfRoomFrom);
       if (command.kind === 'queueJoin') {
-        if (atBack) book.sentToBack += 1;
+        if (atBack && (book.atBack.size < eventUsersMax || book.atBack.has(userId))) book.atBack.add(userId);
         return { ...risk, atBack };
       }
       const until = event.heldBackUntilMs;
@@ -329,7 +334,7 @@ export const createRiskStage = (deps: RiskStageDeps): RiskStage => {
       return {
         eventId,
         sessions: counts,
-        sentToBack: book.sentToBack,
+        sentToBack: book.atBack.size,
         heldBack: book.heldBack,
         refusalsByStage: { ...book.refusals },
         topAddresses,

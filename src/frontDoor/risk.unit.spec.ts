@@ -120,6 +120,25 @@ describe('the risk stage', () => {
     expect(risk.view('e1')).toMatchObject({ sessions: { low: 0, medium: 0, high: 1 }, sentToBack: 1, heldBack: 1 });
   });
 
+  it('counts a session sent to the back once, however many of its joins reach the stage', async () => {
+    const risk = stageAt({ ms: saleOpensAt - 5_000 });
+    await mint(risk, 'bot1', '198.51.100.10', device('bot-device'));
+    await mint(risk, 'bot2', '198.51.100.10', device('bot-device'));
+    const join = (userId: string, requestId: string) =>
+      risk.stage(buyer(userId, '198.51.100.10'), {
+        kind: 'queueJoin',
+        eventId: 'e1',
+        requestId,
+        signals: script('bot-device'),
+      });
+    // The first join is answered CHALLENGE_REQUIRED by a later stage and comes back solved: the same join twice.
+    expect(await join('bot2', 'r1')).toMatchObject({ atBack: true });
+    expect(await join('bot2', 'r1')).toMatchObject({ atBack: true });
+    expect(risk.view('e1').sentToBack).toBe(1);
+    expect(await join('bot1', 'r2')).toMatchObject({ atBack: true });
+    expect(risk.view('e1').sentToBack).toBe(2);
+  });
+
   it('raises a session whose address fills with sessions after it joined (the address is counted when judged)', async () => {
     const risk = stageAt({ ms: saleOpensAt });
     await mint(risk, 'first', '198.51.100.20', device('d1'));

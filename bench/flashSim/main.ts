@@ -52,6 +52,8 @@ const options = {
   waitingRoom: !values['no-room'],
 };
 
+const delay = (d: SimReport['loopDelayMs']['bots']) => (d === null ? 'n/a' : `${d.p50} / ${d.p99} / ${d.max}`);
+
 const percent = (share: number | null) => (share === null ? 'n/a' : `${(share * 100).toFixed(1)} %`);
 
 export const summary = (report: SimReport): string =>
@@ -68,6 +70,7 @@ export const summary = (report: SimReport): string =>
     `  humans with tickets: ${report.humansWithTickets} of ${report.humans}; empty-handed although seats were on sale when they arrived: ${percent(report.humansEmptyHandedWithStockShare)}`,
     `  humans' median time to a hold: ${report.humanTimeToHoldMedianMs ?? 'n/a'} ms (includes 1–5 s of thinking); humans' mean proof of work: ${report.humanPowMsMean ?? 'none asked'} ms`,
     `  oversold: ${report.oversold}`,
+    `  agents processes' event-loop delay p50 / p99 / max ms: humans ${delay(report.loopDelayMs.humans)}, bots ${delay(report.loopDelayMs.bots)}`,
     `  humans' refusals: ${JSON.stringify(report.humanRefusalsByCode)}`,
     '  bots refused, by stage:',
     ...Object.entries(report.botRefusalsByStage).map(([stage, n]) => `    ${stage}: ${n}`),

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api } from '../../test/support/api.ts';
 import { adminToken, startServerProcess } from '../../test/support/serverProcess.ts';
-import type { AgentSpec, AgentsTask } from './agentsProcess.ts';
+import type { AgentSpec, AgentsResult, AgentsTask, LoopDelay } from './agentsProcess.ts';
 import { type AgentRecord, type BotStrategy, botStrategies, randomFrom, type SaleContext } from './strategies.ts';
 
 export type SimOptions = Readonly<{
@@ -123,6 +123,8 @@ export type SimReport = Readonly<{
   saleSeconds: number;
   /** The server's own view (GET /v1/events/:id/risk): sessions by risk band, sent to the back, refusals by stage. */
   serverRisk: unknown;
+  /** How late each agents process's event loop ran: a starved bots' process loses on its own, not to the front door. */
+  loopDelayMs: Readonly<{ humans: LoopDelay | null; bots: LoopDelay | null }>;
 }>;
 
 /** The front-door stage a refusal code comes from. */
@@ -212,9 +214,9 @@ const forkAgents = async (): Promise<ChildProcess> => {
   return child;
 };
 
-const runAgents = (child: ChildProcess, sale: SaleContext, agents: AgentSpec[]): Promise<AgentRecord[]> => {
-  const done = new Promise<AgentRecord[]>((resolve, reject) => {
-    child.once('message', (records) => resolve(records as AgentRecord[]));
+const runAgents = (child: ChildProcess, sale: SaleContext, agents: AgentSpec[]): Promise<AgentsResult> => {
+  const done = new Promise<AgentsResult>((resolve, reject) => {
+    child.once('message', (result) => resolve(result as AgentsResult));
     child.once('exit', (code) => reject(new Error(`agents process exited with ${code} before reporting`)));
   });
   const task: AgentsTask = { sale, agents };
@@ -229,6 +231,7 @@ export const report = (
   soldOnServer: number,
   opensAt: number,
   serverRisk: unknown = null,
+  loopDelayMs: SimReport['loopDelayMs'] = { humans: null, bots: null },
 ): SimReport => {
   const humans = records.filter((record) => record.kind === 'human');
   const bots = records.filter((record) => record.kind === 'bot');
@@ -314,6 +317,7 @@ export const report = (
     soldOnServer,
     saleSeconds: Math.round(options.saleMs / 1000),
     serverRisk,
+    loopDelayMs,
   };
 };
 
@@ -388,7 +392,9 @@ export const runSim = async (options: SimOptions, log: (line: string) => void = 
           setTimeout(() => reject(new Error('agents did not finish in time')), sale.endsAt - Date.now() + 20_000),
         ),
       ]);
-    const records = [...(await bounded(humans)), ...(await bounded(bots))];
+    const humansResult = await bounded(humans);
+    const botsResult = await bounded(bots);
+    const records = [...humansResult.records, ...botsResult.records];
     const map = (await (
       await fetch(`${server.baseUrl}/v1/events/${eventId}/seatmap`, {
         headers: { authorization: `Bearer ${adminToken}` },
@@ -399,7 +405,10 @@ export const runSim = async (options: SimOptions, log: (line: string) => void = 
       headers: { authorization: `Bearer ${adminToken}` },
     });
     const serverRisk = risk.ok ? await risk.json() : null;
-    return report(options, options.rows * options.seatsPerRow, records, soldOnServer, opensAt, serverRisk);
+    return report(options, options.rows * options.seatsPerRow, records, soldOnServer, opensAt, serverRisk, {
+      humans: humansResult.loopDelayMs,
+      bots: botsResult.loopDelayMs,
+    });
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await server.stop();

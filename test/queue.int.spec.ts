@@ -10,6 +10,7 @@ import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { openSocket, type TestSocket } from './support/sockets.ts';
 import { startTestServer } from './support/testServer.ts';
+import { oneRowVenueBody } from './support/venues.ts';
 
 /**
  * The waiting room end to end over real sockets, on Postgres, with the server's clock in the test's hands: 100 buyers
@@ -92,17 +93,7 @@ describe('the virtual waiting room over real sockets', { timeout: 120_000 }, () 
     let started = await start();
     server = started.server;
     let client = started.client;
-    const venueId = await client.createVenue({
-      name: 'Tiny Hall',
-      sections: [
-        {
-          id: 'ORCH',
-          name: 'Orchestra',
-          kind: 'seated',
-          rows: [{ id: 'A', seats: [1, 2, 3, 4].map((n) => ({ id: `A${n}`, priceTier: 'S' })) }],
-        },
-      ],
-    });
+    const venueId = await client.createVenue(oneRowVenueBody('Tiny Hall'));
     const eventId = await client.createEvent({
       venueId,
       name: 'Flash Night',

@@ -5,6 +5,7 @@ import { ManualClock } from '../src/platform/clock.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { openSocket, type TestSocket } from './support/sockets.ts';
 import { startTestServer } from './support/testServer.ts';
+import { oneRowVenueBody } from './support/venues.ts';
 
 /**
  * A room the load engaged (the hybrid switch) lets everyone waiting go ahead once calm, and tells their sockets
@@ -23,17 +24,7 @@ describe('a released waiting room', { timeout: 60_000 }, () => {
     const started = await startTestServer({ clock, queue: { tickMs: 1_000 } });
     server = started.server;
     const { client, baseUrl } = started;
-    const venueId = await client.createVenue({
-      name: 'Busy Hall',
-      sections: [
-        {
-          id: 'ORCH',
-          name: 'Orchestra',
-          kind: 'seated',
-          rows: [{ id: 'A', seats: [1, 2, 3, 4].map((n) => ({ id: `A${n}`, priceTier: 'S' })) }],
-        },
-      ],
-    });
+    const venueId = await client.createVenue(oneRowVenueBody('Busy Hall'));
     const eventId = await client.createEvent({
       venueId,
       name: 'Rush Night',

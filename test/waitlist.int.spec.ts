@@ -8,6 +8,7 @@ import { ManualClock } from '../src/platform/clock.ts';
 import { type SmtpServerUnderTest, startSmtpServer } from './support/smtp.ts';
 import { openSocket, type TestSocket } from './support/sockets.ts';
 import { startTestServer } from './support/testServer.ts';
+import { oneRowVenueBody } from './support/venues.ts';
 
 /**
  * The waitlist end to end: a real server on PGlite (on disk, restarted), real sockets, a real SMTP server on loopback,
@@ -76,17 +77,7 @@ describe('the waitlist over real sockets, e-mail and a restart', { timeout: 120_
     let started = await start();
     server = started.server;
     let client = started.client;
-    const venueId = await client.createVenue({
-      name: 'Tiny Hall',
-      sections: [
-        {
-          id: 'ORCH',
-          name: 'Orchestra',
-          kind: 'seated',
-          rows: [{ id: 'A', seats: [1, 2, 3, 4].map((n) => ({ id: `A${n}`, priceTier: 'S' })) }],
-        },
-      ],
-    });
+    const venueId = await client.createVenue(oneRowVenueBody('Tiny Hall'));
     const eventId = await client.createEvent({
       venueId,
       name: 'Waitlist Night',
@@ -267,17 +258,7 @@ describe('waitlist positions, coalesced', { timeout: 60_000 }, () => {
     const { client } = started;
     const line: { socket: TestSocket; positions: number[] }[] = [];
     try {
-      const venueId = await client.createVenue({
-        name: 'Four Seats',
-        sections: [
-          {
-            id: 'ORCH',
-            name: 'Orchestra',
-            kind: 'seated',
-            rows: [{ id: 'A', seats: [1, 2, 3, 4].map((n) => ({ id: `A${n}`, priceTier: 'S' })) }],
-          },
-        ],
-      });
+      const venueId = await client.createVenue(oneRowVenueBody('Four Seats'));
       const eventId = await client.createEvent({
         venueId,
         name: 'Coalesced',

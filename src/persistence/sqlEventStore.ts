@@ -13,7 +13,7 @@ import type { OutboxMessage } from './outbox.ts';
 import { type OrderedQuery, type SqlClient, sqlState, toSafeNumber, uniqueViolation } from './sqlClient.ts';
 import { outboxInsertSql } from './sqlOutbox.ts';
 
-type EventRow = {
+export type EventRow = {
   position: unknown;
   stream_id: string;
   stream_version: number;
@@ -287,7 +287,7 @@ export function splitText(text: string, partChars: number): string[] {
   return parts;
 }
 
-function toStoredEvent(row: EventRow): StoredEvent {
+export function toStoredEvent(row: EventRow): StoredEvent {
   return {
     position: toSafeNumber(row.position),
     streamId: row.stream_id,

@@ -8,16 +8,7 @@ import {
   type SettledEvent,
 } from './projectionStore.ts';
 import { type SqlClient, toSafeNumber } from './sqlClient.ts';
-
-type Row = {
-  transaction_id: string;
-  position: unknown;
-  stream_id: string;
-  stream_version: number;
-  type: string;
-  data: unknown;
-  recorded_at: Date;
-};
+import { type EventRow, toStoredEvent } from './sqlEventStore.ts';
 
 /**
  * Served by events_by_transaction (migration 10). The horizon is the snapshot's xmin: every transaction below it has
@@ -37,14 +28,10 @@ const countSettledSql = `
   WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
-const settledOf = (row: Row): SettledEvent => ({
+/** The event store's row, with the writing transaction's id as the settled cursor needs it. */
+const settledOf = (row: EventRow): SettledEvent => ({
+  ...toStoredEvent(row),
   transactionId: String(row.transaction_id),
-  position: toSafeNumber(row.position),
-  streamId: row.stream_id,
-  streamVersion: row.stream_version,
-  type: row.type,
-  data: row.data,
-  recordedAt: row.recorded_at,
 });
 
 /** Moves the checkpoint from `from` to `to` inside the writer's transaction, or throws CheckpointMovedError. */
@@ -65,7 +52,7 @@ const moveCheckpoint = async (tx: SqlClient, name: string, from: Checkpoint, to:
 
 export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
   async readSettled(after, limit) {
-    const rows = await client.query<Row>(readSettledSql, [after.transactionId, after.position, limit]);
+    const rows = await client.query<EventRow>(readSettledSql, [after.transactionId, after.position, limit]);
     return rows.map(settledOf);
   },
 
@@ -159,7 +146,7 @@ export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
 
   async eventsAt(positions) {
     if (positions.length === 0) return [];
-    const rows = await client.query<Row>(
+    const rows = await client.query<EventRow>(
       `SELECT transaction_id::text AS transaction_id, position, stream_id, stream_version, type, data, recorded_at
        FROM events WHERE position = ANY($1::bigint[]) ORDER BY position`,
       [[...positions]],

@@ -37,3 +37,16 @@ export const eventFor = (venue: Venue, overrides: Partial<EventConfig> = {}): Ev
   saleStartsAtMs: null,
   ...overrides,
 });
+
+/** A REST venue body: one seated row `A` of `seats` seats (`A1`, `A2`, ...) at tier `S`. */
+export const oneRowVenueBody = (name: string, seats = 4) => ({
+  name,
+  sections: [
+    {
+      id: 'ORCH',
+      name: 'Orchestra',
+      kind: 'seated' as const,
+      rows: [{ id: 'A', seats: Array.from({ length: seats }, (_, i) => ({ id: `A${i + 1}`, priceTier: 'S' })) }],
+    },
+  ],
+});

@@ -3,7 +3,7 @@
  *
  *   npm run sim:flash -- [--quick] [--humans 150] [--seed 11] [--antibot on|off] [--no-signals] [--no-room]
  *                        [--pow-slowdown 1.5] [--pow-difficulty-max N] [--back-of-room medium|high|never]
- *                        [--held-back-seconds S] [--json report.json]
+ *                        [--held-back-seconds S] [--mix naive=0.5,farmer=0.3,smart=0.2,proxy=0] [--json report.json]
  *
  * By default the sale has a waiting room and every client sends behavioural signals (as the page does);
  * `--no-signals` and `--no-room` run the same sale without them, for comparison. `--pow-difficulty-max 5000` (the
@@ -15,6 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fullSim, quickSim, runSim, type SimReport } from './sim.ts';
+import { type BotStrategy, botStrategies } from './strategies.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,11 +29,27 @@ const { values } = parseArgs({
     'pow-difficulty-max': { type: 'string' },
     'back-of-room': { type: 'string' },
     'held-back-seconds': { type: 'string' },
+    mix: { type: 'string' },
     json: { type: 'string' },
   },
 });
 
 const base = values.quick ? quickSim : fullSim;
+
+/** `naive=0.4,proxy=0.6`: each strategy's share of the bots (strategies not named get none); they must add up to 1. */
+const mixOf = (text: string): Record<BotStrategy, number> => {
+  const mix = Object.fromEntries(botStrategies.map((strategy) => [strategy, 0])) as Record<BotStrategy, number>;
+  for (const part of text.split(',')) {
+    const [name, share] = part.split('=');
+    if (!botStrategies.includes(name as BotStrategy) || !(Number(share) >= 0)) {
+      throw new Error(`--mix: "${part}" is not strategy=share (strategies: ${botStrategies.join(', ')})`);
+    }
+    mix[name as BotStrategy] = Number(share);
+  }
+  const total = Object.values(mix).reduce((sum, share) => sum + share, 0);
+  if (Math.abs(total - 1) > 1e-9) throw new Error(`--mix: the shares add up to ${total}, not 1`);
+  return mix;
+};
 const options = {
   ...base,
   ...(values.humans === undefined ? {} : { humans: Number(values.humans) }),
@@ -47,6 +64,7 @@ const options = {
   ...(values['back-of-room'] === undefined
     ? {}
     : { backOfRoomFrom: values['back-of-room'] as 'medium' | 'high' | 'never' }),
+  ...(values.mix === undefined ? {} : { botMix: mixOf(values.mix) }),
   ...(values['held-back-seconds'] === undefined ? {} : { riskyHeldBackSeconds: Number(values['held-back-seconds']) }),
   sendSignals: !values['no-signals'],
   waitingRoom: !values['no-room'],

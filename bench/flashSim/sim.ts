@@ -59,7 +59,7 @@ export const quickSim: SimOptions = {
   seatsPerRow: 20,
   humans: 45,
   botShare: 0.7,
-  botMix: { naive: 0.5, farmer: 0.3, smart: 0.2 },
+  botMix: { naive: 0.5, farmer: 0.3, smart: 0.2, proxy: 0 },
   botsPerAddress: 5,
   maxSeatsPerUser: 4,
   leadMs: 6_000,

@@ -448,6 +448,10 @@ type BotPlan = Readonly<{
   attemptsPerSession: number;
   /** A new device fingerprint per session (smart bots rotate them). */
   rotateFingerprint: boolean;
+  /** A new address per session (a pool of residential proxies) instead of the operator's shared one. */
+  rotateAddress: boolean;
+  /** One session at a time, each played to its end before the next is minted (a person's pace), from the opening. */
+  oneAtATime: boolean;
   /** Cards the operator pays with, tried in turn. */
   cards: number;
 }>;
@@ -461,6 +465,8 @@ const botPlans = {
     pointerEvents: [0, 0],
     attemptsPerSession: 20,
     rotateFingerprint: false,
+    rotateAddress: false,
+    oneAtATime: false,
     cards: 1,
   },
   /** A session farm: many sessions and connections per address and device, more minted whenever one is limited. */
@@ -471,6 +477,8 @@ const botPlans = {
     pointerEvents: [0, 0],
     attemptsPerSession: 10,
     rotateFingerprint: false,
+    rotateAddress: false,
+    oneAtATime: false,
     cards: 3,
   },
   /**
@@ -484,6 +492,25 @@ const botPlans = {
     pointerEvents: [5, 40],
     attemptsPerSession: 4,
     rotateFingerprint: true,
+    rotateAddress: false,
+    oneAtATime: true,
+    cards: 4,
+  },
+  /**
+   * Behind residential proxies: a person's pace and pointer events, a fresh address and a fresh fingerprint for every
+   * session, three sessions in the pre-queue before the opening (each looking like one person), up to six. Nothing
+   * ties its sessions together but its cards. Not in the default mix (`--mix`): what the front door does against a
+   * bot that looks like one person per session.
+   */
+  proxy: {
+    sessionsAtStart: 3,
+    sessionsMax: 6,
+    thinkMs: [1_000, 5_000],
+    pointerEvents: [5, 40],
+    attemptsPerSession: 4,
+    rotateFingerprint: true,
+    rotateAddress: true,
+    oneAtATime: false,
     cards: 4,
   },
 } as const satisfies Record<string, BotPlan>;
@@ -508,7 +535,7 @@ export const bot = (strategy: BotStrategy, index: number, address: string, seed:
     const cards = Array.from({ length: plan.cards }, (_, card) => `pm_card_test_bot_${index}_${card}`);
     const browser = browserOf(random);
     const deviceOf = (session: number): Device => ({
-      address,
+      address: plan.rotateAddress ? `10.${20 + ((index >> 8) & 63)}.${index & 255}.${session}` : address,
       fingerprint: plan.rotateFingerprint ? `bot-${index}-${session}` : `bot-device-${index}`,
       ...browser,
     });
@@ -581,7 +608,7 @@ export const bot = (strategy: BotStrategy, index: number, address: string, seed:
       return 'limited';
     };
     try {
-      if (strategy === 'smart') {
+      if (plan.oneAtATime) {
         // One session at a time, paced like a person, until sold out or out of sessions; a session refused at the
         // door is tried again after a person's pause.
         await sleep(sale.opensAt - Date.now());

@@ -216,7 +216,8 @@ const userRequestsPerSecondMax = countOf('USER_REQUESTS_PER_SECOND_MAX', env.USE
 /**
  * CLUSTER_MODE: `single` (default: one node serves every event) or `redis` (several nodes on one Postgres and Redis;
  * needs DATABASE_URL, REDIS_URL and NODE_ID; NODE_URL is how the other nodes reach this one, LEASE_TTL_MS how long an
- * owner may be silent before another node takes its events, default 5000). docs/operations.md "Cluster".
+ * owner may be silent before another node takes its events, default 5000), REBALANCE_MOVES_MAX how many events a node
+ * hands to a node that joined per scan (default 5; 0: none). docs/operations.md "Cluster".
  */
 const clusterFromEnv = (): ServerConfig['cluster'] => {
   const mode = env.CLUSTER_MODE || 'single';
@@ -227,11 +228,15 @@ const clusterFromEnv = (): ServerConfig['cluster'] => {
   if (!env.REDIS_URL) throw new Error('CLUSTER_MODE=redis needs REDIS_URL');
   if (!env.DATABASE_URL) throw new Error('CLUSTER_MODE=redis needs DATABASE_URL (Postgres shared by every node)');
   const leaseTtlMs = countOf('LEASE_TTL_MS', env.LEASE_TTL_MS);
+  const moves = env.REBALANCE_MOVES_MAX;
+  if (moves !== undefined && moves !== '' && !/^(0|[1-9]\d{0,5})$/.test(moves))
+    throw new Error(`REBALANCE_MOVES_MAX must be a whole number (0: no rebalancing), not ${moves}`);
   return {
     mode,
     nodeId: env.NODE_ID,
     ...(env.NODE_URL ? { url: env.NODE_URL } : {}),
     ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+    ...(moves === undefined || moves === '' ? {} : { rebalanceMovesMax: Number(moves) }),
   };
 };
 

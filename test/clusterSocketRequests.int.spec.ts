@@ -25,10 +25,16 @@ const connect = async (node: ClusterNode, token: string): Promise<TestSocket> =>
   return socket;
 };
 
-/** The node that runs the event (a map read claims it, unless pre-warming did already), and the two others. */
+/**
+ * The node that runs the event, and the two others: its preferred node, once it runs it (a map read claims it there;
+ * an event the creating node set up elsewhere is handed to its preferred node by the rebalancing scan).
+ */
 const placed = async (eventId: string) => {
-  await api(cluster.nodes[0]!.baseUrl).seatMap(eventId);
-  const ownerId = (await ownerOf(cluster.nodes[0]!.baseUrl, eventId)).nodeId;
+  const ownerId = await waitFor('the event on its preferred node', 10_000, async () => {
+    await api(cluster.nodes[0]!.baseUrl).seatMap(eventId);
+    const owner = await ownerOf(cluster.nodes[0]!.baseUrl, eventId);
+    return owner.nodeId !== null && owner.nodeId === owner.preferredNodeId ? owner.nodeId : undefined;
+  });
   const owner = cluster.nodes.find((node) => node.nodeId === ownerId)!;
   const [other, third] = cluster.nodes.filter((node) => node !== owner) as [ClusterNode, ClusterNode];
   return { owner, other, third };

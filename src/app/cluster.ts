@@ -18,6 +18,8 @@ export type ClusterConfig = Readonly<{
   url?: string;
   leaseTtlMs?: number;
   takeoverScanMs?: number;
+  /** Events handed to a joining node per scan at most (REBALANCE_MOVES_MAX; 0: no rebalancing). */
+  rebalanceMovesMax?: number;
 }>;
 
 /** Starts this node's placement once the gateway listens: heartbeat, lease renewals, takeovers. */
@@ -44,6 +46,7 @@ export const startPlacement = async (
     clock: deps.clock,
     ...(config.leaseTtlMs === undefined ? {} : { leaseTtlMs: config.leaseTtlMs }),
     ...(config.takeoverScanMs === undefined ? {} : { takeoverScanMs: config.takeoverScanMs }),
+    ...(config.rebalanceMovesMax === undefined ? {} : { rebalanceMovesMax: config.rebalanceMovesMax }),
     evict: (eventId) => deps.activations().evict(eventId),
     activate: async (eventId) => {
       await deps.activations().get(eventId);

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { BookingError } from '../domain/bookingError.ts';
 import {
   leaseStanding,
+  movesFor,
   preferredOwner,
   type RouteDecision,
   routeFor,
@@ -38,6 +39,11 @@ export type PlacementOptions = Readonly<{
   takeoverScanMs?: number;
   /** Events one node takes over per scan at most. Default 20. */
   takeoversMax?: number;
+  /**
+   * Events one node hands to their preferred node per scan at most, after a node joined (rebalancing). Default 5;
+   * 0: never (events then move only when their owner leaves or lets them go).
+   */
+  rebalanceMovesMax?: number;
   /** Stops the event's actor here (the lease was lost). */
   evict: (eventId: string) => Promise<void>;
   /** Activates the event here (a takeover); rejects when another node was faster. */
@@ -47,6 +53,7 @@ export type PlacementOptions = Readonly<{
 }>;
 
 export const leaseTtlMsDefault = 5_000;
+export const rebalanceMovesMaxDefault = 5;
 
 /** Another node serves the event now; the request belongs there (`ownerId`). */
 export class NotOwnerError extends BookingError {
@@ -92,6 +99,8 @@ export class Placement {
   private stopped = false;
   /** Lease releases under way, awaited by stop(). */
   private readonly releasing = new Set<Promise<void>>();
+  /** Events being handed to their preferred node: not claimed here again until it has had one lease TTL to claim. */
+  private readonly handingOff = new Map<string, () => void>();
 
   constructor(private readonly options: PlacementOptions) {
     this.ttlMs = options.leaseTtlMs ?? leaseTtlMsDefault;
@@ -118,6 +127,7 @@ export class Placement {
   /** Leaves the cluster: stops the timers and removes the heartbeat (the leases go as the actors are released). */
   async stop(): Promise<void> {
     for (const stop of this.stopTimers.splice(0)) stop();
+    for (const cancel of this.handingOff.values()) cancel();
     await Promise.all(this.releasing);
     this.stopped = true;
     const { redis, nodeId } = this.options;
@@ -132,6 +142,7 @@ export class Placement {
    */
   async claim(eventId: string): Promise<void> {
     const { redis, nodeId, clock } = this.options;
+    if (this.handingOff.has(eventId)) throw new NotOwnerError(eventId, undefined);
     const key = this.leaseKey(eventId);
     const taken = await redis.set(key, nodeId, 'PX', this.ttlMs, 'NX');
     if (taken !== 'OK') {
@@ -174,10 +185,13 @@ export class Placement {
   async route(eventId: string): Promise<RouteDecision & { url?: string }> {
     if (this.held.has(eventId)) return { kind: 'local' };
     const [holder, live] = await Promise.all([this.options.redis.get(this.leaseKey(eventId)), this.liveNodes()]);
+    // While handing it off, this node's lease (until it is deleted) does not keep the event here.
+    const standing =
+      holder === null || (holder === this.options.nodeId && this.handingOff.has(eventId)) ? undefined : holder;
     const decision = routeFor(
       eventId,
       this.options.nodeId,
-      holder ?? undefined,
+      standing,
       live.map((node) => node.id),
     );
     if (decision.kind !== 'forward') return decision;
@@ -287,9 +301,54 @@ export class Placement {
     await this.options.evict(eventId).catch((error: unknown) => this.fail(error, `evicting ${eventId}`));
   }
 
-  /** Takes over the events whose owner died and for which this node is now the preferred live node. */
+  /** Takes over the events whose owner died and for which this node is now the preferred live node; rebalances. */
   private async scan(): Promise<void> {
     if (this.stopped) return;
+    await this.takeOver();
+    await this.rebalance();
+  }
+
+  /**
+   * Hands the events whose preferred live node is now another (a node joined) to it, at most `rebalanceMovesMax` per
+   * scan: the actor stops at a batch boundary (what it acknowledged is in the log), the lease is deleted and the owner
+   * row keeps naming this node (as at a drain), so the preferred node's next takeover scan claims the event with a new
+   * epoch, which fences any append of this node's still in flight. Requests meanwhile are answered UNAVAILABLE here or
+   * sent to the preferred node; a retry with the same requestId gets the first answer from the log.
+   */
+  private async rebalance(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const live = (await this.liveNodes()).map((node) => node.id);
+      const moves = movesFor(
+        this.options.nodeId,
+        [...this.held.keys()].filter((eventId) => !this.handingOff.has(eventId)),
+        live,
+        this.options.rebalanceMovesMax ?? rebalanceMovesMaxDefault,
+      );
+      await Promise.all(moves.map((eventId) => this.handOff(eventId, preferredOwner(eventId, live))));
+    } catch (error) {
+      this.fail(error, 'rebalancing');
+    }
+  }
+
+  private async handOff(eventId: string, to: string | undefined): Promise<void> {
+    const held = this.held.get(eventId);
+    if (held === undefined) return;
+    this.handingOff.set(
+      eventId,
+      this.options.clock.setTimer(this.ttlMs, () => this.handingOff.delete(eventId)),
+    );
+    this.options.onInfo?.('handing an event to its preferred node', { eventId, epoch: held.epoch, to });
+    // The actor stops after its last batch (released() then lets its epoch go); only then is the lease deleted.
+    await this.options.evict(eventId).catch((error: unknown) => this.fail(error, `stopping ${eventId} to hand it off`));
+    if (this.held.get(eventId) === held) {
+      this.held.delete(eventId);
+      this.options.held.drop(streamIdOf(eventId), held.epoch);
+    }
+    await this.releaseLease(eventId).catch((error: unknown) => this.fail(error, `handing ${eventId} off`));
+  }
+
+  private async takeOver(): Promise<void> {
     try {
       const owned = (await this.options.ownerEpochs.owned(10_000)).filter((record) => record.node !== null);
       if (owned.length === 0) return;

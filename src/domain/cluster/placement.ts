@@ -91,3 +91,23 @@ export const takeoversFor = (
   }
   return chosen;
 };
+
+/**
+ * Rebalancing after a node joins: the events this node holds whose preferred live node is now another, at most
+ * `movesMax` of them (in event id order, so a scan's choice is stable), to hand to that node. None while this node
+ * does not see itself live (its own heartbeat missing: the live set is not to be trusted) or with a cap of 0.
+ */
+export const movesFor = (
+  selfId: string,
+  heldEventIds: readonly string[],
+  liveNodeIds: readonly string[],
+  movesMax: number,
+): string[] => {
+  if (movesMax <= 0 || !liveNodeIds.includes(selfId)) return [];
+  const moves: string[] = [];
+  for (const eventId of [...heldEventIds].sort()) {
+    if (moves.length >= movesMax) break;
+    if (preferredOwner(eventId, liveNodeIds) !== selfId) moves.push(eventId);
+  }
+  return moves;
+};

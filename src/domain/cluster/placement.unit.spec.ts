@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { leaseStanding, preferredOwner, routeFor, takeoversFor } from './placement.ts';
+import { leaseStanding, movesFor, preferredOwner, routeFor, takeoversFor } from './placement.ts';
 
 const nodes = ['node-a', 'node-b', 'node-c'];
 const eventIds = Array.from({ length: 3_000 }, (_, i) => `evt_${i}`);
@@ -94,5 +94,29 @@ describe('takeoversFor', () => {
 
   it('takes at most the cap per pass', () => {
     expect(takeoversFor('node-a', owned, ['node-a'], 5)).toHaveLength(5);
+  });
+});
+
+describe('rebalancing after a node joins (movesFor)', () => {
+  const events = Array.from({ length: 60 }, (_, n) => `evt_${n}`);
+  const before = ['a', 'b'];
+  const after = ['a', 'b', 'c'];
+  const heldBy = (nodeId: string) => events.filter((eventId) => preferredOwner(eventId, before) === nodeId);
+
+  it('moves only the events the joining node is now preferred for, capped per scan, in a stable order', () => {
+    const held = heldBy('a');
+    const toMove = held.filter((eventId) => preferredOwner(eventId, after) === 'c');
+    expect(toMove.length).toBeGreaterThan(3);
+    const first = movesFor('a', held, after, 3);
+    expect(first).toEqual([...toMove].sort().slice(0, 3));
+    expect(movesFor('a', held, after, 1_000).sort()).toEqual([...toMove].sort());
+    // Nothing stays behind that c is not preferred for, and nothing moves with the old membership.
+    expect(movesFor('a', held, before, 1_000)).toEqual([]);
+  });
+
+  it('moves nothing with a cap of 0, or while this node does not see its own heartbeat', () => {
+    const held = heldBy('a');
+    expect(movesFor('a', held, after, 0)).toEqual([]);
+    expect(movesFor('a', held, ['b', 'c'], 10)).toEqual([]);
   });
 });

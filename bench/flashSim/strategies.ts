@@ -332,16 +332,38 @@ const checkout = async (
     refuse(record, 'order', error);
     return;
   }
-  for (const card of cards) {
-    try {
-      const paid = await call(`/v1/orders/${orderId}/pay`, { paymentMethod: card });
-      if (paid.status === 'succeeded') {
-        record.paid.push({ orderId, seatIds: [...hold.seatIds], quantity: hold.quantity });
-        return;
-      }
-    } catch (error) {
-      if (refuse(record, 'pay', error) !== 'PURCHASE_LIMIT') return;
+  /**
+   * The order's status once the provider has answered, as a buyer's page waits for it: a pay answered 202 (the provider
+   * has not answered yet) or UNAVAILABLE (the server's answer was lost under load; the payment may still go through)
+   * is followed by reads of the order until its status is final, within the sale's bound.
+   */
+  const settled = async (): Promise<string | undefined> => {
+    for (let pauseMs = 100; Date.now() < sale.endsAt + 15_000; pauseMs = Math.min(pauseMs * 2, 1_000)) {
+      await sleep(pauseMs);
+      const response = await fetchFrom(device)(`${sale.baseUrl}/v1/orders/${orderId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      }).catch(() => undefined);
+      const status = ((await response?.json().catch(() => ({}))) as { status?: string } | undefined)?.status;
+      if (status !== undefined && status !== 'pending' && status !== 'processing') return status;
     }
+    return undefined;
+  };
+  for (const card of cards) {
+    let status: string | undefined;
+    try {
+      status = (await call(`/v1/orders/${orderId}/pay`, { paymentMethod: card })).status;
+      if (status === 'pending' || status === 'processing') status = await settled();
+    } catch (error) {
+      const code = refuse(record, 'pay', error);
+      if (code === 'UNAVAILABLE' || code === 'CLIENT_ERROR') status = await settled();
+      else if (code !== 'PURCHASE_LIMIT') return;
+    }
+    if (status === 'succeeded') {
+      record.paid.push({ orderId, seatIds: [...hold.seatIds], quantity: hold.quantity });
+      return;
+    }
+    // Another card only after this one was refused at its limit; a payment that failed or timed out ends here.
+    if (status !== undefined) return;
   }
 };
 

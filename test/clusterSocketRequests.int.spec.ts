@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueAdmitted, QueuePosition, WaitlistOffer } from '../src/contract/protocol.ts';
+import type { SeatMapDiff } from '../src/domain/seatMap/views.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { type ClusterNode, ownerOf, startCluster, type TestCluster, waitFor } from './support/cluster.ts';
 import { openSocket, type TestSocket } from './support/sockets.ts';
@@ -232,5 +233,49 @@ describe("a buyer's holds across nodes", () => {
     expect((await client.release(held[0]!.body.holdId, buyer.token)).status).toBe(204);
     const after = await client.call('GET', '/v1/me/holds', undefined, buyer.token);
     expect(after.body.holds.map((hold: { holdId: string }) => hold.holdId)).toEqual([held[1]!.body.holdId]);
+  }, 60_000);
+});
+
+describe('a socket subscriber resuming on a node that does not own the event', () => {
+  it("gets the diffs since its version from the owner's ring, not the whole map", async () => {
+    const admin = api(cluster.nodes[0]!.baseUrl);
+    const venueId = await admin.createVenue(venueBody(1, 4));
+    const eventId = await admin.createEvent({
+      venueId,
+      name: 'Resume across nodes',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      priceTiers,
+    });
+    const { owner, other } = await placed(eventId);
+    const watcher = await admin.session();
+    const first = await (await connect(other, watcher.token)).timeout(10_000).emitWithAck('subscribe', { eventId });
+    expect(first).toMatchObject({ ok: true, seatMap: expect.any(Object) });
+    const since = first.ok ? first.version : -1;
+
+    for (const [n, seatId] of ['ORCH-1-1', 'ORCH-1-2'].entries()) {
+      const buyer = await admin.session();
+      expect(
+        (await api(owner.baseUrl).hold(eventId, buyer.token, { seatIds: [seatId], requestId: `r${n}` })).status,
+      ).toBe(201);
+    }
+    const now = (await api(owner.baseUrl).seatMap(eventId)).version;
+    expect(now).toBeGreaterThan(since);
+
+    const resumed = await (await connect(other, watcher.token))
+      .timeout(10_000)
+      .emitWithAck('subscribe', { eventId, sinceVersion: since });
+    expect(resumed).toMatchObject({ ok: true, version: now, diffs: expect.any(Array) });
+    expect(resumed).not.toHaveProperty('seatMap');
+    const diffs: SeatMapDiff[] = resumed.ok && 'diffs' in resumed ? (resumed.diffs ?? []) : [];
+    expect(diffs[0]?.fromVersion).toBe(since);
+    expect(diffs.at(-1)?.version).toBe(now);
+    const changed = diffs.flatMap((diff) => diff.changes.map((change) => ('seatId' in change ? change.seatId : '')));
+    expect(changed).toEqual(expect.arrayContaining(['ORCH-1-1', 'ORCH-1-2']));
+
+    // Up to date: no diffs, no map.
+    const current = await (await connect(other, watcher.token))
+      .timeout(10_000)
+      .emitWithAck('subscribe', { eventId, sinceVersion: now });
+    expect(current).toMatchObject({ ok: true, version: now, diffs: [] });
   }, 60_000);
 });

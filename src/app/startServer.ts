@@ -19,6 +19,7 @@ import {
   forwardedHolds,
   forwardedQueue,
   forwardedWaitlist,
+  remoteDiffsOf,
 } from '../gateway/rest/forwarding.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerNotificationRoutes } from '../gateway/rest/notificationRoutes.ts';
@@ -444,6 +445,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     waitlist: config.cluster === undefined ? waitlist : forwardedWaitlist(waitlist, () => forwarder),
     trustedProxyHops: config.restRateLimit?.trustedProxyHops ?? 0,
     ...(config.socket === undefined ? {} : { options: config.socket }),
+    // Cluster mode: a subscriber resuming here gets the diffs since its version from the owner's ring.
+    ...(config.cluster === undefined ? {} : { remoteDiffs: remoteDiffsOf(() => forwarder) }),
   });
   committedListeners.add(sockets.onCommitted);
   committedListeners.add(queue.onCommitted);
@@ -521,6 +524,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     queue,
     waitlist,
     buyerHolds: buyerItems,
+    diffsSince: (eventId, sinceVersion) => sockets.diffsSince(eventId, sinceVersion),
     forward: restForward,
   });
   registerOrderRoutes(gateway.route, orders);

@@ -22,6 +22,7 @@ import {
   generalHoldBodySchema,
   idSchema,
   internalBuyerHoldsBodySchema,
+  internalDiffsBodySchema,
   internalHoldBodySchema,
   internalQueueJoinBodySchema,
   internalReleaseBodySchema,
@@ -351,6 +352,18 @@ export const operations: readonly Operation[] = [
     body: internalBuyerHoldsBodySchema,
     answers: {
       200: json('`{events: [{eventId, holds}], more}`'),
+      403: json('not a node of this cluster', errorBodySchema),
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/internal/events/:id/diffs',
+    summary: 'Cluster nodes only: the owner’s seat-map diffs since a version (a socket subscriber resuming elsewhere)',
+    tag: 'cluster',
+    caller: 'admin',
+    body: internalDiffsBodySchema,
+    answers: {
+      200: json('`{version, diffs?}` (no diffs: the ring no longer has them)'),
       403: json('not a node of this cluster', errorBodySchema),
     },
   },

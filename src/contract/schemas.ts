@@ -334,6 +334,8 @@ export const internalBuyerHoldsBodySchema = z.object({
   after: idSchema.optional(),
   limit: z.int().min(1).max(1_000),
 });
+/** A socket subscriber resuming on another node: the owner's diffs since its version. */
+export const internalDiffsBodySchema = z.object({ sinceVersion: z.int().min(0) });
 /** A socket `waitlist:leave` another node forwards. */
 export const internalWaitlistLeaveBodySchema = z.object({
   entryId: storableText({ lengthMin: 1, lengthMax: 400 }),

@@ -1,5 +1,6 @@
 import {
   internalBuyerHoldsBodySchema,
+  internalDiffsBodySchema,
   internalHoldBodySchema,
   internalQueueJoinBodySchema,
   internalReleaseBodySchema,
@@ -44,6 +45,8 @@ export const registerClusterRoutes = (
     waitlist: SocketWaitlist;
     /** This node's part of a buyer's holds (GET /v1/me/holds asked through another node). */
     buyerHolds: LocalHolds;
+    /** This node's diffs of an event since a version (a subscriber resuming on another node). */
+    diffsSince: (eventId: string, sinceVersion: number) => Promise<unknown>;
     forward: RestForward | undefined;
   }>,
 ): void => {
@@ -116,5 +119,12 @@ export const registerClusterRoutes = (
       ...(after === undefined ? {} : { after }),
     });
     return { status: 200, json: page };
+  });
+
+  route('post', '/v1/internal/events/:id/diffs', async ({ params, headers, body }) => {
+    requireNode(headers);
+    const eventId = parseId('id', params.id ?? '');
+    const { sinceVersion } = parseWith(internalDiffsBodySchema, parseJson(body));
+    return { status: 200, json: await deps.diffsSince(eventId, sinceVersion) };
   });
 };

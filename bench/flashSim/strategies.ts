@@ -337,6 +337,7 @@ const checkout = async (
    * has not answered yet) or UNAVAILABLE (the server's answer was lost under load; the payment may still go through)
    * is followed by reads of the order until its status is final, within the sale's bound.
    */
+  const inFlight = (status: string | undefined) => status === 'pending' || status === 'processing';
   const settled = async (): Promise<string | undefined> => {
     for (let pauseMs = 100; Date.now() < sale.endsAt + 15_000; pauseMs = Math.min(pauseMs * 2, 1_000)) {
       await sleep(pauseMs);
@@ -344,7 +345,7 @@ const checkout = async (
         headers: { authorization: `Bearer ${token}` },
       }).catch(() => undefined);
       const status = ((await response?.json().catch(() => ({}))) as { status?: string } | undefined)?.status;
-      if (status !== undefined && status !== 'pending' && status !== 'processing') return status;
+      if (status !== undefined && !inFlight(status)) return status;
     }
     return undefined;
   };
@@ -352,18 +353,16 @@ const checkout = async (
     let status: string | undefined;
     try {
       status = (await call(`/v1/orders/${orderId}/pay`, { paymentMethod: card })).status;
-      if (status === 'pending' || status === 'processing') status = await settled();
+      if (inFlight(status)) status = await settled();
     } catch (error) {
       const code = refuse(record, 'pay', error);
+      // Another card only after this one was refused at its limit (nothing charged): a payment that may still go
+      // through is never followed by a second one.
+      if (code === 'PURCHASE_LIMIT') continue;
       if (code === 'UNAVAILABLE' || code === 'CLIENT_ERROR') status = await settled();
-      else if (code !== 'PURCHASE_LIMIT') return;
     }
-    if (status === 'succeeded') {
-      record.paid.push({ orderId, seatIds: [...hold.seatIds], quantity: hold.quantity });
-      return;
-    }
-    // Another card only after this one was refused at its limit; a payment that failed or timed out ends here.
-    if (status !== undefined) return;
+    if (status === 'succeeded') record.paid.push({ orderId, seatIds: [...hold.seatIds], quantity: hold.quantity });
+    return;
   }
 };
 

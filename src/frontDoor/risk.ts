@@ -264,7 +264,8 @@ export const createRiskStage = (deps: RiskStageDeps): RiskStage => {
       }
       const atBack = isAtLeast(risk.band, event.backOfRoomFrom);
       if (command.kind === 'queueJoin') {
-        if (atBack && (book.atBack.size < eventUsersMax || book.atBack.has(userId))) book.atBack.add(userId);
+        // A Set: adding a member already there changes nothing, so only the bound needs checking.
+        if (atBack && book.atBack.size < eventUsersMax) book.atBack.add(userId);
         return { ...risk, atBack };
       }
       const until = event.heldBackUntilMs;

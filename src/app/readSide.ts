@@ -63,9 +63,7 @@ export const startReadSide = (
     runner,
     orderIndex: projectedOrderIndex(runner),
     registerRoutes: (route, auth) => registerReadRoutes(route, { auth, stats, reads }),
-    start: () => {
-      if (deps.config?.intervalMs !== 0) runner.start();
-    },
+    start: () => runner.start(),
     stop: () => runner.stop(),
   };
 };

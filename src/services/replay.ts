@@ -117,7 +117,7 @@ export const replayPageBatchesMax = 5_000;
  * nearest snapshot at or below `after`, so paging through a long sale costs each page its own events.
  */
 export const replayPage = async (
-  deps: Readonly<{ store: EventStore; catalog: Catalog; clock: Clock; readPageSize?: number }>,
+  deps: Readonly<{ store: EventStore; catalog: Catalog; clock: Clock; replayPageSize?: number }>,
   eventId: string,
   page: Readonly<{ after: number; limit: number }>,
 ): Promise<ReplayPage> => {
@@ -148,7 +148,7 @@ export const replayPage = async (
 
   // A batch is known to be whole once the next event belongs to another append (or the log ends). A batch whose events
   // carry different instants is split where they change: `?at=` reads the log event by event, at each one's instant.
-  const pageSize = deps.readPageSize ?? 5_000;
+  const pageSize = deps.replayPageSize ?? 5_000;
   let batch: StoredEvent[] = [];
   let batches = 0;
   for (let after = page.after; ; ) {

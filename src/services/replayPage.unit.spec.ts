@@ -57,6 +57,8 @@ describe('replayPage', () => {
     const temporal = createTemporalReads(deps);
     const initial = await temporal.seatMapAt(config.id, t(-1));
     const whole = await replayPage(deps, config.id, { after: 0, limit: 1_000 });
+    // Read from the log two events at a time, batches span reads: the same frames.
+    expect(await replayPage({ ...deps, replayPageSize: 2 }, config.id, { after: 0, limit: 1_000 })).toEqual(whole);
     expect(whole.next).toBeUndefined();
     expect(whole.until).toBe(t(400));
     expect(whole.frames.map((frame) => [frame.kind, (frame.at - t(0)) / 1000])).toEqual([

@@ -17,7 +17,13 @@ import type { RequestHead, RestForward } from './routes.ts';
  * The forwarder itself (who owns what, the HTTP client) is src/cluster/forwarding.ts.
  */
 /** Routes about one event but not served by its actor (the catalog's record, the owner lookup itself). */
-const servedAnywhere = new Set(['/v1/events/:id', '/v1/events/:id/owner', '/v1/events/:id/layout']);
+// The replay reads the log only (no actor): any node serves it, so a long replay never loads the node running the sale.
+const servedAnywhere = new Set([
+  '/v1/events/:id',
+  '/v1/events/:id/owner',
+  '/v1/events/:id/layout',
+  '/v1/events/:id/replay',
+]);
 
 /**
  * The event a REST request is for, when its owner must serve it: `/v1/events/:id/…`, holds and orders (their ids

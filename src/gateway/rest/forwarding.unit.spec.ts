@@ -30,6 +30,7 @@ describe('eventOfRequest: which event’s owner serves a REST request', () => {
     expect(eventOfRequest(head('GET', '/v1/events/:id', { id: 'evt_1' }), none)).toBeUndefined();
     expect(eventOfRequest(head('GET', '/v1/events/:id/owner', { id: 'evt_1' }), none)).toBeUndefined();
     expect(eventOfRequest(head('GET', '/v1/events/:id/layout', { id: 'evt_1' }), none)).toBeUndefined();
+    expect(eventOfRequest(head('GET', '/v1/events/:id/replay', { id: 'evt_1' }), none)).toBeUndefined();
     expect(eventOfRequest(head('POST', '/v1/sessions'), none)).toBeUndefined();
     expect(eventOfRequest(head('POST', '/v1/orders'), Buffer.from('{not json'))).toBeUndefined();
     expect(eventOfRequest(head('DELETE', '/v1/holds/:holdId', { holdId: 'nodot' }), none)).toBeUndefined();

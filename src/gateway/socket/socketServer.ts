@@ -244,7 +244,18 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     );
   };
 
-  /** The committed map version of an event and, with sinceVersion, the diffs since it when the ring has them. */
+  /** This node's diffs of an event since `sinceVersion`, when its ring has them (or nothing changed since). */
+  const localDiffsSince = async (
+    eventId: string,
+    sinceVersion: number,
+  ): Promise<{ version: number; diffs?: SeatMapDiff[] }> => {
+    const ring = rings.get(eventId);
+    const version = ring?.version ?? (await booking.committedVersion(eventId));
+    const diffs = ring === undefined ? (sinceVersion === version ? [] : undefined) : ring.since(sinceVersion, version);
+    return diffs === undefined ? { version } : { version, diffs };
+  };
+
+  /** The committed map version of an event and, with sinceVersion, the diffs since it when a ring has them. */
   const subscribeReply = async (
     reads: SeatMapReads,
     eventId: string,
@@ -252,16 +263,9 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     form: SeatMapFormName,
   ): Promise<SubscribeReply> => {
     if (sinceVersion !== undefined) {
-      const remote = await deps.remoteDiffs?.(eventId, sinceVersion);
-      if (remote?.diffs !== undefined) return { eventId, version: remote.version, diffs: remote.diffs };
-    }
-    const committed = await booking.committedVersion(eventId);
-    const ring = rings.get(eventId);
-    if (sinceVersion !== undefined) {
-      const version = ring?.version ?? committed;
-      const diffs =
-        ring === undefined ? (sinceVersion === version ? [] : undefined) : ring.since(sinceVersion, version);
-      if (diffs !== undefined) return { eventId, version, diffs };
+      // The owner's ring when another node owns the event (this node's may be left from when it owned it), else ours.
+      const found = (await deps.remoteDiffs?.(eventId, sinceVersion)) ?? (await localDiffsSince(eventId, sinceVersion));
+      if (found.diffs !== undefined) return { eventId, version: found.version, diffs: found.diffs };
     }
     // The cached map's JSON, rendered once per version for every subscriber and REST reader alike; on the wire it is
     // the SeatMapView (or SeatStatusMapView) the protocol promises (RawJson is written into the packet as that text).
@@ -469,13 +473,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
       // biome-ignore lint/suspicious/noExplicitAny: socket.io's emit overloads do not narrow a generic event name.
       (io.to(userRoom(userId)).emit as any)(event, ...args);
     },
-    async diffsSince(eventId, sinceVersion) {
-      const ring = rings.get(eventId);
-      const version = ring?.version ?? (await booking.committedVersion(eventId));
-      const diffs =
-        ring === undefined ? (sinceVersion === version ? [] : undefined) : ring.since(sinceVersion, version);
-      return diffs === undefined ? { version } : { version, diffs };
-    },
+    diffsSince: (eventId, sinceVersion) => localDiffsSince(eventId, sinceVersion),
     socketCount: () => io.engine.clientsCount,
     close() {
       closing = true;

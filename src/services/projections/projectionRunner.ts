@@ -17,7 +17,7 @@ export type ProjectionRunnerOptions = Readonly<{
   clock: Clock;
   /** Events read and applied per transaction. Default 1,000. */
   batchSizeMax?: number;
-  /** How often `start` catches every projection up. Default 250 ms. */
+  /** How often `start` catches every projection up. Default 250 ms; 0: never (projections catch up when read). */
   intervalMs?: number;
   onError?: (error: unknown, context: string) => void;
   /** Longest `catchUpForRead` waits for transactions still open elsewhere. Default 2,000 ms. */
@@ -74,9 +74,9 @@ export class ProjectionRunner {
     return this.options.stores;
   }
 
-  /** Catches every projection up now and then every `intervalMs` until `stop`. */
+  /** Catches every projection up now and then every `intervalMs` until `stop`; `intervalMs` 0: no background pass. */
   start(): void {
-    if (this.stopTimer !== undefined) return;
+    if (this.stopTimer !== undefined || this.options.intervalMs === 0) return;
     this.stopTimer = repeatTimer(this.options.clock, this.options.intervalMs ?? 250, () => {
       this.catchUp().catch((error: unknown) => this.options.onError?.(error, 'projection catch-up failed'));
     });

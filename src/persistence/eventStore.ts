@@ -22,6 +22,12 @@ export type StoredEvent = Readonly<{
   appendId?: string;
 }>;
 
+/** When an event was decided: its data's `at` (the actor's clock), else when the store recorded it. */
+export const instantOf = (event: StoredEvent): number => {
+  const at = (event.data as { at?: unknown } | null)?.at;
+  return typeof at === 'number' ? at : event.recordedAt.getTime();
+};
+
 /** How far apart (in stream versions) the snapshots kept for temporal reads are, at least. */
 export const snapshotHistoryEveryEvents = 5_000;
 

@@ -4,7 +4,7 @@ import { lapsesBetween, seatMapDiff, seatMapView } from '../domain/seatMap/read.
 import type { GeneralChange, SeatChange, SeatMapDiff, SeatMapView } from '../domain/seatMap/views.ts';
 import { type EventStreamEvent, evolveEvent, initialEventState } from '../domain/waitlist/index.ts';
 import type { Catalog } from '../persistence/catalog.ts';
-import type { EventStore, StoredEvent } from '../persistence/eventStore.ts';
+import { type EventStore, instantOf, type StoredEvent } from '../persistence/eventStore.ts';
 import type { Clock } from '../platform/clock.ts';
 import { eventStateAt } from './temporal.ts';
 
@@ -20,11 +20,6 @@ export type Replay = Readonly<{
   /** One diff per appended batch, in order, each taking the map at its `fromVersion` to its `version`. */
   diffs: AsyncIterable<ReplayedDiff>;
 }>;
-
-const instantOf = (event: StoredEvent): number => {
-  const at = (event.data as { at?: unknown } | null)?.at;
-  return typeof at === 'number' ? at : event.recordedAt.getTime();
-};
 
 /** One append's events share a transaction (SQL stores), else were recorded at the same instant (memory). */
 const sameAppend = (a: StoredEvent, b: StoredEvent): boolean =>
@@ -166,11 +161,8 @@ export const replayPage = async (
     }
     if (read.length < pageSize) break;
   }
-  if (batch.length > 0) {
-    if (batches === page.limit)
-      return { eventId, after: page.after, frames, next: state.inventory.version, until: previousAt };
-    apply(batch);
-  }
+  // The loop returns once `page.limit` batches are applied, so a batch left here always fits (limit >= 1).
+  if (batch.length > 0) apply(batch);
   const now = Math.max(deps.clock.now(), previousAt);
   lapsesUntil(now);
   return { eventId, after: page.after, frames, next: undefined, until: now };

@@ -6,19 +6,13 @@ import type { SeatMapView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 import { type EventState, type EventStreamEvent, evolveEvent, initialEventState } from '../domain/waitlist/index.ts';
 import type { Catalog } from '../persistence/catalog.ts';
-import type { EventStore, StoredEvent } from '../persistence/eventStore.ts';
+import { type EventStore, instantOf, type StoredEvent } from '../persistence/eventStore.ts';
 import type { Clock } from '../platform/clock.ts';
 
 export type TemporalDeps = Readonly<{ store: EventStore; catalog: Catalog; clock: Clock; replayPageSize?: number }>;
 
 /** Versions probed per round trip while looking for the last event at or before an instant. */
 const probesPerRound = 32;
-
-/** When an event was decided: the actor's clock (`at`), which every event of a stream carries; else when it was stored. */
-const instantOf = (event: StoredEvent): number => {
-  const at = (event.data as { at?: unknown } | null)?.at;
-  return typeof at === 'number' ? at : event.recordedAt.getTime();
-};
 
 /**
  * The stream version of the last event decided at or before `atMs` (0: none). A stream's instants rise with its

@@ -1,13 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { StoredEvent } from '../../persistence/eventStore.ts';
+import { instantOf, type StoredEvent } from '../../persistence/eventStore.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { ProjectionRunner } from './projectionRunner.ts';
-
-/** When an event was decided: the actor's clock (`at`) when the event carries it, else when it was stored. */
-const instantOf = (event: StoredEvent): number => {
-  const at = (event.data as { at?: unknown } | null)?.at;
-  return typeof at === 'number' ? at : event.recordedAt.getTime();
-};
 
 /**
  * Each projection's lag on /metrics, per database (shard): settled events beyond its checkpoint, and how long ago the

@@ -37,6 +37,14 @@ describe('merging the nodes’ pages of a buyer’s holds', () => {
     expect(holdsCursorAfter(byHolds.next)).toBe('evt_a');
   });
 
+  it('counts an event two nodes both list once (one handed it off, the other runs it now)', () => {
+    // Two events read, not the same one twice: both are in the page and nothing is left.
+    const merged = mergeHoldPages([page(false, ['evt_a', 0], ['evt_c', 1]), page(false, ['evt_a', 1])], 2);
+    expect(eventsOf(merged)).toEqual(['evt_a', 'evt_c']);
+    expect(merged.holds).toHaveLength(2);
+    expect(merged.next).toBeUndefined();
+  });
+
   it('gives no cursor for an empty page', () => {
     expect(mergeHoldPages([page(false), page(false)], 5)).toEqual({ holds: [] });
   });

@@ -47,8 +47,12 @@ export type LocalHolds = Readonly<{
 export const mergeHoldPages = (pages: readonly HoldsPage[], limit: number): { holds: BuyerHold[]; next?: string } => {
   const cuts = pages.filter((page) => page.more).map((page) => page.events.at(-1)?.eventId ?? '');
   const cut = cuts.length === 0 ? undefined : cuts.sort()[0];
-  const events = pages
-    .flatMap((page) => page.events)
+  // One entry per event: a node that has just handed an event off may still list it (with no holds) beside its owner.
+  const byEvent = new Map<string, BuyerHold[]>();
+  for (const { eventId, holds } of pages.flatMap((page) => page.events))
+    byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), ...holds]);
+  const events = [...byEvent]
+    .map(([eventId, holds]) => ({ eventId, holds }))
     .sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   const holds: BuyerHold[] = [];
   let taken = 0;

@@ -197,8 +197,9 @@ describe('live display replay in Chromium', () => {
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${baseUrl}/display/${eventId}?replay`);
     const slider = page.getByLabel('Time');
-    await expect.poll(() => slider.isEnabled(), { timeout: 15_000 }).toBe(true);
-    expect(await page.locator('#connection').textContent()).toBe('replay');
+    // The controls sit in a hidden section until the replay is loaded, and a hidden range input counts as enabled.
+    await expect.poll(() => page.locator('#connection').textContent(), { timeout: 15_000 }).toBe('replay');
+    await expect.poll(async () => (await slider.isVisible()) && (await slider.isEnabled())).toBe(true);
     // The slider spans the sale: from the second before the first change to the server's now.
     expect(Number(await slider.getAttribute('min'))).toBe(start - 1_000);
     expect(Number(await slider.getAttribute('max'))).toBe(clock.now());

@@ -31,6 +31,8 @@ export type WaitlistService = Readonly<{
   onCommitted(batch: CommittedBatch): void;
   /** Whether the event's waitlist takes new entries now, as `queue:soldout {waitlist}` announces it. */
   availability(eventId: string): Promise<QueueSoldOutWaitlist>;
+  /** The position bookkeeping held now: events with a record, and entries whose last told place is kept. */
+  tracked(): { events: number; entries: number };
   start(pushes: WaitlistPushes): void;
   stop(): void;
 }>;
@@ -52,7 +54,11 @@ export type WaitlistServiceOptions = Readonly<{
 /** Position pushes written per turn of the event loop: a long line is told in slices, with I/O in between. */
 const positionPushesPerTurn = 256;
 
-/** Per event: what each waiting entry was last told, and the telling under way or due. */
+/**
+ * Per event: what each waiting entry was last told, and the telling under way or due. Bounded: each telling keeps the
+ * places of the entries still waiting only; an event's record goes once a telling finds its line empty or its actor
+ * stopped, and a new record sweeps out those of events whose actor has stopped since (passivated, evicted).
+ */
 type Telling = {
   told: Map<string, number>;
   /** The line moved since the last telling began. */
@@ -78,24 +84,38 @@ export const createWaitlistService = (options: WaitlistServiceOptions): Waitlist
 
   const entryIdOf = (eventId: string): string => `${eventId}.${newId('wl')}`;
 
+  /** No telling under way or due: the record can go without losing a move. */
+  const idle = (telling: Telling) => !telling.running && !telling.dirty && telling.cancelTimer === undefined;
+
   const tellingOf = (eventId: string): Telling => {
     let telling = tellings.get(eventId);
     if (telling === undefined) {
+      // Records are made once per event and line, rarely: each new one drops those of actors stopped since.
+      for (const [otherId, other] of tellings)
+        if (idle(other) && activations.peek(otherId) === undefined) tellings.delete(otherId);
       telling = { told: new Map(), dirty: false, running: false, lastAt: undefined, cancelTimer: undefined };
       tellings.set(eventId, telling);
     }
     return telling;
   };
 
+  /** Forgets the event's record when nothing is waiting to be told (an empty line, or an actor no longer here). */
+  const dropIfDone = (eventId: string, telling: Telling, lineEmpty: boolean) => {
+    if (lineEmpty && idle(telling) && tellings.get(eventId) === telling) tellings.delete(eventId);
+  };
+
   const tell = async (eventId: string, telling: Telling): Promise<void> => {
     telling.running = true;
     telling.dirty = false;
     telling.lastAt = clock.now();
+    // The actor stopped (its line is told afresh if it comes back), or the line emptied: the record goes after this.
+    let lineEmpty = true;
     try {
       const actor = await activations.peek(eventId);
       if (actor === undefined) return;
       const { changes, told } = await actor.readEvent((state) => positionsToTell(state.waitlist, telling.told));
       telling.told = told;
+      lineEmpty = told.size === 0;
       for (let index = 0; index < changes.length; index += positionPushesPerTurn) {
         if (index > 0) await new Promise((resolve) => setImmediate(resolve));
         const to = pushes;
@@ -106,6 +126,7 @@ export const createWaitlistService = (options: WaitlistServiceOptions): Waitlist
     } finally {
       telling.running = false;
       if (telling.dirty) schedule(eventId, telling);
+      else dropIfDone(eventId, telling, lineEmpty);
     }
   };
 
@@ -176,6 +197,12 @@ export const createWaitlistService = (options: WaitlistServiceOptions): Waitlist
     async availability(eventId) {
       const actor = await activations.get(eventId);
       return { open: await actor.readEvent((state) => waitlistOpen(state.waitlist)) };
+    },
+
+    tracked() {
+      let entries = 0;
+      for (const telling of tellings.values()) entries += telling.told.size;
+      return { events: tellings.size, entries };
     },
 
     start(to) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { seatEventTypeNames } from '../domain/seatMap/events.ts';
+import { instant, seatStatusSchema } from './responses.ts';
 import { parseWith } from './schemas.ts';
 
 /**
@@ -8,7 +9,6 @@ import { parseWith } from './schemas.ts';
  * tiers may be priced in several currencies. Counts are places: a seat is one place, a general-admission section has
  * `capacity` places.
  */
-const instant = z.iso.datetime({ offset: true });
 const places = z.int().min(0);
 /** Minor units per currency: `{"EUR": 12500}`. */
 const moneyByCurrency = z.record(z.string(), z.int());
@@ -87,7 +87,7 @@ export const seatHistorySchema = z
         /** The event's stream version of the change. */
         version: z.int(),
         at: instant,
-        status: z.enum(['available', 'held', 'reserved', 'sold']),
+        status: seatStatusSchema,
         cause: seatChangeCauseSchema,
         userId: z.string(),
         holdId: z.string(),
@@ -119,8 +119,6 @@ export const replayAfterSchema = z
 
 export const parseReplayAfter = (raw: string | null): number =>
   raw === null ? 0 : parseWith(z.object({ after: replayAfterSchema }), { after: raw }).after;
-
-const seatStatusSchema = z.enum(['available', 'held', 'reserved', 'sold']);
 
 export const replayPageSchema = z
   .object({

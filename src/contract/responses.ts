@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { bookingErrorCodes } from '../domain/bookingError.ts';
-import type { HoldView, SeatMapView } from '../domain/seatMap/views.ts';
+import { type HoldView, type SeatMapView, seatStatusNames } from '../domain/seatMap/views.ts';
 import type { WaitlistEntryView } from '../domain/waitlist/read.ts';
 
 /**
  * The response bodies the OpenAPI document describes with a schema. Where the domain already names a view type
  * (HoldView, SeatMapView), the schema is checked against it at compile time below, so the two cannot drift.
  */
-const instant = z.iso.datetime({ offset: true });
+/** An ISO 8601 instant with its offset, as every answer writes times. */
+export const instant = z.iso.datetime({ offset: true });
 
 /** An ALTCHA v2 challenge (altcha-lib's createChallenge): what a CHALLENGE_REQUIRED refusal asks the client to solve. */
 export const altchaChallengeSchema = z
@@ -61,7 +62,7 @@ export const holdViewSchema = z
   .readonly()
   .meta({ id: 'Hold' });
 
-const seatStatusSchema = z.enum(['available', 'held', 'reserved', 'sold']);
+export const seatStatusSchema = z.enum(seatStatusNames);
 
 export const seatMapViewSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type ContentCoding, compress } from '../actors/seatMapCache.ts';
-import { seatStatusNames } from '../domain/machines/seatTransitions.ts';
+import { seatStatusNames } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { ContentCoding, SeatMapForm, SeatMapRendition } from '../../src/actors/seatMapCache.ts';
-import { seatStatusNames } from '../../src/domain/machines/seatTransitions.ts';
 import type { SeatMapView, SeatStatusName } from '../../src/domain/seatMap/views.ts';
+import { seatStatusNames } from '../../src/domain/seatMap/views.ts';
 
 /**
  * A seat map rendition of a fixed map, for gateway specs whose booking is a stand-in: the forms are derived from the

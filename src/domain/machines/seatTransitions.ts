@@ -1,11 +1,10 @@
-import type { SeatStatusName } from '../seatMap/views.ts';
+import { type SeatStatusName, seatStatusNames } from '../seatMap/views.ts';
 import { type SeatEvent, seatEventTypes, seatMachine } from './seatMachine.ts';
 import { deriveTransitionTable } from './transitionTable.ts';
 
 /** Seat statuses as small integers, the way the actor stores them (one byte per seat). */
 export const seatStatusCodes = { available: 0, held: 1, reserved: 2, sold: 3 } as const;
 export type SeatStatusCode = (typeof seatStatusCodes)[SeatStatusName];
-export const seatStatusNames: readonly SeatStatusName[] = ['available', 'held', 'reserved', 'sold'];
 
 export type SeatEventType = SeatEvent['type'];
 

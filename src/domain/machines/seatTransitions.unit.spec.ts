@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getNextSnapshot } from 'xstate';
 import type { SeatStatusName } from '../seatMap/views.ts';
+import { seatStatusNames } from '../seatMap/views.ts';
 import { type SeatEvent, seatEventTypes, seatMachine } from './seatMachine.ts';
-import { nextSeatStatus, seatStatusCodes, seatStatusNames, seatTransitionTable } from './seatTransitions.ts';
+import { nextSeatStatus, seatStatusCodes, seatTransitionTable } from './seatTransitions.ts';
 
 const snapshotAt = (status: SeatStatusName) => seatMachine.resolveState({ value: status });
 

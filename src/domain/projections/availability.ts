@@ -1,5 +1,6 @@
 import { generalAvailable, seatStatusAt } from '../seatMap/read.ts';
 import type { InventoryState } from '../seatMap/state.ts';
+import { seatStatusNames } from '../seatMap/views.ts';
 
 export type Stock = { total: number; available: number; held: number; reserved: number; sold: number };
 
@@ -19,11 +20,10 @@ export type Availability = Readonly<{
 }>;
 
 const emptyStock = (): Stock => ({ total: 0, available: 0, held: 0, reserved: 0, sold: 0 });
-const statusKeys = ['available', 'held', 'reserved', 'sold'] as const;
 
 const countInto = (stock: Stock, status: number, places: number): void => {
   stock.total += places;
-  stock[statusKeys[status]!] += places;
+  stock[seatStatusNames[status]!] += places;
 };
 
 export const availabilityOf = (state: InventoryState, now: number): Availability => {

@@ -1,15 +1,16 @@
-import { seatStatusCodes, seatStatusNames } from '../machines/seatTransitions.ts';
+import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { isSeatEvent } from './events.ts';
 import { type InventoryState, isLapsed, isLazilyFree, type OrderRecord, type RequestOutcome } from './state.ts';
-import type {
-  GeneralChange,
-  GeneralView,
-  HoldView,
-  OrderView,
-  SeatChange,
-  SeatMapView,
-  SeatView,
-  TicketView,
+import {
+  type GeneralChange,
+  type GeneralView,
+  type HoldView,
+  type OrderView,
+  type SeatChange,
+  type SeatMapView,
+  type SeatView,
+  seatStatusNames,
+  type TicketView,
 } from './views.ts';
 
 /**

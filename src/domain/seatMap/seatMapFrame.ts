@@ -1,7 +1,7 @@
-import { seatStatusCodes, seatStatusNames } from '../machines/seatTransitions.ts';
+import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { generalAvailable } from './read.ts';
 import type { InventoryState, SeatLayout } from './state.ts';
-import type { GeneralView } from './views.ts';
+import { type GeneralView, seatStatusNames } from './views.ts';
 
 /**
  * The seat map at one instant, captured as plain copies so that its wire forms can be rendered later, outside the

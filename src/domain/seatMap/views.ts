@@ -1,5 +1,7 @@
 /** What readers see: the seat map, a hold, a diff. Plain JSON-ready data, shared with the wire contract. */
-export type SeatStatusName = 'available' | 'held' | 'reserved' | 'sold';
+/** A seat's statuses, in the order of their one-byte codes (seatStatusCodes): the one list the contract's enum uses too. */
+export const seatStatusNames = ['available', 'held', 'reserved', 'sold'] as const;
+export type SeatStatusName = (typeof seatStatusNames)[number];
 
 export type SeatView = Readonly<{ status: SeatStatusName; priceTier: string; version: number }>;
 export type GeneralView = Readonly<{ capacity: number; available: number; priceTier: string }>;

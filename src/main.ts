@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { banner, browserUrl } from './app/banner.ts';
 import { demoEventId, seedDemoWhenEmpty } from './app/demoSeed.ts';
+import { ConfigError, countOf, switchOf, wholeNumberOf } from './app/envValues.ts';
 import type { PaymentsConfig } from './app/payments.ts';
 import { type ServerConfig, type StoreConfig, startServer } from './app/startServer.ts';
 import { storeConfigOf } from './app/storeConfig.ts';
@@ -18,6 +19,14 @@ import { createLogger, type LogLevel, terminalDestination } from './platform/log
  */
 const env = process.env;
 
+// A setting the server cannot start with is an operator's mistake: its one sentence and exit 1, no stack trace. Only
+// while the environment is read (below, before the server starts); removed after.
+const onConfigError = (error: Error): void => {
+  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `${error.stack ?? error}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', onConfigError);
+
 const storeFromEnv = (): StoreConfig => storeConfigOf(env);
 
 /** For the banner: where the data lives, never the credentials in a URL. */
@@ -30,9 +39,9 @@ const describeStore = (store: StoreConfig): string => {
 const paymentsFromEnv = (): PaymentsConfig => {
   const provider = env.PAYMENT_PROVIDER ?? 'simulated';
   if (provider === 'simulated') return { provider };
-  if (provider !== 'stripe') throw new Error(`PAYMENT_PROVIDER must be simulated or stripe, not ${provider}`);
+  if (provider !== 'stripe') throw new ConfigError(`PAYMENT_PROVIDER must be simulated or stripe, not ${provider}`);
   if (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET)
-    throw new Error('PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
+    throw new ConfigError('PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
   return {
     provider,
     secretKey: env.STRIPE_SECRET_KEY,
@@ -47,10 +56,10 @@ const paymentsFromEnv = (): PaymentsConfig => {
 const holdModeFromEnv = (): HoldMode => {
   const name = env.BENCH_HOLD_MODE || 'actor';
   if (!(holdModeNames as readonly string[]).includes(name))
-    throw new Error(`BENCH_HOLD_MODE must be one of ${holdModeNames.join(', ')}`);
+    throw new ConfigError(`BENCH_HOLD_MODE must be one of ${holdModeNames.join(', ')}`);
   if (name === 'actor' || name === 'ceiling') return { kind: name };
   const url = env.DATABASE_URL?.split(',')[0]?.trim();
-  if (!url) throw new Error(`BENCH_HOLD_MODE=${name} needs DATABASE_URL`);
+  if (!url) throw new ConfigError(`BENCH_HOLD_MODE=${name} needs DATABASE_URL`);
   const schema = env.BENCH_BASELINE_SCHEMA || env.DATABASE_SCHEMA;
   const database = { url, ...(schema ? { schema } : {}) };
   if (name === 'optimistic') return { kind: 'optimistic', database };
@@ -59,20 +68,21 @@ const holdModeFromEnv = (): HoldMode => {
 
 /** REST requests one client address may make per second; TRUST_PROXY (hops) reads the client from X-Forwarded-For. */
 const restRateLimit = {
-  requestsPerSecondMax: Number(env.REST_REQUESTS_PER_SECOND_MAX || restRequestsPerSecondMaxDefault),
+  requestsPerSecondMax:
+    countOf('REST_REQUESTS_PER_SECOND_MAX', env.REST_REQUESTS_PER_SECOND_MAX) ?? restRequestsPerSecondMaxDefault,
   trustedProxyHops: parseTrustedProxyHops(env.TRUST_PROXY),
 };
 
 /** Full seat maps per client address (REST and socket subscribes): reads under way, bytes per second. */
+const readsPerAddressMax = countOf('SEATMAP_READS_PER_ADDRESS_MAX', env.SEATMAP_READS_PER_ADDRESS_MAX);
+const bytesPerSecondMax = countOf('SEATMAP_BYTES_PER_SECOND_MAX', env.SEATMAP_BYTES_PER_SECOND_MAX);
 const readBudget = {
-  ...(env.SEATMAP_READS_PER_ADDRESS_MAX ? { inFlightPerClientMax: Number(env.SEATMAP_READS_PER_ADDRESS_MAX) } : {}),
-  ...(env.SEATMAP_BYTES_PER_SECOND_MAX ? { bytesPerSecondPerClientMax: Number(env.SEATMAP_BYTES_PER_SECOND_MAX) } : {}),
+  ...(readsPerAddressMax === undefined ? {} : { inFlightPerClientMax: readsPerAddressMax }),
+  ...(bytesPerSecondMax === undefined ? {} : { bytesPerSecondPerClientMax: bytesPerSecondMax }),
 };
 
 /** Socket requests one connection may make per second (default in the socket server); load tests raise it. */
-const socketRequestsPerSecondMax = env.SOCKET_REQUESTS_PER_SECOND_MAX
-  ? Number(env.SOCKET_REQUESTS_PER_SECOND_MAX)
-  : undefined;
+const socketRequestsPerSecondMax = countOf('SOCKET_REQUESTS_PER_SECOND_MAX', env.SOCKET_REQUESTS_PER_SECOND_MAX);
 
 // A person at a terminal gets a banner and readable logs; a pipe or a file gets JSON lines only.
 const terminal = process.stdout.isTTY === true;
@@ -80,43 +90,27 @@ const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
 const logger = createLogger(logLevel, terminal ? terminalDestination() : undefined);
 
 /** METRICS_PORT: `GET /metrics` without a token on a port of its own (keep it off the public network). */
-const metricsPortFromEnv = (): number | undefined => {
-  const value = env.METRICS_PORT;
-  if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) throw new Error(`METRICS_PORT must be a port, not ${value}`);
-  return Number(value);
-};
-
-const metricsPort = metricsPortFromEnv();
+const metricsPort = wholeNumberOf('METRICS_PORT', env.METRICS_PORT, { max: 65_535, meaning: 'a port' });
 
 /** APPENDS_IN_FLIGHT_MAX: batches per event whose appends may be in flight at once (pipelining; docs/architecture.md). */
-const appendsInFlightMaxFromEnv = (): number | undefined => {
-  const value = env.APPENDS_IN_FLIGHT_MAX;
-  if (value === undefined || value === '') return undefined;
-  if (!/^[1-9]\d?$/.test(value)) throw new Error(`APPENDS_IN_FLIGHT_MAX must be a number from 1 to 99, not ${value}`);
-  return Number(value);
-};
-
-const appendsInFlightMax = appendsInFlightMaxFromEnv();
+const appendsInFlightMax = wholeNumberOf('APPENDS_IN_FLIGHT_MAX', env.APPENDS_IN_FLIGHT_MAX, { min: 1, max: 99 });
 
 /**
  * PROJECTIONS_INTERVAL_MS: how often the read side's projections catch up in the background (default 250); 0 turns the
  * background pass off, and the projections then catch up only when read (stats, seat history, a buyer's orders).
  */
 const projectionsIntervalMsFromEnv = (): { readSide?: { intervalMs: number } } => {
-  const value = env.PROJECTIONS_INTERVAL_MS;
-  if (value === undefined || value === '') return {};
-  if (!/^\d{1,7}$/.test(value))
-    throw new Error(`PROJECTIONS_INTERVAL_MS must be a number of ms (0: off), not ${value}`);
-  return { readSide: { intervalMs: Number(value) } };
+  const intervalMs = wholeNumberOf('PROJECTIONS_INTERVAL_MS', env.PROJECTIONS_INTERVAL_MS, {
+    max: 9_999_999,
+    meaning: 'ms; 0: off',
+  });
+  return intervalMs === undefined ? {} : { readSide: { intervalMs } };
 };
 
 /** SMTP_CONNECTIONS_MAX: SMTP connections kept open and reused (default 10 in smtpChannel.ts). */
 const smtpConnectionsMaxFromEnv = (): { connectionsMax?: number } => {
-  const value = env.SMTP_CONNECTIONS_MAX;
-  if (value === undefined || value === '') return {};
-  if (!/^[1-9]\d?$/.test(value)) throw new Error(`SMTP_CONNECTIONS_MAX must be a number from 1 to 99, not ${value}`);
-  return { connectionsMax: Number(value) };
+  const connectionsMax = wholeNumberOf('SMTP_CONNECTIONS_MAX', env.SMTP_CONNECTIONS_MAX, { min: 1, max: 99 });
+  return connectionsMax === undefined ? {} : { connectionsMax };
 };
 
 /**
@@ -125,7 +119,7 @@ const smtpConnectionsMaxFromEnv = (): { connectionsMax?: number } => {
  */
 const notificationsFromEnv = (): NonNullable<ServerConfig['notifications']> => {
   const outbox = env.OUTBOX ?? 'on';
-  if (outbox !== 'on' && outbox !== 'off') throw new Error(`OUTBOX must be on or off, not ${outbox}`);
+  if (outbox !== 'on' && outbox !== 'off') throw new ConfigError(`OUTBOX must be on or off, not ${outbox}`);
   return {
     outbox: outbox === 'on',
     ...(env.SMTP_URL
@@ -152,26 +146,12 @@ const webPushFromEnv = (): Pick<NonNullable<ServerConfig['notifications']>, 'web
   const publicKey = env.VAPID_PUBLIC_KEY;
   const privateKey = env.VAPID_PRIVATE_KEY;
   if ((publicKey === undefined) !== (privateKey === undefined))
-    throw new Error('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together or not at all');
+    throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together or not at all');
   const webPush = {
     ...(publicKey === undefined || privateKey === undefined ? {} : { vapid: { publicKey, privateKey } }),
     ...(env.VAPID_SUBJECT ? { subject: env.VAPID_SUBJECT } : {}),
   };
   return Object.keys(webPush).length === 0 ? {} : { webPush };
-};
-
-/** An on/off switch `name` (its `value`): `on` or `off`, `fallback` when unset. */
-const switchOf = (name: string, value: string | undefined, fallback: boolean): boolean => {
-  if (value === undefined || value === '') return fallback;
-  if (value !== 'on' && value !== 'off') throw new Error(`${name} must be on or off, not ${value}`);
-  return value === 'on';
-};
-
-/** A positive whole number `name` (its `value`), or undefined when unset. */
-const countOf = (name: string, value: string | undefined): number | undefined => {
-  if (value === undefined || value === '') return undefined;
-  if (!/^[1-9]\d{0,9}$/.test(value)) throw new Error(`${name} must be a positive whole number, not ${value}`);
-  return Number(value);
 };
 
 /**
@@ -222,21 +202,22 @@ const userRequestsPerSecondMax = countOf('USER_REQUESTS_PER_SECOND_MAX', env.USE
 const clusterFromEnv = (): ServerConfig['cluster'] => {
   const mode = env.CLUSTER_MODE || 'single';
   if (mode === 'single') return undefined;
-  if (mode !== 'redis') throw new Error(`CLUSTER_MODE must be single or redis, not ${mode}`);
+  if (mode !== 'redis') throw new ConfigError(`CLUSTER_MODE must be single or redis, not ${mode}`);
   if (!env.NODE_ID || !/^[A-Za-z0-9_.-]{1,64}$/.test(env.NODE_ID))
-    throw new Error('CLUSTER_MODE=redis needs NODE_ID (letters, digits, _ . -; unique per node)');
-  if (!env.REDIS_URL) throw new Error('CLUSTER_MODE=redis needs REDIS_URL');
-  if (!env.DATABASE_URL) throw new Error('CLUSTER_MODE=redis needs DATABASE_URL (Postgres shared by every node)');
+    throw new ConfigError('CLUSTER_MODE=redis needs NODE_ID (letters, digits, _ . -; unique per node)');
+  if (!env.REDIS_URL) throw new ConfigError('CLUSTER_MODE=redis needs REDIS_URL');
+  if (!env.DATABASE_URL) throw new ConfigError('CLUSTER_MODE=redis needs DATABASE_URL (Postgres shared by every node)');
   const leaseTtlMs = countOf('LEASE_TTL_MS', env.LEASE_TTL_MS);
-  const moves = env.REBALANCE_MOVES_MAX;
-  if (moves !== undefined && moves !== '' && !/^(0|[1-9]\d{0,5})$/.test(moves))
-    throw new Error(`REBALANCE_MOVES_MAX must be a whole number (0: no rebalancing), not ${moves}`);
+  const moves = wholeNumberOf('REBALANCE_MOVES_MAX', env.REBALANCE_MOVES_MAX, {
+    max: 999_999,
+    meaning: '0: no rebalancing',
+  });
   return {
     mode,
     nodeId: env.NODE_ID,
     ...(env.NODE_URL ? { url: env.NODE_URL } : {}),
     ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
-    ...(moves === undefined || moves === '' ? {} : { rebalanceMovesMax: Number(moves) }),
+    ...(moves === undefined ? {} : { rebalanceMovesMax: moves }),
   };
 };
 
@@ -245,7 +226,7 @@ const cluster = clusterFromEnv();
 const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const config: ServerConfig = {
   host: env.HOST ?? '0.0.0.0',
-  port: Number(env.PORT ?? 8080),
+  port: wholeNumberOf('PORT', env.PORT, { max: 65_535, meaning: 'a port' }) ?? 8080,
   store: storeFromEnv(),
   adminToken,
   ...(env.JWT_SECRET ? { jwtSecret: env.JWT_SECRET } : {}),
@@ -269,6 +250,8 @@ const config: ServerConfig = {
     ? {}
     : { socket: { requestsPerWindowMax: socketRequestsPerSecondMax, rateLimitWindowSeconds: 1 } }),
 };
+
+process.off('uncaughtException', onConfigError);
 
 // Signals that arrive while the server starts are kept and acted on once it can drain.
 let signalled: string | undefined;

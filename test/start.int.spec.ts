@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,4 +54,31 @@ describe('npm start', () => {
     expect(await server.exited).toBe(0);
     expect(server.output()).toMatch(/INFO.*drained/);
   });
+
+  it('refuses a mistyped setting with its one sentence and exit 1, before opening anything', async () => {
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          ['--import', 'tsx', 'src/main.ts'],
+          { env: { ...process.env, DATA_DIR: dataDir, ...env }, timeout: 30_000 },
+          (error) => resolve({ code: error === null ? 0 : (child.exitCode ?? null), stderr: stderrText }),
+        );
+        let stderrText = '';
+        child.stderr?.on('data', (chunk: Buffer) => (stderrText += chunk));
+      });
+    // Each would have started: NaN as a rate limit never limits; a bad port or switch fell back silently.
+    const cases: [Record<string, string>, string][] = [
+      [{ REST_REQUESTS_PER_SECOND_MAX: 'lots' }, 'REST_REQUESTS_PER_SECOND_MAX must be a whole number from 1 to'],
+      [{ PORT: '80a' }, 'PORT must be a whole number from 0 to 65535 (a port), not "80a"'],
+      [{ SEATMAP_READS_PER_ADDRESS_MAX: '-3' }, 'SEATMAP_READS_PER_ADDRESS_MAX must be a whole number from 1 to'],
+      [{ OUTBOX: 'yes' }, 'OUTBOX must be on or off, not yes'],
+    ];
+    for (const [env, message] of cases) {
+      const { code, stderr } = await run(env);
+      expect(code, JSON.stringify(env)).toBe(1);
+      expect(stderr.trim().split('\n')[0]).toContain(message);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    }
+  }, 120_000);
 });

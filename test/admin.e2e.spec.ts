@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
-import { artifactsDir, launchChromium } from './support/browser.ts';
+import { artifactsDir, launchChromium, seriousViolations } from './support/browser.ts';
 import { restBuyer } from './support/elsewhere.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { startTestServer } from './support/testServer.ts';
@@ -60,12 +59,6 @@ describe('admin dashboard in Chromium', () => {
   const stat = (page: Page, name: string) => page.locator(`#stat-${name}`).textContent();
   const restStats = async (id: string) =>
     (await rest.call('GET', `/v1/events/${id}/stats`, undefined, adminToken)).body;
-  const seriousViolations = async (page: Page) => {
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    return violations
-      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-      .map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`);
-  };
 
   it('asks for the token, refuses a wrong one, keeps the right one for the tab', async () => {
     const { page, errors } = await open('/admin');

@@ -1,9 +1,8 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
-import { artifactsDir, launchChromium } from './support/browser.ts';
+import { artifactsDir, launchChromium, seriousViolations } from './support/browser.ts';
 import { startTestServer } from './support/testServer.ts';
 
 /** The buyer app at / in Chromium: the whole journey, a decline, a second browser watching, phone size, axe. */
@@ -106,9 +105,7 @@ describe('buyer app in Chromium', () => {
     await seat(page, 'ORCH-3-1').click();
     await expect.poll(() => seat(page, 'ORCH-3-1').getAttribute('data-mine'), { timeout: 5_000 }).toBe('true');
     await page.screenshot({ path: `${artifactsDir}/buyer-basket-phone.png`, fullPage: true });
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(serious.map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });
 
@@ -161,9 +158,7 @@ describe('buyer app in Chromium', () => {
     expect(await focused()).toBeUndefined();
     await press('Shift+Tab', 'ORCH-4-2');
     await page.screenshot({ path: `${artifactsDir}/buyer-keyboard-focus.png` });
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(serious.map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(await page.locator('#seatmap').getAttribute('role')).toBe('grid');
     expect(await page.locator('#seatmap [role="row"]').count()).toBe(6);
     expect(await page.locator('#seatmap [role="row"]').first().locator('[role="gridcell"]').count()).toBe(12);

@@ -1,10 +1,9 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import { startFakeStripe } from './stripe/fakeStripe.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
-import { artifactsDir, launchChromium } from './support/browser.ts';
+import { artifactsDir, launchChromium, seriousViolations } from './support/browser.ts';
 import { startTestServer } from './support/testServer.ts';
 
 const webhookSecret = 'whsec_browser_test';
@@ -89,9 +88,7 @@ describe('buyer app paying with Stripe (Payment Element) in Chromium', () => {
     expect(await page.locator('#countdown').textContent()).toMatch(/^Reserved while you pay, for \d+:\d\d$/);
     const intent = [...fake.intents.values()].at(-1)!;
     expect(intent).toMatchObject({ amount: 24000, currency: 'eur', status: 'requires_payment_method' });
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(serious.map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: `${artifactsDir}/buyer-stripe-element.png`, fullPage: true });
 
     await card(page).selectOption('pm_card_visa');

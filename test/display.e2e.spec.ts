@@ -1,11 +1,10 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app/startServer.ts';
 import type { SeatMapView } from '../src/domain/seatMap/views.ts';
 import { ManualClock } from '../src/platform/clock.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
-import { artifactsDir, launchChromium } from './support/browser.ts';
+import { artifactsDir, launchChromium, seriousViolations } from './support/browser.ts';
 import { restBuyer } from './support/elsewhere.ts';
 import { startTestServer } from './support/testServer.ts';
 
@@ -89,9 +88,7 @@ describe('live display in Chromium', () => {
       .poll(() => page.locator('[data-section-id="FLOOR"]').textContent(), { timeout: 2_000 })
       .toContain('96 of 100 places left');
     await page.screenshot({ path: `${artifactsDir}/display-sold-1080p.png` });
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(serious.map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });
 
@@ -260,9 +257,7 @@ describe('live display replay in Chromium', () => {
     expect(Number(await slider.getAttribute('data-at-ms'))).toBe(start);
     await expect.poll(() => count('held')).toBe('3');
 
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(serious.map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });
 });

@@ -1,4 +1,3 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type QueueAdmitted, type SeatActorClient } from '../client-sdk/src/index.ts';
@@ -6,7 +5,7 @@ import type { RunningServer } from '../src/app/startServer.ts';
 import type { Venue } from '../src/domain/venue.ts';
 import { ManualClock } from '../src/platform/clock.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
-import { artifactsDir, launchChromium } from './support/browser.ts';
+import { artifactsDir, launchChromium, seriousViolations } from './support/browser.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { startTestServer } from './support/testServer.ts';
 
@@ -57,13 +56,6 @@ describe('waiting room and waitlist in Chromium', () => {
   };
   const admittedPush = (client: SeatActorClient) =>
     new Promise<QueueAdmitted>((resolve) => client.on('queue:admitted', resolve));
-  /** axe-core's serious and critical findings on the page as it is now. */
-  const seriousViolations = async (page: Page) => {
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    return violations
-      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-      .map((violation) => `${violation.id}: ${violation.nodes.length} ${violation.help}`);
-  };
   const text = (page: Page, selector: string) => page.locator(selector).textContent();
   const seat = (page: Page, seatId: string) => page.locator(`circle[data-seat-id="${seatId}"]`);
   const roomEvent = async (name: string, saleStartsAt: number, venue: Omit<Venue, 'id'> = venueBody(2, 6)) =>

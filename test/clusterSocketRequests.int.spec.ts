@@ -177,25 +177,35 @@ describe('socket queue and waitlist requests on a node that does not own the eve
   }, 60_000);
 });
 
-describe("a buyer's holds across nodes", () => {
+/**
+ * Two events run by two different nodes (each claimed by its preferred node at the first read), and the third node,
+ * which runs neither.
+ */
+const eventsOnTwoNodes = async (name: string) => {
+  const admin = api(cluster.nodes[0]!.baseUrl);
+  const venueId = await admin.createVenue(venueBody(1, 4));
+  const byOwner = new Map<string, string>();
+  for (let n = 0; n < 20 && byOwner.size < 2; n++) {
+    const eventId = await admin.createEvent({
+      venueId,
+      name: `${name} ${n}`,
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      priceTiers,
+    });
+    const { owner } = await placed(eventId);
+    if (!byOwner.has(owner.nodeId)) byOwner.set(owner.nodeId, eventId);
+  }
+  expect(byOwner.size).toBe(2);
+  const [[firstOwner, firstEvent], [secondOwner, secondEvent]] = [...byOwner] as [[string, string], [string, string]];
+  const node = (id: string) => cluster.nodes.find((candidate) => candidate.nodeId === id)!;
+  const third = cluster.nodes.find((candidate) => candidate.nodeId !== firstOwner && candidate.nodeId !== secondOwner)!;
+  return { firstEvent, secondEvent, firstOwner: node(firstOwner), secondOwner: node(secondOwner), third };
+};
+
+describe("a buyer's holds and orders across nodes", () => {
   it('GET /v1/me/holds through a third node lists the holds at events two other nodes run, page by page', async () => {
     const admin = api(cluster.nodes[0]!.baseUrl);
-    const venueId = await admin.createVenue(venueBody(1, 4));
-    // Events until two of them run on different nodes (each claimed by its preferred node at the first read).
-    const byOwner = new Map<string, string>();
-    for (let n = 0; n < 20 && byOwner.size < 2; n++) {
-      const eventId = await admin.createEvent({
-        venueId,
-        name: `Holds ${n}`,
-        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        priceTiers,
-      });
-      const { owner } = await placed(eventId);
-      if (!byOwner.has(owner.nodeId)) byOwner.set(owner.nodeId, eventId);
-    }
-    expect(byOwner.size).toBe(2);
-    const [[firstOwner, firstEvent], [secondOwner, secondEvent]] = [...byOwner] as [[string, string], [string, string]];
-    const third = cluster.nodes.find((node) => node.nodeId !== firstOwner && node.nodeId !== secondOwner)!;
+    const { firstEvent, secondEvent, third } = await eventsOnTwoNodes('Holds');
 
     const buyer = await admin.session();
     const other = await admin.session();
@@ -236,6 +246,101 @@ describe("a buyer's holds across nodes", () => {
     expect((await client.release(held[0]!.body.holdId, buyer.token)).status).toBe(204);
     const after = await client.call('GET', '/v1/me/holds', undefined, buyer.token);
     expect(after.body.holds.map((hold: { holdId: string }) => hold.holdId)).toEqual([held[1]!.body.holdId]);
+  }, 60_000);
+
+  it('GET /v1/me/orders and GET /v1/orders/:id give every node the same orders, with their current statuses', async () => {
+    const admin = api(cluster.nodes[0]!.baseUrl);
+    const { firstEvent, secondEvent, firstOwner, secondOwner, third } = await eventsOnTwoNodes('Orders');
+    const buyer = await admin.session();
+    const someoneElse = await admin.session();
+    // One order at each event, each placed through a node that does not run its event; someone else's order beside.
+    const order = async (node: ClusterNode, eventId: string, token: string, seatId: string, requestId: string) => {
+      const client = api(node.baseUrl);
+      const held = await client.hold(eventId, token, { seatIds: [seatId], requestId });
+      expect(held.status).toBe(201);
+      const placedOrder = await client.call(
+        'POST',
+        '/v1/orders',
+        { holdId: held.body.holdId, requestId: `${requestId}-order` },
+        token,
+      );
+      expect(placedOrder.status).toBe(201);
+      return placedOrder.body.orderId as string;
+    };
+    const first = await order(secondOwner, firstEvent, buyer.token, 'ORCH-1-1', 'a');
+    const second = await order(firstOwner, secondEvent, buyer.token, 'ORCH-1-2', 'b');
+    await order(third, secondEvent, someoneElse.token, 'ORCH-1-3', 'c');
+
+    // The second is paid (through the third node); once its owner says so, every node lists both, newest first.
+    const paid = await api(third.baseUrl).call(
+      'POST',
+      `/v1/orders/${second}/pay`,
+      { paymentMethod: 'pm_card_visa' },
+      buyer.token,
+    );
+    expect(paid.status).toBeLessThan(300);
+    await waitFor('the paid order on its owner', 10_000, async () => {
+      const seen = await api(secondOwner.baseUrl).call('GET', `/v1/orders/${second}`, undefined, buyer.token);
+      return seen.body?.status === 'succeeded' ? true : undefined;
+    });
+    const listed = async (node: ClusterNode, query = '') => {
+      const answer = await api(node.baseUrl).call('GET', `/v1/me/orders${query}`, undefined, buyer.token);
+      expect(answer.status, `${node.nodeId}: ${JSON.stringify(answer.body)}`).toBe(200);
+      return answer.body as {
+        orders: { orderId: string; status: string; tickets?: { ticketId: string }[] }[];
+        next?: string;
+      };
+    };
+    const expected = await listed(secondOwner);
+    expect(expected.orders.map((seen) => seen.orderId)).toEqual([second, first]);
+    expect(expected.orders[0]!.status).toBe('succeeded');
+    expect(expected.orders[1]!.status).not.toBe('succeeded');
+    for (const node of cluster.nodes) {
+      expect(await listed(node), node.nodeId).toEqual(expected);
+      // Each order read alone through any node is the one listed.
+      for (const [index, orderId] of [second, first].entries()) {
+        const one = await api(node.baseUrl).call('GET', `/v1/orders/${orderId}`, undefined, buyer.token);
+        expect(one, `${node.nodeId} ${orderId}`).toMatchObject({ status: 200, body: expected.orders[index] });
+      }
+    }
+
+    // Page by page, and one event's orders, through the node that runs neither event.
+    const page1 = await listed(third, '?limit=1');
+    expect(page1.orders.map((seen) => seen.orderId)).toEqual([second]);
+    const page2 = await listed(third, `?limit=1&cursor=${page1.next}`);
+    expect(page2.orders.map((seen) => seen.orderId)).toEqual([first]);
+    expect(page2.next).toBeUndefined();
+    expect((await listed(third, `?eventId=${firstEvent}`)).orders.map((seen) => seen.orderId)).toEqual([first]);
+
+    // A ticket's QR code through a node that does not run its event.
+    const ticketId = expected.orders[0]!.tickets?.[0]?.ticketId;
+    expect(ticketId).toEqual(expect.any(String));
+    const qr = await fetch(`${third.baseUrl}/v1/tickets/${ticketId}/qr`, {
+      headers: { authorization: `Bearer ${buyer.token}` },
+    });
+    expect(qr.status).toBe(200);
+    expect(await qr.text()).toContain('<svg');
+
+    // The first is paid through its own owner: every node lists its new status.
+    expect(
+      (
+        await api(firstOwner.baseUrl).call(
+          'POST',
+          `/v1/orders/${first}/pay`,
+          { paymentMethod: 'pm_card_visa' },
+          buyer.token,
+        )
+      ).status,
+    ).toBeLessThan(300);
+    await waitFor('the first order paid on its owner', 10_000, async () => {
+      const seen = await api(firstOwner.baseUrl).call('GET', `/v1/orders/${first}`, undefined, buyer.token);
+      return seen.body?.status === 'succeeded' ? true : undefined;
+    });
+    for (const node of cluster.nodes)
+      expect(
+        (await listed(node)).orders.map((seen) => seen.status),
+        node.nodeId,
+      ).toEqual(['succeeded', 'succeeded']);
   }, 60_000);
 });
 

@@ -524,6 +524,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     queue,
     waitlist,
     buyerHolds: buyerItems,
+    buyerOrders: buyerItems,
     diffsSince: (eventId, sinceVersion) => sockets.diffsSince(eventId, sinceVersion),
     forward: restForward,
   });
@@ -531,7 +532,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   projected.registerRoutes(gateway.route, auth);
   registerMeRoutes(gateway.route, {
     contacts: store.contacts,
-    // Cluster mode: a buyer's holds are asked of every node (each knows the events it runs).
+    // Cluster mode: a buyer's holds are asked of every node (each knows the events it runs), their orders of the nodes
+    // that run their events.
     items: config.cluster === undefined ? buyerItems : clusterBuyerItems(buyerItems, () => forwarder),
   });
   activatedListeners.add(orders.saga.recover);

@@ -22,6 +22,7 @@ import {
   generalHoldBodySchema,
   idSchema,
   internalBuyerHoldsBodySchema,
+  internalBuyerOrdersBodySchema,
   internalDiffsBodySchema,
   internalHoldBodySchema,
   internalQueueJoinBodySchema,
@@ -353,6 +354,20 @@ export const operations: readonly Operation[] = [
     answers: {
       200: json('`{events: [{eventId, holds}], more}`'),
       403: json('not a node of this cluster', errorBodySchema),
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/internal/me/orders',
+    summary:
+      'Cluster nodes only: a buyer’s orders at events this node runs, by id, in the order asked (GET /v1/me/orders asked through another node)',
+    tag: 'cluster',
+    caller: 'admin',
+    body: internalBuyerOrdersBodySchema,
+    answers: {
+      200: json('`{orders: [order]}`, each as `GET /v1/orders/:id` answers it'),
+      403: json('not a node of this cluster', errorBodySchema),
+      404: json('an order that is not the buyer’s (ORDER_NOT_FOUND)', errorBodySchema),
     },
   },
   {

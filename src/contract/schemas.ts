@@ -334,6 +334,11 @@ export const internalBuyerHoldsBodySchema = z.object({
   after: idSchema.optional(),
   limit: z.int().min(1).max(1_000),
 });
+/** `GET /v1/me/orders` in cluster mode: the buyer's orders at events the node called runs (services/buyerItems.ts). */
+export const internalBuyerOrdersBodySchema = z.object({
+  userId: storableText({ lengthMin: 1, lengthMax: 200 }),
+  orderIds: z.array(compoundIdSchema).min(1).max(1_000),
+});
 /** A socket subscriber resuming on another node: the owner's diffs since its version. */
 export const internalDiffsBodySchema = z.object({ sinceVersion: z.int().min(0) });
 /** A socket `waitlist:leave` another node forwards. */

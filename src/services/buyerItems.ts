@@ -34,6 +34,16 @@ export interface BuyerItems<Order> {
  */
 export type HoldsPage = Readonly<{ events: { eventId: string; holds: BuyerHold[] }[]; more: boolean }>;
 
+/** A page of a buyer's orders as the store's index lists them (newest first): their ids, and the cursor after them. */
+export type OrderIdsPage = Readonly<{ orderIds: string[]; next?: string }>;
+
+export type LocalOrders<Order> = Readonly<{
+  /** The page of the buyer's order ids `ordersOf` reads (any node reads the index: it is in the store). */
+  orderIdsPage(userId: string, query: BuyerQuery): Promise<OrderIdsPage>;
+  /** The buyer's orders by id, in the order given, each read from its event's actor here. */
+  ordersById(userId: string, orderIds: readonly string[]): Promise<Order[]>;
+}>;
+
 export type LocalHolds = Readonly<{
   /** This node's page (above); with `eventId`, that event's holds, its actor activated if needed. */
   holdsPage(userId: string, query: Readonly<{ eventId?: string; after?: string; limit: number }>): Promise<HoldsPage>;
@@ -158,7 +168,7 @@ export class LiveHolders {
 export const createBuyerItems = <Order>(
   deps: BuyerItemsDeps<Order>,
   holders: LiveHolders,
-): BuyerItems<Order> & LocalHolds => {
+): BuyerItems<Order> & LocalHolds & LocalOrders<Order> => {
   const { activations } = deps;
   const holdsAt = async (actor: EventActor, userId: string): Promise<BuyerHold[]> =>
     (await actor.read((state, now) => liveHoldsOf(state, userId, now))).map((hold) => ({
@@ -185,6 +195,22 @@ export const createBuyerItems = <Order>(
     return { events, more: events.length < eventIds.length };
   };
 
+  const orderIdsPage: LocalOrders<Order>['orderIdsPage'] = async (userId, { eventId, limit, cursor }) => {
+    const refs = await deps.orderIndex.ordersOf(userId, {
+      ...(eventId === undefined ? {} : { streamId: streamIdOf(eventId) }),
+      ...(cursor === undefined ? {} : { before: decodeCursor(cursor, isOrderCursor) }),
+      limit: limit + 1,
+    });
+    const page = refs.slice(0, limit);
+    const last = page.at(-1);
+    const orderIds = page.map((ref) => ref.orderId);
+    return refs.length > limit && last !== undefined
+      ? { orderIds, next: encodeCursor({ placedAt: last.placedAt, orderId: last.orderId }) }
+      : { orderIds };
+  };
+  const ordersById: LocalOrders<Order>['ordersById'] = (userId, orderIds) =>
+    Promise.all(orderIds.map((orderId) => deps.getOrder(orderId, userId)));
+
   return {
     holdsPage,
 
@@ -194,20 +220,12 @@ export const createBuyerItems = <Order>(
       return mergeHoldPages([await holdsPage(userId, { ...(after === undefined ? {} : { after }), limit })], limit);
     },
 
-    async ordersOf(userId, { eventId, limit, cursor }) {
-      const refs = await deps.orderIndex.ordersOf(userId, {
-        ...(eventId === undefined ? {} : { streamId: streamIdOf(eventId) }),
-        ...(cursor === undefined ? {} : { before: decodeCursor(cursor, isOrderCursor) }),
-        limit: limit + 1,
-      });
-      const page = refs.slice(0, limit);
-      const orders = await Promise.all(page.map((ref) => deps.getOrder(ref.orderId, userId)));
-      const last = page.at(-1);
-      const next =
-        refs.length > limit && last !== undefined
-          ? { next: encodeCursor({ placedAt: last.placedAt, orderId: last.orderId }) }
-          : {};
-      return { orders, ...next };
+    orderIdsPage,
+    ordersById,
+
+    async ordersOf(userId, query) {
+      const { orderIds, next } = await orderIdsPage(userId, query);
+      return { orders: await ordersById(userId, orderIds), ...(next === undefined ? {} : { next }) };
     },
   };
 };

@@ -1,5 +1,6 @@
 import {
   internalBuyerHoldsBodySchema,
+  internalBuyerOrdersBodySchema,
   internalDiffsBodySchema,
   internalHoldBodySchema,
   internalQueueJoinBodySchema,
@@ -12,7 +13,7 @@ import {
 import { BookingError } from '../../domain/bookingError.ts';
 import type { HoldRequest } from '../../domain/seatMap/views.ts';
 import type { SocketHolds } from '../../services/bookingService.ts';
-import type { LocalHolds } from '../../services/buyerItems.ts';
+import type { LocalHolds, LocalOrders } from '../../services/buyerItems.ts';
 import type { Auth } from '../auth.ts';
 import { parseJson } from '../http.ts';
 import type { SocketQueue, SocketWaitlist } from './forwarding.ts';
@@ -31,7 +32,8 @@ export type OwnerLookup = (eventId: string) => Promise<
 /**
  * `GET /v1/events/:id/owner` (admin): which node runs the event's actor, under which epoch. And the routes only other
  * nodes of the cluster may call (their forwarding key, or FORBIDDEN): socket holds and releases, queue joins and
- * waitlist joins and leaves they forward here, run by this node's own services (never forwarded again).
+ * waitlist joins and leaves they forward here, and their reads of a buyer's holds and orders, run by this node's own
+ * services (never forwarded again).
  */
 export const registerClusterRoutes = (
   route: Route,
@@ -45,6 +47,8 @@ export const registerClusterRoutes = (
     waitlist: SocketWaitlist;
     /** This node's part of a buyer's holds (GET /v1/me/holds asked through another node). */
     buyerHolds: LocalHolds;
+    /** This node's reads of a buyer's orders (GET /v1/me/orders asked through another node). */
+    buyerOrders: Pick<LocalOrders<unknown>, 'ordersById'>;
     /** This node's diffs of an event since a version (a subscriber resuming on another node). */
     diffsSince: (eventId: string, sinceVersion: number) => Promise<unknown>;
     forward: RestForward | undefined;
@@ -119,6 +123,12 @@ export const registerClusterRoutes = (
       ...(after === undefined ? {} : { after }),
     });
     return { status: 200, json: page };
+  });
+
+  route('post', '/v1/internal/me/orders', async ({ headers, body }) => {
+    requireNode(headers);
+    const { userId, orderIds } = parseWith(internalBuyerOrdersBodySchema, parseJson(body));
+    return { status: 200, json: { orders: await deps.buyerOrders.ordersById(userId, orderIds) } };
   });
 
   route('post', '/v1/internal/events/:id/diffs', async ({ params, headers, body }) => {

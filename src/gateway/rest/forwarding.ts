@@ -6,6 +6,7 @@ import {
   type HoldsPage,
   holdsCursorAfter,
   type LocalHolds,
+  type LocalOrders,
   mergeHoldPages,
 } from '../../services/buyerItems.ts';
 import type { QueueService } from '../../services/queueService.ts';
@@ -35,6 +36,8 @@ export const eventOfRequest = (head: RequestHead, body: Buffer): string | undefi
   if (route.startsWith('/v1/events/:id/')) return params.id;
   if (route.startsWith('/v1/holds/:holdId')) return eventIdOfHold(params.holdId ?? '');
   if (route.startsWith('/v1/orders/:id')) return eventIdOfHold(params.id ?? '');
+  // A ticket's id extends its order's id (`<eventId>.<orderId>-<n>`): the owner reads the order and signs the code.
+  if (route === '/v1/tickets/:id/qr') return eventIdOfHold(params.id ?? '');
   // A waitlist entry's id names its event like a hold's (platform/ids.ts).
   if (route === '/v1/waitlist/:entryId') return eventIdOfHold(params.entryId ?? '');
   if (route === '/v1/orders' && head.method === 'POST') {
@@ -176,12 +179,47 @@ export const forwardedWaitlist = (local: SocketWaitlist, peer: () => ForwardingP
  * than asking each event's owner: no node knows which events a buyer holds at without asking the nodes that run them.
  * A node that does not answer fails the call UNAVAILABLE (to retry) rather than leave its holds out. With `eventId`,
  * the event's owner alone is asked.
+ *
+ * `GET /v1/me/orders` in cluster mode: the page of order ids comes from the store's index, which every node reads; each
+ * order is read from its event's actor, so the orders at events other nodes run are read there, one request per such
+ * node with all of its orders (`POST /v1/internal/me/orders`), as `GET /v1/orders/:id` would be forwarded. A node
+ * that does not answer fails the call UNAVAILABLE (to retry) rather than leave its orders out.
  */
 export const clusterBuyerItems = <Order>(
-  local: BuyerItems<Order> & LocalHolds,
+  local: BuyerItems<Order> & LocalHolds & LocalOrders<Order>,
   peer: () => ForwardingPeer | undefined,
 ): BuyerItems<Order> => ({
-  ordersOf: (userId, query) => local.ordersOf(userId, query),
+  async ordersOf(userId, query) {
+    const forwarder = peer();
+    if (forwarder === undefined) return local.ordersOf(userId, query);
+    const { orderIds, next } = await local.orderIdsPage(userId, query);
+    // The order ids to read at each node: '' for this one, else the URL of the node that runs their events.
+    const eventOf = (orderId: string) => eventIdOfHold(orderId) ?? '';
+    const urls = new Map<string, string>();
+    await Promise.all(
+      [...new Set(orderIds.map(eventOf))].map(async (eventId) => {
+        const target = await forwarder.target(eventId);
+        urls.set(eventId, target.kind === 'local' ? '' : target.url);
+      }),
+    );
+    const byNode = new Map<string, string[]>();
+    for (const orderId of orderIds) {
+      const url = urls.get(eventOf(orderId))!;
+      byNode.set(url, [...(byNode.get(url) ?? []), orderId]);
+    }
+    const found = new Map<string, Order>();
+    await Promise.all(
+      [...byNode].map(async ([url, ids]) => {
+        const orders =
+          url === ''
+            ? await local.ordersById(userId, ids)
+            : (await forwarder.call<{ orders: Order[] }>(url, '/v1/internal/me/orders', { userId, orderIds: ids }))
+                .orders;
+        for (const [index, orderId] of ids.entries()) found.set(orderId, orders[index]!);
+      }),
+    );
+    return { orders: orderIds.map((orderId) => found.get(orderId)!), ...(next === undefined ? {} : { next }) };
+  },
   async holdsOf(userId, query) {
     const forwarder = peer();
     if (forwarder === undefined) return local.holdsOf(userId, query);

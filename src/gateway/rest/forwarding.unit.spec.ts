@@ -15,13 +15,14 @@ const head = (method: string, route: string, params: Record<string, string> = {}
 const none = Buffer.alloc(0);
 
 describe('eventOfRequest: which event’s owner serves a REST request', () => {
-  it('names the event of event routes, holds, orders and waitlist entries', () => {
+  it('names the event of event routes, holds, orders, tickets and waitlist entries', () => {
     expect(eventOfRequest(head('POST', '/v1/events/:id/holds', { id: 'evt_1' }), none)).toBe('evt_1');
     expect(eventOfRequest(head('GET', '/v1/events/:id/seatmap', { id: 'evt_1' }), none)).toBe('evt_1');
     expect(eventOfRequest(head('POST', '/v1/events/:id/queue', { id: 'evt_1' }), none)).toBe('evt_1');
     expect(eventOfRequest(head('DELETE', '/v1/holds/:holdId', { holdId: 'evt_1.hold_x' }), none)).toBe('evt_1');
     expect(eventOfRequest(head('POST', '/v1/orders/:id/pay', { id: 'evt_2.ord_y' }), none)).toBe('evt_2');
     expect(eventOfRequest(head('DELETE', '/v1/waitlist/:entryId', { entryId: 'evt_3.wl_z' }), none)).toBe('evt_3');
+    expect(eventOfRequest(head('GET', '/v1/tickets/:id/qr', { id: 'evt_4.ord_y-1' }), none)).toBe('evt_4');
     const body = Buffer.from(JSON.stringify({ holdId: 'evt_3.hold_z', requestId: 'r' }));
     expect(eventOfRequest(head('POST', '/v1/orders'), body)).toBe('evt_3');
   });

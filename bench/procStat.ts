@@ -17,6 +17,17 @@ const ticksOfStat = (path: string): number => {
   }
 };
 
+/**
+ * utime + stime of this process's children that have exited and been waited for (cutime + cstime of /proc/self/stat),
+ * in clock ticks: a load client run as a child process is counted here once it exits, whole (its /proc entry is gone
+ * by then).
+ */
+export const exitedChildrenTicks = (): number => {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[13]) + Number(fields[14]);
+};
+
 /** utime + stime of a whole process (every thread), in clock ticks; 0 once it is gone. */
 export const processTicks = (pid: number): number => ticksOfStat(`/proc/${pid}/stat`);
 

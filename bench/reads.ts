@@ -16,7 +16,7 @@
  * well (random statuses compress far less: see docs/benchmarks.md). Each window is preceded by 1 s unrecorded (warm-up).
  *
  *   npx tsx bench/reads.ts [--seconds 10] [--connections 50] [--clients autocannon,wrk] [--wrk-threads 1]
- *     [--reads demoMap,largeConditional304] [--checkout DIR] [--profile-dir DIR]
+ *     [--reads demoMap,largeConditional304] [--checkout DIR] [--profile-dir DIR] [--no-healthz]
  *
  * `--reads` runs only those reads (with `/healthz` first and last); `--checkout` runs another worktree's server (a
  * before/after); `--profile-dir` runs the server with `--cpu-prof` (bench/profileSummary.ts reads it).
@@ -54,6 +54,8 @@ export type ReadsOptions = Readonly<{
   cwd?: string;
   /** Run the server with `--cpu-prof` into this folder. */
   profileDir?: string;
+  /** Leave out the two `/healthz` windows (and the ratios): a profile of the reads alone. */
+  noHealthz?: boolean;
 }>;
 export const defaultReads: ReadsOptions = { seconds: 10, connections: 50 };
 
@@ -344,15 +346,13 @@ export const runReads = async (options: ReadsOptions = defaultReads): Promise<Re
     };
     const chosen = options.reads === undefined ? reads : reads.filter(([name]) => options.reads!.includes(name));
     // /healthz again at the end: the machine is shared, so the ratios use the mean of both /healthz windows.
-    for (const [name, path, headers] of [
-      ['healthz', '/healthz', {}] as const,
-      ...chosen,
-      ['healthzAgain', '/healthz', {}] as const,
-    ])
+    const healthz = options.noHealthz === true ? [] : [['healthz', '/healthz', {}] as const];
+    const healthzAgain = options.noHealthz === true ? [] : [['healthzAgain', '/healthz', {}] as const];
+    for (const [name, path, headers] of [...healthz, ...chosen, ...healthzAgain])
       for (const loadClient of clients) await measure(name, path, { ...headers }, loadClient);
 
     const ratios: Record<string, number> = {};
-    for (const loadClient of clients) {
+    for (const loadClient of options.noHealthz === true ? [] : clients) {
       const rate = (name: string) =>
         runs.find((run) => run.name === name && run.client === loadClient)?.requestsPerSecond;
       const healthz = (rate('healthz')! + rate('healthzAgain')!) / 2;
@@ -376,6 +376,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       reads: { type: 'string' },
       checkout: { type: 'string' },
       'profile-dir': { type: 'string' },
+      'no-healthz': { type: 'boolean', default: false },
     },
   });
   const clients = values.clients.split(',').map((name) => {
@@ -391,6 +392,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...(values.reads === undefined ? {} : { reads: values.reads.split(',') }),
     ...(values.checkout === undefined ? {} : { cwd: values.checkout }),
     ...(values['profile-dir'] === undefined ? {} : { profileDir: values['profile-dir'] }),
+    noHealthz: values['no-healthz'],
   });
   console.table(
     result.runs.map((r) => ({

@@ -172,11 +172,18 @@ export class SeatMapCache {
    * this call, so it is at least as new as what was committed now.
    */
   get(): Promise<RenderedFrame> {
-    const current = this.#current;
-    if (current !== undefined && current.version >= this.actor.version && this.clock.now() < current.frame.validUntil)
-      return Promise.resolve(current);
+    const current = this.current();
+    if (current !== undefined) return Promise.resolve(current);
     this.#next ??= this.capture();
     return this.#next;
+  }
+
+  /** The current frame when `get` would answer it without waiting; undefined when a new frame must be taken. */
+  current(): RenderedFrame | undefined {
+    const current = this.#current;
+    return current !== undefined && current.version >= this.actor.version && this.clock.now() < current.frame.validUntil
+      ? current
+      : undefined;
   }
 
   private async capture(): Promise<RenderedFrame> {

@@ -111,6 +111,19 @@ export const codedTag = (etag: string, coding: string | undefined): string =>
  */
 export const preferredCoding = (acceptEncoding: string | undefined): ContentCoding | undefined => {
   if (acceptEncoding === undefined || acceptEncoding === '') return undefined;
+  // Clients send a handful of distinct Accept-Encoding values: each is parsed once (a bounded memo, emptied when full).
+  const known = preferredCodings.get(acceptEncoding);
+  if (known !== undefined) return known === 'identity' ? undefined : known;
+  const coding = parsePreferredCoding(acceptEncoding);
+  if (preferredCodings.size >= preferredCodingsMax) preferredCodings.clear();
+  preferredCodings.set(acceptEncoding, coding ?? 'identity');
+  return coding;
+};
+
+const preferredCodingsMax = 256;
+const preferredCodings = new Map<string, ContentCoding | 'identity'>();
+
+const parsePreferredCoding = (acceptEncoding: string): ContentCoding | undefined => {
   const weights = new Map<string, number>();
   for (const part of acceptEncoding.split(',')) {
     const [name = '', ...parameters] = part.split(';').map((piece) => piece.trim().toLowerCase());

@@ -30,6 +30,12 @@ export interface BookingService {
    * rendered once per version whoever asks (see SeatMapCache).
    */
   seatMap(eventId: string): Promise<SeatMapRendition>;
+  /**
+   * The cached seat map when it is current now (as new as the committed version, no hold lapsed since: what `seatMap`
+   * would answer without waiting), without activating the event or waiting for a frame; undefined otherwise. A
+   * conditional read answers 304 from it before any other work. Absent: every read takes `seatMap`.
+   */
+  currentSeatMap?(eventId: string): SeatMapRendition | undefined;
   /** The seat map as it was at an instant (epoch ms, not in the future), replayed from the log (temporal.ts). */
   seatMapAt(eventId: string, atMs: number): Promise<SeatMapView>;
   /** A page of the event's seat map played back from the log, frames after a stream version (replay.ts). */

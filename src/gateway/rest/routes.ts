@@ -1,4 +1,4 @@
-import { type ContentCoding, compress } from '../../actors/seatMapCache.ts';
+import { type ContentCoding, compress, type SeatMapRendition } from '../../actors/seatMapCache.ts';
 import { openApiText } from '../../contract/openapi.ts';
 import { parseInstant, parseReplayAfter, type ReplayPageView } from '../../contract/readSchemas.ts';
 import {
@@ -305,6 +305,25 @@ const replayPageView = (page: ReplayPage): ReplayPageView => ({
   until: iso(page.until),
 });
 
+/** The validators of a seat-map answer (200 or 304) per frame and coding, made once per frame, not per request. */
+const seatMapValidators = new WeakMap<
+  SeatMapRendition,
+  Map<ContentCoding | undefined, Readonly<Record<string, string>>>
+>();
+const validatorsOf = (map: SeatMapRendition, coding: ContentCoding | undefined): Readonly<Record<string, string>> => {
+  let byCoding = seatMapValidators.get(map);
+  if (byCoding === undefined) {
+    byCoding = new Map();
+    seatMapValidators.set(map, byCoding);
+  }
+  let validators = byCoding.get(coding);
+  if (validators === undefined) {
+    validators = { etag: codedTag(map.etag, coding), 'cache-control': 'no-cache', vary: 'Accept-Encoding' };
+    byCoding.set(coding, validators);
+  }
+  return validators;
+};
+
 /**
  * A large read (a seat map, a layout) under the address's read budget: a slot while it is under way (kept until the
  * reply is written out), 304 to a current If-None-Match without spending bytes, else the body in the client's
@@ -323,7 +342,7 @@ const budgetedRead = async (
     const validators = { etag: codedTag(etag, coding), 'cache-control': cacheControl, vary: 'Accept-Encoding' };
     if (etagMatches(headers['if-none-match'], etag)) {
       leave();
-      return { status: 304, headers: validators };
+      return { status: 304, text: '', headers: validators };
     }
     await reads.admit();
     const body = await bodyIn(coding);
@@ -465,6 +484,15 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
         });
       }
       const form = parseSeatMapForm(query.get('form'));
+      // A conditional read of the current frame is answered before any other work: no budget slot, no frame to wait
+      // for, the validators made once per frame.
+      const ifNoneMatch = headers['if-none-match'];
+      const current = ifNoneMatch === undefined ? undefined : booking.currentSeatMap?.(eventId);
+      if (current !== undefined) {
+        const validators = validatorsOf(current, preferredCoding(headers['accept-encoding']));
+        if (ifNoneMatch === validators.etag || etagMatches(ifNoneMatch, current.etag))
+          return { status: 304, text: '', headers: validators };
+      }
       return budgetedRead(door.reads, headers, 'no-cache', async () => {
         const map = await booking.seatMap(eventId);
         return {

@@ -71,8 +71,10 @@ export const withRemoteSeatMaps = (booking: BookingService, peer: () => SeatMapP
     }
     throw new BookingError('UNAVAILABLE', `the seat map of ${eventId} changed under every read; retry`);
   };
+  // The local cache's current frame is not the owner's: every read here goes through `seatMap`.
+  const { currentSeatMap: _local, ...local } = booking;
   return {
-    ...booking,
+    ...local,
     async seatMap(eventId) {
       return (await remote(eventId)) ?? booking.seatMap(eventId);
     },

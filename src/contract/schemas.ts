@@ -483,7 +483,6 @@ export const parseId = (name: string, value: string, schema: z.ZodString = idSch
 
 export const parseRequestId = (value: unknown): string => parseWith(releaseBodySchema, { requestId: value }).requestId;
 
-/** A `?limit=` query: absent, the default; else a decimal integer 1..max, or INVALID_INPUT (never a silent default). */
 /**
  * Which form of the seat map a reader wants: `map` (the default: an object per seat with status, tier and version) or
  * `status` (one status byte per seat in the layout order of `GET /v1/events/:id/layout`, base64: a few KB compressed
@@ -492,9 +491,13 @@ export const parseRequestId = (value: unknown): string => parseWith(releaseBodyS
 export const seatMapFormSchema = z.enum(['map', 'status']);
 export type SeatMapFormName = z.infer<typeof seatMapFormSchema>;
 
-export const parseSeatMapForm = (raw: string | null): SeatMapFormName =>
-  raw === null ? 'map' : parseWith(z.object({ form: seatMapFormSchema }), { form: raw }).form;
+/** Built once: a zod object schema costs far more to build than to run (a seat-map read is a hot path). */
+const seatMapFormQuerySchema = z.object({ form: seatMapFormSchema });
 
+export const parseSeatMapForm = (raw: string | null): SeatMapFormName =>
+  raw === null ? 'map' : parseWith(seatMapFormQuerySchema, { form: raw }).form;
+
+/** A `?limit=` query: absent, the default; else a decimal integer 1..max, or INVALID_INPUT (never a silent default). */
 export const parseLimit = (raw: string | null, defaultValue: number, max: number): number => {
   if (raw === null) return defaultValue;
   const limitSchema = z

@@ -153,6 +153,23 @@ describe('seat-map cache', () => {
     await activations.stopAll();
   });
 
+  it('offers the current frame synchronously only while get() would answer it without a new frame', async () => {
+    const { actor, cache, clock, activations } = await setup();
+    expect(cache.current()).toBeUndefined();
+    const first = await cache.get();
+    expect(cache.current()).toBe(first);
+    await hold(actor, 'ORCH-D-1');
+    // Committed after the frame: not current until a read takes the new one.
+    expect(cache.current()).toBeUndefined();
+    const held = await cache.get();
+    expect(held.version).toBe(1);
+    expect(cache.current()).toBe(held);
+    // The hold lapses (unswept): the frame that shows it held is no longer current.
+    clock.advance(60_000);
+    expect(cache.current()).toBeUndefined();
+    await activations.stopAll();
+  });
+
   it('spaces frames by the render time it measured, and readers who arrive meanwhile share the next one', async () => {
     // The stopwatch reads: before the first capture, after it, then around the first render, which takes 10 ms.
     const script = [0, 0, 0, 10];

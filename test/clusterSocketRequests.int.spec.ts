@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QueueAdmitted, QueuePosition, WaitlistOffer } from '../src/contract/protocol.ts';
+import type {
+  OrderUpdate,
+  QueueAdmitted,
+  QueuePosition,
+  QueueSoldOut,
+  WaitlistOffer,
+  WaitlistPosition,
+} from '../src/contract/protocol.ts';
 import type { SeatMapDiff } from '../src/domain/seatMap/views.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { type ClusterNode, ownerOf, startCluster, type TestCluster, waitFor } from './support/cluster.ts';
-import { openSocket, type TestSocket } from './support/sockets.ts';
+import { observe, openSocket, type TestSocket } from './support/sockets.ts';
 
 /**
  * A buyer's socket on a node that does not own the event: `queue:join`, `waitlist:join` and `waitlist:leave` reach the
@@ -385,5 +392,107 @@ describe('a socket subscriber resuming on a node that does not own the event', (
       .timeout(10_000)
       .emitWithAck('subscribe', { eventId, sinceVersion: now });
     expect(current).toMatchObject({ ok: true, version: now, diffs: [] });
+  }, 60_000);
+});
+
+describe('pushes to buyers whose sockets are on nodes that do not own the event', () => {
+  it('seat-map diffs, queue:admitted, order:updated, queue:soldout and waitlist:position reach them', async () => {
+    const admin = api(cluster.nodes[0]!.baseUrl);
+    // One seat, no standing floor: once it is paid the event is sold out.
+    const venueId = await admin.createVenue({
+      name: 'One Seat Hall',
+      sections: [
+        { id: 'ORCH', name: 'Orchestra', kind: 'seated', rows: [{ id: 'A', seats: [{ id: 'A1', priceTier: 'P' }] }] },
+      ],
+    });
+    const eventId = await admin.createEvent({
+      venueId,
+      name: 'Pushes across nodes',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      priceTiers,
+      saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
+      waitingRoom: { enabled: true, admittedMax: 1 },
+    });
+    const { other, third } = await placed(eventId);
+    const [buyer, waiter, next] = await Promise.all([admin.session(), admin.session(), admin.session()]);
+    const buyerSocket = await connect(other, buyer.token);
+    const waiterSocket = await connect(third, waiter.token);
+    const nextSocket = await connect(other, next.token);
+    const seen = {
+      admitted: [] as QueueAdmitted[],
+      orders: [] as OrderUpdate[],
+      soldOut: [] as QueueSoldOut[],
+      positions: [] as WaitlistPosition[],
+    };
+    buyerSocket.on('queue:admitted', (push) => seen.admitted.push(push));
+    buyerSocket.on('order:updated', (push) => seen.orders.push(push));
+    waiterSocket.on('queue:soldout', (push) => seen.soldOut.push(push));
+    nextSocket.on('waitlist:position', (push) => seen.positions.push(push));
+    // The waiter watches the map on the third node.
+    const map = await observe(waiterSocket, eventId);
+
+    // The buyer is admitted (pushed to `other`), the waiter waits in line (on `third`).
+    expect(await buyerSocket.timeout(10_000).emitWithAck('queue:join', { eventId, requestId: 'q1' })).toMatchObject({
+      ok: true,
+    });
+    const admission = await waitFor('queue:admitted on a non-owner', 10_000, async () => seen.admitted[0]);
+    expect(await waiterSocket.timeout(10_000).emitWithAck('queue:join', { eventId, requestId: 'q2' })).toMatchObject({
+      ok: true,
+      entry: { state: 'queued' },
+    });
+
+    // The buyer holds the seat, orders and pays it through the third node: the order's update reaches `other`, the
+    // seat's diffs reach the waiter's map on `third`.
+    const hold = await buyerSocket
+      .timeout(10_000)
+      .emitWithAck('hold', { eventId, requestId: 'h1', seatIds: ['A1'], admissionToken: admission.token });
+    expect(hold).toMatchObject({ ok: true });
+    const client = api(third.baseUrl);
+    const order = await client.call(
+      'POST',
+      '/v1/orders',
+      { holdId: hold.ok ? hold.hold.holdId : '', requestId: 'o1' },
+      buyer.token,
+    );
+    expect(order.status).toBe(201);
+    const paid = await client.call(
+      'POST',
+      `/v1/orders/${order.body.orderId}/pay`,
+      { paymentMethod: 'pm_card_visa' },
+      buyer.token,
+    );
+    expect(paid.status).toBeLessThan(300);
+    const update = await waitFor('order:updated succeeded on a non-owner', 10_000, async () =>
+      seen.orders.find((push) => push.status === 'succeeded'),
+    );
+    expect(update.orderId).toBe(order.body.orderId);
+    await waitFor('the sold seat on the map watched from a non-owner', 10_000, async () =>
+      map.seats.A1?.status === 'sold' ? true : undefined,
+    );
+    expect(map.gaps).toEqual([]);
+    expect(map.seats).toEqual((await api(other.baseUrl).seatMap(eventId)).seats);
+
+    // Sold out: the line hears it on `third`, with the waitlist open.
+    const soldOut = await waitFor('queue:soldout on a non-owner', 10_000, async () => seen.soldOut[0]);
+    expect(soldOut).toEqual({ eventId, waitlist: { open: true } });
+
+    // Two join the waitlist on two non-owners; the first leaves, and the second hears its new place on `other`.
+    const first = await waiterSocket
+      .timeout(10_000)
+      .emitWithAck('waitlist:join', { eventId, requestId: 'w1', quantity: 1 });
+    expect(first).toMatchObject({ ok: true, entry: { position: 1 } });
+    const second = await nextSocket
+      .timeout(10_000)
+      .emitWithAck('waitlist:join', { eventId, requestId: 'w2', quantity: 1 });
+    expect(second).toMatchObject({ ok: true, entry: { position: 2 } });
+    expect(
+      await waiterSocket
+        .timeout(10_000)
+        .emitWithAck('waitlist:leave', { entryId: first.ok ? first.entry.entryId : '', requestId: 'l1' }),
+    ).toEqual({ ok: true });
+    const position = await waitFor('waitlist:position 1 on a non-owner', 10_000, async () =>
+      seen.positions.find((push) => push.position === 1),
+    );
+    expect(position).toEqual({ eventId, entryId: second.ok ? second.entry.entryId : '', position: 1 });
   }, 60_000);
 });

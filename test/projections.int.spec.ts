@@ -10,6 +10,7 @@ import {
   projections,
   type SalesDoc,
   salesProjection,
+  seatHistoryKey,
   seatHistoryProjection,
 } from '../src/domain/projections/index.ts';
 import type { InventoryCommand } from '../src/domain/seatMap/commands.ts';
@@ -286,5 +287,81 @@ describe('projection runner on Postgres', () => {
     expect(diffs.length).toBe(new Set(log.map((event) => event.appendId)).size);
     expect(diffs.map((diff) => diff.fromVersion)).toEqual([0, ...diffs.slice(0, -1).map((diff) => diff.version)]);
     expect(diffs.at(-1)!.version).toBe(log.length);
+  }, 120_000);
+});
+
+/**
+ * `npm run projections -- follow`: the read side in a process of its own (the servers then run with
+ * PROJECTIONS_INTERVAL_MS=0). It catches up what was written before it started and what is written while it runs, and
+ * stops on SIGTERM with its pass committed or not at all.
+ */
+describe('npm run projections -- follow', () => {
+  const schema = uniqueSchema('follow');
+  let store: PostgresStore;
+
+  beforeAll(async () => {
+    store = await openPostgresStore({ connectionString: databaseUrl, schema });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  it('keeps every projection caught up while the log grows, and stops on SIGTERM', async () => {
+    const state = freshState();
+    const streamId = `event-${state.eventId}`;
+    const seats = seatIdsOf();
+    const write = async (from: number, to: number) => {
+      for (let index = from; index < to; index++) {
+        const events = decide(
+          holdSeats(`h${index}`, `u${index}`, [seats[index]!], T0 + index),
+          state,
+        ) as InventoryEvent[];
+        const version = state.version;
+        for (const event of events) evolve(state, event);
+        await store.eventStore.append(streamId, version, events);
+      }
+    };
+    // Only reads the checkpoints: this process never applies anything itself.
+    const observer = new ProjectionRunner({
+      stores: store.projections,
+      projections,
+      clock: systemClock,
+      intervalMs: 0,
+    });
+    const caughtUpTo = async () => {
+      const rows = await observer.status();
+      return rows.every((row) => row.lagEvents === 0) ? Math.min(...rows.map((row) => row.checkpoint.position)) : -1;
+    };
+    const lastPosition = async () => (await readLog(store)).at(-1)!.position;
+
+    await write(0, 4);
+    // The script itself (npm's wrapper would take the signal meant for it).
+    const follower = spawn(process.execPath, ['--import', 'tsx', 'scripts/projections.ts', 'follow'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, PROJECTIONS_INTERVAL_MS: '50' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    follower.stdout?.on('data', (chunk: Buffer) => (output += chunk));
+    follower.stderr?.on('data', (chunk: Buffer) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => follower.once('exit', resolve));
+    try {
+      const before = await lastPosition();
+      await expect.poll(caughtUpTo, { timeout: 60_000, interval: 50 }).toBe(before);
+      await write(4, 8);
+      const after = await lastPosition();
+      expect(after).toBeGreaterThan(before);
+      await expect.poll(caughtUpTo, { timeout: 30_000, interval: 50 }).toBe(after);
+      // What it applied is what a fold of the log gives.
+      const events = (await readLog(store)).filter((event) => event.streamId === streamId).map(logged);
+      expect(await observer.entries(seatHistoryProjection.name, seatHistoryKey(state.eventId, seats[5]!))).toEqual(
+        collectAll(seatHistoryProjection, events).get(seatHistoryKey(state.eventId, seats[5]!)),
+      );
+    } finally {
+      follower.kill('SIGTERM');
+    }
+    expect(await exited, output).toBe(0);
+    expect(output).toMatch(/^following sales, seat-history, buyers every 50 ms$/m);
+    expect(output).toContain('SIGTERM: stopped');
   }, 120_000);
 });

@@ -1,21 +1,24 @@
 /**
  * A real SMTP server (test/support/smtp.ts: smtp-server, each mail parsed with mailparser) in a process of its own, for
  * benchmarks: a mail service is another machine, so its parsing must not take the measured server's thread. Sends
- * `{type: 'ready', url}` once listening, then `{type: 'mail', key}` (the mail's X-Notification-Key) for every mail it
- * accepted, over the IPC channel of the process that forked it.
+ * `{type: 'ready', url}` once listening; keeps the X-Notification-Key of every mail it accepted with the instant it did
+ * (wall clock, `performance.timeOrigin + performance.now()`, shared by the benchmark's processes), and answers over the
+ * IPC channel of the process that forked it: `{type: 'count'}` with `{type: 'count', count}`, `{type: 'mails'}` with
+ * `{type: 'mails', mails}`. Nothing is sent per mail: the forking process may be the one measured.
  */
 import { startSmtpServer } from '../test/support/smtp.ts';
 
 const smtp = await startSmtpServer();
-const send = (message: object) => process.send?.(message);
-send({ type: 'ready', url: smtp.url() });
-let seen = 0;
+const accepted: { key: string; at: number }[] = [];
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'count') process.send?.({ type: 'count', count: accepted.length });
+  if (message.type === 'mails') process.send?.({ type: 'mails', mails: accepted });
+});
+process.send?.({ type: 'ready', url: smtp.url() });
 for (;;) {
   await smtp.nextMail();
-  for (const mail of smtp.received.slice(seen))
-    send({ type: 'mail', key: String(mail.headers.get('x-notification-key') ?? '') });
-  seen = smtp.received.length;
-  // The parsed mails are not needed once reported.
+  const at = performance.timeOrigin + performance.now();
+  for (const mail of smtp.received) accepted.push({ key: String(mail.headers.get('x-notification-key') ?? ''), at });
+  // The parsed mails are not needed once counted.
   smtp.received.length = 0;
-  seen = 0;
 }

@@ -1,26 +1,35 @@
 /**
- * Waitlist offer latency, end to end on one in-process server (real sockets, a real SMTP server on loopback, the
- * system clock): a sold-out event whose holders give their seats back one hold at a time while `--entries` buyers wait
- * (quantity 1 each, each with a socket and an e-mail address). Each buyer offered seats declines at once (releases the
- * hold: the seat goes to the next entry), orders it, or ignores it (it lapses after `--offer-seconds`). For every offer
- * it reports the time from the seat coming back (the release request sent, or the lapsed offer's `expiresAt`) to
- * `waitlist:offer` on the buyer's socket, and to the offer's e-mail accepted by the SMTP server (a real one, in a process
- * of its own: bench/smtpSink.ts).
+ * Waitlist offer latency, end to end (real sockets, a real SMTP server on loopback, the system clock): a sold-out event
+ * whose holders give their seats back one hold at a time while `--entries` buyers wait (quantity 1 each, each with a
+ * socket and an e-mail address). Each buyer offered seats declines at once (releases the hold: the seat goes to the next
+ * entry), orders it, or ignores it (it lapses after `--offer-seconds`). For every offer it reports the time from the
+ * seat coming back (the release request sent, or the lapsed offer's `expiresAt`) to `waitlist:offer` on the buyer's
+ * socket, and to the offer's e-mail accepted by the SMTP server.
+ *
+ * This process runs the server only (in-process, on PGlite) and measures its event-loop delay; the buyers and the
+ * churn's HTTP client run in `--clients` processes of their own (bench/waitlistOffersClient.ts), the SMTP server in
+ * another (bench/smtpSink.ts): their parsing and requests do not take the measured thread. Instants are on the wall
+ * clock every process shares (`performance.timeOrigin + performance.now()`), matched after the run. Each socket latency
+ * is split where the server handed the release to the booking core and where it wrote the offer (`split`); the
+ * statements sent to the PGlite thread while measuring are counted (`storeStatements`). Writes
+ * bench/results/waitlistOffers.json (ignored by git) and prints it.
  *
  *   npx tsx bench/waitlistOffers.ts [--entries 1000] [--seats 100] [--offer-seconds 10] [--store pglite|memory]
- *     [--smtp-connections N]  (the pooled SMTP connections; default the server's, 10)
+ *     [--clients 2] [--smtp-connections N]  (the pooled SMTP connections; default the server's, 10)
+ *     [--mail off]  (no e-mail channel: what the mail path costs the socket figures)
+ *   node --cpu-prof --cpu-prof-dir /tmp/prof --import tsx bench/waitlistOffers.ts  (a profile of the server's process)
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import type { WaitlistOffer } from '../src/contract/protocol.ts';
-import { api } from '../test/support/api.ts';
-import { openSocket, type TestSocket } from '../test/support/sockets.ts';
 import { startTestServer } from '../test/support/testServer.ts';
+import type { ClientReply, ClientTask, Freed, FreedBy, Received } from './waitlistOffersClient.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,16 +38,22 @@ const { values } = parseArgs({
     'offer-seconds': { type: 'string', default: '10' },
     store: { type: 'string', default: 'pglite' },
     'limit-seconds': { type: 'string', default: '240' },
+    clients: { type: 'string', default: '2' },
     'smtp-connections': { type: 'string' },
+    /** off: no e-mail channel (what the mail path costs the socket figures). */
+    mail: { type: 'string', default: 'on' },
+    out: { type: 'string', default: 'bench/results/waitlistOffers.json' },
   },
 });
 const entries = Number(values.entries);
 const seats = Number(values.seats);
 const offerSeconds = Number(values['offer-seconds']);
 const limitMs = Number(values['limit-seconds']) * 1000;
+const clientCount = Math.max(1, Number(values.clients));
 const perRow = 10;
 const perHolder = 5;
 
+const clock = () => performance.timeOrigin + performance.now();
 const quantile = (sorted: readonly number[], q: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const summary = (samples: readonly number[]) => {
@@ -53,27 +68,127 @@ const summary = (samples: readonly number[]) => {
   };
 };
 
+/**
+ * Pairs each offer with what freed its seat: per seat, the k-th offer (by arrival) follows the k-th freeing (by
+ * instant), since a seat goes back to the line at most once per offer of it (released, declined or lapsed, then
+ * offered to the next entry) and an ordered seat is not freed again.
+ */
+const pairOffers = (
+  freed: readonly Freed[],
+  received: readonly Received[],
+): { holdId: string; freedHoldId: string; freedAt: number; by: FreedBy; latencyMs: number }[] => {
+  const bySeat = <T extends { seatId: string; at: number }>(items: readonly T[]) => {
+    const map = new Map<string, T[]>();
+    for (const item of items) {
+      const list = map.get(item.seatId);
+      if (list === undefined) map.set(item.seatId, [item]);
+      else list.push(item);
+    }
+    for (const list of map.values()) list.sort((a, b) => a.at - b.at);
+    return map;
+  };
+  const freedBySeat = bySeat(freed);
+  const pairs: { holdId: string; freedHoldId: string; freedAt: number; by: FreedBy; latencyMs: number }[] = [];
+  for (const [seatId, offers] of bySeat(received)) {
+    const frees = freedBySeat.get(seatId) ?? [];
+    offers.forEach((offer, k) => {
+      const free = frees[k];
+      if (free === undefined) throw new Error(`offer ${offer.holdId} of ${seatId} follows no freeing`);
+      pairs.push({
+        holdId: offer.holdId,
+        freedHoldId: free.holdId,
+        freedAt: free.at,
+        by: free.by,
+        latencyMs: offer.at - free.at,
+      });
+    });
+  }
+  return pairs;
+};
+
+/**
+ * Statements sent to the PGlite thread while the run is measured, by their first words: the store thread appends the
+ * batches that free and offer the seats, and everything else it runs (the outbox, contacts, projections) is ahead of
+ * them in its queue.
+ */
+const statementCounts = new Map<string, number>();
+let countingStatements = false;
+const postMessage = Worker.prototype.postMessage;
+Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: [never?]) {
+  const sql = (message as { sql?: unknown } | null)?.sql;
+  if (countingStatements && typeof sql === 'string') {
+    const key = sql.replace(/\s+/g, ' ').trim().slice(0, 60);
+    statementCounts.set(key, (statementCounts.get(key) ?? 0) + 1);
+  }
+  return postMessage.call(this, message, ...rest);
+};
+
 const main = async () => {
   const dataDir = values.store === 'pglite' ? mkdtempSync(join(tmpdir(), 'seatactor-bench-waitlist-')) : undefined;
+  const forkOf = (file: string) =>
+    fork(new URL(file, import.meta.url).pathname, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
   // The SMTP server runs in a process of its own, as a mail service would on another machine.
-  const sink = fork(new URL('./smtpSink.ts', import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const sink = forkOf('./smtpSink.ts');
   const [ready] = (await once(sink, 'message')) as [{ type: 'ready'; url: string }];
+  const clients: ChildProcess[] = [];
+  for (let i = 0; i < clientCount; i++) {
+    const child = forkOf('./waitlistOffersClient.ts');
+    clients.push(child);
+    await once(child, 'message');
+  }
+  /** The next reply of a type from a client process. */
+  const reply = <T extends ClientReply['type']>(child: ChildProcess, type: T) =>
+    new Promise<Extract<ClientReply, { type: T }>>((resolve) => {
+      const listener = (message: ClientReply) => {
+        if (message.type !== type) return;
+        child.off('message', listener);
+        resolve(message as Extract<ClientReply, { type: T }>);
+      };
+      child.on('message', listener);
+    });
+  const tell = (child: ChildProcess, task: ClientTask) => child.send(task);
+
   const { server, baseUrl, client } = await startTestServer({
     store: dataDir === undefined ? { kind: 'memory' } : { kind: 'pglite', dataDir },
     // Benchmarks measure the product, not the tests' per-batch invariant check.
     actor: { checkInvariantsEveryBatch: false },
     socket: { requestsPerWindowMax: 1_000_000 },
     notifications: {
-      smtp: {
-        url: ready.url,
-        from: 'Bench <bench@seatactor.test>',
-        ...(values['smtp-connections'] === undefined ? {} : { connectionsMax: Number(values['smtp-connections']) }),
-      },
+      ...(values.mail === 'off'
+        ? {}
+        : {
+            smtp: {
+              url: ready.url,
+              from: 'Bench <bench@seatactor.test>',
+              ...(values['smtp-connections'] === undefined
+                ? {}
+                : { connectionsMax: Number(values['smtp-connections']) }),
+            },
+          }),
       publicUrl: 'https://bench.test',
     },
+  });
+  // When the server wrote each offer to its buyer's sockets (this process's clock), to split each latency into the
+  // server's part (seat freed to push written) and the way to the client (push written to offer read).
+  const pushedAt = new Map<string, number>();
+  // When the server's REST route handed each release to the booking core (its request read, authenticated, parsed).
+  const releaseCalledAt = new Map<string, number>();
+  const release = server.booking.release;
+  Object.assign(server.booking, {
+    release: ((holdId, ...rest) => {
+      releaseCalledAt.set(holdId, clock());
+      return release(holdId, ...rest);
+    }) satisfies typeof release,
+  });
+  const notifyUser = server.sockets.notifyUser;
+  Object.assign(server.sockets, {
+    notifyUser: ((userId, event, ...args) => {
+      if (event === 'waitlist:offer') pushedAt.set((args[0] as WaitlistOffer).hold.holdId, clock());
+      notifyUser(userId, event, ...args);
+    }) satisfies typeof notifyUser,
   });
   const rows = Math.ceil(seats / perRow);
   const venueId = await client.createVenue({
@@ -99,131 +214,164 @@ const main = async () => {
     holdTtlSeconds: 3600,
   });
 
-  // Sold out: every seat held, five a holder.
+  // Sold out: every seat held, five a holder (set-up, before anything is measured).
   const seatIds = Array.from({ length: rows * perRow }, (_, i) => `S${i + 1}`);
-  const holds: { holdId: string; token: string }[] = [];
+  const holds: { holdId: string; token: string; seatIds: string[] }[] = [];
   for (let i = 0; i < seatIds.length; i += perHolder) {
     const { token } = await client.session();
-    const held = await client.hold(eventId, token, { requestId: `h${i}`, seatIds: seatIds.slice(i, i + perHolder) });
-    if (held.status !== 201) throw new Error(`hold: ${JSON.stringify(held.body)}`);
-    holds.push({ holdId: held.body.holdId, token });
+    const held = seatIds.slice(i, i + perHolder);
+    const reply = await client.hold(eventId, token, { requestId: `h${i}`, seatIds: held });
+    if (reply.status !== 201) throw new Error(`hold: ${JSON.stringify(reply.body)}`);
+    holds.push({ holdId: reply.body.holdId, token, seatIds: held });
   }
 
-  /** When each seat last came back: the release sent, or the lapsed offer's expiry. */
-  const freedAt = new Map<string, number>();
-  /** An epoch instant on the performance clock the samples use. */
-  const wallOf = (epochMs: number) => performance.now() - (Date.now() - epochMs);
-  const socketMs: number[] = [];
-  const mailMs: number[] = [];
-  const sources = { release: 0, decline: 0, lapse: 0 };
-  /** What last gave each seat back, and the socket latencies by it. */
-  const freedBy = new Map<string, keyof typeof sources>();
-  const socketMsBy: Record<keyof typeof sources, number[]> = { release: [], decline: [], lapse: [] };
-  const offeredAt = new Map<string, { freed: number; kind: keyof typeof sources }>();
-  const fate = { declined: 0, ordered: 0, ignored: 0 };
-  let outstanding = 0;
-  /** `waitlist:position` pushes the buyers' sockets received. */
-  let positionPushes = 0;
-  let lastActivity = performance.now();
-
-  // Every mail the SMTP server accepts is matched to its offer by the notification key (`waitlist_offer:…:holdId`).
-  // The SMTP server reports each mail it accepted, matched to its offer by the notification key.
-  sink.on('message', (message: { type: string; key?: string }) => {
-    if (message.type !== 'mail' || message.key === undefined) return;
-    const offer = offeredAt.get(message.key.slice(message.key.lastIndexOf(':') + 1));
-    if (offer !== undefined) mailMs.push(performance.now() - offer.freed);
-  });
-
-  const buyers: { token: string; socket: TestSocket }[] = [];
-  for (let i = 0; i < entries; i++) {
-    const { token } = await client.session();
-    await client.call('PUT', '/v1/me/contact', { email: `buyer${i}@bench.test` }, token);
-    const socket = await openSocket(baseUrl, token);
-    const buyer = { token, socket };
-    buyers.push(buyer);
-    socket.on('waitlist:position', () => {
-      positionPushes += 1;
-    });
-    socket.on('waitlist:offer', (offer: WaitlistOffer) => {
-      const now = performance.now();
-      lastActivity = now;
-      const seat = offer.hold.seatIds[0]!;
-      const freed = freedAt.get(seat) ?? now;
-      socketMs.push(now - freed);
-      socketMsBy[freedBy.get(seat) ?? 'release'].push(now - freed);
-      offeredAt.set(offer.hold.holdId, { freed, kind: 'release' });
-      const roll = (i * 7919 + offer.hold.seatIds.length * 31 + socketMs.length) % 10;
-      if (roll < 5) {
-        fate.declined += 1;
-        freedAt.set(seat, performance.now());
-        freedBy.set(seat, 'decline');
-        sources.decline += 1;
-        void api(baseUrl)
-          .release(offer.hold.holdId, token)
-          .then((reply) => {
-            if (reply.status !== 204) console.error(`decline refused: ${reply.status} ${JSON.stringify(reply.body)}`);
-          });
-      } else if (roll < 8) {
-        fate.ordered += 1;
-        outstanding -= 1;
-        void client.call('POST', '/v1/orders', { holdId: offer.hold.holdId, requestId: 'buy' }, token);
-      } else {
-        fate.ignored += 1;
-        sources.lapse += 1;
-        freedAt.set(seat, wallOf(Date.parse(offer.hold.expiresAt)));
-        freedBy.set(seat, 'lapse');
-      }
-    });
-    const joined = await socket.timeout(10_000).emitWithAck('waitlist:join', { eventId, requestId: 'j', quantity: 1 });
-    if (!joined.ok) throw new Error(`join: ${JSON.stringify(joined.error)}`);
-  }
-
-  // Churn: the holders give their seats back, one hold (five seats) every 200 ms.
-  const started = performance.now();
-  outstanding = seatIds.length;
-  for (const [index, { holdId, token }] of holds.entries()) {
-    const now = performance.now();
-    for (const seat of seatIds.slice(index * perHolder, index * perHolder + perHolder)) freedAt.set(seat, now);
-    sources.release += perHolder;
-    lastActivity = now;
-    await client.release(holdId, token);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  // Until every seat is ordered (or the line runs dry) and the mails are in, within the limit.
-  while (performance.now() - started < limitMs) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const quiet = performance.now() - lastActivity > (offerSeconds + 5) * 1000;
-    if ((outstanding <= 0 || quiet) && mailMs.length >= socketMs.length) break;
-    if (quiet && performance.now() - lastActivity > (offerSeconds + 20) * 1000) break;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  console.log(
-    JSON.stringify(
-      {
-        store: values.store,
-        entries,
-        seats: seatIds.length,
-        offerSeconds,
-        seconds: Math.round(seconds),
-        freed: sources,
-        offers: socketMs.length,
-        fate,
-        socketMs: summary(socketMs),
-        socketMsBy: {
-          release: summary(socketMsBy.release),
-          decline: summary(socketMsBy.decline),
-          lapse: summary(socketMsBy.lapse),
-        },
-        mailMs: summary(mailMs),
-        positionPushes,
-      },
-      null,
-      2,
-    ),
+  // The buyers join from their processes, each process its share in order, the processes side by side.
+  const share = Math.ceil(entries / clientCount);
+  await Promise.all(
+    clients.map((child, i) => {
+      const joined = reply(child, 'joined');
+      const first = i * share;
+      tell(child, { type: 'join', baseUrl, eventId, first, count: Math.max(0, Math.min(share, entries - first)) });
+      return joined;
+    }),
   );
-  for (const buyer of buyers) buyer.socket.close();
+
+  // Churn, from the first client process: the holders give their seats back, one hold (five seats) every 200 ms.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  countingStatements = true;
+  const started = clock();
+  const churned = reply(clients[0]!, 'churned');
+  tell(clients[0]!, { type: 'churn', holds, intervalMs: 200 });
+  await churned;
+  // Until every seat is ordered (or the line runs dry) and the mails are in, within the limit.
+  let mails = 0;
+  const mailCount = (): Promise<number> => {
+    const counted = new Promise<number>((resolve) => {
+      const listener = (message: { type: string; count?: number }) => {
+        if (message.type !== 'count') return;
+        sink.off('message', listener);
+        resolve(message.count ?? 0);
+      };
+      sink.on('message', listener);
+    });
+    sink.send({ type: 'count' });
+    return counted;
+  };
+  while (clock() - started < limitMs) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const progress = await Promise.all(
+      clients.map((child) => {
+        const answer = reply(child, 'progress');
+        tell(child, { type: 'poll' });
+        return answer;
+      }),
+    );
+    mails = await mailCount();
+    const offers = progress.reduce((n, p) => n + p.offers, 0);
+    const ordered = progress.reduce((n, p) => n + p.ordered, 0);
+    const lastActivityAt = Math.max(...progress.map((p) => p.lastActivityAt));
+    const quiet = clock() - lastActivityAt > (offerSeconds + 5) * 1000;
+    if ((ordered >= seatIds.length || quiet) && (mails >= offers || values.mail === 'off')) break;
+    if (quiet && clock() - lastActivityAt > (offerSeconds + 20) * 1000) break;
+  }
+  loopDelay.disable();
+  countingStatements = false;
+  const seconds = (clock() - started) / 1000;
+
+  const results = await Promise.all(
+    clients.map((child) => {
+      const result = reply(child, 'result');
+      tell(child, { type: 'finish' });
+      return result;
+    }),
+  );
+  const mailed = new Promise<{ key: string; at: number }[]>((resolve) => {
+    sink.on('message', (message: { type: string; mails?: { key: string; at: number }[] }) => {
+      if (message.type === 'mails') resolve(message.mails ?? []);
+    });
+  });
+  sink.send({ type: 'mails' });
+  const mailsAccepted = await mailed;
+
+  const pairs = pairOffers(
+    results.flatMap((r) => r.freed),
+    results.flatMap((r) => r.received),
+  );
+  const byHold = new Map(pairs.map((pair) => [pair.holdId, pair]));
+  const mailMs: number[] = [];
+  for (const mail of mailsAccepted) {
+    const pair = byHold.get(mail.key.slice(mail.key.lastIndexOf(':') + 1));
+    if (pair !== undefined) mailMs.push(mail.at - pair.freedAt);
+  }
+  const by = (kind: FreedBy) => summary(pairs.filter((pair) => pair.by === kind).map((pair) => pair.latencyMs));
+  const sum = (pick: (r: Extract<ClientReply, { type: 'result' }>) => number) =>
+    results.reduce((n, r) => n + pick(r), 0);
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  const report = {
+    store: values.store,
+    entries,
+    seats: seatIds.length,
+    offerSeconds,
+    clientProcesses: clientCount,
+    seconds: Math.round(seconds),
+    freed: {
+      release: results.reduce((n, r) => n + r.freed.filter((f) => f.by === 'release').length, 0),
+      decline: results.reduce((n, r) => n + r.freed.filter((f) => f.by === 'decline').length, 0),
+      lapse: results.reduce((n, r) => n + r.freed.filter((f) => f.by === 'lapse').length, 0),
+    },
+    offers: pairs.length,
+    fate: {
+      declined: sum((r) => r.fate.declined),
+      ordered: sum((r) => r.fate.ordered),
+      ignored: sum((r) => r.fate.ignored),
+    },
+    socketMs: summary(pairs.map((pair) => pair.latencyMs)),
+    socketMsBy: { release: by('release'), decline: by('decline'), lapse: by('lapse') },
+    /** Seat freed to the offer written by the server, and written to read on the buyer's socket. */
+    split: {
+      toServerPush: summary(
+        pairs.flatMap((pair) => {
+          const at = pushedAt.get(pair.holdId);
+          return at === undefined ? [] : [at - pair.freedAt];
+        }),
+      ),
+      toReleaseCalled: summary(
+        pairs.flatMap((pair) => {
+          const at = releaseCalledAt.get(pair.freedHoldId);
+          return at === undefined || pair.by === 'lapse' ? [] : [at - pair.freedAt];
+        }),
+      ),
+      releaseCalledToServerPush: summary(
+        pairs.flatMap((pair) => {
+          const called = releaseCalledAt.get(pair.freedHoldId);
+          const pushed = pushedAt.get(pair.holdId);
+          return called === undefined || pushed === undefined || pair.by === 'lapse' ? [] : [pushed - called];
+        }),
+      ),
+      serverPushToSocket: summary(
+        pairs.flatMap((pair) => {
+          const at = pushedAt.get(pair.holdId);
+          return at === undefined ? [] : [pair.freedAt + pair.latencyMs - at];
+        }),
+      ),
+    },
+    mailMs: summary(mailMs),
+    positionPushes: sum((r) => r.positionPushes),
+    serverLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
+    clientLoopDelayMs: results.map((r) => r.loopDelayMs),
+    storeStatements: {
+      total: [...statementCounts.values()].reduce((n, count) => n + count, 0),
+      top: [...statementCounts].sort((a, b) => b[1] - a[1]).slice(0, 8),
+    },
+    failures: results.flatMap((r) => r.failures),
+  };
+  const text = JSON.stringify(report, null, 2);
+  mkdirSync(join(values.out, '..'), { recursive: true });
+  writeFileSync(values.out, `${text}\n`);
+  console.log(text);
   await server.drain();
-  sink.kill();
+  for (const child of [sink, ...clients]) if (child.exitCode === null) child.kill();
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 };

@@ -10,6 +10,9 @@ export type MessageDeps = Readonly<{
   publicUrl?: string;
 }>;
 
+/** Event names kept in memory by the messages (each read from the catalog once). */
+export const eventNamesKeptMax = 1_000;
+
 const money = (amount: number, currency: string): string => `${(amount / 100).toFixed(2)} ${currency}`;
 const place = (ticket: TicketRef): string =>
   ticket.seatId !== undefined ? `seat ${ticket.seatId}` : `general admission, ${ticket.sectionId ?? 'entry'}`;
@@ -27,8 +30,22 @@ const cidOf = (ticketId: string): string => `qr-${ticketId.replace(/[^A-Za-z0-9.
 export const createMessages = (deps: MessageDeps) => {
   const link = (path: string) => (deps.publicUrl === undefined ? undefined : `${deps.publicUrl}${path}`);
 
+  // An event's name never changes once created (the catalog has no update): each is read once, not once per message
+  // (a waitlist's burst of offers read the catalog per mail, on the store thread that also appends the batches).
+  const names = new Map<string, string>();
+  const nameOf = async (eventId: string): Promise<string | undefined> => {
+    const known = names.get(eventId);
+    if (known !== undefined) return known;
+    const name = await deps.eventName(eventId);
+    if (name === undefined) return undefined;
+    // The oldest goes first once full: a bound, not an LRU; a name read again costs one catalog read.
+    if (names.size >= eventNamesKeptMax) names.delete(names.keys().next().value!);
+    names.set(eventId, name);
+    return name;
+  };
+
   const render = async (notification: Notification, options: RenderOptions = {}): Promise<RenderedMessage> => {
-    const event = (await deps.eventName(notification.eventId)) ?? notification.eventId;
+    const event = (await nameOf(notification.eventId)) ?? notification.eventId;
     switch (notification.topic) {
       case 'order_confirmed': {
         const { orderId, amount, currency, tickets } = notification.data;

@@ -5,6 +5,8 @@ export interface Contacts {
   set(userId: string, contact: BuyerContact): Promise<void>;
   /** The buyer's contact, or undefined when they gave none. */
   get(userId: string): Promise<BuyerContact | undefined>;
+  /** The contacts of several buyers in one read (the outbox's claimed rows); buyers who gave none are absent. */
+  getMany(userIds: readonly string[]): Promise<Map<string, BuyerContact>>;
   /**
    * Drops one address that its channel said is gone for good (a Web Push endpoint answering 410), only while it is
    * still the one the buyer gave: a subscription they renewed meanwhile is kept. Resolves true when it was dropped.

@@ -112,6 +112,18 @@ export function outboxContract(name: string, open: () => Promise<OutboxStoreUnde
       expect(await store.contacts.get('alice')).toEqual({ email: 'alice@example.org' });
     });
 
+    it('reads the contacts of several buyers at once, leaving out those who gave none', async () => {
+      await store.contacts.set('carol', { email: 'carol@example.com' });
+      await store.contacts.set('dave', { phone: '+4915112345678' });
+      expect(await store.contacts.getMany(['carol', 'nobody', 'dave', 'carol'])).toEqual(
+        new Map<string, unknown>([
+          ['carol', { email: 'carol@example.com' }],
+          ['dave', { phone: '+4915112345678' }],
+        ]),
+      );
+      expect(await store.contacts.getMany([])).toEqual(new Map());
+    });
+
     it('forgets an address that is gone only while it is still the one the buyer gave', async () => {
       const keys = { p256dh: 'BExample', auth: 'secret' };
       const old = { endpoint: 'https://push.example/old', keys };

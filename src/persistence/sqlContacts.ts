@@ -17,6 +17,16 @@ export const sqlContacts = (client: SqlClient): Contacts => ({
     );
     return row?.contact;
   },
+  async getMany(userIds) {
+    if (userIds.length === 0) return new Map();
+    // The ids travel as one JSON text, as the other list parameters here do (drivers disagree on JS arrays).
+    const rows = await client.query<{ user_id: string; contact: BuyerContact }>(
+      `SELECT user_id, contact FROM buyer_contacts
+       WHERE user_id IN (SELECT jsonb_array_elements_text($1::text::jsonb))`,
+      [JSON.stringify(userIds)],
+    );
+    return new Map(rows.map((row) => [row.user_id, row.contact]));
+  },
   async forget(userId, field, address) {
     // A string field is compared as stored; the Web Push subscription by its endpoint.
     const rows = await client.query(

@@ -194,6 +194,14 @@ export function openInMemoryStore(): InMemoryStore {
       const json = contactsByUser.get(userId);
       return json === undefined ? undefined : (JSON.parse(json) as BuyerContact);
     },
+    async getMany(userIds) {
+      const found = new Map<string, BuyerContact>();
+      for (const userId of userIds) {
+        const json = contactsByUser.get(userId);
+        if (json !== undefined) found.set(userId, JSON.parse(json) as BuyerContact);
+      }
+      return found;
+    },
     async forget(userId, field, address) {
       const json = contactsByUser.get(userId);
       if (json === undefined) return false;

@@ -143,12 +143,15 @@ export const createDispatcher = (options: DispatcherOptions) => {
     }
   };
 
-  const deliver = async (row: OutboxRow): Promise<DeliveryOutcome> => {
+  const deliver = async (
+    row: OutboxRow,
+    contactsOf: Promise<ReadonlyMap<string, Contact>>,
+  ): Promise<DeliveryOutcome> => {
     const done = [...row.channelsDone];
     const gone: string[] = [];
     const errors: string[] = [];
     try {
-      const contact = await contacts.get(row.userId);
+      const contact = (await contactsOf).get(row.userId);
       const due = channels.filter((channel) => !done.includes(channel.name) && channel.reaches(contact));
       const message = messageOf(row.payload as Notification);
       await Promise.all(
@@ -180,8 +183,8 @@ export const createDispatcher = (options: DispatcherOptions) => {
     return { key: row.key, state: 'retry', attempts, channelsDone: done, ...goneToo, error, dueAt };
   };
 
-  const launch = (row: OutboxRow): void => {
-    const delivery = deliver(row)
+  const launch = (row: OutboxRow, contactsOf: Promise<ReadonlyMap<string, Contact>>): void => {
+    const delivery = deliver(row, contactsOf)
       .then(
         (outcome) => options.onOutcome?.(outcome),
         // The outcome could not be recorded (the store is down): the lease runs out and the row is tried again.
@@ -205,7 +208,11 @@ export const createDispatcher = (options: DispatcherOptions) => {
       }
       more = false;
       const rows = await outbox.claim(clock.now(), settings.leaseMs, owner, room);
-      for (const row of rows) launch(row);
+      // The claimed rows' contacts in one read, not one per row (each delivery fails alone if it fails).
+      if (rows.length > 0) {
+        const contactsOf = contacts.getMany([...new Set(rows.map((row) => row.userId))]);
+        for (const row of rows) launch(row, contactsOf);
+      }
       // A full claim may have more behind it; a wake that came while claiming is looked at now.
       if (rows.length < room && !more) return;
     }

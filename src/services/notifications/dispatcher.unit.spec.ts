@@ -163,6 +163,42 @@ describe('the outbox dispatcher', () => {
     expect(email.taken.map((delivery) => delivery.key)).toEqual(['k4']);
   });
 
+  it("reads the contacts of a claim's rows at once, one read per claim, and each row goes to its own buyer", async () => {
+    await store.contacts.set('alice', { email: 'alice@example.com' });
+    await store.contacts.set('bob', { phone: '+4915112345678' });
+    await commit('m1');
+    await commit('m2');
+    await store.eventStore.append(
+      'event-e1',
+      version,
+      [{ type: 'PaymentFailed', data: {} }],
+      [{ ...notice('m3', clock.now()), userId: 'bob' }],
+    );
+    version += 1;
+    const reads: (readonly string[])[] = [];
+    const dispatcher = createDispatcher({
+      outbox,
+      contacts: {
+        ...store.contacts,
+        get: () => Promise.reject(new Error('one read per row')),
+        getMany: (userIds) => {
+          reads.push(userIds);
+          return store.contacts.getMany(userIds);
+        },
+      },
+      channels: [email, sms],
+      render: async () => message,
+      clock,
+      owner: 'node-a',
+    });
+    running.push(dispatcher);
+    await dispatcher.start();
+    await dispatcher.idle();
+    expect(reads).toEqual([['alice', 'bob']]);
+    expect(email.taken.map((delivery) => delivery.key)).toEqual(['m1', 'm2']);
+    expect(sms.taken.map((delivery) => delivery.key)).toEqual(['m3']);
+  });
+
   it('marks a notification for a buyer who gave no channel delivered, sending nothing', async () => {
     await store.contacts.set('alice', {});
     await commit('k5');

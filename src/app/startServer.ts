@@ -1,4 +1,3 @@
-import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { ActivationOptions, ReleaseReason } from '../actors/activations.ts';
 import { createActorMetrics } from '../actors/actorMetrics.ts';
@@ -7,6 +6,7 @@ import type { SeatMapCacheOptions } from '../actors/seatMapCache.ts';
 import { type HoldMode, openHoldMode } from '../baselines/holdMode.ts';
 import { Forwarder } from '../cluster/forwarding.ts';
 import type { Placement } from '../cluster/placement.ts';
+import { openPushAdapter } from '../cluster/pushAdapter.ts';
 import { BookingError } from '../domain/bookingError.ts';
 import { createAdmissionStage } from '../frontDoor/admission.ts';
 import { createReadBudget, type ReadBudgetOptions } from '../frontDoor/readBudget.ts';
@@ -255,6 +255,17 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     await store.close();
     throw new Error('cluster mode needs a store that keeps owner epochs (Postgres)');
   }
+  // Cluster mode: room broadcasts cross nodes through Redis (socket.io's adapter), on two connections of its own that
+  // are ready before anything is published on them (pushAdapter.ts: a publish on a connection still opening can
+  // overtake the ones queued before it).
+  const pushAdapter =
+    config.cluster === undefined || redis === undefined
+      ? undefined
+      : await openPushAdapter(redis, `${redisKeyPrefix}socket.io`).catch(async (error: unknown) => {
+          redis.disconnect();
+          await store.close();
+          throw error;
+        });
   let placement: Placement | undefined;
   const actorMetrics = createActorMetrics(metrics.registry);
   // Registered before anything can activate an actor, so the buyer-recovery index sees every activation.
@@ -391,6 +402,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     // A taken port: let go of the store (and its DATA_DIR lock) before saying so.
     autoEngage.stop();
     await holdMode.close();
+    pushAdapter?.close();
     redis?.disconnect();
     await store.close();
     throw error;
@@ -407,6 +419,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
           gateway.close();
           autoEngage.stop();
           await holdMode.close();
+          pushAdapter?.close();
           redis?.disconnect();
           await store.close();
           throw error;
@@ -427,15 +440,10 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     ...(config.queue?.tickMs === undefined ? {} : { tickMs: config.queue.tickMs }),
     onError: (error, context) => logger.error({ err: error }, context),
   });
-  // Cluster mode: room broadcasts cross nodes through Redis (socket.io's adapter, on two connections of its own).
-  const adapterClients =
-    config.cluster === undefined || redis === undefined ? undefined : ([redis.duplicate(), redis.duplicate()] as const);
   const sockets = attachSocketServer({
     app: gateway.app,
     booking: config.cluster === undefined ? booking : withRemoteSeatMaps(booking, () => forwarder),
-    ...(adapterClients === undefined
-      ? {}
-      : { adapter: createAdapter(adapterClients[0], adapterClients[1], { key: `${redisKeyPrefix}socket.io` }) }),
+    ...(pushAdapter === undefined ? {} : { adapter: pushAdapter.adapter }),
     auth,
     logger,
     clock,
@@ -449,6 +457,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     ...(config.cluster === undefined ? {} : { remoteDiffs: remoteDiffsOf(() => forwarder) }),
   });
   committedListeners.add(sockets.onCommitted);
+  // The adapter's subscriptions are in force before this node is ready: a subscriber here gets every diff after it.
+  await pushAdapter?.subscribed();
   committedListeners.add(queue.onCommitted);
   registerQueueRoutes(gateway.route, { auth, queue, frontDoor });
   registerRiskRoutes(gateway.route, {
@@ -570,7 +580,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         // After the actors: their last batches' diffs still reach subscribers, then every socket is closed.
         await sockets.close();
         await holdMode.close();
-        for (const client of adapterClients ?? []) client.disconnect();
+        pushAdapter?.close();
         redis?.disconnect();
         await metricsServer?.close();
         logger.info('drained');

@@ -27,6 +27,7 @@ import {
   initialEventState,
   toEventSnapshot,
 } from '../src/domain/waitlist/index.ts';
+import { replayPageView } from '../src/gateway/rest/routes.ts';
 import { openPgliteStore } from '../src/persistence/pglite/pgliteStore.ts';
 import { ManualClock, systemClock } from '../src/platform/clock.ts';
 import { replayPage } from '../src/services/replay.ts';
@@ -180,11 +181,8 @@ const temporal = async (eventCount: number) => {
       const started = performance.now();
       const page = await replayPage(deps, 'with-snapshots', { after, limit: 5_000 });
       pageMs.push(performance.now() - started);
-      const wire = { ...page, next: page.next ?? null, until: new Date(page.until).toISOString() };
-      bytes += JSON.stringify({
-        ...wire,
-        frames: page.frames.map((f) => ({ ...f, at: new Date(f.at).toISOString() })),
-      }).length;
+      // The bytes of the route's own JSON (UTF-8, uncompressed), not of a copy of its shape.
+      bytes += Buffer.byteLength(JSON.stringify(replayPageView(page)));
       frames += page.frames.length;
       lapses += page.frames.filter((frame) => frame.kind === 'lapse').length;
       after = page.next;

@@ -28,6 +28,34 @@ const sameAppend = (a: StoredEvent, b: StoredEvent): boolean =>
     : a.recordedAt.getTime() === b.recordedAt.getTime();
 
 /**
+ * The stream's events after `after` as its batches, read `pageSize` at a time: consecutive events `sameBatch` keeps
+ * together. A batch is known to be whole once the next event is not of it (or the log ends).
+ */
+async function* batchesOf(
+  store: EventStore,
+  streamId: string,
+  after: number,
+  pageSize: number,
+  sameBatch: (previous: StoredEvent, next: StoredEvent) => boolean,
+): AsyncGenerator<StoredEvent[]> {
+  let batch: StoredEvent[] = [];
+  for (let from = after; ; ) {
+    const read = await store.readStream(streamId, from, pageSize);
+    for (const stored of read) {
+      const previous = batch.at(-1);
+      if (previous !== undefined && !sameBatch(previous, stored)) {
+        yield batch;
+        batch = [];
+      }
+      batch.push(stored);
+      from = stored.streamVersion;
+    }
+    if (read.length < pageSize) break;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
  * An on-sale played back from the log as the stream of seat-map diffs its subscribers got: the events of one append
  * were written by one transaction (StoredEvent.appendId), so consecutive events of one transaction are one batch, and
  * each batch's diff is computed as the actor computed it (seatMapDiff after evolving the batch, at the batch's time).
@@ -46,32 +74,14 @@ export const replayEvent = async (
   const pageSize = deps.pageSize ?? 5_000;
 
   async function* diffs(): AsyncIterable<ReplayedDiff> {
-    let batch: StoredEvent[] = [];
-    const flush = (): ReplayedDiff | undefined => {
-      if (batch.length === 0) return undefined;
+    for await (const batch of batchesOf(deps.store, streamId, 0, pageSize, sameAppend)) {
       const fromVersion = state.inventory.version;
       const events = batch.map((stored) => ({ type: stored.type, data: stored.data }) as EventStreamEvent);
       for (const event of events) evolveEvent(state, event);
       const at = instantOf(batch.at(-1)!);
       const { changes, general } = seatMapDiff(state.inventory, events, at);
-      batch = [];
-      return { at, diff: { eventId, fromVersion, version: state.inventory.version, changes, general } };
-    };
-    for (let after = 0; ; ) {
-      const page = await deps.store.readStream(streamId, after, pageSize);
-      for (const stored of page) {
-        const previous = batch.at(-1);
-        if (previous !== undefined && !sameAppend(previous, stored)) {
-          const replayed = flush();
-          if (replayed !== undefined) yield replayed;
-        }
-        batch.push(stored);
-        after = stored.streamVersion;
-      }
-      if (page.length < pageSize) break;
+      yield { at, diff: { eventId, fromVersion, version: state.inventory.version, changes, general } };
     }
-    const last = flush();
-    if (last !== undefined) yield last;
   }
 
   return { initial, diffs: diffs() };
@@ -101,7 +111,10 @@ export type ReplayPage = Readonly<{
   until: number;
 }>;
 
-/** Batches per page at most; a page of a flash sale is then a few hundred kilobytes of JSON. */
+/**
+ * Batches per page at most. Measured (bench/readSide.ts, docs/benchmarks.md): a 100,000-event sale whose appends carry
+ * several instants each came in 17 pages of 5,000 batches and 12.1 MB of JSON, about 0.7 MB a page uncompressed.
+ */
 export const replayPageBatchesMax = 5_000;
 
 /**
@@ -141,28 +154,17 @@ export const replayPage = async (
     previousAt = at;
   };
 
-  // A batch is known to be whole once the next event belongs to another append (or the log ends). A batch whose events
-  // carry different instants is split where they change: `?at=` reads the log event by event, at each one's instant.
-  const pageSize = deps.replayPageSize ?? 5_000;
-  let batch: StoredEvent[] = [];
+  // A batch whose events carry different instants is split where they change: `?at=` reads the log event by event, at
+  // each one's instant. A batch past the page's `limit` is not applied: the next page starts with it.
+  const sameFrame = (previous: StoredEvent, next: StoredEvent) =>
+    sameAppend(previous, next) && instantOf(previous) === instantOf(next);
   let batches = 0;
-  for (let after = page.after; ; ) {
-    const read = await deps.store.readStream(streamId, after, pageSize);
-    for (const stored of read) {
-      const previous = batch.at(-1);
-      if (previous !== undefined && (!sameAppend(previous, stored) || instantOf(previous) !== instantOf(stored))) {
-        apply(batch);
-        batch = [];
-        if (++batches === page.limit)
-          return { eventId, after: page.after, frames, next: state.inventory.version, until: previousAt };
-      }
-      batch.push(stored);
-      after = stored.streamVersion;
-    }
-    if (read.length < pageSize) break;
+  for await (const batch of batchesOf(deps.store, streamId, page.after, deps.replayPageSize ?? 5_000, sameFrame)) {
+    if (batches === page.limit)
+      return { eventId, after: page.after, frames, next: state.inventory.version, until: previousAt };
+    apply(batch);
+    batches += 1;
   }
-  // The loop returns once `page.limit` batches are applied, so a batch left here always fits (limit >= 1).
-  if (batch.length > 0) apply(batch);
   const now = Math.max(deps.clock.now(), previousAt);
   lapsesUntil(now);
   return { eventId, after: page.after, frames, next: undefined, until: now };

@@ -292,7 +292,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const replayPageBatchesDefault = 1_000;
 
 /** A replay page on the wire: instants as ISO 8601, `next` null at the end of the log. */
-const replayPageView = (page: ReplayPage): ReplayPageView => ({
+export const replayPageView = (page: ReplayPage): ReplayPageView => ({
   eventId: page.eventId,
   after: page.after,
   frames: page.frames.map((frame) => ({

@@ -3,6 +3,7 @@
  * and BENCH_HOLD_MODE, a venue of `rows` × `seatsPerRow` seats (`ORCH-<row>-<seat>`) and one event on sale. Both
  * load clients (bench/flashSale.ts with socket.io-client, bench/lightLoad.ts with raw WebSockets) start it here.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +62,11 @@ export type BenchServer = Readonly<{
   sessions: (n: number) => Promise<string[]>;
   /** The server's Prometheus text. */
   metrics: () => Promise<string>;
-  /** The pids of the Postgres backends serving this server (none on PGlite): their CPU is the store's share. */
+  /**
+   * The pids of the Postgres backends serving this server (none on PGlite): their CPU is the store's share. With
+   * BENCH_PROJECTOR=on, the projector process (`npm run projections -- follow`) and its backends are among them: the read
+   * side's work moved out of the server is still counted, as the store's.
+   */
   backendPids: () => Promise<number[]>;
   stop: () => Promise<void>;
 }>;
@@ -95,19 +100,43 @@ export const startBenchServer = async (mode: BenchMode, options: BenchServerOpti
   const dataDir = mkdtempSync(join(tmpdir(), 'seatactor-bench-'));
   const schema = uniqueSchema('bench');
   const nodeArgs = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`];
+  // BENCH_PROJECTOR=on (Postgres modes): the server runs without its projection pass and a projector process follows
+  // the log beside it, as docs/operations.md "Projections" describes.
+  const { BENCH_PROJECTOR: projectorSwitch, ...serverEnv } = options.env ?? {};
+  if (projectorSwitch !== undefined && projectorSwitch !== 'on') throw new Error('BENCH_PROJECTOR is on or unset');
+  if (projectorSwitch === 'on' && (mode === 'actor' || mode === 'ceiling'))
+    throw new Error('BENCH_PROJECTOR needs a Postgres mode: the embedded store is one process');
+  let projector: ChildProcess | undefined;
   const cleanUp = async () => {
+    if (projector !== undefined && projector.exitCode === null) {
+      const exited = new Promise((resolve) => projector?.once('exit', resolve));
+      projector.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dataDir, { recursive: true, force: true });
     if (mode !== 'actor' && mode !== 'ceiling') await dropSchema(schema);
   };
   let server: ServerProcess;
   try {
     server = await startServerProcess(
-      { SOCKET_REQUESTS_PER_SECOND_MAX: '1000000', ...modeEnv(mode, dataDir, schema), ...options.env },
+      {
+        SOCKET_REQUESTS_PER_SECOND_MAX: '1000000',
+        ...modeEnv(mode, dataDir, schema),
+        ...(projectorSwitch === 'on' ? { PROJECTIONS_INTERVAL_MS: '0' } : {}),
+        ...serverEnv,
+      },
       nodeArgs,
       // Generous: on the shared 2-core machine tsx may take a minute to load the server while others build.
       180_000,
       options.cwd,
     );
+    if (projectorSwitch === 'on') {
+      projector = spawn(process.execPath, ['--import', 'tsx', 'scripts/projections.ts', 'follow'], {
+        cwd: options.cwd,
+        env: { ...process.env, ...modeEnv(mode, dataDir, schema) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    }
   } catch (error) {
     await cleanUp();
     throw error;
@@ -143,7 +172,10 @@ export const startBenchServer = async (mode: BenchMode, options: BenchServerOpti
       },
       metrics: async () =>
         (await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text(),
-      backendPids: async () => (mode === 'actor' || mode === 'ceiling' ? [] : backendPidsOf(schema)),
+      backendPids: async () => [
+        ...(mode === 'actor' || mode === 'ceiling' ? [] : await backendPidsOf(schema)),
+        ...(projector?.pid === undefined ? [] : [projector.pid]),
+      ],
       stop,
     };
   } catch (error) {

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Contacts } from './contacts.ts';
 import { type EventStore, WrongExpectedVersionError } from './eventStore.ts';
 import type { Outbox, OutboxMessage } from './outbox.ts';
+import type { SqlClient } from './sqlClient.ts';
+import { contactsOfUsersSql } from './sqlContacts.ts';
 
 export type OutboxStoreUnderTest = Readonly<{
   eventStore: EventStore;
@@ -139,6 +141,38 @@ export function outboxContract(name: string, open: () => Promise<OutboxStoreUnde
       expect(await store.contacts.forget('bob', 'email', 'bob@example.com')).toBe(false);
       expect(await store.contacts.get('bob')).toEqual({ webPush: renewed });
       expect(await store.contacts.forget('nobody', 'webPush', old.endpoint)).toBe(false);
+    });
+  });
+}
+
+type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+/** The SQL stores read a claim's contacts through the primary key, never by scanning every buyer's contact. */
+export function contactsPlanContract(
+  name: string,
+  open: () => Promise<Readonly<{ contacts: Contacts; sql: SqlClient; close: () => Promise<void> }>>,
+): void {
+  describe(`${name} reads several buyers' contacts by key`, () => {
+    it('finds them through the primary key', async () => {
+      const store = await open();
+      try {
+        for (let i = 0; i < 2_000; i++) await store.contacts.set(`u${i}`, { email: `u${i}@example.com` });
+        await store.sql.query('ANALYZE buyer_contacts');
+        const [row] = await store.sql.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${contactsOfUsersSql}`, [
+          JSON.stringify(['u5', 'u77', 'u1999']),
+        ]);
+        const explained = row?.['QUERY PLAN'];
+        const [plan] = (typeof explained === 'string' ? JSON.parse(explained) : explained) as [{ Plan: PlanNode }];
+        const nodes = planNodes(plan.Plan);
+        expect(
+          nodes.filter((node) => node['Relation Name'] === 'buyer_contacts').map((node) => node['Node Type']),
+        ).not.toContain('Seq Scan');
+        expect(nodes.some((node) => node['Index Name'] === 'buyer_contacts_pkey')).toBe(true);
+        expect([...(await store.contacts.getMany(['u5', 'u1999'])).keys()]).toEqual(['u5', 'u1999']);
+      } finally {
+        await store.close();
+      }
     });
   });
 }

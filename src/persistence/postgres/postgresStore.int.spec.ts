@@ -5,7 +5,7 @@ import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.co
 import { WrongExpectedVersionError } from '../eventStore.ts';
 import { migrations, quoteSchemaName } from '../migrations.ts';
 import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
-import { outboxContract } from '../outbox.contract.ts';
+import { contactsPlanContract, outboxContract } from '../outbox.contract.ts';
 import { openPostgresStore } from './postgresStore.ts';
 
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -52,6 +52,25 @@ streamVersionsPlanContract('Postgres', async () => {
 });
 
 orderIndexContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 2 }));
+
+contactsPlanContract('Postgres', async () => {
+  const schema = freshSchema();
+  const store = await openPostgresStore({ connectionString, schema, poolSize: 2 });
+  const raw = new pg.Client({ connectionString, options: `-c search_path=${quoteSchemaName(schema)}` });
+  await raw.connect();
+  return {
+    ...store,
+    sql: {
+      query: async <Row>(sql: string, params: readonly unknown[] = []) =>
+        (await raw.query(sql, [...params])).rows as Row[],
+      transaction: () => Promise.reject(new Error('not needed by the plan test')),
+    },
+    close: async () => {
+      await raw.end();
+      await store.close();
+    },
+  };
+});
 
 ordersByUserPlanContract('Postgres', async () => {
   const schema = freshSchema();

@@ -5,6 +5,7 @@
  * that no seat was ever acknowledged to two live holds at once. bench/run.ts runs every mode side by side.
  *
  *   npx tsx bench/flashSale.ts --mode actor [--seconds 10] [--workers 2] [--connections 50] [--profile dir]
+ *     [--rows 100] [--seats-per-row 100] [--map-readers 50]
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,6 +16,7 @@ import { databaseUrl } from '../test/support/postgres.ts';
 import { type BenchMode, metric, percentile, round, startBenchServer } from './benchServer.ts';
 import type { GrantedHold, WorkerResult, WorkerTask } from './flashSaleWorker.ts';
 import { clockTicksPerSecond, databaseTicks, machineTicks, processTicks, rssBytes } from './procStat.ts';
+import { autocannonRun } from './reads.ts';
 
 export type FlashSaleOptions = Readonly<{
   seconds: number;
@@ -31,6 +33,12 @@ export type FlashSaleOptions = Readonly<{
   /** When set, the server runs under `--cpu-prof` and writes its profiles here. */
   profileDir?: string;
   seed: number;
+  /**
+   * Readers hammering the sale's own seat map (compressed, `Accept-Encoding: br, gzip`) from warm-up to the end of the
+   * window: autocannon connections in a process of their own. Set (0 included), the server's per-address read budget is
+   * lifted for every run alike, since the readers share one address.
+   */
+  mapReaders?: number;
 }>;
 
 export const defaultFlashSale: FlashSaleOptions = {
@@ -74,6 +82,15 @@ export type FlashSaleResult = Readonly<{
   /** Postgres and Redis processes (they do the baselines' work and the actor-on-Postgres appends). */
   databaseCpuPercent: number;
   machineCpuPercent: number;
+  /** The map readers' side (null without `mapReaders`): answered reads per second, latency, answers by status. */
+  mapReads: Readonly<{
+    connections: number;
+    requestsPerSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+    statuses: Record<string, number>;
+    errors: number;
+  }> | null;
   /**
    * The read side's lag behind the log, in events, per projection, sampled once a second from /metrics
    * (`projection_lag_events`) over the measured window: p50 and max. Null for modes without projections.
@@ -146,7 +163,12 @@ export const projectionLags = (text: string): Map<string, number> => {
 };
 
 export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): Promise<FlashSaleResult> => {
-  const server = await startBenchServer(mode, options);
+  const server = await startBenchServer(mode, {
+    ...options,
+    ...(options.mapReaders === undefined
+      ? {}
+      : { env: { SEATMAP_READS_PER_ADDRESS_MAX: '1000000', SEATMAP_BYTES_PER_SECOND_MAX: '1000000000000' } }),
+  });
   const workers: ChildProcess[] = [];
   try {
     const { eventId } = server;
@@ -196,6 +218,18 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
       };
       worker.send(task);
     });
+    const readers = options.mapReaders ?? 0;
+    const mapReads =
+      readers === 0
+        ? undefined
+        : new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now()))).then(() =>
+            autocannonRun(
+              `${server.baseUrl}/v1/events/${encodeURIComponent(eventId)}/seatmap`,
+              { 'accept-encoding': 'br, gzip' },
+              readers,
+              Math.ceil((endAt - Date.now()) / 1000),
+            ),
+          );
 
     // Samples over the measured window only.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, measureFrom - Date.now())));
@@ -229,6 +263,7 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
     const machineAfter = machineTicks();
     const metricsAfter = await server.metrics();
     const finished = await Promise.all(results);
+    const reads = await mapReads;
 
     const holdLatencies = new Float64Array(finished.reduce((n, r) => n + r.holdLatencies.length, 0));
     let offset = 0;
@@ -276,6 +311,17 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
         ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100,
         1,
       ),
+      mapReads:
+        reads === undefined
+          ? null
+          : {
+              connections: readers,
+              requestsPerSecond: Math.round(reads.requests / reads.seconds),
+              p50Ms: reads.p50Ms,
+              p99Ms: reads.p99Ms,
+              statuses: reads.statuses,
+              errors: reads.errors,
+            },
       projectionLagEvents:
         lagSamples.size === 0
           ? null
@@ -301,6 +347,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       connections: { type: 'string', default: String(defaultFlashSale.connectionsPerWorker) },
       profile: { type: 'string' },
       'think-ms': { type: 'string', default: String(defaultFlashSale.thinkMs) },
+      rows: { type: 'string', default: String(defaultFlashSale.rows) },
+      'seats-per-row': { type: 'string', default: String(defaultFlashSale.seatsPerRow) },
+      'map-readers': { type: 'string' },
     },
   });
   const result = await runFlashSale(values.mode as BenchMode, {
@@ -309,6 +358,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     workers: Number(values.workers),
     connectionsPerWorker: Number(values.connections),
     thinkMs: Number(values['think-ms']),
+    rows: Number(values.rows),
+    seatsPerRow: Number(values['seats-per-row']),
+    ...(values['map-readers'] === undefined ? {} : { mapReaders: Number(values['map-readers']) }),
     ...(values.profile === undefined ? {} : { profileDir: values.profile }),
   });
   console.log(JSON.stringify(result));

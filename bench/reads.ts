@@ -126,7 +126,7 @@ const runClient = (command: string, args: readonly string[]) =>
     );
   });
 
-type ClientResult = Readonly<{
+export type ClientResult = Readonly<{
   requests: number;
   seconds: number;
   p50Ms: number;
@@ -139,7 +139,7 @@ type ClientResult = Readonly<{
 const autocannonCli = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
 
 /** autocannon's CLI with `--json`: the same result object as its API, in a process of its own. */
-const autocannonRun = async (
+export const autocannonRun = async (
   url: string,
   headers: Readonly<Record<string, string>>,
   connections: number,

@@ -7,7 +7,7 @@
  *     the modes of issue #16: ceiling, actor on Postgres, actor on PGlite, optimistic locking;
  *   - inProcess: the actor with no transport, on the in-memory store, PGlite and Postgres;
  *   - memory: bytes per seat and activation time;
- *   - reads: seat-map reads with autocannon (bench/reads.ts): demo map vs /healthz, a 50,000-seat map compressed,
+ *   - reads: seat-map reads with autocannon and wrk (bench/reads.ts): demo map vs /healthz, a 50,000-seat map compressed,
  *     its status form, a conditional read with the current ETag, and the bytes of every form.
  * A full run also profiles the actor (PGlite) under each load client (`--cpu-prof`, bench/profileSummary.ts).
  *
@@ -286,11 +286,16 @@ if (reads !== undefined) {
   console.table(
     reads.runs.map((r) => ({
       read: r.name,
+      client: r.client,
       'req/s': r.requestsPerSecond,
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
       'MB/s': Number((r.bytesPerSecond / 1e6).toFixed(1)),
-      statuses: JSON.stringify(r.statuses),
+      'server µs/req': r.serverCpuUsPerRequest,
+      'server main %': r.serverMainThreadPercent,
+      'client µs/req': r.clientCpuUsPerRequest,
+      'machine %': r.machineBusyPercent,
+      bound: r.bound,
       errors: r.errors,
     })),
   );

@@ -64,7 +64,7 @@ export class ReplayPlayer implements DisplaySource {
   }
 
   seats(): Record<string, { status: ReturnType<ReplayTimeline['statusOf']> }> {
-    return {};
+    return this.timeline.statuses();
   }
 
   now(): number {
@@ -111,6 +111,7 @@ export class ReplayPlayer implements DisplaySource {
 
   private seek(atMs: number): void {
     this.atMs = Math.min(this.span.maxMs, Math.max(this.span.minMs, atMs));
+    const position = this.timeline.position;
     const move = this.timeline.seek(this.atMs);
     this.slider.value = String(this.atMs);
     this.slider.dataset.atMs = String(this.atMs);
@@ -119,7 +120,8 @@ export class ReplayPlayer implements DisplaySource {
     this.slider.setAttribute('aria-valuetext', `${text}, ${changes}`);
     $('#replay-at').textContent = text;
     $('#replay-changes').textContent = changes;
-    for (const listener of this.changeListeners) listener(move.seats);
+    // Playing calls this every animation frame: the page is told (and repaints) only when a frame was crossed.
+    if (this.timeline.position !== position) for (const listener of this.changeListeners) listener(move.seats);
   }
 
   private play(): void {

@@ -84,6 +84,13 @@ export class ReplayTimeline {
     return this.seats.get(seatId) ?? 'available';
   }
 
+  /** Every seat of the map shown that is not available (the ones left out are), for a whole load of the page's map. */
+  statuses(): Record<string, { status: SeatStatusName }> {
+    const statuses: Record<string, { status: SeatStatusName }> = {};
+    for (const [seatId, status] of this.seats) if (status !== 'available') statuses[seatId] = { status };
+    return statuses;
+  }
+
   availableIn(sectionId: string): number | undefined {
     return this.general.get(sectionId);
   }

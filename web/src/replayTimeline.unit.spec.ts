@@ -34,6 +34,17 @@ const shown = (timeline: ReplayTimeline) => ({
 });
 
 describe('ReplayTimeline', () => {
+  it('lists the seats of the map shown that are not available, for a whole load', () => {
+    const timeline = new ReplayTimeline(frames, { FLOOR: 100 });
+    expect(timeline.statuses()).toEqual({});
+    timeline.seek(ms(10));
+    expect(timeline.statuses()).toEqual({ 'A-1': { status: 'sold' }, 'A-2': { status: 'held' } });
+    timeline.seek(ms(40));
+    expect(timeline.statuses()).toEqual({ 'A-1': { status: 'sold' } });
+    timeline.seek(ms(4));
+    expect(timeline.statuses()).toEqual({});
+  });
+
   it('shows before the first frame the map before the sale: seats available, sections at capacity', () => {
     const timeline = new ReplayTimeline(frames, { FLOOR: 100 });
     expect(timeline.seek(ms(4))).toEqual({ seats: [], general: [] });

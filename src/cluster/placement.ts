@@ -99,8 +99,11 @@ export class Placement {
   private stopped = false;
   /** Lease releases under way, awaited by stop(). */
   private readonly releasing = new Set<Promise<void>>();
-  /** Events being handed to their preferred node: not claimed here again until it has had one lease TTL to claim. */
-  private readonly handingOff = new Map<string, () => void>();
+  /**
+   * Events being handed to their preferred node (`to`): not claimed here again until it has had one lease TTL to
+   * claim, unless it has left the cluster meanwhile.
+   */
+  private readonly handingOff = new Map<string, { to: string | undefined; cancel: () => void }>();
 
   constructor(private readonly options: PlacementOptions) {
     this.ttlMs = options.leaseTtlMs ?? leaseTtlMsDefault;
@@ -127,7 +130,7 @@ export class Placement {
   /** Leaves the cluster: stops the timers and removes the heartbeat (the leases go as the actors are released). */
   async stop(): Promise<void> {
     for (const stop of this.stopTimers.splice(0)) stop();
-    for (const cancel of this.handingOff.values()) cancel();
+    for (const { cancel } of this.handingOff.values()) cancel();
     await Promise.all(this.releasing);
     this.stopped = true;
     const { redis, nodeId } = this.options;
@@ -142,7 +145,14 @@ export class Placement {
    */
   async claim(eventId: string): Promise<void> {
     const { redis, nodeId, clock } = this.options;
-    if (this.handingOff.has(eventId)) throw new NotOwnerError(eventId, undefined);
+    const handing = this.handingOff.get(eventId);
+    if (handing !== undefined) {
+      // The node it was handed to left before claiming it (a restart, a failed join): nobody else will take it sooner.
+      const live = await this.liveNodes();
+      if (live.some((node) => node.id === handing.to)) throw new NotOwnerError(eventId, handing.to);
+      handing.cancel();
+      this.handingOff.delete(eventId);
+    }
     const key = this.leaseKey(eventId);
     const taken = await redis.set(key, nodeId, 'PX', this.ttlMs, 'NX');
     if (taken !== 'OK') {
@@ -334,10 +344,10 @@ export class Placement {
   private async handOff(eventId: string, to: string | undefined): Promise<void> {
     const held = this.held.get(eventId);
     if (held === undefined) return;
-    this.handingOff.set(
-      eventId,
-      this.options.clock.setTimer(this.ttlMs, () => this.handingOff.delete(eventId)),
-    );
+    this.handingOff.set(eventId, {
+      to,
+      cancel: this.options.clock.setTimer(this.ttlMs, () => this.handingOff.delete(eventId)),
+    });
     this.options.onInfo?.('handing an event to its preferred node', { eventId, epoch: held.epoch, to });
     // The actor stops after its last batch (released() then lets its epoch go); only then is the lease deleted.
     await this.options.evict(eventId).catch((error: unknown) => this.fail(error, `stopping ${eventId} to hand it off`));

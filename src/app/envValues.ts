@@ -32,6 +32,7 @@ export const countOf = (name: string, value: string | undefined): number | undef
 /** An on/off switch: `on` or `off`, `fallback` when unset. */
 export const switchOf = (name: string, value: string | undefined, fallback: boolean): boolean => {
   if (value === undefined || value === '') return fallback;
-  if (value !== 'on' && value !== 'off') throw new ConfigError(`${name} must be on or off, not ${JSON.stringify(value)}`);
+  if (value !== 'on' && value !== 'off')
+    throw new ConfigError(`${name} must be on or off, not ${JSON.stringify(value)}`);
   return value === 'on';
 };

@@ -9,6 +9,7 @@ import {
   type EventConfig,
   type Venue,
 } from '../domain/venue.ts';
+import type { WaitlistRequest } from '../domain/waitlist/index.ts';
 
 export const venueSeatsMax = 200_000;
 export const venueSectionsMax = 1_000;
@@ -379,6 +380,19 @@ export const waitlistJoinBodySchema = z.strictObject({
   together: z.boolean().optional(),
 });
 export const waitlistJoinSocketSchema = waitlistJoinBodySchema.extend({ eventId: idSchema });
+
+/** A waitlist join as parsed (REST, a socket, or forwarded by another node), as the waitlist takes it. */
+export const waitlistRequestOf = (parsed: {
+  quantity: number;
+  sectionId?: string | undefined;
+  priceTier?: string | undefined;
+  together?: boolean | undefined;
+}): WaitlistRequest => ({
+  quantity: parsed.quantity,
+  ...(parsed.sectionId === undefined ? {} : { sectionId: parsed.sectionId }),
+  ...(parsed.priceTier === undefined ? {} : { priceTier: parsed.priceTier }),
+  together: parsed.together ?? false,
+});
 
 /** `POST /v1/admin/outbox/retry`: the keys of the dead letters to retry; absent, every dead letter. */
 export const deadLetterRetryBodySchema = z.strictObject({

@@ -9,6 +9,7 @@ import {
   internalWaitlistLeaveBodySchema,
   parseId,
   parseWith,
+  waitlistRequestOf,
 } from '../../contract/schemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { HoldRequest } from '../../domain/seatMap/views.ts';
@@ -98,12 +99,7 @@ export const registerClusterRoutes = (
     requireNode(headers);
     const eventId = parseId('id', params.id ?? '');
     const { userId, requestId, request } = parseWith(internalWaitlistJoinBodySchema, parseJson(body));
-    const entry = await deps.waitlist.join(eventId, userId, requestId, {
-      quantity: request.quantity,
-      ...(request.sectionId === undefined ? {} : { sectionId: request.sectionId }),
-      ...(request.priceTier === undefined ? {} : { priceTier: request.priceTier }),
-      together: request.together,
-    });
+    const entry = await deps.waitlist.join(eventId, userId, requestId, waitlistRequestOf(request));
     return { status: 201, json: entry };
   });
 

@@ -70,18 +70,29 @@ export type ForwardingPeer = Readonly<{
 
 export const forwardedHeaderName = 'x-seatactor-forwarded';
 
+/**
+ * Where an event's requests go now: the owner's URL and the forwarder that reaches it, or undefined when this node serves
+ * them (or has not joined its cluster yet). The one place every cluster path (REST, socket requests, reads) decides it.
+ */
+export const remoteOf = async <Peer extends Pick<ForwardingPeer, 'target'>>(
+  peer: () => Peer | undefined,
+  eventId: string | undefined,
+): Promise<{ forwarder: Peer; url: string } | undefined> => {
+  const forwarder = peer();
+  if (forwarder === undefined || eventId === undefined) return undefined;
+  const target = await forwarder.target(eventId);
+  return target.kind === 'local' ? undefined : { forwarder, url: target.url };
+};
+
 /** The REST forwarding over a peer that is set once the node has joined its cluster (until then: served here). */
 export const createRestForward = (peer: () => ForwardingPeer | undefined): RestForward => ({
   isForwarded: (headers) => peer()?.isForwarded(headers[forwardedHeaderName]) === true,
   async reply(head, body) {
-    const forwarder = peer();
-    const eventId = forwarder === undefined ? undefined : eventOfRequest(head, body);
-    if (forwarder === undefined || eventId === undefined) return undefined;
-    const target = await forwarder.target(eventId);
-    if (target.kind === 'local') return undefined;
+    const remote = peer() === undefined ? undefined : await remoteOf(peer, eventOfRequest(head, body));
+    if (remote === undefined) return undefined;
     const query = head.query.toString();
-    const answer = await forwarder.proxy(
-      target.url,
+    const answer = await remote.forwarder.proxy(
+      remote.url,
       head.method,
       `${head.url}${query ? `?${query}` : ''}`,
       head.headers,
@@ -98,11 +109,9 @@ export const createRestForward = (peer: () => ForwardingPeer | undefined): RestF
  */
 export const forwardedHolds = (local: SocketHolds, peer: () => ForwardingPeer | undefined): SocketHolds => ({
   async hold(eventId, userId, requestId, request, options) {
-    const forwarder = peer();
-    const target = await forwarder?.target(eventId);
-    if (forwarder === undefined || target === undefined || target.kind === 'local')
-      return local.hold(eventId, userId, requestId, request, options);
-    return forwarder.call(target.url, `/v1/internal/events/${encodeURIComponent(eventId)}/holds`, {
+    const remote = await remoteOf(peer, eventId);
+    if (remote === undefined) return local.hold(eventId, userId, requestId, request, options);
+    return remote.forwarder.call(remote.url, `/v1/internal/events/${encodeURIComponent(eventId)}/holds`, {
       userId,
       requestId,
       request,
@@ -110,25 +119,11 @@ export const forwardedHolds = (local: SocketHolds, peer: () => ForwardingPeer | 
     });
   },
   async release(holdId, userId, requestId) {
-    const forwarder = peer();
-    const eventId = eventIdOfHold(holdId);
-    const target = eventId === undefined ? undefined : await forwarder?.target(eventId);
-    if (forwarder === undefined || target === undefined || target.kind === 'local')
-      return local.release(holdId, userId, requestId);
-    await forwarder.call(target.url, '/v1/internal/holds/release', { holdId, userId, requestId });
+    const remote = await remoteOf(peer, eventIdOfHold(holdId));
+    if (remote === undefined) return local.release(holdId, userId, requestId);
+    await remote.forwarder.call(remote.url, '/v1/internal/holds/release', { holdId, userId, requestId });
   },
 });
-
-/** Where an event's requests go now: undefined when this node serves them (or has not joined its cluster yet). */
-const remoteOf = async (
-  peer: () => ForwardingPeer | undefined,
-  eventId: string | undefined,
-): Promise<{ forwarder: ForwardingPeer; url: string } | undefined> => {
-  const forwarder = peer();
-  if (forwarder === undefined || eventId === undefined) return undefined;
-  const target = await forwarder.target(eventId);
-  return target.kind === 'local' ? undefined : { forwarder, url: target.url };
-};
 
 export type SocketQueue = Pick<QueueService, 'join'>;
 export type SocketWaitlist = Pick<WaitlistService, 'join' | 'leave'>;
@@ -198,8 +193,7 @@ export const clusterBuyerItems = <Order>(
     const urls = new Map<string, string>();
     await Promise.all(
       [...new Set(orderIds.map(eventOf))].map(async (eventId) => {
-        const target = await forwarder.target(eventId);
-        urls.set(eventId, target.kind === 'local' ? '' : target.url);
+        urls.set(eventId, (await remoteOf(peer, eventId))?.url ?? '');
       }),
     );
     const byNode = new Map<string, string[]>();

@@ -4,6 +4,7 @@ import {
   parseRequestId,
   parseWith,
   waitlistJoinBodySchema,
+  waitlistRequestOf,
 } from '../../contract/schemas.ts';
 import type { WaitlistService } from '../../services/waitlistService.ts';
 import type { Auth } from '../auth.ts';
@@ -24,13 +25,8 @@ export const registerWaitlistRoutes = (
   route('post', '/v1/events/:id/waitlist', async ({ params, token, body }) => {
     const { userId } = await auth.requireBuyer(token);
     const eventId = eventIdOf(params);
-    const { requestId, quantity, sectionId, priceTier, together } = parseWith(waitlistJoinBodySchema, parseJson(body));
-    const entry = await waitlist.join(eventId, userId, requestId, {
-      quantity,
-      ...(sectionId === undefined ? {} : { sectionId }),
-      ...(priceTier === undefined ? {} : { priceTier }),
-      together: together ?? false,
-    });
+    const { requestId, ...request } = parseWith(waitlistJoinBodySchema, parseJson(body));
+    const entry = await waitlist.join(eventId, userId, requestId, waitlistRequestOf(request));
     return { status: 201, json: entry };
   });
 

@@ -1,6 +1,7 @@
 import { type ContentCoding, compress, type SeatMapForm, type SeatMapRendition } from '../../actors/seatMapCache.ts';
 import { BookingError } from '../../domain/bookingError.ts';
 import type { BookingService } from '../../services/bookingService.ts';
+import { remoteOf } from '../rest/forwarding.ts';
 
 /** What a socket subscriber on a node that does not own the event needs of the owner: its map, read over HTTP. */
 export type SeatMapPeer = Readonly<{
@@ -55,15 +56,15 @@ class RemoteRendition implements SeatMapRendition {
  */
 export const withRemoteSeatMaps = (booking: BookingService, peer: () => SeatMapPeer | undefined): BookingService => {
   const remote = async (eventId: string): Promise<SeatMapRendition | undefined> => {
-    const forwarder = peer();
-    const target = await forwarder?.target(eventId);
-    if (forwarder === undefined || target === undefined || target.kind === 'local') return undefined;
+    const owner = await remoteOf(peer, eventId);
+    if (owner === undefined) return undefined;
+    const { forwarder, url } = owner;
     const path = `/v1/events/${encodeURIComponent(eventId)}/seatmap`;
     // The two reads may straddle a commit: read again until both forms show one version (rarely more than once).
     for (let attempt = 0; attempt < 3; attempt++) {
       const [mapText, statusText] = await Promise.all([
-        forwarder.get(target.url, path),
-        forwarder.get(target.url, `${path}?form=status`),
+        forwarder.get(url, path),
+        forwarder.get(url, `${path}?form=status`),
       ]);
       const version = (JSON.parse(statusText) as { version: number }).version;
       if ((JSON.parse(mapText) as { version: number }).version === version)

@@ -21,6 +21,7 @@ import {
   queueJoinSocketSchema,
   type SeatMapFormName,
   waitlistJoinSocketSchema,
+  waitlistRequestOf,
 } from '../../contract/schemas.ts';
 import {
   releaseRequestSchema,
@@ -426,13 +427,8 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         socket,
         'waitlist:join',
         (payload) => parseWith(waitlistJoinSocketSchema, payload),
-        async ({ eventId, requestId, quantity, sectionId, priceTier, together }) => ({
-          entry: await waitlist.join(eventId, userId, requestId, {
-            quantity,
-            ...(sectionId === undefined ? {} : { sectionId }),
-            ...(priceTier === undefined ? {} : { priceTier }),
-            together: together ?? false,
-          }),
+        async ({ eventId, requestId, ...request }) => ({
+          entry: await waitlist.join(eventId, userId, requestId, waitlistRequestOf(request)),
         }),
       );
       on(

@@ -107,18 +107,35 @@ const pairOffers = (
 };
 
 /**
- * Statements sent to the PGlite thread while the run is measured, by their first words: the store thread appends the
- * batches that free and offer the seats, and everything else it runs (the outbox, contacts, projections) is ahead of
- * them in its queue.
+ * Statements sent to the PGlite thread while the run is measured, by their first words, with the thread's time on each:
+ * the thread runs them one at a time in the order sent, so a statement's share is from its sending (or the answer
+ * before it, if later) to its answer, as this thread sees them. The store thread appends the batches that free and
+ * offer the seats; everything else it runs (the outbox, contacts, projections) is ahead of them in its queue.
  */
-const statementCounts = new Map<string, number>();
+const statements = new Map<string, { count: number; ms: number }>();
 let countingStatements = false;
+const sent = new Map<number, { kind: string; at: number }>();
+const watched = new WeakSet<Worker>();
+let lastAnswerAt = 0;
 const postMessage = Worker.prototype.postMessage;
 Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: [never?]) {
-  const sql = (message as { sql?: unknown } | null)?.sql;
-  if (countingStatements && typeof sql === 'string') {
-    const key = sql.replace(/\s+/g, ' ').trim().slice(0, 60);
-    statementCounts.set(key, (statementCounts.get(key) ?? 0) + 1);
+  const { sql, id } = (message ?? {}) as { sql?: unknown; id?: unknown };
+  if (countingStatements && typeof sql === 'string' && typeof id === 'number') {
+    if (!watched.has(this)) {
+      watched.add(this);
+      this.on('message', (reply: { id?: number }) => {
+        const request = reply.id === undefined ? undefined : sent.get(reply.id);
+        if (request === undefined) return;
+        sent.delete(reply.id!);
+        const now = performance.now();
+        const entry = statements.get(request.kind) ?? { count: 0, ms: 0 };
+        entry.count += 1;
+        entry.ms += now - Math.max(request.at, lastAnswerAt);
+        statements.set(request.kind, entry);
+        lastAnswerAt = now;
+      });
+    }
+    sent.set(id, { kind: sql.replace(/\s+/g, ' ').trim().slice(0, 60), at: performance.now() });
   }
   return postMessage.call(this, message, ...rest);
 };
@@ -361,8 +378,12 @@ const main = async () => {
     serverLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
     clientLoopDelayMs: results.map((r) => r.loopDelayMs),
     storeStatements: {
-      total: [...statementCounts.values()].reduce((n, count) => n + count, 0),
-      top: [...statementCounts].sort((a, b) => b[1] - a[1]).slice(0, 8),
+      total: [...statements.values()].reduce((n, entry) => n + entry.count, 0),
+      ms: Math.round([...statements.values()].reduce((n, entry) => n + entry.ms, 0)),
+      top: [...statements]
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .slice(0, 10)
+        .map(([kind, entry]) => ({ kind, count: entry.count, ms: Math.round(entry.ms) })),
     },
     failures: results.flatMap((r) => r.failures),
   };

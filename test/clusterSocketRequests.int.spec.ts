@@ -10,6 +10,7 @@ import type {
 import type { SeatMapDiff } from '../src/domain/seatMap/views.ts';
 import { api, priceTiers, venueBody } from './support/api.ts';
 import { type ClusterNode, ownerOf, startCluster, type TestCluster, waitFor } from './support/cluster.ts';
+import { adminToken } from './support/serverProcess.ts';
 import { observe, openSocket, type TestSocket } from './support/sockets.ts';
 
 /**
@@ -327,6 +328,10 @@ describe("a buyer's holds and orders across nodes", () => {
     });
     expect(qr.status).toBe(200);
     expect(await qr.text()).toContain('<svg');
+    // The gate checks the ticket in through a node that does not run its event.
+    const code = (expected.orders[0]!.tickets?.[0] as { code?: string } | undefined)?.code;
+    const checkedIn = await api(third.baseUrl).call('POST', '/v1/checkins', { code, gate: 'A' }, adminToken);
+    expect(checkedIn.status, JSON.stringify(checkedIn.body)).toBe(200);
 
     // The first is paid through its own owner: every node lists its new status.
     expect(

@@ -1,3 +1,4 @@
+import { idSchema } from '../../contract/schemas.ts';
 import type { SeatMapDiff } from '../../domain/seatMap/views.ts';
 import { eventIdOfHold } from '../../platform/ids.ts';
 import type { SocketHolds } from '../../services/bookingService.ts';
@@ -41,15 +42,28 @@ export const eventOfRequest = (head: RequestHead, body: Buffer): string | undefi
   // A waitlist entry's id names its event like a hold's (platform/ids.ts).
   if (route === '/v1/waitlist/:entryId') return eventIdOfHold(params.entryId ?? '');
   if (route === '/v1/orders' && head.method === 'POST') {
-    try {
-      const holdId = (JSON.parse(body.toString('utf8')) as { holdId?: unknown } | null)?.holdId;
-      return typeof holdId === 'string' ? eventIdOfHold(holdId) : undefined;
-    } catch {
-      // Malformed JSON is the owner's and this node's answer alike: INVALID_INPUT, from the handler here.
-      return undefined;
-    }
+    const holdId = jsonField(body, 'holdId');
+    return typeof holdId === 'string' ? eventIdOfHold(holdId) : undefined;
+  }
+  // A check-in's ticket code is a compact JWS whose payload names the event: read unverified, only to find the owner,
+  // which verifies the code (a forged one is TICKET_INVALID there, as here).
+  if (route === '/v1/checkins' && head.method === 'POST') {
+    const code = jsonField(body, 'code');
+    const payload = typeof code === 'string' ? code.split('.')[1] : undefined;
+    const eventId = payload === undefined ? undefined : jsonField(Buffer.from(payload, 'base64url'), 'eventId');
+    return typeof eventId === 'string' && idSchema.safeParse(eventId).success ? eventId : undefined;
   }
   return undefined;
+};
+
+/** A field of a JSON object body; undefined when the body is not one (this node's handler then answers INVALID_INPUT). */
+const jsonField = (body: Buffer, name: string): unknown => {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown> | null;
+    return typeof parsed === 'object' && parsed !== null ? parsed[name] : undefined;
+  } catch {
+    return undefined;
+  }
 };
 
 /** What the gateway needs of the cluster's forwarder. */

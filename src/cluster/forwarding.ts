@@ -26,7 +26,7 @@ export type ForwardedReply = Readonly<{ status: number; headers: Record<string, 
  * Headers a forwarded request keeps (what the owner's routes read), and those its answer keeps. Not the encodings:
  * fetch decodes what it receives, so a forwarded answer goes back uncompressed (node to node and on to the client).
  */
-const requestHeaders = ['authorization', 'content-type', 'if-none-match', 'x-challenge-solution'];
+const requestHeaders = ['authorization', 'content-type', 'if-none-match', 'x-challenge-solution', 'stripe-signature'];
 const replyHeaders = ['content-type', 'etag', 'cache-control', 'retry-after'];
 
 /** How long one forwarded request may take before the entry node answers UNAVAILABLE (the client retries). */

@@ -53,6 +53,13 @@ export const eventOfRequest = (head: RequestHead, body: Buffer): string | undefi
     const eventId = payload === undefined ? undefined : jsonField(Buffer.from(payload, 'base64url'), 'eventId');
     return typeof eventId === 'string' && idSchema.safeParse(eventId).success ? eventId : undefined;
   }
+  // A Stripe webhook about a payment names its order (metadata.orderId, set when the intent was created): the order's
+  // event's owner verifies the signature and applies it. Read unverified, only to route.
+  if (route === '/v1/payments/stripe/webhook' && head.method === 'POST') {
+    const data = jsonField(body, 'data') as { object?: { metadata?: { orderId?: unknown } } } | undefined;
+    const orderId = data?.object?.metadata?.orderId;
+    return typeof orderId === 'string' ? eventIdOfHold(orderId) : undefined;
+  }
   return undefined;
 };
 

@@ -15,7 +15,7 @@ const head = (method: string, route: string, params: Record<string, string> = {}
 const none = Buffer.alloc(0);
 
 describe('eventOfRequest: which event’s owner serves a REST request', () => {
-  it('names the event of event routes, holds, orders, tickets, check-ins and waitlist entries', () => {
+  it('names the event of event routes, holds, orders, tickets, check-ins, Stripe webhooks and waitlist entries', () => {
     expect(eventOfRequest(head('POST', '/v1/events/:id/holds', { id: 'evt_1' }), none)).toBe('evt_1');
     expect(eventOfRequest(head('GET', '/v1/events/:id/seatmap', { id: 'evt_1' }), none)).toBe('evt_1');
     expect(eventOfRequest(head('POST', '/v1/events/:id/queue', { id: 'evt_1' }), none)).toBe('evt_1');
@@ -31,6 +31,10 @@ describe('eventOfRequest: which event’s owner serves a REST request', () => {
     );
     const checkIn = Buffer.from(JSON.stringify({ code: `eyJhbGciOiJFZERTQSJ9.${payload}.c2ln`, gate: 'A' }));
     expect(eventOfRequest(head('POST', '/v1/checkins'), checkIn)).toBe('evt_5');
+    const webhook = Buffer.from(
+      JSON.stringify({ type: 'x', data: { object: { metadata: { orderId: 'evt_6.ord_z' } } } }),
+    );
+    expect(eventOfRequest(head('POST', '/v1/payments/stripe/webhook'), webhook)).toBe('evt_6');
   });
 
   it('leaves to any node what no actor serves, and bodies it cannot read', () => {
@@ -41,6 +45,7 @@ describe('eventOfRequest: which event’s owner serves a REST request', () => {
     expect(eventOfRequest(head('POST', '/v1/sessions'), none)).toBeUndefined();
     expect(eventOfRequest(head('POST', '/v1/orders'), Buffer.from('{not json'))).toBeUndefined();
     expect(eventOfRequest(head('POST', '/v1/checkins'), Buffer.from('{"code":"no-dots"}'))).toBeUndefined();
+    expect(eventOfRequest(head('POST', '/v1/payments/stripe/webhook'), Buffer.from('{"data":{}}'))).toBeUndefined();
     expect(eventOfRequest(head('POST', '/v1/checkins'), Buffer.from('{"code":"a.bm90IGpzb24.c"}'))).toBeUndefined();
     expect(eventOfRequest(head('DELETE', '/v1/holds/:holdId', { holdId: 'nodot' }), none)).toBeUndefined();
   });

@@ -20,6 +20,7 @@ import {
   forwardedQueue,
   forwardedWaitlist,
   remoteDiffsOf,
+  remoteOf,
 } from '../gateway/rest/forwarding.ts';
 import { registerMeRoutes } from '../gateway/rest/meRoutes.ts';
 import { registerNotificationRoutes } from '../gateway/rest/notificationRoutes.ts';
@@ -552,7 +553,15 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   // The gateway listens before the payment and page routes exist; /readyz says ready only now.
   booking.markStarted();
   // Events whose sale opens within minutes are activated and their maps rendered before the opening.
-  const prewarm = startPrewarm({ booking, clock, onError: (error, context) => logger.error({ err: error }, context) });
+  const prewarm = startPrewarm({
+    booking,
+    clock,
+    // Cluster mode: only the events this node runs or is preferred for (the others' nodes warm theirs).
+    ...(config.cluster === undefined
+      ? {}
+      : { servesHere: async (eventId: string) => (await remoteOf(() => forwarder, eventId)) === undefined }),
+    onError: (error, context) => logger.error({ err: error }, context),
+  });
   prewarm.first.catch((error: unknown) => logger.error({ err: error }, 'pre-warming failed'));
   let drained: Promise<void> | undefined;
   return {

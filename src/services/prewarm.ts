@@ -10,6 +10,12 @@ export type PrewarmOptions = Readonly<{
   intervalMs?: number;
   /** Events looked at, at most (the catalog's oldest first). Default 10,000. */
   eventsMax?: number;
+  /**
+   * Cluster mode: whether this node is the one to run the event (it runs it, or is its preferred node). Another node's
+   * event is left to it: warming it here would claim it away from its preferred node (or fail, every pass, while that
+   * node holds it). Absent: every event is this node's.
+   */
+  servesHere?: (eventId: string) => Promise<boolean>;
   onError?: (error: unknown, context: string) => void;
 }>;
 
@@ -35,6 +41,7 @@ export const startPrewarm = (options: PrewarmOptions): Readonly<{ stop: () => vo
     const warmed: string[] = [];
     for (const { id } of soon) {
       try {
+        if (options.servesHere !== undefined && !(await options.servesHere(id))) continue;
         await booking.seatMap(id);
         warmed.push(id);
       } catch (error) {

@@ -35,4 +35,29 @@ describe('pre-warm', () => {
     prewarm.stop();
     await core.activations.stopAll();
   });
+
+  it('in a cluster, warms only the events this node is to run', async () => {
+    const memory = openInMemoryStore();
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+    const core = createBookingCore({
+      store: memory.eventStore,
+      catalog: memory.catalog,
+      clock,
+      closeStore: async () => {},
+    });
+    const venue = gridVenue();
+    await core.createVenue(venue);
+    const soon = clock.now() + 4 * 60_000;
+    await core.createEvent(eventFor(venue, { id: 'evt_mine', saleStartsAtMs: soon }));
+    await core.createEvent(eventFor(venue, { id: 'evt_theirs', saleStartsAtMs: soon }));
+    const prewarm = startPrewarm({
+      booking: core,
+      clock,
+      servesHere: async (eventId) => eventId === 'evt_mine',
+    });
+    expect(await prewarm.first).toEqual(['evt_mine']);
+    expect(core.activations.peek('evt_theirs')).toBeUndefined();
+    prewarm.stop();
+    await core.activations.stopAll();
+  });
 });

@@ -9,7 +9,9 @@ import {
   type EventConfig,
   type Venue,
 } from '../domain/venue.ts';
-import type { WaitlistRequest } from '../domain/waitlist/index.ts';
+// From its own module, not the waitlist's index: the client SDK compiles this file without Node's types, and the
+// index brings the snapshot code (Buffer).
+import type { WaitlistRequest } from '../domain/waitlist/commands.ts';
 
 export const venueSeatsMax = 200_000;
 export const venueSectionsMax = 1_000;

@@ -6,7 +6,7 @@ import type { SeatMapView } from '../domain/seatMap/views.ts';
 import type { EventConfig, Venue } from '../domain/venue.ts';
 import { type EventState, type EventStreamEvent, evolveEvent, initialEventState } from '../domain/waitlist/index.ts';
 import type { Catalog } from '../persistence/catalog.ts';
-import { type EventStore, instantOf, type StoredEvent } from '../persistence/eventStore.ts';
+import { type EventStore, instantOf } from '../persistence/eventStore.ts';
 import type { Clock } from '../platform/clock.ts';
 
 export type TemporalDeps = Readonly<{ store: EventStore; catalog: Catalog; clock: Clock; replayPageSize?: number }>;

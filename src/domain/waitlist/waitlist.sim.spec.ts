@@ -195,7 +195,7 @@ const waitingEntries = (state: EventState) =>
   [...state.waitlist.line.values()].filter((entry) => entry.status === 'waiting');
 
 /** A protected entry with room has gathered every seat it can (react.ts, rule 2). Returns what is wrong. */
-const gatheringGaps = (state: EventState, policy: WaitlistPolicy, now: number): string[] => {
+const gatheringGaps = (state: EventState, policy: WaitlistPolicy): string[] => {
   const gaps: string[] = [];
   for (const entry of waitingEntries(state)) {
     const { request } = entry;
@@ -316,7 +316,7 @@ class Checker {
   settled(now: number): void {
     for (const entry of waitingEntries(this.state))
       expect(naiveFits(this.state, entry, now, false), `${entry.entryId} fits but waits`).toBe(false);
-    expect(gatheringGaps(this.state, this.policy, now)).toEqual([]);
+    expect(gatheringGaps(this.state, this.policy)).toEqual([]);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import { instantOf, type StoredEvent } from '../../persistence/eventStore.ts';
+import { instantOf } from '../../persistence/eventStore.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { ProjectionRunner } from './projectionRunner.ts';
 

@@ -98,6 +98,8 @@ export const fromStoredSnapshot = (
  */
 export class Activations {
   private readonly actors = new Map<string, Promise<EventActor>>();
+  /** The actors of `actors` whose activation has finished: what `running` answers without a turn of the event loop. */
+  private readonly settled = new Map<string, EventActor>();
   private readonly stopping = new Map<string, Promise<void>>();
   /** Cancels the passivation timer. */
   private readonly stopPassivation: () => void;
@@ -111,11 +113,22 @@ export class Activations {
     let actor = this.actors.get(eventId);
     if (actor === undefined) {
       const previous = this.stopping.get(eventId) ?? Promise.resolve();
-      actor = previous.then(() => this.activate(eventId));
-      this.actors.set(eventId, actor);
-      actor.catch(() => this.actors.delete(eventId));
+      const activation = previous.then(() => this.activate(eventId));
+      this.actors.set(eventId, activation);
+      activation.then(
+        (activated) => {
+          if (this.actors.get(eventId) === activation) this.settled.set(eventId, activated);
+        },
+        () => this.drop(eventId, activation),
+      );
+      actor = activation;
     }
     return actor;
+  }
+
+  /** The event's actor when its activation has finished and it is still the event's; undefined otherwise. Synchronous. */
+  runningNow(eventId: string): EventActor | undefined {
+    return this.settled.get(eventId);
   }
 
   /** Tells every running actor the store answers again: those recovering from a failure reload now. */
@@ -143,7 +156,7 @@ export class Activations {
       const actor = await activation.catch(() => undefined);
       // Checked after the await: the map may have changed, and the actor may have woken up.
       if (actor === undefined || this.actors.get(eventId) !== activation || !actor.isIdle(idleMs)) continue;
-      this.actors.delete(eventId);
+      this.drop(eventId, activation);
       void this.stopActor(eventId, actor, 'passivated');
     }
   }
@@ -155,7 +168,7 @@ export class Activations {
   async evict(eventId: string): Promise<void> {
     const activation = this.actors.get(eventId);
     if (activation === undefined) return;
-    this.actors.delete(eventId);
+    this.drop(eventId, activation);
     const actor = await activation.catch(() => undefined);
     if (actor !== undefined) await this.stopActor(eventId, actor, 'evicted');
   }
@@ -255,13 +268,20 @@ export class Activations {
     return activated;
   }
 
+  /** Forgets the event's activation, if it is still `activation`, and its settled actor with it. */
+  private drop(eventId: string, activation: Promise<EventActor>): void {
+    if (this.actors.get(eventId) !== activation) return;
+    this.actors.delete(eventId);
+    this.settled.delete(eventId);
+  }
+
   /** Drops a retired actor, if it is still the one registered, so the next request activates a fresh one. */
   private forget(eventId: string, actor: EventActor): void {
     const registered = this.actors.get(eventId);
     if (registered === undefined) return;
     void registered.then((current) => {
       if (current === actor && this.actors.get(eventId) === registered) {
-        this.actors.delete(eventId);
+        this.drop(eventId, registered);
         this.options.released?.(eventId, 'retired');
       }
     });

@@ -41,6 +41,24 @@ describe('activations: passivation', () => {
     await activations.stopAll();
   });
 
+  it('names the running actor synchronously only between its activation and its passivation or eviction', async () => {
+    const { clock, activations } = await setup();
+    const activating = activations.get('evt_test');
+    // Still activating: nothing to answer from yet.
+    expect(activations.runningNow('evt_test')).toBeUndefined();
+    const first = await activating;
+    expect(activations.runningNow('evt_test')).toBe(first);
+    clock.advance(50);
+    await expect.poll(() => activations.activeCount).toBe(0);
+    // A passivated actor's state (and its seat-map frames) never answers for the event again.
+    expect(activations.runningNow('evt_test')).toBeUndefined();
+    const second = await activations.get('evt_test');
+    expect(activations.runningNow('evt_test')).toBe(second);
+    await activations.evict('evt_test');
+    expect(activations.runningNow('evt_test')).toBeUndefined();
+    await activations.stopAll();
+  });
+
   it('keeps an actor that has a live hold to expire, however long nobody asks', async () => {
     const { clock, activations } = await setup();
     const actor = await activations.get('evt_test');

@@ -58,13 +58,6 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
 
   // One cache per actor: it goes with the actor when the actor is passivated.
   const seatMaps = new WeakMap<EventActor, SeatMapCache>();
-  // The cache of each event's running activation, for the synchronous `currentSeatMap`: only while that activation is
-  // the event's (the same promise in `activations`), so a passivated actor's cache never answers for a new one. Weak:
-  // this index keeps no passivated actor (nor its frames) alive.
-  const currentCaches = new Map<
-    string,
-    Readonly<{ activation: WeakRef<Promise<EventActor>>; cache: WeakRef<SeatMapCache> }>
-  >();
 
   const layouts = createLayoutCache(async (eventId) => {
     const event = await catalog.getEvent(eventId);
@@ -139,27 +132,19 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
     },
 
     async seatMap(eventId): Promise<SeatMapRendition> {
-      const activation = actorOf(eventId);
-      const actor = await activation;
+      const actor = await actorOf(eventId);
       let cache = seatMaps.get(actor);
       if (cache === undefined) {
         cache = new SeatMapCache(actor, options.clock, options.seatMapCache);
         seatMaps.set(actor, cache);
       }
-      if (activations.peek(eventId) === activation && currentCaches.get(eventId)?.cache.deref() !== cache)
-        currentCaches.set(eventId, { activation: new WeakRef(activation), cache: new WeakRef(cache) });
       return cache.get();
     },
 
     currentSeatMap(eventId) {
-      const entry = currentCaches.get(eventId);
-      if (entry === undefined || draining) return undefined;
-      const activation = activations.peek(eventId);
-      if (activation === undefined || activation !== entry.activation.deref()) {
-        currentCaches.delete(eventId);
-        return undefined;
-      }
-      return entry.cache.deref()?.current();
+      // The running actor's cache (a passivated or evicted actor is no longer `runningNow`, so its frames never answer).
+      const actor = draining ? undefined : activations.runningNow(eventId);
+      return actor === undefined ? undefined : seatMaps.get(actor)?.current();
     },
 
     seatMapAt: (eventId, atMs) => temporal.seatMapAt(eventId, atMs),

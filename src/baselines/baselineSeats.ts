@@ -1,8 +1,8 @@
-import pg from 'pg';
 import { BookingError } from '../domain/bookingError.ts';
 import type { HoldRequest, HoldView } from '../domain/seatMap/views.ts';
 import type { EventConfig } from '../domain/venue.ts';
 import { quoteSchemaName } from '../persistence/migrations.ts';
+import { servingPool } from '../persistence/postgres/servingPool.ts';
 import { newHoldId } from '../platform/ids.ts';
 import type { HoldOptions } from '../services/bookingService.ts';
 
@@ -26,12 +26,11 @@ export const baselinePoolSizeDefault = 16;
  * venue the first time an event is booked, so they sell exactly the seats the actor sells.
  */
 export const openBaselineSeats = async (database: BaselineDatabase, catalog: BaselineCatalog) => {
-  const pool = new pg.Pool({
+  const pool = servingPool({
     connectionString: database.url,
     max: database.poolSize ?? baselinePoolSizeDefault,
     ...(database.schema === undefined ? {} : { options: `-c search_path=${quoteSchemaName(database.schema)}` }),
   });
-  pool.on('error', () => {});
   if (database.schema !== undefined)
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteSchemaName(database.schema)}`);
   await pool.query(`CREATE TABLE IF NOT EXISTS seats (

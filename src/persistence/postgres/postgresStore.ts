@@ -17,6 +17,7 @@ import { sqlOwnerEpochs } from '../sqlOwnerEpochs.ts';
 import { sqlProjectionStore } from '../sqlProjectionStore.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 import { orderedLanes } from './orderedLanes.ts';
+import { servingPool } from './servingPool.ts';
 
 export type PostgresStore = Readonly<{
   eventStore: EventStore;
@@ -75,22 +76,21 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // Migrations run on a connection of their own without the serving timeouts: a migration may rewrite a big table, and
   // nodes starting together wait for each other's migration on the advisory lock.
   const migrator = new pg.Client({ ...connection, connectionTimeoutMillis: connectTimeoutMs });
+  // Losing the server between two migration statements fails the next one; the 'error' event must not crash us.
+  migrator.on('error', () => {});
   await migrator.connect();
   try {
     await migrate(singleConnectionClient(migrator), options.schema === undefined ? {} : { schema: options.schema });
   } finally {
     await migrator.end();
   }
-  const pool = new pg.Pool({
+  const pool = servingPool({
     ...connection,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: connectTimeoutMs,
     statement_timeout: statementTimeoutMs,
     query_timeout: statementTimeoutMs + queryTimeoutGraceMs,
   });
-  // An idle client that loses its server emits 'error'; without a listener that would crash the process,
-  // while the pool already drops the client and the next query reports the outage as an operating error.
-  pool.on('error', () => {});
   const client = unavailableOnFailure(poolClient(pool));
   const lanes = orderedLanes(pool, types);
   const ordered: OrderedQuery = <Row>(key: string, sql: string, params: readonly unknown[]) =>

@@ -354,6 +354,44 @@ describe.skipIf(cannotRun !== undefined)('a store outage on a Postgres cluster o
       () => cluster.start(),
     );
 
+    // A failover or a restarted pooler: every connection is cut (pg_terminate_backend, over and over for 2 s) while the
+    // server stays up. Connections cut between two statements of a transaction or an ordered lane must be reported by
+    // the next statement, not crash the process (an 'error' without a listener did, at f222ba7), and the server must
+    // reconnect by itself.
+    {
+      const load = startLoad();
+      await until('cut: holds before the cuts', async () => held() >= 20, 20_000);
+      const admin = new pg.Client({ connectionString: cluster.url });
+      admin.on('error', () => {});
+      await admin.connect();
+      const cutFrom = attempts.length;
+      let cut = 0;
+      for (const endAt = Date.now() + 2_000; Date.now() < endAt; ) {
+        const { rows } = await admin.query<{ pid: number }>(
+          // Materialized first, so this connection is never among those terminated.
+          `WITH targets AS MATERIALIZED (
+             SELECT pid FROM pg_stat_activity
+              WHERE pid <> pg_backend_pid() AND datname = current_database() AND backend_type = 'client backend')
+           SELECT pid FROM targets WHERE pg_terminate_backend(pid)`,
+        );
+        cut += rows.length;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await admin.end();
+      const before = held();
+      await until('cut: holds acknowledged again', async () => held() >= before + 20, 20_000);
+      loading = false;
+      await load;
+      const during = attempts.slice(cutFrom);
+      console.log(
+        `cut: ${cut} connections terminated in 2 s; ${during.length} holds sent meanwhile and after: ` +
+          `${during.filter((attempt) => attempt.outcome === 'held').length} held, ` +
+          `${during.filter((attempt) => attempt.outcome === 'UNAVAILABLE').length} UNAVAILABLE`,
+      );
+      expect(cut, 'connections terminated').toBeGreaterThan(0);
+      expect(during.filter((attempt) => attempt.outcome !== 'held' && attempt.outcome !== 'UNAVAILABLE')).toEqual([]);
+    }
+
     // Every hold answered UNAVAILABLE is retried with its requestId: it gets the true first answer, whatever a
     // timed-out append did after the answer was sent.
     const retried = attempts.filter((attempt) => attempt.outcome !== 'held');

@@ -93,6 +93,8 @@ const logger = createLogger(logLevel, terminal ? terminalDestination() : undefin
 const metricsPort = wholeNumberOf('METRICS_PORT', env.METRICS_PORT, { max: 65_535, meaning: 'a port' });
 
 /** APPENDS_IN_FLIGHT_MAX: batches per event whose appends may be in flight at once (pipelining; docs/architecture.md). */
+// How long a waiting room engaged by load must stay calm (under half its threshold) before it is released.
+const calmSeconds = wholeNumberOf('WAITING_ROOM_CALM_SECONDS', env.WAITING_ROOM_CALM_SECONDS, { min: 1, max: 86_400 });
 const appendsInFlightMax = wholeNumberOf('APPENDS_IN_FLIGHT_MAX', env.APPENDS_IN_FLIGHT_MAX, { min: 1, max: 99 });
 
 /**
@@ -239,6 +241,7 @@ const config: ServerConfig = {
   ...(metricsPort === undefined ? {} : { metricsPort }),
   ...(appendsInFlightMax === undefined ? {} : { actor: { appendsInFlightMax } }),
   ...projectionsIntervalMsFromEnv(),
+  ...(calmSeconds === undefined ? {} : { queue: { calmSeconds } }),
   restRateLimit,
   readBudget,
   ...(antibot === undefined ? {} : { antibot }),

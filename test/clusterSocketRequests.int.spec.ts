@@ -3,6 +3,7 @@ import type {
   OrderUpdate,
   QueueAdmitted,
   QueuePosition,
+  QueueReleased,
   QueueSoldOut,
   WaitlistOffer,
   WaitlistPosition,
@@ -21,7 +22,8 @@ import { observe, openSocket, type TestSocket } from './support/sockets.ts';
 let cluster: TestCluster;
 const sockets: TestSocket[] = [];
 beforeAll(async () => {
-  cluster = await startCluster(['s1', 's2', 's3']);
+  // A room engaged by load is released after 2 s of calm (30 s by default), so queue:released fits a test.
+  cluster = await startCluster(['s1', 's2', 's3'], { env: { WAITING_ROOM_CALM_SECONDS: '2' } });
 }, 90_000);
 afterAll(async () => {
   for (const socket of sockets) socket.close();
@@ -499,5 +501,58 @@ describe('pushes to buyers whose sockets are on nodes that do not own the event'
       seen.positions.find((push) => push.position === 1),
     );
     expect(position).toEqual({ eventId, entryId: second.ok ? second.entry.entryId : '', position: 1 });
+  }, 60_000);
+});
+
+describe('a waiting room released by its owner once calm', () => {
+  it('queue:released reaches the line on a node that does not own the event; the buyer then holds there', async () => {
+    const admin = api(cluster.nodes[0]!.baseUrl);
+    const venueId = await admin.createVenue(venueBody(1, 4));
+    const eventId = await admin.createEvent({
+      venueId,
+      name: 'Released across nodes',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      priceTiers,
+      saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
+      waitingRoom: { enabled: false, autoEngageRequestsPerSecond: 5, admittedMax: 1 },
+    });
+    const { owner, other, third } = await placed(eventId);
+    const phase = async () =>
+      (await api(owner.baseUrl).call('GET', `/v1/events/${eventId}/queue/stats`, undefined, adminToken)).body
+        .phase as string;
+
+    // A rush at the owner (its switch counts the requests that reach it): twelve joins at once engage the room.
+    const rusher = await admin.session();
+    const rush = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        api(owner.baseUrl).call('POST', `/v1/events/${eventId}/queue`, { requestId: `rush${i}` }, rusher.token),
+      ),
+    );
+    expect(rush.map((reply) => reply.body?.error?.code)).toEqual(Array(12).fill('QUEUE_CLOSED'));
+    await waitFor('the room engaged by the rush', 10_000, async () => ((await phase()) === 'open' ? true : undefined));
+
+    // One buyer is admitted (the room admits one at a time); the next waits in line on the third node.
+    const [first, waiter] = await Promise.all([admin.session(), admin.session()]);
+    const firstSocket = await connect(other, first.token);
+    const waiterSocket = await connect(third, waiter.token);
+    const released: QueueReleased[] = [];
+    waiterSocket.on('queue:released', (push) => released.push(push));
+    const admitted = new Promise<QueueAdmitted>((resolve) => firstSocket.once('queue:admitted', resolve));
+    expect(await firstSocket.timeout(10_000).emitWithAck('queue:join', { eventId, requestId: 'j1' })).toMatchObject({
+      ok: true,
+    });
+    await admitted;
+    expect(await waiterSocket.timeout(10_000).emitWithAck('queue:join', { eventId, requestId: 'j2' })).toMatchObject({
+      ok: true,
+      entry: { state: 'queued', position: 1 },
+    });
+    const refused = await api(third.baseUrl).hold(eventId, waiter.token, { seatIds: ['ORCH-1-3'], requestId: 'h0' });
+    expect(refused.body.error.code).toBe('NOT_ADMITTED');
+
+    // Calm: the owner releases the room, and the line hears it on the third node through the Redis adapter.
+    expect(await waitFor('queue:released on a non-owner', 20_000, async () => released[0])).toEqual({ eventId });
+    expect(await phase()).toBe('released');
+    const held = await api(third.baseUrl).hold(eventId, waiter.token, { seatIds: ['ORCH-1-3'], requestId: 'h1' });
+    expect(held.status, JSON.stringify(held.body)).toBe(201);
   }, 60_000);
 });

@@ -101,8 +101,11 @@ export type ServerConfig = Readonly<{
   notifications?: NotificationsConfig;
   /** Who answers socket holds: the actors (default) or a benchmark baseline (src/baselines/, docs/benchmarks.md). */
   holdMode?: HoldMode;
-  /** Waiting rooms: how often positions are pushed (default 1,000 ms, on the clock). */
-  queue?: Readonly<{ tickMs?: number }>;
+  /**
+   * Waiting rooms: how often positions are pushed (default 1,000 ms, on the clock), and how long a room engaged by load
+   * must stay calm before it is released (default 30 s).
+   */
+  queue?: Readonly<{ tickMs?: number; calmSeconds?: number }>;
   /**
    * The anti-bot stages (proof of work, per-person limits); absent: off. src/main.ts turns them on unless ANTIBOT=off;
    * integration tests that are not about them leave them out (startTestServer).
@@ -346,6 +349,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const autoEngage = startAutoEngage({
     activations: booking.activations,
     clock,
+    ...(config.queue?.calmSeconds === undefined ? {} : { calmSeconds: config.queue.calmSeconds }),
     onError: (error, context) => logger.error({ err: error }, context),
   });
   const holds = holdMode.holds ?? booking;

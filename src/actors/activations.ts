@@ -279,11 +279,15 @@ export class Activations {
   private forget(eventId: string, actor: EventActor): void {
     const registered = this.actors.get(eventId);
     if (registered === undefined) return;
-    void registered.then((current) => {
-      if (current === actor && this.actors.get(eventId) === registered) {
-        this.drop(eventId, registered);
-        this.options.released?.(eventId, 'retired');
-      }
-    });
+    // An activation registered since may be one that fails: its requesters hear that; here it must not be unhandled.
+    void registered.then(
+      (current) => {
+        if (current === actor && this.actors.get(eventId) === registered) {
+          this.drop(eventId, registered);
+          this.options.released?.(eventId, 'retired');
+        }
+      },
+      () => undefined,
+    );
   }
 }

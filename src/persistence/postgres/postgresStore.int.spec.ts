@@ -29,67 +29,36 @@ afterAll(async () => {
   }
 });
 
+/** A store on a fresh schema, with a connection of its own beside the pool for the plan contracts' EXPLAINs. */
+const storeWithRawSql = async () => {
+  const schema = freshSchema();
+  const store = await openPostgresStore({ connectionString, schema, poolSize: 2 });
+  const raw = new pg.Client({ connectionString, options: `-c search_path=${quoteSchemaName(schema)}` });
+  await raw.connect();
+  return {
+    ...store,
+    sql: {
+      query: async <Row>(sql: string, params: readonly unknown[] = []) =>
+        (await raw.query(sql, [...params])).rows as Row[],
+      transaction: () => Promise.reject(new Error('not needed by the plan test')),
+    },
+    close: async () => {
+      await raw.end();
+      await store.close();
+    },
+  };
+};
+
 eventStoreContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 10 }));
 outboxContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 2 }));
 
-streamVersionsPlanContract('Postgres', async () => {
-  const schema = freshSchema();
-  const store = await openPostgresStore({ connectionString, schema, poolSize: 2 });
-  const raw = new pg.Client({ connectionString, options: `-c search_path=${quoteSchemaName(schema)}` });
-  await raw.connect();
-  return {
-    ...store,
-    sql: {
-      query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-        (await raw.query(sql, [...params])).rows as Row[],
-      transaction: () => Promise.reject(new Error('not needed by the plan test')),
-    },
-    close: async () => {
-      await raw.end();
-      await store.close();
-    },
-  };
-});
+streamVersionsPlanContract('Postgres', storeWithRawSql);
 
 orderIndexContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 2 }));
 
-contactsPlanContract('Postgres', async () => {
-  const schema = freshSchema();
-  const store = await openPostgresStore({ connectionString, schema, poolSize: 2 });
-  const raw = new pg.Client({ connectionString, options: `-c search_path=${quoteSchemaName(schema)}` });
-  await raw.connect();
-  return {
-    ...store,
-    sql: {
-      query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-        (await raw.query(sql, [...params])).rows as Row[],
-      transaction: () => Promise.reject(new Error('not needed by the plan test')),
-    },
-    close: async () => {
-      await raw.end();
-      await store.close();
-    },
-  };
-});
+contactsPlanContract('Postgres', storeWithRawSql);
 
-ordersByUserPlanContract('Postgres', async () => {
-  const schema = freshSchema();
-  const store = await openPostgresStore({ connectionString, schema, poolSize: 2 });
-  const raw = new pg.Client({ connectionString, options: `-c search_path=${quoteSchemaName(schema)}` });
-  await raw.connect();
-  return {
-    ...store,
-    sql: {
-      query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-        (await raw.query(sql, [...params])).rows as Row[],
-      transaction: () => Promise.reject(new Error('not needed by the plan test')),
-    },
-    close: async () => {
-      await raw.end();
-      await store.close();
-    },
-  };
-});
+ordersByUserPlanContract('Postgres', storeWithRawSql);
 
 describe('Postgres appends', () => {
   it('turns the unique-key race (23505) into WrongExpectedVersionError', async () => {

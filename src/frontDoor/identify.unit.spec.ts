@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BookingError } from '../domain/bookingError.ts';
 import type { Who } from './context.ts';
 import { adminToken, buyerToken, expiredToken, restArrival, socketArrival, verifier } from './frontDoorFixture.ts';
-import { createIdentify, requireAdmin, requireBuyer } from './identify.ts';
+import { createIdentify, createIdentifyNow, requireAdmin, requireBuyer } from './identify.ts';
 
 const identify = createIdentify(verifier, () => 1_000);
 const codeOf = (run: () => unknown): string | undefined => {
@@ -30,6 +30,17 @@ describe('identify stage', () => {
     const later = createIdentify(verifier, () => 5_000);
     const who = await later(socketArrival());
     expect(who.kind === 'refused' && who.error.code).toBe('UNAUTHORIZED');
+  });
+
+  it('decided at once: a guest, the admin and a socket session as identify says; a buyer token waits for its check', async () => {
+    const identifyNow = createIdentifyNow(verifier, () => 1_000);
+    const bearer = (token: string | undefined) => restArrival({ credentials: { kind: 'bearer', token } });
+    for (const arrival of [bearer(undefined), bearer(adminToken), socketArrival()])
+      expect(identifyNow(arrival)).toEqual(await identify(arrival));
+    expect(identifyNow(bearer(buyerToken))).toBeUndefined();
+    expect(identifyNow(bearer(expiredToken))).toBeUndefined();
+    const later = createIdentifyNow(verifier, () => 5_000)(socketArrival());
+    expect(later?.kind === 'refused' && later.error.code).toBe('UNAUTHORIZED');
   });
 
   it('passes on an error that is not a refusal (a bug in the verifier), rather than calling it a bad token', async () => {

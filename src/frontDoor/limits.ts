@@ -1,5 +1,12 @@
 import type { Arrival, SeatMapReads, Who } from './context.ts';
-import { createRateLimit, type LimiterStore, limiterIn, memoryLimiterStore, rateLimited } from './rateLimit.ts';
+import {
+  createMemoryRateLimit,
+  createRateLimit,
+  type LimiterStore,
+  limiterIn,
+  memoryLimiterStore,
+  rateLimited,
+} from './rateLimit.ts';
 import { createReadBudget, type ReadBudget } from './readBudget.ts';
 
 /**
@@ -26,6 +33,11 @@ export type LimitsOptions = Readonly<{
   readBudget?: ReadBudget;
   /** Where the person's budgets are counted: Redis (shared by every node) or memory. Default memory. */
   store?: LimiterStore;
+  /**
+   * The clock of the REST limit per address, counted in memory. Default Date.now: wall time, as the library's memory
+   * store (which counted it before) and the other limits count; a test's manual clock would never end a window.
+   */
+  nowMs?: () => number;
 }>;
 
 export type AddressLimits = Readonly<{
@@ -56,6 +68,12 @@ export type Limits = Readonly<{
    * got its most sessions for now (a new session only).
    */
   stage(arrival: Arrival, who: Who): Promise<SeatMapReads>;
+  /**
+   * The same stage decided at once, where it can be: a REST request of a guest or the admin (the REST limit is counted
+   * in memory). Undefined, having counted nothing, where `stage` must wait (a buyer's own limit may be in Redis, a new
+   * session's count is); throws RATE_LIMITED as `stage` rejects.
+   */
+  stageNow(arrival: Arrival, who: Who): SeatMapReads | undefined;
   /** A session was minted for a new buyer from `client`: counted against the address's sessions. */
   sessionMinted(client: string): Promise<void>;
   /** An engine.io handshake from `client`: rejects RATE_LIMITED past the address's handshakes. */
@@ -73,9 +91,10 @@ export type Limits = Readonly<{
 export const createLimits = (options: LimitsOptions = {}): Limits => {
   const store = options.store ?? memoryLimiterStore;
   const restWindowSeconds = options.restWindowSeconds ?? 1;
-  const rest = createRateLimit(
+  const rest = createMemoryRateLimit(
     (options.restRequestsPerSecondMax ?? restRequestsPerSecondMaxDefault) * restWindowSeconds,
     restWindowSeconds,
+    options.nowMs ?? Date.now,
   );
   const socket = createRateLimit(
     options.socketRequestsPerWindowMax ?? socketRequestsPerWindowMaxDefault,
@@ -121,6 +140,11 @@ export const createLimits = (options: LimitsOptions = {}): Limits => {
       else if (arrival.limited) await rest.admit(arrival.client);
       if (who.kind === 'buyer' && arrival.limited) await user.admit(who.userId);
       if (arrival.kind === 'session' && who.kind !== 'buyer') await admitSession(arrival.client);
+      return readsOf(arrival.client);
+    },
+    stageNow(arrival, who) {
+      if (arrival.transport !== 'rest' || who.kind === 'buyer' || arrival.kind === 'session') return undefined;
+      if (arrival.limited) rest.admitNow(arrival.client);
       return readsOf(arrival.client);
     },
     sessionMinted: async (client) => {

@@ -17,6 +17,37 @@ describe('limits stage', () => {
     expect(await refusalOf(from('b'))).toBeUndefined();
   });
 
+  it('decided at once for a REST guest or the admin: the same count per address as the stage, and a window ends by the clock', async () => {
+    let nowMs = 0;
+    const limits = createLimits({ restRequestsPerSecondMax: 3 / 60, restWindowSeconds: 60, nowMs: () => nowMs });
+    expect(limits.stageNow(restArrival(), guest)).toBeDefined();
+    expect(await refusalOf(limits.stage(restArrival(), guest))).toBeUndefined();
+    expect(limits.stageNow(restArrival(), { kind: 'admin' })).toBeDefined();
+    const refusal = (() => {
+      try {
+        limits.stageNow(restArrival(), guest);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 60 } });
+    expect(await refusalOf(limits.stage(restArrival(), guest))).toBe('RATE_LIMITED');
+    expect(limits.stageNow(restArrival({ client: 'b' }), guest)).toBeDefined();
+    expect(limits.stageNow(restArrival({ limited: false }), guest)).toBeDefined();
+    nowMs = 59_000;
+    expect(await refusalOf(limits.stage(restArrival(), guest))).toBe('RATE_LIMITED');
+    nowMs = 60_000;
+    expect(limits.stageNow(restArrival(), guest)).toBeDefined();
+  });
+
+  it('decides nothing at once, and counts nothing, for a buyer, a new session or a socket', async () => {
+    const limits = createLimits({ restRequestsPerSecondMax: 1 / 60, restWindowSeconds: 60 });
+    expect(limits.stageNow(restArrival(), buyer('u1'))).toBeUndefined();
+    expect(limits.stageNow(restArrival({ kind: 'session' }), guest)).toBeUndefined();
+    expect(limits.stageNow(socketArrival(), guest)).toBeUndefined();
+    expect(await refusalOf(limits.stage(restArrival(), guest))).toBeUndefined();
+  });
+
   it('given a probe (not limited), lets it through however often it comes', async () => {
     const limits = createLimits({ restRequestsPerSecondMax: 1 / 60, restWindowSeconds: 60 });
     for (let i = 0; i < 5; i += 1)

@@ -9,6 +9,7 @@ import type {
   FrontDoorContext,
   HoldCommand,
   ReleaseCommand,
+  SeatMapReads,
   SessionCommand,
   Who,
 } from './context.ts';
@@ -18,6 +19,8 @@ import type { RefusalStage, RiskStage } from './risk.ts';
 
 export type FrontDoorStages = Readonly<{
   identify: (arrival: Arrival) => Promise<Who>;
+  /** Identify decided at once where it can be (identify.ts's createIdentifyNow); absent: `arriveNow` never decides. */
+  identifyNow?: (arrival: Arrival) => Who | undefined;
   limits: Limits;
   challenge?: ChallengeStage;
   admission?: AdmissionStage;
@@ -34,6 +37,12 @@ export type FrontDoorStages = Readonly<{
  */
 export type FrontDoor = Readonly<{
   arrive(arrival: Arrival): Promise<FrontDoorContext>;
+  /**
+   * `arrive` decided at once where identify and limits can decide without waiting (a REST guest or the admin): the
+   * context, counted as `arrive` counts it; or undefined, having counted nothing, and then `arrive` is the way in.
+   * Throws what `arrive` rejects with. For an answer the server can give at once (a 304 of the current seat map).
+   */
+  arriveNow(arrival: Arrival): FrontDoorContext | undefined;
   /** Challenge → admission → `handler`, for commands other than the built-in ones (a queue join, a session). */
   run<T>(context: FrontDoorContext, command: Command, handler: (context: FrontDoorContext) => Promise<T>): Promise<T>;
   hold(context: FrontDoorContext, command: Omit<HoldCommand, 'kind'>): Promise<HoldView>;
@@ -49,7 +58,7 @@ export type FrontDoor = Readonly<{
 }>;
 
 export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
-  const { identify, limits, holds, risk } = stages;
+  const { identify, identifyNow, limits, holds, risk } = stages;
   const challenge = stages.challenge ?? noChallenge;
   const admission = stages.admission ?? noAdmissionStage;
 
@@ -60,6 +69,20 @@ export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
       if (risk !== undefined && isBookingError(error)) risk.refused(context, eventId, stage);
       throw error;
     };
+
+  const refusedByLimits =
+    (arrival: Arrival, who: Who) =>
+    (error: unknown): never => {
+      if (risk !== undefined && isBookingError(error))
+        risk.refused({ ...arrival, who, reads: undefined as never }, arrival.eventId, 'limits');
+      throw error;
+    };
+
+  const arrived = (arrival: Arrival, who: Who, reads: SeatMapReads): FrontDoorContext => {
+    const context = { ...arrival, who, reads };
+    risk?.arrived(context);
+    return context;
+  };
 
   const run = async <T>(
     context: FrontDoorContext,
@@ -79,14 +102,19 @@ export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
   return {
     async arrive(arrival) {
       const who = await identify(arrival);
-      const reads = await limits.stage(arrival, who).catch((error: unknown) => {
-        if (risk !== undefined && isBookingError(error))
-          risk.refused({ ...arrival, who, reads: undefined as never }, arrival.eventId, 'limits');
-        throw error;
-      });
-      const context = { ...arrival, who, reads };
-      risk?.arrived(context);
-      return context;
+      const reads = await limits.stage(arrival, who).catch(refusedByLimits(arrival, who));
+      return arrived(arrival, who, reads);
+    },
+    arriveNow(arrival) {
+      const who = identifyNow?.(arrival);
+      if (who === undefined) return undefined;
+      let reads: SeatMapReads | undefined;
+      try {
+        reads = limits.stageNow(arrival, who);
+      } catch (error) {
+        refusedByLimits(arrival, who)(error);
+      }
+      return reads === undefined ? undefined : arrived(arrival, who, reads);
     },
     run,
     hold: (context, command) =>

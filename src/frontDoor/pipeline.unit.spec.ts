@@ -3,10 +3,11 @@ import { BookingError } from '../domain/bookingError.ts';
 import type { HoldView } from '../domain/seatMap/views.ts';
 import type { SocketHolds } from '../services/bookingService.ts';
 import type { Command, FrontDoorContext } from './context.ts';
-import { expiredToken, refusalOf, restArrival, socketArrival, verifier } from './frontDoorFixture.ts';
-import { createIdentify } from './identify.ts';
+import { buyerToken, expiredToken, refusalOf, restArrival, socketArrival, verifier } from './frontDoorFixture.ts';
+import { createIdentify, createIdentifyNow } from './identify.ts';
 import { createLimits } from './limits.ts';
 import { createFrontDoor, type FrontDoorStages } from './pipeline.ts';
+import type { RiskStage } from './risk.ts';
 
 const hold: HoldView = { holdId: 'e1.h1', seatIds: ['A-1'], quantity: 1, expiresAt: '2026-01-01T00:08:00.000Z' };
 
@@ -85,6 +86,29 @@ describe('front door pipeline', () => {
     await door.arrive(restArrival());
     expect(await refusalOf(door.arrive(restArrival()))).toBe('RATE_LIMITED');
     expect(trace).toEqual(['identify', 'limits', 'identify', 'limits']);
+  });
+
+  it('decided at once for a guest: counted against the same limit as arrive, seen by risk, refused past the limit', () => {
+    const trace: string[] = [];
+    const risk = {
+      arrived: (context: FrontDoorContext) => trace.push(`arrived ${context.who.kind}`),
+      refused: (_context: FrontDoorContext, eventId: string | undefined, stage: string) =>
+        trace.push(`refused ${eventId} at ${stage}`),
+    } as unknown as RiskStage;
+    const { door } = setUp({ identifyNow: createIdentifyNow(verifier, () => 1_000), risk });
+    const guest = restArrival({ credentials: { kind: 'bearer', token: undefined }, eventId: 'e1' });
+    expect(door.arriveNow(guest)).toMatchObject({ ...guest, who: { kind: 'guest' } });
+    expect(() => door.arriveNow(guest)).toThrow(expect.objectContaining({ code: 'RATE_LIMITED' }));
+    expect(trace).toEqual(['arrived guest', 'refused e1 at limits']);
+    return expect(refusalOf(door.arrive(guest))).resolves.toBe('RATE_LIMITED');
+  });
+
+  it('decides nothing at once for a buyer token (its signature is checked asynchronously), nor without identifyNow', async () => {
+    const withNow = setUp({ identifyNow: createIdentifyNow(verifier, () => 1_000) });
+    expect(withNow.door.arriveNow(restArrival({ credentials: { kind: 'bearer', token: buyerToken } }))).toBeUndefined();
+    // Nothing was counted: the one request of the window still passes.
+    expect(await refusalOf(withNow.door.arrive(restArrival()))).toBeUndefined();
+    expect(setUp().door.arriveNow(restArrival({ credentials: { kind: 'bearer', token: undefined } }))).toBeUndefined();
   });
 
   it('when a stale token arrives, the request still passes identify and limits; a hold then says why it is refused', async () => {

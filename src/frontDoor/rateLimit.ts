@@ -54,3 +54,45 @@ export const createRateLimit = (
     forget: (key: string): void => void limiter.delete(key).catch(() => undefined),
   };
 };
+
+/**
+ * A per-key limit of `requestsMax` per `windowSeconds` counted in this process's memory and decided at once: the
+ * REST limit per address, which every request but probes passes, so a request the server can answer without waiting
+ * (a 304 of the current seat map) is counted without a promise. The same fixed window as rate-limiter-flexible's memory
+ * store: it starts at a key's first request, counts refused requests too, and is forgotten once over (expired keys are
+ * swept at most once a window).
+ */
+export const createMemoryRateLimit = (
+  requestsMax: number,
+  windowSeconds: number,
+  nowMs: () => number,
+  what = 'too many requests',
+) => {
+  const windowMs = windowSeconds * 1000;
+  const windows = new Map<string, { count: number; endsAtMs: number }>();
+  let sweepAtMs = 0;
+  const admitNow = (key: string): void => {
+    const now = nowMs();
+    if (now >= sweepAtMs) {
+      for (const [counted, window] of windows) if (window.endsAtMs <= now) windows.delete(counted);
+      sweepAtMs = now + windowMs;
+    }
+    let window = windows.get(key);
+    if (window === undefined || window.endsAtMs <= now) {
+      window = { count: 0, endsAtMs: now + windowMs };
+      windows.set(key, window);
+    }
+    window.count += 1;
+    if (window.count > requestsMax) {
+      const seconds = Math.max(1, Math.ceil((window.endsAtMs - now) / 1000));
+      throw new BookingError('RATE_LIMITED', `${what}; retry in ${seconds} s`, { retryAfterSeconds: seconds });
+    }
+  };
+  return {
+    /** Counts a request of `key`, or throws RATE_LIMITED saying when to retry. */
+    admitNow,
+    admit: async (key: string): Promise<void> => admitNow(key),
+    /** Keys counted now (expired ones go at the next sweep). */
+    size: () => windows.size,
+  };
+};

@@ -65,6 +65,13 @@ class FakeBooking implements BookingService {
   }
   async seatMap(eventId: string): Promise<SeatMapRendition> {
     await this.getEvent(eventId);
+    return this.#map(eventId);
+  }
+  /** The frame a conditional read is answered from at once: the same map, for an event that exists. */
+  currentSeatMap(eventId: string): SeatMapRendition | undefined {
+    return this.events.has(eventId) ? this.#map(eventId) : undefined;
+  }
+  #map(eventId: string): SeatMapRendition {
     return fixedRendition({
       eventId,
       version: 3,
@@ -435,5 +442,87 @@ describe('REST rate limit per client', () => {
       ),
     );
     expect(burst.filter((reply) => reply.status === 429)).toHaveLength(3);
+  });
+});
+
+describe('a seat map answered 304 at once', () => {
+  let gateway: Gateway;
+  let limitedBase: string;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      host: '127.0.0.1',
+      port: 0,
+      booking,
+      auth: createAuth({ jwtSecret, adminToken }),
+      logger: createLogger('silent'),
+      metrics: createMetrics(),
+      // 6 requests a minute: one read after another stays in one window however slow the machine.
+      rateLimit: { requestsPerSecondMax: 0.1, windowSeconds: 60, trustedProxyHops: 1 },
+    });
+    limitedBase = `http://127.0.0.1:${gateway.port}`;
+  });
+
+  afterAll(() => gateway?.close());
+
+  const read = (eventId: string, client: string, ifNoneMatch: string, token?: string) =>
+    fetch(`${limitedBase}/v1/events/${eventId}/seatmap`, {
+      headers: {
+        'x-forwarded-for': client,
+        'if-none-match': ifNoneMatch,
+        'accept-encoding': 'gzip',
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+    });
+
+  it('counts each read once against the address: a current tag (304 at once) and a stale one (200 from the handler)', async () => {
+    const { id } = (await call('POST', '/v1/events', { token: adminToken, body: { ...event, name: 'Counted' } }))
+      .json as {
+      id: string;
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const current = await read(id, '198.51.100.50', '"3"');
+      if (current.status === 304) {
+        expect(current.headers.get('etag')).toBe('"3+gzip"');
+        expect(current.headers.get('vary')).toBe('Accept-Encoding');
+        expect(current.headers.get('cache-control')).toBe('no-cache');
+      }
+      statuses.push(current.status);
+      const stale = await read(id, '198.51.100.50', '"2"');
+      statuses.push(stale.status);
+      await stale.arrayBuffer();
+    }
+    expect(statuses).toEqual([304, 200, 304, 200, 304, 200, 429, 429]);
+    // Another address has its own count.
+    expect((await read(id, '198.51.100.51', '"3"')).status).toBe(304);
+  });
+
+  it("answers a buyer's conditional read 304 too (after its token is checked), counted against the same address", async () => {
+    const { id } = (await call('POST', '/v1/events', { token: adminToken, body: { ...event, name: 'Buyer' } }))
+      .json as {
+      id: string;
+    };
+    const session = await fetch(`${limitedBase}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'x-forwarded-for': '198.51.100.60' },
+    });
+    const { token } = (await session.json()) as { token: string };
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) statuses.push((await read(id, '198.51.100.60', '"3"', token)).status);
+    expect(statuses).toEqual([304, 304, 304, 304, 304, 429]);
+  });
+
+  it('leaves a bad id, a bad form and an unknown event to the handler', async () => {
+    expect((await read('bad%20id', '198.51.100.70', '"3"')).status).toBe(400);
+    const { id } = (await call('POST', '/v1/events', { token: adminToken, body: { ...event, name: 'Forms' } }))
+      .json as {
+      id: string;
+    };
+    const badForm = await fetch(`${limitedBase}/v1/events/${id}/seatmap?form=nope`, {
+      headers: { 'x-forwarded-for': '198.51.100.70', 'if-none-match': '"3"' },
+    });
+    expect(badForm.status).toBe(400);
+    expect((await read('e-unknown', '198.51.100.70', '"3"')).status).toBe(404);
   });
 });

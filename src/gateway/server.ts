@@ -1,6 +1,6 @@
 import type { AdmissionStage } from '../frontDoor/admission.ts';
 import type { ChallengeStage } from '../frontDoor/challenge.ts';
-import { createIdentify } from '../frontDoor/identify.ts';
+import { createIdentify, createIdentifyNow } from '../frontDoor/identify.ts';
 import { type AddressLimits, createLimits } from '../frontDoor/limits.ts';
 import { createFrontDoor, type FrontDoor } from '../frontDoor/pipeline.ts';
 import type { LimiterStore } from '../frontDoor/rateLimit.ts';
@@ -91,6 +91,7 @@ export const buildFrontDoor = (
   const { rateLimit, socket } = options;
   return createFrontDoor({
     identify: createIdentify(options.auth, () => options.clock.now()),
+    identifyNow: createIdentifyNow(options.auth, () => options.clock.now()),
     limits: createLimits({
       ...(rateLimit === undefined ? {} : { restRequestsPerSecondMax: rateLimit.requestsPerSecondMax }),
       ...(rateLimit?.windowSeconds === undefined ? {} : { restWindowSeconds: rateLimit.windowSeconds }),

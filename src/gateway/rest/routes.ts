@@ -16,7 +16,7 @@ import {
 } from '../../contract/schemas.ts';
 import { BookingError, isBookingError } from '../../domain/bookingError.ts';
 import type { EventConfig } from '../../domain/venue.ts';
-import type { CommandKind, FrontDoorContext, SeatMapReads } from '../../frontDoor/context.ts';
+import type { Arrival, CommandKind, FrontDoorContext, SeatMapReads } from '../../frontDoor/context.ts';
 import { requireAdmin, requireBuyer } from '../../frontDoor/identify.ts';
 import type { FrontDoor } from '../../frontDoor/pipeline.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -83,6 +83,12 @@ export type RouteOptions = Readonly<{
   rateLimited?: boolean;
   /** What the route asks for, as the front door's stages see it; default `other`. */
   kind?: CommandKind;
+  /**
+   * A reply the route can give at once (a 304 of the current seat map), tried when the front door passes the request
+   * at once (`arriveNow`: a guest or the admin) and the request has no body: answered without a promise, counted as
+   * any other. Undefined (or a throw): the handler runs as usual, with the context the front door gave.
+   */
+  answerNow?: (context: RouteContext) => RouteReply | undefined;
 }>;
 
 export type Route = (method: RouteMethod, pattern: string, handler: RouteHandler, options?: RouteOptions) => void;
@@ -218,14 +224,14 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Router => {
         const limit = options.bodyBytesMax ?? deps.bodyBytesMax;
         body = bodyMethods.has(method)
           ? exchange.readBody(head.headers, typeof limit === 'function' ? limit(head) : limit)
-          : Promise.resolve(Buffer.alloc(0));
+          : Promise.resolve(noBody);
       } catch (error) {
         body = Promise.reject(error);
       }
       // The front door's first stages run while the body arrives; a refusal from either answers the request.
       // A request another node forwarded was counted against the limits there, and is served here whoever owns it.
       const forwarded = deps.forward?.isForwarded(head.headers) === true;
-      const arrived = frontDoor.arrive({
+      const arrival: Arrival = {
         transport: 'rest',
         kind: options.kind ?? 'other',
         client: head.client,
@@ -233,7 +239,23 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Router => {
         ...eventIdOf(pattern, head.params),
         limited: options.rateLimited !== false && !forwarded,
         headers: headersOf(head.headers),
-      });
+      };
+      let arrived: Promise<FrontDoorContext> | undefined;
+      // In a cluster another node may own the event: only the async path asks (forwarding.ts).
+      if (options.answerNow !== undefined && deps.forward === undefined && !bodyMethods.has(method)) {
+        let door: FrontDoorContext | undefined;
+        try {
+          door = frontDoor.arriveNow(arrival);
+        } catch (error) {
+          arrived = Promise.reject(error);
+        }
+        if (door !== undefined) {
+          const reply = answerNow(options.answerNow, { ...head, body: noBody, door });
+          if (reply !== undefined) return respond(exchange, head, startedMs, reply);
+          arrived = Promise.resolve(door);
+        }
+      }
+      arrived ??= frontDoor.arrive(arrival);
       Promise.all([arrived, body])
         .then(async ([door, bytes]) => {
           const owners = forwarded ? undefined : await deps.forward?.reply(head, bytes);
@@ -267,6 +289,20 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Router => {
     if (method === 'get') app.head(pattern, serve);
   };
   return Object.assign(route, { registered });
+};
+
+const noBody = Buffer.alloc(0);
+
+/** A route's answer at once, or undefined when it has none (or threw: the handler then runs and answers the error). */
+const answerNow = (
+  answer: (context: RouteContext) => RouteReply | undefined,
+  context: RouteContext,
+): RouteReply | undefined => {
+  try {
+    return answer(context);
+  } catch {
+    return undefined;
+  }
 };
 
 /** The event a `/v1/events/:id/...` route names, for the front door's stages, once it is a well-formed id. */
@@ -305,24 +341,41 @@ export const replayPageView = (page: ReplayPage): ReplayPageView => ({
   until: iso(page.until),
 });
 
-/** The validators of a seat-map answer (200 or 304) per frame and coding, made once per frame, not per request. */
-const seatMapValidators = new WeakMap<
+/** The validators of an answer (200 or 304) in a coding: the same three headers for every budgeted read. */
+const validators = (
+  etag: string,
+  cacheControl: string,
+  coding: ContentCoding | undefined,
+): Readonly<Record<string, string>> => ({
+  etag: codedTag(etag, coding),
+  'cache-control': cacheControl,
+  vary: 'Accept-Encoding',
+});
+
+/** A seat-map frame's validators per coding, made once per frame, not per request (the 304 fast path's). */
+const frameValidators = new WeakMap<
   SeatMapRendition,
   Map<ContentCoding | undefined, Readonly<Record<string, string>>>
 >();
 const validatorsOf = (map: SeatMapRendition, coding: ContentCoding | undefined): Readonly<Record<string, string>> => {
-  let byCoding = seatMapValidators.get(map);
+  let byCoding = frameValidators.get(map);
   if (byCoding === undefined) {
     byCoding = new Map();
-    seatMapValidators.set(map, byCoding);
+    frameValidators.set(map, byCoding);
   }
-  let validators = byCoding.get(coding);
-  if (validators === undefined) {
-    validators = { etag: codedTag(map.etag, coding), 'cache-control': 'no-cache', vary: 'Accept-Encoding' };
-    byCoding.set(coding, validators);
+  let made = byCoding.get(coding);
+  if (made === undefined) {
+    made = validators(map.etag, seatMapCacheControl, coding);
+    byCoding.set(coding, made);
   }
-  return validators;
+  return made;
 };
+
+/**
+ * `no-cache`: any cache may keep a seat map, but must ask again before using it (a 304 is cheap), since a map a second
+ * old may show a seat free that is gone.
+ */
+const seatMapCacheControl = 'no-cache';
 
 /**
  * A large read (a seat map, a layout) under the address's read budget: a slot while it is under way (kept until the
@@ -339,10 +392,10 @@ const budgetedRead = async (
   const leave = reads.enter();
   try {
     const { etag, body: bodyIn } = await load();
-    const validators = { etag: codedTag(etag, coding), 'cache-control': cacheControl, vary: 'Accept-Encoding' };
+    const made = validators(etag, cacheControl, coding);
     if (etagMatches(headers['if-none-match'], etag)) {
       leave();
-      return { status: 304, text: '', headers: validators };
+      return { status: 304, text: '', headers: made };
     }
     await reads.admit();
     const body = await bodyIn(coding);
@@ -353,7 +406,7 @@ const budgetedRead = async (
       headers: {
         'content-type': 'application/json; charset=utf-8',
         ...(coding === undefined ? {} : { 'content-encoding': coding }),
-        ...validators,
+        ...made,
       },
       release: leave,
     };
@@ -460,21 +513,37 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
     json: eventView(await booking.getEvent(parseId('id', params.id ?? ''))),
   }));
 
+  /**
+   * 304 to an If-None-Match that names the event's current frame, before any other work: no budget slot (a 304 spends
+   * none), no frame to wait for (the cache answers only while its frame is as new as the committed version and no
+   * hold has lapsed, and only for the event's running activation), the validators made once per frame.
+   */
+  const notModified = (eventId: string, headers: Readonly<Record<string, string>>): RouteReply | undefined => {
+    const ifNoneMatch = headers['if-none-match'];
+    const current = ifNoneMatch === undefined ? undefined : booking.currentSeatMap?.(eventId);
+    if (current === undefined) return undefined;
+    const made = validatorsOf(current, preferredCoding(headers['accept-encoding']));
+    return ifNoneMatch === made.etag || etagMatches(ifNoneMatch, current.etag)
+      ? { status: 304, text: '', headers: made }
+      : undefined;
+  };
+
   // From the event's per-version cache: rendered once per version, compressed once per version and coding (off the
   // event loop), sent as the same bytes to every reader. The ETag is the version, so a client that has it gets 304
-  // without a render. `no-cache`: any cache may keep it, but must ask again before using it (a 304 is cheap), since a
-  // map a second old may show a seat free that is gone. A full map is megabytes for a large venue, so each address has
-  // a budget of maps under way and of bytes sent (429 beyond it); a 304 costs none of the bytes.
+  // without a render. A full map is megabytes for a large venue, so each address has a budget of maps under way and of
+  // bytes sent (429 beyond it); a 304 costs none of the bytes. A guest's (or the admin's) 304 is answered at once, in
+  // the request's callback (`answerNow`), after the front door counted it; a buyer's token is verified first.
   route(
     'get',
     '/v1/events/:id/seatmap',
     async ({ params, headers, query, door }) => {
-      const eventId = parseId('id', params.id ?? '');
+      // The front door's stages were given the id once it passed the same check.
+      const eventId = door.eventId ?? parseId('id', params.id ?? '');
       const at = query.get('at');
       // The map at an instant is replayed from the log (no cache: each instant is its own); it spends the same budget.
       if (at !== null) {
         const atMs = parseInstant(at);
-        return budgetedRead(door.reads, headers, 'no-cache', async () => {
+        return budgetedRead(door.reads, headers, seatMapCacheControl, async () => {
           const map = await booking.seatMapAt(eventId, atMs);
           const json = Buffer.from(JSON.stringify(map));
           return {
@@ -484,16 +553,9 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
         });
       }
       const form = parseSeatMapForm(query.get('form'));
-      // A conditional read of the current frame is answered before any other work: no budget slot, no frame to wait
-      // for, the validators made once per frame.
-      const ifNoneMatch = headers['if-none-match'];
-      const current = ifNoneMatch === undefined ? undefined : booking.currentSeatMap?.(eventId);
-      if (current !== undefined) {
-        const validators = validatorsOf(current, preferredCoding(headers['accept-encoding']));
-        if (ifNoneMatch === validators.etag || etagMatches(ifNoneMatch, current.etag))
-          return { status: 304, text: '', headers: validators };
-      }
-      return budgetedRead(door.reads, headers, 'no-cache', async () => {
+      const unchanged = notModified(eventId, headers);
+      if (unchanged !== undefined) return unchanged;
+      return budgetedRead(door.reads, headers, seatMapCacheControl, async () => {
         const map = await booking.seatMap(eventId);
         return {
           etag: map.etag,
@@ -501,7 +563,15 @@ export const registerRestRoutes = (app: TemplatedApp, deps: RestDeps): Router =>
         };
       });
     },
-    { kind: 'seatMap' },
+    {
+      kind: 'seatMap',
+      // What the handler would answer first, and only that: a bad id, `at` or a bad form go to the handler.
+      answerNow: ({ door, headers, query }) => {
+        if (door.eventId === undefined || query.has('at')) return undefined;
+        parseSeatMapForm(query.get('form'));
+        return notModified(door.eventId, headers);
+      },
+    },
   );
 
   // The sale played back for the display's time slider: frames (each batch's diff, and the moments holds lapsed) a page

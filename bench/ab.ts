@@ -79,6 +79,7 @@ export const summarise = (variants: readonly Variant[], windows: readonly AbWind
       'serving µs/req': Math.round(median(serving)),
       'serving range': range(serving),
       'events/append': round(median(of((w) => w.result.eventsPerAppend)), 1),
+      'projection batches from memory': round(median(of((w) => w.result.projectionBatchesFromMemory)), 2),
       'req/s ÷ ceiling': round(median(ratio), 2),
       'ratio range': range(ratio),
       'ceiling µs ÷ µs': round(median(cpuRatio), 2),

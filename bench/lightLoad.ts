@@ -71,6 +71,8 @@ export type LightLoadResult = Readonly<{
   failures: Record<string, number>;
   eventsPerAppend: number | null;
   commandsPerAppend: number | null;
+  /** The projection runner's batches in the window taken from the server's own appends in memory, not the log (0–1). */
+  projectionBatchesFromMemory: number | null;
   /** The whole server process, 100 % = one core. */
   serverCpuPercent: number;
   serverMainThreadCpuPercent: number;
@@ -236,6 +238,10 @@ export const measureLightWindow = async (
       failures,
       eventsPerAppend: isActor(mode) ? round(delta('actor_events_total') / appends) : null,
       commandsPerAppend: isActor(mode) ? round(delta('actor_commands_total') / appends) : null,
+      projectionBatchesFromMemory: ((memory, log) => (memory + log === 0 ? null : round(memory / (memory + log))))(
+        delta('projection_batches_total{source="memory"}'),
+        delta('projection_batches_total{source="log"}'),
+      ),
       serverCpuPercent: cpuPercent(serverTicks, window),
       serverMainThreadCpuPercent: cpuPercent(mainTicks, window),
       serverBusiestOtherThreadCpuPercent: cpuPercent(Math.max(0, ...others), window),

@@ -101,12 +101,20 @@ const appendsInFlightMax = wholeNumberOf('APPENDS_IN_FLIGHT_MAX', env.APPENDS_IN
  * PROJECTIONS_INTERVAL_MS: how often the read side's projections catch up in the background (default 250); 0 turns the
  * background pass off, and the projections then catch up only when read (stats, seat history, a buyer's orders).
  */
-const projectionsIntervalMsFromEnv = (): { readSide?: { intervalMs: number } } => {
+const projectionsIntervalMsFromEnv = (): { readSide?: { intervalMs?: number; ownAppends?: boolean } } => {
   const intervalMs = wholeNumberOf('PROJECTIONS_INTERVAL_MS', env.PROJECTIONS_INTERVAL_MS, {
     max: 9_999_999,
     meaning: 'ms; 0: off',
   });
-  return intervalMs === undefined ? {} : { readSide: { intervalMs } };
+  // PROJECTIONS_OWN_APPENDS=off: the pass reads this process's appends back from the log too (default on: from memory).
+  const own = env.PROJECTIONS_OWN_APPENDS;
+  if (own !== undefined && own !== 'on' && own !== 'off')
+    throw new ConfigError(`PROJECTIONS_OWN_APPENDS must be on or off, not ${own}`);
+  const readSide = {
+    ...(intervalMs === undefined ? {} : { intervalMs }),
+    ...(own === undefined ? {} : { ownAppends: own === 'on' }),
+  };
+  return Object.keys(readSide).length === 0 ? {} : { readSide };
 };
 
 /** SMTP_CONNECTIONS_MAX: SMTP connections kept open and reused (default 10 in smtpChannel.ts). */

@@ -140,6 +140,82 @@ describe('projection runner on Postgres', () => {
     }
   });
 
+  it("takes this process's own appends from memory, exactly as the log has them, and reads the log for another writer's", async () => {
+    const projection = store.projections[0]!;
+    const recent = projection.recent!;
+    const runner = new ProjectionRunner({
+      stores: store.projections,
+      projections: [seatHistoryProjection],
+      clock: systemClock,
+      intervalMs: 3_600_000,
+      ownAppends: true,
+    });
+    const hold = (streamId: string, version: number) => ({
+      type: 'HoldPlaced',
+      data: { holdId: `${streamId}-h${version}`, userId: 'u', seatIds: [`S-${version}`], quantity: 1, at: T0 },
+    });
+    const own = async (streamId: string, fromVersion: number, n: number) =>
+      store.eventStore.append(
+        streamId,
+        fromVersion - 1,
+        Array.from({ length: n }, (_, index) => hold(streamId, fromVersion + index)),
+      );
+    const settledNow = async () => {
+      // The horizon is the whole server's: wait until the transactions committed so far have settled.
+      const target = (await projection.horizon()).committed;
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; )
+        if (BigInt((await projection.horizon()).settled) >= BigInt(target)) return;
+    };
+    const other = await connect();
+    try {
+      await runner.catchUp();
+      runner.start();
+      const from = await projection.checkpoint(seatHistoryProjection.name);
+      await own('event-own-a', 1, 3);
+      await own('event-own-b', 1, 2);
+      await settledNow();
+      // What memory gives is what the log has, field by field (positions, versions, transaction ids, recorded_at).
+      const { settled } = await projection.settledCount(from, 100);
+      expect(recent.settledAfter(from, settled)).toEqual(await projection.readSettled(from, 100));
+      expect(await runner.catchUp()).toBe(5);
+      expect(runner.batches).toEqual({ fromMemory: 1, fromLog: 1 });
+
+      // Another writer's transaction takes a position and stays open while this process appends and commits after it:
+      // nothing is settled until it ends (a pass from memory applies nothing), then the pass reads the log for it.
+      await other.query('BEGIN');
+      await insert(other, 'event-own-c', 1, 'S-1');
+      await own('event-own-a', 4, 1);
+      expect(await runner.catchUp()).toBe(0);
+      await other.query('COMMIT');
+      await settledNow();
+      expect(await runner.catchUp()).toBe(2);
+      expect(runner.batches.fromLog).toBe(2);
+
+      // A restart: appends kept by the process before are gone; the log has them.
+      await own('event-own-b', 3, 2);
+      recent.follow(false);
+      recent.follow(true);
+      await own('event-own-b', 5, 1);
+      await settledNow();
+      expect(await runner.catchUp()).toBe(3);
+      expect(runner.batches.fromLog).toBe(3);
+      // Caught up again, memory serves the next one.
+      await own('event-own-a', 5, 2);
+      await settledNow();
+      expect(await runner.catchUp()).toBe(2);
+      expect(runner.batches.fromLog).toBe(3);
+
+      const log = (await readLog(store)).filter((event) => event.streamId.startsWith('event-own-'));
+      const folded = collectAll(seatHistoryProjection, log.map(logged));
+      for (const [key, entries] of folded)
+        expect(await runner.entries(seatHistoryProjection.name, key), key).toEqual(entries);
+      expect(folded.size).toBe(6 + 5 + 1);
+    } finally {
+      await runner.stop();
+      await other.end();
+    }
+  });
+
   it('resumes at the checkpoints after a runner is killed mid-way, counting nothing twice', async () => {
     // A sale written by the real decider, one append per command: orders paid, failed and refunded.
     const state = freshState();

@@ -22,6 +22,11 @@ export type ReadSideConfig = Readonly<{
   intervalMs?: number;
   /** Events per projection transaction (default 1,000). */
   batchSizeMax?: number;
+  /**
+   * The pass takes the appends of this process from memory when the log has no other settled event after its
+   * checkpoint, and reads the log otherwise (default true; ProjectionRunnerOptions.ownAppends).
+   */
+  ownAppends?: boolean;
 }>;
 
 export type ReadSide = Readonly<{
@@ -55,6 +60,8 @@ export const startReadSide = (
     ...(deps.config?.intervalMs === undefined ? {} : { intervalMs: deps.config.intervalMs }),
     ...(deps.config?.batchSizeMax === undefined ? {} : { batchSizeMax: deps.config.batchSizeMax }),
     onError: (error, context) => deps.logger.error({ err: error }, context),
+    // The actors write in this process: their appends feed the pass from memory (the log stays the fallback).
+    ownAppends: deps.config?.ownAppends ?? true,
   });
   registerProjectionMetrics({ registry: deps.registry, runner, clock: deps.clock });
   const stats = createEventStats({ activations: deps.activations, catalog: deps.catalog, runner });

@@ -31,6 +31,25 @@ export class CheckpointMovedError extends Error {
 /** Where a log projection's entry came from: the event at `position` added it under `key`, kept in `bucket`. */
 export type EntryRef = Readonly<{ bucket: string; key: string; position: number }>;
 
+/**
+ * The appends this process committed to one database lately, in memory (RecentAppends). The runner uses them instead
+ * of reading them back when `settledCount` finds the log holds exactly as many settled events after its checkpoint.
+ */
+export interface OwnAppends {
+  /** Kept only while active: a runner of this process follows the log. */
+  readonly active: boolean;
+  /** Events kept. */
+  readonly size: number;
+  /** The most events kept: past it the oldest appends are dropped. */
+  readonly maxEvents: number;
+  /** Starts (true) or stops (false, forgetting everything) keeping appends. */
+  follow(on: boolean): void;
+  /** The kept events after `after` of transactions below `settled` (decimal text), in (transaction id, position) order. */
+  settledAfter(after: Checkpoint, settled: string): SettledEvent[];
+  /** Forgets the appends wholly at or before `upTo`. */
+  forget(upTo: Checkpoint): void;
+}
+
 export interface ProjectionStore {
   /**
    * At most `limit` events after the checkpoint, in (transaction id, position) order, of transactions that ended
@@ -45,6 +64,13 @@ export interface ProjectionStore {
   horizon(): Promise<Readonly<{ settled: string; committed: string }>>;
   /** Settled events after the checkpoint (the projection's lag, in events). */
   countSettled(after: Checkpoint): Promise<number>;
+  /**
+   * In one snapshot: the settled horizon (as `horizon().settled`) and how many events after the checkpoint are below
+   * it, counting at most `limit`. What the runner checks the appends this process kept (`recent`) against.
+   */
+  settledCount(after: Checkpoint, limit: number): Promise<Readonly<{ settled: string; count: number }>>;
+  /** This process's own appends to this database, kept for the runner while it follows the log (absent: none). */
+  readonly recent?: OwnAppends;
   /** The projection's checkpoint; the start when it has none. */
   checkpoint(name: string): Promise<Checkpoint>;
   checkpoints(): Promise<CheckpointRow[]>;

@@ -10,6 +10,7 @@ import {
 } from './eventStore.ts';
 import { type Fence, FencedError } from './fence.ts';
 import type { OutboxMessage } from './outbox.ts';
+import type { RecentAppends } from './recentAppends.ts';
 import { type OrderedQuery, type SqlClient, sqlState, toSafeNumber, uniqueViolation } from './sqlClient.ts';
 import { outboxInsertSql } from './sqlOutbox.ts';
 
@@ -53,14 +54,27 @@ const appendSqlWith = (chain?: Readonly<{ id: string; count: string; after: stri
     AND EXISTS (SELECT 1 FROM event_owner WHERE stream_id = $1 AND epoch = ${fence}::bigint FOR SHARE)`
   }
   ORDER BY x.ord
-  RETURNING position`;
+  RETURNING position, stream_version`;
 
 /**
  * The append's answer is one row, `written` and `last_position`, not a row per event: a batch of 300 events came back
  * as 300 rows for the driver to parse (and, on PGlite, for the worker to parse and clone across threads) only to be
- * counted.
+ * counted. With it, what the projection runner needs to take the events from memory instead of reading them back
+ * (RecentAppends): the writing transaction's id, when it recorded them, and whether the positions follow the stream
+ * versions one by one (`in_order`: a concurrent insert may take positions from the same sequence in between).
  */
-const answer = 'SELECT count(*)::int AS written, max(position) AS last_position FROM appended';
+const answer = `SELECT count(*)::int AS written, max(position) AS last_position,
+  min(position - stream_version) = max(position - stream_version) AS in_order,
+  pg_current_xact_id_if_assigned()::text AS transaction_id, now() AS recorded_at
+  FROM appended`;
+
+type AnswerRow = {
+  written: number;
+  last_position: unknown;
+  in_order: boolean | null;
+  transaction_id: string | null;
+  recorded_at: Date | null;
+};
 
 const plain = (append: string) => `WITH appended AS (${append}) ${answer}`;
 
@@ -106,12 +120,14 @@ export const snapshotPartChars = 256 * 1024;
 /**
  * An EventStore over any SqlClient; `close` is whatever shuts the adapter's connection down. An adapter whose client
  * may run two statements at once (a pool) gives `ordered`, which runs a stream's appends in the order they are sent.
+ * `recent` is given every append once it has committed (each statement commits on its own), for the projections.
  */
 export function sqlEventStore(
   client: SqlClient,
   close: () => Promise<void>,
   ordered?: OrderedQuery,
   fence?: Fence,
+  recent?: RecentAppends,
 ): EventStore {
   const loadSnapshotAt = async (streamId: string, maxVersion: number): Promise<Snapshot | undefined> => {
     const [head] = await client.query<{ version: number; state: unknown; parts: number | null; taken_at: Date }>(
@@ -146,7 +162,7 @@ export function sqlEventStore(
       const epoch = fence?.epochOf(streamId);
       if (fence !== undefined && epoch === undefined) throw new FencedError(streamId, undefined, undefined);
       const batch = JSON.stringify(events.map((event) => ({ type: event.type, data: event.data ?? null })));
-      let rows: { written: number; last_position: unknown }[];
+      let rows: AnswerRow[];
       try {
         // Most batches (holds) notify nobody: they keep the plain statement.
         const params = [
@@ -176,11 +192,18 @@ export function sqlEventStore(
         throw new WrongExpectedVersionError(streamId, expectedVersion);
       }
       if (written !== events.length) throw new Error(`append wrote ${written} of ${events.length} events`);
-      return {
-        fromVersion: expectedVersion + 1,
-        toVersion: expectedVersion + events.length,
-        lastPosition: toSafeNumber(rows[0]!.last_position),
-      };
+      const row = rows[0]!;
+      const lastPosition = toSafeNumber(row.last_position);
+      if (recent?.active && row.in_order === true && row.transaction_id !== null && row.recorded_at !== null)
+        recent.add({
+          transactionId: String(row.transaction_id),
+          streamId,
+          firstVersion: expectedVersion + 1,
+          firstPosition: lastPosition - events.length + 1,
+          recordedAt: row.recorded_at,
+          events,
+        });
+      return { fromVersion: expectedVersion + 1, toVersion: expectedVersion + events.length, lastPosition };
     },
 
     async readStream(streamId: string, afterVersion = 0, limit?: number): Promise<StoredEvent[]> {

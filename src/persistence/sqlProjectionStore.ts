@@ -4,6 +4,7 @@ import {
   CheckpointMovedError,
   type CheckpointRow,
   checkpointStart,
+  type OwnAppends,
   type ProjectionStore,
   type SettledEvent,
 } from './projectionStore.ts';
@@ -28,6 +29,20 @@ const countSettledSql = `
   WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
+/**
+ * The horizon and the settled events after the cursor below it, counted up to a limit, from one snapshot (a statement's
+ * functions share it): checked against the appends kept in memory, a second snapshot could let a transaction settle
+ * in between and make two different sets of events the same size.
+ */
+const settledCountSql = `
+  WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS settled)
+  SELECT horizon.settled::text AS settled,
+    (SELECT count(*) FROM (
+       SELECT 1 FROM events
+       WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint) AND transaction_id < horizon.settled
+       LIMIT $3) AS below) AS n
+  FROM horizon`;
+
 /** The event store's row, with the writing transaction's id as the settled cursor needs it. */
 const settledOf = (row: EventRow): SettledEvent => ({
   ...toStoredEvent(row),
@@ -50,7 +65,10 @@ const moveCheckpoint = async (tx: SqlClient, name: string, from: Checkpoint, to:
   if (moved.length === 0) throw new CheckpointMovedError(name);
 };
 
-export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
+/** `recent`: the appends this process's event store over the same database keeps (sqlEventStore's `recent`). */
+export const sqlProjectionStore = (client: SqlClient, recent?: OwnAppends): ProjectionStore => ({
+  ...(recent === undefined ? {} : { recent }),
+
   async readSettled(after, limit) {
     const rows = await client.query<EventRow>(readSettledSql, [after.transactionId, after.position, limit]);
     return rows.map(settledOf);
@@ -67,6 +85,15 @@ export const sqlProjectionStore = (client: SqlClient): ProjectionStore => ({
   async countSettled(after) {
     const [row] = await client.query<{ n: unknown }>(countSettledSql, [after.transactionId, after.position]);
     return toSafeNumber(row?.n ?? 0);
+  },
+
+  async settledCount(after, limit) {
+    const [row] = await client.query<{ settled: string; n: unknown }>(settledCountSql, [
+      after.transactionId,
+      after.position,
+      limit,
+    ]);
+    return { settled: String(row?.settled ?? '0'), count: toSafeNumber(row?.n ?? 0) };
   },
 
   async checkpoint(name) {

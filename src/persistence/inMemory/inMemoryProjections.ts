@@ -38,6 +38,10 @@ export const inMemoryProjections = (readAll: (afterPosition: number, limit: numb
     async countSettled(after) {
       return (await readAll(after.position, Number.MAX_SAFE_INTEGER)).length;
     },
+    async settledCount(after, limit) {
+      // Everything committed is settled: the horizon is past every position (the transaction ids here).
+      return { settled: String(Number.MAX_SAFE_INTEGER), count: (await readAll(after.position, limit)).length };
+    },
     async checkpoint(name) {
       const row = checkpoints.get(name);
       return row === undefined ? checkpointStart : { transactionId: row.transactionId, position: row.position };

@@ -52,6 +52,33 @@ contactsPlanContract('PGlite', async () => {
 });
 afterAll(async () => (await shared)?.close());
 
+describe("PGlite: this process's appends kept for the projection runner", () => {
+  it('keeps each committed append exactly as the log has it (positions, versions, transaction id, recorded_at)', async () => {
+    shared ??= openPgliteStore();
+    const store = await shared;
+    await store.sql.query('TRUNCATE events RESTART IDENTITY');
+    const projection = store.projections[0]!;
+    const recent = projection.recent!;
+    recent.follow(true);
+    try {
+      await store.eventStore.append('event-a', 0, [
+        { type: 'HoldPlaced', data: { seatIds: ['A-1'], who: 'Zoë', at: 1 } },
+        { type: 'HoldReleased', data: { seatIds: ['A-1'], at: 2 } },
+      ]);
+      await store.eventStore.append('event-b', 0, [{ type: 'HoldPlaced', data: { seatIds: ['B-1'], at: 3 } }]);
+      // Refused (wrong version): nothing kept.
+      await expect(store.eventStore.append('event-b', 0, [{ type: 'HoldPlaced', data: {} }])).rejects.toThrow();
+      const start = { transactionId: '0', position: 0 };
+      const { settled, count } = await projection.settledCount(start, 100);
+      expect(count).toBe(3);
+      expect(recent.size).toBe(3);
+      expect(recent.settledAfter(start, settled)).toEqual(await projection.readSettled(start, 100));
+    } finally {
+      recent.follow(false);
+    }
+  });
+});
+
 describe('PGlite on disk', () => {
   it('keeps events, snapshots and the catalog across a close and reopen, and migrates only once', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'pglite-store-'));

@@ -7,6 +7,7 @@ import { migrate } from '../migrations.ts';
 import type { OrderIndex } from '../orderIndex.ts';
 import type { Outbox } from '../outbox.ts';
 import type { ProjectionStore } from '../projectionStore.ts';
+import { RecentAppends } from '../recentAppends.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { SqlClient } from '../sqlClient.ts';
 import { sqlContacts } from '../sqlContacts.ts';
@@ -256,12 +257,14 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
     await close();
     throw error;
   }
+  // This process's appends, kept for its projection runner while it follows the log (RecentAppends).
+  const recent = new RecentAppends();
   return {
-    eventStore: sqlEventStore(client, close),
+    eventStore: sqlEventStore(client, close, undefined, undefined, recent),
     catalog: sqlCatalog(client),
     orderIndex: sqlOrderIndex(client),
     outboxes: [sqlOutbox(client)],
-    projections: [sqlProjectionStore(client)],
+    projections: [sqlProjectionStore(client, recent)],
     contacts: sqlContacts(client),
     sql: client,
     ping,

@@ -7,6 +7,7 @@ import { migrate, quoteSchemaName } from '../migrations.ts';
 import type { OrderIndex } from '../orderIndex.ts';
 import type { Outbox } from '../outbox.ts';
 import type { ProjectionStore } from '../projectionStore.ts';
+import { RecentAppends } from '../recentAppends.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
 import type { OrderedQuery, SqlClient } from '../sqlClient.ts';
 import { sqlContacts } from '../sqlContacts.ts';
@@ -112,13 +113,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       pool.end().then(done, done);
     });
   };
+  // This process's appends, kept for its projection runner while it follows the log (RecentAppends).
+  const recent = new RecentAppends();
   return {
-    eventStore: sqlEventStore(client, close, ordered, options.fence),
+    eventStore: sqlEventStore(client, close, ordered, options.fence, recent),
     ownerEpochs: sqlOwnerEpochs(client),
     catalog: sqlCatalog(client),
     orderIndex: sqlOrderIndex(client),
     outboxes: [sqlOutbox(client)],
-    projections: [sqlProjectionStore(client)],
+    projections: [sqlProjectionStore(client, recent)],
     contacts: sqlContacts(client),
     ping: pinger.ping,
     close,

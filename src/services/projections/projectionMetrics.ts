@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { instantOf } from '../../persistence/eventStore.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { ProjectionRunner } from './projectionRunner.ts';
@@ -52,6 +52,17 @@ export const registerProjectionMetrics = (
         for (const row of rows ?? []) this.set(row.labels, value(row));
       },
     });
+  new Counter({
+    name: 'projection_batches_total',
+    help: "Batches of the projection runner by where their events came from: this process's appends kept in memory, or the log (the fallback)",
+    labelNames: ['source'] as const,
+    registers: [deps.registry],
+    collect() {
+      this.reset();
+      this.inc({ source: 'memory' }, deps.runner.batches.fromMemory);
+      this.inc({ source: 'log' }, deps.runner.batches.fromLog);
+    },
+  });
   gauge(
     'projection_lag_events',
     'Settled events beyond a projection checkpoint (0 when caught up), by projection and database (shard index)',

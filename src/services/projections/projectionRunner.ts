@@ -22,6 +22,12 @@ export type ProjectionRunnerOptions = Readonly<{
   onError?: (error: unknown, context: string) => void;
   /** Longest `catchUpForRead` waits for transactions still open elsewhere. Default 2,000 ms. */
   readWaitMaxMs?: number;
+  /**
+   * While the background pass runs, take this process's own appends from memory (a store's `recent`) instead of reading
+   * them back from the log, whenever the log has no other settled event after the checkpoint. Default false (a
+   * process that writes nothing, such as `npm run projections -- follow`, would only pay for the check).
+   */
+  ownAppends?: boolean;
 }>;
 
 export type ProjectionStatus = Readonly<{
@@ -63,6 +69,8 @@ export class ProjectionRunner {
   private readonly active = new Map<string, Promise<number>>();
   private readonly queued = new Map<string, Promise<number>>();
   private stopTimer: (() => void) | undefined;
+  /** Batches taken from this process's appends in memory, and read from the log (the fallback, or no `recent`). */
+  readonly batches = { fromMemory: 0, fromLog: 0 };
 
   constructor(private readonly options: ProjectionRunnerOptions) {}
 
@@ -77,6 +85,7 @@ export class ProjectionRunner {
   /** Catches every projection up now and then every `intervalMs` until `stop`; `intervalMs` 0: no background pass. */
   start(): void {
     if (this.stopTimer !== undefined || this.options.intervalMs === 0) return;
+    if (this.options.ownAppends === true) for (const store of this.options.stores) store.recent?.follow(true);
     this.stopTimer = repeatTimer(this.options.clock, this.options.intervalMs ?? 250, () => {
       this.catchUp().catch((error: unknown) => this.options.onError?.(error, 'projection catch-up failed'));
     });
@@ -86,6 +95,7 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.stopTimer?.();
     this.stopTimer = undefined;
+    for (const store of this.options.stores) store.recent?.follow(false);
     await Promise.allSettled([...this.active.values(), ...this.queued.values()]);
   }
 
@@ -254,7 +264,9 @@ export class ProjectionRunner {
     const from = froms.reduce((earliest, checkpoint) =>
       compareCursors(checkpoint, earliest) < 0 ? checkpoint : earliest,
     );
-    const events = await store.readSettled(from, this.options.batchSizeMax ?? 1_000);
+    // Every projection is past `from`: what this process kept up to it is no longer needed.
+    store.recent?.forget(from);
+    const events = await this.readSettled(store, from);
     const applied = await Promise.all(
       this.options.projections.map(async (projection, index) => {
         const own = froms[index]!;
@@ -277,9 +289,32 @@ export class ProjectionRunner {
   /** One batch: read, fold, commit with the checkpoint. Returns the events read (0: caught up). */
   async step(store: ProjectionStore, projection: AnyProjection): Promise<number> {
     const from = await store.checkpoint(projection.name);
-    const events = await store.readSettled(from, this.options.batchSizeMax ?? 1_000);
+    const events = await this.readSettled(store, from);
     await this.fold(store, projection, from, events);
     return events.length;
+  }
+
+  /**
+   * The settled events after `from`, at most `batchSizeMax`, in cursor order: from this process's appends kept in memory
+   * when the log has exactly as many settled events after `from` as are kept (counted in the snapshot whose horizon
+   * chooses the kept ones), else read from the log. The kept appends are committed events of this database with their
+   * own transaction ids and positions, so a set of them as large as the log's is the log's: nothing is skipped, and an
+   * event of a transaction still open (or one committed out of order, below the horizon later) is in neither.
+   */
+  private async readSettled(store: ProjectionStore, from: Checkpoint): Promise<readonly SettledEvent[]> {
+    const limit = this.options.batchSizeMax ?? 1_000;
+    const recent = store.recent;
+    if (recent?.active === true) {
+      // Counted up to one more than memory can hold: appends answered while the count is on its way are kept too.
+      const { settled, count } = await store.settledCount(from, recent.maxEvents + 1);
+      const kept = recent.settledAfter(from, settled);
+      if (kept.length === count) {
+        this.batches.fromMemory += 1;
+        return kept.length > limit ? kept.slice(0, limit) : kept;
+      }
+    }
+    this.batches.fromLog += 1;
+    return store.readSettled(from, limit);
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 import type { StoredEvent } from '../../persistence/eventStore.ts';
 import { inMemoryProjections } from '../../persistence/inMemory/inMemoryProjections.ts';
 import type { ProjectionStore } from '../../persistence/projectionStore.ts';
+import { RecentAppends } from '../../persistence/recentAppends.ts';
 import { ManualClock } from '../../platform/clock.ts';
 import { ProjectionRunner } from './projectionRunner.ts';
 
@@ -164,5 +165,114 @@ describe('projection runner: a read that must see what was committed before it',
     const before = counted.reads;
     await bounded.catchUpForRead('by-stream');
     expect(counted.reads).toBeGreaterThan(before);
+  });
+});
+
+describe("projection runner: this process's own appends, from memory", () => {
+  /** The log's events from `from` (1-based position) on, kept as this process's appends of one event each. */
+  const keep = (recent: RecentAppends, from = 1, except: readonly number[] = []) => {
+    for (const event of log) {
+      if (event.position < from || except.includes(event.position)) continue;
+      // In the in-memory store an event's transaction id is its position.
+      recent.add({
+        transactionId: String(event.position),
+        streamId: event.streamId,
+        firstVersion: event.streamVersion,
+        firstPosition: event.position,
+        recordedAt: event.recordedAt,
+        events: [{ type: event.type, data: event.data }],
+      });
+    }
+  };
+  const runnerOver = (store: ProjectionStore, ownAppends = true) =>
+    new ProjectionRunner({ stores: [store], projections, clock: new ManualClock(0), batchSizeMax: 1_000, ownAppends });
+  const expectFolds = async (store: ProjectionStore, runner: ProjectionRunner) => {
+    for (const projection of projections) {
+      const { stored, folded } = await storedAndFolded(store, runner, projection);
+      expect(stored, projection.name).toEqual(folded);
+    }
+  };
+
+  it('folds them without reading the log back when the log has no other settled event', async () => {
+    const { store, counted } = storeOverLog();
+    const recent = new RecentAppends();
+    const runner = runnerOver({ ...store, recent });
+    runner.start();
+    keep(recent);
+    expect(await runner.catchUp()).toBe(4 * 2_500);
+    expect(counted.reads).toBe(0);
+    // 1,000 + 1,000 + 500, each checked against the log's count first.
+    expect(runner.batches).toEqual({ fromMemory: 3, fromLog: 0 });
+    await expectFolds(store, runner);
+    expect((await runner.status()).map((row) => row.lagEvents)).toEqual([0, 0, 0, 0]);
+    await runner.stop();
+    expect(recent.active).toBe(false);
+    expect(recent.size).toBe(0);
+  });
+
+  it('reads the log for what it did not keep (written before a restart), then goes on from memory', async () => {
+    const { store, counted } = storeOverLog();
+    const recent = new RecentAppends();
+    const runner = runnerOver({ ...store, recent });
+    runner.start();
+    keep(recent, 601);
+    await runner.catchUp();
+    // The log has 600 events more than memory: the first batch comes from the log (1..1,000); from there memory has
+    // every one of them.
+    expect(counted.reads).toBe(1);
+    expect(runner.batches).toEqual({ fromMemory: 2, fromLog: 1 });
+    await expectFolds(store, runner);
+  });
+
+  it('reads the log when another writer committed an event between its own, and never skips it', async () => {
+    const { store, counted } = storeOverLog();
+    const recent = new RecentAppends();
+    const runner = runnerOver({ ...store, recent });
+    runner.start();
+    keep(recent, 1, [2_222]);
+    await runner.catchUp();
+    // Every batch until the checkpoint passes the other writer's event is read from the log.
+    expect(counted.reads).toBe(3);
+    expect(runner.batches.fromLog).toBe(3);
+    await expectFolds(store, runner);
+  });
+
+  it('counts past what memory held when it asked: appends answered while the count was on its way are kept too', async () => {
+    const { store, counted } = storeOverLog();
+    const recent = new RecentAppends();
+    // The last 500 events' appends are answered after the count was sent and before its answer (they ran before it).
+    const late: ProjectionStore = {
+      ...store,
+      recent,
+      settledCount: async (after, limit) => {
+        const answer = await store.settledCount(after, limit);
+        if (recent.size === 2_000) keep(recent, 2_001);
+        return answer;
+      },
+    };
+    const runner = runnerOver(late);
+    runner.start();
+    keep(
+      recent,
+      1,
+      log.slice(2_000).map((event) => event.position),
+    );
+    expect(recent.size).toBe(2_000);
+    await runner.catchUp();
+    expect(counted.reads).toBe(0);
+    expect(runner.batches).toEqual({ fromMemory: 3, fromLog: 0 });
+    await expectFolds(store, runner);
+  });
+
+  it('keeps nothing unless the background pass follows the log with ownAppends', async () => {
+    const { store, counted } = storeOverLog();
+    const recent = new RecentAppends();
+    const runner = runnerOver({ ...store, recent }, false);
+    runner.start();
+    keep(recent);
+    expect(recent.size).toBe(0);
+    await runner.catchUp();
+    expect(counted.reads).toBe(3);
+    expect(runner.batches).toEqual({ fromMemory: 0, fromLog: 3 });
   });
 });

@@ -1,3 +1,4 @@
+import { systemClock } from '../platform/clock.ts';
 import type { Arrival, SeatMapReads, Who } from './context.ts';
 import {
   createMemoryRateLimit,
@@ -34,8 +35,8 @@ export type LimitsOptions = Readonly<{
   /** Where the person's budgets are counted: Redis (shared by every node) or memory. Default memory. */
   store?: LimiterStore;
   /**
-   * The clock of the REST limit per address, counted in memory. Default Date.now: wall time, as the library's memory
-   * store (which counted it before) and the other limits count; a test's manual clock would never end a window.
+   * The clock of the REST limit per address, counted in memory. Default the system clock: wall time, as the library's
+   * memory store (which counted it before) and the other limits count; a test's manual clock would never end a window.
    */
   nowMs?: () => number;
 }>;
@@ -94,7 +95,7 @@ export const createLimits = (options: LimitsOptions = {}): Limits => {
   const rest = createMemoryRateLimit(
     (options.restRequestsPerSecondMax ?? restRequestsPerSecondMaxDefault) * restWindowSeconds,
     restWindowSeconds,
-    options.nowMs ?? Date.now,
+    options.nowMs ?? systemClock.now,
   );
   const socket = createRateLimit(
     options.socketRequestsPerWindowMax ?? socketRequestsPerWindowMaxDefault,

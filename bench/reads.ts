@@ -6,7 +6,7 @@
  *   - `/healthz`, the ceiling of the HTTP stack (first and last: ratios are over the mean of both, per client);
  *   - a demo-size map (370 seats), identity and compressed;
  *   - a 50,000-seat map compressed (br), its compact status form compressed (br), and a conditional read of the
- *     map with the current ETag (304);
+ *     map with the current ETag (304), without a token (answered at once) and with a buyer's (verified first);
  * and the bytes of every form (identity, gzip, br) and of the layout, as a client receives them.
  * Every window reports the server's CPU per request (the whole process, and its main thread's share of one core, from
  * /proc) and the client's, and how busy the machine was: a server main thread near 100 % is the server's bound, one
@@ -292,6 +292,12 @@ export const runReads = async (options: ReadsOptions = defaultReads): Promise<Re
       ['largeMapCompressed', map(large), compressed],
       ['largeStatusFormCompressed', map(large, '?form=status'), compressed],
       ['largeConditional304', map(large), { ...compressed, 'if-none-match': etag }],
+      // The same read with a buyer's bearer token, as the client SDK sends it: the token is verified first.
+      [
+        'largeConditional304Buyer',
+        map(large),
+        { ...compressed, 'if-none-match': etag, authorization: `Bearer ${buyers[0]!.token}` },
+      ],
     ];
     const runs: ReadRun[] = [];
     const measure = async (

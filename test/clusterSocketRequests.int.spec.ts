@@ -556,3 +556,23 @@ describe('a waiting room released by its owner once calm', () => {
     expect(held.status, JSON.stringify(held.body)).toBe(201);
   }, 60_000);
 });
+
+describe("the read side's pass on every node", () => {
+  it('reads the log, not this node’s appends from memory: other nodes write to the same log', async () => {
+    const batches = async (node: ClusterNode) => {
+      const text = await (
+        await fetch(`${node.baseUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
+      ).text();
+      const value = (source: string) =>
+        Number(text.match(new RegExp(`^projection_batches_total\\{source="${source}"\\} (\\d+)`, 'm'))?.[1] ?? 'NaN');
+      return { memory: value('memory'), log: value('log') };
+    };
+    for (const node of cluster.nodes) {
+      const seen = await waitFor(`batches read by ${node.nodeId}`, 10_000, async () => {
+        const counted = await batches(node);
+        return counted.log > 0 ? counted : undefined;
+      });
+      expect(seen.memory, node.nodeId).toBe(0);
+    }
+  });
+});

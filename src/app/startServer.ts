@@ -333,7 +333,9 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     clock,
     logger,
     registry: metrics.registry,
-    ...(config.readSide === undefined ? {} : { config: config.readSide }),
+    // In a cluster every node's pass also sees the other nodes' appends, so memory would never hold all of them: the
+    // pass reads the log there (unless told otherwise), and spares the count it would pay each pass for nothing.
+    config: { ownAppends: config.cluster === undefined, ...config.readSide },
   });
   const jwtSecret = config.jwtSecret ?? (await loadOrCreateSessionSecret(store.catalog));
   const auth = createAuth({

@@ -63,6 +63,22 @@ describe('session tokens', () => {
     expect(await codeOf(auth.verify(await signed({ ...full, role: 'admin' })))).toBe('UNAUTHORIZED');
   });
 
+  it('verifies a token once, then knows it until its exp, and never keeps a token that failed', async () => {
+    const { clock, auth } = setup();
+    const session = await auth.createSession();
+    const first = await auth.verify(session.token);
+    expect(await auth.verify(session.token)).toBe(first);
+    // A token with a changed signature is not the token verified: checked, and refused.
+    const forged = `${session.token.slice(0, -2)}${session.token.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await codeOf(auth.verify(forged))).toBe('UNAUTHORIZED');
+    expect(await codeOf(auth.verify(forged))).toBe('UNAUTHORIZED');
+    clock.advance(ttlSeconds * 1000);
+    await expect(auth.verify(session.token)).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: 'session expired',
+    });
+  });
+
   it('refuses a session from its exp on', async () => {
     const { clock, auth } = setup();
     const session = await auth.createSession();

@@ -53,6 +53,9 @@ export type NotificationsConfig = Readonly<{
     | 'leaseMs'
     | 'claimBatchMax'
     | 'deliveriesInFlightMax'
+    | 'claimSpacingMs'
+    | 'deliveredFlushMs'
+    | 'deliveredBatchMax'
     | 'pollIntervalMs'
     | 'random'
   >;

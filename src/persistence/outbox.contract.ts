@@ -4,6 +4,7 @@ import { type EventStore, WrongExpectedVersionError } from './eventStore.ts';
 import type { Outbox, OutboxMessage } from './outbox.ts';
 import type { SqlClient } from './sqlClient.ts';
 import { contactsOfUsersSql } from './sqlContacts.ts';
+import { deliveredParams, deliveredSql } from './sqlOutbox.ts';
 
 export type OutboxStoreUnderTest = Readonly<{
   eventStore: EventStore;
@@ -71,9 +72,26 @@ export function outboxContract(name: string, open: () => Promise<OutboxStoreUnde
       expect(await outbox.claim(T0 + 1_999, 30_000, 'node-a', 10)).toEqual([]);
       const [again] = await outbox.claim(T0 + 2_000, 30_000, 'node-a', 10);
       expect([again?.attempts, again?.channelsDone]).toEqual([1, ['socket']]);
-      await outbox.delivered(again!.id, ['socket', 'email'], T0 + 2_001);
+      await outbox.delivered([{ id: again!.id, channelsDone: ['socket', 'email'], at: T0 + 2_001 }]);
       expect(await outbox.claim(T0 + 999_999, 30_000, 'node-a', 10)).toEqual([]);
       expect(await outbox.depth()).toEqual({ pending: 0, dead: 0 });
+    });
+
+    it('marks many rows delivered in one call; a restarted owner gets back only the leased rows not marked', async () => {
+      await store.eventStore.append('event-a', 0, [event], [message('k1'), message('k2'), message('k3')]);
+      const [k1, k2, k3] = await outbox.claim(T0, 60_000, 'node-a', 10);
+      await outbox.delivered([]);
+      await outbox.delivered([
+        { id: k1!.id, channelsDone: ['socket'], at: T0 + 1 },
+        { id: k2!.id, channelsDone: ['socket', 'email'], at: T0 + 2 },
+      ]);
+      expect(await outbox.depth()).toEqual({ pending: 1, dead: 0 });
+      // The node died before k3's mark was written: k3 alone comes back, as it was (no attempt counted, no channel done).
+      expect(await outbox.releaseLeases('node-a', T0 + 3)).toBe(1);
+      const again = await outbox.claim(T0 + 3, 60_000, 'node-a', 10);
+      expect(again.map((row) => [row.key, row.attempts, row.channelsDone])).toEqual([[k3!.key, 0, []]]);
+      // The marked rows are done for good: once k3's lease ends, it alone is due.
+      expect((await outbox.claim(T0 + 999_999, 60_000, 'node-b', 10)).map((row) => row.key)).toEqual([k3!.key]);
     });
 
     it('keeps a dead letter with its last error, never claimed again', async () => {
@@ -148,23 +166,47 @@ export function outboxContract(name: string, open: () => Promise<OutboxStoreUnde
 type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
 const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
-/** The SQL stores read a claim's contacts through the primary key, never by scanning every buyer's contact. */
-export function contactsPlanContract(
+const explainNodes = async (sql: SqlClient, statement: string, params: readonly unknown[]): Promise<PlanNode[]> => {
+  const [row] = await sql.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${statement}`, params);
+  const explained = row?.['QUERY PLAN'];
+  const [plan] = (typeof explained === 'string' ? JSON.parse(explained) : explained) as [{ Plan: PlanNode }];
+  return planNodes(plan.Plan);
+};
+
+/**
+ * The SQL stores read a claim's contacts through the primary key, never by scanning every buyer's contact, and mark a
+ * batch of delivered rows through the outbox's primary key, never by scanning the outbox.
+ */
+export function outboxPlanContract(
   name: string,
-  open: () => Promise<Readonly<{ contacts: Contacts; sql: SqlClient; close: () => Promise<void> }>>,
+  open: () => Promise<
+    Readonly<{ eventStore: EventStore; contacts: Contacts; sql: SqlClient; close: () => Promise<void> }>
+  >,
 ): void {
-  describe(`${name} reads several buyers' contacts by key`, () => {
-    it('finds them through the primary key', async () => {
+  describe(`${name} reads several buyers' contacts and marks delivered rows by key`, () => {
+    it('marks a batch of delivered rows through the primary key', async () => {
+      const store = await open();
+      try {
+        const many = Array.from({ length: 2_000 }, (_, i) => message(`p${i}`));
+        await store.eventStore.append('event-plan', 0, [event], many);
+        await store.sql.query('ANALYZE outbox');
+        const marks = [5, 77, 1_999].map((id) => ({ id, at: T0, channelsDone: ['email'] }));
+        const nodes = await explainNodes(store.sql, deliveredSql, deliveredParams(marks));
+        expect(
+          nodes.filter((node) => node['Relation Name'] === 'outbox').map((node) => node['Node Type']),
+        ).not.toContain('Seq Scan');
+        expect(nodes.some((node) => node['Index Name'] === 'outbox_pkey')).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("finds a claim's contacts through the primary key", async () => {
       const store = await open();
       try {
         for (let i = 0; i < 2_000; i++) await store.contacts.set(`u${i}`, { email: `u${i}@example.com` });
         await store.sql.query('ANALYZE buyer_contacts');
-        const [row] = await store.sql.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${contactsOfUsersSql}`, [
-          JSON.stringify(['u5', 'u77', 'u1999']),
-        ]);
-        const explained = row?.['QUERY PLAN'];
-        const [plan] = (typeof explained === 'string' ? JSON.parse(explained) : explained) as [{ Plan: PlanNode }];
-        const nodes = planNodes(plan.Plan);
+        const nodes = await explainNodes(store.sql, contactsOfUsersSql, [JSON.stringify(['u5', 'u77', 'u1999'])]);
         expect(
           nodes.filter((node) => node['Relation Name'] === 'buyer_contacts').map((node) => node['Node Type']),
         ).not.toContain('Seq Scan');

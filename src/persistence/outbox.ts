@@ -27,14 +27,21 @@ export type OutboxDepth = Readonly<{ pending: number; dead: number }>;
 
 export type DeadLetter = OutboxRow & Readonly<{ lastError: string | undefined; deadAt: number }>;
 
+/** A row every channel took (or none was due), with the channels that took it and when it was recorded. */
+export type DeliveredMark = Readonly<{ id: number; channelsDone: readonly string[]; at: number }>;
+
 export interface Outbox {
   /**
    * Leases up to `limit` rows due at `now` (oldest first) to `owner` until `now + leaseMs`: nobody else claims them
    * meanwhile, and if the owner dies they come due again when the lease ends.
    */
   claim(now: number, leaseMs: number, owner: string, limit: number): Promise<OutboxRow[]>;
-  /** Every channel took it (or none was due): done for good. */
-  delivered(id: number, channelsDone: readonly string[], now: number): Promise<void>;
+  /**
+   * Every channel took these rows (or none was due): done for good, all in one statement. Until this is written the
+   * rows stay leased: a crash before it gives them back (`releaseLeases`, or the lease's end) and they are sent again
+   * under the same keys.
+   */
+  delivered(marks: readonly DeliveredMark[]): Promise<void>;
   /** A channel failed: due again at `dueAt`, with the channels done so far remembered. */
   retry(id: number, channelsDone: readonly string[], attempts: number, dueAt: number, error: string): Promise<void>;
   /** Out of attempts: kept as a dead letter, never claimed again. */

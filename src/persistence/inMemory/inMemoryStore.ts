@@ -261,9 +261,11 @@ const inMemoryOutbox = (rows: InMemoryOutboxRow[]): Outbox => {
       }
       return due.map(view).sort((a, b) => a.id - b.id);
     },
-    async delivered(id, channelsDone, now) {
-      Object.assign(byId(id), { deliveredAt: now, channelsDone: [...channelsDone], leasedBy: undefined });
-      byId(id).attempts += 1;
+    async delivered(marks) {
+      for (const { id, channelsDone, at } of marks) {
+        Object.assign(byId(id), { deliveredAt: at, channelsDone: [...channelsDone], leasedBy: undefined });
+        byId(id).attempts += 1;
+      }
     },
     async retry(id, channelsDone, attempts, dueAt, error) {
       Object.assign(byId(id), {

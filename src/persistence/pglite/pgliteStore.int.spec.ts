@@ -5,7 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.contract.ts';
 import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
-import { contactsPlanContract, outboxContract } from '../outbox.contract.ts';
+import { outboxContract, outboxPlanContract } from '../outbox.contract.ts';
 import { StoreUnavailableError } from '../storeErrors.ts';
 import { DataDirInUseError } from './dataDirLock.ts';
 import { openPgliteStore, type PgliteStore } from './pgliteStore.ts';
@@ -44,10 +44,10 @@ outboxContract('PGlite', async () => {
   await store.sql.query('TRUNCATE events, outbox, buyer_contacts RESTART IDENTITY');
   return { ...store, close: async () => undefined };
 });
-contactsPlanContract('PGlite', async () => {
+outboxPlanContract('PGlite', async () => {
   shared ??= openPgliteStore();
   const store = await shared;
-  await store.sql.query('TRUNCATE buyer_contacts');
+  await store.sql.query('TRUNCATE events, outbox, buyer_contacts RESTART IDENTITY');
   return { ...store, close: async () => undefined };
 });
 afterAll(async () => (await shared)?.close());

@@ -5,7 +5,7 @@ import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.co
 import { WrongExpectedVersionError } from '../eventStore.ts';
 import { migrations, quoteSchemaName } from '../migrations.ts';
 import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
-import { contactsPlanContract, outboxContract } from '../outbox.contract.ts';
+import { outboxContract, outboxPlanContract } from '../outbox.contract.ts';
 import { openPostgresStore } from './postgresStore.ts';
 
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -56,7 +56,7 @@ streamVersionsPlanContract('Postgres', storeWithRawSql);
 
 orderIndexContract('Postgres', () => openPostgresStore({ connectionString, schema: freshSchema(), poolSize: 2 }));
 
-contactsPlanContract('Postgres', storeWithRawSql);
+outboxPlanContract('Postgres', storeWithRawSql);
 
 ordersByUserPlanContract('Postgres', storeWithRawSql);
 

@@ -11,6 +11,7 @@ import type { Contacts } from '../../persistence/contacts.ts';
 import type { Outbox, OutboxRow } from '../../persistence/outbox.ts';
 import { type Clock, repeatTimer } from '../../platform/clock.ts';
 import type { NotificationMetrics } from '../../platform/notificationMetrics.ts';
+import { createMarkWriter } from './deliveredMarks.ts';
 
 export type DeliveryOutcome = Readonly<{
   key: string;
@@ -56,6 +57,22 @@ export type DispatcherOptions = Readonly<{
   deliveriesInFlightMax?: number;
   /** How often the outbox is looked at for retries that came due (a commit wakes it at once). Default 1 s. */
   pollIntervalMs?: number;
+  /**
+   * While deliveries are under way (a burst), a commit's wake claims no sooner than this after the previous claim, so
+   * a burst of commits costs the store a claim per interval rather than one per commit. With nothing under way a wake
+   * claims at once, and when the last delivery under way finishes a deferred claim runs at once. 0: every wake claims.
+   * Default 50 ms.
+   */
+  claimSpacingMs?: number;
+  /**
+   * Delivered rows are marked in batches, one statement for many: a mark waits while other deliveries are still
+   * sending, at most this long (on the clock) or until `deliveredBatchMax` marks wait; it is written at once when no
+   * other delivery is sending. Until written the row stays leased: a crash in between sends it again under the same
+   * key. 0: written at once (one write at a time; marks that come meanwhile go in the next). Default 100 ms.
+   */
+  deliveredFlushMs?: number;
+  /** Marks written by one statement at most; a full batch is written at once. Default 256. */
+  deliveredBatchMax?: number;
   /** In [0, 1): the backoff's jitter. Default Math.random. */
   random?: () => number;
   metrics?: NotificationMetrics;
@@ -71,6 +88,9 @@ export const dispatcherDefaults = {
   claimBatchMax: 32,
   deliveriesInFlightMax: 128,
   pollIntervalMs: 1_000,
+  claimSpacingMs: 50,
+  deliveredFlushMs: 100,
+  deliveredBatchMax: 256,
 };
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
@@ -95,6 +115,20 @@ export const createDispatcher = (options: DispatcherOptions) => {
   let more = false;
   let stopped = false;
   let stopPolling = () => {};
+  /** When the last claim was sent, and the timer of a claim deferred by `claimSpacingMs`. */
+  let lastClaimAt = Number.NEGATIVE_INFINITY;
+  let cancelDeferredClaim: (() => void) | undefined;
+  /** Deliveries still sending (not yet recording their outcome). */
+  let sending = 0;
+  /** idle() or stop() waits: marks are written at once. */
+  let urgent = 0;
+  const marks = createMarkWriter({
+    outbox,
+    clock,
+    flushMs: settings.deliveredFlushMs,
+    batchMax: settings.deliveredBatchMax,
+    writeAtOnce: () => sending === 0 || urgent > 0 || stopped,
+  });
 
   const backoffMs = (attempts: number): number => {
     const full = Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** (attempts - 1));
@@ -150,6 +184,7 @@ export const createDispatcher = (options: DispatcherOptions) => {
     const done = [...row.channelsDone];
     const gone: string[] = [];
     const errors: string[] = [];
+    sending += 1;
     try {
       const contact = (await contactsOf).get(row.userId);
       const due = channels.filter((channel) => !done.includes(channel.name) && channel.reaches(contact));
@@ -164,12 +199,17 @@ export const createDispatcher = (options: DispatcherOptions) => {
       );
     } catch (error) {
       errors.push(errorText(error));
+    } finally {
+      sending -= 1;
+      // The last delivery sending is done: the marks that waited for it are written now.
+      if (sending === 0) marks.writeSoon();
     }
     const attempts = row.attempts + 1;
     const now = clock.now();
     const goneToo = gone.length === 0 ? {} : { channelsGone: gone };
     if (errors.length === 0) {
-      await outbox.delivered(row.id, done, now);
+      // Batched with the other deliveries' marks (createMarkWriter); the outcome is told once it is written.
+      await marks.delivered({ id: row.id, channelsDone: done, at: now });
       return { key: row.key, state: 'delivered', attempts, channelsDone: done, ...goneToo };
     }
     const error = errors.join('; ');
@@ -207,6 +247,7 @@ export const createDispatcher = (options: DispatcherOptions) => {
         return;
       }
       more = false;
+      lastClaimAt = clock.now();
       const rows = await outbox.claim(clock.now(), settings.leaseMs, owner, room);
       // The claimed rows' contacts in one read, not one per row (each delivery fails alone if it fails).
       if (rows.length > 0) {
@@ -218,13 +259,29 @@ export const createDispatcher = (options: DispatcherOptions) => {
     }
   };
 
-  /** Looks at the outbox now (after a commit that wrote notifications); a look under way looks again after. */
+  /**
+   * Looks at the outbox (after a commit that wrote notifications): at once when nothing is under way, else no sooner than
+   * `claimSpacingMs` after the previous claim, or when the last delivery under way finishes, whichever comes first. A
+   * look under way looks again after.
+   */
   const wake = (): void => {
     if (stopped) return;
     if (claiming !== undefined) {
       more = true;
       return;
     }
+    const wait = lastClaimAt + settings.claimSpacingMs - clock.now();
+    if (wait > 0 && inFlight.size > 0) {
+      // A burst: this wake is served by the claim at the end of the interval (or by the last delivery to finish).
+      more = true;
+      cancelDeferredClaim ??= clock.setTimer(wait, () => {
+        cancelDeferredClaim = undefined;
+        wake();
+      });
+      return;
+    }
+    cancelDeferredClaim?.();
+    cancelDeferredClaim = undefined;
     claiming = fill()
       .catch((error: unknown) => options.onError?.(error, 'the outbox could not be read'))
       .finally(() => {
@@ -247,14 +304,23 @@ export const createDispatcher = (options: DispatcherOptions) => {
       wake();
       return released;
     },
-    /** Resolves when no claim and no delivery is under way, for tests and drain. */
+    /** Resolves when no claim and no delivery is under way, for tests and drain; waiting marks are written at once. */
     async idle(): Promise<void> {
-      while (claiming !== undefined || inFlight.size > 0) await Promise.all([claiming, ...inFlight]);
+      urgent += 1;
+      try {
+        marks.writeSoon();
+        while (claiming !== undefined || inFlight.size > 0) await Promise.all([claiming, ...inFlight]);
+      } finally {
+        urgent -= 1;
+      }
     },
     /** Claims nothing more, and resolves once the deliveries under way have recorded their outcomes. */
     async stop(): Promise<void> {
       stopped = true;
       stopPolling();
+      cancelDeferredClaim?.();
+      cancelDeferredClaim = undefined;
+      marks.writeSoon();
       while (claiming !== undefined || inFlight.size > 0) await Promise.all([claiming, ...inFlight]);
     },
   };

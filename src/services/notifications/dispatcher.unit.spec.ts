@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BuyerContact } from '../../contract/schemas.ts';
 import type { Channel, Delivery, RenderedMessage, RenderOptions } from '../../notifications/channel.ts';
 import { openInMemoryStore } from '../../persistence/inMemory/inMemoryStore.ts';
-import type { OutboxMessage } from '../../persistence/outbox.ts';
+import type { Outbox, OutboxMessage } from '../../persistence/outbox.ts';
 import { ManualClock } from '../../platform/clock.ts';
 import { createDispatcher, type DeliveryOutcome, type Dispatcher } from './dispatcher.ts';
 
@@ -241,6 +241,9 @@ describe('the outbox dispatcher', () => {
       owner: 'node-a',
       claimBatchMax: 2,
       deliveriesInFlightMax: 3,
+      // p0 stays under way throughout: claims and marks do not wait for the end of the burst here.
+      claimSpacingMs: 0,
+      deliveredFlushMs: 0,
       onOutcome: (outcome) => {
         outcomes.push(outcome);
         if (outcomes.length === 5) fiveDone();
@@ -293,5 +296,217 @@ describe('the outbox dispatcher', () => {
     expect(await next).toMatchObject({ key: 'r3', channelsDone: expect.arrayContaining(['socket', 'sms', 'email']) });
     // One render shared by the attempt's channels, with the attachments e-mail asked for first.
     expect(renders.slice(1)).toEqual([{ attachments: true }]);
+  });
+});
+
+describe('the outbox dispatcher during a burst', () => {
+  /** Every microtask queued so far runs first (the in-memory store does no I/O): not a wait for time. */
+  const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  /** A channel whose sends wait, each for its own gate, and which records the keys it took. */
+  const gatedChannel = () => {
+    const gates = new Map<string, () => void>();
+    const taken: string[] = [];
+    const channel: Channel = {
+      name: 'email',
+      reaches: (contact) => contact?.email !== undefined,
+      async send(delivery) {
+        await new Promise<void>((resolve) => gates.set(delivery.key, resolve));
+        taken.push(delivery.key);
+      },
+    };
+    const open = (key: string) => {
+      const gate = gates.get(key);
+      if (gate === undefined) throw new Error(`no send of ${key} under way`);
+      gates.delete(key);
+      gate();
+    };
+    return { channel, gates, taken, open };
+  };
+
+  /** The in-memory store, with the claims and the delivered writes counted (and a switch that kills it: a crash). */
+  const setUp = async () => {
+    const clock = new ManualClock(Date.UTC(2030, 0, 1));
+    const store = openInMemoryStore();
+    const inner = store.outboxes[0]!;
+    const claims: string[][] = [];
+    const deliveredWrites: number[][] = [];
+    let dead = false;
+    const alive = () => {
+      if (dead) throw new Error('the process died');
+    };
+    const outbox: Outbox = {
+      ...inner,
+      async claim(...args) {
+        alive();
+        const rows = await inner.claim(...args);
+        claims.push(rows.map((row) => row.key));
+        return rows;
+      },
+      async delivered(marks) {
+        alive();
+        deliveredWrites.push(marks.map((mark) => mark.id));
+        return inner.delivered(marks);
+      },
+      async retry(...args) {
+        alive();
+        return inner.retry(...args);
+      },
+    };
+    await store.contacts.set('alice', { email: 'alice@example.com' });
+    let version = 0;
+    const commit = async (...keys: string[]) => {
+      await store.eventStore.append(
+        'event-e1',
+        version,
+        [{ type: 'PaymentFailed', data: {} }],
+        keys.map((key) => notice(key, clock.now())),
+      );
+      version += 1;
+    };
+    const outcomes: DeliveryOutcome[] = [];
+    const dispatcherOn = (box: Outbox, channels: readonly Channel[]) =>
+      createDispatcher({
+        outbox: box,
+        contacts: store.contacts,
+        channels,
+        render: async () => message,
+        clock,
+        owner: 'node-a',
+        claimSpacingMs: 50,
+        deliveredFlushMs: 100,
+        onOutcome: (outcome) => outcomes.push(outcome),
+      });
+    return {
+      clock,
+      store,
+      outbox,
+      claims,
+      deliveredWrites,
+      commit,
+      outcomes,
+      dispatcherOn,
+      crash: () => {
+        dead = true;
+      },
+    };
+  };
+
+  it('marks the rows delivered while others are still sending in one write, at the window or when the last send ends', async () => {
+    const { clock, store, deliveredWrites, commit, outcomes, dispatcherOn, outbox } = await setUp();
+    const email = gatedChannel();
+    await commit('b1', 'b2', 'b3', 'b4', 'b5');
+    const dispatcher = dispatcherOn(outbox, [email.channel]);
+    await dispatcher.start();
+    await settled();
+    expect([...email.gates.keys()]).toEqual(['b1', 'b2', 'b3', 'b4', 'b5']);
+    email.open('b1');
+    email.open('b2');
+    await settled();
+    // Sent, but b3..b5 are still sending: their marks wait for the window.
+    expect(email.taken).toEqual(['b1', 'b2']);
+    expect(deliveredWrites).toEqual([]);
+    clock.advance(100);
+    await settled();
+    expect(deliveredWrites).toEqual([[1, 2]]);
+    expect(outcomes.map((outcome) => outcome.key)).toEqual(['b1', 'b2']);
+    email.open('b3');
+    email.open('b4');
+    await settled();
+    expect(deliveredWrites).toHaveLength(1);
+    // The last send ends: what waits is written at once, without the clock moving.
+    email.open('b5');
+    await dispatcher.idle();
+    expect(deliveredWrites.flat().sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(deliveredWrites.length).toBeLessThanOrEqual(3);
+    expect(outcomes.map((outcome) => [outcome.key, outcome.state, outcome.attempts])).toEqual(
+      ['b1', 'b2', 'b3', 'b4', 'b5'].map((key) => [key, 'delivered', 1]),
+    );
+    expect(await store.outboxes[0]!.depth()).toEqual({ pending: 0, dead: 0 });
+    await dispatcher.stop();
+  });
+
+  it('after a crash between the send and its batched mark, sends again once, under the same key', async () => {
+    const { clock, store, deliveredWrites, commit, outcomes, dispatcherOn, outbox, crash } = await setUp();
+    const email = gatedChannel();
+    await commit('c1', 'c2');
+    const first = dispatcherOn(outbox, [email.channel]);
+    await first.start();
+    await settled();
+    // c1 reached the mail server; its mark waits while c2 is still sending, and the process dies.
+    email.open('c1');
+    await settled();
+    expect(email.taken).toEqual(['c1']);
+    crash();
+    clock.advance(100);
+    await settled();
+    expect(deliveredWrites).toEqual([]);
+    expect(outcomes).toEqual([]);
+
+    // The restarted node (same owner) takes both leases back at once and sends both again, with the same keys.
+    const keysSeen: string[] = [];
+    const accepted = new Set<string>();
+    const idempotent: Channel = {
+      name: 'email',
+      reaches: (contact) => contact?.email !== undefined,
+      async send(delivery) {
+        keysSeen.push(delivery.key);
+        accepted.add(delivery.key);
+      },
+    };
+    const restarted = createDispatcher({
+      outbox: store.outboxes[0]!,
+      contacts: store.contacts,
+      channels: [idempotent],
+      render: async () => message,
+      clock,
+      owner: 'node-a',
+    });
+    expect(await restarted.start()).toBe(2);
+    await restarted.idle();
+    expect(keysSeen.sort()).toEqual(['c1', 'c2']);
+    // c1 went out twice in all (before the crash and after), both times as 'c1': a channel that honours the key sends
+    // it once; nothing is lost.
+    expect([...email.taken, ...keysSeen].filter((key) => key === 'c1')).toEqual(['c1', 'c1']);
+    expect([...accepted].sort()).toEqual(['c1', 'c2']);
+    expect(await store.outboxes[0]!.depth()).toEqual({ pending: 0, dead: 0 });
+    await restarted.stop();
+    email.open('c2');
+  });
+
+  it('claims once per interval while deliveries are under way, at once when none is, and when the last one ends', async () => {
+    const { clock, claims, commit, dispatcherOn, outbox, outcomes } = await setUp();
+    const email = gatedChannel();
+    const dispatcher = dispatcherOn(outbox, [email.channel]);
+    await dispatcher.start();
+    await settled();
+    expect(claims).toEqual([[]]);
+    // Nothing under way: a commit's wake claims at once.
+    await commit('s1');
+    dispatcher.wake();
+    await settled();
+    expect(claims).toEqual([[], ['s1']]);
+    // s1 is sending: the next commits' wakes wait for the interval and share one claim.
+    await commit('s2');
+    dispatcher.wake();
+    await commit('s3');
+    dispatcher.wake();
+    await settled();
+    expect(claims).toHaveLength(2);
+    clock.advance(50);
+    await settled();
+    expect(claims).toEqual([[], ['s1'], ['s2', 's3']]);
+    await commit('s4');
+    dispatcher.wake();
+    await settled();
+    expect(claims).toHaveLength(3);
+    // The last delivery under way ends before the interval: the deferred claim runs then, the clock unmoved.
+    for (const key of ['s1', 's2', 's3']) email.open(key);
+    await settled();
+    expect(claims).toEqual([[], ['s1'], ['s2', 's3'], ['s4']]);
+    email.open('s4');
+    await dispatcher.idle();
+    expect(outcomes.map((outcome) => outcome.key).sort()).toEqual(['s1', 's2', 's3', 's4']);
+    await dispatcher.stop();
   });
 });

@@ -17,8 +17,8 @@
  *   npx tsx bench/waitlistOffers.ts [--entries 1000] [--seats 100] [--offer-seconds 10] [--store pglite|memory]
  *     [--clients 2] [--smtp-connections N]  (the pooled SMTP connections; default the server's, 10)
  *     [--mail off]  (no e-mail channel: what the mail path costs the socket figures)
- *     [--claim-spacing-ms N] [--delivered-flush-ms N]  (the outbox dispatcher's; 0 and 0: a claim at every commit's
- *       wake, each delivered mark written at once, those that come during a write in the next one)
+ *     [--delivered-flush-ms N]  (the outbox dispatcher's mark window; 0: each delivered mark written at once, those
+ *       that come during a write in the next one)
  *   node --cpu-prof --cpu-prof-dir /tmp/prof --import tsx bench/waitlistOffers.ts  (a profile of the server's process)
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -44,8 +44,7 @@ const { values } = parseArgs({
     'smtp-connections': { type: 'string' },
     /** off: no e-mail channel (what the mail path costs the socket figures). */
     mail: { type: 'string', default: 'on' },
-    /** The outbox dispatcher's claim spacing and delivered-mark window (ms); unset: the dispatcher's defaults. */
-    'claim-spacing-ms': { type: 'string' },
+    /** The outbox dispatcher's delivered-mark window (ms); unset: the dispatcher's default. */
     'delivered-flush-ms': { type: 'string' },
     out: { type: 'string', default: 'bench/results/waitlistOffers.json' },
   },
@@ -192,7 +191,6 @@ const main = async () => {
           }),
       publicUrl: 'https://bench.test',
       dispatcher: {
-        ...(values['claim-spacing-ms'] === undefined ? {} : { claimSpacingMs: Number(values['claim-spacing-ms']) }),
         ...(values['delivered-flush-ms'] === undefined
           ? {}
           : { deliveredFlushMs: Number(values['delivered-flush-ms']) }),
@@ -338,7 +336,7 @@ const main = async () => {
   const ms = (ns: number) => Math.round(ns / 1e5) / 10;
   const report = {
     store: values.store,
-    dispatcher: { claimSpacingMs: values['claim-spacing-ms'], deliveredFlushMs: values['delivered-flush-ms'] },
+    dispatcher: { deliveredFlushMs: values['delivered-flush-ms'] },
     entries,
     seats: seatIds.length,
     offerSeconds,

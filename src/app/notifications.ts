@@ -53,7 +53,6 @@ export type NotificationsConfig = Readonly<{
     | 'leaseMs'
     | 'claimBatchMax'
     | 'deliveriesInFlightMax'
-    | 'claimSpacingMs'
     | 'deliveredFlushMs'
     | 'deliveredBatchMax'
     | 'pollIntervalMs'

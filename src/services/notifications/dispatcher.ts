@@ -58,13 +58,6 @@ export type DispatcherOptions = Readonly<{
   /** How often the outbox is looked at for retries that came due (a commit wakes it at once). Default 1 s. */
   pollIntervalMs?: number;
   /**
-   * While deliveries are under way (a burst), a commit's wake claims no sooner than this after the previous claim, so
-   * a burst of commits costs the store a claim per interval rather than one per commit. With nothing under way a wake
-   * claims at once, and when the last delivery under way finishes a deferred claim runs at once. 0: every wake claims.
-   * Default 50 ms.
-   */
-  claimSpacingMs?: number;
-  /**
    * Delivered rows are marked in batches, one statement for many: a mark waits while other deliveries are still
    * sending, at most this long (on the clock) or until `deliveredBatchMax` marks wait; it is written at once when no
    * other delivery is sending. Until written the row stays leased: a crash in between sends it again under the same
@@ -88,7 +81,6 @@ export const dispatcherDefaults = {
   claimBatchMax: 32,
   deliveriesInFlightMax: 128,
   pollIntervalMs: 1_000,
-  claimSpacingMs: 50,
   deliveredFlushMs: 100,
   deliveredBatchMax: 256,
 };
@@ -115,9 +107,6 @@ export const createDispatcher = (options: DispatcherOptions) => {
   let more = false;
   let stopped = false;
   let stopPolling = () => {};
-  /** When the last claim was sent, and the timer of a claim deferred by `claimSpacingMs`. */
-  let lastClaimAt = Number.NEGATIVE_INFINITY;
-  let cancelDeferredClaim: (() => void) | undefined;
   /** Deliveries still sending (not yet recording their outcome). */
   let sending = 0;
   /** idle() or stop() waits: marks are written at once. */
@@ -247,7 +236,6 @@ export const createDispatcher = (options: DispatcherOptions) => {
         return;
       }
       more = false;
-      lastClaimAt = clock.now();
       const rows = await outbox.claim(clock.now(), settings.leaseMs, owner, room);
       // The claimed rows' contacts in one read, not one per row (each delivery fails alone if it fails).
       if (rows.length > 0) {
@@ -259,29 +247,13 @@ export const createDispatcher = (options: DispatcherOptions) => {
     }
   };
 
-  /**
-   * Looks at the outbox (after a commit that wrote notifications): at once when nothing is under way, else no sooner than
-   * `claimSpacingMs` after the previous claim, or when the last delivery under way finishes, whichever comes first. A
-   * look under way looks again after.
-   */
+  /** Looks at the outbox now (after a commit that wrote notifications); a look under way looks again after. */
   const wake = (): void => {
     if (stopped) return;
     if (claiming !== undefined) {
       more = true;
       return;
     }
-    const wait = lastClaimAt + settings.claimSpacingMs - clock.now();
-    if (wait > 0 && inFlight.size > 0) {
-      // A burst: this wake is served by the claim at the end of the interval (or by the last delivery to finish).
-      more = true;
-      cancelDeferredClaim ??= clock.setTimer(wait, () => {
-        cancelDeferredClaim = undefined;
-        wake();
-      });
-      return;
-    }
-    cancelDeferredClaim?.();
-    cancelDeferredClaim = undefined;
     claiming = fill()
       .catch((error: unknown) => options.onError?.(error, 'the outbox could not be read'))
       .finally(() => {
@@ -318,8 +290,6 @@ export const createDispatcher = (options: DispatcherOptions) => {
     async stop(): Promise<void> {
       stopped = true;
       stopPolling();
-      cancelDeferredClaim?.();
-      cancelDeferredClaim = undefined;
       marks.writeSoon();
       while (claiming !== undefined || inFlight.size > 0) await Promise.all([claiming, ...inFlight]);
     },

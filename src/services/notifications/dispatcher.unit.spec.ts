@@ -241,8 +241,7 @@ describe('the outbox dispatcher', () => {
       owner: 'node-a',
       claimBatchMax: 2,
       deliveriesInFlightMax: 3,
-      // p0 stays under way throughout: claims and marks do not wait for the end of the burst here.
-      claimSpacingMs: 0,
+      // p0 stays under way throughout: marks do not wait for the end of the burst here.
       deliveredFlushMs: 0,
       onOutcome: (outcome) => {
         outcomes.push(outcome);
@@ -373,7 +372,6 @@ describe('the outbox dispatcher during a burst', () => {
         render: async () => message,
         clock,
         owner: 'node-a',
-        claimSpacingMs: 50,
         deliveredFlushMs: 100,
         onOutcome: (outcome) => outcomes.push(outcome),
       });
@@ -472,41 +470,5 @@ describe('the outbox dispatcher during a burst', () => {
     expect(await store.outboxes[0]!.depth()).toEqual({ pending: 0, dead: 0 });
     await restarted.stop();
     email.open('c2');
-  });
-
-  it('claims once per interval while deliveries are under way, at once when none is, and when the last one ends', async () => {
-    const { clock, claims, commit, dispatcherOn, outbox, outcomes } = await setUp();
-    const email = gatedChannel();
-    const dispatcher = dispatcherOn(outbox, [email.channel]);
-    await dispatcher.start();
-    await settled();
-    expect(claims).toEqual([[]]);
-    // Nothing under way: a commit's wake claims at once.
-    await commit('s1');
-    dispatcher.wake();
-    await settled();
-    expect(claims).toEqual([[], ['s1']]);
-    // s1 is sending: the next commits' wakes wait for the interval and share one claim.
-    await commit('s2');
-    dispatcher.wake();
-    await commit('s3');
-    dispatcher.wake();
-    await settled();
-    expect(claims).toHaveLength(2);
-    clock.advance(50);
-    await settled();
-    expect(claims).toEqual([[], ['s1'], ['s2', 's3']]);
-    await commit('s4');
-    dispatcher.wake();
-    await settled();
-    expect(claims).toHaveLength(3);
-    // The last delivery under way ends before the interval: the deferred claim runs then, the clock unmoved.
-    for (const key of ['s1', 's2', 's3']) email.open(key);
-    await settled();
-    expect(claims).toEqual([[], ['s1'], ['s2', 's3'], ['s4']]);
-    email.open('s4');
-    await dispatcher.idle();
-    expect(outcomes.map((outcome) => outcome.key).sort()).toEqual(['s1', 's2', 's3', 's4']);
-    await dispatcher.stop();
   });
 });

@@ -394,20 +394,24 @@ describe('gateway over loopback', () => {
   });
 });
 
+/** A gateway of its own over the same booking, with the given REST rate limit. */
+const rateLimitedGateway = (rateLimit: Parameters<typeof startGateway>[0]['rateLimit']) =>
+  startGateway({
+    host: '127.0.0.1',
+    port: 0,
+    booking,
+    auth: createAuth({ jwtSecret, adminToken }),
+    logger: createLogger('silent'),
+    metrics: createMetrics(),
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+  });
+
 describe('REST rate limit per client', () => {
   let limited: Gateway;
   let limitedBase: string;
 
   beforeAll(async () => {
-    limited = await startGateway({
-      host: '127.0.0.1',
-      port: 0,
-      booking,
-      auth: createAuth({ jwtSecret, adminToken }),
-      logger: createLogger('silent'),
-      metrics: createMetrics(),
-      rateLimit: { requestsPerSecondMax: 5, trustedProxyHops: 1 },
-    });
+    limited = await rateLimitedGateway({ requestsPerSecondMax: 5, trustedProxyHops: 1 });
     limitedBase = `http://127.0.0.1:${limited.port}`;
   });
 
@@ -450,16 +454,8 @@ describe('a seat map answered 304 at once', () => {
   let limitedBase: string;
 
   beforeAll(async () => {
-    gateway = await startGateway({
-      host: '127.0.0.1',
-      port: 0,
-      booking,
-      auth: createAuth({ jwtSecret, adminToken }),
-      logger: createLogger('silent'),
-      metrics: createMetrics(),
-      // 6 requests a minute: one read after another stays in one window however slow the machine.
-      rateLimit: { requestsPerSecondMax: 0.1, windowSeconds: 60, trustedProxyHops: 1 },
-    });
+    // 6 requests a minute: one read after another stays in one window however slow the machine.
+    gateway = await rateLimitedGateway({ requestsPerSecondMax: 0.1, windowSeconds: 60, trustedProxyHops: 1 });
     limitedBase = `http://127.0.0.1:${gateway.port}`;
   });
 

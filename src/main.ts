@@ -98,23 +98,26 @@ const calmSeconds = wholeNumberOf('WAITING_ROOM_CALM_SECONDS', env.WAITING_ROOM_
 const appendsInFlightMax = wholeNumberOf('APPENDS_IN_FLIGHT_MAX', env.APPENDS_IN_FLIGHT_MAX, { min: 1, max: 99 });
 
 /**
- * PROJECTIONS_INTERVAL_MS: how often the read side's projections catch up in the background (default 250); 0 turns the
- * background pass off, and the projections then catch up only when read (stats, seat history, a buyer's orders).
+ * The read side's background pass. PROJECTIONS_INTERVAL_MS: how often the projections catch up (default 250); 0 turns
+ * the pass off, and the projections then catch up only when read (stats, seat history, a buyer's orders).
+ * PROJECTIONS_OWN_APPENDS=off: the pass reads this process's appends back from the log too (default on in a single node,
+ * off in a cluster: startServer.ts).
  */
-const projectionsIntervalMsFromEnv = (): { readSide?: { intervalMs?: number; ownAppends?: boolean } } => {
+const readSideFromEnv = (): { readSide?: { intervalMs?: number; ownAppends?: boolean } } => {
   const intervalMs = wholeNumberOf('PROJECTIONS_INTERVAL_MS', env.PROJECTIONS_INTERVAL_MS, {
     max: 9_999_999,
     meaning: 'ms; 0: off',
   });
-  // PROJECTIONS_OWN_APPENDS=off: the pass reads this process's appends back from the log too (default on: from memory).
-  const own = env.PROJECTIONS_OWN_APPENDS;
-  if (own !== undefined && own !== 'on' && own !== 'off')
-    throw new ConfigError(`PROJECTIONS_OWN_APPENDS must be on or off, not ${own}`);
-  const readSide = {
-    ...(intervalMs === undefined ? {} : { intervalMs }),
-    ...(own === undefined ? {} : { ownAppends: own === 'on' }),
+  const ownAppends = env.PROJECTIONS_OWN_APPENDS
+    ? switchOf('PROJECTIONS_OWN_APPENDS', env.PROJECTIONS_OWN_APPENDS, true)
+    : undefined;
+  if (intervalMs === undefined && ownAppends === undefined) return {};
+  return {
+    readSide: {
+      ...(intervalMs === undefined ? {} : { intervalMs }),
+      ...(ownAppends === undefined ? {} : { ownAppends }),
+    },
   };
-  return Object.keys(readSide).length === 0 ? {} : { readSide };
 };
 
 /** SMTP_CONNECTIONS_MAX: SMTP connections kept open and reused (default 10 in smtpChannel.ts). */
@@ -248,7 +251,7 @@ const config: ServerConfig = {
   holdMode: holdModeFromEnv(),
   ...(metricsPort === undefined ? {} : { metricsPort }),
   ...(appendsInFlightMax === undefined ? {} : { actor: { appendsInFlightMax } }),
-  ...projectionsIntervalMsFromEnv(),
+  ...readSideFromEnv(),
   ...(calmSeconds === undefined ? {} : { queue: { calmSeconds } }),
   restRateLimit,
   readBudget,

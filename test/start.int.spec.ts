@@ -73,6 +73,7 @@ describe('npm start', () => {
       [{ PORT: '80a' }, 'PORT must be a whole number from 0 to 65535 (a port), not "80a"'],
       [{ SEATMAP_READS_PER_ADDRESS_MAX: '-3' }, 'SEATMAP_READS_PER_ADDRESS_MAX must be a whole number from 1 to'],
       [{ OUTBOX: 'yes' }, 'OUTBOX must be on or off, not yes'],
+      [{ PROJECTIONS_OWN_APPENDS: 'yes' }, 'PROJECTIONS_OWN_APPENDS must be on or off, not "yes"'],
       [{ WAITING_ROOM_CALM_SECONDS: '0' }, 'WAITING_ROOM_CALM_SECONDS must be a whole number from 1 to 86400'],
     ];
     for (const [env, message] of cases) {

@@ -157,14 +157,20 @@ const event = {
   priceTiers: { STD: { amount: 5000, currency: 'EUR' } },
 };
 
-beforeAll(async () => {
-  gateway = await startGateway({
+/** A gateway over this file's booking on loopback, with what a case sets beside it. */
+const gatewayWith = (options: Partial<Parameters<typeof startGateway>[0]> = {}) =>
+  startGateway({
     host: '127.0.0.1',
     port: 0,
     booking,
     auth: createAuth({ jwtSecret, adminToken }),
     logger: createLogger('silent'),
     metrics: createMetrics(),
+    ...options,
+  });
+
+beforeAll(async () => {
+  gateway = await gatewayWith({
     bodyBytesMax: 8 * 1024,
     // The limit has its own test below; here every request comes from one test client.
     rateLimit: { requestsPerSecondMax: 1_000_000 },
@@ -180,14 +186,7 @@ describe('gateway over loopback', () => {
   });
 
   it('answers a taken port with PortInUseError, saying what to do', async () => {
-    const second = startGateway({
-      host: '127.0.0.1',
-      port: gateway.port,
-      booking,
-      auth: createAuth({ jwtSecret, adminToken }),
-      logger: createLogger('silent'),
-      metrics: createMetrics(),
-    });
+    const second = gatewayWith({ port: gateway.port });
     await expect(second).rejects.toBeInstanceOf(PortInUseError);
     await expect(second).rejects.toThrow(`cannot listen on 127.0.0.1:${gateway.port}: the port is in use`);
   });
@@ -394,24 +393,12 @@ describe('gateway over loopback', () => {
   });
 });
 
-/** A gateway of its own over the same booking, with the given REST rate limit. */
-const rateLimitedGateway = (rateLimit: Parameters<typeof startGateway>[0]['rateLimit']) =>
-  startGateway({
-    host: '127.0.0.1',
-    port: 0,
-    booking,
-    auth: createAuth({ jwtSecret, adminToken }),
-    logger: createLogger('silent'),
-    metrics: createMetrics(),
-    ...(rateLimit === undefined ? {} : { rateLimit }),
-  });
-
 describe('REST rate limit per client', () => {
   let limited: Gateway;
   let limitedBase: string;
 
   beforeAll(async () => {
-    limited = await rateLimitedGateway({ requestsPerSecondMax: 5, trustedProxyHops: 1 });
+    limited = await gatewayWith({ rateLimit: { requestsPerSecondMax: 5, trustedProxyHops: 1 } });
     limitedBase = `http://127.0.0.1:${limited.port}`;
   });
 
@@ -455,7 +442,7 @@ describe('a seat map answered 304 at once', () => {
 
   beforeAll(async () => {
     // 6 requests a minute: one read after another stays in one window however slow the machine.
-    gateway = await rateLimitedGateway({ requestsPerSecondMax: 0.1, windowSeconds: 60, trustedProxyHops: 1 });
+    gateway = await gatewayWith({ rateLimit: { requestsPerSecondMax: 0.1, windowSeconds: 60, trustedProxyHops: 1 } });
     limitedBase = `http://127.0.0.1:${gateway.port}`;
   });
 

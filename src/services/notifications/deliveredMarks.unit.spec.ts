@@ -22,17 +22,24 @@ const writes = () => {
   };
 };
 
+/** A mark writer over a recording outbox, a window of 100 ms and batches of 10 unless the case says otherwise. */
+const writer = (options: Partial<{ flushMs: number; batchMax: number; writeAtOnce: () => boolean }> = {}) => {
+  const clock = new ManualClock();
+  const store = writes();
+  const marks = createMarkWriter({
+    outbox: store.outbox,
+    clock,
+    flushMs: 100,
+    batchMax: 10,
+    writeAtOnce: () => false,
+    ...options,
+  });
+  return { clock, store, marks };
+};
+
 describe('delivered marks written in batches', () => {
   it('gathers the marks of a window into one write while other deliveries are sending', async () => {
-    const clock = new ManualClock();
-    const store = writes();
-    const marks = createMarkWriter({
-      outbox: store.outbox,
-      clock,
-      flushMs: 100,
-      batchMax: 10,
-      writeAtOnce: () => false,
-    });
+    const { clock, store, marks } = writer();
     const first = marks.delivered(mark(1));
     clock.advance(60);
     const second = marks.delivered(mark(2));
@@ -45,16 +52,8 @@ describe('delivered marks written in batches', () => {
   });
 
   it('writes at once when no other delivery is sending, or when a batch is full', async () => {
-    const clock = new ManualClock();
-    const store = writes();
     let quiet = true;
-    const marks = createMarkWriter({
-      outbox: store.outbox,
-      clock,
-      flushMs: 100,
-      batchMax: 2,
-      writeAtOnce: () => quiet,
-    });
+    const { clock, store, marks } = writer({ batchMax: 2, writeAtOnce: () => quiet });
     const lone = marks.delivered(mark(1));
     expect(store.calls).toEqual([[1]]);
     store.end(0);
@@ -76,9 +75,7 @@ describe('delivered marks written in batches', () => {
   });
 
   it('keeps one write at a time: marks that come during a write go in the next one', async () => {
-    const clock = new ManualClock();
-    const store = writes();
-    const marks = createMarkWriter({ outbox: store.outbox, clock, flushMs: 0, batchMax: 10, writeAtOnce: () => false });
+    const { store, marks } = writer({ flushMs: 0 });
     const first = marks.delivered(mark(1));
     const later = [marks.delivered(mark(2)), marks.delivered(mark(3))];
     expect(store.calls).toEqual([[1]]);
@@ -90,15 +87,7 @@ describe('delivered marks written in batches', () => {
   });
 
   it('rejects the marks of a write that failed, and writes the next ones anew', async () => {
-    const clock = new ManualClock();
-    const store = writes();
-    const marks = createMarkWriter({
-      outbox: store.outbox,
-      clock,
-      flushMs: 100,
-      batchMax: 10,
-      writeAtOnce: () => false,
-    });
+    const { clock, store, marks } = writer();
     const lost = [marks.delivered(mark(1)), marks.delivered(mark(2))];
     clock.advance(100);
     store.end(0, new Error('store down'));

@@ -152,9 +152,23 @@ function unavailableOnFailure(client: SqlClient): SqlClient {
   };
   return {
     query: <Row>(sql: string, params?: readonly unknown[]) => client.query<Row>(sql, params).catch(translate),
-    // Errors thrown by `fn` itself pass through untouched (they are not the driver's); the driver's are translated
-    // where they are raised, by the transaction's own client.
-    transaction: (fn) => client.transaction((tx) => fn(unavailableOnFailure(tx))).catch(translate),
+    // Errors thrown by `fn` itself pass through untouched (they are not the driver's: a projection's
+    // CheckpointMovedError must reach the runner as itself); the driver's are translated where they are raised, by
+    // the transaction's own client, and those of BEGIN, COMMIT or the checkout here.
+    transaction: async (fn) => {
+      const fromFn = new WeakSet<object>();
+      return client
+        .transaction((tx) =>
+          fn(unavailableOnFailure(tx)).catch((error: unknown) => {
+            if (typeof error === 'object' && error !== null) fromFn.add(error);
+            throw error;
+          }),
+        )
+        .catch((error: unknown) => {
+          if (typeof error === 'object' && error !== null && fromFn.has(error)) throw error;
+          return translate(error);
+        });
+    },
   };
 }
 

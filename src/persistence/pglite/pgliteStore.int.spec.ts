@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.contract.ts';
 import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
 import { outboxContract, outboxPlanContract } from '../outbox.contract.ts';
+import { projectionStoreContract } from '../projectionStore.contract.ts';
 import { StoreUnavailableError } from '../storeErrors.ts';
 import { DataDirInUseError } from './dataDirLock.ts';
 import { openPgliteStore, type PgliteStore } from './pgliteStore.ts';
@@ -48,6 +49,12 @@ outboxPlanContract('PGlite', async () => {
   shared ??= openPgliteStore();
   const store = await shared;
   await store.sql.query('TRUNCATE events, outbox, buyer_contacts RESTART IDENTITY');
+  return { ...store, close: async () => undefined };
+});
+projectionStoreContract('PGlite', async () => {
+  shared ??= openPgliteStore();
+  const store = await shared;
+  await store.sql.query('TRUNCATE projection_docs, projection_refs, projection_checkpoints');
   return { ...store, close: async () => undefined };
 });
 afterAll(async () => (await shared)?.close());

@@ -199,9 +199,13 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
       return (await run(sql, params)) as Row[];
     },
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-      await transactionDone;
+      // The turn is taken before waiting: two transactions asked for together run one after the other. (Both waiting
+      // on the same promise first, they ran at once on the one connection: one's ROLLBACK undid the other's writes,
+      // and the rest of its statements ran outside any transaction.)
+      const previous = transactionDone;
       let finish!: () => void;
       transactionDone = new Promise((resolve) => (finish = resolve));
+      await previous;
       const tx: SqlClient = {
         query: async <Row>(sql: string, params: readonly unknown[] = []) => (await run(sql, params)) as Row[],
         transaction: (inner) => inner(tx),

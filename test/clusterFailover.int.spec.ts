@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, priceTiers, venueBody } from './support/api.ts';
+import { api, eventTomorrow, venueBody } from './support/api.ts';
 import { type ClusterNode, ownerOf, startCluster, type TestCluster, waitFor } from './support/cluster.ts';
 import { adminToken } from './support/serverProcess.ts';
 
@@ -40,12 +40,7 @@ describe('cluster failover (three processes, real Postgres and Redis)', () => {
     const [n1] = cluster.nodes;
     const admin = api(n1!.baseUrl);
     const venueId = await admin.createVenue(venueBody(2, 20));
-    eventId = await admin.createEvent({
-      venueId,
-      name: 'Failover',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-    });
+    eventId = await admin.createEvent(eventTomorrow(venueId, 'Failover'));
     const first = (await ownerOf(n1!.baseUrl, eventId)).preferredNodeId;
     expect(first).not.toBeNull();
     const victim = nodeById(first)!;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, priceTiers, venueBody } from './support/api.ts';
+import { api, eventTomorrow, venueBody } from './support/api.ts';
 import { startCluster, type TestCluster, waitFor } from './support/cluster.ts';
 import { freePort } from './support/serverProcess.ts';
 import { observe, openSocket, type TestSocket } from './support/sockets.ts';
@@ -59,12 +59,7 @@ describe('the compose topology as processes: nginx in front of three cluster nod
   it('sells each seat once to buyers who reach the cluster only through nginx, with live maps over WebSocket', async () => {
     const lb = api(lbUrl);
     const venueId = await lb.createVenue(venueBody(1, 10));
-    const eventId = await lb.createEvent({
-      venueId,
-      name: 'Through nginx',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-    });
+    const eventId = await lb.createEvent(eventTomorrow(venueId, 'Through nginx'));
     const watcher = await lb.session();
     const observerSocket = await openSocket(lbUrl, watcher.token);
     sockets.push(observerSocket);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preferredOwner } from '../src/domain/cluster/placement.ts';
-import { api, priceTiers, venueBody } from './support/api.ts';
+import { api, eventTomorrow, venueBody } from './support/api.ts';
 import { type ClusterNode, ownerOf, startCluster, type TestCluster, waitFor } from './support/cluster.ts';
 
 /**
@@ -27,12 +27,7 @@ describe('rebalancing when a node joins', () => {
     // At least 24 events, and more until more than two steps' worth would move (ids are random: ~1/3 prefer m3).
     const moves = () => events.filter(({ eventId }) => preferredOwner(eventId, ['m1', 'm2', 'm3']) === 'm3').length;
     for (let n = 0; n < 60 && (n < 24 || moves() <= 2 * movesMax); n++) {
-      const eventId = await admin.createEvent({
-        venueId,
-        name: `Rebalance ${n}`,
-        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        priceTiers,
-      });
+      const eventId = await admin.createEvent(eventTomorrow(venueId, `Rebalance ${n}`));
       // Through either node: the hold reaches (and activates the event on) its preferred node of the two.
       const held = await api((n % 2 === 0 ? m1 : m2).baseUrl).hold(eventId, buyer.token, {
         seatIds: ['ORCH-1-1'],

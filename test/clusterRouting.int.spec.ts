@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderUpdate } from '../src/contract/protocol.ts';
-import { api, priceTiers, venueBody } from './support/api.ts';
+import { api, eventTomorrow, venueBody } from './support/api.ts';
 import { ownerOf, startCluster, type TestCluster, waitFor } from './support/cluster.ts';
 import { observe, openSocket, type TestSocket } from './support/sockets.ts';
 
@@ -24,12 +24,7 @@ describe('cluster routing (three processes, real Postgres and Redis)', () => {
     const [r1] = cluster.nodes;
     const admin = api(r1!.baseUrl);
     const venueId = await admin.createVenue(venueBody(2, 20));
-    const eventId = await admin.createEvent({
-      venueId,
-      name: 'Routing',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-    });
+    const eventId = await admin.createEvent(eventTomorrow(venueId, 'Routing'));
     const ownerId = (await ownerOf(r1!.baseUrl, eventId)).preferredNodeId;
     const others = cluster.nodes.filter((node) => node.nodeId !== ownerId);
     const owner = cluster.nodes.find((node) => node.nodeId === ownerId)!;
@@ -99,12 +94,7 @@ describe('cluster routing (three processes, real Postgres and Redis)', () => {
     const [r1] = cluster.nodes;
     const admin = api(r1!.baseUrl);
     const venueId = await admin.createVenue(venueBody(1, 5));
-    const eventId = await admin.createEvent({
-      venueId,
-      name: 'Pushes',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-    });
+    const eventId = await admin.createEvent(eventTomorrow(venueId, 'Pushes'));
     const ownerId = (await ownerOf(r1!.baseUrl, eventId)).preferredNodeId;
     const [entry, listening] = cluster.nodes.filter((node) => node.nodeId !== ownerId);
     const buyer = await admin.session();

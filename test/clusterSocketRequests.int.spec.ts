@@ -9,7 +9,7 @@ import type {
   WaitlistPosition,
 } from '../src/contract/protocol.ts';
 import type { SeatMapDiff } from '../src/domain/seatMap/views.ts';
-import { api, priceTiers, venueBody } from './support/api.ts';
+import { api, eventTomorrow, venueBody } from './support/api.ts';
 import { type ClusterNode, ownerOf, startCluster, type TestCluster, waitFor } from './support/cluster.ts';
 import { adminToken } from './support/serverProcess.ts';
 import { observe, openSocket, type TestSocket } from './support/sockets.ts';
@@ -55,14 +55,12 @@ describe('socket queue and waitlist requests on a node that does not own the eve
   it('queue:join on a non-owner: forwarded, the same entry on a retry through another node, pushes come back', async () => {
     const admin = api(cluster.nodes[0]!.baseUrl);
     const venueId = await admin.createVenue(venueBody(1, 2));
-    const eventId = await admin.createEvent({
-      venueId,
-      name: 'Queue across nodes',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-      saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
-      waitingRoom: { enabled: true, admittedMax: 1 },
-    });
+    const eventId = await admin.createEvent(
+      eventTomorrow(venueId, 'Queue across nodes', {
+        saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
+        waitingRoom: { enabled: true, admittedMax: 1 },
+      }),
+    );
     const { owner, other, third } = await placed(eventId);
 
     const first = await admin.session();
@@ -121,12 +119,7 @@ describe('socket queue and waitlist requests on a node that does not own the eve
   it('waitlist:join and waitlist:leave on a non-owner: forwarded with the requestId, offers pushed back', async () => {
     const admin = api(cluster.nodes[0]!.baseUrl);
     const venueId = await admin.createVenue(venueBody(1, 1));
-    const eventId = await admin.createEvent({
-      venueId,
-      name: 'Waitlist across nodes',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-    });
+    const eventId = await admin.createEvent(eventTomorrow(venueId, 'Waitlist across nodes'));
     const { owner, other, third } = await placed(eventId);
 
     // The only seat is held (through the owner): the waitlist opens.
@@ -196,12 +189,7 @@ const eventsOnTwoNodes = async (name: string) => {
   const venueId = await admin.createVenue(venueBody(1, 4));
   const byOwner = new Map<string, string>();
   for (let n = 0; n < 20 && byOwner.size < 2; n++) {
-    const eventId = await admin.createEvent({
-      venueId,
-      name: `${name} ${n}`,
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-    });
+    const eventId = await admin.createEvent(eventTomorrow(venueId, `${name} ${n}`));
     const { owner } = await placed(eventId);
     if (!byOwner.has(owner.nodeId)) byOwner.set(owner.nodeId, eventId);
   }
@@ -362,12 +350,7 @@ describe('a socket subscriber resuming on a node that does not own the event', (
   it("gets the diffs since its version from the owner's ring, not the whole map", async () => {
     const admin = api(cluster.nodes[0]!.baseUrl);
     const venueId = await admin.createVenue(venueBody(1, 4));
-    const eventId = await admin.createEvent({
-      venueId,
-      name: 'Resume across nodes',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-    });
+    const eventId = await admin.createEvent(eventTomorrow(venueId, 'Resume across nodes'));
     const { owner, other } = await placed(eventId);
     const watcher = await admin.session();
     const first = await (await connect(other, watcher.token)).timeout(10_000).emitWithAck('subscribe', { eventId });
@@ -412,14 +395,12 @@ describe('pushes to buyers whose sockets are on nodes that do not own the event'
         { id: 'ORCH', name: 'Orchestra', kind: 'seated', rows: [{ id: 'A', seats: [{ id: 'A1', priceTier: 'P' }] }] },
       ],
     });
-    const eventId = await admin.createEvent({
-      venueId,
-      name: 'Pushes across nodes',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-      saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
-      waitingRoom: { enabled: true, admittedMax: 1 },
-    });
+    const eventId = await admin.createEvent(
+      eventTomorrow(venueId, 'Pushes across nodes', {
+        saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
+        waitingRoom: { enabled: true, admittedMax: 1 },
+      }),
+    );
     const { other, third } = await placed(eventId);
     const [buyer, waiter, next] = await Promise.all([admin.session(), admin.session(), admin.session()]);
     const buyerSocket = await connect(other, buyer.token);
@@ -508,14 +489,12 @@ describe('a waiting room released by its owner once calm', () => {
   it('queue:released reaches the line on a node that does not own the event; the buyer then holds there', async () => {
     const admin = api(cluster.nodes[0]!.baseUrl);
     const venueId = await admin.createVenue(venueBody(1, 4));
-    const eventId = await admin.createEvent({
-      venueId,
-      name: 'Released across nodes',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-      saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
-      waitingRoom: { enabled: false, autoEngageRequestsPerSecond: 5, admittedMax: 1 },
-    });
+    const eventId = await admin.createEvent(
+      eventTomorrow(venueId, 'Released across nodes', {
+        saleStartsAt: new Date(Date.now() - 60_000).toISOString(),
+        waitingRoom: { enabled: false, autoEngageRequestsPerSecond: 5, admittedMax: 1 },
+      }),
+    );
     const { owner, other, third } = await placed(eventId);
     const phase = async () =>
       (await api(owner.baseUrl).call('GET', `/v1/events/${eventId}/queue/stats`, undefined, adminToken)).body

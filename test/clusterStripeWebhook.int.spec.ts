@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeStripe } from './stripe/fakeStripe.ts';
-import { api, priceTiers, venueBody } from './support/api.ts';
+import { api, eventTomorrow, venueBody } from './support/api.ts';
 import { type ClusterNode, ownerOf, startCluster, type TestCluster, waitFor } from './support/cluster.ts';
 
 /**
@@ -32,12 +32,7 @@ describe('a Stripe webhook on a node that does not run the event', () => {
   it("is applied by the event's owner: the order succeeds and its seat is sold", async () => {
     const admin = api(cluster.nodes[0]!.baseUrl);
     const venueId = await admin.createVenue(venueBody(1, 4));
-    const eventId = await admin.createEvent({
-      venueId,
-      name: 'Webhooks across nodes',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      priceTiers,
-    });
+    const eventId = await admin.createEvent(eventTomorrow(venueId, 'Webhooks across nodes'));
     const ownerId = await waitFor('the event on its preferred node', 10_000, async () => {
       await admin.seatMap(eventId);
       const owner = await ownerOf(cluster.nodes[0]!.baseUrl, eventId);

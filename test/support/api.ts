@@ -58,3 +58,15 @@ export const priceTiers = {
   S: { amount: 6000, currency: 'EUR' },
   GA: { amount: 3000, currency: 'EUR' },
 };
+
+/**
+ * An event body at `venueId` starting a day from now on the wall clock, with the usual tiers and any other fields
+ * given (a sale start, a waiting room): the arrange step of the specs whose servers run on the system clock.
+ */
+export const eventTomorrow = (venueId: string, name: string, more: Record<string, unknown> = {}) => ({
+  venueId,
+  name,
+  startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+  priceTiers,
+  ...more,
+});

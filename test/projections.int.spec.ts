@@ -163,6 +163,58 @@ describe('projection runner on Postgres', () => {
     }
   });
 
+  it("commits a pass's other batches while a rival runner's transaction holds one checkpoint, and that one's not at all", async () => {
+    const projection = store.projections[0]!;
+    const at = (transactionId: string, position: number) => ({ transactionId, position });
+    const docs = (by: string) => new Map([['k', { by }]]);
+    await projection.commit([{ name: 'rival-a', from: checkpointStart, to: at('7', 3), docs: docs('first') }]);
+    const rival = await connect();
+    try {
+      // A rival runner moves rival-a's checkpoint and writes its document, and starts rival-c, but has not committed.
+      await rival.query('BEGIN');
+      await rival.query(
+        `UPDATE projection_checkpoints SET transaction_id = '9', position = 5
+         WHERE name = 'rival-a' AND transaction_id = '7' AND position = 3`,
+      );
+      await rival.query(
+        `INSERT INTO projection_docs (projection, key, doc) VALUES ('rival-a', 'k', '{"by":"rival"}')
+         ON CONFLICT (projection, key) DO UPDATE SET doc = excluded.doc`,
+      );
+      await rival.query(
+        `INSERT INTO projection_checkpoints (name, transaction_id, position) VALUES ('rival-c', '9', 5)`,
+      );
+      // This runner's pass read the checkpoints before: rival-a at 7/3, rival-b and rival-c at the start.
+      const pass = projection.commit([
+        { name: 'rival-a', from: at('7', 3), to: at('9', 5), docs: docs('pass') },
+        { name: 'rival-b', from: checkpointStart, to: at('9', 5), docs: docs('pass') },
+        { name: 'rival-c', from: checkpointStart, to: at('9', 5), docs: docs('pass') },
+      ]);
+      // It waits on the rival's rows (a lock wait: neither guard has been decided yet).
+      await expect
+        .poll(
+          async () =>
+            (
+              await rival.query<{ n: number }>(
+                'SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))',
+              )
+            ).rows[0]!.n,
+          { timeout: 10_000 },
+        )
+        .toBe(1);
+      await rival.query('COMMIT');
+      // Checked again on the rows as the rival committed them: rival-a and rival-c moved, so only rival-b is written.
+      expect(await pass).toEqual(new Set(['rival-b']));
+      expect(await projection.docs('rival-a', ['k'])).toEqual(docs('rival'));
+      expect(await projection.docs('rival-b', ['k'])).toEqual(docs('pass'));
+      expect(await projection.docs('rival-c', ['k'])).toEqual(new Map());
+      for (const name of ['rival-a', 'rival-b', 'rival-c'])
+        expect(await projection.checkpoint(name), name).toEqual(at('9', 5));
+    } finally {
+      await rival.end();
+      for (const name of ['rival-a', 'rival-b', 'rival-c']) await projection.reset(name);
+    }
+  });
+
   it("takes this process's own appends from memory, exactly as the log has them, and reads the log for another writer's", async () => {
     const projection = store.projections[0]!;
     const recent = projection.recent!;

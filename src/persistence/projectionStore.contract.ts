@@ -1,20 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Checkpoint, CheckpointMovedError, checkpointStart, type ProjectionStore } from './projectionStore.ts';
+import { type Checkpoint, checkpointStart, type EntryRef, type ProjectionStore } from './projectionStore.ts';
 
 export type ProjectionStoreUnderTest = Readonly<{
   projections: readonly ProjectionStore[];
   close: () => Promise<void>;
 }>;
 
-const at = (position: number): Checkpoint => ({ transactionId: '100', position });
+const at = (transactionId: number, position: number): Checkpoint => ({
+  transactionId: String(transactionId),
+  position,
+});
+const ref = (bucket: string, key: string, position: number): EntryRef => ({ bucket, key, position });
+const docs = (entries: Record<string, unknown>): ReadonlyMap<string, unknown> => new Map(Object.entries(entries));
 
 /**
- * What every adapter's projection store must do when two runners (two nodes, or a read's catch-up beside the
- * background pass) write the same batch: the checkpoint moves once, the second writer gets CheckpointMovedError (the
- * runner reads on from where it is; any other error fails the read that asked) and writes nothing.
+ * What every adapter's projection store must do with a pass's batches: commit them together (documents, references and
+ * every checkpoint), and write nothing for a batch whose checkpoint is no longer where the batch began (another
+ * runner's commit, or a reset), while the others are committed all the same. When two runners (two nodes, or a read's
+ * catch-up beside the background pass) write the same batch, the checkpoint moves once: the second writer's commit
+ * answers without that projection (the runner reads on from where it is), never an error that would fail a read.
  */
 export function projectionStoreContract(name: string, open: () => Promise<ProjectionStoreUnderTest>): void {
-  describe(`${name} moves a projection's checkpoint once`, () => {
+  describe(`${name} commits the projections' batches`, () => {
     let store: ProjectionStoreUnderTest;
     let projections: ProjectionStore;
     beforeEach(async () => {
@@ -24,34 +31,112 @@ export function projectionStoreContract(name: string, open: () => Promise<Projec
     afterEach(async () => {
       await store.close();
     });
+    const checkpointsNow = async () =>
+      Object.fromEntries(
+        (await projections.checkpoints()).map((row) => [
+          row.name,
+          { transactionId: row.transactionId, position: row.position },
+        ]),
+      );
 
-    it('refuses a commit from a checkpoint that moved with CheckpointMovedError, writing nothing', async () => {
-      await projections.commit('p', checkpointStart, at(1), new Map([['k', { n: 1 }]]));
-      const stale = projections.commit('p', checkpointStart, at(2), new Map([['k', { n: 2 }]]));
-      await expect(stale).rejects.toBeInstanceOf(CheckpointMovedError);
-      expect(await projections.checkpoint('p')).toEqual(at(1));
-      expect(await projections.docs('p', ['k'])).toEqual(new Map([['k', { n: 1 }]]));
-    });
-
-    it('refuses a log projection batch from a checkpoint that moved with CheckpointMovedError, writing nothing', async () => {
-      await projections.append('log', checkpointStart, at(1), [{ bucket: 'b', key: 'k', position: 1 }]);
-      const stale = projections.append('log', checkpointStart, at(2), [{ bucket: 'b', key: 'k', position: 2 }]);
-      await expect(stale).rejects.toBeInstanceOf(CheckpointMovedError);
-      expect(await projections.checkpoint('log')).toEqual(at(1));
-      expect(await projections.positionsOf('log', 'b', 'k')).toEqual([1]);
-    });
-
-    it('lets exactly one of two writers of the same batch commit; the other gets CheckpointMovedError', async () => {
-      await projections.commit('p', checkpointStart, at(1), new Map([['k', { n: 1 }]]));
-      const outcomes = await Promise.allSettled([
-        projections.commit('p', at(1), at(2), new Map([['k', { n: 2, by: 'a' }]])),
-        projections.commit('p', at(1), at(2), new Map([['k', { n: 2, by: 'b' }]])),
+    it("commits every projection's batch together: documents, references and every checkpoint moved", async () => {
+      const first = await projections.commit([
+        { name: 'sales', from: checkpointStart, to: at(7, 3), docs: docs({ e1: { n: 1 }, e2: { n: 2 } }) },
+        { name: 'buyers', from: checkpointStart, to: at(7, 3), docs: docs({}) },
+        {
+          name: 'history',
+          from: checkpointStart,
+          to: at(7, 3),
+          refs: [ref('b1', 'k1', 1), ref('b1', 'k2', 2), ref('b2', 'k3', 3)],
+        },
       ]);
-      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
-      const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
-      expect(refused).toHaveLength(1);
-      expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(CheckpointMovedError);
-      expect(await projections.checkpoint('p')).toEqual(at(2));
+      expect([...first].sort()).toEqual(['buyers', 'history', 'sales']);
+      expect(await checkpointsNow()).toEqual({ buyers: at(7, 3), history: at(7, 3), sales: at(7, 3) });
+      expect(await projections.docs('sales', ['e1', 'e2', 'e3'])).toEqual(docs({ e1: { n: 1 }, e2: { n: 2 } }));
+      expect(await projections.positionsOf('history', 'b2', 'k3')).toEqual([3]);
+
+      // The next pass goes on from there: a document replaced, a reference added beside the first.
+      const second = await projections.commit([
+        { name: 'sales', from: at(7, 3), to: at(9, 5), docs: docs({ e1: { n: 3 } }) },
+        { name: 'history', from: at(7, 3), to: at(9, 5), refs: [ref('b1', 'k1', 5)] },
+      ]);
+      expect([...second].sort()).toEqual(['history', 'sales']);
+      expect(await checkpointsNow()).toEqual({ buyers: at(7, 3), history: at(9, 5), sales: at(9, 5) });
+      expect(await projections.docs('sales', ['e1', 'e2'])).toEqual(docs({ e1: { n: 3 }, e2: { n: 2 } }));
+      expect(await projections.positionsOf('history', 'b1', 'k1')).toEqual([1, 5]);
+      expect(await projections.commit([])).toEqual(new Set());
+    });
+
+    it('writes nothing for a batch whose checkpoint another runner moved, and commits the others all the same', async () => {
+      // A rival runner commits its first batch of two projections before this runner's pass does.
+      await projections.commit([
+        { name: 'sales', from: checkpointStart, to: at(7, 3), docs: docs({ e1: { by: 'rival' } }) },
+        { name: 'history', from: checkpointStart, to: at(7, 3), refs: [ref('b1', 'k1', 1)] },
+      ]);
+      // This runner read the checkpoints before the rival's commit: only buyers is still where its batch begins.
+      const late = await projections.commit([
+        { name: 'sales', from: checkpointStart, to: at(7, 3), docs: docs({ e1: { by: 'late' }, e9: { by: 'late' } }) },
+        { name: 'buyers', from: checkpointStart, to: at(7, 3), docs: docs({ u1: { by: 'late' } }) },
+        { name: 'history', from: checkpointStart, to: at(7, 3), refs: [ref('b9', 'k9', 2)] },
+      ]);
+      expect(late).toEqual(new Set(['buyers']));
+      expect(await projections.docs('sales', ['e1', 'e9'])).toEqual(docs({ e1: { by: 'rival' } }));
+      expect(await projections.docs('buyers', ['u1'])).toEqual(docs({ u1: { by: 'late' } }));
+      expect(await projections.positionsOf('history', 'b9', 'k9')).toEqual([]);
+      expect(await checkpointsNow()).toEqual({ buyers: at(7, 3), history: at(7, 3), sales: at(7, 3) });
+
+      // Past the first batch the same: a batch from a checkpoint left behind writes nothing, the current one lands.
+      const next = await projections.commit([
+        { name: 'sales', from: at(5, 2), to: at(9, 5), docs: docs({ e1: { by: 'stale' } }) },
+        { name: 'history', from: at(7, 3), to: at(9, 5), refs: [ref('b1', 'k1', 4)] },
+      ]);
+      expect(next).toEqual(new Set(['history']));
+      expect(await projections.docs('sales', ['e1'])).toEqual(docs({ e1: { by: 'rival' } }));
+      expect(await projections.positionsOf('history', 'b1', 'k1')).toEqual([1, 4]);
+      expect(await checkpointsNow()).toEqual({ buyers: at(7, 3), history: at(9, 5), sales: at(7, 3) });
+    });
+
+    it('writes nothing for a batch begun before a reset put the checkpoint back to the start; one from the start lands', async () => {
+      await projections.commit([
+        { name: 'sales', from: checkpointStart, to: at(7, 3), docs: docs({ e1: { n: 1 } }) },
+        { name: 'history', from: checkpointStart, to: at(7, 3), refs: [ref('b1', 'k1', 1)] },
+      ]);
+      await projections.reset('sales');
+      await projections.reset('history');
+      const stale = await projections.commit([
+        { name: 'sales', from: at(7, 3), to: at(9, 5), docs: docs({ e1: { n: 2 } }) },
+        { name: 'history', from: at(7, 3), to: at(9, 5), refs: [ref('b1', 'k1', 4)] },
+      ]);
+      expect(stale).toEqual(new Set());
+      expect(await projections.checkpoint('sales')).toEqual(checkpointStart);
+      expect(await projections.docs('sales', ['e1'])).toEqual(new Map());
+      expect(await projections.positionsOf('history', 'b1', 'k1')).toEqual([]);
+
+      const rebuilt = await projections.commit([
+        { name: 'sales', from: checkpointStart, to: at(9, 5), docs: docs({ e1: { n: 9 } }) },
+        { name: 'history', from: checkpointStart, to: at(9, 5), refs: [ref('b1', 'k1', 1), ref('b1', 'k1', 4)] },
+      ]);
+      expect([...rebuilt].sort()).toEqual(['history', 'sales']);
+      expect(await projections.docs('sales', ['e1'])).toEqual(docs({ e1: { n: 9 } }));
+      expect(await projections.positionsOf('history', 'b1', 'k1')).toEqual([1, 4]);
+      expect(await checkpointsNow()).toEqual({ history: at(9, 5), sales: at(9, 5) });
+    });
+
+    it('lets exactly one of two writers of the same batch commit; the other writes nothing and gets no error', async () => {
+      await projections.commit([{ name: 'p', from: checkpointStart, to: at(7, 1), docs: docs({ k: { n: 1 } }) }]);
+      await projections.commit([{ name: 'log', from: checkpointStart, to: at(7, 1), refs: [ref('b', 'k', 1)] }]);
+      const writer = (by: string) =>
+        projections.commit([
+          { name: 'p', from: at(7, 1), to: at(8, 2), docs: docs({ k: { n: 2, by } }) },
+          { name: 'log', from: at(7, 1), to: at(8, 2), refs: [ref('b', 'k', 2)] },
+        ]);
+      const [a, b] = await Promise.all([writer('a'), writer('b')]);
+      // Each projection was written by exactly one of them (one statement each: both or neither of a writer's).
+      expect([...a, ...b].sort()).toEqual(['log', 'p']);
+      const winner = a.has('p') ? 'a' : 'b';
+      expect(await projections.docs('p', ['k'])).toEqual(docs({ k: { n: 2, by: winner } }));
+      expect(await projections.positionsOf('log', 'b', 'k')).toEqual([1, 2]);
+      expect(await checkpointsNow()).toEqual({ log: at(8, 2), p: at(8, 2) });
     });
   });
 }

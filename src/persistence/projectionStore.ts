@@ -20,14 +20,6 @@ export type SettledEvent = StoredEvent & Readonly<{ transactionId: string }>;
 
 export type CheckpointRow = Checkpoint & Readonly<{ name: string; updatedAt: Date }>;
 
-/** The checkpoint was not where the writer thought: another runner moved it (or reset it) meanwhile. */
-export class CheckpointMovedError extends Error {
-  constructor(readonly projection: string) {
-    super(`the checkpoint of projection ${projection} moved under this runner`);
-    this.name = 'CheckpointMovedError';
-  }
-}
-
 /** Where a log projection's entry came from: the event at `position` added it under `key`, kept in `bucket`. */
 export type EntryRef = Readonly<{ bucket: string; key: string; position: number }>;
 
@@ -49,6 +41,17 @@ export interface OwnAppends {
   /** Forgets the appends wholly at or before `upTo`. */
   forget(upTo: Checkpoint): void;
 }
+
+/** One projection's batch: its checkpoint moved from `from` to `to`, with what the events between wrote. */
+export type ProjectionBatch = Readonly<{
+  name: string;
+  from: Checkpoint;
+  to: Checkpoint;
+  /** A document projection's documents touched by the batch, by key. */
+  docs?: ReadonlyMap<string, unknown>;
+  /** A log projection's references of the batch. */
+  refs?: readonly EntryRef[];
+}>;
 
 export interface ProjectionStore {
   /**
@@ -76,16 +79,14 @@ export interface ProjectionStore {
   checkpoints(): Promise<CheckpointRow[]>;
   docs(name: string, keys: readonly string[]): Promise<Map<string, unknown>>;
   /**
-   * Writes the documents and moves the checkpoint from `from` to `to`, in one transaction. Throws
-   * CheckpointMovedError, writing nothing, when the checkpoint is not at `from`.
+   * Commits batches of several projections (each name once) in one transaction: each moves its projection's checkpoint
+   * from `from` to `to` and writes its documents (a document projection's, replacing the stored ones) or stores where its
+   * entries came from (a log projection's references: key and event position, one row per bucket; nothing stored is
+   * read or rewritten), only if that checkpoint is still at `from`. A batch whose checkpoint is not there (another
+   * runner moved it, or reset it) writes nothing, and the others are committed all the same. Resolves with the names of
+   * the projections whose batch was written.
    */
-  commit(name: string, from: Checkpoint, to: Checkpoint, docs: ReadonlyMap<string, unknown>): Promise<void>;
-  /**
-   * A log projection's batch: stores where its entries came from (key and event position, one row per bucket) and moves
-   * the checkpoint from `from` to `to`, in one transaction. Nothing already stored is read or rewritten. Throws
-   * CheckpointMovedError, writing nothing, when the checkpoint is not at `from`.
-   */
-  append(name: string, from: Checkpoint, to: Checkpoint, refs: readonly EntryRef[]): Promise<void>;
+  commit(batches: readonly ProjectionBatch[]): Promise<ReadonlySet<string>>;
   /** The positions of the events that added entries under `key` (kept in `bucket`), in log order. */
   positionsOf(name: string, bucket: string, key: string): Promise<number[]>;
   /** The events at these positions of this database's log, in log order. */

@@ -1,10 +1,9 @@
 import { groupByBucket, positionsIn } from './projectionRefs.ts';
 import {
-  type Checkpoint,
-  CheckpointMovedError,
   type CheckpointRow,
   checkpointStart,
   type OwnAppends,
+  type ProjectionBatch,
   type ProjectionStore,
   type SettledEvent,
 } from './projectionStore.ts';
@@ -49,20 +48,81 @@ const settledOf = (row: EventRow): SettledEvent => ({
   transactionId: String(row.transaction_id),
 });
 
-/** Moves the checkpoint from `from` to `to` inside the writer's transaction, or throws CheckpointMovedError. */
-const moveCheckpoint = async (tx: SqlClient, name: string, from: Checkpoint, to: Checkpoint): Promise<void> => {
-  // The row exists from the first commit on; before it, `from` is the start.
-  await tx.query(
-    `INSERT INTO projection_checkpoints (name, position, transaction_id) VALUES ($1, 0, '0') ON CONFLICT (name) DO NOTHING`,
-    [name],
-  );
-  const moved = await tx.query(
-    `UPDATE projection_checkpoints SET transaction_id = $2::text::xid8, position = $3, updated_at = now()
-     WHERE name = $1 AND transaction_id = $4::text::xid8 AND position = $5
-     RETURNING name`,
-    [name, to.transactionId, to.position, from.transactionId, from.position],
-  );
-  if (moved.length === 0) throw new CheckpointMovedError(name);
+/**
+ * Every projection's batch of a pass in one statement, so in one transaction of its own (no BEGIN and COMMIT: on PGlite
+ * the appends wait behind a transaction's every round trip to the worker, and a pass took three of four or five).
+ * `batch` is each projection's checkpoint move; a projection's first (from the start, '0'/0) inserts its row, the
+ * others move it only from where the batch began. Row locks make this hold with two runners: a second runner moving
+ * the same checkpoint waits for this statement's commit, then finds its row no longer at its `from` (Postgres checks
+ * the condition again on the row as committed) and moves nothing; every runner's pass locks the rows in the same order
+ * (its projections' list, the same plan), so two passes wait for each other and never deadlock, and a read's catch-up
+ * locks one row only. `moved` is the names moved, and only their
+ * documents and references are written, so a projection whose checkpoint moved under the runner writes nothing while
+ * the others' are committed. Documents travel as one JSON text parameter, as appends do; references as arrays, their
+ * JSON text never parsed by the database, one row per bucket keyed by the batch's first position in it (insert only).
+ */
+const commitSql = `
+  WITH batch AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[])
+      AS b(name, from_transaction, from_position, to_transaction, to_position)
+  ),
+  started AS (
+    INSERT INTO projection_checkpoints (name, transaction_id, position)
+    SELECT name, to_transaction::xid8, to_position FROM batch WHERE from_transaction = '0' AND from_position = 0
+    ON CONFLICT (name) DO UPDATE
+      SET transaction_id = excluded.transaction_id, position = excluded.position, updated_at = now()
+      WHERE projection_checkpoints.transaction_id = '0'::xid8 AND projection_checkpoints.position = 0
+    RETURNING name
+  ),
+  advanced AS (
+    UPDATE projection_checkpoints AS c
+      SET transaction_id = b.to_transaction::xid8, position = b.to_position, updated_at = now()
+    FROM batch AS b
+    WHERE c.name = b.name AND NOT (b.from_transaction = '0' AND b.from_position = 0)
+      AND c.transaction_id = b.from_transaction::xid8 AND c.position = b.from_position
+    RETURNING c.name
+  ),
+  moved AS (SELECT name FROM started UNION ALL SELECT name FROM advanced),
+  docs AS (
+    INSERT INTO projection_docs (projection, key, doc)
+    SELECT x.projection, x.key, x.doc FROM jsonb_to_recordset($6::text::jsonb) AS x(projection text, key text, doc jsonb)
+    WHERE x.projection IN (SELECT name FROM moved)
+    ON CONFLICT (projection, key) DO UPDATE SET doc = excluded.doc
+  ),
+  refs AS (
+    INSERT INTO projection_refs (projection, bucket, position, refs)
+    SELECT r.projection, r.bucket, r.position, r.refs
+    FROM unnest($7::text[], $8::text[], $9::bigint[], $10::text[]) AS r(projection, bucket, position, refs)
+    WHERE r.projection IN (SELECT name FROM moved)
+    ON CONFLICT (projection, bucket, position) DO NOTHING
+  )
+  SELECT name FROM moved`;
+
+/** The parameters of commitSql for these batches. */
+const commitParams = (batches: readonly ProjectionBatch[]): unknown[] => {
+  const docs: { projection: string; key: string; doc: unknown }[] = [];
+  const refs = { projection: [] as string[], bucket: [] as string[], position: [] as number[], refs: [] as string[] };
+  for (const batch of batches) {
+    for (const [key, doc] of batch.docs ?? []) docs.push({ projection: batch.name, key, doc });
+    for (const row of groupByBucket(batch.refs ?? [])) {
+      refs.projection.push(batch.name);
+      refs.bucket.push(row.bucket);
+      refs.position.push(row.position);
+      refs.refs.push(row.refs);
+    }
+  }
+  return [
+    batches.map((batch) => batch.name),
+    batches.map((batch) => batch.from.transactionId),
+    batches.map((batch) => batch.from.position),
+    batches.map((batch) => batch.to.transactionId),
+    batches.map((batch) => batch.to.position),
+    JSON.stringify(docs),
+    refs.projection,
+    refs.bucket,
+    refs.position,
+    refs.refs,
+  ];
 };
 
 /** `recent`: the appends this process's event store over the same database keeps (sqlEventStore's `recent`). */
@@ -129,35 +189,10 @@ export const sqlProjectionStore = (client: SqlClient, recent?: OwnAppends): Proj
     return new Map(rows.map((row) => [row.key, row.doc]));
   },
 
-  async commit(name, from, to, docs) {
-    await client.transaction(async (tx) => {
-      await moveCheckpoint(tx, name, from, to);
-      if (docs.size === 0) return;
-      // One statement for every document: the batch travels as one JSON text parameter, as appends do.
-      await tx.query(
-        `INSERT INTO projection_docs (projection, key, doc)
-         SELECT $1, x.key, x.doc FROM jsonb_to_recordset($2::text::jsonb) AS x(key text, doc jsonb)
-         ON CONFLICT (projection, key) DO UPDATE SET doc = excluded.doc`,
-        [name, JSON.stringify([...docs].map(([key, doc]) => ({ key, doc })))],
-      );
-    });
-  },
-
-  async append(name, from, to, refs) {
-    await client.transaction(async (tx) => {
-      await moveCheckpoint(tx, name, from, to);
-      if (refs.length === 0) return;
-      // One row per bucket this batch touches, its references as JSON text ([[key, position], ...]: never parsed by
-      // the database) and keyed by the batch's first position in the bucket. Insert only: nothing stored is read or
-      // rewritten. The checkpoint guard above already makes a batch land once.
-      const rows = groupByBucket(refs);
-      await tx.query(
-        `INSERT INTO projection_refs (projection, bucket, position, refs)
-         SELECT $1, x.bucket, x.position, x.refs FROM unnest($2::text[], $3::bigint[], $4::text[]) AS x(bucket, position, refs)
-         ON CONFLICT (projection, bucket, position) DO NOTHING`,
-        [name, rows.map((row) => row.bucket), rows.map((row) => row.position), rows.map((row) => row.refs)],
-      );
-    });
+  async commit(batches) {
+    if (batches.length === 0) return new Set();
+    const rows = await client.query<{ name: string }>(commitSql, commitParams(batches));
+    return new Set(rows.map((row) => row.name));
   },
 
   async positionsOf(name, bucket, key) {

@@ -1,12 +1,6 @@
 import type { StoredEvent } from '../eventStore.ts';
 import { groupByBucket, positionsIn, type RefsRow } from '../projectionRefs.ts';
-import {
-  type Checkpoint,
-  CheckpointMovedError,
-  type CheckpointRow,
-  checkpointStart,
-  type ProjectionStore,
-} from '../projectionStore.ts';
+import { type Checkpoint, type CheckpointRow, checkpointStart, type ProjectionStore } from '../projectionStore.ts';
 
 /**
  * Projections over the in-memory log. Appends there are synchronous, so positions are commit order and every event is
@@ -17,12 +11,10 @@ export const inMemoryProjections = (readAll: (afterPosition: number, limit: numb
   const docsByProjection = new Map<string, Map<string, string>>();
   /** Per log projection, its rows of references, as the SQL store keeps them. */
   const refsByProjection = new Map<string, RefsRow[]>();
-  const moveCheckpoint = (name: string, from: Checkpoint, to: Checkpoint): void => {
-    const row = checkpoints.get(name);
-    const current = row === undefined ? checkpointStart : row;
-    if (current.transactionId !== from.transactionId || current.position !== from.position)
-      throw new CheckpointMovedError(name);
-    checkpoints.set(name, { name, transactionId: to.transactionId, position: to.position, updatedAt: new Date() });
+  /** Whether the projection's checkpoint is at `from`. */
+  const isAt = (name: string, from: Checkpoint): boolean => {
+    const current = checkpoints.get(name) ?? checkpointStart;
+    return current.transactionId === from.transactionId && current.position === from.position;
   };
   const store: ProjectionStore = {
     async readSettled(after, limit) {
@@ -58,20 +50,25 @@ export const inMemoryProjections = (readAll: (afterPosition: number, limit: numb
       }
       return found;
     },
-    async commit(name, from: Checkpoint, to: Checkpoint, docs) {
-      moveCheckpoint(name, from, to);
-      let kept = docsByProjection.get(name);
-      if (kept === undefined) {
-        kept = new Map();
-        docsByProjection.set(name, kept);
+    // Synchronous, so the batches land together as one transaction would; a batch whose checkpoint moved writes nothing.
+    async commit(batches) {
+      const written = new Set<string>();
+      for (const { name, from, to, docs, refs } of batches) {
+        if (!isAt(name, from)) continue;
+        checkpoints.set(name, { name, transactionId: to.transactionId, position: to.position, updatedAt: new Date() });
+        if (docs !== undefined && docs.size > 0) {
+          const kept = docsByProjection.get(name) ?? new Map<string, string>();
+          docsByProjection.set(name, kept);
+          for (const [key, doc] of docs) kept.set(key, JSON.stringify(doc));
+        }
+        if (refs !== undefined && refs.length > 0) {
+          const rows = refsByProjection.get(name) ?? [];
+          refsByProjection.set(name, rows);
+          rows.push(...groupByBucket(refs));
+        }
+        written.add(name);
       }
-      for (const [key, doc] of docs) kept.set(key, JSON.stringify(doc));
-    },
-    async append(name, from, to, refs) {
-      moveCheckpoint(name, from, to);
-      const rows = refsByProjection.get(name) ?? [];
-      refsByProjection.set(name, rows);
-      rows.push(...groupByBucket(refs));
+      return written;
     },
     async positionsOf(name, bucket, key) {
       const rows = (refsByProjection.get(name) ?? []).filter((row) => row.bucket === bucket);

@@ -2,9 +2,9 @@ import { type AnyProjection, isLogProjection, type LoggedEvent } from '../../dom
 import type { StoredEvent } from '../../persistence/eventStore.ts';
 import {
   type Checkpoint,
-  CheckpointMovedError,
   type CheckpointRow,
   checkpointStart,
+  type ProjectionBatch,
   type ProjectionStore,
   type SettledEvent,
 } from '../../persistence/projectionStore.ts';
@@ -227,16 +227,10 @@ export class ProjectionRunner {
   private async drain(store: ProjectionStore, projection: AnyProjection): Promise<number> {
     let applied = 0;
     for (;;) {
-      let step: number;
-      try {
-        step = await this.step(store, projection);
-      } catch (error) {
-        // Another runner committed this batch first: read on from where it left the checkpoint.
-        if (error instanceof CheckpointMovedError) continue;
-        throw error;
-      }
-      applied += step;
-      if (step < (this.options.batchSizeMax ?? 1_000)) return applied;
+      const step = await this.step(store, projection);
+      // Another runner committed this batch first (nothing written): read on from where it left the checkpoint.
+      if (step.written) applied += step.read;
+      if (step.written && step.read < (this.options.batchSizeMax ?? 1_000)) return applied;
     }
   }
 
@@ -251,9 +245,10 @@ export class ProjectionRunner {
   }
 
   /**
-   * One batch for every projection: the log is read once, from the checkpoint furthest behind, and each projection folds
-   * the events after its own checkpoint. A projection whose checkpoint another runner moved meanwhile writes nothing
-   * this time; the next batch reads on from where it is now.
+   * One batch for every projection: the log is read once, from the checkpoint furthest behind, each projection folds
+   * the events after its own checkpoint, and every projection's batch is committed in one transaction (documents,
+   * references and checkpoints together). A projection whose checkpoint another runner moved meanwhile writes nothing
+   * this time, while the others' batches are committed; the next batch reads on from where it is now.
    */
   private async stepAll(store: ProjectionStore): Promise<{ read: number; applied: number }> {
     const saved = new Map((await store.checkpoints()).map((row) => [row.name, row]));
@@ -267,31 +262,35 @@ export class ProjectionRunner {
     // Every projection is past `from`: what this process kept up to it is no longer needed.
     store.recent?.forget(from);
     const events = await this.readSettled(store, from);
-    const applied = await Promise.all(
+    const folded = await Promise.all(
       this.options.projections.map(async (projection, index) => {
         const own = froms[index]!;
         // The log comes in cursor order: the events after this projection's checkpoint are a tail of it (usually all of
         // it, found with one comparison; a filter parsed two transaction ids per event and projection).
         const first = events.findIndex((event) => compareCursors(event, own) > 0);
         const after = first === -1 ? [] : first === 0 ? events : events.slice(first);
-        try {
-          await this.fold(store, projection, own, after);
-          return after.length;
-        } catch (error) {
-          if (!(error instanceof CheckpointMovedError)) throw error;
-          return 0;
-        }
+        return { batch: await this.fold(store, projection, own, after), applied: after.length };
       }),
     );
-    return { read: events.length, applied: applied.reduce((sum, count) => sum + count, 0) };
+    const batches = folded.flatMap(({ batch }) => (batch === undefined ? [] : [batch]));
+    const written = await store.commit(batches);
+    const applied = folded.reduce(
+      (sum, { batch, applied }) => (batch !== undefined && written.has(batch.name) ? sum + applied : sum),
+      0,
+    );
+    return { read: events.length, applied };
   }
 
-  /** One batch: read, fold, commit with the checkpoint. Returns the events read (0: caught up). */
-  async step(store: ProjectionStore, projection: AnyProjection): Promise<number> {
+  /**
+   * One batch: read, fold, commit with the checkpoint. Returns the events read (0: caught up) and whether they were
+   * written (false: another runner moved the checkpoint meanwhile).
+   */
+  async step(store: ProjectionStore, projection: AnyProjection): Promise<{ read: number; written: boolean }> {
     const from = await store.checkpoint(projection.name);
     const events = await this.readSettled(store, from);
-    await this.fold(store, projection, from, events);
-    return events.length;
+    const batch = await this.fold(store, projection, from, events);
+    if (batch === undefined) return { read: 0, written: true };
+    return { read: events.length, written: (await store.commit([batch])).has(projection.name) };
   }
 
   /**
@@ -318,17 +317,17 @@ export class ProjectionRunner {
   }
 
   /**
-   * Folds the events into the documents they touch and commits them with the checkpoint moved past the last one; a log
-   * projection's entries are inserted instead, with nothing read.
+   * Folds the events into the documents they touch, as a batch to commit with the checkpoint moved past the last one (a
+   * log projection's entries are references instead, with nothing read); none when there are no events.
    */
   private async fold(
     store: ProjectionStore,
     projection: AnyProjection,
     from: Checkpoint,
     events: readonly SettledEvent[],
-  ): Promise<void> {
+  ): Promise<ProjectionBatch | undefined> {
     const last = events.at(-1);
-    if (last === undefined) return;
+    if (last === undefined) return undefined;
     const to = { transactionId: last.transactionId, position: last.position };
     const batch = events.map(logged);
     if (isLogProjection(projection)) {
@@ -336,14 +335,13 @@ export class ProjectionRunner {
       const refs = batch.flatMap((event) =>
         projection.entriesOf(event).map(({ key }) => ({ bucket: bucketOf(key), key, position: event.position })),
       );
-      await store.append(projection.name, from, to, refs);
-      return;
+      return { name: projection.name, from, to, refs };
     }
     const keysOfEvent = batch.map((event) => projection.keysOf(event));
     const docs = await store.docs(projection.name, [...new Set(keysOfEvent.flat())]);
     batch.forEach((event, index) => {
       for (const key of keysOfEvent[index]!) docs.set(key, projection.evolve(docs.get(key), event, key));
     });
-    await store.commit(projection.name, from, to, docs);
+    return { name: projection.name, from, to, docs };
   }
 }

@@ -94,6 +94,47 @@ describe('projection runner: the background pass', () => {
     expect((await runner.status()).map((row) => row.lagEvents)).toEqual([0, 0, 0, 0]);
   });
 
+  it("commits every projection's batch in one call; one whose checkpoint a rival runner moved meanwhile writes nothing, the others land", async () => {
+    const { store } = storeOverLog();
+    const commits: string[][] = [];
+    const rival = new ProjectionRunner({
+      stores: [store],
+      projections,
+      clock: new ManualClock(0),
+      batchSizeMax: 1_000,
+    });
+    const watched: ProjectionStore = {
+      ...store,
+      commit: async (batches) => {
+        commits.push(batches.map((batch) => batch.name));
+        // Between this pass's read of the checkpoints and its commit, a rival runner (another node) catches by-type up
+        // from the same checkpoint and commits first.
+        if (commits.length === 1) expect(await rival.catchUp('by-type')).toBe(2_500);
+        return store.commit(batches);
+      },
+    };
+    const runner = new ProjectionRunner({
+      stores: [watched],
+      projections,
+      clock: new ManualClock(0),
+      batchSizeMax: 1_000,
+    });
+    // by-type's 2,500 events were applied by the rival, once; this runner applied the other three's.
+    expect(await runner.catchUp()).toBe(3 * 2_500);
+    const names = projections.map((projection) => projection.name);
+    // One commit per batch with every projection's batch in it; by-type has none once the rival moved it to the end.
+    expect(commits).toEqual([
+      names,
+      names.filter((name) => name !== 'by-type'),
+      names.filter((name) => name !== 'by-type'),
+    ]);
+    for (const projection of projections) {
+      const { stored, folded } = await storedAndFolded(store, runner, projection);
+      expect(stored, projection.name).toEqual(folded);
+    }
+    expect((await runner.status()).map((row) => row.lagEvents)).toEqual([0, 0, 0, 0]);
+  });
+
   it('brings a projection that is behind up from its own checkpoint, and counts nothing twice for the others', async () => {
     const { store } = storeOverLog();
     const runner = new ProjectionRunner({

@@ -15,7 +15,10 @@ export type ProjectionRunnerOptions = Readonly<{
   stores: readonly ProjectionStore[];
   projections: readonly AnyProjection[];
   clock: Clock;
-  /** Events read and applied per transaction. Default 1,000. */
+  /**
+   * Events read from the log and applied per transaction. Default 1,000. A batch of this process's own appends taken
+   * from memory (`ownAppends`) is all of them, as many as memory keeps.
+   */
   batchSizeMax?: number;
   /** How often `start` catches every projection up. Default 250 ms; 0: never (projections catch up when read). */
   intervalMs?: number;
@@ -229,8 +232,9 @@ export class ProjectionRunner {
     for (;;) {
       const step = await this.step(store, projection);
       // Another runner committed this batch first (nothing written): read on from where it left the checkpoint.
-      if (step.written) applied += step.read;
-      if (step.written && step.read < (this.options.batchSizeMax ?? 1_000)) return applied;
+      if (!step.written) continue;
+      applied += step.read;
+      if (step.drained) return applied;
     }
   }
 
@@ -240,7 +244,7 @@ export class ProjectionRunner {
     for (;;) {
       const step = await this.stepAll(store);
       applied += step.applied;
-      if (step.read < (this.options.batchSizeMax ?? 1_000)) return applied;
+      if (step.drained) return applied;
     }
   }
 
@@ -250,7 +254,7 @@ export class ProjectionRunner {
    * references and checkpoints together). A projection whose checkpoint another runner moved meanwhile writes nothing
    * this time, while the others' batches are committed; the next batch reads on from where it is now.
    */
-  private async stepAll(store: ProjectionStore): Promise<{ read: number; applied: number }> {
+  private async stepAll(store: ProjectionStore): Promise<{ applied: number; drained: boolean }> {
     const saved = new Map((await store.checkpoints()).map((row) => [row.name, row]));
     const froms = this.options.projections.map((projection): Checkpoint => {
       const row = saved.get(projection.name);
@@ -261,7 +265,7 @@ export class ProjectionRunner {
     );
     // Every projection is past `from`: what this process kept up to it is no longer needed.
     store.recent?.forget(from);
-    const events = await this.readSettled(store, from);
+    const { events, drained } = await this.readSettled(store, from);
     const folded = await Promise.all(
       this.options.projections.map(async (projection, index) => {
         const own = froms[index]!;
@@ -278,29 +282,37 @@ export class ProjectionRunner {
       (sum, { batch, applied }) => (batch !== undefined && written.has(batch.name) ? sum + applied : sum),
       0,
     );
-    return { read: events.length, applied };
+    return { applied, drained };
   }
 
   /**
-   * One batch: read, fold, commit with the checkpoint. Returns the events read (0: caught up) and whether they were
-   * written (false: another runner moved the checkpoint meanwhile).
+   * One batch: read, fold, commit with the checkpoint. Returns the events read, whether they were written (false:
+   * another runner moved the checkpoint meanwhile) and whether the log had no more settled events after them.
    */
-  async step(store: ProjectionStore, projection: AnyProjection): Promise<{ read: number; written: boolean }> {
+  async step(
+    store: ProjectionStore,
+    projection: AnyProjection,
+  ): Promise<{ read: number; written: boolean; drained: boolean }> {
     const from = await store.checkpoint(projection.name);
-    const events = await this.readSettled(store, from);
+    const { events, drained } = await this.readSettled(store, from);
     const batch = await this.fold(store, projection, from, events);
-    if (batch === undefined) return { read: 0, written: true };
-    return { read: events.length, written: (await store.commit([batch])).has(projection.name) };
+    if (batch === undefined) return { read: 0, written: true, drained: true };
+    return { read: events.length, written: (await store.commit([batch])).has(projection.name), drained };
   }
 
   /**
-   * The settled events after `from`, at most `batchSizeMax`, in cursor order: from this process's appends kept in memory
-   * when the log has exactly as many settled events after `from` as are kept (counted in the snapshot whose horizon
-   * chooses the kept ones), else read from the log. The kept appends are committed events of this database with their
-   * own transaction ids and positions, so a set of them as large as the log's is the log's: nothing is skipped, and an
-   * event of a transaction still open (or one committed out of order, below the horizon later) is in neither.
+   * The settled events after `from`, in cursor order, and whether the log had no more of them: from this process's
+   * appends kept in memory when the log has exactly as many settled events after `from` as are kept (counted in the
+   * snapshot whose horizon chooses the kept ones), all of them in one batch (at most what memory keeps: they are in
+   * memory already, and each batch costs the database its statements whatever its size); else at most `batchSizeMax`
+   * read from the log. The kept appends are committed events of this database with their own transaction ids and
+   * positions, so a set of them as large as the log's is the log's: nothing is skipped, and an event of a transaction
+   * still open (or one committed out of order, below the horizon later) is in neither.
    */
-  private async readSettled(store: ProjectionStore, from: Checkpoint): Promise<readonly SettledEvent[]> {
+  private async readSettled(
+    store: ProjectionStore,
+    from: Checkpoint,
+  ): Promise<{ events: readonly SettledEvent[]; drained: boolean }> {
     const limit = this.options.batchSizeMax ?? 1_000;
     const recent = store.recent;
     if (recent?.active === true) {
@@ -309,11 +321,12 @@ export class ProjectionRunner {
       const kept = recent.settledAfter(from, settled);
       if (kept.length === count) {
         this.batches.fromMemory += 1;
-        return kept.length > limit ? kept.slice(0, limit) : kept;
+        return { events: kept, drained: true };
       }
     }
     this.batches.fromLog += 1;
-    return store.readSettled(from, limit);
+    const events = await store.readSettled(from, limit);
+    return { events, drained: events.length < limit };
   }
 
   /**

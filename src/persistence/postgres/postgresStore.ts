@@ -152,8 +152,8 @@ function unavailableOnFailure(client: SqlClient): SqlClient {
   };
   return {
     query: <Row>(sql: string, params?: readonly unknown[]) => client.query<Row>(sql, params).catch(translate),
-    // Errors thrown by `fn` itself pass through untouched (they are not the driver's: a projection's
-    // CheckpointMovedError must reach the runner as itself); the driver's are translated where they are raised, by
+    // Errors thrown by `fn` itself pass through untouched (they are not the driver's: the caller's own error must reach
+    // it as itself); the driver's are translated where they are raised, by
     // the transaction's own client, and those of BEGIN, COMMIT or the checkout here.
     transaction: async (fn) => {
       const fromFn = new WeakSet<object>();

@@ -11,7 +11,8 @@
  * another (bench/smtpSink.ts): their parsing and requests do not take the measured thread. Instants are on the wall
  * clock every process shares (`performance.timeOrigin + performance.now()`), matched after the run. Each socket latency
  * is split where the server handed the release to the booking core and where it wrote the offer (`split`); the
- * statements sent to the PGlite thread while measuring are counted (`storeStatements`). Writes
+ * statements sent to the PGlite thread while measuring are counted (`storeStatements`, with each append's time from its
+ * sending to its answer). Writes
  * bench/results/waitlistOffers.json (ignored by git) and prints it.
  *
  *   npx tsx bench/waitlistOffers.ts [--entries 1000] [--seats 100] [--offer-seconds 10] [--store pglite|memory]
@@ -19,6 +20,8 @@
  *     [--mail off]  (no e-mail channel: what the mail path costs the socket figures)
  *     [--delivered-flush-ms N]  (the outbox dispatcher's mark window; 0: each delivered mark written at once, those
  *       that come during a write in the next one)
+ *     [--claim-spacing-ms N]  (the dispatcher's least time between claims while deliveries are under way; 0: a claim
+ *       per wake, those that come during a claim served by one claim after it)
  *   node --cpu-prof --cpu-prof-dir /tmp/prof --import tsx bench/waitlistOffers.ts  (a profile of the server's process)
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -46,6 +49,7 @@ const { values } = parseArgs({
     mail: { type: 'string', default: 'on' },
     /** The outbox dispatcher's delivered-mark window (ms); unset: the dispatcher's default. */
     'delivered-flush-ms': { type: 'string' },
+    'claim-spacing-ms': { type: 'string' },
     out: { type: 'string', default: 'bench/results/waitlistOffers.json' },
   },
 });
@@ -118,7 +122,12 @@ const pairOffers = (
  */
 const statements = new Map<string, { count: number; ms: number }>();
 let countingStatements = false;
-const sent = new Map<number, { kind: string; at: number }>();
+const sent = new Map<number, { kind: string; at: number; inTransaction: boolean }>();
+/** Each append's time from its sending to its answer, its wait behind other statements in the thread included. */
+const appendRoundTrips: number[] = [];
+/** The same for appends sent while a transaction was open (its BEGIN sent, its end not yet answered). */
+const appendRoundTripsInTransaction: number[] = [];
+let transactionOpen = false;
 const watched = new WeakSet<Worker>();
 let lastAnswerAt = 0;
 const postMessage = Worker.prototype.postMessage;
@@ -136,10 +145,15 @@ Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest
         entry.count += 1;
         entry.ms += now - Math.max(request.at, lastAnswerAt);
         statements.set(request.kind, entry);
+        if (request.kind.startsWith('WITH appended'))
+          (request.inTransaction ? appendRoundTripsInTransaction : appendRoundTrips).push(now - request.at);
+        if (request.kind === 'COMMIT' || request.kind === 'ROLLBACK') transactionOpen = false;
         lastAnswerAt = now;
       });
     }
-    sent.set(id, { kind: sql.replace(/\s+/g, ' ').trim().slice(0, 60), at: performance.now() });
+    const kind = sql.replace(/\s+/g, ' ').trim().slice(0, 60);
+    if (kind === 'BEGIN') transactionOpen = true;
+    sent.set(id, { kind, at: performance.now(), inTransaction: transactionOpen });
   }
   return postMessage.call(this, message, ...rest);
 };
@@ -194,6 +208,7 @@ const main = async () => {
         ...(values['delivered-flush-ms'] === undefined
           ? {}
           : { deliveredFlushMs: Number(values['delivered-flush-ms']) }),
+        ...(values['claim-spacing-ms'] === undefined ? {} : { claimSpacingMs: Number(values['claim-spacing-ms']) }),
       },
     },
   });
@@ -336,7 +351,7 @@ const main = async () => {
   const ms = (ns: number) => Math.round(ns / 1e5) / 10;
   const report = {
     store: values.store,
-    dispatcher: { deliveredFlushMs: values['delivered-flush-ms'] },
+    dispatcher: { deliveredFlushMs: values['delivered-flush-ms'], claimSpacingMs: values['claim-spacing-ms'] },
     entries,
     seats: seatIds.length,
     offerSeconds,
@@ -390,6 +405,8 @@ const main = async () => {
     storeStatements: {
       total: [...statements.values()].reduce((n, entry) => n + entry.count, 0),
       ms: Math.round([...statements.values()].reduce((n, entry) => n + entry.ms, 0)),
+      appendSentToAnswerMs: summary(appendRoundTrips),
+      appendSentToAnswerInTransactionMs: summary(appendRoundTripsInTransaction),
       top: [...statements]
         .sort((a, b) => b[1].ms - a[1].ms)
         .slice(0, 10)

@@ -53,6 +53,7 @@ export type NotificationsConfig = Readonly<{
     | 'leaseMs'
     | 'claimBatchMax'
     | 'deliveriesInFlightMax'
+    | 'claimSpacingMs'
     | 'deliveredFlushMs'
     | 'deliveredBatchMax'
     | 'pollIntervalMs'

@@ -58,6 +58,15 @@ export type DispatcherOptions = Readonly<{
   /** How often the outbox is looked at for retries that came due (a commit wakes it at once). Default 1 s. */
   pollIntervalMs?: number;
   /**
+   * While deliveries are under way (a burst), a claim starts no sooner than this after the previous one started: the
+   * wakes of the commits meanwhile, those that came during a claim included, are served by one claim at the end of the
+   * interval, so a burst of commits costs the store (the thread the appends go through, on PGlite) one claim and one
+   * contacts read per interval rather than per commit. A claim that filled its batch is followed at once (rows wait
+   * behind it); with nothing under way a wake claims at once; idle() and stop() do not wait for the interval. 0: every
+   * wake claims (one claim at a time, those that come meanwhile in the next). Default 200 ms.
+   */
+  claimSpacingMs?: number;
+  /**
    * Delivered rows are marked in batches, one statement for many: a mark waits while other deliveries are still
    * sending, at most this long (on the clock) or until `deliveredBatchMax` marks wait; it is written at once when no
    * other delivery is sending. Until written the row stays leased: a crash in between sends it again under the same
@@ -81,6 +90,7 @@ export const dispatcherDefaults = {
   claimBatchMax: 32,
   deliveriesInFlightMax: 128,
   pollIntervalMs: 1_000,
+  claimSpacingMs: 200,
   deliveredFlushMs: 100,
   deliveredBatchMax: 256,
 };
@@ -103,8 +113,13 @@ export const createDispatcher = (options: DispatcherOptions) => {
   const inFlight = new Set<Promise<void>>();
   /** The claim under way, if any. */
   let claiming: Promise<void> | undefined;
-  /** Due rows may be waiting that the last claim did not take (it was full, or a wake came while claiming). */
+  /** A wake came that no claim has served yet (it waits for the claim under way to end, or for its interval). */
   let more = false;
+  /** The last look found every delivery slot taken: rows may be due that the next freed slot takes at once. */
+  let leftBehind = false;
+  /** When the last claim started, and the timer of the claim that waits for `claimSpacingMs`, if any. */
+  let lastClaimAt = Number.NEGATIVE_INFINITY;
+  let cancelSpacedClaim: (() => void) | undefined;
   let stopped = false;
   let stopPolling = () => {};
   /** Deliveries still sending (not yet recording their outcome). */
@@ -221,8 +236,8 @@ export const createDispatcher = (options: DispatcherOptions) => {
       )
       .finally(() => {
         inFlight.delete(delivery);
-        // A freed slot takes the next due row at once when rows were left behind.
-        if (more) wake();
+        // A freed slot takes the next due row at once when rows were left behind for want of one.
+        if (leftBehind && claiming === undefined && !stopped) claimNow();
       });
     inFlight.add(delivery);
   };
@@ -232,33 +247,56 @@ export const createDispatcher = (options: DispatcherOptions) => {
     while (!stopped) {
       const room = Math.min(settings.claimBatchMax, settings.deliveriesInFlightMax - inFlight.size);
       if (room <= 0) {
-        more = true;
+        // The next freed slot looks again (launch), whatever wakes came: they are served by that look.
+        leftBehind = true;
+        more = false;
         return;
       }
+      leftBehind = false;
       more = false;
-      const rows = await outbox.claim(clock.now(), settings.leaseMs, owner, room);
+      lastClaimAt = clock.now();
+      const rows = await outbox.claim(lastClaimAt, settings.leaseMs, owner, room);
       // The claimed rows' contacts in one read, not one per row (each delivery fails alone if it fails).
       if (rows.length > 0) {
         const contactsOf = contacts.getMany([...new Set(rows.map((row) => row.userId))]);
         for (const row of rows) launch(row, contactsOf);
       }
-      // A full claim may have more behind it; a wake that came while claiming is looked at now.
-      if (rows.length < room && !more) return;
+      // A full claim may have more behind it: the next follows at once. A wake that came while claiming is served when
+      // the claim has ended (wake, spaced).
+      if (rows.length < room) return;
     }
   };
 
-  /** Looks at the outbox now (after a commit that wrote notifications); a look under way looks again after. */
-  const wake = (): void => {
-    if (stopped) return;
-    if (claiming !== undefined) {
-      more = true;
-      return;
-    }
+  const claimNow = (): void => {
+    cancelSpacedClaim?.();
+    cancelSpacedClaim = undefined;
     claiming = fill()
       .catch((error: unknown) => options.onError?.(error, 'the outbox could not be read'))
       .finally(() => {
         claiming = undefined;
+        // A wake that came while claiming: served by the next claim, spaced.
+        if (more) wake();
       });
+  };
+
+  /**
+   * Looks at the outbox (after a commit that wrote notifications, or a freed slot with rows left behind): at once when
+   * nothing is under way, else no sooner than `claimSpacingMs` after the previous claim started. A look under way, or
+   * one already waiting for its interval, serves this wake too.
+   */
+  const wake = (): void => {
+    if (stopped) return;
+    more = true;
+    if (claiming !== undefined || cancelSpacedClaim !== undefined) return;
+    const wait = lastClaimAt + settings.claimSpacingMs - clock.now();
+    if (wait > 0 && inFlight.size > 0 && urgent === 0) {
+      cancelSpacedClaim = clock.setTimer(wait, () => {
+        cancelSpacedClaim = undefined;
+        wake();
+      });
+      return;
+    }
+    claimNow();
   };
 
   return {
@@ -281,6 +319,8 @@ export const createDispatcher = (options: DispatcherOptions) => {
       urgent += 1;
       try {
         marks.writeSoon();
+        // A claim waiting for its interval runs now.
+        if (cancelSpacedClaim !== undefined && claiming === undefined) claimNow();
         while (claiming !== undefined || inFlight.size > 0) await Promise.all([claiming, ...inFlight]);
       } finally {
         urgent -= 1;
@@ -290,6 +330,8 @@ export const createDispatcher = (options: DispatcherOptions) => {
     async stop(): Promise<void> {
       stopped = true;
       stopPolling();
+      cancelSpacedClaim?.();
+      cancelSpacedClaim = undefined;
       marks.writeSoon();
       while (claiming !== undefined || inFlight.size > 0) await Promise.all([claiming, ...inFlight]);
     },

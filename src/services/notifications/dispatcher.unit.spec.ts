@@ -471,4 +471,66 @@ describe('the outbox dispatcher during a burst', () => {
     await restarted.stop();
     email.open('c2');
   });
+
+  it('claims once per interval while deliveries are under way, wakes during a claim included, and at once when none is', async () => {
+    const { clock, claims, commit, dispatcherOn, outbox, outcomes } = await setUp();
+    const email = gatedChannel();
+    const dispatcher = dispatcherOn(outbox, [email.channel]);
+    await dispatcher.start();
+    await settled();
+    expect(claims).toEqual([[]]);
+    // Nothing under way: a commit's wake claims at once.
+    await commit('s1');
+    dispatcher.wake();
+    await settled();
+    expect(claims).toEqual([[], ['s1']]);
+    // s1 is sending: the next commits' wakes wait for the interval (200 ms by default) and share one claim.
+    await commit('s2');
+    dispatcher.wake();
+    await commit('s3');
+    dispatcher.wake();
+    clock.advance(199);
+    await settled();
+    expect(claims).toHaveLength(2);
+    clock.advance(1);
+    // The interval's claim has started; a wake now comes during it.
+    dispatcher.wake();
+    await settled();
+    expect(claims).toEqual([[], ['s1'], ['s2', 's3']]);
+    // The wake that came during the claim is served one interval later, not at once when the claim ends.
+    await commit('s4');
+    dispatcher.wake();
+    clock.advance(199);
+    await settled();
+    expect(claims).toHaveLength(3);
+    // A send ending does not claim either (no row was left behind for want of a slot).
+    email.open('s1');
+    await settled();
+    expect(claims).toHaveLength(3);
+    clock.advance(1);
+    await settled();
+    expect(claims).toEqual([[], ['s1'], ['s2', 's3'], ['s4']]);
+    // Nothing under way any more: a wake claims at once, however soon after the last claim.
+    for (const key of ['s2', 's3', 's4']) email.open(key);
+    clock.advance(100);
+    await settled();
+    expect(outcomes.map((outcome) => outcome.key).sort()).toEqual(['s1', 's2', 's3', 's4']);
+    await commit('s5');
+    dispatcher.wake();
+    await settled();
+    expect(claims).toEqual([[], ['s1'], ['s2', 's3'], ['s4'], ['s5']]);
+    // idle() does not wait for the interval: a claim waiting for it runs at once.
+    await commit('s6');
+    dispatcher.wake();
+    await settled();
+    expect(claims).toHaveLength(5);
+    const idle = dispatcher.idle();
+    await settled();
+    expect(claims.at(-1)).toEqual(['s6']);
+    email.open('s5');
+    email.open('s6');
+    await idle;
+    expect(outcomes.map((outcome) => outcome.key).sort()).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
+    await dispatcher.stop();
+  });
 });

@@ -24,7 +24,7 @@ import { openPostgresStore, type PostgresStore } from '../src/persistence/postgr
 import { checkpointStart } from '../src/persistence/projectionStore.ts';
 import { systemClock } from '../src/platform/clock.ts';
 import { ProjectionRunner } from '../src/services/projections/projectionRunner.ts';
-import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.ts';
+import { databaseUrl, dropSchema, uniqueSchema, untilBlockedBy } from './support/postgres.ts';
 
 const logged = (event: StoredEvent): LoggedEvent => ({ ...event, recordedAt: event.recordedAt.getTime() });
 
@@ -190,17 +190,7 @@ describe('projection runner on Postgres', () => {
         { name: 'rival-c', from: checkpointStart, to: at('9', 5), docs: docs('pass') },
       ]);
       // It waits on the rival's rows (a lock wait: neither guard has been decided yet).
-      await expect
-        .poll(
-          async () =>
-            (
-              await rival.query<{ n: number }>(
-                'SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))',
-              )
-            ).rows[0]!.n,
-          { timeout: 10_000 },
-        )
-        .toBe(1);
+      await untilBlockedBy(rival);
       await rival.query('COMMIT');
       // Checked again on the rows as the rival committed them: rival-a and rival-c moved, so only rival-b is written.
       expect(await pass).toEqual(new Set(['rival-b']));

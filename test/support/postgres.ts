@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { expect } from 'vitest';
 
 export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -14,4 +15,23 @@ export const dropSchema = async (schema: string): Promise<void> => {
   } finally {
     await client.end();
   }
+};
+
+/**
+ * Waits until a statement of another session is blocked on a lock `holder`'s open transaction holds (read live from
+ * pg_locks: pg_stat_activity would be the transaction's stale snapshot), so a spec knows its statement waits on the
+ * lock and has not been decided yet.
+ */
+export const untilBlockedBy = async (holder: pg.Client): Promise<void> => {
+  await expect
+    .poll(
+      async () =>
+        (
+          await holder.query<{ n: number }>(
+            'SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))',
+          )
+        ).rows[0]!.n,
+      { timeout: 10_000 },
+    )
+    .toBe(1);
 };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { untilBlockedBy } from '../../../test/support/postgres.ts';
 import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.contract.ts';
 import { WrongExpectedVersionError } from '../eventStore.ts';
 import { migrations, quoteSchemaName } from '../migrations.ts';
@@ -81,18 +82,7 @@ describe('Postgres appends', () => {
         (error: unknown) => error,
       );
       // The append waits on the rival's uncommitted row before the rival commits: a lock wait, not a version check.
-      await expect
-        .poll(
-          async () =>
-            (
-              await rival.query<{ n: number }>(
-                // pg_locks is read live (pg_stat_activity would be this transaction's stale snapshot).
-                'SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))',
-              )
-            ).rows[0]!.n,
-          { timeout: 10_000 },
-        )
-        .toBe(1);
+      await untilBlockedBy(rival);
       await rival.query('COMMIT');
       expect(await settled).toBeInstanceOf(WrongExpectedVersionError);
       expect((await store.eventStore.readStream('event-a')).map((e) => e.type)).toEqual(['Rival']);

@@ -8,7 +8,9 @@ import { migrations, quoteSchemaName } from '../migrations.ts';
 import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
 import { outboxContract, outboxPlanContract } from '../outbox.contract.ts';
 import { projectionStoreContract } from '../projectionStore.contract.ts';
-import { openPostgresStore } from './postgresStore.ts';
+import { StoreUnavailableError } from '../storeErrors.ts';
+import { openPostgresStore, poolClient } from './postgresStore.ts';
+import { servingPool } from './servingPool.ts';
 
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // Each run, and each case within it, gets its own schema so runs on a shared server cannot see each other.
@@ -114,5 +116,43 @@ describe('Postgres migrations', () => {
     } finally {
       await admin.end();
     }
+  });
+});
+
+describe("Postgres pool client: the driver's errors translated, a transaction's own passed through", () => {
+  const pools: pg.Pool[] = [];
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.end()));
+  });
+  const clientOn = (config: pg.PoolConfig) => {
+    const pool = servingPool({ max: 1, connectionTimeoutMillis: 1_000, ...config });
+    pools.push(pool);
+    return poolClient(pool);
+  };
+
+  it("hands a transaction's own error back as itself, and rolls the transaction back", async () => {
+    const client = clientOn({ connectionString });
+    const own = new Error("the caller's own");
+    const thrown = await client
+      .transaction(async (tx) => {
+        await tx.query('CREATE TEMP TABLE own_error (n int)');
+        throw own;
+      })
+      .catch((error: unknown) => error);
+    expect(thrown).toBe(own);
+    expect(await client.query("SELECT to_regclass('pg_temp.own_error') AS t")).toEqual([{ t: null }]);
+  });
+
+  it('turns a statement the server cancels, inside a transaction or not, into StoreUnavailableError', async () => {
+    const client = clientOn({ connectionString, statement_timeout: 20 });
+    await expect(client.query('SELECT pg_sleep(1)')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(client.transaction((tx) => tx.query('SELECT pg_sleep(1)'))).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
+  });
+
+  it('turns a checkout that cannot connect into StoreUnavailableError', async () => {
+    const client = clientOn({ connectionString: 'postgres://postgres@127.0.0.1:1/test' });
+    await expect(client.transaction(async () => 'never')).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });

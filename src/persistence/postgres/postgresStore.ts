@@ -92,7 +92,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     statement_timeout: statementTimeoutMs,
     query_timeout: statementTimeoutMs + queryTimeoutGraceMs,
   });
-  const client = unavailableOnFailure(poolClient(pool));
+  const client = poolClient(pool);
   const lanes = orderedLanes(pool, types);
   const ordered: OrderedQuery = <Row>(key: string, sql: string, params: readonly unknown[]) =>
     lanes<Row>(key, sql, params).catch((error: unknown) => {
@@ -146,30 +146,19 @@ export const postgresErrorToStoreError = (error: unknown): unknown => {
   });
 };
 
-function unavailableOnFailure(client: SqlClient): SqlClient {
-  const translate = (error: unknown): never => {
+/** The driver's errors as the store's (postgresErrorToStoreError), raised where the driver raises them. */
+const translated = <T>(work: Promise<T>): Promise<T> =>
+  work.catch((error: unknown) => {
     throw postgresErrorToStoreError(error);
+  });
+
+/** A client whose statements' driver errors reach callers translated; a transaction on it joins the one open. */
+function translatingStatements(client: SqlClient): SqlClient {
+  const self: SqlClient = {
+    query: <Row>(sql: string, params?: readonly unknown[]) => translated(client.query<Row>(sql, params)),
+    transaction: (fn) => fn(self),
   };
-  return {
-    query: <Row>(sql: string, params?: readonly unknown[]) => client.query<Row>(sql, params).catch(translate),
-    // Errors thrown by `fn` itself pass through untouched (they are not the driver's: the caller's own error must reach
-    // it as itself); the driver's are translated where they are raised, by
-    // the transaction's own client, and those of BEGIN, COMMIT or the checkout here.
-    transaction: async (fn) => {
-      const fromFn = new WeakSet<object>();
-      return client
-        .transaction((tx) =>
-          fn(unavailableOnFailure(tx)).catch((error: unknown) => {
-            if (typeof error === 'object' && error !== null) fromFn.add(error);
-            throw error;
-          }),
-        )
-        .catch((error: unknown) => {
-          if (typeof error === 'object' && error !== null && fromFn.has(error)) throw error;
-          return translate(error);
-        });
-    },
-  };
+  return self;
 }
 
 /**
@@ -204,17 +193,22 @@ function createPinger(config: pg.ClientConfig): { ping: () => Promise<void>; clo
   };
 }
 
-function poolClient(pool: pg.Pool): SqlClient {
+/**
+ * The serving pool as a SqlClient. Every driver error (a statement's, the checkout's, BEGIN's or COMMIT's) is translated
+ * where it is raised; an error thrown by a transaction's own function reaches the caller as itself (it is not the
+ * driver's, and a caller may be waiting for exactly that error).
+ */
+export function poolClient(pool: pg.Pool): SqlClient {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-      return (await pool.query({ text: sql, values: [...params], types })).rows as Row[];
+      return (await translated(pool.query({ text: sql, values: [...params], types }))).rows as Row[];
     },
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-      const connection = await pool.connect();
+      const connection = await translated(pool.connect());
       try {
-        await connection.query('BEGIN');
-        const result = await fn(connectionClient(connection));
-        await connection.query('COMMIT');
+        await translated(connection.query('BEGIN'));
+        const result = await fn(translatingStatements(connectionClient(connection)));
+        await translated(connection.query('COMMIT'));
         connection.release();
         return result;
       } catch (error) {

@@ -13,51 +13,53 @@ import { openPgliteStore, type PgliteStore } from './pgliteStore.ts';
 
 // PGlite takes seconds to start in its worker, so the contract cases share one instance, emptied before each.
 let shared: Promise<PgliteStore> | undefined;
-eventStoreContract('PGlite in memory', async () => {
+/** The shared store with these tables emptied (`TRUNCATE` arguments), its close left to this file's afterAll. */
+const sharedEmptied = (tables: string) => async () => {
   shared ??= openPgliteStore();
   const store = await shared;
-  await store.sql.query(
-    'TRUNCATE events, snapshots, snapshot_parts, catalog_events, catalog_venues, server_secrets RESTART IDENTITY CASCADE',
-  );
+  await store.sql.query(`TRUNCATE ${tables}`);
   return { ...store, close: async () => undefined };
-});
-streamVersionsPlanContract('PGlite', async () => {
-  shared ??= openPgliteStore();
-  const store = await shared;
-  await store.sql.query('TRUNCATE events RESTART IDENTITY');
-  return { ...store, close: async () => undefined };
-});
-orderIndexContract('PGlite', async () => {
-  shared ??= openPgliteStore();
-  const store = await shared;
-  await store.sql.query('TRUNCATE events RESTART IDENTITY');
-  return { ...store, close: async () => undefined };
-});
-ordersByUserPlanContract('PGlite', async () => {
-  shared ??= openPgliteStore();
-  const store = await shared;
-  await store.sql.query('TRUNCATE events RESTART IDENTITY');
-  return { ...store, close: async () => undefined };
-});
-outboxContract('PGlite', async () => {
-  shared ??= openPgliteStore();
-  const store = await shared;
-  await store.sql.query('TRUNCATE events, outbox, buyer_contacts RESTART IDENTITY');
-  return { ...store, close: async () => undefined };
-});
-outboxPlanContract('PGlite', async () => {
-  shared ??= openPgliteStore();
-  const store = await shared;
-  await store.sql.query('TRUNCATE events, outbox, buyer_contacts RESTART IDENTITY');
-  return { ...store, close: async () => undefined };
-});
-projectionStoreContract('PGlite', async () => {
-  shared ??= openPgliteStore();
-  const store = await shared;
-  await store.sql.query('TRUNCATE projection_docs, projection_refs, projection_checkpoints');
-  return { ...store, close: async () => undefined };
-});
+};
+eventStoreContract(
+  'PGlite in memory',
+  sharedEmptied(
+    'events, snapshots, snapshot_parts, catalog_events, catalog_venues, server_secrets RESTART IDENTITY CASCADE',
+  ),
+);
+streamVersionsPlanContract('PGlite', sharedEmptied('events RESTART IDENTITY'));
+orderIndexContract('PGlite', sharedEmptied('events RESTART IDENTITY'));
+ordersByUserPlanContract('PGlite', sharedEmptied('events RESTART IDENTITY'));
+outboxContract('PGlite', sharedEmptied('events, outbox, buyer_contacts RESTART IDENTITY'));
+outboxPlanContract('PGlite', sharedEmptied('events, outbox, buyer_contacts RESTART IDENTITY'));
+projectionStoreContract('PGlite', sharedEmptied('projection_docs, projection_refs, projection_checkpoints'));
 afterAll(async () => (await shared)?.close());
+
+describe('PGlite transactions', () => {
+  it('runs two transactions asked for together one after the other: a rollback undoes only its own', async () => {
+    const store = await sharedEmptied('outbox RESTART IDENTITY')();
+    const insert = (key: string) =>
+      `INSERT INTO outbox (key, topic, user_id, payload, caused_at, due_at) VALUES ('${key}', 't', 'u', '{}', 1, 1)`;
+    // Asked for in the same turn: on one connection they must not interleave (they did before a641aef).
+    const [failed, committed] = await Promise.allSettled([
+      store.sql.transaction(async (tx) => {
+        await tx.query(insert('rolled-back'));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('roll back');
+      }),
+      store.sql.transaction(async (tx) => {
+        await tx.query(insert('committed'));
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        await tx.query(insert('committed-2'));
+      }),
+    ]);
+    expect(failed.status).toBe('rejected');
+    expect(committed.status).toBe('fulfilled');
+    expect(await store.sql.query('SELECT key FROM outbox ORDER BY key')).toEqual([
+      { key: 'committed' },
+      { key: 'committed-2' },
+    ]);
+  });
+});
 
 describe("PGlite: this process's appends kept for the projection runner", () => {
   it('keeps each committed append exactly as the log has it (positions, versions, transaction id, recorded_at)', async () => {

@@ -8,7 +8,13 @@
  * rounds, with the range.
  *
  *   npx tsx bench/ab.ts --variants 'd1=actor,d2=actor+APPENDS_IN_FLIGHT_MAX=2' [--rounds 4] [--seconds 5]
- *     [--warmup 2] [--processes 2] [--connections 300] [--no-ceiling] [--out file.json]
+ *     [--warmup 2] [--processes 2] [--connections 300] [--no-ceiling] [--out file.json] [--workload loop|flash]
+ *     [--versus <variant>]
+ *
+ * `--workload flash` runs the flash-sale pattern (bench/lightLoad.ts) instead of hold → release on one's own seat:
+ * each window a fresh event, most holds refused SEAT_UNAVAILABLE; the summary adds holds/s (the heavy client's figure),
+ * granted/s, the hold acks' p50 / p99, and the oversold and final-state checks. `--versus optimistic` adds each
+ * variant's ratios to that variant's window of the same round (req/s, holds/s, and by CPU).
  *
  * A variant is `name=mode[+KEY=VALUE…][@checkout]`: a bench mode (bench/benchServer.ts), extra server environment,
  * and optionally another checkout (a worktree of an older commit, with its own node_modules) whose src/main.ts runs,
@@ -18,7 +24,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchMode, type BenchServer, benchModes, round, startBenchServer } from './benchServer.ts';
-import { defaultLightLoad, type LightLoadOptions, type LightLoadResult, measureLightWindow } from './lightLoad.ts';
+import {
+  defaultLightLoad,
+  type LightLoadOptions,
+  type LightLoadResult,
+  measureLightWindow,
+  parseWorkload,
+} from './lightLoad.ts';
 
 export type Variant = Readonly<{ name: string; mode: BenchMode; env: Record<string, string>; cwd?: string }>;
 
@@ -47,6 +59,8 @@ export type AbWindow = Readonly<{
   throughputOverCeiling: number | null;
   /** The same round's ceiling µs/request over this window's: the share of the ceiling's rate a CPU-bound server reaches. */
   cpuOverCeiling: number | null;
+  /** This window's answered holds per second over the same round's ceiling's. */
+  holdsOverCeiling: number | null;
 }>;
 
 const median = (values: readonly number[]): number => {
@@ -60,13 +74,32 @@ const range = (values: readonly number[]) => {
   return finite.length === 0 ? '–' : `${round(Math.min(...finite), 2)}–${round(Math.max(...finite), 2)}`;
 };
 
-export const summarise = (variants: readonly Variant[], windows: readonly AbWindow[]) =>
+/**
+ * Each window's ratios to the `versus` variant's window of the same round: req/s and holds/s over its, and its µs per
+ * request over this one's (how many times less CPU a request costs here).
+ */
+export const versusRatios = (windows: readonly AbWindow[], versus: string, window: AbWindow) => {
+  const other = windows.find((w) => w.variant === versus && w.round === window.round)?.result;
+  const ratio = (x: number, y: number | undefined) => (y === undefined || y === 0 ? Number.NaN : round(x / y, 3));
+  return {
+    acked: ratio(window.result.ackedPerSecond, other?.ackedPerSecond),
+    holds: ratio(window.result.holdsPerSecond, other?.holdsPerSecond),
+    cpu: ratio(other?.servingCpuUsPerRequest ?? Number.NaN, window.result.servingCpuUsPerRequest),
+  };
+};
+
+export const summarise = (variants: readonly Variant[], windows: readonly AbWindow[], versus?: string) =>
   variants.map((variant) => {
     const mine = windows.filter((w) => w.variant === variant.name);
     const of = (pick: (w: AbWindow) => number | null) => mine.map(pick).map((v) => v ?? Number.NaN);
     const ratio = of((w) => w.throughputOverCeiling);
     const cpuRatio = of((w) => w.cpuOverCeiling);
     const serving = of((w) => w.result.servingCpuUsPerRequest);
+    const flash = mine.some((w) => w.result.workload === 'flash');
+    const holdsRatio = of((w) => w.holdsOverCeiling);
+    const vs = versus === undefined ? [] : mine.map((w) => versusRatios(windows, versus, w));
+    const sumOf = (pick: (w: AbWindow) => number | null) =>
+      mine.some((w) => pick(w) !== null) ? mine.reduce((n, w) => n + (pick(w) ?? 0), 0) : 'n/a';
     return {
       variant: variant.name,
       windows: mine.length,
@@ -84,6 +117,34 @@ export const summarise = (variants: readonly Variant[], windows: readonly AbWind
       'ratio range': range(ratio),
       'ceiling µs ÷ µs': round(median(cpuRatio), 2),
       'cpu ratio range': range(cpuRatio),
+      ...(flash
+        ? {
+            'holds/s': Math.round(median(of((w) => w.result.holdsPerSecond))),
+            'granted/s': Math.round(median(of((w) => w.result.grantedPerSecond))),
+            'refused %': Math.round(
+              median(
+                of((w) => {
+                  const { granted, refused, otherRefusals } = w.result.holds;
+                  return (100 * refused) / Math.max(1, granted + refused + otherRefusals);
+                }),
+              ),
+            ),
+            'hold p50 ms': round(median(of((w) => w.result.holdP50Ms)), 1),
+            'hold p99 ms': round(median(of((w) => w.result.holdP99Ms)), 1),
+            'holds/s ÷ ceiling': round(median(holdsRatio), 2),
+            'holds ratio range': range(holdsRatio),
+            oversold: sumOf((w) => w.result.oversold),
+            'final-state mismatches': sumOf((w) => w.result.finalStateMismatches),
+          }
+        : {}),
+      ...(versus === undefined
+        ? {}
+        : {
+            [`req/s ÷ ${versus}`]: round(median(vs.map((v) => v.acked)), 2),
+            [`holds/s ÷ ${versus}`]: round(median(vs.map((v) => v.holds)), 2),
+            [`holds ÷ ${versus} range`]: range(vs.map((v) => v.holds)),
+            [`${versus} µs ÷ µs`]: round(median(vs.map((v) => v.cpu)), 2),
+          }),
       'others %': Math.round(median(of((w) => w.result.otherCpuPercent))),
       failures: mine.reduce((n, w) => n + Object.values(w.result.failures).reduce((a, b) => a + b, 0), 0),
       refusals: mine.reduce((n, w) => n + Object.values(w.result.refusals).reduce((a, b) => a + b, 0), 0),
@@ -97,7 +158,8 @@ export const runAb = async (
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<AbWindow[]> => {
   const connections = options.processes * options.connectionsPerProcess;
-  if (rounds * connections > options.rows * options.seatsPerRow)
+  // A flash window takes a fresh event; loop windows share the server's one event, each round on seats of its own.
+  if (options.workload === 'loop' && rounds * connections > options.rows * options.seatsPerRow)
     throw new Error('each round needs seats of its own: fewer rounds or connections, or a larger venue');
   const servers = new Map<string, BenchServer>();
   const windows: AbWindow[] = [];
@@ -115,6 +177,10 @@ export const runAb = async (
         log(
           `round ${r + 1} ${variant.name}: ${result.ackedPerSecond} acked/s, p50 ${result.p50Ms} ms, ` +
             `server ${result.serverCpuUsPerRequest} µs/req + store ${result.storeBackendCpuUsPerRequest}, ` +
+            (result.workload === 'flash'
+              ? `${result.holdsPerSecond} holds/s (${result.grantedPerSecond} granted), hold p99 ${result.holdP99Ms} ms, ` +
+                `oversold ${result.oversold ?? 'n/a'}, mismatches ${result.finalStateMismatches ?? 'n/a'}, `
+              : '') +
             `others ${result.otherCpuPercent} %`,
         );
       }
@@ -126,6 +192,7 @@ export const runAb = async (
           result,
           throughputOverCeiling: ceiling ? round(result.ackedPerSecond / ceiling.ackedPerSecond, 3) : null,
           cpuOverCeiling: ceiling ? round(ceiling.servingCpuUsPerRequest / result.servingCpuUsPerRequest, 3) : null,
+          holdsOverCeiling: ceiling ? round(result.holdsPerSecond / ceiling.holdsPerSecond, 3) : null,
         });
     }
     return windows;
@@ -144,6 +211,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       processes: { type: 'string', default: String(defaultLightLoad.processes) },
       connections: { type: 'string', default: String(defaultLightLoad.connectionsPerProcess) },
       'no-ceiling': { type: 'boolean', default: false },
+      workload: { type: 'string', default: defaultLightLoad.workload },
+      versus: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -158,10 +227,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     warmupSeconds: Number(values.warmup),
     processes: Number(values.processes),
     connectionsPerProcess: Number(values.connections),
+    workload: parseWorkload(values.workload),
   };
+  if (values.versus !== undefined && !variants.some((variant) => variant.name === values.versus))
+    throw new Error(`--versus names a variant: ${variants.map((variant) => variant.name).join(', ')}`);
   const startedAt = new Date().toISOString();
   const windows = await runAb(variants, Number(values.rounds), options);
-  const summary = summarise(variants, windows);
+  const summary = summarise(variants, windows, values.versus);
   console.table(summary);
   const report = { startedAt, endedAt: new Date().toISOString(), options, variants, summary, windows };
   if (values.out !== undefined) {

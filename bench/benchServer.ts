@@ -56,6 +56,8 @@ export type BenchServer = Readonly<{
   baseUrl: string;
   pid: number;
   eventId: string;
+  /** Another event on the same venue, on sale with no hold yet (the flash workload takes one per window). */
+  newEvent: () => Promise<string>;
   /** The Postgres schema of the run (actorPostgres and the baselines), dropped by stop(). */
   schema: string;
   /** `n` guest session tokens, created 50 at a time. */
@@ -148,19 +150,22 @@ export const startBenchServer = async (mode: BenchMode, options: BenchServerOpti
   try {
     const client = api(server.baseUrl);
     const venueId = await client.createVenue(venueBody(options.rows, options.seatsPerRow));
-    const eventId = await client.createEvent({
-      venueId,
-      name: 'Flash sale',
-      startsAt: '2027-01-01T20:00:00Z',
-      priceTiers,
-      holdTtlSeconds: 3600,
-    });
+    const newEvent = () =>
+      client.createEvent({
+        venueId,
+        name: 'Flash sale',
+        startsAt: '2027-01-01T20:00:00Z',
+        priceTiers,
+        holdTtlSeconds: 3600,
+      });
+    const eventId = await newEvent();
     return {
       mode,
       process: server,
       baseUrl: server.baseUrl,
       pid: server.child.pid!,
       eventId,
+      newEvent,
       schema,
       sessions: async (n) => {
         const tokens: string[] = [];

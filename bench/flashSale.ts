@@ -102,8 +102,8 @@ export type FlashSaleResult = Readonly<{
  * Holds surely live at the same instant on one seat: each granted hold is live from its ack until its release was
  * sent (or for good, when kept), so an ack that falls inside another hold's interval on the same seat is an oversell.
  */
-export const countOversold = (granted: readonly GrantedHold[]): number => {
-  const bySeat = new Map<string, GrantedHold[]>();
+export const countOversold = (granted: readonly Pick<GrantedHold, 'seatId' | 'ackAt' | 'releaseSentAt'>[]): number => {
+  const bySeat = new Map<string, Pick<GrantedHold, 'seatId' | 'ackAt' | 'releaseSentAt'>[]>();
   for (const hold of granted) {
     const list = bySeat.get(hold.seatId);
     if (list === undefined) bySeat.set(hold.seatId, [hold]);
@@ -121,13 +121,16 @@ export const countOversold = (granted: readonly GrantedHold[]): number => {
   return oversold;
 };
 
-/** Kept holds that the store does not show as held by that hold (the actor's seat map, or the baseline's rows). */
-const finalStateMismatches = async (
+/**
+ * Kept holds that the store does not show as held by that hold (the actor's seat map, or the baseline's rows), plus
+ * the difference between the held seats counted and the holds kept. Both load clients check with it.
+ */
+export const finalStateMismatches = async (
   mode: BenchMode,
   baseUrl: string,
   eventId: string,
   schema: string,
-  kept: readonly GrantedHold[],
+  kept: readonly Pick<GrantedHold, 'seatId' | 'holdId'>[],
 ): Promise<number | null> => {
   if (mode === 'ceiling') return null;
   if (mode === 'actor' || mode === 'actorPostgres') {

@@ -2,10 +2,12 @@
  * One load process of the flash-sale benchmark (bench/flashSale.ts forks several). It opens its share of socket.io
  * connections, and each connection loops for the run's duration: hold one seat (80 % of picks on the hottest 20 % of
  * seats), then release it, or keep it as a buyer who goes on to pay would. It sends back acknowledgement latencies
- * and every hold it was granted, with the instants that bound when the hold was surely live.
+ * and every hold it was granted, with the instants that bound when the hold was surely live. The pattern (picks,
+ * keeps) is bench/flashPattern.ts, which the light client's `flash` workload follows too.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/contract/protocol.ts';
+import { keepsHold, pickSeat, seatIdOf, seededRandom } from './flashPattern.ts';
 
 export type WorkerTask = Readonly<{
   type: 'run';
@@ -56,14 +58,6 @@ export type WorkerResult = Readonly<{
 
 type BenchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** A small seeded generator (mulberry32), so a run's picks repeat from its seed. */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across the benchmark's processes. */
 const clock = () => performance.timeOrigin + performance.now();
 
@@ -80,11 +74,8 @@ const connect = (baseUrl: string, token: string): Promise<BenchSocket> =>
   });
 
 const run = async (task: WorkerTask): Promise<WorkerResult> => {
-  const next = random(task.seed);
-  const seatIdOf = (index: number) =>
-    `ORCH-${Math.floor(index / task.seatsPerRow) + 1}-${(index % task.seatsPerRow) + 1}`;
-  const pick = () =>
-    next() < task.hotShare ? Math.floor(next() * task.hotSeatCount) : Math.floor(next() * task.seatCount);
+  const next = seededRandom(task.seed);
+  const pick = () => seatIdOf(pickSeat(next, task), task.seatsPerRow);
   const sockets = await Promise.all(task.tokens.map((token) => connect(task.baseUrl, token)));
   const holdLatencies: number[] = [];
   const releaseLatencies: number[] = [];
@@ -108,7 +99,7 @@ const run = async (task: WorkerTask): Promise<WorkerResult> => {
     let kept = 0;
     await think();
     while (clock() < task.endAt) {
-      const seatId = seatIdOf(pick());
+      const seatId = pick();
       const sentAt = clock();
       const measured = sentAt >= task.measureFrom;
       const requestId = `w${task.workerIndex}-${request++}`;
@@ -135,7 +126,7 @@ const run = async (task: WorkerTask): Promise<WorkerResult> => {
       }
       if (measured) holdsGranted += 1;
       const holdId = (reply as Readonly<{ hold: { holdId: string } }>).hold.holdId;
-      if (kept < task.keptPerConnectionMax && next() < task.keepShare) {
+      if (keepsHold(next, kept, task)) {
         kept += 1;
         granted.push({ seatId, holdId, userIndex, ackAt, releaseSentAt: null });
         continue;

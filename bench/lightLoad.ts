@@ -1,12 +1,20 @@
 /**
  * The light load client for one hold mode: the same server as the flash-sale benchmark (bench/benchServer.ts), driven
- * by raw WebSocket connections that speak socket.io with pre-encoded packets (bench/lightClient/). Each connection
- * loops hold → release on a seat of its own, one request in flight, so nothing is refused and every request
- * changes the inventory. It samples the server's CPU (per thread: the main thread, and the others, where PGlite's
+ * by raw WebSocket connections that speak socket.io with pre-encoded packets (bench/lightClient/), one request in
+ * flight per connection. Two workloads:
+ *   - `loop` (the default): each connection loops hold → release on a seat of its own, so nothing is refused and every
+ *     request changes the inventory;
+ *   - `flash`: the flash-sale benchmark's pattern (bench/flashPattern.ts, as bench/flashSale.ts loads it with
+ *     socket.io-client): every hold a fresh pick, 80 % of them on the first 20 % of the seats, a refused hold followed
+ *     at once by the next pick, 5 % of the grants kept (at most 4 per connection), the rest released. Each window
+ *     takes a fresh event on the server's venue, and after it the grants are checked for oversold seats and the kept
+ *     holds against the store, as the heavy client does.
+ * It samples the server's CPU (per thread: the main thread, and the others, where PGlite's
  * worker is the busiest), the client processes' own CPU (so a reader sees the client is not the limit), Postgres
  * and Redis, and the machine. bench/run.ts runs the modes side by side.
  *
  *   npx tsx bench/lightLoad.ts --mode actor [--seconds 10] [--processes 2] [--connections 300] [--profile dir]
+ *     [--workload loop|flash]
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -19,6 +27,8 @@ import {
   round,
   startBenchServer,
 } from './benchServer.ts';
+import { type FlashPattern, type HoldTally, seatIdOf, sumHoldTallies } from './flashPattern.ts';
+import { countOversold, defaultFlashSale, finalStateMismatches } from './flashSale.ts';
 import type { ClientConnect, ClientMessage, ClientResult, ClientRun } from './lightClient/clientProcess.ts';
 import {
   cpuMicroseconds,
@@ -39,9 +49,26 @@ export type LightLoadOptions = Readonly<{
   rows: number;
   seatsPerRow: number;
   ackTimeoutMs: number;
+  /** `loop`: hold → release on a seat of one's own; `flash`: the flash-sale pattern (see the top of this file). */
+  workload: LightWorkload;
+  /** The `flash` workload's pattern, as bench/flashSale.ts's defaults; `seed` + the connection's index seeds its picks. */
+  hotShare: number;
+  hotSeatShare: number;
+  keepShare: number;
+  keptPerConnectionMax: number;
+  seed: number;
   /** When set, the server runs under `--cpu-prof` and writes its profiles here. */
   profileDir?: string;
 }>;
+
+export const lightWorkloads = ['loop', 'flash'] as const;
+export type LightWorkload = (typeof lightWorkloads)[number];
+
+export const parseWorkload = (text: string): LightWorkload => {
+  if (!(lightWorkloads as readonly string[]).includes(text))
+    throw new Error(`a workload is ${lightWorkloads.join(' or ')}, not ${text}`);
+  return text as LightWorkload;
+};
 
 export const defaultLightLoad: LightLoadOptions = {
   seconds: 10,
@@ -51,11 +78,31 @@ export const defaultLightLoad: LightLoadOptions = {
   rows: 100,
   seatsPerRow: 100,
   ackTimeoutMs: 10_000,
+  workload: 'loop',
+  hotShare: defaultFlashSale.hotShare,
+  hotSeatShare: defaultFlashSale.hotSeatShare,
+  keepShare: defaultFlashSale.keepShare,
+  keptPerConnectionMax: defaultFlashSale.keptPerConnectionMax,
+  seed: defaultFlashSale.seed,
+};
+
+/** The `flash` workload's pattern over the options' venue. */
+export const flashPatternOf = (options: LightLoadOptions): FlashPattern => {
+  const seatCount = options.rows * options.seatsPerRow;
+  return {
+    seatCount,
+    hotSeatCount: Math.round(seatCount * options.hotSeatShare),
+    seatsPerRow: options.seatsPerRow,
+    hotShare: options.hotShare,
+    keepShare: options.keepShare,
+    keptPerConnectionMax: options.keptPerConnectionMax,
+  };
 };
 
 export type LightLoadResult = Readonly<{
   mode: BenchMode;
   client: 'light';
+  workload: LightWorkload;
   seconds: number;
   connections: number;
   /** Completed hold → release loops per second (a loop counts when its release is acknowledged). */
@@ -65,7 +112,24 @@ export type LightLoadResult = Readonly<{
   p50Ms: number;
   p99Ms: number;
   p999Ms: number;
-  /** Answers `{ok:false}` by code (`release:` before a release's); none are expected, each seat being one buyer's. */
+  /** Answered holds per second (granted or refused: the heavy client's holds/s), and the granted ones. */
+  holdsPerSecond: number;
+  grantedPerSecond: number;
+  /** The holds answered in the window: granted, refused SEAT_UNAVAILABLE, refused otherwise. */
+  holds: HoldTally;
+  /** Hold acks only (the heavy client's p50 / p99). */
+  holdP50Ms: number;
+  holdP99Ms: number;
+  /**
+   * `flash` only (null otherwise, and for the ceiling, which has no inventory): seats acknowledged to two live holds at
+   * once, and kept holds the store does not show (bench/flashSale.ts).
+   */
+  oversold: number | null;
+  finalStateMismatches: number | null;
+  /**
+   * Answers `{ok:false}` by code (`release:` before a release's); with `loop` none are expected, each seat being one
+   * buyer's; with `flash` most holds are refused SEAT_UNAVAILABLE (a refused `flash` release is a failure instead).
+   */
   refusals: Record<string, number>;
   /** Requests with no answer: ACK_TIMEOUT, CLOSED, or an ok hold without a hold id. */
   failures: Record<string, number>;
@@ -108,10 +172,17 @@ const isActor = (mode: BenchMode) => mode === 'actor' || mode === 'actorPostgres
 
 /** `count` seat ids of the benchmark venue in venue order, from the `from`-th on (wrapping around). */
 const seatIdsOf = (count: number, seatsPerRow: number, rows: number, from = 0) =>
-  Array.from({ length: count }, (_, k) => {
-    const i = (from + k) % (rows * seatsPerRow);
-    return `ORCH-${Math.floor(i / seatsPerRow) + 1}-${(i % seatsPerRow) + 1}`;
-  });
+  Array.from({ length: count }, (_, k) => seatIdOf((from + k) % (rows * seatsPerRow), seatsPerRow));
+
+/** The `flash` workload's grants from every client process, as bench/flashSale.ts's oversold check reads them. */
+const grantsOf = (finished: readonly ClientResult[], seatsPerRow: number) =>
+  finished.flatMap(({ grants }) =>
+    Array.from(grants.seatIndexes, (seatIndex, i) => ({
+      seatId: seatIdOf(seatIndex, seatsPerRow),
+      ackAt: grants.ackAts[i]!,
+      releaseSentAt: Number.isNaN(grants.releaseSentAts[i]!) ? null : grants.releaseSentAts[i]!,
+    })),
+  );
 
 const nextMessage = <T extends ClientMessage['type']>(child: ChildProcess, type: T) =>
   new Promise<Extract<ClientMessage, { type: T }>>((resolve, reject) => {
@@ -132,8 +203,8 @@ const sumInto = (into: Record<string, number>, from: Record<string, number>) => 
 
 /**
  * One measured window against a server that is already up: fresh guest sessions, the client processes, warm-up, the
- * window. `seatFrom` picks which seats the connections loop on, so several windows against one server (bench/ab.ts)
- * each start on seats no earlier window left held.
+ * window. `seatFrom` picks which seats the `loop` connections loop on, so several windows against one server
+ * (bench/ab.ts) each start on seats no earlier window left held; a `flash` window takes a fresh event instead.
  */
 export const measureLightWindow = async (
   server: BenchServer,
@@ -142,9 +213,12 @@ export const measureLightWindow = async (
 ): Promise<LightLoadResult> => {
   const { mode } = server;
   const connections = options.processes * options.connectionsPerProcess;
-  if (connections > options.rows * options.seatsPerRow) throw new Error('more connections than seats');
+  const flash = options.workload === 'flash' ? flashPatternOf(options) : undefined;
+  if (flash === undefined && connections > options.rows * options.seatsPerRow)
+    throw new Error('more connections than seats');
   const children: ChildProcess[] = [];
   try {
+    const eventId = flash === undefined ? server.eventId : await server.newEvent();
     const tokens = await server.sessions(connections);
     const seatIds = seatIdsOf(connections, options.seatsPerRow, options.rows, seatFrom);
     for (let i = 0; i < options.processes; i++) {
@@ -163,8 +237,11 @@ export const measureLightWindow = async (
         const task: ClientConnect = {
           type: 'connect',
           baseUrl: server.baseUrl,
-          eventId: server.eventId,
-          targets: tokens.slice(from, to).map((token, k) => ({ token, seatId: seatIds[from + k]! })),
+          eventId,
+          targets: tokens
+            .slice(from, to)
+            .map((token, k) => ({ token, seatId: seatIds[from + k]!, seed: options.seed + from + k })),
+          flash,
         };
         child.send(task);
         return nextMessage(child, 'connected');
@@ -213,6 +290,21 @@ export const measureLightWindow = async (
       offset += r.latencies.length;
     }
     latencies.sort();
+    const holdLatencies = new Float64Array(finished.reduce((n, r) => n + r.holdLatencies.length, 0));
+    offset = 0;
+    for (const r of finished) {
+      holdLatencies.set(r.holdLatencies, offset);
+      offset += r.holdLatencies.length;
+    }
+    holdLatencies.sort();
+    const holds = sumHoldTallies(finished.map((r) => r.holds));
+    const checked = flash !== undefined && mode !== 'ceiling';
+    const kept = finished.flatMap((r) =>
+      r.grants.unreleased.map(({ seatIndex, holdId }) => ({
+        seatId: seatIdOf(seatIndex, options.seatsPerRow),
+        holdId,
+      })),
+    );
     const refusals: Record<string, number> = {};
     const failures: Record<string, number> = {};
     for (const r of finished) {
@@ -227,6 +319,7 @@ export const measureLightWindow = async (
     return {
       mode,
       client: 'light',
+      workload: options.workload,
       seconds: window,
       connections,
       loopsPerSecond: Math.round(finished.reduce((n, r) => n + r.loops, 0) / window),
@@ -234,6 +327,15 @@ export const measureLightWindow = async (
       p50Ms: round(percentile(latencies, 0.5)),
       p99Ms: round(percentile(latencies, 0.99)),
       p999Ms: round(percentile(latencies, 0.999)),
+      holdsPerSecond: Math.round((holds.granted + holds.refused + holds.otherRefusals) / window),
+      grantedPerSecond: Math.round(holds.granted / window),
+      holds,
+      holdP50Ms: round(percentile(holdLatencies, 0.5)),
+      holdP99Ms: round(percentile(holdLatencies, 0.99)),
+      oversold: checked ? countOversold(grantsOf(finished, options.seatsPerRow)) : null,
+      finalStateMismatches: checked
+        ? await finalStateMismatches(mode, server.baseUrl, eventId, server.schema, kept)
+        : null,
       refusals,
       failures,
       eventsPerAppend: isActor(mode) ? round(delta('actor_events_total') / appends) : null,
@@ -301,6 +403,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seconds: { type: 'string', default: String(defaultLightLoad.seconds) },
       processes: { type: 'string', default: String(defaultLightLoad.processes) },
       connections: { type: 'string', default: String(defaultLightLoad.connectionsPerProcess) },
+      workload: { type: 'string', default: defaultLightLoad.workload },
       profile: { type: 'string' },
     },
   });
@@ -309,6 +412,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     seconds: Number(values.seconds),
     processes: Number(values.processes),
     connectionsPerProcess: Number(values.connections),
+    workload: parseWorkload(values.workload),
     ...(values.profile === undefined ? {} : { profileDir: values.profile }),
   });
   console.log(JSON.stringify(result, null, 2));

@@ -16,6 +16,8 @@
  *   npm run bench -- --quick      5 s per flash mode, 3 s per light mode, 2 s per in-process level, no profile
  *   npm run bench -- --sections light,inProcess --light-seconds 10 --light-connections 300 --light-processes 2
  *   npm run bench -- --modes actor,optimistic --seconds 10 --connections 250 --workers 2
+ *   npm run bench -- --sections flash,light --seconds 10 --no-profile --light-workload flash --light-connections 250 \
+ *     --light-modes ceiling,actor,actorPostgres,optimistic,redisLock   # the flash sale under both load clients
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +28,7 @@ import { type BenchMode, benchModes } from './benchServer.ts';
 import { writeChart } from './chart.ts';
 import { defaultFlashSale, type FlashSaleResult, runFlashSale } from './flashSale.ts';
 import { defaultInProcess, type InProcessResult, inProcessStores, runInProcess } from './inProcess.ts';
-import { defaultLightLoad, type LightLoadResult, runLightLoad } from './lightLoad.ts';
+import { defaultLightLoad, type LightLoadResult, parseWorkload, runLightLoad } from './lightLoad.ts';
 import { waitForQuietMachine } from './procStat.ts';
 import { type ProfileSummary, summariseDir } from './profileSummary.ts';
 import { defaultReads, type ReadsResult, runReads } from './reads.ts';
@@ -35,6 +37,8 @@ const sectionNames = ['flash', 'light', 'inProcess', 'memory', 'reads'] as const
 type Section = (typeof sectionNames)[number];
 
 const { values } = parseArgs({
+  // `--no-profile` skips the full run's profile runs.
+  allowNegative: true,
   options: {
     quick: { type: 'boolean', default: false },
     sections: { type: 'string', default: sectionNames.join(',') },
@@ -47,6 +51,8 @@ const { values } = parseArgs({
     'light-seconds': { type: 'string' },
     'light-processes': { type: 'string', default: String(defaultLightLoad.processes) },
     'light-connections': { type: 'string', default: String(defaultLightLoad.connectionsPerProcess) },
+    /** The light client's workload: `loop` (hold → release on one's own seat) or `flash` (the flash-sale pattern). */
+    'light-workload': { type: 'string', default: defaultLightLoad.workload },
     'reads-seconds': { type: 'string' },
     'reads-connections': { type: 'string', default: String(defaultReads.connections) },
     /** How long each light mode waits for the shared machine to go quiet (under 20 % busy) before it starts. */
@@ -83,6 +89,7 @@ const lightOptions = {
   warmupSeconds: quick ? 1 : defaultLightLoad.warmupSeconds,
   processes: Number(values['light-processes']),
   connectionsPerProcess: Number(values['light-connections']),
+  workload: parseWorkload(values['light-workload']),
 };
 const quietWaitMs = Number(values['quiet-wait-seconds'] ?? (quick ? 10 : 60)) * 1000;
 const inProcessOptions = { ...defaultInProcess, seconds: quick ? 2 : defaultInProcess.seconds };
@@ -168,6 +175,7 @@ const ratioOf = (x: number | undefined, y: number | undefined) =>
   x === undefined || y === undefined || y === 0 ? null : Number((x / y).toFixed(2));
 const flashRatio = (a: BenchMode, b: BenchMode) => ratioOf(flash[a]?.holdsPerSecond, flash[b]?.holdsPerSecond);
 const lightRatio = (a: BenchMode, b: BenchMode) => ratioOf(light[a]?.ackedPerSecond, light[b]?.ackedPerSecond);
+const lightHoldsRatio = (a: BenchMode, b: BenchMode) => ratioOf(light[a]?.holdsPerSecond, light[b]?.holdsPerSecond);
 const report = {
   startedAt: startedAt.toISOString(),
   quick,
@@ -204,6 +212,7 @@ const report = {
       warmupSeconds: lightOptions.warmupSeconds,
       processes: lightOptions.processes,
       connections: lightOptions.processes * lightOptions.connectionsPerProcess,
+      workload: lightOptions.workload,
     },
     modes: light,
     ratios: {
@@ -211,6 +220,16 @@ const report = {
       actorPostgresOverCeiling: lightRatio('actorPostgres', 'ceiling'),
       actorOverOptimistic: lightRatio('actor', 'optimistic'),
       actorPostgresOverOptimistic: lightRatio('actorPostgres', 'optimistic'),
+      ...(lightOptions.workload === 'flash'
+        ? {
+            holds: {
+              actorOverCeiling: lightHoldsRatio('actor', 'ceiling'),
+              actorPostgresOverCeiling: lightHoldsRatio('actorPostgres', 'ceiling'),
+              actorOverOptimistic: lightHoldsRatio('actor', 'optimistic'),
+              actorPostgresOverOptimistic: lightHoldsRatio('actorPostgres', 'optimistic'),
+            },
+          }
+        : {}),
     },
   },
   ...(inProcess === undefined ? {} : { inProcess }),
@@ -252,6 +271,15 @@ if (sections.has('light'))
       'acked/s': r.ackedPerSecond,
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
+      ...(r.workload === 'flash'
+        ? {
+            'holds/s': r.holdsPerSecond,
+            'granted/s': r.grantedPerSecond,
+            'hold p99 ms': r.holdP99Ms,
+            oversold: r.oversold ?? 'n/a',
+            mismatches: r.finalStateMismatches ?? 'n/a',
+          }
+        : {}),
       refused: Object.values(r.refusals).reduce((n, c) => n + c, 0),
       failed: Object.values(r.failures).reduce((n, c) => n + c, 0),
       'events/append': r.eventsPerAppend ?? '',

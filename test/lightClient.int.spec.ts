@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { FlashPattern } from '../bench/flashPattern.ts';
+import { countOversold } from '../bench/flashSale.ts';
 import { LoadConnection, LoadCounters } from '../bench/lightClient/loadConnection.ts';
 import { connectPacket, decode, type Incoming, requestEncoder, socketIoPath } from '../bench/lightClient/protocol.ts';
 import type { RunningServer } from '../src/app/startServer.ts';
@@ -87,6 +89,72 @@ describe('the light load client speaks socket.io to the real server', () => {
     const seats = (await client.seatMap(eventId)).seats;
     expect([1, 2, 3].map((i) => seats[`ORCH-2-${i}`].status)).toEqual(['available', 'available', 'available']);
     expect(seats['ORCH-2-1'].version).toBe(8);
+  });
+
+  describe('the flash workload: connections contending for the same seats', () => {
+    // One hot seat and every pick on it, so the three buyers always contend; the seat's id is the test's.
+    const oneHotSeat = (keepShare: number): FlashPattern => ({
+      seatCount: 20,
+      hotSeatCount: 1,
+      seatsPerRow: 10,
+      hotShare: 1,
+      keepShare,
+      keptPerConnectionMax: 1,
+    });
+    const flashRun = async (pattern: FlashPattern, attempts: number, seatId: string) => {
+      const counters = new LoadCounters();
+      counters.measureFrom = 0;
+      const seatIdJsons = Array.from({ length: pattern.seatCount }, () => JSON.stringify(seatId));
+      const tokens = await Promise.all([1, 2, 3].map(async () => (await client.session()).token));
+      const connections = await Promise.all(
+        tokens.map((token, i) =>
+          LoadConnection.open(
+            { baseUrl, eventId, token, seatId: 'unused', flash: { pattern, seed: i, seatIdJsons } },
+            counters,
+          ),
+        ),
+      );
+      for (const connection of connections) connection.start(attempts);
+      await Promise.all(connections.map((connection) => connection.finished));
+      for (const connection of connections) connection.close();
+      const grants = Array.from(counters.grants.seatIndexes.toArray(), (_, i) => ({
+        seatId,
+        ackAt: counters.grants.ackAts.values[i]!,
+        releaseSentAt: Number.isNaN(counters.grants.releaseSentAts.values[i]!)
+          ? null
+          : counters.grants.releaseSentAts.values[i]!,
+      }));
+      return { counters, grants };
+    };
+
+    it('releases what it is granted, refuses nothing it should not, and never holds a seat twice', async () => {
+      const { counters, grants } = await flashRun(oneHotSeat(0), 8, 'ORCH-2-9');
+      const { granted, refused, otherRefusals } = counters.holds;
+      expect(granted + refused + otherRefusals).toBe(24);
+      expect(otherRefusals).toBe(0);
+      expect(granted).toBeGreaterThan(0);
+      expect(counters.refusals).toEqual(refused === 0 ? {} : { SEAT_UNAVAILABLE: refused });
+      expect(counters).toMatchObject({ holdsAcked: granted, releasesAcked: granted, loops: granted, failures: {} });
+      expect(counters.holdLatencies.count).toBe(24);
+      expect(counters.latencyCount).toBe(24 + granted);
+      expect(grants).toHaveLength(granted);
+      expect(counters.grants.unreleased).toEqual([]);
+      expect(countOversold(grants)).toBe(0);
+      expect((await client.seatMap(eventId)).seats['ORCH-2-9'].status).toBe('available');
+    });
+
+    it('keeps a granted hold for good, after which every hold of the seat is refused SEAT_UNAVAILABLE', async () => {
+      const { counters, grants } = await flashRun(oneHotSeat(1), 4, 'ORCH-2-10');
+      expect(counters.holds).toEqual({ granted: 1, refused: 11, otherRefusals: 0 });
+      expect(counters.refusals).toEqual({ SEAT_UNAVAILABLE: 11 });
+      expect(counters).toMatchObject({ releasesAcked: 0, failures: {} });
+      expect(grants).toEqual([expect.objectContaining({ releaseSentAt: null })]);
+      const [kept] = counters.grants.unreleased;
+      expect(kept?.seatIndex).toBe(0);
+      const seat = (await client.seatMap(eventId)).seats['ORCH-2-10'];
+      expect(seat.status).toBe('held');
+      expect(kept?.holdId).toMatch(new RegExp(`^${eventId}\\.hold_`));
+    });
   });
 
   it('reports a refused handshake with its code', async () => {

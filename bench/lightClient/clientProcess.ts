@@ -1,16 +1,23 @@
 /**
  * One process of the light load client (bench/lightLoad.ts forks several): opens its connections, runs their
- * hold → release loops for the window it is given, and sends back its counters and latency sample.
+ * workload (hold → release loops on their own seats, or the flash-sale pattern) for the window it is given, and sends
+ * back its counters and latency samples.
  *
  * Messages: parent `connect` → child `connected`; parent `run` → child `result`.
  */
-import { LoadConnection, LoadCounters } from './loadConnection.ts';
+import { type FlashPattern, type HoldTally, seatIdOf } from '../flashPattern.ts';
+import { type FlashPlan, LoadConnection, LoadCounters } from './loadConnection.ts';
+
+/** A connection to open: its guest token, and its own seat (`loop`) or its pick generator's seed (`flash`). */
+export type ClientTarget = Readonly<{ token: string; seatId: string; seed: number }>;
 
 export type ClientConnect = Readonly<{
   type: 'connect';
   baseUrl: string;
   eventId: string;
-  targets: readonly Readonly<{ token: string; seatId: string }>[];
+  targets: readonly ClientTarget[];
+  /** Set: the `flash` workload with this pattern; unset: `loop`. */
+  flash?: FlashPattern | undefined;
 }>;
 
 /** Epoch milliseconds: requests start now, count from measureFrom, stop at endAt. */
@@ -23,6 +30,16 @@ export type ClientResult = Readonly<{
   releasesAcked: number;
   /** Every answered request inside the window (ok or refused), with its ack latency in ms. */
   latencies: Float64Array;
+  /** The holds answered inside the window, and their ack latencies in ms. */
+  holds: HoldTally;
+  holdLatencies: Float64Array;
+  /** The `flash` workload's grants, every one (empty for `loop`): see GrantLog. */
+  grants: Readonly<{
+    seatIndexes: Float64Array;
+    ackAts: Float64Array;
+    releaseSentAts: Float64Array;
+    unreleased: readonly Readonly<{ seatIndex: number; holdId: string }>[];
+  }>;
   refusals: Record<string, number>;
   failures: Record<string, number>;
   otherMessages: number;
@@ -34,8 +51,16 @@ const counters = new LoadCounters();
 let connections: LoadConnection[] = [];
 
 const connectAll = async (task: ClientConnect): Promise<void> => {
-  const open = (target: Readonly<{ token: string; seatId: string }>) =>
-    LoadConnection.open({ baseUrl: task.baseUrl, eventId: task.eventId, ...target }, counters);
+  const pattern = task.flash;
+  // Every seat's id as JSON, built once for the process's connections.
+  const seatIdJsons =
+    pattern === undefined
+      ? []
+      : Array.from({ length: pattern.seatCount }, (_, i) => JSON.stringify(seatIdOf(i, pattern.seatsPerRow)));
+  const planOf = (seed: number): FlashPlan | undefined =>
+    pattern === undefined ? undefined : { pattern, seed, seatIdJsons };
+  const open = ({ token, seatId, seed }: ClientTarget) =>
+    LoadConnection.open({ baseUrl: task.baseUrl, eventId: task.eventId, token, seatId, flash: planOf(seed) }, counters);
   // In slices, so hundreds of handshakes do not all wait on the server's JWT checks at once.
   for (let i = 0; i < task.targets.length; i += 50) {
     connections.push(...(await Promise.all(task.targets.slice(i, i + 50).map(open))));
@@ -61,6 +86,14 @@ const run = async (task: ClientRun): Promise<ClientResult> => {
     holdsAcked: counters.holdsAcked,
     releasesAcked: counters.releasesAcked,
     latencies: counters.latencies.slice(0, counters.latencyCount),
+    holds: counters.holds,
+    holdLatencies: counters.holdLatencies.toArray(),
+    grants: {
+      seatIndexes: counters.grants.seatIndexes.toArray(),
+      ackAts: counters.grants.ackAts.toArray(),
+      releaseSentAts: counters.grants.releaseSentAts.toArray(),
+      unreleased: counters.grants.unreleased,
+    },
     refusals: counters.refusals,
     failures: counters.failures,
     otherMessages: counters.otherMessages,

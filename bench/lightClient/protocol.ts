@@ -29,20 +29,40 @@ export type RequestEncoder = Readonly<{
   release: (ackId: number, holdId: string) => string;
 }>;
 
-export const requestEncoder = (eventId: string, seatId: string): RequestEncoder => {
-  const marker = '\u0001';
-  const [holdHead, holdTail] = JSON.stringify(['hold', { eventId, seatIds: [seatId], requestId: marker }]).split(
-    JSON.stringify(marker),
-  ) as [string, string];
-  const holdBefore = `${holdHead}"${requestIdPrefix}`;
-  const holdAfter = `"${holdTail}`;
-  const releaseBefore = '["release",{"holdId":';
-  const releaseMiddle = `,"requestId":"${requestIdPrefix}`;
+/**
+ * The encoder of a connection that holds a different seat each time (the `flash` workload): the seat goes in as its
+ * JSON string (`"ORCH-1-1"`, quotes included), built once per seat by the caller.
+ */
+export type AnySeatEncoder = Readonly<{
+  hold: (ackId: number, seatIdJson: string) => string;
+  release: (ackId: number, holdId: string) => string;
+}>;
+
+const releaseBefore = '["release",{"holdId":';
+const releaseMiddle = `,"requestId":"${requestIdPrefix}`;
+// The hold id is written through JSON.stringify: it comes from the server and must not break the packet.
+const release = (ackId: number, holdId: string) =>
+  '42' + ackId + releaseBefore + JSON.stringify(holdId) + releaseMiddle + ackId + '"}]';
+
+export const anySeatEncoder = (eventId: string): AnySeatEncoder => {
+  const seatMarker = '\u0001';
+  const requestMarker = '\u0002';
+  const [head, middle, tail] = JSON.stringify([
+    'hold',
+    { eventId, seatIds: [seatMarker], requestId: requestMarker },
+  ]).split(/"\\u000[12]"/) as [string, string, string];
+  const holdAfterSeat = `${middle}"${requestIdPrefix}`;
+  const holdAfter = `"${tail}`;
   return {
-    hold: (ackId) => '42' + ackId + holdBefore + ackId + holdAfter,
-    // The hold id is written through JSON.stringify: it comes from the server and must not break the packet.
-    release: (ackId, holdId) => '42' + ackId + releaseBefore + JSON.stringify(holdId) + releaseMiddle + ackId + '"}]',
+    hold: (ackId, seatIdJson) => '42' + ackId + head + seatIdJson + holdAfterSeat + ackId + holdAfter,
+    release,
   };
+};
+
+export const requestEncoder = (eventId: string, seatId: string): RequestEncoder => {
+  const anySeat = anySeatEncoder(eventId);
+  const seatIdJson = JSON.stringify(seatId);
+  return { hold: (ackId) => anySeat.hold(ackId, seatIdJson), release };
 };
 
 /** What the client needs from one message the server sent. */

@@ -218,10 +218,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   });
   if (values.variants === undefined) throw new Error("usage: ab.ts --variants 'a=actor,b=actor+KEY=VALUE' …");
   const variants = [
-    // The ceiling with V8's default young generation (an empty NODE_OPTIONS replaces the server's own): the server's
-    // --max-semi-space-size=64 makes the ceiling's requests ~14 % costlier (docs/benchmarks.md), and the bound the
-    // actor is held to stays the ceiling at its cheapest.
-    ...(values['no-ceiling'] ? [] : [parseVariant('ceiling=ceiling+NODE_OPTIONS=')]),
+    ...(values['no-ceiling'] ? [] : [parseVariant('ceiling=ceiling')]),
     ...values.variants.split(',').map(parseVariant),
   ];
   const options: LightLoadOptions = {

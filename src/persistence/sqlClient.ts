@@ -4,10 +4,24 @@
  */
 export interface SqlClient {
   /** Runs one statement with `$1`-style parameters and returns its rows (possibly none). */
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<Row[]>;
   /** Runs `fn` inside BEGIN … COMMIT on one connection; a throw rolls back and rethrows. */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
 }
+
+export type QueryOptions = Readonly<{
+  /**
+   * Keep the statement parsed on its connection (a named prepared statement) and send only its parameters the next
+   * times: for the hot path's few statements, whose text is one of a fixed handful (the append's). Parsing, analysing
+   * and planning the append cost its database more than writing a few events did (bench/appendCost.ts). A client may
+   * ignore it; the statement's result is the same either way.
+   */
+  prepare?: boolean;
+}>;
 
 /**
  * Runs statements given the same key in the order given, on one connection: a stream's appends may then be sent
@@ -17,7 +31,22 @@ export type OrderedQuery = <Row = Record<string, unknown>>(
   key: string,
   sql: string,
   params: readonly unknown[],
+  options?: QueryOptions,
 ) => Promise<Row[]>;
+
+/**
+ * The name a prepared statement goes by, the same for the same text on every connection of this process (a driver
+ * refuses one name for two texts). The texts are the few fixed statements callers mark `prepare`.
+ */
+const preparedNames = new Map<string, string>();
+export function preparedName(sql: string): string {
+  let name = preparedNames.get(sql);
+  if (name === undefined) {
+    name = `seatactor_${preparedNames.size + 1}`;
+    preparedNames.set(sql, name);
+  }
+  return name;
+}
 
 /** The SQLSTATE of a Postgres error, whichever driver raised it (both put it on `code`). */
 export function sqlState(error: unknown): string | undefined {

@@ -106,6 +106,8 @@ const appendSqlFor = (outbox: boolean, chained: boolean, fenced: boolean): strin
   return sql;
 };
 
+const prepared = { prepare: true } as const;
+
 const eventColumns =
   'position, stream_id, stream_version, type, data, recorded_at, transaction_id::text AS transaction_id';
 
@@ -174,7 +176,10 @@ export function sqlEventStore(
           ...(epoch === undefined ? [] : [epoch]),
         ];
         const sql = appendSqlFor(outbox.length > 0, chain !== undefined, epoch !== undefined);
-        rows = await (ordered === undefined ? client.query(sql, params) : ordered(streamId, sql, params));
+        // Prepared: one of eight fixed texts, parsed once per connection (PGlite: once), then only its parameters sent.
+        rows = await (ordered === undefined
+          ? client.query(sql, params, prepared)
+          : ordered(streamId, sql, params, prepared));
       } catch (error) {
         if (sqlState(error) === uniqueViolation) throw new WrongExpectedVersionError(streamId, expectedVersion);
         throw error;

@@ -34,6 +34,42 @@ outboxPlanContract('PGlite', sharedEmptied('events, outbox, buyer_contacts RESTA
 projectionStoreContract('PGlite', sharedEmptied('projection_docs, projection_refs, projection_checkpoints'));
 afterAll(async () => (await shared)?.close());
 
+describe('PGlite prepared statements', () => {
+  it('prepares the append once in the worker and runs every later append of its shape from there', async () => {
+    const store = await sharedEmptied('events RESTART IDENTITY')();
+    const before = await appendRuns(store);
+    await store.eventStore.append('prepared', 0, [{ type: 'A', data: { n: 1 } }]);
+    await store.eventStore.append('prepared', 1, [
+      { type: 'B', data: { n: 2 } },
+      { type: 'C', data: null },
+    ]);
+    expect(await appendRuns(store)).toEqual({ statements: 1, runs: before.runs + 2 });
+    expect((await store.eventStore.readStream('prepared')).map((e) => [e.type, e.data])).toEqual([
+      ['A', { n: 1 }],
+      ['B', { n: 2 }],
+      ['C', null],
+    ]);
+  });
+
+  it('answers a prepared statement Postgres refuses with its SQLSTATE, and keeps serving the next', async () => {
+    const store = await sharedEmptied('events RESTART IDENTITY')();
+    const insert = `INSERT INTO events (stream_id, stream_version, type, data) VALUES ($1, $2, 'T', '{}') RETURNING stream_version`;
+    expect(await store.sql.query(insert, ['twice', 1], { prepare: true })).toEqual([{ stream_version: 1 }]);
+    await expect(store.sql.query(insert, ['twice', 1], { prepare: true })).rejects.toMatchObject({ code: '23505' });
+    expect(await store.sql.query(insert, ['twice', 2], { prepare: true })).toEqual([{ stream_version: 2 }]);
+  });
+});
+
+/** The plain append's prepared statements in the worker's session, and how often they ran. */
+const appendRuns = async (store: PgliteStore) => {
+  const [row] = await store.sql.query<{ statements: number; runs: number }>(
+    `SELECT count(*)::int AS statements, coalesce(sum(generic_plans + custom_plans), 0)::int AS runs
+     FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO events%' AND statement NOT LIKE '%outbox%'
+       AND statement NOT LIKE '%append_id%' AND statement NOT LIKE '%event_owner%'`,
+  );
+  return row!;
+};
+
 describe('PGlite transactions', () => {
   it('runs two transactions asked for together one after the other: a rollback undoes only its own', async () => {
     const store = await sharedEmptied('outbox RESTART IDENTITY')();

@@ -9,7 +9,7 @@ import type { Outbox } from '../outbox.ts';
 import type { ProjectionStore } from '../projectionStore.ts';
 import { RecentAppends } from '../recentAppends.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
-import type { SqlClient } from '../sqlClient.ts';
+import type { QueryOptions, SqlClient } from '../sqlClient.ts';
 import { sqlContacts } from '../sqlContacts.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
 import { sqlOrderIndex } from '../sqlOrderIndex.ts';
@@ -191,12 +191,18 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
 
   // While a transaction runs, other statements wait for it, since they would otherwise join it.
   let transactionDone: Promise<void> = Promise.resolve();
-  const runWithin = (timeoutMs: number) => (sql: string, params: readonly unknown[]) =>
-    send({ sql, params: [...params] }, timeoutMs);
-  const clientWith = (run: (sql: string, params: readonly unknown[]) => Promise<unknown[]>): SqlClient => ({
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+  type Run = (sql: string, params: readonly unknown[], options?: QueryOptions) => Promise<unknown[]>;
+  const runWithin =
+    (timeoutMs: number): Run =>
+    (sql, params, options) =>
+      send(
+        options?.prepare === true ? { sql, params: [...params], prepare: true } : { sql, params: [...params] },
+        timeoutMs,
+      );
+  const clientWith = (run: Run): SqlClient => ({
+    async query<Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<Row[]> {
       await transactionDone;
-      return (await run(sql, params)) as Row[];
+      return (await run(sql, params, options)) as Row[];
     },
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       // The turn is taken before waiting: two transactions asked for together run one after the other. (Both waiting
@@ -207,7 +213,8 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
       transactionDone = new Promise((resolve) => (finish = resolve));
       await previous;
       const tx: SqlClient = {
-        query: async <Row>(sql: string, params: readonly unknown[] = []) => (await run(sql, params)) as Row[],
+        query: async <Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
+          (await run(sql, params, options)) as Row[],
         transaction: (inner) => inner(tx),
       };
       try {

@@ -1,11 +1,11 @@
 // Plain JavaScript on purpose: worker threads do not inherit the TypeScript loader, and this file needs none.
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, parse, protocol } from '@electric-sql/pglite';
 
 /**
  * PGlite runs Postgres compiled to WebAssembly, synchronously, on whichever thread calls it. On the main thread
  * every append would stall the event loop, so no batch could form while it runs; here it runs beside it.
- * Messages: {id, sql, params} → {id, rows} | {id, error: {message, code?, sqlError}}.
+ * Messages: {id, sql, params, prepare?} → {id, rows} | {id, error: {message, code?, sqlError}}.
  * `sqlError` tells a statement Postgres refused (it carries a SQLSTATE and a severity) from PGlite itself failing
  * (a WebAssembly trap, an I/O error): after the latter the instance cannot be trusted, and the store treats the
  * database as unavailable.
@@ -23,6 +23,63 @@ dbReady.catch((error) => {
   process.exit(1);
 });
 
+/**
+ * Statements asked for with `prepare` (the append's few texts), kept parsed as named prepared statements: the text →
+ * its name and its parameters' types. `db.query` sends Parse, Describe, Bind, Describe, Execute and Sync as six calls
+ * into the WebAssembly, and Postgres parses, analyses and plans the statement every time (~0.5 ms of this thread per
+ * append, more than its first few dozen events cost); a prepared one is Bind, Describe, Execute and Sync in one call.
+ * Parameters are serialized and rows parsed as `db.query` does (its serializers and parsers); the call waits for the
+ * same lock and syncs to the file system the same way (execProtocolStream's default, as `db.query` does outside
+ * PGlite's own transactions, which this store does not use).
+ */
+const prepared = new Map();
+const { serialize } = protocol;
+
+const concat = (messages) => {
+  const joined = new Uint8Array(messages.reduce((length, message) => length + message.length, 0));
+  let offset = 0;
+  for (const message of messages) {
+    joined.set(message, offset);
+    offset += message.length;
+  }
+  return joined;
+};
+
+const queryPrepared = (db, sql, params) =>
+  db.runExclusive(async () => {
+    let statement = prepared.get(sql);
+    if (statement === undefined) {
+      const name = `prepared_${prepared.size + 1}`;
+      // A statement Postgres refuses throws here, and is not kept.
+      const described = await db.execProtocolStream(
+        concat([
+          serialize.parse({ name, text: sql, types: [] }),
+          serialize.describe({ type: 'S', name }),
+          serialize.sync(),
+        ]),
+        { syncToFs: false },
+      );
+      const parameters = described.find((message) => message.name === 'parameterDescription');
+      statement = { name, types: parameters?.dataTypeIDs ?? [] };
+      prepared.set(sql, statement);
+    }
+    const values = params.map((value, index) => {
+      if (value === null || value === undefined) return null;
+      const serializer = db.serializers[statement.types[index]];
+      return serializer ? serializer(value) : value.toString();
+    });
+    const messages = await db.execProtocolStream(
+      concat([
+        serialize.bind({ statement: statement.name, values }),
+        serialize.describe({ type: 'P' }),
+        serialize.execute({}),
+        serialize.sync(),
+      ]),
+      { syncToFs: true },
+    );
+    return parse.parseResults(messages, db.parsers)[0]?.rows ?? [];
+  });
+
 port.on('message', async (request) => {
   try {
     const db = await dbReady;
@@ -31,8 +88,10 @@ port.on('message', async (request) => {
       port.postMessage({ id: request.id, rows: [] });
       return;
     }
-    const result = await db.query(request.sql, request.params);
-    port.postMessage({ id: request.id, rows: result.rows });
+    const rows = request.prepare
+      ? await queryPrepared(db, request.sql, request.params)
+      : (await db.query(request.sql, request.params)).rows;
+    port.postMessage({ id: request.id, rows });
   } catch (error) {
     const { message, code, severity } = error ?? {};
     const sqlError = typeof code === 'string' && typeof severity === 'string';

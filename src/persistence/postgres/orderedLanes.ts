@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { OrderedQuery } from '../sqlClient.ts';
+import type { OrderedQuery, QueryOptions } from '../sqlClient.ts';
+import { queryConfig } from './queryConfig.ts';
 
 /**
  * Statements given the same key run one after another on one pooled connection, in the order they were given, so a
@@ -13,7 +14,7 @@ import type { OrderedQuery } from '../sqlClient.ts';
 export function orderedLanes(pool: pg.Pool, types: pg.CustomTypesConfig): OrderedQuery {
   type Lane = { connection: Promise<pg.PoolClient>; statements: number; failure: Error | undefined };
   const lanes = new Map<string, Lane>();
-  return async <Row>(key: string, sql: string, params: readonly unknown[]): Promise<Row[]> => {
+  return async <Row>(key: string, sql: string, params: readonly unknown[], options?: QueryOptions): Promise<Row[]> => {
     let lane = lanes.get(key);
     if (lane === undefined) {
       lane = { connection: pool.connect(), statements: 0, failure: undefined };
@@ -25,7 +26,7 @@ export function orderedLanes(pool: pg.Pool, types: pg.CustomTypesConfig): Ordere
     try {
       // Every statement of the lane waits on the same promise, and its waiters resume in the order they began waiting.
       connection = await current.connection;
-      return (await connection.query({ text: sql, values: [...params], types })).rows as Row[];
+      return (await connection.query(queryConfig(sql, params, types, options))).rows as Row[];
     } catch (error) {
       if (!(error instanceof pg.DatabaseError)) {
         current.failure ??= error as Error;

@@ -151,6 +151,22 @@ describe("Postgres pool client: the driver's errors translated, a transaction's 
     );
   });
 
+  it('keeps a statement marked prepare parsed on its connection, and runs it again from there', async () => {
+    const client = clientOn({ connectionString });
+    const sql = 'SELECT $1::int + 1 AS n';
+    expect(await client.query(sql, [1], { prepare: true })).toEqual([{ n: 2 }]);
+    expect(await client.query(sql, [2], { prepare: true })).toEqual([{ n: 3 }]);
+    // One pooled connection: the session that prepared it is the one asked. Both runs went through one preparation.
+    const prepared = await client.query(
+      'SELECT generic_plans + custom_plans AS runs FROM pg_prepared_statements WHERE statement = $1',
+      [sql],
+    );
+    expect(prepared).toEqual([{ runs: 2 }]);
+    // Not marked: parsed each time, nothing kept.
+    await client.query('SELECT $1::int AS n', [1]);
+    expect(await client.query('SELECT count(*)::int AS n FROM pg_prepared_statements')).toEqual([{ n: 1 }]);
+  });
+
   it('turns a checkout that cannot connect into StoreUnavailableError', async () => {
     const client = clientOn({ connectionString: 'postgres://postgres@127.0.0.1:1/test' });
     await expect(client.transaction(async () => 'never')).rejects.toBeInstanceOf(StoreUnavailableError);

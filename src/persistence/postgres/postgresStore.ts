@@ -9,7 +9,7 @@ import type { Outbox } from '../outbox.ts';
 import type { ProjectionStore } from '../projectionStore.ts';
 import { RecentAppends } from '../recentAppends.ts';
 import { sqlCatalog } from '../sqlCatalog.ts';
-import type { OrderedQuery, SqlClient } from '../sqlClient.ts';
+import type { OrderedQuery, QueryOptions, SqlClient } from '../sqlClient.ts';
 import { sqlContacts } from '../sqlContacts.ts';
 import { sqlEventStore } from '../sqlEventStore.ts';
 import { sqlOrderIndex } from '../sqlOrderIndex.ts';
@@ -18,6 +18,7 @@ import { sqlOwnerEpochs } from '../sqlOwnerEpochs.ts';
 import { sqlProjectionStore } from '../sqlProjectionStore.ts';
 import { isTransientSqlState, StoreUnavailableError } from '../storeErrors.ts';
 import { orderedLanes } from './orderedLanes.ts';
+import { queryConfig } from './queryConfig.ts';
 import { servingPool } from './servingPool.ts';
 
 export type PostgresStore = Readonly<{
@@ -94,8 +95,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   });
   const client = poolClient(pool);
   const lanes = orderedLanes(pool, types);
-  const ordered: OrderedQuery = <Row>(key: string, sql: string, params: readonly unknown[]) =>
-    lanes<Row>(key, sql, params).catch((error: unknown) => {
+  const ordered: OrderedQuery = <Row>(key: string, sql: string, params: readonly unknown[], options?: QueryOptions) =>
+    lanes<Row>(key, sql, params, options).catch((error: unknown) => {
       throw postgresErrorToStoreError(error);
     });
   const pinger = createPinger({ ...connection, connectionTimeoutMillis: pingTimeoutMs, query_timeout: pingTimeoutMs });
@@ -155,7 +156,8 @@ const translated = <T>(work: Promise<T>): Promise<T> =>
 /** A client whose statements' driver errors reach callers translated; a transaction on it joins the one open. */
 function translatingStatements(client: SqlClient): SqlClient {
   const self: SqlClient = {
-    query: <Row>(sql: string, params?: readonly unknown[]) => translated(client.query<Row>(sql, params)),
+    query: <Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) =>
+      translated(client.query<Row>(sql, params, options)),
     transaction: (fn) => fn(self),
   };
   return self;
@@ -200,8 +202,8 @@ function createPinger(config: pg.ClientConfig): { ping: () => Promise<void>; clo
  */
 export function poolClient(pool: pg.Pool): SqlClient {
   return {
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-      return (await translated(pool.query({ text: sql, values: [...params], types }))).rows as Row[];
+    async query<Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<Row[]> {
+      return (await translated(pool.query(queryConfig(sql, params, types, options)))).rows as Row[];
     },
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const connection = await translated(pool.connect());
@@ -227,8 +229,8 @@ export function poolClient(pool: pg.Pool): SqlClient {
 /** A client bound to one checked-out connection, whose statements join the transaction already open on it. */
 function connectionClient(connection: pg.ClientBase): SqlClient {
   const self: SqlClient = {
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-      return (await connection.query({ text: sql, values: [...params], types })).rows as Row[];
+    async query<Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<Row[]> {
+      return (await connection.query(queryConfig(sql, params, types, options))).rows as Row[];
     },
     transaction: (fn) => fn(self),
   };

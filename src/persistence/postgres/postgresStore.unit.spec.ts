@@ -2,6 +2,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../storeErrors.ts';
 import { postgresErrorToStoreError } from './postgresStore.ts';
+import { queryConfig } from './queryConfig.ts';
 
 const serverError = (code: string) => Object.assign(new pg.DatabaseError(`error ${code}`, 0, 'error'), { code });
 const systemError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, errno: -1 });
@@ -34,5 +35,20 @@ describe('Postgres errors: unavailable or not', () => {
     ['a programming mistake', new TypeError('Client was passed a null or undefined query')],
   ])('%s stays what it is', (_name, error) => {
     expect(postgresErrorToStoreError(error)).toBe(error);
+  });
+});
+
+describe('Postgres statements: prepared when asked', () => {
+  const types = {} as pg.CustomTypesConfig;
+  it('names a statement marked prepare, the same name for the same text, another for another', () => {
+    const first = queryConfig('SELECT $1::int AS a', [1], types, { prepare: true });
+    expect(first.name).toMatch(/^seatactor_\d+$/);
+    expect(queryConfig('SELECT $1::int AS a', [2], types, { prepare: true }).name).toBe(first.name);
+    expect(queryConfig('SELECT $1::int AS b', [2], types, { prepare: true }).name).not.toBe(first.name);
+  });
+
+  it('leaves every other statement unnamed (parsed each time)', () => {
+    expect(queryConfig('SELECT 1', [], types).name).toBeUndefined();
+    expect(queryConfig('SELECT 1', [], types, { prepare: false }).name).toBeUndefined();
   });
 });

@@ -19,6 +19,28 @@ export type FlashPattern = Readonly<{
   keptPerConnectionMax: number;
 }>;
 
+/** The pattern over a venue of `rows` × `seatsPerRow` seats, its first `hotSeatShare` of seats the hot ones. */
+export const flashPatternOver = (
+  options: Readonly<{
+    rows: number;
+    seatsPerRow: number;
+    hotSeatShare: number;
+    hotShare: number;
+    keepShare: number;
+    keptPerConnectionMax: number;
+  }>,
+): FlashPattern => {
+  const seatCount = options.rows * options.seatsPerRow;
+  return {
+    seatCount,
+    hotSeatCount: Math.round(seatCount * options.hotSeatShare),
+    seatsPerRow: options.seatsPerRow,
+    hotShare: options.hotShare,
+    keepShare: options.keepShare,
+    keptPerConnectionMax: options.keptPerConnectionMax,
+  };
+};
+
 /** A small seeded generator (mulberry32) in [0, 1), so a run's picks repeat from its seed. */
 export const seededRandom = (seed: number): (() => number) => {
   let state = seed;

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { api } from '../test/support/api.ts';
 import { databaseUrl } from '../test/support/postgres.ts';
 import { type BenchMode, metric, percentile, round, startBenchServer } from './benchServer.ts';
+import { flashPatternOver } from './flashPattern.ts';
 import type { GrantedHold, WorkerResult, WorkerTask } from './flashSaleWorker.ts';
 import { clockTicksPerSecond, databaseTicks, machineTicks, processTicks, rssBytes } from './procStat.ts';
 import { autocannonRun } from './reads.ts';
@@ -186,7 +187,6 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
       workers.push(worker);
       await once(worker, 'message');
     }
-    const seatCount = options.rows * options.seatsPerRow;
     const startAt = Date.now() + 1_500;
     const measureFrom = startAt + options.warmupSeconds * 1000;
     const endAt = measureFrom + options.seconds * 1000;
@@ -206,12 +206,7 @@ export const runFlashSale = async (mode: BenchMode, options: FlashSaleOptions): 
           workerIndex * options.connectionsPerWorker,
           (workerIndex + 1) * options.connectionsPerWorker,
         ),
-        seatCount,
-        hotSeatCount: Math.round(seatCount * options.hotSeatShare),
-        seatsPerRow: options.seatsPerRow,
-        hotShare: options.hotShare,
-        keepShare: options.keepShare,
-        keptPerConnectionMax: options.keptPerConnectionMax,
+        ...flashPatternOver(options),
         thinkMs: options.thinkMs,
         startAt,
         measureFrom,

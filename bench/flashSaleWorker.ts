@@ -7,30 +7,24 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/contract/protocol.ts';
-import { keepsHold, pickSeat, seatIdOf, seededRandom } from './flashPattern.ts';
+import { type FlashPattern, keepsHold, pickSeat, seatIdOf, seededRandom } from './flashPattern.ts';
 
-export type WorkerTask = Readonly<{
-  type: 'run';
-  workerIndex: number;
-  baseUrl: string;
-  eventId: string;
-  tokens: readonly string[];
-  seatCount: number;
-  hotSeatCount: number;
-  /** Ids are `ORCH-<row>-<seat>` over `seatsPerRow` seats a row, in venue order; the hot seats come first. */
-  seatsPerRow: number;
-  hotShare: number;
-  keepShare: number;
-  keptPerConnectionMax: number;
-  /** Mean pause (ms, uniform 0..2×) a connection takes after each hold or release, like a person clicking; 0 = none. */
-  thinkMs: number;
-  /** Epoch milliseconds: requests start at startAt, count from measureFrom, stop at endAt. */
-  startAt: number;
-  measureFrom: number;
-  endAt: number;
-  ackTimeoutMs: number;
-  seed: number;
-}>;
+export type WorkerTask = FlashPattern &
+  Readonly<{
+    type: 'run';
+    workerIndex: number;
+    baseUrl: string;
+    eventId: string;
+    tokens: readonly string[];
+    /** Mean pause (ms, uniform 0..2×) a connection takes after each hold or release, like a person clicking; 0 = none. */
+    thinkMs: number;
+    /** Epoch milliseconds: requests start at startAt, count from measureFrom, stop at endAt. */
+    startAt: number;
+    measureFrom: number;
+    endAt: number;
+    ackTimeoutMs: number;
+    seed: number;
+  }>;
 
 /** A granted hold: surely live from `ackAt` (it was committed before its ack) until `releaseSentAt`. */
 export type GrantedHold = Readonly<{

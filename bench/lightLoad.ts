@@ -27,7 +27,7 @@ import {
   round,
   startBenchServer,
 } from './benchServer.ts';
-import { type FlashPattern, type HoldTally, seatIdOf, sumHoldTallies } from './flashPattern.ts';
+import { type FlashPattern, flashPatternOver, type HoldTally, seatIdOf, sumHoldTallies } from './flashPattern.ts';
 import { countOversold, defaultFlashSale, finalStateMismatches } from './flashSale.ts';
 import type { ClientConnect, ClientMessage, ClientResult, ClientRun } from './lightClient/clientProcess.ts';
 import {
@@ -87,17 +87,7 @@ export const defaultLightLoad: LightLoadOptions = {
 };
 
 /** The `flash` workload's pattern over the options' venue. */
-export const flashPatternOf = (options: LightLoadOptions): FlashPattern => {
-  const seatCount = options.rows * options.seatsPerRow;
-  return {
-    seatCount,
-    hotSeatCount: Math.round(seatCount * options.hotSeatShare),
-    seatsPerRow: options.seatsPerRow,
-    hotShare: options.hotShare,
-    keepShare: options.keepShare,
-    keptPerConnectionMax: options.keptPerConnectionMax,
-  };
-};
+export const flashPatternOf = (options: LightLoadOptions): FlashPattern => flashPatternOver(options);
 
 export type LightLoadResult = Readonly<{
   mode: BenchMode;

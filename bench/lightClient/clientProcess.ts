@@ -85,7 +85,7 @@ const run = async (task: ClientRun): Promise<ClientResult> => {
     loops: counters.loops,
     holdsAcked: counters.holdsAcked,
     releasesAcked: counters.releasesAcked,
-    latencies: counters.latencies.slice(0, counters.latencyCount),
+    latencies: counters.latencies.toArray(),
     holds: counters.holds,
     holdLatencies: counters.holdLatencies.toArray(),
     grants: {

@@ -65,8 +65,7 @@ export class LoadCounters {
   holdsAcked = 0;
   releasesAcked = 0;
   /** Ack latencies (ms) of every request answered inside the measured window, holds and releases alike. */
-  latencies = new Float64Array(1 << 16);
-  latencyCount = 0;
+  readonly latencies = new Sample();
   /** Ack latencies (ms) of the holds answered inside the window, granted or refused (the heavy client's figure). */
   readonly holdLatencies = new Sample();
   /** The holds answered inside the window: granted, refused SEAT_UNAVAILABLE, refused otherwise. */
@@ -80,15 +79,6 @@ export class LoadCounters {
 
   inWindow(at: number): boolean {
     return at >= this.measureFrom && at < this.endAt;
-  }
-
-  latency(ms: number): void {
-    if (this.latencyCount === this.latencies.length) {
-      const grown = new Float64Array(this.latencies.length * 2);
-      grown.set(this.latencies);
-      this.latencies = grown;
-    }
-    this.latencies[this.latencyCount++] = ms;
   }
 
   count(into: Record<string, number>, code: string, at: number): void {
@@ -283,7 +273,7 @@ export class LoadConnection {
     const measured = counters.inWindow(at);
     const wasRelease = this.holdId !== undefined;
     if (measured) {
-      counters.latency(now - this.sentAt);
+      counters.latencies.push(now - this.sentAt);
       if (!wasRelease) {
         counters.holdLatencies.push(now - this.sentAt);
         tallyHold(counters.holds, message);

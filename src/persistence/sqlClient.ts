@@ -34,20 +34,6 @@ export type OrderedQuery = <Row = Record<string, unknown>>(
   options?: QueryOptions,
 ) => Promise<Row[]>;
 
-/**
- * The name a prepared statement goes by, the same for the same text on every connection of this process (a driver
- * refuses one name for two texts). The texts are the few fixed statements callers mark `prepare`.
- */
-const preparedNames = new Map<string, string>();
-export function preparedName(sql: string): string {
-  let name = preparedNames.get(sql);
-  if (name === undefined) {
-    name = `seatactor_${preparedNames.size + 1}`;
-    preparedNames.set(sql, name);
-  }
-  return name;
-}
-
 /** The SQLSTATE of a Postgres error, whichever driver raised it (both put it on `code`). */
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

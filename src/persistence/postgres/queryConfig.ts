@@ -1,5 +1,19 @@
 import type pg from 'pg';
-import { preparedName, type QueryOptions } from '../sqlClient.ts';
+import type { QueryOptions } from '../sqlClient.ts';
+
+/**
+ * The name a prepared statement goes by, the same for the same text on every connection of this process (a driver
+ * refuses one name for two texts). The texts are the few fixed statements callers mark `prepare`.
+ */
+const preparedNames = new Map<string, string>();
+function preparedName(sql: string): string {
+  let name = preparedNames.get(sql);
+  if (name === undefined) {
+    name = `seatactor_${preparedNames.size + 1}`;
+    preparedNames.set(sql, name);
+  }
+  return name;
+}
 
 /**
  * A statement for node-postgres. One marked `prepare` is named: the driver parses it once per connection and then

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, priceTiers, venueBody } from './support/api.ts';
+import { stepTimeoutMs } from './support/bounded.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from './support/postgres.ts';
 import { type ServerProcess, startServerProcess } from './support/serverProcess.ts';
 import { startSmtpServer } from './support/smtp.ts';
@@ -62,7 +63,8 @@ describe.each(stores)('a crash between commit and send on $name', { timeout: 4 *
     expect(smtp.received).toEqual([]);
 
     smtp.setMode('accept');
-    const mail = smtp.nextMail();
+    // Awaited after the restart, which may take up to readyTimeoutMs.
+    const mail = smtp.nextMail(readyTimeoutMs + stepTimeoutMs);
     running.push(await startServerProcess({ ...env, PORT: new URL(first.baseUrl).port }, [], readyTimeoutMs));
     const received = await mail;
     const key = `order_confirmed:${eventId}:${orderId}`;

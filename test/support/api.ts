@@ -1,17 +1,26 @@
 import type { Venue } from '../../src/domain/venue.ts';
+import { fetchWithin, stepTimeoutMs } from './bounded.ts';
 import { adminToken } from './serverProcess.ts';
 
-/** A thin REST client for tests: every call returns status and parsed body, never throws on 4xx. */
-export const api = (baseUrl: string) => {
+/**
+ * A thin REST client for tests: every call returns status and parsed body, never throws on 4xx. A call that gets no
+ * whole answer within `timeoutMs` throws a StepTimeoutError naming its method and URL.
+ */
+export const api = (baseUrl: string, timeoutMs = stepTimeoutMs) => {
   const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const response = await fetch(`${baseUrl}${path}`, {
+    const init = {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
+    };
+    const { status, text } = await fetchWithin(
+      `${baseUrl}${path}`,
+      init,
+      async (response) => ({ status: response.status, text: await response.text() }),
+      timeoutMs,
+    );
     // biome-ignore lint/suspicious/noExplicitAny: test bodies are checked by the assertions that read them.
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
+    return { status, body: (text ? JSON.parse(text) : undefined) as any };
   };
   return {
     call,

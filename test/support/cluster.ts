@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { fetchWithin, within } from './bounded.ts';
 import { databaseUrl, dropSchema, uniqueSchema } from './postgres.ts';
 import { adminToken, type ServerProcess, startServerProcess } from './serverProcess.ts';
 
@@ -67,7 +68,8 @@ export const startCluster = async (
         }
       }
       await dropSchema(schema);
-      const redis = new Redis(redisUrl);
+      // A Redis that does not answer fails the cleanup after 10 s instead of holding the hook to its timeout.
+      const redis = new Redis(redisUrl, { commandTimeout: 10_000, maxRetriesPerRequest: 1 });
       try {
         const keys = await redis.keys(`${keyPrefix}*`);
         if (keys.length > 0) await redis.del(...keys);
@@ -87,18 +89,23 @@ export type Owner = {
 };
 
 export const ownerOf = async (baseUrl: string, eventId: string): Promise<Owner> => {
-  const response = await fetch(`${baseUrl}/v1/events/${eventId}/owner`, {
-    headers: { authorization: `Bearer ${adminToken}` },
-  });
-  if (response.status !== 200) throw new Error(`owner: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Owner;
+  const { status, text } = await fetchWithin(
+    `${baseUrl}/v1/events/${eventId}/owner`,
+    { headers: { authorization: `Bearer ${adminToken}` } },
+    async (response) => ({ status: response.status, text: await response.text() }),
+  );
+  if (status !== 200) throw new Error(`owner: ${status} ${text}`);
+  return JSON.parse(text) as Owner;
 };
 
-/** Polls `check` every 25 ms until it returns a value, or throws after `timeoutMs`. */
+/**
+ * Polls `check` every 25 ms until it returns a value, or throws after `timeoutMs`; a check that does not settle by the
+ * deadline counts as no value (so a hung request ends the wait too).
+ */
 export const waitFor = async <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await check().catch(() => undefined);
+    const value = await within(what, check(), Math.max(1, deadline - Date.now())).catch(() => undefined);
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));

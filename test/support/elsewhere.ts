@@ -1,5 +1,6 @@
 import { createSession } from '../../client-sdk/src/index.ts';
 import { api } from './api.ts';
+import { boundedFetch } from './bounded.ts';
 
 /**
  * A buyer acting over REST from outside the browser under test (its session through the SDK, which solves the proof
@@ -7,7 +8,7 @@ import { api } from './api.ts';
  */
 export const restBuyer = async (baseUrl: string) => {
   const rest = api(baseUrl);
-  const { token } = await createSession(baseUrl);
+  const { token } = await createSession(baseUrl, { fetch: boundedFetch() });
   let requests = 0;
   const requestId = () => `elsewhere-${Date.now()}-${requests++}`;
   const ok = <T>(what: string, answer: { status: number; body: T }, status: number): T => {

@@ -97,7 +97,8 @@ export const waitReady = async (server: NpmStart, timeoutMs = 60_000): Promise<v
   for (;;) {
     if (server.child.exitCode !== null)
       throw new Error(`npm start exited ${server.child.exitCode}: ${server.output()}`);
-    const ready = await fetch(`${server.baseUrl}/readyz`).then(
+    // Each probe is bounded too: a server that takes the connection and never answers is not ready yet.
+    const ready = await fetch(`${server.baseUrl}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
       (response) => response.ok,
       () => false,
     );

@@ -4,7 +4,22 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/**
+ * postgresql-common's commands (initdb, a start, a stop) do real work and take seconds on a loaded machine: each gets
+ * this long, still well under a test's 60 s, then is killed and fails naming the command.
+ */
+const commandTimeoutMs = 30_000;
+const run = async (command: string, args: readonly string[]) => {
+  try {
+    return await execFileAsync(command, args, { timeout: commandTimeoutMs, killSignal: 'SIGKILL' });
+  } catch (error) {
+    if ((error as { killed?: boolean }).killed === true)
+      (error as Error).message =
+        `${command} ${args.join(' ')}: not done within ${commandTimeoutMs} ms, killed. ${(error as Error).message}`;
+    throw error;
+  }
+};
 
 /**
  * A Postgres cluster of a test's own (postgresql-common's pg_createcluster), for tests that stop, freeze or break

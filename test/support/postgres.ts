@@ -8,7 +8,13 @@ export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.
 export const uniqueSchema = (prefix: string): string => `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
 
 export const dropSchema = async (schema: string): Promise<void> => {
-  const client = new pg.Client({ connectionString: databaseUrl });
+  // Bounded: a Postgres that does not answer, or a lock a server still holds on the schema, fails the cleanup with pg's
+  // error after these instead of holding the hook to its timeout.
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: 10_000,
+    query_timeout: 15_000,
+  });
   await client.connect();
   try {
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

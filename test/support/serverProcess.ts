@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { StepTimeoutError, stepTimeoutMs, within } from './bounded.ts';
 
 export const adminToken = 'test-admin-token';
 /**
@@ -10,6 +11,14 @@ export const adminToken = 'test-admin-token';
  */
 export const serverNodeOptions = '--max-semi-space-size=64';
 export const jwtSecret = 'test-jwt-secret-of-at-least-32-bytes!!';
+
+/** One /readyz probe while a server starts: a probe that gets no answer counts as not ready. */
+const readyProbeTimeoutMs = 5_000;
+/**
+ * How long a stopped server may take to exit: a graceful stop drains its connections and closes its store, which takes
+ * longer than one request on a loaded machine, still well under a test's 60 s.
+ */
+export const stopTimeoutMs = 2 * stepTimeoutMs;
 
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -68,7 +77,8 @@ export const startServerProcess = async (
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output}`);
-    const ready = await fetch(`${baseUrl}/readyz`).then(
+    // Each probe is bounded too: a server that takes the connection and never answers is not ready, and the loop goes on.
+    const ready = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(readyProbeTimeoutMs) }).then(
       (response) => response.ok,
       () => false,
     );
@@ -83,10 +93,20 @@ export const startServerProcess = async (
     baseUrl,
     child,
     output: () => output,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+    /** Sends `signal` and waits for the exit, at most `timeoutMs` (then SIGKILLs it and throws, with its output). */
+    async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = stopTimeoutMs) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
       child.kill(signal);
-      const [code] = await once(child, 'exit');
+      const [code] = await within(
+        `server pid ${child.pid} waiting for its exit after ${signal}`,
+        exited,
+        timeoutMs,
+        () => child.kill('SIGKILL'),
+      ).catch((error: unknown) => {
+        if (error instanceof StepTimeoutError) error.message += `; its output:\n${output}`;
+        throw error;
+      });
       return code as number | null;
     },
   };

@@ -1,5 +1,12 @@
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { stepTimeoutMs, within } from './bounded.ts';
+
+/** `promise` as is, marked handled: whoever awaits it still sees its rejection, but no one must await it at once. */
+const handledLater = <T>(promise: Promise<T>): Promise<T> => {
+  promise.catch(() => undefined);
+  return promise;
+};
 
 /** accept: take every mail; refuse: answer 451 to each; hang: read the mail and never answer (the sender times out). */
 export type SmtpMode = 'accept' | 'refuse' | 'hang';
@@ -56,10 +63,27 @@ export const startSmtpServer = async () => {
     setMode(next: SmtpMode) {
       mode = next;
     },
-    /** The next mail accepted from now on. */
-    nextMail: () => new Promise<ParsedMail>((resolve) => waiting.push(resolve)),
-    /** Resolves when a client next starts sending a mail's content (whatever the server then answers). */
-    nextData: () => new Promise<void>((resolve) => sending.push(resolve)),
+    /**
+     * The next mail accepted from now on; rejects when none came within `timeoutMs` from this call (Infinity: no bound).
+     * The promise may be awaited later: a timeout before then is not an unhandled rejection.
+     */
+    nextMail: (timeoutMs = stepTimeoutMs) =>
+      handledLater(
+        within(
+          `SMTP server on port ${port} waiting for a mail`,
+          new Promise<ParsedMail>((resolve) => waiting.push(resolve)),
+          timeoutMs,
+        ),
+      ),
+    /** Resolves when a client next starts sending a mail's content (whatever the server then answers); bounded as nextMail. */
+    nextData: (timeoutMs = stepTimeoutMs) =>
+      handledLater(
+        within(
+          `SMTP server on port ${port} waiting for a mail's content (DATA)`,
+          new Promise<void>((resolve) => sending.push(resolve)),
+          timeoutMs,
+        ),
+      ),
     /** Mails accepted with this notification key (the X-Notification-Key header). */
     mailsWithKey: (key: string) => received.filter((mail) => mail.headers.get('x-notification-key') === key),
     /** Dies at once: the port refuses connections, and any session under way is cut. */

@@ -1,20 +1,40 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, SeatMapDiff, ServerToClientEvents } from '../../src/contract/protocol.ts';
+import { stepTimeoutMs, within } from './bounded.ts';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** A raw socket.io client over WebSocket with the session token, connected (or rejected) before it returns. */
-export const openSocket = async (baseUrl: string, token: string): Promise<TestSocket> => {
+/** Where a socket that is not connected got to: whether its engine.io connection is open, and under which id. */
+export const socketState = (socket: TestSocket): string => {
+  const engine = socket.io.engine as { id?: string; readyState?: string; transport?: { name?: string } } | undefined;
+  return engine?.id === undefined
+    ? `engine ${engine?.readyState ?? 'not created'}, no handshake answered`
+    : `engine ${engine.id} ${engine.readyState ?? ''} over ${engine.transport?.name ?? '?'}, namespace not connected`;
+};
+
+/**
+ * A raw socket.io client over WebSocket with the session token, connected (or rejected) before it returns: it rejects
+ * with the server's connect_error as it came, or when the connection closes before the namespace connected, or when
+ * neither came within `timeoutMs` (socket.io-client bounds the engine's open at 20 s, not the namespace's connect).
+ */
+export const openSocket = async (baseUrl: string, token: string, timeoutMs = stepTimeoutMs): Promise<TestSocket> => {
   const socket: TestSocket = io(baseUrl, {
     auth: { token },
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
   });
-  await new Promise<void>((resolve, reject) => {
+  const connected = new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (error) => reject(error));
+    // Before the namespace connected, a closed connection is only a `disconnect`: without this the wait never ends.
+    socket.once('disconnect', (reason) => {
+      if (!socket.connected)
+        reject(new Error(`socket to ${baseUrl} closed (${reason}) before its namespace connected`));
+    });
   });
+  const what = () => `socket to ${baseUrl} waiting for 'connect' or 'connect_error' (${socketState(socket)})`;
+  await within(what, connected, timeoutMs, () => socket.close());
   return socket;
 };
 

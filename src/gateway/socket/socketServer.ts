@@ -43,7 +43,7 @@ import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
 import { challengeOf, headersOf } from '../http.ts';
 import { knownError } from '../knownError.ts';
-import type { TemplatedApp } from '../uws.ts';
+import type { HttpResponse, TemplatedApp } from '../uws.ts';
 import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
 import { RawJson, rawJsonParser } from './rawJson.ts';
 import { attachWithOwnPublish, detachOwnPublish } from './uwsPublish.ts';
@@ -153,6 +153,28 @@ const wireError = (error: unknown): WireError => {
 };
 
 /**
+ * How engine.io's answer to a handshake is given once allowRequest decided, which takes a promise (the handshake limit
+ * may count in Redis), so after uWS's handler returned. engine.io on uWS writes its refusal (403, a status, a header and
+ * a body) with three calls outside any cork: uWS then warns ("writes must be made from within a corked callback") and
+ * may send each call's bytes as a packet of its own. Called in the response's cork, they go out as one write. Nor may a
+ * response be touched once the client went away (uWS throws, and here in a promise nobody awaits): the answer is
+ * dropped then, and engine.io has nothing of the attempt to clean up. Must be called in the handler (onAborted).
+ */
+const answerLater = (req: unknown): ((answer: () => void) => void) => {
+  // engine.io's uWS server keeps the response on the request it gives allowRequest (userver.js, `req.res = res`).
+  const res = (req as { res?: HttpResponse }).res;
+  if (res === undefined) return (answer) => answer();
+  let aborted = false;
+  // uWS keeps one abort handler per response: this replaces engine.io's, which only logs.
+  res.onAborted(() => {
+    aborted = true;
+  });
+  return (answer) => {
+    if (!aborted) res.cork(answer);
+  };
+};
+
+/**
  * socket.io on the gateway's uWebSockets.js app. Auth on the handshake, one room per event (so broadcasts take uWS's
  * native publish), every request answered through its ack, a per-connection rate limit, and a ring of recent diffs
  * per event so clients resume after a gap or a reconnect.
@@ -180,9 +202,10 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         typeof forwarded === 'string' ? forwarded : undefined,
         deps.trustedProxyHops ?? 0,
       );
+      const answer = answerLater(req);
       frontDoor.handshake(client).then(
-        () => callback(null, true),
-        (error: unknown) => callback(wireError(error).message, false),
+        () => answer(() => callback(null, true)),
+        (error: unknown) => answer(() => callback(wireError(error).message, false)),
       );
     },
   });

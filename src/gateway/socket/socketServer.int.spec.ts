@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { io } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { settle } from '../../../test/support/settle.ts';
 import { BookingError } from '../../domain/bookingError.ts';
@@ -39,7 +40,9 @@ const exchange = (port: number, text: string): Promise<string> =>
  * returned. A client may be gone by then, and uWS throws on any use of a response after its abort: engine.io's write
  * (the 403, or the upgrade) would throw in a promise no one awaits, which ends a Node process.
  */
-describe('a handshake whose client went away while its limit was counted', () => {
+const auth = createAuth({ jwtSecret: 'a-jwt-secret-of-at-least-32-bytes-long!', adminToken: 'admin' });
+
+describe('a client that goes away while the server counts it', () => {
   let app: TemplatedApp | undefined;
   let listening: us_listen_socket | undefined;
   let sockets: SocketServer | undefined;
@@ -52,17 +55,18 @@ describe('a handshake whose client went away while its limit was counted', () =>
     if (listening !== undefined) uws.us_listen_socket_close(listening);
   });
 
-  const serve = async (handshake: () => Promise<void>) => {
+  const serve = async (handshake: () => Promise<void>) => listen({ handshake });
+  const listen = async (stages: Partial<FrontDoor>) => {
     app = uws.App();
     // Answered at once, after everything the server had read before it: a round trip that orders the test's steps.
     app.get('/ping', (res) => {
       res.cork(() => res.end('pong'));
     });
-    const frontDoor = { handshake } as unknown as FrontDoor;
+    const frontDoor = stages as FrontDoor;
     sockets = attachSocketServer({
       app,
       booking: {} as BookingService,
-      auth: createAuth({ jwtSecret: 'a-jwt-secret-of-at-least-32-bytes-long!', adminToken: 'admin' }),
+      auth,
       logger: createLogger('silent'),
       frontDoor,
     });
@@ -110,5 +114,33 @@ describe('a handshake whose client went away while its limit was counted', () =>
     await settle();
     expect(unhandled).toEqual([]);
     expect(sockets!.socketCount()).toBe(0);
+  });
+
+  it('gives back the open connection it counted when the connection closed before socket.io connected it', async () => {
+    const limit = gate();
+    let ask!: () => void;
+    const asked = new Promise<void>((resolve) => (ask = resolve));
+    const forgotten: [string, string | undefined][] = [];
+    const port = await listen({
+      handshake: async () => {},
+      connected: () => {
+        ask();
+        return limit.promise;
+      },
+      forget: (connectionId, client) => void forgotten.push([connectionId, client]),
+    });
+    const { token } = await auth.createSession();
+    const client = io(`http://127.0.0.1:${port}`, {
+      auth: { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    await asked;
+    client.close();
+    await expect.poll(() => sockets!.socketCount()).toBe(0);
+    limit.open();
+    await settle();
+    expect(forgotten).toEqual([[expect.any(String), '127.0.0.1']]);
   });
 });

@@ -228,7 +228,16 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         // Open connections per address (anti-bot); counted once the session is known, given back at disconnect.
         const client = clientOf(socket);
         await frontDoor.connected(client);
+        // A connection that closes before socket.io connects it is dropped without a disconnect (namespace.js _add),
+        // so it is given back here: it closed while it was counted, or it closes before the connect.
+        if (socket.conn.readyState !== 'open') {
+          frontDoor.forget(socket.id, client);
+          throw new BookingError('UNAVAILABLE', 'the connection closed before it was admitted');
+        }
         counted.set(socket.id, client);
+        socket.conn.once('close', () => {
+          if (!socket.connected && counted.delete(socket.id)) frontDoor.forget(socket.id, client);
+        });
         return principal;
       })
       .then(

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Checkpoint, checkpointStart, type EntryRef, type ProjectionStore } from './projectionStore.ts';
+import type { SqlClient } from './sqlClient.ts';
 
 export type ProjectionStoreUnderTest = Readonly<{
   projections: readonly ProjectionStore[];
@@ -137,6 +138,55 @@ export function projectionStoreContract(name: string, open: () => Promise<Projec
       expect(await projections.docs('p', ['k'])).toEqual(docs({ k: { n: 2, by: winner } }));
       expect(await projections.positionsOf('log', 'b', 'k')).toEqual([1, 2]);
       expect(await checkpointsNow()).toEqual({ log: at(8, 2), p: at(8, 2) });
+    });
+  });
+}
+
+/**
+ * The SQL adapters' settled cursor follows transaction ids as numbers, as the runner compares them: 9 before 10. Events
+ * are written here with the transaction ids given (both far below any live transaction, so settled), the later
+ * position under the smaller id: a read that ordered them by the ids' text ('10' < '9') would hand out 10 first, and a
+ * runner that then moved its checkpoint to (10, 1) would never see the event of transaction 9.
+ */
+export function settledOrderContract(
+  name: string,
+  open: () => Promise<ProjectionStoreUnderTest & { sql: SqlClient }>,
+): void {
+  describe(`${name} reads settled events in transaction order`, () => {
+    it('orders transaction ids as numbers, not as text, in the read, the count and the horizon check', async () => {
+      const store = await open();
+      try {
+        for (const [transactionId, version] of [
+          ['10', 1],
+          ['9', 2],
+          ['100', 3],
+        ] as const) {
+          await store.sql.query(
+            `INSERT INTO events (stream_id, stream_version, type, data, transaction_id)
+             VALUES ('settled-order', $1, 'T', '{}', $2::text::xid8)`,
+            [version, transactionId],
+          );
+        }
+        const [projection] = store.projections;
+        const read = async (after: Checkpoint, limit: number) =>
+          (await projection!.readSettled(after, limit)).map((event) => [event.transactionId, event.streamVersion]);
+        expect(await read(checkpointStart, 10)).toEqual([
+          ['9', 2],
+          ['10', 1],
+          ['100', 3],
+        ]);
+        expect(await read(checkpointStart, 1)).toEqual([['9', 2]]);
+        const after9 = (await projection!.readSettled(checkpointStart, 1))[0]!;
+        expect(await read({ transactionId: after9.transactionId, position: after9.position }, 10)).toEqual([
+          ['10', 1],
+          ['100', 3],
+        ]);
+        expect(await projection!.countSettled(after9)).toBe(2);
+        expect((await projection!.settledCount(after9, 10)).count).toBe(2);
+        expect((await projection!.settledCount(checkpointStart, 2)).count).toBe(2);
+      } finally {
+        await store.close();
+      }
     });
   });
 }

@@ -11,16 +11,18 @@ import { type SqlClient, toSafeNumber } from './sqlClient.ts';
 import { type EventRow, toStoredEvent } from './sqlEventStore.ts';
 
 /**
- * Served by events_by_transaction (migration 10). The horizon is the snapshot's xmin: every transaction below it has
- * ended, so no event can still appear with a transaction id below it. The same SQL runs on PGlite, whose one
- * connection never has another writer in flight while this runs.
+ * Served by events_by_transaction (migration 10), in its order. The horizon is the snapshot's xmin: every transaction
+ * below it has ended, so no event can still appear with a transaction id below it. The same SQL runs on PGlite, whose
+ * one connection never has another writer in flight while this runs. `ORDER BY events.transaction_id`, qualified: the
+ * bare name is the output column, the id as text, which sorted '10' before '9' (a cursor that skipped events) and could
+ * not be read off the index (every read sorted the whole tail after the cursor).
  */
 export const readSettledSql = `
   SELECT transaction_id::text AS transaction_id, position, stream_id, stream_version, type, data, recorded_at
   FROM events
   WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-  ORDER BY transaction_id, position
+  ORDER BY events.transaction_id, events.position
   LIMIT $3`;
 
 const countSettledSql = `

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreContract, streamVersionsPlanContract } from '../eventStore.contract.ts';
 import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
 import { outboxContract, outboxPlanContract } from '../outbox.contract.ts';
-import { projectionStoreContract } from '../projectionStore.contract.ts';
+import { projectionStoreContract, settledOrderContract } from '../projectionStore.contract.ts';
 import { StoreUnavailableError } from '../storeErrors.ts';
 import { DataDirInUseError } from './dataDirLock.ts';
 import { openPgliteStore, type PgliteStore } from './pgliteStore.ts';
@@ -32,6 +32,7 @@ ordersByUserPlanContract('PGlite', sharedEmptied('events RESTART IDENTITY'));
 outboxContract('PGlite', sharedEmptied('events, outbox, buyer_contacts RESTART IDENTITY'));
 outboxPlanContract('PGlite', sharedEmptied('events, outbox, buyer_contacts RESTART IDENTITY'));
 projectionStoreContract('PGlite', sharedEmptied('projection_docs, projection_refs, projection_checkpoints'));
+settledOrderContract('PGlite', sharedEmptied('events RESTART IDENTITY'));
 afterAll(async () => (await shared)?.close());
 
 describe('PGlite prepared statements', () => {

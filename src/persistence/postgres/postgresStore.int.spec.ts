@@ -7,7 +7,7 @@ import { WrongExpectedVersionError } from '../eventStore.ts';
 import { migrations, quoteSchemaName } from '../migrations.ts';
 import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
 import { outboxContract, outboxPlanContract } from '../outbox.contract.ts';
-import { projectionStoreContract } from '../projectionStore.contract.ts';
+import { projectionStoreContract, settledOrderContract } from '../projectionStore.contract.ts';
 import { StoreUnavailableError } from '../storeErrors.ts';
 import { openPostgresStore, poolClient } from './postgresStore.ts';
 import { servingPool } from './servingPool.ts';
@@ -64,6 +64,8 @@ orderIndexContract('Postgres', () => openPostgresStore({ connectionString, schem
 outboxPlanContract('Postgres', storeWithRawSql);
 
 ordersByUserPlanContract('Postgres', storeWithRawSql);
+
+settledOrderContract('Postgres', storeWithRawSql);
 
 describe('Postgres appends', () => {
   it('turns the unique-key race (23505) into WrongExpectedVersionError', async () => {

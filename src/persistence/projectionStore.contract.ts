@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventStore } from './eventStore.ts';
 import { type Checkpoint, checkpointStart, type EntryRef, type ProjectionStore } from './projectionStore.ts';
 import type { SqlClient } from './sqlClient.ts';
 
@@ -185,6 +186,65 @@ export function settledOrderContract(
         expect((await projection!.settledCount(after9, 10)).count).toBe(2);
         expect((await projection!.settledCount(checkpointStart, 2)).count).toBe(2);
       } finally {
+        await store.close();
+      }
+    });
+  });
+}
+
+type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+/**
+ * The SQL adapters' promise behind preparing the pass's reads: under a generic plan (what a prepared statement settles
+ * on after five runs, knowing no parameter), the settled read and the settled count still walk events_by_transaction
+ * in its order from the cursor and stop at the limit: not a scan of the log, nor a bitmap of the whole tail after the
+ * cursor (which a rebuild from the start makes the whole log) read before the limit applies. The statements are prepared here in SQL and explained with
+ * `plan_cache_mode = force_generic_plan`, on a log of 4,000 events.
+ */
+export function settledPlanContract(
+  name: string,
+  open: () => Promise<
+    ProjectionStoreUnderTest & {
+      sql: SqlClient;
+      eventStore: EventStore;
+    }
+  >,
+  statements: Readonly<Record<string, string>>,
+): void {
+  describe(`${name} plans the pass's prepared reads`, () => {
+    it('keeps the settled read and count on the transaction index under a generic plan', async () => {
+      const store = await open();
+      try {
+        for (let from = 0; from < 60_000; from += 2_000) {
+          await store.eventStore.append(
+            'event-long',
+            from,
+            Array.from({ length: 2_000 }, (_, i) => ({
+              type: 'HoldPlaced',
+              data: { holdId: `h${from + i}`, pad: 'x'.repeat(300) },
+            })),
+          );
+        }
+        await store.sql.query('ANALYZE events');
+        await store.sql.query('SET plan_cache_mode = force_generic_plan');
+        for (const [statement, sql] of Object.entries(statements)) {
+          await store.sql.query(`PREPARE ${statement} AS ${sql}`);
+          const [row] = await store.sql.query<{ 'QUERY PLAN': unknown }>(
+            `EXPLAIN (FORMAT JSON) EXECUTE ${statement}('0', 0, 1000)`,
+          );
+          await store.sql.query(`DEALLOCATE ${statement}`);
+          const explained = row?.['QUERY PLAN'];
+          const [plan] = (typeof explained === 'string' ? JSON.parse(explained) : explained) as [{ Plan: PlanNode }];
+          const onEvents = planNodes(plan.Plan).filter((node) => node['Relation Name'] === 'events');
+          expect(onEvents.length, statement).toBeGreaterThan(0);
+          for (const node of onEvents) {
+            expect(['Index Scan', 'Index Only Scan'], statement).toContain(node['Node Type']);
+            expect(node['Index Name'], statement).toBe('events_by_transaction');
+          }
+        }
+      } finally {
+        await store.sql.query('RESET plan_cache_mode');
         await store.close();
       }
     });

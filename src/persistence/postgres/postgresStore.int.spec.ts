@@ -7,7 +7,8 @@ import { WrongExpectedVersionError } from '../eventStore.ts';
 import { migrations, quoteSchemaName } from '../migrations.ts';
 import { orderIndexContract, ordersByUserPlanContract } from '../orderIndex.contract.ts';
 import { outboxContract, outboxPlanContract } from '../outbox.contract.ts';
-import { projectionStoreContract, settledOrderContract } from '../projectionStore.contract.ts';
+import { projectionStoreContract, settledOrderContract, settledPlanContract } from '../projectionStore.contract.ts';
+import { readSettledSql, settledCountSql } from '../sqlProjectionStore.ts';
 import { StoreUnavailableError } from '../storeErrors.ts';
 import { openPostgresStore, poolClient } from './postgresStore.ts';
 import { servingPool } from './servingPool.ts';
@@ -66,6 +67,7 @@ outboxPlanContract('Postgres', storeWithRawSql);
 ordersByUserPlanContract('Postgres', storeWithRawSql);
 
 settledOrderContract('Postgres', storeWithRawSql);
+settledPlanContract('Postgres', storeWithRawSql, { settled_read: readSettledSql, settled_count: settledCountSql });
 
 describe('Postgres appends', () => {
   it('turns the unique-key race (23505) into WrongExpectedVersionError', async () => {

@@ -44,6 +44,11 @@ export type PgliteStoreOptions = Readonly<{
    * WebAssembly call). On disk it is stopped and a new one opens the same directory. Default 15 s.
    */
   hangMs?: number;
+  /**
+   * The worker's module: pgliteWorker.mjs by default. A test runs it under a recorder of the file system's flushes
+   * (durability.int.spec.ts).
+   */
+  workerUrl?: URL;
   /** Told about every worker started (tests stop one to see the store recover). */
   onWorker?: (worker: Worker) => void;
   /** The lock on `dataDir` was lost (see below): the store has stopped writing for good. */
@@ -125,7 +130,7 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
   };
 
   const start = () => {
-    const started = new Worker(new URL('./pgliteWorker.mjs', import.meta.url), {
+    const started = new Worker(options.workerUrl ?? new URL('./pgliteWorker.mjs', import.meta.url), {
       workerData: { dataDir: options.dataDir },
     });
     worker = started;

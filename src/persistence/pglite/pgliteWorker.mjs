@@ -1,6 +1,7 @@
 // Plain JavaScript on purpose: worker threads do not inherit the TypeScript loader, and this file needs none.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
+import { DurableNodeFS, durableStartParams, flushFolderOnce } from './durableNodeFs.mjs';
 
 /**
  * PGlite runs Postgres compiled to WebAssembly, synchronously, on whichever thread calls it. On the main thread
@@ -15,7 +16,18 @@ const port = parentPort;
 if (port === null) throw new Error('pgliteWorker must run as a worker thread');
 
 const { dataDir } = workerData;
-const dbReady = PGlite.create(dataDir === undefined ? {} : { dataDir });
+/**
+ * On disk, durable (durableNodeFs.mjs): PGlite runs with fsync on and its file system flushes for real, so a commit
+ * is answered once its WAL is on the disk; a folder not flushed yet (new, or written with fsync off) is flushed whole
+ * before anything is answered. In memory there is nothing to flush, and PGlite's defaults (fsync off) stay.
+ */
+const dbReady =
+  dataDir === undefined
+    ? PGlite.create({})
+    : PGlite.create({ fs: new DurableNodeFS(dataDir), startParams: durableStartParams }).then((db) => {
+        flushFolderOnce(dataDir);
+        return db;
+      });
 // A database that cannot open will not open on the next message either: the thread ends, and its owner decides
 // whether to start another.
 dbReady.catch((error) => {

@@ -640,8 +640,7 @@ export class EventActor {
    * that head, and it runs the sweep. Ordinary holds keep the interval sweep: nobody is waiting for them.
    */
   private armOfferLapse(): void {
-    const head = this.state.waitlistExpiryQueue.values().next();
-    const at = head.done === true || this.stopped ? undefined : head.value;
+    const at = this.stopped ? undefined : this.state.waitlistExpiryQueue.firstExpiresAt();
     if (at === this.offerLapseAt) return;
     this.cancelOfferLapse();
     this.cancelOfferLapse = () => {};
@@ -847,13 +846,13 @@ export class EventActor {
   private sweep(): void {
     if (this.sweepPosted || this.stopped || this.recovering) return;
     const nowMs = this.options.clock.now();
-    const hold = this.state.expiryQueue.values().next();
+    const hold = this.state.expiryQueue.firstExpiresAt();
     // Waitlist holds (offers, seats gathered for an entry) lapse in their own lane; only this sweep ends them, and the
     // waitlist's reaction passes their seats on to the next entry in the same batch.
-    const offer = this.state.waitlistExpiryQueue.values().next();
+    const offer = this.state.waitlistExpiryQueue.firstExpiresAt();
     const payment = this.state.paymentDeadlines.values().next();
     const commands: ((now: number) => InventoryCommand)[] = [];
-    if ((!hold.done && hold.value <= nowMs) || (!offer.done && offer.value <= nowMs))
+    if ((hold !== undefined && hold <= nowMs) || (offer !== undefined && offer <= nowMs))
       commands.push((now) => ({ type: 'ExpireHolds', data: { now } }));
     if (!payment.done && payment.value <= nowMs) commands.push((now) => ({ type: 'TimeOutPayments', data: { now } }));
     if (isRoomTickDue(this.state.queue, nowMs)) commands.push((now) => ({ type: 'TickRoom', data: { now } }));

@@ -52,10 +52,10 @@ export const seatStatusAt = (state: InventoryState, seat: number, now: number): 
  * sweeps once it has passed. Each lane is in expiry order, so only the heads are read.
  */
 export const nextHoldExpiryAt = (state: InventoryState): number | undefined => {
-  const own = state.expiryQueue.values().next();
-  const waitlist = state.waitlistExpiryQueue.values().next();
-  if (own.done) return waitlist.done ? undefined : waitlist.value;
-  return waitlist.done ? own.value : Math.min(own.value, waitlist.value);
+  const own = state.expiryQueue.firstExpiresAt();
+  const waitlist = state.waitlistExpiryQueue.firstExpiresAt();
+  if (own === undefined) return waitlist;
+  return waitlist === undefined ? own : Math.min(own, waitlist);
 };
 
 export const generalAvailable = (state: InventoryState, sectionId: string, now: number): number => {

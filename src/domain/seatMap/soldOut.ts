@@ -32,8 +32,7 @@ export type StockCounter = {
 };
 
 const firstLapse = (state: InventoryState): number => {
-  const next = state.expiryQueue.values().next();
-  return next.done ? Number.POSITIVE_INFINITY : next.value;
+  return state.expiryQueue.firstExpiresAt() ?? Number.POSITIVE_INFINITY;
 };
 
 const countGeneral = (counter: StockCounter, state: InventoryState): void => {

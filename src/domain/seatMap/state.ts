@@ -4,6 +4,7 @@ import { initialQueueState, type QueueState } from '../queue/state.ts';
 import { RecentMap } from '../recentMap.ts';
 import { defaultWaitlistOfferSeconds, type EventConfig, type Venue } from '../venue.ts';
 import type { OrderLine, RefundReason } from './events.ts';
+import { ExpiryLane } from './expiryLane.ts';
 import { SeatIndex } from './seatIndex.ts';
 
 /** Where a row's seats sit in the flat seat arrays: seats of one row are contiguous, in venue order. */
@@ -137,8 +138,8 @@ export type InventoryState = {
    * with the event's one TTL, except waitlist holds, which have their own TTL and so their own queue (lane): each
    * lane stays in expiry order.
    */
-  readonly expiryQueue: Map<number, number>;
-  readonly waitlistExpiryQueue: Map<number, number>;
+  readonly expiryQueue: ExpiryLane;
+  readonly waitlistExpiryQueue: ExpiryLane;
   readonly general: Map<string, GeneralCounter>;
   /** Holds (held, reserved, sold) of each user, for the per-user seat limit. */
   readonly holdsOfUser: Map<string, Set<number>>;
@@ -229,8 +230,8 @@ export const initialState = (venue: Venue, config: EventConfig): InventoryState 
     handleOfHold: new Map(),
     handleOfOrder: new Map(),
     nextHandle: 1,
-    expiryQueue: new Map(),
-    waitlistExpiryQueue: new Map(),
+    expiryQueue: new ExpiryLane(),
+    waitlistExpiryQueue: new ExpiryLane(),
     general,
     holdsOfUser: new Map(),
     requests: new RecentMap(requestsRememberedMax),
@@ -256,7 +257,7 @@ export const isLazilyFree = (hold: HoldRecord, now: number): boolean =>
   hold.waitlistEntryId === undefined && isLapsed(hold, now);
 
 /** The expiry lane a held hold waits in. */
-export const expiryLaneOf = (state: InventoryState, hold: HoldRecord): Map<number, number> =>
+export const expiryLaneOf = (state: InventoryState, hold: HoldRecord): ExpiryLane =>
   hold.waitlistEntryId === undefined ? state.expiryQueue : state.waitlistExpiryQueue;
 
 /** The seconds a waitlist hold lasts at this event. */

@@ -48,8 +48,8 @@ const expireLapsedForLine = (state: EventState, now: number, always: boolean): E
   const { inventory, waitlist } = state;
   const next = nextHoldExpiryAt(inventory);
   if (next === undefined || next > now) return [];
-  const waitlistLaneHead = inventory.waitlistExpiryQueue.values().next();
-  const waitlistHoldLapsed = !waitlistLaneHead.done && waitlistLaneHead.value <= now;
+  const waitlistLaneHead = inventory.waitlistExpiryQueue.firstExpiresAt();
+  const waitlistHoldLapsed = waitlistLaneHead !== undefined && waitlistLaneHead <= now;
   if (!always && waitlist.waiting === 0 && !waitlistHoldLapsed) return [];
   const expired = decide({ type: 'ExpireHolds', data: { now } }, inventory);
   for (const event of expired) evolveEvent(state, event);

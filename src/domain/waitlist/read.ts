@@ -118,6 +118,6 @@ export const isSoldOut = (inventory: InventoryState, now: number): boolean => {
   if (inventory.counts[seatStatusCodes.available] !== 0) return false;
   for (const sectionId of inventory.general.keys()) if (generalAvailable(inventory, sectionId, now) > 0) return false;
   // Lapsed holds of the event's own lane read as free (the waitlist's lane does not: its seats are owed to the line).
-  const head = inventory.expiryQueue.values().next();
-  return head.done || head.value > now;
+  const head = inventory.expiryQueue.firstExpiresAt();
+  return head === undefined || head > now;
 };

@@ -549,16 +549,40 @@ export class EventActor {
       );
     }
     const snapshot = this.takeSnapshot(false);
-    const prepared = { batch, fromVersion, toVersion, events, answers, reads, committed, stockChange, snapshot };
+    // Written out, not `{ ...prepared, appendId, ...this.append() }`: in this V8 a literal that starts with a spread
+    // and adds keys gets a hidden class of its own, built anew each time (see endedHold in src/domain/seatMap/holds.ts).
     if (events.length === 0)
       return {
-        ...prepared,
+        batch,
+        fromVersion,
+        toVersion,
+        events,
+        answers,
+        reads,
+        committed,
+        stockChange,
+        snapshot,
         appendId: undefined,
         appended: Promise.resolve(undefined),
         settled: Promise.resolve(),
         abandon,
       };
-    return { ...prepared, appendId: chain?.id, ...this.append(fromVersion, events, outbox, chain) };
+    const { appended, settled, abandon: abandonAppend } = this.append(fromVersion, events, outbox, chain);
+    return {
+      batch,
+      fromVersion,
+      toVersion,
+      events,
+      answers,
+      reads,
+      committed,
+      stockChange,
+      snapshot,
+      appendId: chain?.id,
+      appended,
+      settled,
+      abandon: abandonAppend,
+    };
   }
 
   /** Sends the batch's append and races it against the append deadline on the clock. */

@@ -40,7 +40,7 @@ export const decide = (command: InventoryCommand, state: InventoryState): Invent
       return [
         {
           type: 'ReservationSold',
-          data: { ...endedHold(state, hold, command.data.now), orderId: command.data.orderId },
+          data: endedHold(state, hold, command.data.now, { orderId: command.data.orderId }),
         },
       ];
     }
@@ -48,7 +48,7 @@ export const decide = (command: InventoryCommand, state: InventoryState): Invent
       const { orderId, reason, now } = command.data;
       refuseOrderReservation(state, orderId);
       const hold = reservationOf(state, orderId);
-      return [{ type: 'ReservationReleased', data: { ...endedHold(state, hold, now), orderId, reason } }];
+      return [{ type: 'ReservationReleased', data: endedHold(state, hold, now, { orderId, reason }) }];
     }
     case 'PlaceOrder': {
       const { userId, now } = command.data;
@@ -185,7 +185,7 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
   if (replaced === undefined) return [...expiryEvents(state, lapsed, now), placed];
   const released: HoldReleased = {
     type: 'HoldReleased',
-    data: { ...endedHold(state, replaced, now), requestId, replacedBy: holdId },
+    data: endedHold(state, replaced, now, { requestId, replacedBy: holdId }),
   };
   return [...expiryEvents(state, lapsed, now), released, placed];
 };
@@ -209,8 +209,8 @@ const releaseHold = (command: ReleaseHold, state: InventoryState): InventoryEven
   const { holdId, userId, requestId, now } = command.data;
   const hold = ownHold(state, holdId, userId);
   if (hold.status !== 'held') throw new BookingError('ORDER_STATE', `hold ${holdId} is in checkout (${hold.status})`);
-  if (isLapsed(hold, now)) return [{ type: 'HoldExpired', data: { ...endedHold(state, hold, now), requestId } }];
-  return [{ type: 'HoldReleased', data: { ...endedHold(state, hold, now), requestId } }];
+  if (isLapsed(hold, now)) return [{ type: 'HoldExpired', data: endedHold(state, hold, now, { requestId }) }];
+  return [{ type: 'HoldReleased', data: endedHold(state, hold, now, { requestId }) }];
 };
 
 const reserveHold = (command: ReserveHold, state: InventoryState): InventoryEvent[] => {
@@ -220,7 +220,7 @@ const reserveHold = (command: ReserveHold, state: InventoryState): InventoryEven
   if (isLapsed(hold, now)) throw new BookingError('HOLD_EXPIRED', `hold ${holdId} expired`);
   if (state.handleOfOrder.has(orderId)) throw new Error(`order id ${orderId} reused`);
   const reservedUntil = now + state.config.paymentTimeoutSeconds * 1000;
-  return [{ type: 'HoldReserved', data: { ...endedHold(state, hold, now), orderId, requestId, reservedUntil } }];
+  return [{ type: 'HoldReserved', data: endedHold(state, hold, now, { orderId, requestId, reservedUntil }) }];
 };
 
 const seatsByIds = (

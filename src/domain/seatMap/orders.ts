@@ -76,7 +76,7 @@ export const decideOrder = (command: OrderCommand, state: InventoryState): Inven
       const hold = handle === undefined ? undefined : state.holds.get(handle);
       if (hold?.status !== 'sold') throw new Error(`paid order ${orderId} has no sold seats`);
       return [
-        { type: 'SaleRefunded', data: { ...endedHold(state, hold, now), orderId, reason } },
+        { type: 'SaleRefunded', data: endedHold(state, hold, now, { orderId, reason }) },
         {
           type: 'RefundRequested',
           data: { orderId, amount: order.amount, currency: order.currency, reason: 'admin', at: now },
@@ -174,7 +174,7 @@ const placeOrder = (command: PlaceOrder, state: InventoryState): InventoryEvent[
         at: now,
       },
     },
-    { type: 'HoldReserved', data: { ...ended, orderId, requestId, reservedUntil } },
+    { type: 'HoldReserved', data: Object.assign(ended, { orderId, requestId, reservedUntil }) },
   ];
 };
 
@@ -213,7 +213,7 @@ const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState
       const hold = reservationOf(state, orderId);
       events.push({
         type: 'ReservationReleased',
-        data: { ...endedHold(state, hold, now), orderId, reason: 'payment_rejected' },
+        data: endedHold(state, hold, now, { orderId, reason: 'payment_rejected' }),
       });
     }
     events.push({
@@ -237,7 +237,7 @@ const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState
     const hold = reservationOf(state, orderId);
     events.push(
       { type: 'PaymentFailed', data: { orderId, providerEventId, reason: reason ?? 'declined', at: now } },
-      { type: 'ReservationReleased', data: { ...endedHold(state, hold, now), orderId, reason: 'payment_failed' } },
+      { type: 'ReservationReleased', data: endedHold(state, hold, now, { orderId, reason: 'payment_failed' }) },
     );
     return events;
   }
@@ -273,7 +273,7 @@ const recordPaymentResult = (command: RecordPaymentResult, state: InventoryState
   const card = cardFingerprint === undefined || cardFingerprint === order.cardFingerprint ? {} : { cardFingerprint };
   events.push(
     { type: 'PaymentSucceeded', data: { orderId, providerEventId, ...paid, ...card, late: false, at: now } },
-    { type: 'ReservationSold', data: { ...ended, orderId } },
+    { type: 'ReservationSold', data: Object.assign(ended, { orderId }) },
     ...tickets,
   );
   return events;
@@ -314,7 +314,7 @@ const timeoutEvents = (state: InventoryState, order: OrderRecord, now: number): 
     { type: 'PaymentTimedOut', data: { orderId: order.orderId, at: now } },
     {
       type: 'ReservationReleased',
-      data: { ...endedHold(state, hold, now), orderId: order.orderId, reason: 'payment_timed_out' },
+      data: endedHold(state, hold, now, { orderId: order.orderId, reason: 'payment_timed_out' }),
     },
   ];
 };

@@ -27,9 +27,10 @@ export type Handled = Readonly<{ events: readonly EventStreamEvent[]; rejection:
  */
 export const handle = (state: EventState, command: EventCommand): Handled => {
   const { now } = command.data;
-  const events: EventStreamEvent[] = [];
-  if (command.type === 'PlaceHold' || command.type === 'JoinWaitlist')
-    events.push(...expireLapsedForLine(state, now, command.type === 'JoinWaitlist'));
+  const events =
+    command.type === 'PlaceHold' || command.type === 'JoinWaitlist'
+      ? expireLapsedForLine(state, now, command.type === 'JoinWaitlist')
+      : [];
   let decided: EventStreamEvent[];
   try {
     decided = isWaitlistCommand(command)
@@ -40,7 +41,11 @@ export const handle = (state: EventState, command: EventCommand): Handled => {
     return { events, rejection: error };
   }
   for (const event of decided) evolveEvent(state, event);
-  events.push(...decided, ...react(state, decided, now));
+  const reaction = react(state, decided, now);
+  // The decider's own array when nothing came before or after it (most commands): it is fresh and nobody else holds it.
+  if (events.length === 0 && reaction.length === 0) return { events: decided, rejection: undefined };
+  for (const event of decided) events.push(event);
+  for (const event of reaction) events.push(event);
   return { events, rejection: undefined };
 };
 

@@ -5,7 +5,7 @@ import type { InventoryEvent } from '../seatMap/events.ts';
 import { nextHoldExpiryAt } from '../seatMap/read.ts';
 import type { HoldRequest } from '../seatMap/views.ts';
 import { type EventState, type EventStreamEvent, evolveEvent } from './eventState.ts';
-import type { WaitlistEvent } from './events.ts';
+import { isWaitlistEvent, type WaitlistEvent } from './events.ts';
 import { availableInScope, chooseTarget, freePlaces, isAvailable, type OfferPlan, planOffer } from './fit.ts';
 import {
   gatheredCount,
@@ -46,11 +46,24 @@ import {
  * soon as the block it gathers towards has come back, and gathering never holds back more than it needs.
  */
 export const react = (state: EventState, events: readonly EventStreamEvent[], now: number): EventStreamEvent[] => {
+  if (isQuiet(state, events)) return [];
   const changed: Changed = { seats: [], sections: new Set(), users: new Set(), entries: new Set(), touches: new Map() };
   const reaction: Reaction = { state, now, out: [], dirty: false, freed: false, changed };
   for (const event of events) observe(reaction, event);
   settle(reaction);
   return reaction.out;
+};
+
+/**
+ * Nobody waits, no hold is the waitlist's, and the events are the inventory's only: then no event names an entry and
+ * seats that come back wake nobody, so the reaction would change nothing and add no event. Most commands of most events
+ * are such; this answers them without building the reaction's sets (a visible share of the actor's allocations).
+ */
+const isQuiet = (state: EventState, events: readonly EventStreamEvent[]): boolean => {
+  const { waitlist } = state;
+  if (waitlist.waiting > 0 || waitlist.entryOfHold.size > 0) return false;
+  for (const event of events) if (isWaitlistEvent(event)) return false;
+  return true;
 };
 
 type Reaction = {

@@ -2,7 +2,7 @@ import { BookingError } from '../bookingError.ts';
 import { seatStatusCodes } from '../machines/seatTransitions.ts';
 import { findBestAvailable } from './bestAvailable.ts';
 import type { InventoryCommand, PlaceHold, ReleaseHold, ReserveHold } from './commands.ts';
-import type { HoldExpired, HoldPlaced, HoldReleased, InventoryEvent } from './events.ts';
+import type { HoldExpired, HoldPlaced, InventoryEvent } from './events.ts';
 import { endedHold, ownHold, reservationOf } from './holds.ts';
 import { decideOrder } from './orders.ts';
 import { holdRequestHash } from './requests.ts';
@@ -111,7 +111,8 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
   let quantity: number;
   if (request.kind === 'seats') {
     seats = seatsByIds(state, request.seatIds, request.expectedVersions);
-    const taken = seats.filter((seat) => !isFree(seat)).map((seat) => layout.seats.id(seat));
+    const taken: string[] = [];
+    for (const seat of seats) if (!isFree(seat)) taken.push(layout.seats.id(seat));
     if (taken.length > 0) {
       throw new BookingError('SEAT_UNAVAILABLE', `not available: ${taken.join(', ')}`, { seatIds: taken });
     }
@@ -167,27 +168,33 @@ const placeHold = (command: PlaceHold, state: InventoryState): InventoryEvent[] 
     );
   }
   const ttlSeconds = waitlistEntryId === undefined ? config.holdTtlSeconds : waitlistOfferSecondsOf(config);
+  const seatIds = seats.map((seat) => layout.seats.id(seat));
+  const expiresAt = now + ttlSeconds * 1000;
+  const requestHash = holdRequestHash(request, replacesHoldId);
   const placed: HoldPlaced = {
     type: 'HoldPlaced',
-    data: {
-      holdId,
-      userId,
-      requestId,
-      seatIds: seats.map((seat) => layout.seats.id(seat)),
-      ...(sectionId === undefined ? {} : { sectionId }),
-      quantity,
-      expiresAt: now + ttlSeconds * 1000,
-      ...(waitlistEntryId === undefined ? {} : { waitlistEntryId }),
-      requestHash: holdRequestHash(request, replacesHoldId),
-      at: now,
-    },
+    // A seated hold of a buyer (nearly every hold) as one literal, without the two optional fields' spreads.
+    data:
+      sectionId === undefined && waitlistEntryId === undefined
+        ? { holdId, userId, requestId, seatIds, quantity, expiresAt, requestHash, at: now }
+        : {
+            holdId,
+            userId,
+            requestId,
+            seatIds,
+            ...(sectionId === undefined ? {} : { sectionId }),
+            quantity,
+            expiresAt,
+            ...(waitlistEntryId === undefined ? {} : { waitlistEntryId }),
+            requestHash,
+            at: now,
+          },
   };
-  if (replaced === undefined) return [...expiryEvents(state, lapsed, now), placed];
-  const released: HoldReleased = {
-    type: 'HoldReleased',
-    data: endedHold(state, replaced, now, { requestId, replacedBy: holdId }),
-  };
-  return [...expiryEvents(state, lapsed, now), released, placed];
+  const events: InventoryEvent[] = expiryEvents(state, lapsed, now);
+  if (replaced !== undefined)
+    events.push({ type: 'HoldReleased', data: endedHold(state, replaced, now, { requestId, replacedBy: holdId }) });
+  events.push(placed);
+  return events;
 };
 
 /**
@@ -232,7 +239,8 @@ const seatsByIds = (
   if (seatIds.length > state.config.maxSeatsPerUser) {
     throw new BookingError('HOLD_LIMIT', `at most ${state.config.maxSeatsPerUser} seats per buyer for this event`);
   }
-  if (new Set(seatIds).size !== seatIds.length) throw new BookingError('INVALID_INPUT', 'seatIds must not repeat');
+  if (seatIds.length > 1 && new Set(seatIds).size !== seatIds.length)
+    throw new BookingError('INVALID_INPUT', 'seatIds must not repeat');
   const seats = seatIds.map((seatId) => {
     const seat = state.layout.seats.indexOf(seatId);
     if (seat === undefined) throw new BookingError('NOT_FOUND', `no seat ${seatId} at this event`, { seatId });
@@ -273,6 +281,9 @@ export const seatsOfUser = (state: InventoryState, userId: string, now: number):
  */
 const dueHolds = (state: InventoryState, now: number): number[] => {
   const due: number[] = [];
+  // The head first: nearly always still running, and then the lane's iterator need not be made.
+  const head = state.expiryQueue.firstExpiresAt();
+  if (head === undefined || head > now) return due;
   for (const [handle, expiresAt] of state.expiryQueue) {
     if (expiresAt > now) break;
     due.push(handle);
@@ -291,8 +302,12 @@ const allLapsedHolds = (state: InventoryState, now: number): number[] => {
   return due;
 };
 
-const expiryEvents = (state: InventoryState, handles: Iterable<number>, now: number): HoldExpired[] =>
-  [...handles].map((handle) => ({ type: 'HoldExpired', data: endedHold(state, state.holds.get(handle)!, now) }));
+const expiryEvents = (state: InventoryState, handles: Iterable<number>, now: number): HoldExpired[] => {
+  const events: HoldExpired[] = [];
+  for (const handle of handles)
+    events.push({ type: 'HoldExpired', data: endedHold(state, state.holds.get(handle)!, now) });
+  return events;
+};
 
 /** An order's reservation moves only with its payment's outcome, so the order and its seats cannot disagree. */
 const refuseOrderReservation = (state: InventoryState, orderId: string): void => {

@@ -44,15 +44,15 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
         state.holdOfSeat[seat] = handle;
       }
       if (sectionId !== undefined && seats.length === 0) generalCounter(state, sectionId).held += quantity;
-      remember(state, userId, requestId, {
-        kind: 'hold',
-        holdId,
-        seatIds,
-        sectionId,
-        quantity,
-        expiresAt,
-        ...(requestHash === undefined ? {} : { requestHash }),
-      });
+      // Two literals rather than a spread of `{ requestHash }`: no empty object and no copy of its keys per hold.
+      remember(
+        state,
+        userId,
+        requestId,
+        requestHash === undefined
+          ? { kind: 'hold', holdId, seatIds, sectionId, quantity, expiresAt }
+          : { kind: 'hold', holdId, seatIds, sectionId, quantity, expiresAt, requestHash },
+      );
       break;
     }
     case 'HoldReleased':

@@ -92,7 +92,9 @@ const payloadHash = (request: HoldRequest): string => {
   switch (request.kind) {
     case 'seats': {
       let text = 'seats';
-      for (const seatId of [...request.seatIds].sort()) text += field(seatId);
+      // One seat (most holds) needs no sorted copy.
+      const seatIds = request.seatIds.length === 1 ? request.seatIds : [...request.seatIds].sort();
+      for (const seatId of seatIds) text += field(seatId);
       if (request.expectedVersions !== undefined) {
         text += '|versions';
         for (const seatId of Object.keys(request.expectedVersions).sort())

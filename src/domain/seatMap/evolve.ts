@@ -33,12 +33,9 @@ export const evolve = (state: InventoryState, event: InventoryEvent): InventoryS
       state.holds.set(handle, hold);
       state.handleOfHold.set(holdId, handle);
       expiryLaneOf(state, hold).set(handle, expiresAt);
-      let userHolds = state.holdsOfUser.get(userId);
-      if (userHolds === undefined) {
-        userHolds = new Set();
-        state.holdsOfUser.set(userId, userHolds);
-      }
-      userHolds.add(handle);
+      const userHolds = state.holdsOfUser.get(userId);
+      if (userHolds === undefined) state.holdsOfUser.set(userId, [handle]);
+      else userHolds.push(handle);
       for (const seat of seats) {
         moveSeat(state, seat, 'HOLD');
         state.holdOfSeat[seat] = handle;
@@ -168,8 +165,9 @@ const endHold = (state: InventoryState, hold: HoldRecord, transition: SeatEventT
   state.handleOfHold.delete(hold.holdId);
   expiryLaneOf(state, hold).delete(hold.handle);
   const userHolds = state.holdsOfUser.get(hold.userId);
-  userHolds?.delete(hold.handle);
-  if (userHolds?.size === 0) state.holdsOfUser.delete(hold.userId);
+  const at = userHolds === undefined ? -1 : userHolds.indexOf(hold.handle);
+  if (at >= 0 && userHolds!.length === 1) state.holdsOfUser.delete(hold.userId);
+  else if (at >= 0) userHolds!.splice(at, 1);
 };
 
 const moveSeat = (state: InventoryState, seat: number, transition: SeatEventType): void => {

@@ -21,7 +21,7 @@ export const inventoryViolations = (state: InventoryState): string[] => {
   const owner = new Int32Array(seatCount);
   for (const hold of state.holds.values()) {
     if (state.handleOfHold.get(hold.holdId) !== hold.handle) problems.push(`hold ${hold.holdId} not indexed`);
-    if (!state.holdsOfUser.get(hold.userId)?.has(hold.handle))
+    if (!state.holdsOfUser.get(hold.userId)?.includes(hold.handle))
       problems.push(`hold ${hold.holdId} not listed for its buyer`);
     const lane = hold.waitlistEntryId === undefined ? state.expiryQueue : state.waitlistExpiryQueue;
     const otherLane = hold.waitlistEntryId === undefined ? state.waitlistExpiryQueue : state.expiryQueue;

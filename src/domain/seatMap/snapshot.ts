@@ -121,12 +121,9 @@ export const fromSnapshot = (venue: Venue, config: EventConfig, snapshot: Invent
     state.holds.set(hold.handle, hold);
     state.handleOfHold.set(hold.holdId, hold.handle);
     if (hold.orderId !== undefined && hold.status !== 'held') state.handleOfOrder.set(hold.orderId, hold.handle);
-    let userHolds = state.holdsOfUser.get(hold.userId);
-    if (userHolds === undefined) {
-      userHolds = new Set();
-      state.holdsOfUser.set(hold.userId, userHolds);
-    }
-    userHolds.add(hold.handle);
+    const userHolds = state.holdsOfUser.get(hold.userId);
+    if (userHolds === undefined) state.holdsOfUser.set(hold.userId, [hold.handle]);
+    else userHolds.push(hold.handle);
     for (const seat of hold.seats) state.holdOfSeat[seat] = hold.handle;
   }
   for (const handle of snapshot.expiryOrder) state.expiryQueue.set(handle, state.holds.get(handle)!.expiresAt);

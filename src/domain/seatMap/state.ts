@@ -141,8 +141,12 @@ export type InventoryState = {
   readonly expiryQueue: ExpiryLane;
   readonly waitlistExpiryQueue: ExpiryLane;
   readonly general: Map<string, GeneralCounter>;
-  /** Holds (held, reserved, sold) of each user, for the per-user seat limit. */
-  readonly holdsOfUser: Map<string, Set<number>>;
+  /**
+   * Holds (held, reserved, sold) of each user, in the order placed, for the per-user seat limit. An array, not a Set: a
+   * buyer has a few, and a Set made for every hold (a buyer who holds one seat at a time), with the table it allocates
+   * and another when its last handle leaves, was ~270 bytes a hold of the actor's garbage.
+   */
+  readonly holdsOfUser: Map<string, number[]>;
   readonly requests: RecentMap<string, RequestOutcome>;
   /** Seated seats by status code. */
   readonly counts: Uint32Array;

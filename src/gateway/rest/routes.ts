@@ -250,7 +250,7 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Router => {
           arrived = Promise.reject(error);
         }
         if (door !== undefined) {
-          const reply = answerNow(options.answerNow, { ...head, body: noBody, door });
+          const reply = answerNow(options.answerNow, Object.assign({}, head, { body: noBody, door }));
           if (reply !== undefined) return respond(exchange, head, startedMs, reply);
           arrived = Promise.resolve(door);
         }
@@ -259,7 +259,7 @@ export const createRouter = (app: TemplatedApp, deps: RouterDeps): Router => {
       Promise.all([arrived, body])
         .then(async ([door, bytes]) => {
           const owners = forwarded ? undefined : await deps.forward?.reply(head, bytes);
-          return owners ?? handler({ ...head, body: bytes, door });
+          return owners ?? handler(Object.assign({}, head, { body: bytes, door }));
         })
         .catch((error: unknown): RouteReply => {
           const { status, body: errorBody, internal } = errorResponse(error);

@@ -551,23 +551,10 @@ export class EventActor {
     const snapshot = this.takeSnapshot(false);
     // Written out, not `{ ...prepared, appendId, ...this.append() }`: in this V8 a literal that starts with a spread
     // and adds keys gets a hidden class of its own, built anew each time (see endedHold in src/domain/seatMap/holds.ts).
-    if (events.length === 0)
-      return {
-        batch,
-        fromVersion,
-        toVersion,
-        events,
-        answers,
-        reads,
-        committed,
-        stockChange,
-        snapshot,
-        appendId: undefined,
-        appended: Promise.resolve(undefined),
-        settled: Promise.resolve(),
-        abandon,
-      };
-    const { appended, settled, abandon: abandonAppend } = this.append(fromVersion, events, outbox, chain);
+    const appending =
+      events.length === 0
+        ? { appended: Promise.resolve(undefined), settled: Promise.resolve(), abandon }
+        : this.append(fromVersion, events, outbox, chain);
     return {
       batch,
       fromVersion,
@@ -578,10 +565,10 @@ export class EventActor {
       committed,
       stockChange,
       snapshot,
-      appendId: chain?.id,
-      appended,
-      settled,
-      abandon: abandonAppend,
+      appendId: events.length === 0 ? undefined : chain?.id,
+      appended: appending.appended,
+      settled: appending.settled,
+      abandon: appending.abandon,
     };
   }
 

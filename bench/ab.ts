@@ -113,6 +113,8 @@ export const summarise = (variants: readonly Variant[], windows: readonly AbWind
       'serving range': range(serving),
       'events/append': round(median(of((w) => w.result.eventsPerAppend)), 1),
       'projection batches from memory': round(median(of((w) => w.result.projectionBatchesFromMemory)), 2),
+      'scavenges/s': round(median(of((w) => w.result.gc.scavenges / w.result.seconds)), 1),
+      'ms/scavenge': round(median(of((w) => w.result.gc.scavengeMs / Math.max(1, w.result.gc.scavenges))), 1),
       'req/s ÷ ceiling': round(median(ratio), 2),
       'ratio range': range(ratio),
       'ceiling µs ÷ µs': round(median(cpuRatio), 2),

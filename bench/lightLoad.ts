@@ -127,6 +127,12 @@ export type LightLoadResult = Readonly<{
   commandsPerAppend: number | null;
   /** The projection runner's batches in the window taken from the server's own appends in memory, not the log (0–1). */
   projectionBatchesFromMemory: number | null;
+  /**
+   * The server's garbage-collection pauses in the window (prom-client's `nodejs_gc_duration_seconds`, by kind): young
+   * generation (scavenges) and mark-compacts, how many and their total milliseconds. A scavenge stops the main thread
+   * for as long as it copies what is still alive, so these are latency the requests in flight wait through.
+   */
+  gc: Readonly<{ scavenges: number; scavengeMs: number; markCompacts: number; markCompactMs: number }>;
   /** The whole server process, 100 % = one core. */
   serverCpuPercent: number;
   serverMainThreadCpuPercent: number;
@@ -334,6 +340,12 @@ export const measureLightWindow = async (
         delta('projection_batches_total{source="memory"}'),
         delta('projection_batches_total{source="log"}'),
       ),
+      gc: {
+        scavenges: delta('nodejs_gc_duration_seconds_count{kind="minor"}'),
+        scavengeMs: round(delta('nodejs_gc_duration_seconds_sum{kind="minor"}') * 1000, 1),
+        markCompacts: delta('nodejs_gc_duration_seconds_count{kind="major"}'),
+        markCompactMs: round(delta('nodejs_gc_duration_seconds_sum{kind="major"}') * 1000, 1),
+      },
       serverCpuPercent: cpuPercent(serverTicks, window),
       serverMainThreadCpuPercent: cpuPercent(mainTicks, window),
       serverBusiestOtherThreadCpuPercent: cpuPercent(Math.max(0, ...others), window),

@@ -6,15 +6,11 @@
  *
  *   npx tsx bench/appendCost.ts [--stores pglite,postgres] [--events 1,100] [--appends 200] [--rounds 5]
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import type { EventStore, NewEvent } from '../src/persistence/eventStore.ts';
+import type { EventStore } from '../src/persistence/eventStore.ts';
 import { openPgliteStore } from '../src/persistence/pglite/pgliteStore.ts';
-import { openPostgresStore } from '../src/persistence/postgres/postgresStore.ts';
-import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
 import { round } from './benchServer.ts';
-import { processTicks } from './procStat.ts';
+import { holdReleaseBatch, openBenchPostgres } from './storeBench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,24 +21,6 @@ const { values } = parseArgs({
   },
 });
 
-/** Events shaped like the light client's: a hold placed, then released, on a seat of a buyer's own. */
-const batch = (size: number, at: number): NewEvent[] =>
-  Array.from({ length: size }, (_, i) => {
-    const common = {
-      holdId: `h_${randomUUID()}`,
-      userId: `u_${i.toString(36).padStart(16, '0')}`,
-      seatIds: [`A-${i % 100}-${i % 37}`],
-      quantity: 1,
-      at,
-    };
-    return i % 2 === 0
-      ? {
-          type: 'HoldPlaced',
-          data: { ...common, requestId: randomUUID(), expiresAt: at + 600_000, requestHash: 'a1b2c3d4e5f60718' },
-        }
-      : { type: 'HoldReleased', data: { ...common, requestId: randomUUID() } };
-  });
-
 type Opened = { eventStore: EventStore; backendTicks: () => Promise<number>; close: () => Promise<void> };
 
 const open = async (store: string): Promise<Opened> => {
@@ -50,27 +28,8 @@ const open = async (store: string): Promise<Opened> => {
     const opened = await openPgliteStore();
     return { eventStore: opened.eventStore, backendTicks: async () => 0, close: opened.close };
   }
-  const schema = uniqueSchema('appendcost');
-  const url = new URL(databaseUrl);
-  url.searchParams.set('application_name', schema);
-  const opened = await openPostgresStore({ connectionString: url.toString(), schema });
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  return {
-    eventStore: opened.eventStore,
-    backendTicks: async () => {
-      const { rows } = await admin.query<{ pid: number }>(
-        'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
-        [schema],
-      );
-      return rows.reduce((sum, row) => sum + processTicks(row.pid), 0);
-    },
-    close: async () => {
-      await opened.close();
-      await admin.end();
-      await dropSchema(schema);
-    },
-  };
+  const opened = await openBenchPostgres('appendcost');
+  return { eventStore: opened.eventStore, backendTicks: opened.backendTicks, close: opened.close };
 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -79,7 +38,7 @@ for (const store of values.stores.split(',')) {
   const opened = await open(store);
   const appends = Number(values.appends);
   for (const size of values.events.split(',').map(Number)) {
-    const batches = Array.from({ length: 10 }, () => batch(size, Date.now()));
+    const batches = Array.from({ length: 10 }, () => holdReleaseBatch(size, Date.now()));
     const stream = `cost-${size}`;
     let version = 0;
     const run = async (count: number) => {

@@ -11,15 +11,12 @@
  *
  *   npx tsx bench/logLayoutCost.ts [--stores postgres,pglite] [--events 275] [--appends 200] [--rounds 4]
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import type { EventStore, NewEvent } from '../src/persistence/eventStore.ts';
+import type { EventStore } from '../src/persistence/eventStore.ts';
 import { openPgliteStore } from '../src/persistence/pglite/pgliteStore.ts';
-import { openPostgresStore } from '../src/persistence/postgres/postgresStore.ts';
-import { databaseUrl, dropSchema, uniqueSchema } from '../test/support/postgres.ts';
 import { round } from './benchServer.ts';
-import { processTicks } from './procStat.ts';
+import { holdReleaseBatch, openBenchPostgres } from './storeBench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,24 +29,6 @@ const { values } = parseArgs({
 const size = Number(values.events);
 const appends = Number(values.appends);
 const rounds = Number(values.rounds);
-
-/** Hold/release-shaped events, as bench/appendCost.ts writes them. */
-const batch = (at: number): NewEvent[] =>
-  Array.from({ length: size }, (_, i) => {
-    const common = {
-      holdId: `h_${randomUUID()}`,
-      userId: `u_${i.toString(36).padStart(16, '0')}`,
-      seatIds: [`A-${i % 100}-${i % 37}`],
-      quantity: 1,
-      at,
-    };
-    return i % 2 === 0
-      ? {
-          type: 'HoldPlaced',
-          data: { ...common, requestId: randomUUID(), expiresAt: at + 600_000, requestHash: 'a1b2c3d4e5f60718' },
-        }
-      : { type: 'HoldReleased', data: { ...common, requestId: randomUUID() } };
-  });
 
 /** One database with the store's tables and the prototype's, and a way to run the prototype's statements in it. */
 type Target = Readonly<{
@@ -86,20 +65,15 @@ const openTarget = async (kind: string): Promise<Target> => {
       close: opened.close,
     };
   }
-  const schema = uniqueSchema('loglayout');
-  const url = new URL(databaseUrl);
-  url.searchParams.set('application_name', schema);
-  const store = await openPostgresStore({ connectionString: url.toString(), schema });
-  const prototype = new pg.Client({ connectionString: url.toString() });
+  const opened = await openBenchPostgres('loglayout');
+  const prototype = new pg.Client({ connectionString: opened.url });
   await prototype.connect();
-  await prototype.query(`SET search_path TO ${schema}`);
+  await prototype.query(`SET search_path TO ${opened.schema}`);
   await prototype.query(prototypeTable('COMPRESSION lz4'));
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
   let statements = 0;
   const names = new Map<string, string>();
   return {
-    eventStore: store.eventStore,
+    eventStore: opened.eventStore,
     run: async (sql, params) => {
       let name = names.get(sql);
       if (name === undefined) {
@@ -109,23 +83,15 @@ const openTarget = async (kind: string): Promise<Target> => {
       const result = await prototype.query({ name, text: sql, values: [...params] });
       return { rowCount: result.rowCount ?? 0, rows: result.rows };
     },
-    backendTicks: async () => {
-      const { rows } = await admin.query<{ pid: number }>(
-        'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
-        [schema],
-      );
-      return rows.reduce((sum, row) => sum + processTicks(row.pid), 0);
-    },
+    backendTicks: opened.backendTicks,
     close: async () => {
       await prototype.end();
-      await store.close();
-      await admin.end();
-      await dropSchema(schema);
+      await opened.close();
     },
   };
 };
 
-const batches = Array.from({ length: 10 }, () => batch(Date.now()));
+const batches = Array.from({ length: 10 }, () => holdReleaseBatch(size, Date.now()));
 const texts = batches.map((events) => JSON.stringify(events.map((event) => ({ type: event.type, data: event.data }))));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -12,6 +12,14 @@ export const socketState = (socket: TestSocket): string => {
     : `engine ${engine.id} ${engine.readyState ?? ''} over ${engine.transport?.name ?? '?'}, namespace not connected`;
 };
 
+/** What the WebSocket's close said (its code and reason), when the transport closed: who closed it, and why. */
+const closeDetails = (description: unknown): string => {
+  const context = (description as { context?: { code?: unknown; reason?: unknown } } | undefined)?.context;
+  if (context === undefined || typeof context !== 'object') return '';
+  const reason = typeof context.reason === 'string' && context.reason.length > 0 ? ` ${context.reason}` : '';
+  return `, close code ${String(context.code)}${reason}`;
+};
+
 /**
  * A raw socket.io client over WebSocket with the session token, connected (or rejected) before it returns: it rejects
  * with the server's connect_error as it came, or when the connection closes before the namespace connected, or when
@@ -28,9 +36,13 @@ export const openSocket = async (baseUrl: string, token: string, timeoutMs = ste
     socket.once('connect', () => resolve());
     socket.once('connect_error', (error) => reject(error));
     // Before the namespace connected, a closed connection is only a `disconnect`: without this the wait never ends.
-    socket.once('disconnect', (reason) => {
+    socket.once('disconnect', (reason, description) => {
       if (!socket.connected)
-        reject(new Error(`socket to ${baseUrl} closed (${reason}) before its namespace connected`));
+        reject(
+          new Error(
+            `socket to ${baseUrl} closed (${reason}${closeDetails(description)}) before its namespace connected`,
+          ),
+        );
     });
   });
   const what = () => `socket to ${baseUrl} waiting for 'connect' or 'connect_error' (${socketState(socket)})`;

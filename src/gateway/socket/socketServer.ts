@@ -43,7 +43,7 @@ import type { Auth } from '../auth.ts';
 import { clientAddress } from '../clientAddress.ts';
 import { challengeOf, headersOf } from '../http.ts';
 import { knownError } from '../knownError.ts';
-import type { HttpResponse, TemplatedApp } from '../uws.ts';
+import type { TemplatedApp } from '../uws.ts';
 import { DiffRing, diffsRememberedMaxDefault } from './diffRing.ts';
 import { RawJson, rawJsonParser } from './rawJson.ts';
 import { attachWithOwnPublish, detachOwnPublish } from './uwsPublish.ts';
@@ -121,6 +121,14 @@ export const sessionSweepIntervalMsDefault = 1_000;
 /** Distinct events one socket may watch at once. */
 export const subscriptionsPerSocketMax = 50;
 
+/** What this file uses of an engine.io connection (socket.io's `socket.conn`). */
+type EngineConnection = {
+  request: object;
+  readyState: string;
+  close(): void;
+  once(event: 'close', listener: () => void): void;
+};
+
 type AnySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const commandKinds: ReadonlyMap<string, CommandKind> = new Map<string, CommandKind>([
@@ -153,26 +161,10 @@ const wireError = (error: unknown): WireError => {
 };
 
 /**
- * How engine.io's answer to a handshake is given once allowRequest decided, which takes a promise (the handshake limit
- * may count in Redis), so after uWS's handler returned. engine.io on uWS writes its refusal (403, a status, a header and
- * a body) with three calls outside any cork: uWS then warns ("writes must be made from within a corked callback") and
- * may send each call's bytes as a packet of its own. Called in the response's cork, they go out as one write. Nor may a
- * response be touched once the client went away (uWS throws, and here in a promise nobody awaits): the answer is
- * dropped then, and engine.io has nothing of the attempt to clean up. Must be called in the handler (onAborted).
+ * How long a connection whose handshake the limit refused stays open for its connect, which is answered
+ * `connect_error` `RATE_LIMITED`: a client that never connects (a bot opening connections) is closed after it.
  */
-const answerLater = (req: unknown): ((answer: () => void) => void) => {
-  // engine.io's uWS server keeps the response on the request it gives allowRequest (userver.js, `req.res = res`).
-  const res = (req as { res?: HttpResponse }).res;
-  if (res === undefined) return (answer) => answer();
-  let aborted = false;
-  // uWS keeps one abort handler per response: this replaces engine.io's, which only logs.
-  res.onAborted(() => {
-    aborted = true;
-  });
-  return (answer) => {
-    if (!aborted) res.cork(answer);
-  };
-};
+export const refusedHandshakeGraceMs = 5_000;
 
 /**
  * socket.io on the gateway's uWebSockets.js app. Auth on the handshake, one room per event (so broadcasts take uWS's
@@ -184,6 +176,8 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
   const clock = deps.clock ?? systemClock;
   const options = deps.options ?? {};
   const diffsRememberedMax = options.diffsRememberedMax ?? diffsRememberedMaxDefault;
+  /** The handshake limit's verdict on each engine.io handshake, by its request (the connection's `request` after). */
+  const handshakeVerdicts = new WeakMap<object, Promise<void>>();
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>({
     serveClient: false,
     maxHttpBufferSize: options.messageBytesMax ?? messageBytesMaxDefault,
@@ -194,7 +188,10 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     parser: rawJsonParser,
     ...(deps.adapter === undefined ? {} : { adapter: deps.adapter }),
     // Every engine.io handshake (a connection attempt, each reconnect too) counts against its address, before the
-    // session is even looked at: a refusal is a 403 with the reason, which the client sees as a connect_error.
+    // session is even looked at. The handshake is answered at once, in uWS's handler: an upgrade answered later (after
+    // a count in Redis) goes through uWS's HttpResponse.cork, which then reads the socket, already a WebSocket, as the
+    // HTTP response it was and may close it right after its open (uWebSockets.js 20.30: socketServer.int.spec.ts).
+    // The count's refusal comes at the connect instead, as a connect_error RATE_LIMITED saying when to retry.
     allowRequest: (req, callback) => {
       const forwarded = req.headers['x-forwarded-for'];
       const client = clientAddress(
@@ -202,14 +199,24 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         typeof forwarded === 'string' ? forwarded : undefined,
         deps.trustedProxyHops ?? 0,
       );
-      const answer = answerLater(req);
-      frontDoor.handshake(client).then(
-        () => answer(() => callback(null, true)),
-        (error: unknown) => answer(() => callback(wireError(error).message, false)),
-      );
+      const verdict = frontDoor.handshake(client);
+      // Awaited at the connect and watched by the connection (below); handled here for an attempt that ends first.
+      verdict.catch(() => undefined);
+      handshakeVerdicts.set(req, verdict);
+      callback(null, true);
     },
   });
   attachWithOwnPublish(io, app);
+  // A connection whose handshake was refused is closed once its connect had time to be refused with the reason.
+  io.engine.on('connection', (conn: EngineConnection) => {
+    void handshakeVerdicts.get(conn.request)?.catch(() => {
+      if (conn.readyState !== 'open') return;
+      const cancel = clock.setTimer(refusedHandshakeGraceMs, () => {
+        if (conn.readyState === 'open') conn.close();
+      });
+      conn.once('close', cancel);
+    });
+  });
   const rings = new Map<string, DiffRing>();
   /** Sockets whose connection counts against their address (socket id → address), until they disconnect. */
   const counted = new Map<string, string>();
@@ -219,11 +226,13 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (closing)
       return next(Object.assign(new Error('the server is shutting down'), { data: { code: 'UNAVAILABLE' } }));
-    if (typeof token !== 'string' || token.length === 0) {
-      return next(Object.assign(new Error('missing session token'), { data: { code: 'UNAUTHORIZED' } }));
-    }
-    auth
-      .verify(token)
+    // The handshake's count first (refused: RATE_LIMITED), before the session is looked at.
+    (handshakeVerdicts.get(socket.request) ?? Promise.resolve())
+      .then(() => {
+        if (typeof token !== 'string' || token.length === 0)
+          throw new BookingError('UNAUTHORIZED', 'missing session token');
+        return auth.verify(token);
+      })
       .then(async (principal) => {
         // Open connections per address (anti-bot); counted once the session is known, given back at disconnect.
         const client = clientOf(socket);

@@ -240,15 +240,7 @@ describe('limits that follow the person (real sockets and REST)', () => {
   const sockets: TestSocket[] = [];
   let buyerToken: string;
   const open = async (token: string) => {
-    // One retry, as the SDK reconnects: in 2 of 7 CI runs on 2026-11-30/12-01 (the whole suite in parallel), one of
-    // the budget test's six connections was closed by the server ('transport close') after its engine opened and
-    // before its namespace connected, a close not yet explained (it never came in 50+ runs of this file alone). What
-    // this describe checks is the budget across connections, which a second connection of the buyer serves as well.
-    const socket = await openSocket(baseUrl, token).catch((error: unknown) => {
-      if (error instanceof Error && error.message.includes('before its namespace connected'))
-        return openSocket(baseUrl, token);
-      throw error;
-    });
+    const socket = await openSocket(baseUrl, token);
     sockets.push(socket);
     return socket;
   };

@@ -4,7 +4,11 @@ import { BookingError } from '../domain/bookingError.ts';
 
 /**
  * Where limits count: in this process's memory, or in Redis (rate-limiter-flexible's Redis store) so every node of a
- * cluster counts the same person against one budget. `keyPrefix` names the limit (distinct per limit).
+ * cluster counts the same person against one budget. `keyPrefix` names the limit (distinct per limit). While Redis is
+ * unreachable (its client not ready, or a command failing), a Redis limit counts in this process's memory instead
+ * (rate-limiter-flexible's insurance limiter), so each node keeps the same budget on its own: an outage of Redis
+ * loosens the limits a cluster shares, and refuses nobody for it (without this, every request counted in Redis failed
+ * `INTERNAL` until Redis came back).
  */
 export type LimiterStore =
   | Readonly<{ kind: 'memory' }>
@@ -23,6 +27,9 @@ export const limiterIn = (
         ...options,
         keyPrefix: `${store.keyPrefix}limit:${options.keyPrefix}`,
         storeClient: store.redis,
+        // Not ready (reconnecting): straight to memory, instead of waiting for the client's retries to give up.
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(options),
       });
 
 /** RATE_LIMITED saying when to retry, from a refusal of rate-limiter-flexible (anything else is rethrown). */

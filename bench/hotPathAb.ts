@@ -8,6 +8,12 @@
  * once and not kept; snapshots go to the in-memory store).
  *
  *   npx tsx bench/hotPathAb.ts --checkouts /path/a,/path/b [--rounds 8] [--seconds 2] [--concurrency 600] [--verbose]
+ *     [--door]
+ *
+ * With `--door` each request takes the way a socket request takes behind the transport: the front door (identify,
+ * limits, admission, as the server builds them with the anti-bot stages off, the limits set out of reach) and the
+ * booking service (`createBookingCore`) into the actor, instead of the actor's `send` alone: the promises between a
+ * request and its answer are then measured too.
  *
  * Short rounds (`--seconds 0.25 --rounds 80`) alternate finely, so both sides see the same load from other processes.
  */
@@ -21,13 +27,19 @@ type Side = Readonly<{
   round: (ms: number) => Promise<number>;
 }>;
 
-const open = async (checkout: Checkout, concurrency: number): Promise<Side> => {
+const open = async (checkout: Checkout, concurrency: number, door: boolean): Promise<Side> => {
   const { Activations } = await import(`${checkout.dir}/src/actors/activations.ts`);
   const { openInMemoryStore } = await import(`${checkout.dir}/src/persistence/inMemory/inMemoryStore.ts`);
   const { systemClock } = await import(`${checkout.dir}/src/platform/clock.ts`);
   const { newHoldId } = await import(`${checkout.dir}/src/platform/ids.ts`);
   const { priceTiers, venueBody } = await import(`${checkout.dir}/test/support/api.ts`);
   const memory = openInMemoryStore();
+  const { createBookingCore } = await import(`${checkout.dir}/src/services/bookingCore.ts`);
+  const { createFrontDoor } = await import(`${checkout.dir}/src/frontDoor/pipeline.ts`);
+  const { createIdentify, createIdentifyNow } = await import(`${checkout.dir}/src/frontDoor/identify.ts`);
+  const { createLimits } = await import(`${checkout.dir}/src/frontDoor/limits.ts`);
+  const { createAdmissionStage } = await import(`${checkout.dir}/src/frontDoor/admission.ts`);
+  const { createAdmissionTokens } = await import(`${checkout.dir}/src/services/admissionTokens.ts`);
   // Appends are checked and answered but not kept: a store that grew by every event for the whole run would make
   // the heap (and its collections) grow from round to round, more noise than the path being measured.
   const versions = new Map<string, number>();
@@ -40,7 +52,6 @@ const open = async (checkout: Checkout, concurrency: number): Promise<Side> => {
       return { fromVersion: version + 1, toVersion: version + events.length, lastPosition: version + events.length };
     },
   };
-  const activations = new Activations({ store, catalog: memory.catalog, clock: systemClock });
   await memory.catalog.createVenue({ id: 'ven_hot', ...venueBody(100, 100) });
   await memory.catalog.createEvent({
     id: 'evt_hot',
@@ -53,7 +64,43 @@ const open = async (checkout: Checkout, concurrency: number): Promise<Side> => {
     maxSeatsPerUser: 5,
     saleStartsAtMs: null,
   });
+  const booking = createBookingCore({ store, catalog: memory.catalog, clock: systemClock, closeStore: async () => {} });
+  // Without --door the actor alone, with no booking service around it, as this benchmark measured before.
+  const activations = door
+    ? booking.activations
+    : new Activations({ store, catalog: memory.catalog, clock: systemClock });
   const actor = await activations.get('evt_hot');
+  const nowMs = () => systemClock.now();
+  const verifier = {
+    isAdmin: () => false,
+    verify: async () => {
+      throw new Error('sessions only');
+    },
+  };
+  const frontDoor = createFrontDoor({
+    identify: createIdentify(verifier, nowMs),
+    identifyNow: createIdentifyNow(verifier, nowMs),
+    limits: createLimits({ socketRequestsPerWindowMax: 1e12, userRequestsPerWindowMax: 1e12 }),
+    admission: createAdmissionStage(createAdmissionTokens('k'.repeat(32), nowMs)),
+    holds: booking,
+  });
+  /** A socket's hold and release as the socket handler passes them: arrive, then the front door's command. */
+  const viaDoor = async (userId: string, requestId: string, request: unknown, holdId?: string) => {
+    const context = await frontDoor.arrive({
+      transport: 'socket',
+      kind: holdId === undefined ? 'hold' : 'release',
+      client: '127.0.0.1',
+      connectionId: userId,
+      credentials: { kind: 'session', userId, expiresAtMs: Number.MAX_SAFE_INTEGER },
+      eventId: 'evt_hot',
+      limited: true,
+      headers: {},
+    });
+    if (holdId === undefined)
+      return { hold: await frontDoor.hold(context, { eventId: 'evt_hot', requestId, request }) };
+    await frontDoor.release(context, { holdId, requestId });
+    return {};
+  };
   let request = 0;
   const buyer = async (index: number, until: number): Promise<number> => {
     const userId = `buyer-${index}`;
@@ -61,6 +108,12 @@ const open = async (checkout: Checkout, concurrency: number): Promise<Side> => {
     const request_ = { kind: 'seats' as const, seatIds };
     let acked = 0;
     while (performance.now() < until) {
+      if (door) {
+        const { hold } = (await viaDoor(userId, `r${request++}`, request_)) as { hold: { holdId: string } };
+        await viaDoor(userId, `r${request++}`, undefined, hold.holdId);
+        acked += 2;
+        continue;
+      }
       const holdId = newHoldId(actor.eventId);
       const requestId = `r${request++}`;
       if (actor.soldOutRefusal(userId, requestId, request_) !== undefined) throw new Error('sold out');
@@ -104,13 +157,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seconds: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '600' },
       verbose: { type: 'boolean', default: false },
+      door: { type: 'boolean', default: false },
     },
   });
   if (values.checkouts === undefined) throw new Error('--checkouts /path/a,/path/b');
   const checkouts = values.checkouts.split(',').map((dir, i) => ({ name: `${'ab'[i] ?? i}:${dir}`, dir }));
   const concurrency = Number(values.concurrency);
   const sides: Side[] = [];
-  for (const checkout of checkouts) sides.push(await open(checkout, concurrency));
+  for (const checkout of checkouts) sides.push(await open(checkout, concurrency, values.door));
   // Warm-up: each side once, so both are compiled and their states have reached their working size.
   for (const side of sides) await side.round(1_000);
   const perSide = new Map<string, number[]>(sides.map((side) => [side.checkout.name, []]));

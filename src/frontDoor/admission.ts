@@ -13,19 +13,28 @@ import { requireBuyer } from './identify.ts';
  * The stage checks the token alone (signature, buyer, event, expiry), without asking the actor: a hold without a
  * token passes on with no admission, and the actor, which knows whether its room is engaged right now, refuses it
  * NOT_ADMITTED if it must (src/domain/seatMap/waitingRoom.ts).
+ *
+ * A command that presents no admission is answered `undefined` at once, not a promise: nothing is checked, and the
+ * pipeline then has nothing to wait for before the handler (every hold without a waiting room, every release).
  */
-export type AdmissionStage = (context: FrontDoorContext, command: Command) => Promise<number | undefined>;
+export type AdmissionStage = (context: FrontDoorContext, command: Command) => Promise<number | undefined> | undefined;
 
 export const createAdmissionStage =
   (tokens: AdmissionTokens): AdmissionStage =>
-  async (context, command) =>
+  (context, command) =>
     command.kind !== 'hold' || command.admissionToken === undefined
       ? undefined
-      : tokens.verify(command.admissionToken, requireBuyer(context.who).userId, command.eventId);
+      : verified(tokens, context, command.admissionToken, command.eventId);
+
+const verified = async (
+  tokens: AdmissionTokens,
+  context: FrontDoorContext,
+  token: string,
+  eventId: string,
+): Promise<number> => tokens.verify(token, requireBuyer(context.who).userId, eventId);
 
 /** For a gateway started without waiting rooms (tests of other parts): no token can verify. */
-export const noAdmissionStage: AdmissionStage = async (_context, command) => {
-  if (command.kind === 'hold' && command.admissionToken !== undefined)
-    throw new BookingError('NOT_ADMITTED', 'this server issues no admission tokens');
-  return undefined;
-};
+export const noAdmissionStage: AdmissionStage = (_context, command) =>
+  command.kind === 'hold' && command.admissionToken !== undefined
+    ? Promise.reject(new BookingError('NOT_ADMITTED', 'this server issues no admission tokens'))
+    : undefined;

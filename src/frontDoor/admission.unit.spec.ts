@@ -52,7 +52,8 @@ describe('the admission stage', () => {
   it('refuses NOT_ADMITTED a token after its expiry, of another buyer or event, or signed with another key', async () => {
     const { stage, tokens, clock } = setup();
     const token = await tokens.sign(admission);
-    const refusal = (context: Parameters<typeof stage>[0]) => stage(context).catch((error: unknown) => error);
+    const refusal = (context: Parameters<typeof stage>[0]) =>
+      Promise.resolve(stage(context)).catch((error: unknown) => error);
     await expect(refusal({ eventId: 'evt_1', userId: 'u_bob', admissionToken: token })).resolves.toMatchObject({
       code: 'NOT_ADMITTED',
       message: expect.stringContaining('another buyer'),

@@ -72,6 +72,72 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
     return activations.get(eventId);
   };
 
+  /**
+   * The event's actor when it is running here now (no promise to wait for), as `actorOf` would resolve it; undefined
+   * while it activates, or while draining (then `actorOf` refuses).
+   */
+  const runningNow = (eventId: string) => (draining ? undefined : activations.runningNow(eventId));
+
+  /**
+   * `use` on the event's actor: called at once when the actor is running, else once it is activated. Either way a
+   * throw becomes the promise's rejection, as in an async function. Holds and releases take this path: an `await` of an
+   * activation that settled long ago, and the async function around it, were two more promises (and a suspended frame)
+   * that every request kept alive while its batch was appended.
+   */
+  const withActor = <T>(
+    eventId: string,
+    use: (actor: EventActor) => Promise<T>,
+    activationFailed?: (error: unknown) => never,
+  ): Promise<T> => {
+    try {
+      const running = runningNow(eventId);
+      if (running !== undefined) return use(running);
+      const activation = actorOf(eventId);
+      return (activationFailed === undefined ? activation : activation.catch(activationFailed)).then(use);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  const placeHold = (
+    actor: EventActor,
+    eventId: string,
+    userId: string,
+    requestId: string,
+    request: HoldRequest,
+    { admittedUntil, replacesHoldId }: HoldOptions,
+  ): Promise<HoldView> => {
+    // The sold-out fast path: refused from the counter the actor keeps per committed batch, never queued behind the
+    // batches of buyers who can still get seats. A hold that replaces the buyer's own skips it: the seats the buyer
+    // holds count as free for it, which the counter cannot know.
+    const soldOut = replacesHoldId === undefined ? actor.soldOutRefusal(userId, requestId, request) : undefined;
+    if (soldOut !== undefined) {
+      options.onSoldOutRefused?.(eventId);
+      return Promise.reject(soldOut);
+    }
+    const holdId = newHoldId(eventId);
+    const extras = {
+      ...(admittedUntil === undefined ? {} : { admittedUntil }),
+      ...(replacesHoldId === undefined ? {} : { replacesHoldId }),
+    };
+    return actor
+      .send((now) => ({ type: 'PlaceHold', data: { holdId, userId, requestId, request, now, ...extras } }), {
+        userId,
+        requestId,
+      })
+      .then((reply) => {
+        if (reply.outcome?.kind !== 'hold') throw keyReusedFor(requestId);
+        return holdView(reply.outcome);
+      });
+  };
+
+  const releaseHold = (actor: EventActor, holdId: string, userId: string, requestId: string): Promise<void> =>
+    actor
+      .send((now) => ({ type: 'ReleaseHold', data: { holdId, userId, requestId, now } }), { userId, requestId })
+      .then((reply) => {
+        if (reply.outcome !== undefined && reply.outcome.kind !== 'release') throw keyReusedFor(requestId);
+      });
+
   return {
     activations,
 
@@ -158,53 +224,20 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
 
     layout: (eventId) => layouts(eventId),
 
-    async hold(eventId, userId, requestId, request: HoldRequest, holdOptions: HoldOptions = {}): Promise<HoldView> {
-      const { admittedUntil, replacesHoldId } = holdOptions;
-      const actor = await actorOf(eventId);
-      // The sold-out fast path: refused from the counter the actor keeps per committed batch, never queued behind the
-      // batches of buyers who can still get seats. A hold that replaces the buyer's own skips it: the seats the buyer
-      // holds count as free for it, which the counter cannot know.
-      const soldOut = replacesHoldId === undefined ? actor.soldOutRefusal(userId, requestId, request) : undefined;
-      if (soldOut !== undefined) {
-        options.onSoldOutRefused?.(eventId);
-        throw soldOut;
-      }
-      const holdId = newHoldId(eventId);
-      const extras = {
-        ...(admittedUntil === undefined ? {} : { admittedUntil }),
-        ...(replacesHoldId === undefined ? {} : { replacesHoldId }),
-      };
-      const reply = await actor.send(
-        (now) => ({ type: 'PlaceHold', data: { holdId, userId, requestId, request, now, ...extras } }),
-        { userId, requestId },
-      );
-      if (reply.outcome?.kind !== 'hold') {
-        throw new BookingError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `requestId ${requestId} was used before for another kind of request`,
-        );
-      }
-      return holdView(reply.outcome);
+    hold(eventId, userId, requestId, request: HoldRequest, holdOptions: HoldOptions = {}): Promise<HoldView> {
+      return withActor(eventId, (actor) => placeHold(actor, eventId, userId, requestId, request, holdOptions));
     },
 
-    async release(holdId, userId, requestId) {
+    release(holdId, userId, requestId) {
       const eventId = eventIdOfHold(holdId);
-      if (eventId === undefined) throw new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`);
-      const actor = await actorOf(eventId).catch((error: unknown) => {
+      if (eventId === undefined) return Promise.reject(new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`));
+      // An event nobody serves is the hold's absence; the actor's own refusals pass as they are.
+      const holdNotFound = (error: unknown): never => {
         throw error instanceof BookingError && error.code === 'NOT_FOUND'
           ? new BookingError('HOLD_NOT_FOUND', `no hold ${holdId}`)
           : error;
-      });
-      const reply = await actor.send((now) => ({ type: 'ReleaseHold', data: { holdId, userId, requestId, now } }), {
-        userId,
-        requestId,
-      });
-      if (reply.outcome !== undefined && reply.outcome.kind !== 'release') {
-        throw new BookingError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `requestId ${requestId} was used before for another kind of request`,
-        );
-      }
+      };
+      return withActor(eventId, (actor) => releaseHold(actor, holdId, userId, requestId), holdNotFound);
     },
 
     ready: () => started && !draining && (options.storeUp?.() ?? true),
@@ -221,6 +254,9 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
     },
   };
 };
+
+const keyReusedFor = (requestId: string): BookingError =>
+  new BookingError('IDEMPOTENCY_KEY_REUSED', `requestId ${requestId} was used before for another kind of request`);
 
 const conflictAsExisting = (error: unknown): never => {
   if (error instanceof CatalogConflictError) throw new BookingError('ALREADY_EXISTS', error.message);

@@ -30,7 +30,7 @@ import {
   waitlistLeaveRequestSchema,
 } from '../../contract/socketSchemas.ts';
 import { BookingError } from '../../domain/bookingError.ts';
-import type { SeatMapDiff } from '../../domain/seatMap/views.ts';
+import type { HoldView, SeatMapDiff } from '../../domain/seatMap/views.ts';
 import type { CommandKind, FrontDoorContext, HoldCommand, SeatMapReads } from '../../frontDoor/context.ts';
 import { requireBuyer, sessionExpired } from '../../frontDoor/identify.ts';
 import type { FrontDoor } from '../../frontDoor/pipeline.ts';
@@ -152,6 +152,10 @@ const parseHoldPayload = (payload: unknown): Omit<HoldCommand, 'kind'> => {
   const eventId = parseWith(idSchema, rawEventId);
   return { eventId, ...parseHold(body) };
 };
+
+/** The acks of a hold and of a release, shaped where the service's promise settles (no async function around it). */
+const holdReply = (hold: HoldView) => ({ hold });
+const emptyReply = () => ({});
 
 const wireError = (error: unknown): WireError => {
   const known = knownError(error);
@@ -340,6 +344,27 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         if (ack !== undefined) ack(answer);
         else if (!answer.ok) socket.emit('request:error', { event, error: answer.error });
       };
+      const answered = (result: object) => reply({ ok: true, ...result });
+      const failed = (error: unknown) => {
+        if (knownError(error) === undefined) logger.error({ err: error, event }, 'unhandled error in socket request');
+        reply({ ok: false, error: wireError(error) });
+        // After the answer, so the client reads why before the disconnect.
+        if (isExpired(socket)) expire(socket);
+      };
+      // The handler's promise is answered where it settles, not returned into the front door's: a promise returned from
+      // a `then` callback costs two more microtask jobs and a promise kept alive while a hold's batch is appended.
+      const admitted = (door: FrontDoorContext) => {
+        let answer: Promise<object>;
+        try {
+          requireBuyer(door.who);
+          if (ack === undefined) throw new BookingError('INVALID_INPUT', `${event} needs an acknowledgement callback`);
+          answer = run(payload, door);
+        } catch (error) {
+          failed(error);
+          return;
+        }
+        answer.then(answered, failed);
+      };
       frontDoor
         .arrive({
           transport: 'socket',
@@ -351,21 +376,7 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
           limited: true,
           headers: headersOf(socket.handshake.headers),
         })
-        .then((door) => {
-          requireBuyer(door.who);
-          if (ack === undefined) throw new BookingError('INVALID_INPUT', `${event} needs an acknowledgement callback`);
-          return run(payload, door);
-        })
-        .then(
-          (result) => reply({ ok: true, ...result }),
-          (error: unknown) => {
-            if (knownError(error) === undefined)
-              logger.error({ err: error, event }, 'unhandled error in socket request');
-            reply({ ok: false, error: wireError(error) });
-            // After the answer, so the client reads why before the disconnect.
-            if (isExpired(socket)) expire(socket);
-          },
-        );
+        .then(admitted, failed);
     };
   };
 
@@ -426,16 +437,13 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
       },
     );
 
-    on(socket, 'hold', parseHoldPayload, async (command, door) => ({ hold: await frontDoor.hold(door, command) }));
+    on(socket, 'hold', parseHoldPayload, (command, door) => frontDoor.hold(door, command).then(holdReply));
 
     on(
       socket,
       'release',
       (payload) => parseWith(releaseRequestSchema, payload),
-      async ({ holdId, requestId }, door) => {
-        await frontDoor.release(door, { holdId, requestId });
-        return {};
-      },
+      ({ holdId, requestId }, door) => frontDoor.release(door, { holdId, requestId }).then(emptyReply),
     );
 
     const { queue } = deps;

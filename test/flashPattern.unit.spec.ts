@@ -146,6 +146,7 @@ describe('bench/ab.ts with the flash workload', () => {
       finalStateMismatches: 0,
       failures: {},
       refusals: {},
+      gc: { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 },
       ...over,
     }) as LightLoadResult;
   const window = (variant: string, round: number, over: Partial<LightLoadResult>): AbWindow => ({

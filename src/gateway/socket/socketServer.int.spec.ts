@@ -29,6 +29,10 @@ const upgradeWith = (connection: string) =>
   `Connection: ${connection}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
 const upgradeRequest = upgradeWith('Upgrade');
 
+/** A socket.io client over WebSocket only, that does not reconnect: what the server does with one attempt. */
+const socketTo = (port: number, token: string) =>
+  io(`http://127.0.0.1:${port}`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+
 /** Writes `text` on a new connection to `port` and resolves with everything the server sent once it closes. */
 const exchange = (port: number, text: string): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -180,12 +184,7 @@ describe('a client that goes away while the server counts it', () => {
       clock,
     );
     const { token } = await auth.createSession();
-    const client = io(`http://127.0.0.1:${port}`, {
-      auth: { token },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
+    const client = socketTo(port, token);
     const refusal = await within(
       'the connect_error',
       new Promise<Error & { data?: unknown }>((resolve) => client.once('connect_error', resolve)),
@@ -227,12 +226,7 @@ describe('a client that goes away while the server counts it', () => {
       forget: (connectionId, client) => void forgotten.push([connectionId, client]),
     });
     const { token } = await auth.createSession();
-    const client = io(`http://127.0.0.1:${port}`, {
-      auth: { token },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
+    const client = socketTo(port, token);
     await asked;
     client.close();
     await expect.poll(() => sockets!.socketCount()).toBe(0);

@@ -211,7 +211,8 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     },
   });
   attachWithOwnPublish(io, app);
-  // A connection whose handshake was refused is closed once its connect had time to be refused with the reason.
+  // A connection whose handshake was refused and that never asks to connect is closed after a grace (one that does is
+  // refused RATE_LIMITED and closed at once, below).
   io.engine.on('connection', (conn: EngineConnection) => {
     void handshakeVerdicts.get(conn.request)?.catch(() => {
       if (conn.readyState !== 'open') return;
@@ -231,7 +232,12 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
     if (closing)
       return next(Object.assign(new Error('the server is shutting down'), { data: { code: 'UNAVAILABLE' } }));
     // The handshake's count first (refused: RATE_LIMITED), before the session is looked at.
+    let handshakeRefused = false;
     (handshakeVerdicts.get(socket.request) ?? Promise.resolve())
+      .catch((error: unknown) => {
+        handshakeRefused = true;
+        throw error;
+      })
       .then(() => {
         if (typeof token !== 'string' || token.length === 0)
           throw new BookingError('UNAUTHORIZED', 'missing session token');
@@ -262,6 +268,11 @@ export const attachSocketServer = (deps: SocketServerDeps): SocketServer => {
         (error: unknown) => {
           const { code, message } = wireError(error);
           next(Object.assign(new Error(message), { data: { code } }));
+          // Past the handshake limit the connection goes too, once the connect_error is written: the limit bounds open
+          // connections, not only namespaces. socket.io writes the refusal on the next tick (namespace.js _add, and
+          // only while the connection is open), so the close comes after it, and engine.io's close waits for its
+          // buffer to drain. Other refusals keep the connection: a client may connect again on it (a renewed session).
+          if (handshakeRefused) setImmediate(() => socket.conn.close());
         },
       );
   });

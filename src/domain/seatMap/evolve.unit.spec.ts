@@ -46,3 +46,13 @@ describe('evolve refuses illegal events', () => {
     refuses([seated], seatsHeld('h3', 'u3', ['ORCH-A-2'], T0));
   });
 });
+
+describe("the buyers' hold lists", () => {
+  it('are checked to list each live hold once: a stale or repeated entry is a violation', () => {
+    const state = stateFrom([seatsHeld('h1', 'u1', ['ORCH-A-1'], T0)]);
+    expect(inventoryViolations(state)).toEqual([]);
+    const listed = state.holdsOfUser.get('u1')!;
+    (listed as number[]).push(listed[0]!);
+    expect(inventoryViolations(state)).toContain('buyers list 2 holds, there are 1');
+  });
+});

@@ -19,6 +19,10 @@ export const inventoryViolations = (state: InventoryState): string[] => {
   const seatCount = state.layout.seats.count;
   const counted = new Uint32Array(4);
   const owner = new Int32Array(seatCount);
+  // The buyers' lists are arrays: each hold listed once, and no list keeps a hold that is gone.
+  let listed = 0;
+  for (const handles of state.holdsOfUser.values()) listed += handles.length;
+  if (listed !== state.holds.size) problems.push(`buyers list ${listed} holds, there are ${state.holds.size}`);
   for (const hold of state.holds.values()) {
     if (state.handleOfHold.get(hold.holdId) !== hold.handle) problems.push(`hold ${hold.holdId} not indexed`);
     if (!state.holdsOfUser.get(hold.userId)?.includes(hold.handle))

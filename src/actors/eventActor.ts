@@ -174,6 +174,8 @@ export const reloadBackoffMaxMsDefault = 5_000;
 export const loadTimeoutMsDefault = 10_000;
 
 const abandon = () => {};
+/** What a batch with no events (reads and refusals only) has in flight: nothing, already settled. Shared by all. */
+const nothingAppended = { appended: Promise.resolve(undefined), settled: Promise.resolve(), abandon } as const;
 
 /** `read`'s renders of the inventory, wrapped once each, so reads of one batch with the same render share a result. */
 const inventoryReads = new WeakMap<object, (state: EventState, now: number) => unknown>();
@@ -528,7 +530,7 @@ export class EventActor {
         committed: undefined,
         stockChange: undefined,
         snapshot: undefined,
-        settled: Promise.resolve(),
+        settled: nothingAppended.settled,
         abandon,
         appendId: undefined,
       };
@@ -551,10 +553,7 @@ export class EventActor {
     const snapshot = this.takeSnapshot(false);
     // Written out, not `{ ...prepared, appendId, ...this.append() }`: in this V8 a literal that starts with a spread
     // and adds keys gets a hidden class of its own, built anew each time (see endedHold in src/domain/seatMap/holds.ts).
-    const appending =
-      events.length === 0
-        ? { appended: Promise.resolve(undefined), settled: Promise.resolve(), abandon }
-        : this.append(fromVersion, events, outbox, chain);
+    const appending = events.length === 0 ? nothingAppended : this.append(fromVersion, events, outbox, chain);
     return {
       batch,
       fromVersion,
@@ -565,7 +564,7 @@ export class EventActor {
       committed,
       stockChange,
       snapshot,
-      appendId: events.length === 0 ? undefined : chain?.id,
+      appendId: appending === nothingAppended ? undefined : chain?.id,
       appended: appending.appended,
       settled: appending.settled,
       abandon: appending.abandon,

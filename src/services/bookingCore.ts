@@ -209,7 +209,7 @@ export const createBookingCore = (options: BookingCoreOptions): BookingCore => {
 
     currentSeatMap(eventId) {
       // The running actor's cache (a passivated or evicted actor is no longer `runningNow`, so its frames never answer).
-      const actor = draining ? undefined : activations.runningNow(eventId);
+      const actor = runningNow(eventId);
       return actor === undefined ? undefined : seatMaps.get(actor)?.current();
     },
 

@@ -29,7 +29,6 @@ describe('a limit counted in Redis', () => {
     const connected = [new Redis(redisUrl, { lazyConnect: true }), new Redis(redisUrl, { lazyConnect: true })];
     await Promise.all(connected.map((client) => client.connect()));
     const [one, two] = connected.map((client) => createRateLimit(2, 60, storeOn(client, keyPrefix)));
-    expect(await connected[0]!.keys(`${keyPrefix}*`)).toEqual([]);
     expect([await outcome(one!.admit('u_1')), await outcome(two!.admit('u_1'))]).toEqual(['ok', 'ok']);
     expect(await outcome(one!.admit('u_1'))).toBe('RATE_LIMITED');
     expect(await outcome(two!.admit('u_2'))).toBe('ok');
